@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Runs every test file with node:test (Node 20 does not expand globs, so the list is built
+// here), prepares what the suites share, and ends with one "N passed, N failed" line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const only = args.filter((arg) => !arg.startsWith('--'));
+
+function findTests(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : findTests(path);
+    return /\.test\.tsx?$/.test(entry.name) ? [path] : [];
+  });
+}
+
+function run(command, commandArgs, options = {}) {
+  const result = spawnSync(command, commandArgs, { stdio: 'inherit', cwd: root, ...options });
+  if (result.status !== 0) {
+    console.error(`\n${command} ${commandArgs.join(' ')} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+// The CLI tests run the compiled `keyhold` binary exactly as users do.
+run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+
+// The corpus images are sparse; extracting them once serves every suite.
+const env = { ...process.env };
+const corpusArchive = resolve(
+  env.KEYHOLD_CORPUS_ARCHIVE ?? join(root, '../shared/corpus/bitlocker/windows-images.tar.xz'),
+);
+if (!env.KEYHOLD_CORPUS_DIR && existsSync(corpusArchive)) {
+  const stamp = statSync(corpusArchive).mtimeMs.toFixed(0);
+  const target = join(tmpdir(), `keyhold-corpus-${stamp}`);
+  if (!existsSync(join(target, 'images.conf'))) {
+    mkdirSync(target, { recursive: true });
+    run('tar', ['-xJf', corpusArchive, '-C', target]);
+  }
+  env.KEYHOLD_CORPUS_DIR = target;
+}
+
+const files = [...findTests(join(root, 'src')), ...findTests(join(root, 'test'))]
+  .map((file) => relative(root, file))
+  .filter((file) => only.length === 0 || only.some((wanted) => file.includes(wanted)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const tapFile = join(tmpdir(), `keyhold-tests-${process.pid}.tap`);
+const result = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${env.KEYHOLD_TEST_CONCURRENCY ?? '2'}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
+  { stdio: 'inherit', cwd: root, env },
+);
+
+const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+const passed = count('pass');
+const failed = count('fail') + count('cancelled');
+const skipped = count('skipped');
+const broken = result.status !== 0 && failed === 0 ? 1 : 0;
+console.log(`\n${passed} passed, ${failed + broken} failed, ${skipped} skipped`);
+process.exit(result.status === 0 && failed === 0 ? 0 : 1);

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  publicUrl?: string;
+  databaseUrl?: string;
+  masterKeyFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  behindProxy?: boolean;
+  logLevel?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the Keyhold server and web app')
+    .option('--host <address>', 'address to listen on (KEYHOLD_HOST)', undefined)
+    .option('--port <number>', 'port to listen on (KEYHOLD_PORT)', undefined)
+    .option('--data-dir <dir>', 'where the database and master key live (KEYHOLD_DATA_DIR)')
+    .option('--public-url <url>', 'the address people use to reach Keyhold (KEYHOLD_PUBLIC_URL)')
+    .option('--database-url <url>', 'postgres://... to use PostgreSQL (KEYHOLD_DATABASE_URL)')
+    .option('--master-key-file <file>', 'master key file (KEYHOLD_MASTER_KEY_FILE)')
+    .option('--tls-cert <file>', 'TLS certificate, PEM (KEYHOLD_TLS_CERT)')
+    .option('--tls-key <file>', 'TLS private key, PEM (KEYHOLD_TLS_KEY)')
+    .option('--behind-proxy', 'a TLS-terminating proxy forwards requests (KEYHOLD_BEHIND_PROXY)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent (KEYHOLD_LOG_LEVEL)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  keyhold serve\n  keyhold serve --host 0.0.0.0 --behind-proxy --public-url https://keys.example.org',
+    )
+    .action(async (flags: ServeFlags) => {
+      const { runServe } = await import('../serve.js');
+      await runServe(flags);
+    });
+}

@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { registerServe } from './commands/serve.js';
+import { CliError, ExitCode, printError } from './output.js';
+
+// Every command module only declares its flags; the work (and its heavy imports) is loaded
+// inside the action, so `keyhold key check` never pays for the server or the PDF writer.
+const program = new Command()
+  .name('keyhold')
+  .description('Keep BitLocker recovery keys safe, findable and proven to work.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerServe(program);
+
+program.addHelpText(
+  'after',
+  `
+Exit codes: 0 success, 1 negative answer (invalid key, key does not open the volume, nothing
+found), 2 unusable input, 3 a server, network or disk failure.`,
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.unusable;
+  } else if (error instanceof CliError) {
+    printError(error.message);
+    process.exitCode = error.exitCode;
+  } else if (error instanceof Error && error.name === 'ConfigError') {
+    printError(error.message);
+    process.exitCode = ExitCode.unusable;
+  } else {
+    throw error;
+  }
+}
