@@ -1,0 +1,101 @@
+import { BitLockerFormatError } from './errors.js';
+
+/** Thrown for text or bytes that are not a key protector ID. */
+export class ProtectorIdError extends BitLockerFormatError {
+  constructor(message: string) {
+    super('invalid-protector-id', message);
+  }
+}
+
+const guidLength = 32;
+const dashedGuid = /^([0-9A-F]{8})-?([0-9A-F]{4})-?([0-9A-F]{4})-?([0-9A-F]{4})-?([0-9A-F]{12})$/;
+
+function describe(input: string): string {
+  const shown = input.length > 60 ? `${input.slice(0, 57)}...` : input;
+  return JSON.stringify(shown);
+}
+
+function formatHex(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Parses a key protector ID in any form Windows shows it: `{64311DEA-4587-...}` (PowerShell,
+ * manage-bde), `64311DEA-4587-...` (recovery key file), any letter case, or the bare 32 hex
+ * digits. Returns the canonical form: upper case, dashes, no braces.
+ */
+export function parseProtectorId(input: string): string {
+  let text = input.trim().toUpperCase();
+  if (text.startsWith('{') && text.endsWith('}')) text = text.slice(1, -1).trim();
+  const match = dashedGuid.exec(text);
+  if (!match) {
+    const hexDigits = text.replace(/[^0-9A-F]/g, '').length;
+    const hint =
+      hexDigits > 0 && hexDigits < guidLength
+        ? ` It has ${hexDigits} hex digits; a full ID has 32. To look a key up by the 8 characters the recovery screen shows, search by prefix instead.`
+        : ' Expected 32 hex digits such as 64311DEA-4587-4029-924A-BA299647998E.';
+    throw new ProtectorIdError(`${describe(input)} is not a key protector ID.${hint}`);
+  }
+  return match.slice(1).join('-');
+}
+
+/** Reads the 16-byte on-disk form (Data1 u32 LE, Data2 u16 LE, Data3 u16 LE, 8 raw bytes). */
+export function protectorIdFromBytes(bytes: Uint8Array): string {
+  if (bytes.length !== 16) {
+    throw new ProtectorIdError(
+      `A key protector ID is 16 bytes on disk; got ${bytes.length} bytes.`,
+    );
+  }
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, 16);
+  const hex =
+    b.readUInt32LE(0).toString(16).padStart(8, '0') +
+    b.readUInt16LE(4).toString(16).padStart(4, '0') +
+    b.readUInt16LE(6).toString(16).padStart(4, '0') +
+    b.subarray(8, 16).toString('hex');
+  return formatHex(hex.toUpperCase());
+}
+
+/** The 16-byte on-disk form of an ID given in any accepted display form. */
+export function protectorIdToBytes(id: string): Buffer {
+  const hex = parseProtectorId(id).replace(/-/g, '');
+  const bytes = Buffer.alloc(16);
+  bytes.writeUInt32LE(Number.parseInt(hex.slice(0, 8), 16), 0);
+  bytes.writeUInt16LE(Number.parseInt(hex.slice(8, 12), 16), 4);
+  bytes.writeUInt16LE(Number.parseInt(hex.slice(12, 16), 16), 6);
+  Buffer.from(hex.slice(16), 'hex').copy(bytes, 8);
+  return bytes;
+}
+
+/** The first 8 hex characters: what the BitLocker recovery screen shows as the Key ID. */
+export function shortProtectorId(id: string): string {
+  return parseProtectorId(id).slice(0, 8);
+}
+
+/**
+ * Turns what a person typed as the start of a Key ID (`64311dea`, `{64311DEA-45`) into bare
+ * upper-case hex digits for prefix lookups.
+ */
+export function normalizeKeyIdPrefix(input: string): string {
+  const hex = input.replace(/[{}\s-]/g, '').toUpperCase();
+  if (hex.length === 0) {
+    throw new ProtectorIdError(
+      'The Key ID is empty. Type the 8 characters the recovery screen shows.',
+    );
+  }
+  if (!/^[0-9A-F]+$/.test(hex)) {
+    throw new ProtectorIdError(
+      `${describe(input)} is not a Key ID: only the digits 0-9 and letters A-F can appear in one.`,
+    );
+  }
+  if (hex.length > guidLength) {
+    throw new ProtectorIdError(
+      `${describe(input)} is too long for a Key ID: it has ${hex.length} hex digits, at most 32.`,
+    );
+  }
+  return hex;
+}
+
+/** Whether a protector ID (any display form) starts with a typed Key ID prefix. */
+export function matchesKeyIdPrefix(id: string, prefix: string): boolean {
+  return parseProtectorId(id).replace(/-/g, '').startsWith(normalizeKeyIdPrefix(prefix));
+}
