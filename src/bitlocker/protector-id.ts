@@ -99,3 +99,34 @@ export function normalizeKeyIdPrefix(input: string): string {
 export function matchesKeyIdPrefix(id: string, prefix: string): boolean {
   return parseProtectorId(id).replace(/-/g, '').startsWith(normalizeKeyIdPrefix(prefix));
 }
+
+/** Kinds of key protector, named the same whichever tool or file reported them. */
+export type ProtectorType =
+  | 'recovery-password'
+  | 'external-key'
+  | 'password'
+  | 'tpm'
+  | 'tpm-pin'
+  | 'tpm-startup-key'
+  | 'tpm-pin-startup-key'
+  | 'tpm-network-key'
+  | 'certificate'
+  | 'ad-account'
+  | 'clear-key'
+  | 'unknown';
+
+/** What each protector type is called in Windows' own English user interface. */
+export const protectorTypeLabels: Readonly<Record<ProtectorType, string>> = {
+  'recovery-password': 'Numerical password (recovery key)',
+  'external-key': 'External key (startup key file)',
+  password: 'Password',
+  tpm: 'TPM',
+  'tpm-pin': 'TPM and PIN',
+  'tpm-startup-key': 'TPM and startup key',
+  'tpm-pin-startup-key': 'TPM, PIN and startup key',
+  'tpm-network-key': 'TPM and network key',
+  certificate: 'Certificate (smart card)',
+  'ad-account': 'Active Directory account or group',
+  'clear-key': 'Clear key (protection suspended)',
+  unknown: 'Unknown protector',
+};

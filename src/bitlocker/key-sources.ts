@@ -1,0 +1,242 @@
+/**
+ * Content detection for everything that can carry BitLocker keys: recovery key text files,
+ * startup key (.BEK) files, manage-bde output and PowerShell JSON. The file name never matters.
+ *
+ * Each format is a `KeySource` in `keySources`; a new format (such as BitLocker volume images)
+ * plugs in by adding one there. Sources read through `ByteSource`, so this module does no I/O and
+ * a large image never has to be loaded whole.
+ */
+import { looksLikeBekFile, readBekFile } from './bek-file.js';
+import { BitLockerFormatError } from './errors.js';
+import {
+  manageBdeOutputKind,
+  parseManageBdeProtectors,
+  parseManageBdeStatus,
+} from './manage-bde.js';
+import { looksLikeBitLockerJson, parseBitLockerVolumeJson } from './powershell.js';
+import type { ProtectorType } from './protector-id.js';
+import { readRecoveryKeyText } from './recovery-file.js';
+import { decodeText, looksLikeText } from './text-decoding.js';
+
+/** One key protector found in a file. */
+export interface FoundKey {
+  protectorId: string;
+  type: ProtectorType;
+  recoveryPassword?: string;
+  /** The volume it protects: a mount point (`C:`) or, from a .BEK file, the volume GUID. */
+  volume?: string;
+  /** Where it was found, as the person named it (a file path). */
+  source: string;
+  /** Which format it was read from (`KeySource.format`). */
+  format: string;
+}
+
+/** Random access to the bytes of a file or device; the caller owns the I/O. */
+export interface ByteSource {
+  readonly name: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** What a source sees first: the leading bytes and, when they read as text, that text. */
+export interface SourceHead {
+  bytes: Uint8Array;
+  /** Decoded text of the head when it is text, otherwise undefined. */
+  text: string | undefined;
+}
+
+export interface KeySource {
+  /** Stable name, used in `FoundKey.format` and `--json` output. */
+  readonly format: string;
+  /** How to name the format in a sentence: "a BitLocker startup key file (.BEK)". */
+  readonly description: string;
+  /** A cheap check on the head alone. */
+  matches(head: SourceHead): boolean;
+  /** Reads the keys; throws BitLockerFormatError for a damaged or keyless file. */
+  read(source: ByteSource, head: SourceHead): Promise<Omit<FoundKey, 'source' | 'format'>[]>;
+}
+
+/** Thrown when no source reads a file; the message says what the file looks like. */
+export class UnreadableKeySourceError extends BitLockerFormatError {
+  constructor(
+    readonly looksLike: string,
+    message: string,
+  ) {
+    super('unreadable', message);
+  }
+}
+
+export const headSize = 64 * 1024;
+/** Key files and tool output are a few kilobytes; anything this big is something else. */
+export const maxTextSize = 16 * 1024 * 1024;
+
+async function readWholeText(source: ByteSource, head: SourceHead): Promise<string> {
+  if (source.size <= head.bytes.length) return head.text ?? '';
+  if (source.size > maxTextSize) {
+    throw new BitLockerFormatError(
+      'too-large',
+      `This text is ${Math.round(source.size / 1024 / 1024)} MB, far larger than any key file or tool output.`,
+    );
+  }
+  return decodeText(await source.read(0, source.size)).text;
+}
+
+export const bekFileSource: KeySource = {
+  format: 'bek',
+  description: 'a BitLocker startup key file (.BEK)',
+  matches: (head) => looksLikeBekFile(head.bytes),
+  read(source, head) {
+    const bek = readBekFile(head.bytes.subarray(0, Math.min(source.size, head.bytes.length)));
+    return Promise.resolve([
+      {
+        protectorId: bek.keyId,
+        type: 'external-key',
+        ...(bek.volumeId ? { volume: bek.volumeId } : {}),
+      },
+    ]);
+  },
+};
+
+export const powerShellJsonSource: KeySource = {
+  format: 'powershell-json',
+  description: 'Get-BitLockerVolume | ConvertTo-Json output',
+  matches: (head) => head.text !== undefined && looksLikeBitLockerJson(head.text),
+  async read(source, head) {
+    return parseBitLockerVolumeJson(await readWholeText(source, head)).flatMap((volume) =>
+      volume.keyProtectors.map((protector) => ({
+        protectorId: protector.id,
+        type: protector.type,
+        ...(protector.recoveryPassword ? { recoveryPassword: protector.recoveryPassword } : {}),
+        ...(volume.mountPoint ? { volume: volume.mountPoint } : {}),
+      })),
+    );
+  },
+};
+
+export const manageBdeSource: KeySource = {
+  format: 'manage-bde',
+  description: 'manage-bde output',
+  matches: (head) => head.text !== undefined && manageBdeOutputKind(head.text) !== undefined,
+  async read(source, head) {
+    const text = await readWholeText(source, head);
+    if (manageBdeOutputKind(text) === 'status') {
+      const volumes = parseManageBdeStatus(text);
+      const names = volumes.map((volume) => volume.mountPoint).join(', ');
+      throw new BitLockerFormatError(
+        'status-only',
+        `This is manage-bde -status output (${names}): it shows protector types but no IDs or recovery passwords. Save the output of "manage-bde -protectors -get ${volumes[0]?.mountPoint ?? 'C:'}" instead.`,
+      );
+    }
+    return parseManageBdeProtectors(text).flatMap((volume) =>
+      volume.protectors.map((protector) => ({
+        protectorId: protector.id,
+        type: protector.type,
+        ...(protector.recoveryPassword ? { recoveryPassword: protector.recoveryPassword } : {}),
+        ...(volume.mountPoint ? { volume: volume.mountPoint } : {}),
+      })),
+    );
+  },
+};
+
+export const recoveryKeyTextSource: KeySource = {
+  format: 'recovery-key-file',
+  description: 'a BitLocker recovery key text file',
+  matches: (head) => head.text !== undefined,
+  async read(source, head) {
+    const text = await readWholeText(source, head);
+    return readRecoveryKeyText(text).map((key) => ({
+      protectorId: key.protectorId,
+      type: 'recovery-password' as const,
+      recoveryPassword: key.recoveryPassword,
+    }));
+  },
+};
+
+/** Tried in order: binary formats by signature first, then the text formats, most specific first. */
+export const keySources: KeySource[] = [
+  bekFileSource,
+  powerShellJsonSource,
+  manageBdeSource,
+  recoveryKeyTextSource,
+];
+
+const signatures: [offset: number, magic: string, looksLike: string][] = [
+  [0, '\x89PNG\r\n\x1a\n', 'a PNG image'],
+  [0, '\xff\xd8\xff', 'a JPEG image'],
+  [0, 'GIF8', 'a GIF image'],
+  [0, '%PDF-', 'a PDF document'],
+  [0, 'PK\x03\x04', 'a ZIP archive (or an Office document)'],
+  [0, '\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1', 'an old-style Office document'],
+  [0, '{\\rtf', 'an RTF document'],
+  [0, '\x1f\x8b', 'a gzip archive'],
+  [0, '\xfd7zXZ\x00', 'an xz archive'],
+  [0, '7z\xbc\xaf\x27\x1c', 'a 7-Zip archive'],
+  [0, 'MZ', 'a Windows program'],
+  [0, '\x7fELF', 'a Linux program'],
+  [0, 'conectix', 'a VHD disk image'],
+  [0, 'vhdxfile', 'a VHDX disk image'],
+  [0, 'KDMV', 'a VMware disk image'],
+  [3, '-FVE-FS-', 'a BitLocker volume'],
+  [3, 'NTFS    ', 'an NTFS volume that is not BitLocker-encrypted'],
+  [0, 'SQLite format 3\x00', 'an SQLite database'],
+];
+
+/** A short phrase for what some bytes look like, for "x looks like ..." messages. */
+export function describeContent(head: SourceHead, size: number): string {
+  if (size === 0) return 'an empty file';
+  const bytes = Buffer.from(head.bytes.buffer, head.bytes.byteOffset, head.bytes.length);
+  for (const [offset, magic, looksLike] of signatures) {
+    const expected = Buffer.from(magic, 'latin1');
+    if (bytes.subarray(offset, offset + expected.length).equals(expected)) return looksLike;
+  }
+  if (head.text !== undefined) {
+    return head.text.trim() === '' ? 'an empty text' : 'text without a recovery key';
+  }
+  return 'binary data';
+}
+
+/** Decodes the head of a file for the text formats. */
+export function sourceHead(bytes: Uint8Array): SourceHead {
+  const decoded = decodeText(bytes);
+  return { bytes, text: looksLikeText(decoded.text) ? decoded.text : undefined };
+}
+
+/**
+ * Reads every key a file holds, whatever its format. Throws `UnreadableKeySourceError` (saying
+ * what the file looks like) when no format fits, or the fitting format's BitLockerFormatError.
+ */
+export async function readKeySource(
+  source: ByteSource,
+  sources: readonly KeySource[] = keySources,
+): Promise<FoundKey[]> {
+  const head = sourceHead(await source.read(0, Math.min(source.size, headSize)));
+  const match = sources.find((candidate) => candidate.matches(head));
+  if (!match) {
+    const looksLike = describeContent(head, source.size);
+    throw new UnreadableKeySourceError(
+      looksLike,
+      `looks like ${looksLike}, not a BitLocker key file or tool output`,
+    );
+  }
+  try {
+    const keys = await match.read(source, head);
+    return keys.map((key) => ({ ...key, source: source.name, format: match.format }));
+  } catch (error) {
+    if (error instanceof BitLockerFormatError && match === recoveryKeyTextSource) {
+      throw new UnreadableKeySourceError(
+        describeContent(head, source.size),
+        `looks like ${describeContent(head, source.size)}: ${error.message}`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** A ByteSource over bytes already in memory (tests, uploads, stdin). */
+export function bufferSource(name: string, bytes: Uint8Array): ByteSource {
+  return {
+    name,
+    size: bytes.length,
+    read: (offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)),
+  };
+}
