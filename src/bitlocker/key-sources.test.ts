@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { corpusDir, corpusSkip } from '../../test/support/requirements.js';
 import { writeBekFile } from './bek-file.js';
-import { BitLockerFormatError } from './errors.js';
 import {
   bufferSource,
   readKeySource,
@@ -83,8 +82,8 @@ describe('key sources: detection by content', () => {
     await assert.rejects(
       readAs('manage-bde-status-en.txt'),
       (error: unknown) =>
-        error instanceof BitLockerFormatError &&
-        error.code === 'status-only' &&
+        error instanceof UnreadableKeySourceError &&
+        error.looksLike === 'manage-bde output' &&
         error.message.includes('manage-bde -protectors -get C:'),
     );
   });

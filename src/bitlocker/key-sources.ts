@@ -61,8 +61,9 @@ export class UnreadableKeySourceError extends BitLockerFormatError {
   constructor(
     readonly looksLike: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super('unreadable', message);
+    super('unreadable', message, options);
   }
 }
 
@@ -222,13 +223,13 @@ export async function readKeySource(
     const keys = await match.read(source, head);
     return keys.map((key) => ({ ...key, source: source.name, format: match.format }));
   } catch (error) {
-    if (error instanceof BitLockerFormatError && match === recoveryKeyTextSource) {
-      throw new UnreadableKeySourceError(
-        describeContent(head, source.size),
-        `looks like ${describeContent(head, source.size)}: ${error.message}`,
-      );
-    }
-    throw error;
+    if (!(error instanceof BitLockerFormatError)) throw error;
+    // Plain text that is not a key file is just "text"; the other formats were recognised.
+    const looksLike =
+      match === recoveryKeyTextSource ? describeContent(head, source.size) : match.description;
+    throw new UnreadableKeySourceError(looksLike, `looks like ${looksLike}: ${error.message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -1,6 +1,10 @@
 import { BitLockerFormatError } from './errors.js';
 import { parseProtectorId } from './protector-id.js';
-import { findRecoveryPasswords, parseRecoveryPassword } from './recovery-password.js';
+import {
+  describeRecoveryPasswordErrors,
+  findRecoveryPasswords,
+  parseRecoveryPassword,
+} from './recovery-password.js';
 import { decodeText, looksLikeText } from './text-decoding.js';
 
 /** Thrown for bytes that are not a recovery key file. */
@@ -124,12 +128,9 @@ export function writeRecoveryKeyFile(options: {
   const protectorId = parseProtectorId(options.protectorId);
   const parsed = parseRecoveryPassword(options.recoveryPassword);
   if (!parsed.valid) {
-    const [first] = parsed.errors;
     throw new RecoveryFileError(
       'invalid-recovery-password',
-      first && first.block > 0
-        ? `Block ${first.block} (${first.value}) of the recovery password ${first.reason}.`
-        : (first?.reason ?? 'The recovery password is not valid.'),
+      `The recovery password is not valid. ${describeRecoveryPasswordErrors(parsed.errors)}`,
     );
   }
   const words = wording[options.language ?? 'en'];

@@ -26,13 +26,14 @@ const keyBytes = 16;
 /** Each block is 11 times a 16-bit value, so the largest possible block is 0xFFFF * 11. */
 const largestBlock = 0xffff * 11;
 
-/** A person-readable sentence for a failed parse, naming the first bad block. */
+/** One person-readable line for a failed parse, naming every bad block. */
 export function describeRecoveryPasswordErrors(errors: readonly BlockError[]): string {
-  const [first] = errors;
-  if (!first) return 'The recovery password is not valid.';
-  if (first.block === 0) return first.reason;
-  const others = errors.length > 1 ? ` (${errors.length} blocks are wrong)` : '';
-  return `Block ${first.block} (${first.value}) ${first.reason}${others}.`;
+  if (errors.length === 0) return 'The recovery password is not valid.';
+  return errors
+    .map((error) =>
+      error.block === 0 ? error.reason : `Block ${error.block} (${error.value}) ${error.reason}.`,
+    )
+    .join(' ');
 }
 
 /** Formats a 16-byte key as the 48-digit recovery password Windows shows. */

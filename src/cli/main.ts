@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerKey } from './commands/key.js';
+import { registerRead } from './commands/read.js';
 import { registerServe } from './commands/serve.js';
 import { CliError, ExitCode, printError } from './output.js';
 
@@ -12,6 +14,8 @@ const program = new Command()
   .exitOverride();
 
 registerServe(program);
+registerKey(program);
+registerRead(program);
 
 program.addHelpText(
   'after',

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, stat, unlink, mkdir } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
+import { ProtectorIdError, parseProtectorId } from '../bitlocker/protector-id.js';
+import {
+  readRecoveryKeyFile,
+  recoveryFileLanguages,
+  writeRecoveryKeyFile,
+  type RecoveryFileLanguage,
+} from '../bitlocker/recovery-file.js';
+import {
+  describeRecoveryPasswordErrors,
+  generateRecoveryPassword,
+  parseRecoveryPassword,
+  recoveryPasswordToKey,
+} from '../bitlocker/recovery-password.js';
+import { decodeText } from '../bitlocker/text-decoding.js';
+import type { KeyFileFlags } from './commands/key.js';
+import { CliError, ExitCode, printJson, printLine, style } from './output.js';
+import { readStdin } from './stdin.js';
+
+export function runKeyGenerate(flags: { json?: boolean }): void {
+  const recoveryPassword = generateRecoveryPassword();
+  if (flags.json) {
+    printJson({
+      recoveryPassword,
+      keyHex: recoveryPasswordToKey(recoveryPassword).toString('hex'),
+    });
+  } else {
+    printLine(recoveryPassword);
+  }
+}
+
+async function passwordArgument(words: string[]): Promise<string> {
+  return words.length === 1 && words[0] === '-'
+    ? decodeText(await readStdin()).text
+    : words.join(' ');
+}
+
+export async function runKeyCheck(words: string[], flags: { json?: boolean }): Promise<void> {
+  const result = parseRecoveryPassword(await passwordArgument(words));
+  if (result.valid) {
+    if (flags.json) {
+      printJson({ valid: true, normalized: result.normalized, keyHex: result.key.toString('hex') });
+    } else {
+      printLine(`${style.green('valid')} ${result.normalized}`);
+    }
+    return;
+  }
+  if (flags.json) printJson({ valid: false, errors: result.errors });
+  process.stderr.write(
+    `${style.red('invalid:', process.stderr)} ${describeRecoveryPasswordErrors(result.errors)}\n`,
+  );
+  process.exitCode = ExitCode.negative;
+}
+
+function isErrno(error: unknown, ...codes: string[]): error is NodeJS.ErrnoException {
+  return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/** Where the file goes: into --out when it is a folder, else --out is the file's own name. */
+async function targetPath(out: string | undefined, fileName: string): Promise<string> {
+  if (out === undefined) return fileName;
+  const info = await stat(out).catch((error: unknown) => {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  });
+  if (info?.isDirectory()) return join(out, fileName);
+  if (out.endsWith('/') || out.endsWith(sep)) {
+    await mkdir(out, { recursive: true });
+    return join(out, fileName);
+  }
+  const folder = dirname(out);
+  const folderInfo = await stat(folder).catch(() => undefined);
+  if (!folderInfo?.isDirectory()) {
+    throw new CliError(
+      `The folder ${folder} does not exist. Create it first or pick another --out.`,
+    );
+  }
+  return out;
+}
+
+/**
+ * What an existing file at the target holds that differs from the key about to be written;
+ * undefined when it already holds exactly that key.
+ */
+function differenceFrom(
+  bytes: Buffer,
+  protectorId: string,
+  recoveryPassword: string,
+): string | undefined {
+  try {
+    const keys = readRecoveryKeyFile(bytes);
+    if (keys.length === 1 && keys[0]?.protectorId === protectorId) {
+      return keys[0].recoveryPassword === recoveryPassword
+        ? undefined
+        : 'a different recovery password for the same ID';
+    }
+    return `the recovery key for another protector (${keys.map((key) => key.protectorId).join(', ')})`;
+  } catch {
+    return 'something that is not a recovery key file';
+  }
+}
+
+/**
+ * Writes the whole file under a temporary name in the same folder, then moves it into place, so
+ * the target is never half-written. A new file is linked in, which fails if another appeared
+ * meanwhile; file systems without hard links (FAT on USB sticks) fall back to a rename.
+ */
+async function writeAtomically(path: string, bytes: Buffer, replace: boolean): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temporary, 'wx', 0o600);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (replace) {
+      await rename(temporary, path);
+      return;
+    }
+    try {
+      await link(temporary, path);
+    } catch (error) {
+      if (!isErrno(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV')) throw error;
+      if (await stat(path).catch(() => undefined))
+        throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+      await rename(temporary, path);
+    }
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
+}
+
+export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
+  if (!recoveryFileLanguages.includes(flags.lang as RecoveryFileLanguage)) {
+    throw new CliError(
+      `--lang must be one of ${recoveryFileLanguages.join(', ')}; got "${flags.lang}".`,
+    );
+  }
+  const language = flags.lang as RecoveryFileLanguage;
+  let protectorId: string;
+  try {
+    protectorId = parseProtectorId(flags.id);
+  } catch (error) {
+    if (error instanceof ProtectorIdError) throw new CliError(`--id: ${error.message}`);
+    throw error;
+  }
+  const password = parseRecoveryPassword(
+    flags.password === '-' ? decodeText(await readStdin()).text : flags.password,
+  );
+  if (!password.valid) {
+    throw new CliError(
+      `--password is not a valid recovery password. ${describeRecoveryPasswordErrors(password.errors)}`,
+    );
+  }
+  const { fileName, bytes } = writeRecoveryKeyFile({
+    protectorId,
+    recoveryPassword: password.normalized,
+    language,
+  });
+  const path = await targetPath(flags.out, fileName);
+  const existing = await readFile(path).catch((error: unknown) => {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    if (isErrno(error, 'EISDIR')) return Buffer.alloc(0);
+    throw error;
+  });
+  const difference = existing && differenceFrom(existing, protectorId, password.normalized);
+  if (difference !== undefined && !flags.force) {
+    throw new CliError(
+      `${path} already exists and holds ${difference}. Choose another --out, or add --force to replace it.`,
+    );
+  }
+  const written = existing === undefined || difference !== undefined;
+  if (written) {
+    try {
+      await writeAtomically(path, bytes, existing !== undefined);
+    } catch (error) {
+      if (isErrno(error, 'EEXIST')) {
+        throw new CliError(
+          `${path} appeared while writing; nothing was replaced. Run the command again.`,
+        );
+      }
+      if (error instanceof Error && 'code' in error) {
+        throw new CliError(`Could not write ${path}: ${error.message}`, ExitCode.environment);
+      }
+      throw error;
+    }
+  }
+  if (flags.json) {
+    printJson({ path, protectorId, language, written });
+  } else if (written) {
+    printLine(`Wrote ${path}`);
+  } else {
+    printLine(`${path} already holds this key; left it as it is.`);
+  }
+}

@@ -1,0 +1,92 @@
+import { open } from 'node:fs/promises';
+import { BitLockerFormatError } from '../bitlocker/errors.js';
+import {
+  bufferSource,
+  keySources,
+  readKeySource,
+  type ByteSource,
+  type FoundKey,
+} from '../bitlocker/key-sources.js';
+import { protectorTypeLabels } from '../bitlocker/protector-id.js';
+import { ExitCode, printError, printJson, printLine, style } from './output.js';
+import { readStdin } from './stdin.js';
+
+async function readFileKeys(path: string): Promise<FoundKey[]> {
+  if (path === '-') return readKeySource(bufferSource('-', await readStdin()));
+  const handle = await open(path, 'r');
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    const source: ByteSource = {
+      name: path,
+      size: info.size,
+      async read(offset, length) {
+        const buffer = Buffer.alloc(Math.max(0, Math.min(length, info.size - offset)));
+        const { bytesRead } = await handle.read({ buffer, position: offset });
+        return buffer.subarray(0, bytesRead);
+      },
+    };
+    return await readKeySource(source);
+  } finally {
+    await handle.close();
+  }
+}
+
+function openFailure(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a folder, not a file';
+    default:
+      return error.message;
+  }
+}
+
+function formatDescription(format: string): string {
+  return keySources.find((source) => source.format === format)?.description ?? format;
+}
+
+function printKeys(path: string, keys: FoundKey[]): void {
+  const format = keys[0]?.format ?? '';
+  const count = `${keys.length} key protector${keys.length === 1 ? '' : 's'}`;
+  printLine(`${style.bold(path)}: ${formatDescription(format)}, ${count}`);
+  for (const key of keys) {
+    const parts = [key.protectorId, protectorTypeLabels[key.type]];
+    if (key.volume) parts.push(`volume ${key.volume}`);
+    if (key.recoveryPassword) parts.push(key.recoveryPassword);
+    printLine(`  ${parts.join('  ')}`);
+  }
+}
+
+export async function runRead(paths: string[], flags: { json?: boolean }): Promise<void> {
+  const found: FoundKey[] = [];
+  let exitCode: number = ExitCode.ok;
+  for (const path of paths) {
+    try {
+      const keys = await readFileKeys(path);
+      if (keys.length === 0) {
+        printError(`${path}: holds no key protectors`);
+        exitCode = Math.max(exitCode, ExitCode.negative);
+        continue;
+      }
+      found.push(...keys);
+      if (!flags.json) printKeys(path, keys);
+    } catch (error) {
+      if (error instanceof BitLockerFormatError) {
+        printError(`${path}: ${error.message}`);
+        exitCode = Math.max(exitCode, ExitCode.negative);
+      } else if (error instanceof Error && 'code' in error) {
+        printError(`${path}: cannot open: ${openFailure(error as NodeJS.ErrnoException)}`);
+        exitCode = Math.max(exitCode, ExitCode.unusable);
+      } else {
+        throw error;
+      }
+    }
+  }
+  if (flags.json) printJson(found);
+  process.exitCode = exitCode;
+}
