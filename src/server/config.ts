@@ -8,22 +8,26 @@ export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(8080),
-    dataDir: z
-      .string()
-      .min(1)
-      .default(join(homedir(), '.local', 'share', 'keyhold')),
+    dataDir: z.string().min(1),
     publicUrl: z.url().optional(),
     databaseUrl: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
       .optional(),
     masterKeyFile: z.string().min(1).optional(),
+    /** The master key itself (only as KEYHOLD_MASTER_KEY, never a flag: flags show in `ps`). */
+    masterKey: z.string().min(1).optional(),
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
     behindProxy: z.boolean().default(false),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    // Argon2id cost for password hashes. The defaults follow RFC 9106's second recommendation;
+    // tests lower them to keep two cores free, never below what argon2id itself accepts.
+    argon2MemoryKib: z.coerce.number().int().min(1024).max(4_194_304).default(65_536),
+    argon2Iterations: z.coerce.number().int().min(1).max(20).default(3),
+    argon2Parallelism: z.coerce.number().int().min(1).max(16).default(1),
   })
   .superRefine((config, ctx) => {
     if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
@@ -31,6 +35,13 @@ export const configSchema = z
         code: 'custom',
         path: [config.tlsCert ? 'tlsKey' : 'tlsCert'],
         message: 'set both --tls-cert and --tls-key, or neither',
+      });
+    }
+    if (config.masterKey && config.masterKeyFile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['masterKey'],
+        message: 'give the master key either in KEYHOLD_MASTER_KEY or as a file, not both',
       });
     }
     if (!isLoopback(config.host) && !config.tlsCert && !config.behindProxy) {
@@ -54,6 +65,7 @@ export function isLoopback(host: string): boolean {
   return host === '::1' || host === '[::1]';
 }
 
+/** Each setting's flag name; its variable is KEYHOLD_ + the flag name in capitals. */
 const settingNames: Record<keyof ConfigInput, string> = {
   host: 'host',
   port: 'port',
@@ -61,11 +73,33 @@ const settingNames: Record<keyof ConfigInput, string> = {
   publicUrl: 'public-url',
   databaseUrl: 'database-url',
   masterKeyFile: 'master-key-file',
+  masterKey: 'master-key',
   tlsCert: 'tls-cert',
   tlsKey: 'tls-key',
   behindProxy: 'behind-proxy',
   logLevel: 'log-level',
+  argon2MemoryKib: 'argon2-memory-kib',
+  argon2Iterations: 'argon2-iterations',
+  argon2Parallelism: 'argon2-parallelism',
 };
+
+/** Settings that only come from the environment. */
+const environmentOnly = new Set<keyof ConfigInput>(['masterKey']);
+
+function variableName(flagName: string): string {
+  return `KEYHOLD_${flagName.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/**
+ * `$XDG_DATA_HOME/keyhold`, else `~/.local/share/keyhold`: one place per user however Keyhold is
+ * started (`npm start` in a checkout, an installed `keyhold serve`, root or not), so starting from
+ * another directory never quietly creates a second, empty database with a second master key.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  const xdgDataHome = env.XDG_DATA_HOME;
+  if (xdgDataHome?.startsWith('/')) return join(xdgDataHome, 'keyhold');
+  return join(homedir(), '.local', 'share', 'keyhold');
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -78,20 +112,26 @@ export function loadConfig(
 ): Config {
   const merged: Record<string, unknown> = {};
   for (const [key, flagName] of Object.entries(settingNames)) {
-    const envName = `KEYHOLD_${flagName.toUpperCase().replaceAll('-', '_')}`;
-    const fromFlag = flags[key as keyof ConfigInput];
+    const envName = variableName(flagName);
+    const fromFlag = environmentOnly.has(key as keyof ConfigInput)
+      ? undefined
+      : flags[key as keyof ConfigInput];
     const fromEnv = env[envName];
     if (fromFlag !== undefined) merged[key] = fromFlag;
     else if (fromEnv !== undefined && fromEnv !== '') {
       merged[key] = key === 'behindProxy' ? /^(1|true|yes)$/i.test(fromEnv) : fromEnv;
     }
   }
+  merged.dataDir ??= defaultDataDir(env);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path[0] as keyof ConfigInput | undefined;
-      const name = key ? settingNames[key] : 'settings';
-      return `--${name} (KEYHOLD_${name.toUpperCase().replaceAll('-', '_')}): ${issue.message}`;
+      if (!key) return `settings: ${issue.message}`;
+      const name = settingNames[key];
+      // Never echo a setting's value: KEYHOLD_MASTER_KEY is a secret.
+      if (environmentOnly.has(key)) return `${variableName(name)}: ${issue.message}`;
+      return `--${name} (${variableName(name)}): ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import {
+  createTestDatabase,
+  databaseKinds,
+  type TestDatabase,
+} from '../../test/server/databases.js';
+import type { Database } from './database.js';
+import { idPattern, newId } from './ids.js';
+import { migrateToLatest } from './migrate.js';
+
+for (const kind of databaseKinds) {
+  describe(`storage on ${kind.name}`, { skip: kind.skip }, () => {
+    let testDb: TestDatabase;
+    let database: Database;
+    const at = new Date().toISOString();
+
+    before(async () => {
+      testDb = await createTestDatabase(kind.name);
+      database = testDb.open();
+    });
+    after(async () => {
+      await database.close();
+      await testDb.cleanup();
+    });
+
+    it('creates the schema once; running the migrations again changes nothing', async () => {
+      assert.deepEqual(await migrateToLatest(database), ['2025-11-25-accounts-sessions-audit']);
+      assert.deepEqual(await migrateToLatest(database), []);
+      const head = await database.db.selectFrom('audit_head').selectAll().execute();
+      assert.deepEqual(head, [{ id: 1, last_seq: 0, last_hash: '' }]);
+    });
+
+    it('enforces foreign keys, roles and the one-owner rule', async () => {
+      const userId = newId();
+      await database.db
+        .insertInto('users')
+        .values({
+          id: userId,
+          email: 'Ada@example.org',
+          email_normalized: 'ada@example.org',
+          display_name: 'Ada',
+          password_hash: 'x',
+          password_changed_at: at,
+          totp_enabled_at: null,
+          totp_last_step: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      const orgId = newId();
+      await database.db
+        .insertInto('organisations')
+        .values({ id: orgId, name: 'Org', created_at: at, updated_at: at })
+        .execute();
+
+      await assert.rejects(
+        database.db
+          .insertInto('sessions')
+          .values({
+            id: newId(),
+            user_id: newId(),
+            browser_id: newId(),
+            created_at: at,
+            last_used_at: at,
+            expires_at: at,
+            revoked_at: null,
+            revoke_reason: null,
+            forgotten_at: null,
+            ip_address: null,
+            user_agent: null,
+          })
+          .execute(),
+        /foreign key/i,
+      );
+      await assert.rejects(
+        sql`insert into memberships (organisation_id, user_id, role, created_at, updated_at)
+            values (${orgId}, ${userId}, 'superuser', ${at}, ${at})`.execute(database.db),
+        /check constraint|constraint failed/i,
+      );
+      await assert.rejects(
+        database.db
+          .insertInto('sealed_secrets')
+          .values({
+            id: newId(),
+            owner_user_id: userId,
+            owner_org_id: orgId,
+            kind: 'test',
+            bound_id: newId(),
+            key_version: 1,
+            wrapped_key: Buffer.alloc(60),
+            ciphertext: Buffer.alloc(40),
+            created_at: at,
+            updated_at: at,
+          })
+          .execute(),
+        /check constraint|constraint failed/i,
+      );
+    });
+
+    it('keeps binary values and timestamps as written', async () => {
+      const id = newId();
+      const bytes = Buffer.from([0, 1, 2, 250, 251, 255]);
+      await database.db
+        .insertInto('sealed_secrets')
+        .values({
+          id,
+          owner_user_id: null,
+          owner_org_id: null,
+          kind: 'roundtrip',
+          bound_id: id,
+          key_version: 7,
+          wrapped_key: bytes,
+          ciphertext: bytes,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      const row = await database.db
+        .selectFrom('sealed_secrets')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(Buffer.from(row.ciphertext), bytes);
+      assert.equal(row.key_version, 7);
+      assert.equal(row.created_at, at);
+    });
+
+    if (kind.name === 'sqlite') {
+      it('runs SQLite with WAL, synchronous=FULL and foreign keys on', async () => {
+        const pragma = async (name: string) =>
+          (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(database.db)).rows[0];
+        assert.deepEqual(await pragma('journal_mode'), { journal_mode: 'wal' });
+        assert.deepEqual(await pragma('synchronous'), { synchronous: 2 });
+        assert.deepEqual(await pragma('foreign_keys'), { foreign_keys: 1 });
+      });
+    }
+  });
+}
+
+describe('ids', () => {
+  it('are random UUIDv7s that sort by creation time', () => {
+    const first = newId(1_700_000_000_000);
+    const second = newId(1_700_000_000_001);
+    assert.match(first, idPattern);
+    assert.ok(first < second);
+    assert.notEqual(newId(5), newId(5));
+  });
+});

@@ -1,0 +1,44 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database, DialectName } from './database.js';
+import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-sessions-audit.js';
+
+/** Every migration in order; a new one is a new dated file added at the end of this list. */
+const migrationModules = [['2025-11-25-accounts-sessions-audit', accountsSessionsAudit]] as const;
+
+class InCodeMigrations implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+
+  getMigrations(): Promise<Record<string, Migration>> {
+    const migrations: Record<string, Migration> = {};
+    for (const [name, module] of migrationModules) {
+      migrations[name] = { up: (db) => module.up(db, this.dialect) };
+    }
+    return Promise.resolve(migrations);
+  }
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/**
+ * Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock
+ * (a row lock on PostgreSQL) so each migration runs exactly once, in its own transaction.
+ */
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: new InCodeMigrations(database.dialect),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results.find((result) => result.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : JSON.stringify(error);
+    throw new MigrationError(
+      `Could not update the database at ${database.location}` +
+        `${failed ? ` (migration ${failed})` : ''}: ${reason}`,
+      { cause: error },
+    );
+  }
+  return results.filter((result) => result.status === 'Success').map((r) => r.migrationName);
+}
