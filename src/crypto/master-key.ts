@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import {
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const masterKeyFileName = 'master.key';
+const keyBytes = 32;
+
+export interface MasterKey {
+  version: number;
+  key: Buffer;
+}
+
+/** The master key is missing, unreadable or malformed: the server cannot safely start. */
+export class MasterKeyError extends Error {
+  override name = 'MasterKeyError';
+}
+
+/**
+ * Every master key version the server can use. The highest version seals new data keys; older
+ * versions stay readable until `keyhold admin rotate-master-key` has re-wrapped every data key.
+ * A file-backed keyring notices a rotation made by another process: it re-reads the file when
+ * it changes (before sealing) or when a ciphertext names a version it does not know (before
+ * opening).
+ */
+export interface Keyring {
+  /** Where the keys come from, for messages (never the key itself). */
+  readonly source: string;
+  /** The file, when the keys live in one (rotation needs it). */
+  readonly file: string | undefined;
+  current(): MasterKey;
+  byVersion(version: number): MasterKey;
+  versions(): number[];
+}
+
+/**
+ * File format: one `<version>:<base64 of 32 bytes>` per line; `#` lines are comments. The same
+ * text (or a bare base64 key, taken as version 1) is accepted from KEYHOLD_MASTER_KEY.
+ */
+export function parseMasterKeys(text: string, source: string): MasterKey[] {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const keys = lines.map((line, index) => {
+    const match = /^(?:(\d{1,6}):)?([A-Za-z0-9+/=_-]+)$/.exec(line);
+    const version = match?.[1] ?? (lines.length === 1 ? '1' : undefined);
+    const key = match?.[2] ? Buffer.from(match[2], 'base64') : undefined;
+    if (version === undefined || key?.length !== keyBytes || Number(version) < 1) {
+      throw new MasterKeyError(
+        `${source}: line ${index + 1} is not a master key; expected "<version>:<base64 of 32 bytes>"`,
+      );
+    }
+    return { version: Number(version), key };
+  });
+  if (keys.length === 0) throw new MasterKeyError(`${source} holds no master key`);
+  const versions = new Set(keys.map((k) => k.version));
+  if (versions.size !== keys.length) {
+    throw new MasterKeyError(`${source} lists a master key version twice`);
+  }
+  return keys.sort((a, b) => a.version - b.version);
+}
+
+export function formatMasterKeys(keys: MasterKey[]): string {
+  const header =
+    '# Keyhold master key. Without it the secrets in the database cannot be read:\n' +
+    '# keep a copy somewhere safe, apart from database backups. Never share it.\n';
+  return header + keys.map((k) => `${k.version}:${k.key.toString('base64')}\n`).join('');
+}
+
+export function generateMasterKey(version: number): MasterKey {
+  return { version, key: randomBytes(keyBytes) };
+}
+
+/** Writes the whole file or nothing: a temporary file in the same directory, then a rename. */
+export function writeMasterKeyFile(file: string, keys: MasterKey[]): void {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, formatMasterKeys(keys), { mode: 0o600, flag: 'wx' });
+  renameSync(temporary, file);
+}
+
+/**
+ * Creates the file with a fresh version-1 key unless it exists. Linking a complete temporary
+ * file into place means two servers starting at once agree on one key and nobody ever reads a
+ * half-written file.
+ */
+function createMasterKeyFileIfMissing(file: string): boolean {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, formatMasterKeys([generateMasterKey(1)]), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+function readKeyFile(file: string): { keys: MasterKey[]; stamp: string } {
+  let stat;
+  let text;
+  try {
+    stat = statSync(file);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MasterKeyError(
+      `cannot read the master key file ${file}: ${(error as Error).message}`,
+    );
+  }
+  if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+    throw new MasterKeyError(
+      `the master key file ${file} can be read by other users; run: chmod 600 ${file}`,
+    );
+  }
+  return { keys: parseMasterKeys(text, file), stamp: `${stat.mtimeMs}:${stat.size}:${stat.ino}` };
+}
+
+class StaticKeyring implements Keyring {
+  readonly file = undefined;
+  constructor(
+    readonly source: string,
+    private readonly keys: MasterKey[],
+  ) {}
+
+  current(): MasterKey {
+    return latest(this.keys);
+  }
+
+  byVersion(version: number): MasterKey {
+    return findVersion(this.keys, version, this.source);
+  }
+
+  versions(): number[] {
+    return this.keys.map((k) => k.version);
+  }
+}
+
+class FileKeyring implements Keyring {
+  private keys: MasterKey[];
+  private stamp: string;
+
+  constructor(readonly file: string) {
+    ({ keys: this.keys, stamp: this.stamp } = readKeyFile(file));
+  }
+
+  get source(): string {
+    return this.file;
+  }
+
+  private reloadIfChanged(): void {
+    let stamp;
+    try {
+      const stat = statSync(this.file);
+      stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+    } catch {
+      return; // Keep the keys in memory; the next start will report the missing file.
+    }
+    if (stamp !== this.stamp) ({ keys: this.keys, stamp: this.stamp } = readKeyFile(this.file));
+  }
+
+  current(): MasterKey {
+    this.reloadIfChanged();
+    return latest(this.keys);
+  }
+
+  byVersion(version: number): MasterKey {
+    if (!this.keys.some((k) => k.version === version)) this.reloadIfChanged();
+    return findVersion(this.keys, version, this.file);
+  }
+
+  versions(): number[] {
+    this.reloadIfChanged();
+    return this.keys.map((k) => k.version);
+  }
+}
+
+function latest(keys: MasterKey[]): MasterKey {
+  const key = keys.at(-1);
+  if (!key) throw new MasterKeyError('no master key');
+  return key;
+}
+
+function findVersion(keys: MasterKey[], version: number, source: string): MasterKey {
+  const key = keys.find((k) => k.version === version);
+  if (!key) {
+    throw new MasterKeyError(
+      `data in the database was sealed with master key version ${version}, which ${source} ` +
+        'does not hold. Restore the master key file that belongs to this database.',
+    );
+  }
+  return key;
+}
+
+export interface KeyringOptions {
+  dataDir: string;
+  masterKeyFile?: string | undefined;
+  /** The contents of KEYHOLD_MASTER_KEY. */
+  masterKey?: string | undefined;
+}
+
+export interface LoadedKeyring {
+  keyring: Keyring;
+  /** True when this call created a new key file (the first start). */
+  created: boolean;
+}
+
+/**
+ * KEYHOLD_MASTER_KEY wins, then --master-key-file (which must exist: a typo must not silently
+ * start a new key), then `<data-dir>/master.key`, created with mode 0600 on first start.
+ */
+export function loadKeyring(options: KeyringOptions): LoadedKeyring {
+  if (options.masterKey) {
+    return {
+      keyring: new StaticKeyring(
+        'KEYHOLD_MASTER_KEY',
+        parseMasterKeys(options.masterKey, 'KEYHOLD_MASTER_KEY'),
+      ),
+      created: false,
+    };
+  }
+  if (options.masterKeyFile) {
+    return { keyring: new FileKeyring(options.masterKeyFile), created: false };
+  }
+  const file = join(options.dataDir, masterKeyFileName);
+  const created = createMasterKeyFileIfMissing(file);
+  return { keyring: new FileKeyring(file), created };
+}

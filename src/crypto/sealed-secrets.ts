@@ -1,0 +1,113 @@
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import { newId } from '../db/ids.js';
+import { ownerColumns, ownerFromColumns, ownerLabel, type Owner } from '../db/owners.js';
+import type { DatabaseSchema } from '../db/schema.js';
+import { openValue, sealValue, type SecretBinding } from './envelope.js';
+import type { Keyring } from './master-key.js';
+
+const serverOwned = { owner_user_id: null, owner_org_id: null };
+
+/** Names one secret: what it is, the row it belongs to, and who owns that row. */
+export interface SecretRef {
+  kind: string;
+  boundId: string;
+  /** Undefined for the server's own secrets (e.g. the audit chain key). */
+  owner: Owner | undefined;
+}
+
+/**
+ * Stores secrets encrypted in `sealed_secrets`, one per (kind, boundId). Lookups also match the
+ * owner, and the ciphertext is bound to row and owner, so a secret is only ever returned for the
+ * row and owner it was sealed for. Callers check that the caller may see the row first.
+ *
+ *     await secrets.put(trx, { kind: 'recovery_password', boundId: keyId, owner }, password);
+ *     const password = await secrets.getText(db, { kind: 'recovery_password', boundId: keyId, owner });
+ */
+export class SealedSecrets {
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async put(
+    db: Kysely<DatabaseSchema>,
+    ref: SecretRef,
+    plaintext: string | Buffer,
+  ): Promise<string> {
+    const existing = await db
+      .selectFrom('sealed_secrets')
+      .select(['id', 'owner_user_id', 'owner_org_id'])
+      .where('kind', '=', ref.kind)
+      .where('bound_id', '=', ref.boundId)
+      .executeTakeFirst();
+    if (existing && ownerLabel(ownerFromColumns(existing)) !== ownerLabel(ref.owner)) {
+      throw new Error(`the ${ref.kind} secret of ${ref.boundId} belongs to another owner`);
+    }
+    const id = existing?.id ?? newId();
+    const binding: SecretBinding = { secretId: id, ...ref };
+    const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
+    const sealed = sealValue(this.keyring.current(), binding, bytes);
+    const at = this.now().toISOString();
+    const values = {
+      key_version: sealed.keyVersion,
+      wrapped_key: sealed.wrappedKey,
+      ciphertext: sealed.ciphertext,
+      updated_at: at,
+    };
+    if (existing) {
+      await db.updateTable('sealed_secrets').set(values).where('id', '=', id).execute();
+    } else {
+      const owner = ref.owner ? ownerColumns(ref.owner) : serverOwned;
+      await db
+        .insertInto('sealed_secrets')
+        .values({ id, kind: ref.kind, bound_id: ref.boundId, ...owner, ...values, created_at: at })
+        .execute();
+    }
+    return id;
+  }
+
+  /** The secret, or undefined when there is none for this row and owner. */
+  async get(db: Kysely<DatabaseSchema>, ref: SecretRef): Promise<Buffer | undefined> {
+    const row = await db
+      .selectFrom('sealed_secrets')
+      .select(['id', 'key_version', 'wrapped_key', 'ciphertext'])
+      .where('kind', '=', ref.kind)
+      .where('bound_id', '=', ref.boundId)
+      .where((eb) => ownedBy(eb, ref.owner))
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return openValue(
+      this.keyring.byVersion(row.key_version),
+      { secretId: row.id, ...ref },
+      { keyVersion: row.key_version, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
+    );
+  }
+
+  async getText(db: Kysely<DatabaseSchema>, ref: SecretRef): Promise<string | undefined> {
+    return (await this.get(db, ref))?.toString('utf8');
+  }
+
+  async remove(db: Kysely<DatabaseSchema>, ref: SecretRef): Promise<void> {
+    await db
+      .deleteFrom('sealed_secrets')
+      .where('kind', '=', ref.kind)
+      .where('bound_id', '=', ref.boundId)
+      .where((eb) => ownedBy(eb, ref.owner))
+      .execute();
+  }
+}
+
+function ownedBy(
+  eb: ExpressionBuilder<DatabaseSchema, 'sealed_secrets'>,
+  owner: Owner | undefined,
+) {
+  const columns = owner ? ownerColumns(owner) : serverOwned;
+  return eb.and([
+    columns.owner_user_id === null
+      ? eb('owner_user_id', 'is', null)
+      : eb('owner_user_id', '=', columns.owner_user_id),
+    columns.owner_org_id === null
+      ? eb('owner_org_id', 'is', null)
+      : eb('owner_org_id', '=', columns.owner_org_id),
+  ]);
+}
