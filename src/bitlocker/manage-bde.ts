@@ -44,7 +44,8 @@ const volumeHeading = new RegExp(
 );
 /** `      ID: {GUID}`: the label is localised, the braces are not. */
 const idLine = new RegExp(`^(\\s+)\\S[^{}]*?:\\s*\\{(${guid})\\}\\s*$`);
-const fieldLine = /^(\s+)([^:\s][^:]*?)\s*:\s*(.*?)\s*$/;
+/** Real output lines are short; longer ones are skipped so hostile input stays linear. */
+const maxLineLength = 512;
 const bekName = new RegExp(`${guid}\\.BEK`, 'i');
 
 // Headings as printed by English, German, French and Norwegian Windows. Other languages still
@@ -92,7 +93,15 @@ function indentOf(line: string): number {
 }
 
 function splitLines(text: string): string[] {
-  return text.split(/\r\n|\r|\n/);
+  return text.split(/\r\n|\r|\n/).map((line) => (line.length > maxLineLength ? '' : line));
+}
+
+/** An indented `Label:   value` line, split at its first colon. */
+function fieldOf(line: string): { label: string; value: string } | undefined {
+  const colon = line.indexOf(':');
+  if (colon < 0 || indentOf(line) === 0) return undefined;
+  const label = line.slice(0, colon).trim();
+  return label === '' ? undefined : { label, value: line.slice(colon + 1).trim() };
 }
 
 /** Which kind of manage-bde output a text is, if any. */
@@ -101,7 +110,7 @@ export function manageBdeOutputKind(text: string): 'protectors' | 'status' | und
   if (lines.some((line) => idLine.test(line))) return 'protectors';
   const heading = lines.findIndex((line) => volumeHeading.test(line));
   if (heading < 0) return undefined;
-  const fields = lines.slice(heading + 1, heading + 20).filter((line) => fieldLine.test(line));
+  const fields = lines.slice(heading + 1, heading + 20).filter((line) => fieldOf(line));
   return fields.length >= 3 ? 'status' : undefined;
 }
 
@@ -199,16 +208,15 @@ export function parseManageBdeStatus(text: string): ManageBdeStatusVolume[] {
       listField.values.push(line.trim());
       continue;
     }
-    const field = fieldLine.exec(line);
+    const field = fieldOf(line);
     if (!field) continue;
-    const value = field[3] ?? '';
-    if (value === '') {
+    if (field.value === '') {
       const values: string[] = [];
       listField = { indent, values };
-      current.fields.push({ label: field[2] ?? '', value: values });
+      current.fields.push({ label: field.label, value: values });
     } else {
       listField = undefined;
-      current.fields.push({ label: field[2] ?? '', value });
+      current.fields.push(field);
     }
   }
   if (volumes.length === 0) {
