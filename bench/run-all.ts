@@ -15,9 +15,9 @@ for (const name of benches) {
   });
   if (result.status !== 0) failed.push(name);
 }
-const ran = benches.length - failed.length;
+const passed = benches.length - failed.length;
 const failures = failed.length > 0 ? `; failed: ${failed.join(', ')}` : '';
 console.log(
-  `\n${ran} of ${benches.length} benchmark${benches.length === 1 ? '' : 's'} ran${failures}`,
+  `\n${passed} of ${benches.length} benchmark${benches.length === 1 ? '' : 's'} finished${failures}`,
 );
 process.exitCode = failed.length > 0 ? 1 : 0;
