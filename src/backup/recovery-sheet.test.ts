@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import QRCode from 'qrcode';
+import { RecoveryPasswordError } from '../bitlocker/recovery-password.js';
+import { readRecoveryKeyText } from '../bitlocker/recovery-file.js';
+import { recoverySheetQrText, renderRecoverySheet } from './recovery-sheet.js';
+
+const id = '64311DEA-4587-4029-924A-BA299647998E';
+const password = '235818-357951-253979-013365-241120-245575-342914-591910';
+
+/** Poppler's tools read the PDF the way a viewer does; CI installs them (.ci/run). */
+function popplerSkip(): string | false {
+  if (!spawnSync('pdftotext', ['-v']).error) return false;
+  if (Object.keys(process.env).some((name) => name.startsWith('KEYHOLD_TEST_REQUIRE_'))) {
+    throw new Error('pdftotext (poppler-utils) is required here but not installed');
+  }
+  return 'skipped: pdftotext (poppler-utils) is not installed';
+}
+
+const workDir = mkdtempSync(join(tmpdir(), 'keyhold-sheet-'));
+after(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function saved(pdf: Buffer, name: string): string {
+  const path = join(workDir, `${name}.pdf`);
+  writeFileSync(path, pdf);
+  return path;
+}
+
+function pdfText(path: string): string {
+  return execFileSync('pdftotext', [path, '-'], { encoding: 'utf8' });
+}
+
+/** The six-digit groups in reading order: the recovery key as a person would copy it. */
+function sixDigitGroups(text: string): string[] {
+  return text.match(/\b\d{6}\b/g) ?? [];
+}
+
+/** The page rendered as 8-bit grey pixels (a binary PGM from pdftoppm). */
+function renderGrey(path: string, dpi: number): { width: number; height: number; pixels: Buffer } {
+  const root = join(workDir, 'page');
+  execFileSync('pdftoppm', ['-gray', '-r', String(dpi), '-singlefile', path, root]);
+  const pgm = readFileSync(`${root}.pgm`);
+  const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.toString('latin1', 0, 40));
+  assert.ok(header, 'pdftoppm wrote a binary PGM');
+  const [whole, width, height] = header;
+  return {
+    width: Number(width),
+    height: Number(height),
+    pixels: pgm.subarray(whole.length),
+  };
+}
+
+/**
+ * Reads the QR code printed in the sheet's top-right corner back into its module grid: the first
+ * dark row there is the code's top edge, whose outer dark pixels are its left and right edges.
+ */
+function printedQrModules(path: string, size: number): boolean[][] {
+  const { width, height, pixels } = renderGrey(path, 288);
+  const dark = (x: number, y: number) => (pixels[y * width + x] ?? 255) < 128;
+  const left = Math.floor(width * 0.69);
+  const bottom = Math.floor(height * 0.22);
+  for (let y = 0; y < bottom; y++) {
+    const row: number[] = [];
+    for (let x = left; x < width; x++) if (dark(x, y)) row.push(x);
+    if (row.length === 0) continue;
+    const first = row[0]!;
+    const last = row.at(-1)!;
+    const module = (last - first + 1) / size;
+    return Array.from({ length: size }, (_, r) =>
+      Array.from({ length: size }, (_, c) =>
+        dark(Math.round(first + (c + 0.5) * module), Math.round(y + (r + 0.5) * module)),
+      ),
+    );
+  }
+  assert.fail('no QR code in the top-right corner of the sheet');
+}
+
+describe('recovery key sheet', { skip: popplerSkip() }, () => {
+  for (const lang of ['en', 'nb'] as const) {
+    it(`holds the Key ID and the recovery key as text (${lang})`, async () => {
+      const pdf = await renderRecoverySheet({
+        protectorId: `{${id.toLowerCase()}}`,
+        recoveryPassword: password.replace(/-/g, ' '),
+        deviceName: 'Åse-Laptop',
+        volumeLabel: 'C:',
+        volumeType: 'os',
+        createdAt: new Date('2025-11-25T12:00:00Z'),
+        lang,
+        paper: 'a4',
+      });
+      const text = pdfText(saved(pdf, `text-${lang}`));
+      assert.ok(text.includes(id), 'the full Key ID');
+      assert.equal(sixDigitGroups(text).join('-'), password);
+      assert.ok(text.includes('Åse-Laptop'));
+      assert.ok(text.includes(lang === 'en' ? 'operating system drive' : 'operativsystemstasjon'));
+      assert.ok(text.includes(lang === 'en' ? '25 November 2025' : '25. november 2025'));
+      // The 8 characters the recovery screen shows are spelled out on their own.
+      assert.match(text, /\b64311DEA\.\s/);
+    });
+  }
+
+  it('renders Norwegian letters and the warning in Norwegian', async () => {
+    const pdf = await renderRecoverySheet({
+      protectorId: id,
+      recoveryPassword: password,
+      lang: 'nb',
+      paper: 'a4',
+    });
+    const text = pdfText(saved(pdf, 'nb-letters'));
+    assert.ok(text.includes('BitLocker-gjenopprettingsnøkkel'));
+    assert.ok(text.includes('Oppbevar arket atskilt fra datamaskinen'));
+    assert.ok(text.includes('På BitLocker-gjenopprettingsskjermen'));
+  });
+
+  it('warns to keep the sheet away from the computer and says what to do on the recovery screen', async () => {
+    const pdf = await renderRecoverySheet({
+      protectorId: id,
+      recoveryPassword: password,
+      lang: 'en',
+      paper: 'letter',
+    });
+    const text = pdfText(saved(pdf, 'en-warning'));
+    assert.ok(text.includes('Keep this sheet away from the computer'));
+    assert.ok(text.includes('At the BitLocker recovery screen'));
+    assert.match(text, /F10 is 0/);
+  });
+
+  for (const [paper, size] of [
+    ['a4', '595.28 x 841.89'],
+    ['letter', '612 x 792'],
+  ] as const) {
+    it(`fits on one ${paper} page, whatever the language`, async () => {
+      for (const lang of ['en', 'nb'] as const) {
+        const pdf = await renderRecoverySheet({
+          protectorId: id,
+          recoveryPassword: password,
+          deviceName: 'A device name long enough to wrap onto a second line of the details column',
+          volumeLabel: 'D: (Family photos and scanned documents)',
+          volumeType: 'removable',
+          createdAt: '2025-11-25',
+          lang,
+          paper,
+        });
+        const info = execFileSync('pdfinfo', [saved(pdf, `${paper}-${lang}`)], {
+          encoding: 'utf8',
+        });
+        assert.match(info, /^Pages:\s+1$/m);
+        assert.match(info, new RegExp(`^Page size:\\s+${size} pts`, 'm'));
+      }
+    });
+  }
+
+  it('prints a QR code that holds exactly the Key ID and the recovery key', async () => {
+    const qrText = recoverySheetQrText({ protectorId: id, recoveryPassword: password, lang: 'en' });
+    assert.deepEqual(readRecoveryKeyText(qrText), [
+      { protectorId: id, recoveryPassword: password },
+    ]);
+
+    const pdf = await renderRecoverySheet({
+      protectorId: id,
+      recoveryPassword: password,
+      lang: 'en',
+      paper: 'a4',
+    });
+    const path = saved(pdf, 'qr');
+    const candidates = (['L', 'M', 'Q', 'H'] as const).map((level) => {
+      const { modules } = QRCode.create(qrText, { errorCorrectionLevel: level });
+      return Array.from({ length: modules.size }, (_, r) =>
+        Array.from({ length: modules.size }, (_, c) => modules.get(r, c) === 1),
+      );
+    });
+    const matches = candidates.some(
+      (expected) =>
+        JSON.stringify(printedQrModules(path, expected.length)) === JSON.stringify(expected),
+    );
+    assert.ok(matches, 'the printed modules are the QR encoding of the Key ID and key');
+  });
+
+  it('refuses a recovery key with a typo, naming the block', async () => {
+    await assert.rejects(
+      renderRecoverySheet({
+        protectorId: id,
+        recoveryPassword: password.replace('357951', '357952'),
+        lang: 'en',
+        paper: 'a4',
+      }),
+      (error: unknown) => error instanceof RecoveryPasswordError && /Block 2/.test(error.message),
+    );
+  });
+});

@@ -1,0 +1,466 @@
+import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
+import { parseProtectorId } from '../bitlocker/protector-id.js';
+import { RecoveryPasswordError, parseRecoveryPassword } from '../bitlocker/recovery-password.js';
+
+export type SheetLanguage = 'en' | 'nb';
+export type SheetPaper = 'a4' | 'letter';
+export type SheetVolumeType = 'os' | 'fixed' | 'removable';
+
+export interface RecoverySheetInput {
+  protectorId: string;
+  recoveryPassword: string;
+  deviceName?: string;
+  /** Drive letter, mount point or volume label, as the person knows the drive. */
+  volumeLabel?: string;
+  volumeType?: SheetVolumeType;
+  /** When the key was saved (to the library, a file...); shown as the sheet's date. */
+  createdAt?: Date | string;
+  lang: SheetLanguage;
+  paper: SheetPaper;
+}
+
+interface SheetWording {
+  title: string;
+  subtitle: string;
+  keyIdLabel: string;
+  /** Text before and after the 8-character short ID. */
+  shortIdHint: [string, string];
+  deviceLabel: string;
+  driveLabel: string;
+  savedLabel: string;
+  volumeTypes: Record<SheetVolumeType, string>;
+  recoveryKeyLabel: string;
+  qrCaption: string;
+  qrIdLabel: string;
+  qrKeyLabel: string;
+  stepsHeading: string;
+  steps: string[];
+  warningHeading: string;
+  warning: string;
+  notesLabel: string;
+  printed: string;
+  dateLocale: Record<SheetPaper, string>;
+}
+
+// Our own wording; the steps follow what the recovery screen asks for, in its order.
+const wording: Record<SheetLanguage, SheetWording> = {
+  en: {
+    title: 'BitLocker recovery key',
+    subtitle: 'The key that unlocks this drive when Windows asks for it at startup.',
+    keyIdLabel: 'KEY ID',
+    shortIdHint: ['The recovery screen shows only the first 8 characters: ', '.'],
+    deviceLabel: 'Device',
+    driveLabel: 'Drive',
+    savedLabel: 'Saved',
+    volumeTypes: {
+      os: 'operating system drive',
+      fixed: 'fixed data drive',
+      removable: 'removable data drive',
+    },
+    recoveryKeyLabel: 'RECOVERY KEY',
+    qrCaption: 'Scan to copy the Key ID and the recovery key',
+    qrIdLabel: 'Key ID',
+    qrKeyLabel: 'Recovery key',
+    stepsHeading: 'At the BitLocker recovery screen',
+    steps: [
+      'Compare the Key ID on the screen with the 8 highlighted characters above. If they differ, this sheet belongs to another drive: find the sheet or file whose Key ID matches.',
+      'Type the 48 digits of the recovery key. Windows moves on to the next group by itself. If the number keys do nothing, use the function keys F1 to F10 (F10 is 0).',
+      'Press Enter. Windows unlocks the drive and starts as usual.',
+    ],
+    warningHeading: 'Keep this sheet away from the computer',
+    warning:
+      'Anyone who has this key can read everything on the drive. Store the sheet somewhere safe, such as with your important papers, and never in the laptop bag or taped to the computer.',
+    notesLabel: 'NOTES',
+    printed: 'Printed',
+    dateLocale: { a4: 'en-GB', letter: 'en-US' },
+  },
+  nb: {
+    title: 'BitLocker-gjenopprettingsnøkkel',
+    subtitle: 'Nøkkelen som låser opp stasjonen når Windows ber om den ved oppstart.',
+    keyIdLabel: 'NØKKEL-ID',
+    shortIdHint: ['Gjenopprettingsskjermen viser bare de 8 første tegnene: ', '.'],
+    deviceLabel: 'Enhet',
+    driveLabel: 'Stasjon',
+    savedLabel: 'Lagret',
+    volumeTypes: {
+      os: 'operativsystemstasjon',
+      fixed: 'fast datastasjon',
+      removable: 'flyttbar datastasjon',
+    },
+    recoveryKeyLabel: 'GJENOPPRETTINGSNØKKEL',
+    qrCaption: 'Skann for å kopiere nøkkel-ID-en og gjenopprettingsnøkkelen',
+    qrIdLabel: 'Nøkkel-ID',
+    qrKeyLabel: 'Gjenopprettingsnøkkel',
+    stepsHeading: 'På BitLocker-gjenopprettingsskjermen',
+    steps: [
+      'Sammenlign nøkkel-ID-en på skjermen med de 8 uthevede tegnene over. Er de ulike, hører arket til en annen stasjon: finn arket eller filen med samme nøkkel-ID.',
+      'Skriv inn de 48 sifrene i gjenopprettingsnøkkelen. Windows går videre til neste gruppe av seg selv. Hvis talltastene ikke virker, bruker du funksjonstastene F1 til F10 (F10 er 0).',
+      'Trykk Enter. Windows låser opp stasjonen og starter som vanlig.',
+    ],
+    warningHeading: 'Oppbevar arket atskilt fra datamaskinen',
+    warning:
+      'Alle som har denne nøkkelen, kan lese alt på stasjonen. Legg arket et trygt sted, for eksempel sammen med viktige papirer, og aldri i PC-vesken eller teipet fast på maskinen.',
+    notesLabel: 'NOTATER',
+    printed: 'Skrevet ut',
+    dateLocale: { a4: 'nb-NO', letter: 'nb-NO' },
+  },
+};
+
+const colour = {
+  ink: '#1a1f26',
+  muted: '#5d6673',
+  rule: '#d5dae1',
+  accent: '#0b5cad',
+  highlight: '#ffe98a',
+  keyBox: '#f2f5f9',
+  warningInk: '#8a1c1c',
+  warningFill: '#fdeeee',
+  warningRule: '#c43c3c',
+};
+
+const margin = 54;
+const qrSide = 120;
+const qrQuietZone = 14;
+
+/**
+ * The text the sheet's QR code holds: the Key ID and the recovery key on labelled lines, which
+ * `keyhold read` (and a person reading a phone's scan) understands.
+ */
+export function recoverySheetQrText(input: {
+  protectorId: string;
+  recoveryPassword: string;
+  lang: SheetLanguage;
+}): string {
+  const words = wording[input.lang];
+  return [
+    `BitLocker`,
+    `${words.qrIdLabel}: ${parseProtectorId(input.protectorId)}`,
+    `${words.qrKeyLabel}: ${normalizedPassword(input.recoveryPassword)}`,
+  ].join('\n');
+}
+
+function normalizedPassword(recoveryPassword: string): string {
+  const parsed = parseRecoveryPassword(recoveryPassword);
+  if (!parsed.valid) throw new RecoveryPasswordError(parsed.errors);
+  return parsed.normalized;
+}
+
+function formatDate(value: Date | string, words: SheetWording, paper: SheetPaper): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new RangeError(`The sheet's date ${JSON.stringify(value)} is not a valid date.`);
+  }
+  return new Intl.DateTimeFormat(words.dateLocale[paper], { dateStyle: 'long' }).format(date);
+}
+
+function nonBlank(text: string | undefined): string | undefined {
+  const trimmed = text?.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function describeDrive(input: RecoverySheetInput, words: SheetWording): string | undefined {
+  const parts = [
+    input.volumeLabel?.trim(),
+    input.volumeType && words.volumeTypes[input.volumeType],
+  ];
+  const known = parts.filter((part): part is string => Boolean(part));
+  return known.length > 0 ? known.join(' · ') : undefined;
+}
+
+/** The QR modules as filled runs per row, so neighbouring modules print without seams. */
+function drawQrCode(doc: PDFKit.PDFDocument, text: string, x: number, y: number): void {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const size = qr.modules.size;
+  const module = qrSide / size;
+  for (let row = 0; row < size; row++) {
+    let runStart = -1;
+    for (let col = 0; col <= size; col++) {
+      const dark = col < size && qr.modules.get(row, col) === 1;
+      if (dark && runStart < 0) runStart = col;
+      if (!dark && runStart >= 0) {
+        doc.rect(x + runStart * module, y + row * module, (col - runStart) * module, module);
+        runStart = -1;
+      }
+    }
+  }
+  doc.fillColor('#000000').fill();
+}
+
+function sectionLabel(doc: PDFKit.PDFDocument, text: string, x: number, y: number): number {
+  doc.font('Helvetica-Bold').fontSize(8.5).fillColor(colour.muted);
+  doc.text(text, x, y, { characterSpacing: 1.2, lineBreak: false });
+  return y + 14;
+}
+
+function drawKeyId(
+  doc: PDFKit.PDFDocument,
+  protectorId: string,
+  x: number,
+  y: number,
+  words: SheetWording,
+  width: number,
+): number {
+  const shortId = protectorId.slice(0, 8);
+  const fontSize = 15;
+  doc.font('Courier-Bold').fontSize(fontSize);
+  const shortWidth = doc.widthOfString(shortId);
+  doc
+    .roundedRect(x - 3, y - 3, shortWidth + 6, fontSize + 4, 2)
+    .fillColor(colour.highlight)
+    .fill();
+  doc.fillColor(colour.ink).text(shortId, x, y, { continued: true, lineBreak: false });
+  doc.font('Courier').fillColor(colour.muted).text(protectorId.slice(8), { lineBreak: false });
+
+  const hintY = y + fontSize + 8;
+  const [before, after] = words.shortIdHint;
+  doc.font('Helvetica').fontSize(9.5).fillColor(colour.muted);
+  doc.text(before, x, hintY, { continued: true, width });
+  doc.font('Helvetica-Bold').fillColor(colour.ink).text(shortId, { continued: true });
+  doc.font('Helvetica').fillColor(colour.muted).text(after);
+  return doc.y;
+}
+
+function drawDetails(
+  doc: PDFKit.PDFDocument,
+  rows: readonly (readonly [label: string, value: string | undefined])[],
+  x: number,
+  y: number,
+  width: number,
+): number {
+  const labelWidth = 62;
+  let rowY = y;
+  for (const [label, value] of rows) {
+    doc.font('Helvetica').fontSize(9.5).fillColor(colour.muted);
+    doc.text(label, x, rowY + 1, { width: labelWidth, lineBreak: false });
+    const valueX = x + labelWidth;
+    const valueWidth = width - labelWidth;
+    if (value === undefined) {
+      // Left blank on purpose: a line to fill in by hand.
+      doc
+        .moveTo(valueX, rowY + 12)
+        .lineTo(valueX + Math.min(valueWidth, 220), rowY + 12)
+        .lineWidth(0.6)
+        .strokeColor(colour.rule)
+        .stroke();
+      rowY += 20;
+    } else {
+      doc.font('Helvetica-Bold').fontSize(11).fillColor(colour.ink);
+      doc.text(value, valueX, rowY, { width: valueWidth });
+      rowY = Math.max(doc.y, rowY + 14) + 6;
+    }
+  }
+  return rowY;
+}
+
+function drawRecoveryKey(
+  doc: PDFKit.PDFDocument,
+  password: string,
+  x: number,
+  y: number,
+  width: number,
+): number {
+  const blocks = password.split('-');
+  const perRow = 4;
+  const gap = 12;
+  const boxWidth = (width - gap * (perRow - 1)) / perRow;
+  const boxHeight = 60;
+  const fontSize = 26;
+  blocks.forEach((block, index) => {
+    const boxX = x + (index % perRow) * (boxWidth + gap);
+    const boxY = y + Math.floor(index / perRow) * (boxHeight + gap);
+    doc.roundedRect(boxX, boxY, boxWidth, boxHeight, 5).fillColor(colour.keyBox).fill();
+    doc
+      .roundedRect(boxX, boxY, boxWidth, boxHeight, 5)
+      .lineWidth(0.8)
+      .strokeColor(colour.rule)
+      .stroke();
+    doc.font('Helvetica').fontSize(7.5).fillColor(colour.muted);
+    doc.text(String(index + 1), boxX + 7, boxY + 6, { lineBreak: false });
+    doc.font('Courier-Bold').fontSize(fontSize).fillColor(colour.ink);
+    const textWidth = doc.widthOfString(block);
+    // Courier's digits sit low in its line box; this centres the digits themselves.
+    doc.text(block, boxX + (boxWidth - textWidth) / 2, boxY + (boxHeight - fontSize) / 2 + 6, {
+      lineBreak: false,
+    });
+  });
+  const rows = Math.ceil(blocks.length / perRow);
+  return y + rows * boxHeight + (rows - 1) * gap;
+}
+
+function drawSteps(
+  doc: PDFKit.PDFDocument,
+  words: SheetWording,
+  x: number,
+  y: number,
+  width: number,
+): number {
+  doc.font('Helvetica-Bold').fontSize(12).fillColor(colour.ink);
+  doc.text(words.stepsHeading, x, y, { width });
+  let stepY = doc.y + 8;
+  const badge = 16;
+  const textX = x + badge + 10;
+  words.steps.forEach((step, index) => {
+    doc
+      .circle(x + badge / 2, stepY + badge / 2 - 2, badge / 2)
+      .fillColor(colour.accent)
+      .fill();
+    doc.font('Helvetica-Bold').fontSize(9).fillColor('#ffffff');
+    doc.text(String(index + 1), x, stepY + 2, { width: badge, align: 'center', lineBreak: false });
+    doc.font('Helvetica').fontSize(10.5).fillColor(colour.ink);
+    doc.text(step, textX, stepY, { width: width - (textX - x), lineGap: 2 });
+    stepY = doc.y + 8;
+  });
+  return stepY;
+}
+
+function drawWarning(
+  doc: PDFKit.PDFDocument,
+  words: SheetWording,
+  x: number,
+  y: number,
+  width: number,
+): number {
+  const padding = 14;
+  const iconSize = 22;
+  const textX = x + padding + iconSize + 12;
+  const textWidth = width - (textX - x) - padding;
+  doc.font('Helvetica-Bold').fontSize(12);
+  const headingHeight = doc.heightOfString(words.warningHeading, { width: textWidth });
+  doc.font('Helvetica').fontSize(10);
+  const bodyHeight = doc.heightOfString(words.warning, { width: textWidth, lineGap: 2 });
+  const height = padding * 2 + headingHeight + 4 + bodyHeight;
+
+  doc.roundedRect(x, y, width, height, 6).fillColor(colour.warningFill).fill();
+  doc.rect(x, y, 4, height).fillColor(colour.warningRule).fill();
+  const iconX = x + padding + iconSize / 2;
+  const iconY = y + padding + iconSize / 2 - 2;
+  doc
+    .circle(iconX, iconY, iconSize / 2)
+    .fillColor(colour.warningRule)
+    .fill();
+  doc.font('Helvetica-Bold').fontSize(15).fillColor('#ffffff');
+  doc.text('!', iconX - iconSize / 2, iconY - 7, {
+    width: iconSize,
+    align: 'center',
+    lineBreak: false,
+  });
+
+  doc.font('Helvetica-Bold').fontSize(12).fillColor(colour.warningInk);
+  doc.text(words.warningHeading, textX, y + padding, { width: textWidth });
+  doc.font('Helvetica').fontSize(10).fillColor(colour.ink);
+  doc.text(words.warning, textX, doc.y + 4, { width: textWidth, lineGap: 2 });
+  return y + height;
+}
+
+/** Ruled lines for handwriting (where the other copies are, say), as many as fit. */
+function drawNotes(
+  doc: PDFKit.PDFDocument,
+  label: string,
+  x: number,
+  y: number,
+  width: number,
+  bottom: number,
+): void {
+  const lineSpacing = 24;
+  const firstLine = y + 14 + lineSpacing;
+  const lines = Math.min(4, Math.floor((bottom - firstLine) / lineSpacing) + 1);
+  if (lines < 2) return;
+  sectionLabel(doc, label, x, y);
+  for (let line = 0; line < lines; line++) {
+    const lineY = firstLine + line * lineSpacing;
+    doc.moveTo(x, lineY).lineTo(x + width, lineY);
+  }
+  doc.lineWidth(0.6).strokeColor(colour.rule).stroke();
+}
+
+function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => {
+      resolve(Buffer.concat(chunks));
+    });
+    doc.on('error', reject);
+  });
+}
+
+/**
+ * The printable recovery key sheet: one A4 or Letter page with the Key ID (its first 8
+ * characters, the ones the recovery screen shows, highlighted), the recovery key in large
+ * numbered blocks, what the key belongs to, a QR code holding ID and key, what to do at the
+ * recovery screen, and the warning to keep the sheet away from the computer.
+ */
+export async function renderRecoverySheet(input: RecoverySheetInput): Promise<Buffer> {
+  const words = wording[input.lang];
+  const protectorId = parseProtectorId(input.protectorId);
+  const password = normalizedPassword(input.recoveryPassword);
+
+  const doc = new PDFDocument({
+    size: input.paper === 'a4' ? 'A4' : 'LETTER',
+    margins: { top: margin, bottom: 20, left: margin, right: margin },
+    lang: input.lang === 'nb' ? 'nb-NO' : 'en',
+    displayTitle: true,
+    // The title is only the short ID: a PDF viewer or print queue shows it to anyone looking.
+    info: { Title: `${words.title} ${protectorId.slice(0, 8)}`, Creator: 'Keyhold' },
+  });
+  const done = collect(doc);
+
+  const pageWidth = doc.page.width;
+  const pageHeight = doc.page.height;
+  const contentWidth = pageWidth - 2 * margin;
+  const qrX = pageWidth - margin - qrSide;
+  const leftWidth = qrX - margin - qrQuietZone - 8;
+
+  drawQrCode(
+    doc,
+    recoverySheetQrText({ protectorId, recoveryPassword: password, lang: input.lang }),
+    qrX,
+    margin,
+  );
+  doc.font('Helvetica').fontSize(7.5).fillColor(colour.muted);
+  doc.text(words.qrCaption, qrX - 6, margin + qrSide + 8, { width: qrSide + 12, align: 'center' });
+
+  doc.font('Helvetica-Bold').fontSize(22).fillColor(colour.ink);
+  doc.text(words.title, margin, margin - 4, { width: leftWidth });
+  doc.font('Helvetica').fontSize(10.5).fillColor(colour.muted);
+  doc.text(words.subtitle, margin, doc.y + 2, { width: leftWidth });
+
+  let y = sectionLabel(doc, words.keyIdLabel, margin, doc.y + 18);
+  y = drawKeyId(doc, protectorId, margin, y + 4, words, leftWidth);
+  y = drawDetails(
+    doc,
+    [
+      [words.deviceLabel, nonBlank(input.deviceName)],
+      [words.driveLabel, describeDrive(input, words)],
+      ...(input.createdAt === undefined
+        ? []
+        : [[words.savedLabel, formatDate(input.createdAt, words, input.paper)] as const]),
+    ],
+    margin,
+    y + 14,
+    leftWidth,
+  );
+
+  y = Math.max(y, doc.y, margin + qrSide + 34) + 14;
+  doc
+    .moveTo(margin, y)
+    .lineTo(pageWidth - margin, y)
+    .lineWidth(0.8)
+    .strokeColor(colour.rule)
+    .stroke();
+
+  y = sectionLabel(doc, words.recoveryKeyLabel, margin, y + 18);
+  y = drawRecoveryKey(doc, password, margin, y + 4, contentWidth);
+  y = drawSteps(doc, words, margin, y + 28, contentWidth);
+  y = drawWarning(doc, words, margin, y + 12, contentWidth);
+  const footerY = pageHeight - margin + 10;
+  drawNotes(doc, words.notesLabel, margin, y + 28, contentWidth, footerY - 24);
+
+  const footer = `${words.printed} ${formatDate(new Date(), words, input.paper)} · Keyhold`;
+  doc.font('Helvetica').fontSize(8).fillColor(colour.muted);
+  doc.text(footer, margin, footerY, { width: contentWidth, lineBreak: false });
+
+  doc.end();
+  return done;
+}
