@@ -7,6 +7,7 @@ import {
 import { z } from 'zod';
 import type { Config } from './config.js';
 import { handleError, NotFoundError } from './errors.js';
+import { registerWebApp } from './web.js';
 
 export interface AppOptions {
   config: Config;
@@ -39,6 +40,7 @@ export async function buildApp({ config, logStream, https }: AppOptions): Promis
     () => ({ status: 'ok' as const }),
   );
 
+  await registerWebApp(app);
   await app.ready();
   return app;
 }

@@ -1,0 +1,227 @@
+import { download, request, type DownloadedFile } from './client.js';
+
+/** The key library API (docs/api.md); a summary never carries the recovery password. */
+export type DriveType = 'os' | 'fixed' | 'removable';
+export type BackupDestination = 'account' | 'usb' | 'file' | 'print' | 'vault';
+
+export interface KeySummary {
+  id: string;
+  protectorId: string;
+  shortId: string;
+  deviceName: string;
+  volume: { label: string; type: DriveType; volumeGuid: string | null };
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+  backupCount: number;
+  lastBackup: { destination: BackupDestination; at: string } | null;
+  hasOfflineBackup: boolean;
+  inVault: boolean;
+  deletedAt: string | null;
+}
+
+export interface KeyPage {
+  items: KeySummary[];
+  nextCursor: string | null;
+}
+
+export interface Backup {
+  id: string;
+  destination: BackupDestination;
+  at: string;
+  note?: string | null;
+}
+
+export interface NewKey {
+  protectorId: string;
+  recoveryPassword: string;
+  deviceName: string;
+  volume: { label: string; type: DriveType };
+  source: 'manual';
+}
+
+export interface ImportFinding {
+  protectorId: string;
+  type: string;
+  volume?: { label?: string; type?: DriveType } | null;
+  action: 'add' | 'update' | 'skip' | 'conflict';
+  reason?: string;
+}
+
+export interface ImportResult {
+  found: ImportFinding[];
+  added: number;
+  updated: number;
+}
+
+export interface FindMatch {
+  accountId: string;
+  email: string;
+  displayName: string;
+  keys: {
+    id: string;
+    shortId: string;
+    protectorId: string;
+    deviceName: string;
+    volume: { label: string; type: DriveType };
+  }[];
+}
+
+export type ElsewherePlace = 'paper' | 'usb' | 'file' | 'other-account' | 'organisation';
+
+export interface FindResult {
+  matches: FindMatch[];
+  elsewhere: { place: ElsewherePlace; hint: string }[];
+}
+
+export interface VaultState {
+  locked: boolean;
+  lockExpiresAt: string | null;
+  items: { id: string; kind: 'key' | 'file'; name: string }[];
+}
+
+export const listKeys = (
+  account: string,
+  query: { q?: string; cursor?: string | null; limit?: number; deleted?: boolean },
+  signal?: AbortSignal,
+) =>
+  request<KeyPage>('/keys', {
+    account,
+    query: {
+      q: query.q,
+      cursor: query.cursor ?? undefined,
+      limit: query.limit,
+      deleted: query.deleted ? true : undefined,
+    },
+    ...(signal ? { signal } : {}),
+  });
+
+export const getKey = (account: string, id: string) =>
+  request<{ key: KeySummary }>(`/keys/${encodeURIComponent(id)}`, { account });
+
+export const addKey = (account: string, key: NewKey) =>
+  request<{ key: KeySummary; created: boolean }>('/keys', { account, method: 'POST', body: key });
+
+export const importKeys = (
+  account: string,
+  file: { filename: string; contentBase64: string },
+  dryRun: boolean,
+) =>
+  request<ImportResult>('/keys/import', {
+    account,
+    method: 'POST',
+    body: file,
+    query: { dryRun: dryRun ? true : undefined },
+  });
+
+export const revealKey = (account: string, id: string) =>
+  request<{ recoveryPassword: string; protectorId: string }>(
+    `/keys/${encodeURIComponent(id)}/reveal`,
+    { account, method: 'POST' },
+  );
+
+export const downloadRecoveryFile = (account: string, key: KeySummary, lang: string) =>
+  download(
+    `/keys/${encodeURIComponent(key.id)}/recovery-file`,
+    `BitLocker Recovery Key ${key.protectorId}.TXT`,
+    { account, query: { lang } },
+  );
+
+export const downloadSheet = (
+  account: string,
+  key: KeySummary,
+  lang: string,
+  paper: 'a4' | 'letter',
+): Promise<DownloadedFile> =>
+  download(`/keys/${encodeURIComponent(key.id)}/sheet.pdf`, `Keyhold ${key.shortId}.pdf`, {
+    account,
+    query: { lang, paper },
+  });
+
+export const listBackups = (account: string, id: string) =>
+  request<{ items: Backup[] }>(`/keys/${encodeURIComponent(id)}/backups`, { account });
+
+export const recordBackup = (
+  account: string,
+  id: string,
+  backup: { destination: 'usb' | 'file' | 'print'; note?: string },
+) =>
+  request<{ backup: Backup }>(`/keys/${encodeURIComponent(id)}/backups`, {
+    account,
+    method: 'POST',
+    body: backup,
+  });
+
+export const moveToVault = (account: string, id: string, into: boolean) =>
+  request<unknown>(`/keys/${encodeURIComponent(id)}/vault`, {
+    account,
+    method: into ? 'POST' : 'DELETE',
+  });
+
+export const deleteKey = (account: string, id: string) =>
+  request<{ key: KeySummary }>(`/keys/${encodeURIComponent(id)}`, {
+    account,
+    method: 'DELETE',
+    body: { confirmSaved: true },
+  });
+
+export const restoreKey = (account: string, id: string) =>
+  request<{ key: KeySummary }>(`/keys/${encodeURIComponent(id)}/restore`, {
+    account,
+    method: 'POST',
+  });
+
+export const exportKeys = (
+  account: string,
+  body: { format: 'json' | 'csv'; password?: string; totpCode?: string },
+) => download('/keys/export', `keyhold-keys.${body.format}`, { account, method: 'POST', body });
+
+export const findKey = (keyId: string, account: string | undefined) =>
+  request<FindResult>('/find', { account, query: { keyId } });
+
+export const getVault = (account: string) => request<VaultState>('/vault', { account });
+
+export const unlockVault = (account: string, body: { totpCode?: string; password?: string }) =>
+  request<{ locked: false; lockExpiresAt: string }>('/vault/unlock', {
+    account,
+    method: 'POST',
+    body,
+  });
+
+export const lockVault = (account: string) =>
+  request<{ locked: true }>('/vault/lock', { account, method: 'POST' });
+
+export interface FeedbackInput {
+  article: string;
+  helpful: boolean;
+  languageQuality?: number;
+  reasons?: string[];
+  comment?: string;
+}
+
+export const sendFeedback = (feedback: FeedbackInput) =>
+  request<unknown>('/feedback', { method: 'POST', body: feedback });
+
+export interface FeedbackReport {
+  items: {
+    id?: string;
+    article: string;
+    helpful: boolean;
+    languageQuality?: number | null;
+    reasons?: string[];
+    comment?: string | null;
+    createdAt?: string;
+    language?: string;
+  }[];
+  summary: {
+    byArticle: {
+      article: string;
+      helpful: number;
+      notHelpful: number;
+      averageLanguageQuality: number | null;
+    }[];
+  };
+}
+
+export const getFeedbackReport = (account: string) =>
+  request<FeedbackReport>('/admin/feedback', { account });

@@ -1,0 +1,94 @@
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api/client.js';
+import { getFeedbackReport } from '../api/keys.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { Page } from '../components/page.js';
+import { formatDateTime, formatNumber } from '../format.js';
+import { cacheKey, useResource } from '../state/resource.js';
+import { useActiveAccount } from '../state/session.js';
+
+export function AdminFeedbackPage() {
+  const { t, i18n } = useTranslation();
+  const account = useActiveAccount();
+  const report = useResource(cacheKey(account.id, '/admin/feedback'), () =>
+    getFeedbackReport(account.id),
+  );
+  const forbidden = report.error instanceof ApiError && report.error.status === 403;
+  const articleTitle = (slug: string) =>
+    i18n.exists(`articles.${slug}.title`) ? t(`articles.${slug}.title`) : slug;
+  const reasonLabel = (reason: string) =>
+    i18n.exists(`feedback.reasons.${reason}`) ? t(`feedback.reasons.${reason}`) : reason;
+
+  return (
+    <Page title={t('adminFeedback.title')} intro={<p>{t('adminFeedback.intro')}</p>}>
+      {forbidden ? (
+        <p className="alert alert-warning">{t('adminFeedback.forbidden')}</p>
+      ) : (
+        <ErrorMessage error={report.error} />
+      )}
+      {report.data ? (
+        <>
+          <section className="card stack">
+            <h2>{t('adminFeedback.summary')}</h2>
+            <div className="table-wrap">
+              <table className="key-table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('adminFeedback.article')}</th>
+                    <th scope="col">{t('adminFeedback.helpful')}</th>
+                    <th scope="col">{t('adminFeedback.notHelpful')}</th>
+                    <th scope="col">{t('adminFeedback.quality')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.data.summary.byArticle.map((row) => (
+                    <tr key={row.article}>
+                      <th scope="row" data-label={t('adminFeedback.article')}>
+                        {articleTitle(row.article)}
+                      </th>
+                      <td data-label={t('adminFeedback.helpful')}>{formatNumber(row.helpful)}</td>
+                      <td data-label={t('adminFeedback.notHelpful')}>
+                        {formatNumber(row.notHelpful)}
+                      </td>
+                      <td data-label={t('adminFeedback.quality')}>
+                        {row.averageLanguageQuality === null
+                          ? '–'
+                          : formatNumber(row.averageLanguageQuality, { maximumFractionDigits: 1 })}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+          <section className="stack">
+            <h2>{t('adminFeedback.answers', { count: report.data.items.length })}</h2>
+            <ul className="card-list">
+              {report.data.items.map((item, index) => (
+                <li key={item.id ?? index} className="card feedback-item">
+                  <p>
+                    <strong>{articleTitle(item.article)}</strong> ·{' '}
+                    {item.helpful ? t('feedback.yes') : t('feedback.no')}
+                    {item.languageQuality
+                      ? ` · ${t('adminFeedback.qualityValue', { value: item.languageQuality })}`
+                      : ''}
+                    {item.createdAt ? (
+                      <>
+                        {' · '}
+                        <time dateTime={item.createdAt}>{formatDateTime(item.createdAt)}</time>
+                      </>
+                    ) : null}
+                  </p>
+                  {item.reasons && item.reasons.length > 0 ? (
+                    <p className="hint">{item.reasons.map(reasonLabel).join(', ')}</p>
+                  ) : null}
+                  {item.comment ? <blockquote>{item.comment}</blockquote> : null}
+                </li>
+              ))}
+            </ul>
+          </section>
+        </>
+      ) : null}
+    </Page>
+  );
+}

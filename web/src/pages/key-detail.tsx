@@ -1,0 +1,475 @@
+import { useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, saveFile } from '../api/client.js';
+import {
+  deleteKey,
+  downloadRecoveryFile,
+  downloadSheet,
+  getKey,
+  listBackups,
+  moveToVault,
+  recordBackup,
+  restoreKey,
+  revealKey,
+  type KeySummary,
+} from '../api/keys.js';
+import { DriveLabel } from '../components/drive.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { KeyId } from '../components/key-id.js';
+import { Page } from '../components/page.js';
+import { RecoveryKeyBlocks } from '../components/recovery-key-blocks.js';
+import { formatCountdown, formatDate, formatDateTime } from '../format.js';
+import { currentLanguage } from '../i18n.js';
+import { Link, useLocation } from '../router.js';
+import { cacheKey, invalidate, useResource } from '../state/resource.js';
+import { useActiveAccount } from '../state/session.js';
+
+/** How long a revealed recovery key stays on screen. */
+const revealSeconds = 60;
+
+function useCountdown(until: number | null): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (until === null) return;
+    const timer = setInterval(() => {
+      setNow(Date.now());
+    }, 1000);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [until]);
+  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
+}
+
+function RevealPanel({ summary, autoReveal }: { summary: KeySummary; autoReveal: boolean }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const [recoveryPassword, setRecoveryPassword] = useState<string | null>(null);
+  const [hideAt, setHideAt] = useState<number | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const secondsLeft = useCountdown(hideAt);
+  const autoRevealed = useRef(false);
+
+  const hide = () => {
+    setRecoveryPassword(null);
+    setHideAt(null);
+    setCopied(false);
+  };
+
+  useEffect(() => {
+    if (hideAt !== null && secondsLeft === 0) hide();
+  }, [hideAt, secondsLeft]);
+
+  const reveal = () => {
+    setBusy(true);
+    setError(undefined);
+    revealKey(account.id, summary.id)
+      .then((revealed) => {
+        setRecoveryPassword(revealed.recoveryPassword);
+        setHideAt(Date.now() + revealSeconds * 1000);
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      })
+      .finally(() => {
+        setBusy(false);
+      });
+  };
+
+  useEffect(() => {
+    // Arriving from "Find my key" with the explicit request to show this key.
+    if (autoReveal && !autoRevealed.current) {
+      autoRevealed.current = true;
+      reveal();
+    }
+  });
+
+  const copy = () => {
+    if (!recoveryPassword) return;
+    navigator.clipboard.writeText(recoveryPassword).then(
+      () => {
+        setCopied(true);
+      },
+      (caught: unknown) => {
+        setError(caught);
+      },
+    );
+  };
+
+  const vaultLocked = error instanceof ApiError && error.code === 'vault_locked';
+  return (
+    <section className="card stack" aria-labelledby="reveal-heading">
+      <h2 id="reveal-heading">{t('detail.reveal.title')}</h2>
+      {recoveryPassword ? (
+        <>
+          <RecoveryKeyBlocks recoveryPassword={recoveryPassword} />
+          <p className="hint" role="timer" aria-live="off">
+            {t('detail.reveal.hidesIn', { time: formatCountdown(secondsLeft) })}
+          </p>
+          <div className="button-row">
+            <button type="button" className="button button-primary" onClick={copy}>
+              {copied ? t('detail.reveal.copied') : t('detail.reveal.copy')}
+            </button>
+            <button type="button" className="button" onClick={hide}>
+              {t('detail.reveal.hide')}
+            </button>
+          </div>
+          <p className="visually-hidden" role="status">
+            {copied ? t('detail.reveal.copied') : ''}
+          </p>
+        </>
+      ) : (
+        <>
+          <p>{t('detail.reveal.intro')}</p>
+          <div>
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={busy}
+              onClick={reveal}
+            >
+              {t('detail.reveal.show')}
+            </button>
+          </div>
+        </>
+      )}
+      {vaultLocked ? (
+        <p className="alert alert-warning" role="alert">
+          {t('detail.reveal.vaultLocked')} <Link to="/vault">{t('detail.vault.unlock')}</Link>
+        </p>
+      ) : (
+        <ErrorMessage error={error} />
+      )}
+    </section>
+  );
+}
+
+function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () => void }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const [paper, setPaper] = useState<'a4' | 'letter'>(() =>
+    /-(US|CA|MX|PH)$/i.test(navigator.language) ? 'letter' : 'a4',
+  );
+  const [destination, setDestination] = useState<'usb' | 'file' | 'print'>('usb');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [message, setMessage] = useState('');
+  const paperId = useId();
+  const noteId = useId();
+  const backups = useResource(cacheKey(account.id, `/keys/${summary.id}/backups`), () =>
+    listBackups(account.id, summary.id),
+  );
+
+  const done = (text: string) => {
+    setMessage(text);
+    invalidate(account.id, `/keys/${summary.id}`);
+    backups.reload();
+    onChange();
+  };
+
+  const fail = (caught: unknown) => {
+    setError(caught);
+  };
+
+  const downloadFile = () => {
+    setError(undefined);
+    downloadRecoveryFile(account.id, summary, currentLanguage())
+      .then((file) => {
+        saveFile(file);
+        done(t('detail.backup.fileSaved', { name: file.filename }));
+      })
+      .catch(fail);
+  };
+
+  const printSheet = () => {
+    setError(undefined);
+    downloadSheet(account.id, summary, currentLanguage(), paper)
+      .then((file) => {
+        saveFile(file);
+        done(t('detail.backup.sheetSaved', { name: file.filename }));
+      })
+      .catch(fail);
+  };
+
+  const record = (event: SubmitEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    recordBackup(account.id, summary.id, {
+      destination,
+      ...(note.trim() ? { note: note.trim() } : {}),
+    })
+      .then(() => {
+        setNote('');
+        done(t('detail.backup.recorded'));
+      })
+      .catch(fail);
+  };
+
+  return (
+    <section className="card stack" aria-labelledby="backup-heading">
+      <h2 id="backup-heading">{t('detail.backup.title')}</h2>
+      {summary.hasOfflineBackup ? null : (
+        <p className="alert alert-warning">{t('detail.backup.noOffline')}</p>
+      )}
+      <div className="button-row">
+        <button type="button" className="button" onClick={downloadFile}>
+          {t('detail.backup.download')}
+        </button>
+        <span className="inline-field">
+          <label htmlFor={paperId}>{t('detail.backup.paper')}</label>
+          <select
+            id={paperId}
+            value={paper}
+            onChange={(event) => {
+              setPaper(event.target.value === 'letter' ? 'letter' : 'a4');
+            }}
+          >
+            <option value="a4">A4</option>
+            <option value="letter">Letter</option>
+          </select>
+        </span>
+        <button type="button" className="button" onClick={printSheet}>
+          {t('detail.backup.print')}
+        </button>
+      </div>
+      <p className="hint">{t('detail.backup.keepApart')}</p>
+      <form className="stack record-backup" onSubmit={record}>
+        <fieldset>
+          <legend>{t('detail.backup.recordTitle')}</legend>
+          {(['usb', 'file', 'print'] as const).map((value) => (
+            <label key={value} className="check">
+              <input
+                type="radio"
+                name="destination"
+                value={value}
+                checked={destination === value}
+                onChange={() => {
+                  setDestination(value);
+                }}
+              />
+              {t(`detail.backup.destinations.${value}`)}
+            </label>
+          ))}
+        </fieldset>
+        <div className="field">
+          <label htmlFor={noteId}>{t('detail.backup.note')}</label>
+          <input
+            id={noteId}
+            maxLength={200}
+            value={note}
+            onChange={(event) => {
+              setNote(event.target.value);
+            }}
+          />
+        </div>
+        <div>
+          <button type="submit" className="button">
+            {t('detail.backup.record')}
+          </button>
+        </div>
+      </form>
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      <ErrorMessage error={error} />
+      {backups.data && backups.data.items.length > 0 ? (
+        <>
+          <h3>{t('detail.backup.history')}</h3>
+          <ul className="plain-list history">
+            {backups.data.items.map((backup) => (
+              <li key={backup.id}>
+                <time dateTime={backup.at}>{formatDateTime(backup.at)}</time>{' '}
+                {t(`keys.destination.${backup.destination}`)}
+                {backup.note ? ` · ${backup.note}` : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function VaultPanel({ summary, onChange }: { summary: KeySummary; onChange: () => void }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const [error, setError] = useState<unknown>(undefined);
+  const move = () => {
+    setError(undefined);
+    moveToVault(account.id, summary.id, !summary.inVault)
+      .then(() => {
+        invalidate(account.id);
+        onChange();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+  const locked = error instanceof ApiError && error.code === 'vault_locked';
+  return (
+    <section className="card stack" aria-labelledby="vault-heading">
+      <h2 id="vault-heading">{t('detail.vault.title')}</h2>
+      <p>{summary.inVault ? t('detail.vault.inside') : t('detail.vault.outside')}</p>
+      <div>
+        <button type="button" className="button" onClick={move}>
+          {summary.inVault ? t('detail.vault.moveOut') : t('detail.vault.moveIn')}
+        </button>
+      </div>
+      {locked ? (
+        <p className="alert alert-warning" role="alert">
+          {t('detail.vault.locked')} <Link to="/vault">{t('detail.vault.unlock')}</Link>
+        </p>
+      ) : (
+        <ErrorMessage error={error} />
+      )}
+    </section>
+  );
+}
+
+function DeletePanel({ summary, onChange }: { summary: KeySummary; onChange: () => void }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const [confirmed, setConfirmed] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const confirmId = useId();
+
+  const finish = () => {
+    invalidate(account.id);
+    setConfirmed(false);
+    onChange();
+  };
+  const fail = (caught: unknown) => {
+    setError(caught);
+  };
+
+  if (summary.deletedAt) {
+    return (
+      <section className="card stack" aria-labelledby="delete-heading">
+        <h2 id="delete-heading">{t('detail.delete.deletedTitle')}</h2>
+        <p>{t('keys.deleted.on', { date: formatDate(summary.deletedAt) })}</p>
+        <div>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              restoreKey(account.id, summary.id).then(finish).catch(fail);
+            }}
+          >
+            {t('keys.restore')}
+          </button>
+        </div>
+        <ErrorMessage error={error} />
+      </section>
+    );
+  }
+
+  return (
+    <section className="card stack danger-zone" aria-labelledby="delete-heading">
+      <h2 id="delete-heading">{t('detail.delete.title')}</h2>
+      <p>{t('detail.delete.intro')}</p>
+      <label className="check" htmlFor={confirmId}>
+        <input
+          id={confirmId}
+          type="checkbox"
+          checked={confirmed}
+          onChange={(event) => {
+            setConfirmed(event.target.checked);
+          }}
+        />
+        {t('detail.delete.confirm')}
+      </label>
+      <div>
+        <button
+          type="button"
+          className="button button-danger"
+          disabled={!confirmed}
+          onClick={() => {
+            deleteKey(account.id, summary.id).then(finish).catch(fail);
+          }}
+        >
+          {t('detail.delete.submit')}
+        </button>
+      </div>
+      <ErrorMessage error={error} />
+    </section>
+  );
+}
+
+export function KeyDetailPage({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const { query } = useLocation();
+  const key = useResource(cacheKey(account.id, `/keys/${id}`), () => getKey(account.id, id));
+  const summary = key.data?.key;
+
+  if (!summary) {
+    return (
+      <Page title={t('detail.title')}>
+        {key.error ? (
+          <ErrorMessage error={key.error} />
+        ) : (
+          <p role="status">{t('common.loading')}</p>
+        )}
+        <p>
+          <Link to="/keys">{t('keys.backToLibrary')}</Link>
+        </p>
+      </Page>
+    );
+  }
+
+  return (
+    <Page
+      title={`${summary.deviceName} · ${summary.volume.label || t(`keys.driveType.${summary.volume.type}`)}`}
+    >
+      <p>
+        <Link to="/keys">{t('keys.backToLibrary')}</Link>
+      </p>
+      <dl className="facts card">
+        <div>
+          <dt>{t('keys.columns.keyId')}</dt>
+          <dd>
+            <KeyId protectorId={summary.protectorId} className="key-id-large" />
+          </dd>
+        </div>
+        <div>
+          <dt>{t('keys.columns.device')}</dt>
+          <dd>{summary.deviceName}</dd>
+        </div>
+        <div>
+          <dt>{t('keys.columns.drive')}</dt>
+          <dd>
+            <DriveLabel volume={summary.volume} />
+          </dd>
+        </div>
+        <div>
+          <dt>{t('keys.columns.uploaded')}</dt>
+          <dd>
+            <time dateTime={summary.createdAt}>{formatDateTime(summary.createdAt)}</time>
+          </dd>
+        </div>
+        <div>
+          <dt>{t('keys.columns.backups')}</dt>
+          <dd>
+            {t('keys.backupCount', { count: summary.backupCount })}
+            {summary.lastBackup
+              ? ` · ${t('detail.lastBackup', {
+                  destination: t(`keys.destination.${summary.lastBackup.destination}`),
+                  date: formatDate(summary.lastBackup.at),
+                })}`
+              : ''}
+          </dd>
+        </div>
+      </dl>
+      {summary.deletedAt ? null : (
+        <div className="detail-grid">
+          <RevealPanel summary={summary} autoReveal={query.get('reveal') === '1'} />
+          <BackupPanel summary={summary} onChange={key.reload} />
+          <VaultPanel summary={summary} onChange={key.reload} />
+        </div>
+      )}
+      <DeletePanel summary={summary} onChange={key.reload} />
+    </Page>
+  );
+}

@@ -1,0 +1,179 @@
+import { useEffect, useId, useState, type SubmitEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { getMe } from '../api/auth.js';
+import { getVault, lockVault, unlockVault } from '../api/keys.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { Page } from '../components/page.js';
+import { formatCountdown } from '../format.js';
+import { Link } from '../router.js';
+import { cacheKey, invalidate, useResource } from '../state/resource.js';
+import { useActiveAccount } from '../state/session.js';
+
+function useSecondsUntil(iso: string | null): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!iso) return;
+    const timer = setInterval(() => {
+      setNow(Date.now());
+    }, 1000);
+    return () => {
+      clearInterval(timer);
+    };
+  }, [iso]);
+  if (!iso) return null;
+  return Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000));
+}
+
+function UnlockForm({ onUnlocked }: { onUnlocked: () => void }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const me = useResource(cacheKey(account.id, '/auth/me'), () => getMe(account.id));
+  const [choice, setChoice] = useState<'password' | 'totp' | null>(null);
+  // The vault asks for the second factor, or the password when none is set up.
+  const usePassword = choice ? choice === 'password' : me.data?.account.totpEnabled === false;
+  const setUsePassword = (update: (current: boolean) => boolean) => {
+    setChoice(update(usePassword) ? 'password' : 'totp');
+  };
+  const [secret, setSecret] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const inputId = useId();
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    unlockVault(
+      account.id,
+      usePassword ? { password: secret } : { totpCode: secret.replace(/\s/g, '') },
+    )
+      .then(() => {
+        setSecret('');
+        onUnlocked();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      })
+      .finally(() => {
+        setBusy(false);
+      });
+  };
+
+  return (
+    <form className="card stack" onSubmit={submit}>
+      <h2>{t('vault.unlockTitle')}</h2>
+      <div className="field">
+        <label htmlFor={inputId}>{usePassword ? t('vault.password') : t('vault.totpCode')}</label>
+        <input
+          id={inputId}
+          type={usePassword ? 'password' : 'text'}
+          inputMode={usePassword ? 'text' : 'numeric'}
+          autoComplete={usePassword ? 'current-password' : 'one-time-code'}
+          required
+          value={secret}
+          onChange={(event) => {
+            setSecret(event.target.value);
+          }}
+        />
+      </div>
+      <ErrorMessage error={error} />
+      <div className="form-actions">
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            setUsePassword((value) => !value);
+            setSecret('');
+          }}
+        >
+          {usePassword ? t('vault.useTotp') : t('vault.usePassword')}
+        </button>
+        <button type="submit" className="button button-primary" disabled={busy}>
+          {t('vault.unlock')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function VaultPage() {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const vault = useResource(cacheKey(account.id, '/vault'), () => getVault(account.id));
+  const [error, setError] = useState<unknown>(undefined);
+  const state = vault.data;
+  const secondsLeft = useSecondsUntil(state && !state.locked ? state.lockExpiresAt : null);
+
+  // When the countdown runs out the server has locked the vault; show it as it is now.
+  const expired = secondsLeft === 0;
+  useEffect(() => {
+    if (expired) {
+      invalidate(account.id);
+      vault.reload();
+    }
+  }, [expired, account.id, vault.reload]);
+
+  const changed = () => {
+    invalidate(account.id);
+    vault.reload();
+  };
+
+  const lock = () => {
+    lockVault(account.id)
+      .then(changed)
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+
+  return (
+    <Page title={t('vault.title')} intro={<p>{t('vault.intro')}</p>}>
+      <ErrorMessage error={vault.error ?? error} />
+      {!state ? (
+        vault.error ? null : (
+          <p role="status">{t('common.loading')}</p>
+        )
+      ) : (
+        <>
+          <div className={state.locked ? 'vault-status locked' : 'vault-status unlocked'}>
+            <p className="vault-state">
+              <span aria-hidden="true">{state.locked ? '🔒' : '🔓'}</span>{' '}
+              {state.locked ? t('vault.locked') : t('vault.unlocked')}
+            </p>
+            {!state.locked && secondsLeft !== null ? (
+              <p className="vault-countdown" role="timer" aria-live="off">
+                {t('vault.locksIn', { time: formatCountdown(secondsLeft) })}
+              </p>
+            ) : null}
+            {!state.locked ? (
+              <button type="button" className="button" onClick={lock}>
+                {t('vault.lockNow')}
+              </button>
+            ) : null}
+          </div>
+          {state.locked ? <UnlockForm onUnlocked={changed} /> : null}
+          <section className="card stack">
+            <h2>{t('vault.items', { count: state.items.length })}</h2>
+            {state.locked ? <p className="hint">{t('vault.namesOnly')}</p> : null}
+            {state.items.length === 0 ? (
+              <p>{t('vault.empty')}</p>
+            ) : (
+              <ul className="plain-list vault-items">
+                {state.items.map((item) => (
+                  <li key={item.id}>
+                    <span className="badge">{t(`vault.kind.${item.kind}`)}</span>{' '}
+                    {!state.locked && item.kind === 'key' ? (
+                      <Link to={`/keys/${encodeURIComponent(item.id)}`}>{item.name}</Link>
+                    ) : (
+                      <span>{item.name}</span>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </>
+      )}
+    </Page>
+  );
+}
