@@ -4,6 +4,14 @@ import { registerRead } from './commands/read.js';
 import { registerServe } from './commands/serve.js';
 import { CliError, ExitCode, printError } from './output.js';
 
+// A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? ExitCode.ok);
+  });
+}
+
 // Every command module only declares its flags; the work (and its heavy imports) is loaded
 // inside the action, so `keyhold key check` never pays for the server or the PDF writer.
 const program = new Command()
