@@ -1,0 +1,389 @@
+import { protectorIdFromBytes } from '../protector-id.js';
+import { crc32 } from './crc32.js';
+import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
+import { FieldReader, filetimeToDate } from './field-reader.js';
+
+/**
+ * The BitLocker volume header (sector 0) and FVE metadata blocks, parsed from untrusted bytes.
+ * Layout facts: docs bitlocker-format.md, sections 5 and 6.
+ */
+
+/** Each metadata copy occupies this much of the volume (and reads as zeros when decrypted). */
+export const metadataAreaSize = 0x10000;
+export const volumeHeaderSize = 512;
+
+const signatureFixed = '-FVE-FS-';
+const signatureToGo = 'MSWIN4.1';
+const blockHeaderSize = 64;
+const metadataHeaderSize = 48;
+const entryHeaderSize = 8;
+/** Entries nest (VMK > stretch key > encrypted key); real volumes use three levels. */
+const maxEntryDepth = 4;
+const validationHeaderSize = 8;
+const encryptedStateFully = 4;
+
+/** GUIDs in the volume header: a normal BitLocker volume, and a used-space-only one. */
+const bitLockerGuid = '4967D63B-2E29-4AD8-8399-F6A339E3D001';
+const encryptOnWriteGuid = '92A84D3B-DD80-4D0E-9E4E-B1E3284EAED8';
+
+export const entryType = {
+  vmk: 0x0002,
+  fvek: 0x0003,
+  description: 0x0007,
+  volumeHeaderBlock: 0x000f,
+} as const;
+
+export const valueType = {
+  key: 0x0001,
+  string: 0x0002,
+  stretchKey: 0x0003,
+  useKey: 0x0004,
+  aesCcm: 0x0005,
+  vmk: 0x0008,
+  externalKey: 0x0009,
+  offsetAndSize: 0x000f,
+} as const;
+
+export type EncryptionMethod =
+  | 'aes-cbc-128-elephant'
+  | 'aes-cbc-256-elephant'
+  | 'aes-cbc-128'
+  | 'aes-cbc-256'
+  | 'aes-xts-128'
+  | 'aes-xts-256';
+
+const encryptionMethods: Readonly<Record<number, EncryptionMethod>> = {
+  0x8000: 'aes-cbc-128-elephant',
+  0x8001: 'aes-cbc-256-elephant',
+  0x8002: 'aes-cbc-128',
+  0x8003: 'aes-cbc-256',
+  0x8004: 'aes-xts-128',
+  0x8005: 'aes-xts-256',
+};
+
+export function encryptionMethodName(code: number): EncryptionMethod | undefined {
+  return encryptionMethods[code];
+}
+
+export type VolumeProtectorType =
+  | 'clear-key'
+  | 'tpm'
+  | 'startup-key'
+  | 'tpm-pin'
+  | 'recovery-password'
+  | 'smart-card'
+  | 'password'
+  | 'unknown';
+
+const protectionTypes: Readonly<Record<number, VolumeProtectorType>> = {
+  0x0000: 'clear-key',
+  0x0100: 'tpm',
+  0x0200: 'startup-key',
+  0x0500: 'tpm-pin',
+  0x0800: 'recovery-password',
+  0x1000: 'smart-card',
+  0x2000: 'password',
+};
+
+export interface VolumeHeader {
+  /** `fixed` for Windows 7+ volumes, `to-go` for BitLocker To Go (removable) volumes. */
+  kind: 'fixed' | 'to-go';
+  bytesPerSector: number;
+  metadataOffsets: number[];
+  /** Used-space-only ("encrypt on write") volumes carry their own GUID in the header. */
+  usedSpaceOnly: boolean;
+}
+
+/** An AES-CCM encrypted value: 12-byte nonce, 16-byte tag, ciphertext. */
+export interface EncryptedBlob {
+  nonce: Uint8Array;
+  tag: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+export interface VolumeProtector {
+  /** Canonical GUID, e.g. `64311DEA-4587-4029-924A-BA299647998E`. */
+  id: string;
+  type: VolumeProtectorType;
+  /** The raw protection type, for types Keyhold does not name. */
+  protectionCode: number;
+  createdAt?: Date;
+  /** A name Windows stores with some protectors: "ExternalKey", "DiskPassword". */
+  name?: string;
+  /** Salt of the key stretch (password and recovery-password protectors). */
+  salt?: Uint8Array;
+  /** The 32-byte key stored in the clear when protection is suspended. */
+  clearKey?: Uint8Array;
+  /** The volume master key, encrypted with this protector's key. */
+  encryptedVmk?: EncryptedBlob;
+}
+
+export interface FveMetadata {
+  /** Byte offset of this copy on the volume. */
+  blockOffset: number;
+  /** Bytes covered by the CRC and the integrity hash: block header, metadata, entries. */
+  protectedSize: number;
+  /** The whole covered range, hashed by the integrity check once the VMK is known. */
+  protectedBytes: Uint8Array;
+  state: { current: number; next: number };
+  encryptedVolumeSize: number;
+  relocatedSectorCount: number;
+  metadataOffsets: number[];
+  relocatedHeaderOffset: number;
+  volumeGuid: string;
+  encryptionMethodCode: number;
+  encryptionMethod: EncryptionMethod | undefined;
+  createdAt: Date | undefined;
+  description: string;
+  protectors: VolumeProtector[];
+  fvek: EncryptedBlob | undefined;
+  /** The SHA-256 of the covered range, encrypted with the VMK (metadata version 2). */
+  integrityHash: EncryptedBlob | undefined;
+}
+
+export function parseVolumeHeader(sector: Uint8Array): VolumeHeader {
+  const reader = new FieldReader(sector, 'The volume header');
+  if (sector.length < volumeHeaderSize) {
+    throw new VolumeFormatError(
+      'not-bitlocker',
+      `This is not a BitLocker volume: it is only ${sector.length} bytes long.`,
+    );
+  }
+  const signature = reader.ascii(3, 8);
+  const isToGo = signature === signatureToGo;
+  if (signature !== signatureFixed && !isToGo) {
+    throw new VolumeFormatError(
+      'not-bitlocker',
+      'This is not a BitLocker volume: its first sector has no BitLocker signature.',
+    );
+  }
+  const guid = protectorIdFromBytes(reader.bytesAt(isToGo ? 424 : 160, 16));
+  if (isToGo && guid !== bitLockerGuid && guid !== encryptOnWriteGuid) {
+    throw new VolumeFormatError(
+      'not-bitlocker',
+      'This is not a BitLocker volume: it is a plain FAT volume without BitLocker To Go.',
+    );
+  }
+  if (!isToGo && sector[0] === 0xeb && sector[1] === 0x52 && sector[2] === 0x90) {
+    throw new UnsupportedVolumeError(
+      'unsupported-vista',
+      'This volume was encrypted by Windows Vista, whose BitLocker format Keyhold does not read. Open it on Windows 7 or later, or with dislocker.',
+    );
+  }
+  const bytesPerSector = reader.u16(11);
+  if (![512, 1024, 2048, 4096].includes(bytesPerSector)) {
+    throw new VolumeFormatError(
+      'bad-sector-size',
+      `The volume header is damaged: it gives ${bytesPerSector} bytes per sector (expected 512 to 4096).`,
+    );
+  }
+  const firstOffset = isToGo ? 440 : 176;
+  const metadataOffsets = [0, 1, 2].map((i) => reader.u64(firstOffset + 8 * i));
+  return {
+    kind: isToGo ? 'to-go' : 'fixed',
+    bytesPerSector,
+    metadataOffsets,
+    usedSpaceOnly: guid === encryptOnWriteGuid,
+  };
+}
+
+interface Entry {
+  type: number;
+  valueType: number;
+  value: FieldReader;
+}
+
+function readEntries(reader: FieldReader, start: number, end: number, depth: number): Entry[] {
+  if (depth > maxEntryDepth) {
+    throw new VolumeFormatError(
+      'bad-entry',
+      `${reader.what} is damaged: its entries nest more than ${maxEntryDepth} levels deep.`,
+    );
+  }
+  const entries: Entry[] = [];
+  let offset = start;
+  while (offset + entryHeaderSize <= end) {
+    const size = reader.u16(offset);
+    if (size === 0) break;
+    if (size < entryHeaderSize || offset + size > end) {
+      throw new VolumeFormatError(
+        'bad-entry',
+        `${reader.what} is damaged: the entry at byte ${offset} claims ${size} bytes, ${end - offset} are left.`,
+      );
+    }
+    entries.push({
+      type: reader.u16(offset + 2),
+      valueType: reader.u16(offset + 4),
+      value: new FieldReader(
+        reader.bytesAt(offset + entryHeaderSize, size - entryHeaderSize),
+        `${reader.what} (entry at byte ${offset})`,
+      ),
+    });
+    offset += size;
+  }
+  return entries;
+}
+
+function nested(entry: Entry, headerBytes: number, depth: number): Entry[] {
+  return readEntries(entry.value, headerBytes, entry.value.length, depth + 1);
+}
+
+export function parseEncryptedBlob(value: FieldReader): EncryptedBlob {
+  if (value.length < 12 + 16) {
+    throw new VolumeFormatError(
+      'bad-entry',
+      `${value.what} is damaged: an encrypted value of ${value.length} bytes cannot hold its nonce and tag.`,
+    );
+  }
+  return {
+    nonce: value.bytesAt(0, 12),
+    tag: value.bytesAt(12, 16),
+    ciphertext: value.bytesAt(28, value.length - 28),
+  };
+}
+
+function utf16(value: FieldReader): string {
+  const even = value.length & ~1;
+  return Buffer.from(value.bytesAt(0, even)).toString('utf16le').replace(/\0+$/, '');
+}
+
+/** VMK value: GUID[16], FILETIME[8], u16, u16 protection type, then nested entries. */
+const vmkHeaderSize = 28;
+/** Stretch-key value: u32 method, salt[16], then nested entries. */
+const stretchKeyHeaderSize = 20;
+
+function parseProtector(entry: Entry, depth: number): VolumeProtector {
+  const value = entry.value;
+  const protectionCode = value.u16(26);
+  const protector: VolumeProtector = {
+    id: protectorIdFromBytes(value.bytesAt(0, 16)),
+    type: protectionTypes[protectionCode] ?? 'unknown',
+    protectionCode,
+  };
+  const createdAt = filetimeToDate(value.u64Big(16));
+  if (createdAt) protector.createdAt = createdAt;
+  for (const inner of nested(entry, vmkHeaderSize, depth)) {
+    if (inner.valueType === valueType.stretchKey) {
+      protector.salt = inner.value.bytesAt(4, 16);
+      // Parsed for validation only: the nested values are not needed to open the volume.
+      nested(inner, stretchKeyHeaderSize, depth + 1);
+    } else if (inner.valueType === valueType.aesCcm) {
+      protector.encryptedVmk = parseEncryptedBlob(inner.value);
+    } else if (inner.valueType === valueType.key && inner.value.length >= 4 + 32) {
+      protector.clearKey = inner.value.bytesAt(4, 32);
+    } else if (inner.valueType === valueType.string) {
+      protector.name = utf16(inner.value);
+    }
+  }
+  return protector;
+}
+
+/**
+ * Parses one FVE metadata block copy (the bytes of its 64 KiB area). Throws
+ * {@link VolumeFormatError} when the copy is damaged, including a CRC mismatch.
+ */
+export function parseMetadataBlock(bytes: Uint8Array, blockOffset: number): FveMetadata {
+  const block = new FieldReader(bytes, `The FVE metadata block at byte ${blockOffset}`);
+  if (bytes.length < blockHeaderSize || block.ascii(0, 8) !== signatureFixed) {
+    throw new VolumeFormatError(
+      'bad-metadata-signature',
+      `${block.what} is damaged or missing: it does not start with the -FVE-FS- signature.`,
+    );
+  }
+  const version = block.u16(10);
+  if (version === 1) {
+    throw new UnsupportedVolumeError(
+      'unsupported-vista',
+      'This volume was encrypted by Windows Vista, whose BitLocker format Keyhold does not read. Open it on Windows 7 or later, or with dislocker.',
+    );
+  }
+  const protectedSize = block.u16(8) * 16;
+  const minimum = blockHeaderSize + metadataHeaderSize;
+  if (protectedSize < minimum || protectedSize + validationHeaderSize > bytes.length) {
+    throw new VolumeFormatError(
+      'bad-metadata-size',
+      `${block.what} is damaged: it claims ${protectedSize} bytes of metadata.`,
+    );
+  }
+  const protectedBytes = block.bytesAt(0, protectedSize);
+  const storedCrc = block.u32(protectedSize + 4);
+  const actualCrc = crc32(protectedBytes);
+  if (storedCrc !== actualCrc) {
+    throw new VolumeFormatError(
+      'metadata-crc-mismatch',
+      `${block.what} is damaged: its CRC-32 does not match (stored ${hex(storedCrc)}, computed ${hex(actualCrc)}).`,
+    );
+  }
+  if (version !== 2) {
+    throw new UnsupportedVolumeError(
+      'unsupported-metadata-version',
+      `${block.what} has version ${version}; Keyhold reads version 2 (Windows 7 and later).`,
+    );
+  }
+
+  const header = new FieldReader(
+    block.bytesAt(blockHeaderSize, protectedSize - blockHeaderSize),
+    `The metadata header at byte ${blockOffset + blockHeaderSize}`,
+  );
+  const totalSize = header.u32(0);
+  if (totalSize < metadataHeaderSize || totalSize > header.length) {
+    throw new VolumeFormatError(
+      'bad-metadata-size',
+      `${block.what} is damaged: its metadata claims ${totalSize} bytes, ${header.length} are there.`,
+    );
+  }
+  const encryptionMethodCode = header.u16(36);
+  const metadata: FveMetadata = {
+    blockOffset,
+    protectedSize,
+    protectedBytes,
+    state: { current: block.u16(12), next: block.u16(14) },
+    encryptedVolumeSize: block.u64(16),
+    relocatedSectorCount: block.u32(28),
+    metadataOffsets: [block.u64(32), block.u64(40), block.u64(48)],
+    relocatedHeaderOffset: block.u64(56),
+    volumeGuid: protectorIdFromBytes(header.bytesAt(16, 16)),
+    encryptionMethodCode,
+    encryptionMethod: encryptionMethodName(encryptionMethodCode),
+    createdAt: filetimeToDate(header.u64Big(40)),
+    description: '',
+    protectors: [],
+    fvek: undefined,
+    integrityHash: undefined,
+  };
+
+  for (const entry of readEntries(header, metadataHeaderSize, totalSize, 0)) {
+    if (entry.type === entryType.vmk && entry.valueType === valueType.vmk) {
+      metadata.protectors.push(parseProtector(entry, 0));
+    } else if (entry.type === entryType.fvek && entry.valueType === valueType.aesCcm) {
+      metadata.fvek ??= parseEncryptedBlob(entry.value);
+    } else if (entry.type === entryType.description && entry.valueType === valueType.string) {
+      metadata.description = utf16(entry.value);
+    }
+  }
+
+  const validation = new FieldReader(
+    block.bytesAt(protectedSize, bytes.length - protectedSize),
+    `The metadata validation area at byte ${blockOffset + protectedSize}`,
+  );
+  const [hashEntry] = readEntries(validation, validationHeaderSize, validation.length, 0);
+  if (hashEntry?.valueType === valueType.aesCcm) {
+    metadata.integrityHash = parseEncryptedBlob(hashEntry.value);
+  }
+  return metadata;
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
+}
+
+export type ConversionState =
+  'fully-encrypted' | 'used-space-only' | 'partially-encrypted' | 'decrypted';
+
+export function conversionState(header: VolumeHeader, metadata: FveMetadata): ConversionState {
+  if (header.usedSpaceOnly) return 'used-space-only';
+  const { current, next } = metadata.state;
+  if (current === encryptedStateFully && next === encryptedStateFully) return 'fully-encrypted';
+  if (current === 1 && next === 1) return 'decrypted';
+  return 'partially-encrypted';
+}

@@ -1,0 +1,194 @@
+import { BitLockerFormatError } from '../errors.js';
+import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
+import {
+  conversionState,
+  metadataAreaSize,
+  parseMetadataBlock,
+  parseVolumeHeader,
+  volumeHeaderSize,
+  type ConversionState,
+  type FveMetadata,
+  type VolumeHeader,
+  type VolumeProtector,
+  type VolumeProtectorType,
+} from './metadata.js';
+import {
+  decryptFvek,
+  decryptVmk,
+  metadataIntegrityMatches,
+  ProtectorKeyDeriver,
+  protectorTypeForSecret,
+  type VolumeKeys,
+  type VolumeSecret,
+} from './volume-keys.js';
+
+/** Random access to the bytes of an image or device; the only I/O the volume code needs. */
+export interface ByteSource {
+  /** Reads `length` bytes at `offset`; fewer only where the source ends. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Total size in bytes, when known. */
+  readonly size: number | undefined;
+}
+
+export interface MetadataCopyStatus {
+  offset: number;
+  /** `bad-crc`: the copy is there but its checksum fails; `damaged`: it cannot be parsed. */
+  status: 'good' | 'bad-crc' | 'damaged';
+  problem?: string;
+}
+
+export interface BitLockerVolume {
+  header: VolumeHeader;
+  copies: MetadataCopyStatus[];
+  /** The copies that passed their checks, in on-disk order; never empty. */
+  metadata: [FveMetadata, ...FveMetadata[]];
+  state: ConversionState;
+}
+
+/** Reads the volume header and every metadata copy, keeping the ones whose checks pass. */
+export async function readBitLockerVolume(source: ByteSource): Promise<BitLockerVolume> {
+  const header = parseVolumeHeader(await source.read(0, volumeHeaderSize));
+  const copies: MetadataCopyStatus[] = [];
+  const good: FveMetadata[] = [];
+  let unsupported: UnsupportedVolumeError | undefined;
+  for (const offset of header.metadataOffsets) {
+    try {
+      good.push(parseMetadataBlock(await source.read(offset, metadataAreaSize), offset));
+      copies.push({ offset, status: 'good' });
+    } catch (error) {
+      if (!(error instanceof BitLockerFormatError)) throw error;
+      if (error instanceof UnsupportedVolumeError) unsupported ??= error;
+      const status = error.code === 'metadata-crc-mismatch' ? 'bad-crc' : 'damaged';
+      copies.push({ offset, status, problem: error.message });
+    }
+  }
+  const [first, ...rest] = good;
+  if (!first) {
+    if (unsupported) throw unsupported;
+    throw new VolumeFormatError(
+      'metadata-damaged',
+      `All ${copies.length} copies of the BitLocker metadata are damaged, so the volume cannot be opened: ${copies
+        .map((copy, i) => `copy ${i + 1}: ${copy.problem ?? ''}`)
+        .join(' ')}`,
+    );
+  }
+  return { header, copies, metadata: [first, ...rest], state: conversionState(header, first) };
+}
+
+export type OpenResult =
+  | { opened: true; keys: VolumeKeys; metadata: FveMetadata }
+  | {
+      opened: false;
+      /** `no-matching-protector`: the volume has no protector of the secret's kind. */
+      reason: 'wrong-key' | 'no-matching-protector';
+      protectors: VolumeProtector[];
+    };
+
+/**
+ * Tries a secret against the volume's protectors: the VMK's CCM tag must check, the FVEK must
+ * decrypt with the VMK, and the metadata copy must match its integrity hash. A copy whose hash
+ * does not match is skipped for the next one.
+ */
+export function openVolume(volume: BitLockerVolume, secret: VolumeSecret): OpenResult {
+  const deriver = new ProtectorKeyDeriver(secret);
+  let anyCandidate = false;
+  let tampered = false;
+  for (const metadata of volume.metadata) {
+    for (const protector of deriver.candidates(metadata)) {
+      anyCandidate = true;
+      const key = deriver.keyFor(protector);
+      const vmk = key && decryptVmk(protector, key);
+      if (!vmk) continue;
+      if (!metadataIntegrityMatches(metadata, vmk)) {
+        tampered = true;
+        break;
+      }
+      return { opened: true, keys: { protector, vmk, fvek: decryptFvek(metadata, vmk) }, metadata };
+    }
+  }
+  if (tampered) {
+    throw new VolumeFormatError(
+      'metadata-tampered',
+      'The key opens the volume master key, but no metadata copy matches its integrity hash: the metadata was altered.',
+    );
+  }
+  return {
+    opened: false,
+    reason: anyCandidate ? 'wrong-key' : 'no-matching-protector',
+    protectors: volume.metadata[0].protectors,
+  };
+}
+
+export interface ProtectorSummary {
+  id: string;
+  type: VolumeProtectorType;
+}
+
+export type KeyCheck =
+  | { opens: true; volumeGuid: string; protector: ProtectorSummary }
+  | {
+      opens: false;
+      volumeGuid: string;
+      reason: 'wrong-key' | 'no-matching-protector';
+      /** The type of protector the secret was tried against. */
+      triedType: VolumeProtectorType;
+      protectors: ProtectorSummary[];
+    };
+
+function summary(protector: VolumeProtector): ProtectorSummary {
+  return { id: protector.id, type: protector.type };
+}
+
+/**
+ * Does this secret open this volume? Reads only the metadata; never decrypts data. Throws
+ * {@link BitLockerFormatError} subclasses for volumes or secrets that cannot be used.
+ */
+export async function verifyVolumeKey(source: ByteSource, secret: VolumeSecret): Promise<KeyCheck> {
+  const volume = await readBitLockerVolume(source);
+  const volumeGuid = volume.metadata[0].volumeGuid;
+  const result = openVolume(volume, secret);
+  if (result.opened) return { opens: true, volumeGuid, protector: summary(result.keys.protector) };
+  return {
+    opens: false,
+    volumeGuid,
+    reason: result.reason,
+    triedType: protectorTypeForSecret[secret.kind],
+    protectors: result.protectors.map(summary),
+  };
+}
+
+const unusableAlone: readonly VolumeProtectorType[] = ['tpm', 'tpm-pin', 'smart-card'];
+
+/**
+ * Refuses, with the reason, volumes whose data Keyhold would decrypt wrongly or not at all.
+ * Call before asking for a secret: the reason does not depend on it.
+ */
+export function assertDecryptable(volume: BitLockerVolume): void {
+  const metadata = volume.metadata[0];
+  if (volume.state === 'used-space-only') {
+    throw new UnsupportedVolumeError(
+      'used-space-only',
+      'This volume uses used-space-only ("encrypt on write") encryption, which Keyhold does not decrypt: only the used space is encrypted and the rest must not be touched. Unlock it on Windows.',
+    );
+  }
+  if (volume.state !== 'fully-encrypted') {
+    throw new UnsupportedVolumeError(
+      'partially-encrypted',
+      `This volume is ${volume.state === 'decrypted' ? 'not encrypted' : 'partially encrypted (encryption or decryption was interrupted or paused)'}, so Keyhold cannot tell encrypted sectors from plain ones. Let Windows finish the conversion, then try again.`,
+    );
+  }
+  if (!metadata.encryptionMethod) {
+    throw new UnsupportedVolumeError(
+      'unsupported-encryption-method',
+      `This volume uses encryption method 0x${metadata.encryptionMethodCode.toString(16)}, which Keyhold does not know.`,
+    );
+  }
+  const types = metadata.protectors.map((p) => p.type);
+  if (types.length > 0 && types.every((type) => unusableAlone.includes(type))) {
+    const names = [...new Set(types)].join(', ');
+    throw new UnsupportedVolumeError(
+      'no-usable-protector',
+      `This volume can only be opened by ${names} protectors, which need the original computer's TPM or a smart card; Keyhold cannot use them. Add a recovery password on Windows.`,
+    );
+  }
+}

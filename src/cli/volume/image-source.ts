@@ -1,0 +1,76 @@
+import { constants } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import type { ByteSource } from '../../bitlocker/volume/volume.js';
+import { CliError, ExitCode } from '../output.js';
+
+/** An image file or block device, opened read-only. */
+export interface ImageSource extends ByteSource {
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+/** Linux reports a block device's size in 512-byte units under /sys; elsewhere it stays unknown. */
+async function blockDeviceSize(rdev: number): Promise<number | undefined> {
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | ((Math.floor(rdev / 0x100000) & 0xfff) << 8);
+  try {
+    const text = await readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8');
+    const sectors = Number(text.trim());
+    return Number.isSafeInteger(sectors) ? sectors * 512 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeOpenError(path: string, error: NodeJS.ErrnoException): CliError {
+  switch (error.code) {
+    case 'ENOENT':
+      return new CliError(`${path}: no such file or device.`, ExitCode.unusable);
+    case 'EACCES':
+    case 'EPERM':
+      return new CliError(
+        `${path}: permission denied. Reading a device usually needs root (try sudo), or read an image of it.`,
+        ExitCode.unusable,
+      );
+    case 'EISDIR':
+      return new CliError(`${path} is a directory, not a volume image.`, ExitCode.unusable);
+    default:
+      return new CliError(
+        `${path}: cannot open (${error.code ?? error.message}).`,
+        ExitCode.environment,
+      );
+  }
+}
+
+/**
+ * Opens a volume image or device for reading only: Keyhold never writes to the source.
+ */
+export async function openImageSource(path: string): Promise<ImageSource> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY);
+  } catch (error) {
+    throw describeOpenError(path, error as NodeJS.ErrnoException);
+  }
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw new CliError(`${path} is a directory, not a volume image.`, ExitCode.unusable);
+  }
+  const size = stat.isBlockDevice() ? await blockDeviceSize(stat.rdev) : stat.size;
+  return {
+    path,
+    size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      const buffer = Buffer.allocUnsafeSlow(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    },
+    close: () => handle.close(),
+  };
+}
