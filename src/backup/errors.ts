@@ -27,15 +27,22 @@ export class BackupError extends Error {
   }
 }
 
-/** The target file exists and holds the recovery key of another protector. */
+/**
+ * The target file exists and holds another recovery key: another protector's, or (for the same
+ * Key ID) a different recovery password, which means one of the two is wrong or outdated.
+ */
 export class DifferentKeyFileError extends BackupError {
   constructor(
     readonly path: string,
     readonly existingProtectorIds: readonly string[],
+    protectorId: string,
   ) {
+    const holds = existingProtectorIds.includes(protectorId)
+      ? `a different recovery password for the same Key ID ${protectorId}, so one of them is wrong or outdated`
+      : `the recovery key for Key ID ${existingProtectorIds.join(', ')}, not ${protectorId}`;
     super(
       'different-key',
-      `${path} already holds the recovery key for Key ID ${existingProtectorIds.join(', ')}, not this one. Nothing was overwritten; choose another file name or folder.`,
+      `${path} already holds ${holds}. Nothing was overwritten; choose another file name or folder.`,
     );
   }
 }
