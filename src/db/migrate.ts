@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, DialectName } from './database.js';
 import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-sessions-audit.js';
 
@@ -17,6 +17,19 @@ class InCodeMigrations implements MigrationProvider {
   }
 }
 
+async function currentSchema(database: Database): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+    database.db,
+  );
+  const schema = rows[0]?.schema;
+  if (!schema) {
+    throw new MigrationError(
+      `The database at ${database.location} has no schema to create tables in: check the search_path.`,
+    );
+  }
+  return schema;
+}
+
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
@@ -29,6 +42,11 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   const migrator = new Migrator({
     db: database.db,
     provider: new InCodeMigrations(database.dialect),
+    // Kysely looks for its bookkeeping tables in every schema it can see; name the one in use
+    // (the search_path's first) so a database shared by several schemas keeps them apart.
+    ...(database.dialect === 'postgres'
+      ? { migrationTableSchema: await currentSchema(database) }
+      : {}),
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {

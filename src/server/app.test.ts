@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { buildApp } from './app.js';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp, type TestApp } from '../../test/server/harness.js';
 import { loadConfig } from './config.js';
 
 describe('server skeleton', () => {
+  let server: TestApp;
+  before(async () => {
+    server = await startTestApp('sqlite');
+  });
+  after(() => server.close());
+
   it('answers /healthz and a JSON 404 for unknown paths', async () => {
-    const app = await buildApp({ config: loadConfig({ logLevel: 'silent' }, {}) });
-    const health = await app.inject('/healthz');
+    const health = await server.app.inject('/healthz');
     assert.equal(health.statusCode, 200);
     assert.deepEqual(health.json(), { status: 'ok' });
-    const missing = await app.inject('/nowhere');
+    const missing = await server.app.inject('/nowhere');
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json<{ error: { code: string } }>().error.code, 'not_found');
-    await app.close();
   });
 
   it('refuses a public address without TLS or a proxy, naming the fix', () => {
@@ -30,5 +34,33 @@ describe('server skeleton', () => {
     assert.equal(fromEnv.behindProxy, true);
     assert.equal(loadConfig({ port: '8081' }, env).port, 8081);
     assert.throws(() => loadConfig({ port: 'eighty' }, {}), /--port \(KEYHOLD_PORT\)/);
+  });
+
+  it('sends a strict content security policy and refuses bodies that are not JSON', async () => {
+    const health = await server.app.inject('/healthz');
+    const csp = String(health.headers['content-security-policy']);
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /object-src 'none'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(health.headers['x-content-type-options'], 'nosniff');
+
+    const form = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signin',
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"email":"a@example.org","password":"x"}',
+    });
+    assert.equal(form.statusCode, 415);
+    assert.equal(form.json<{ error: { code: string } }>().error.code, 'unsupported_media_type');
+
+    const huge = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signin',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'a@example.org', password: 'x'.repeat(100_000) }),
+    });
+    assert.equal(huge.statusCode, 413);
+    assert.equal(huge.json<{ error: { code: string } }>().error.code, 'body_too_large');
   });
 });

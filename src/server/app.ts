@@ -1,3 +1,5 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   serializerCompiler,
@@ -5,27 +7,63 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { cookieIsSecure, enforceCsrf, loadBrowser } from './browser-cookie.js';
 import type { Config } from './config.js';
+import { createServerContext, type ServerContext } from './context.js';
 import { handleError, NotFoundError } from './errors.js';
-import { registerWebApp } from './web.js';
+import { auditRoutes } from './features/audit/routes.js';
+import { pruneChallenges } from './features/auth/repo.js';
+import { authRoutes } from './features/auth/routes.js';
+import { loggerOptions } from './logging.js';
+import { registerOpenApi } from './openapi.js';
+import './fastify-types.js';
 
 export interface AppOptions {
   config: Config;
+  /** Tests bring their own (database, clock); otherwise one is created and closed with the app. */
+  context?: ServerContext;
   /** Tests pass a stream to read the log; by default logs go to stdout. */
   logStream?: NodeJS.WritableStream;
   https?: { cert: Buffer; key: Buffer };
+  /**
+   * Registers the web app's static files and SPA fallback (src/server/web.ts). Left out, the
+   * server answers only the API, its documentation and /healthz.
+   */
+  registerWebApp?: (app: FastifyInstance) => Promise<void>;
 }
 
-export async function buildApp({ config, logStream, https }: AppOptions): Promise<FastifyInstance> {
+/** Request bodies are small JSON documents; anything bigger is refused before parsing. */
+export const bodyLimitBytes = 64 * 1024;
+const pruneIntervalMs = 60 * 60_000;
+
+/** Strict for every response; the web app's index.html sets its own, equally strict policy. */
+const contentSecurityPolicy = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+export async function buildApp({
+  config,
+  context,
+  logStream,
+  https,
+  registerWebApp,
+}: AppOptions): Promise<FastifyInstance> {
+  const ctx = context ?? (await createServerContext(config));
   // The https variant only changes the server type, not anything the app registers.
   const app = (Fastify as (options: object) => FastifyInstance)({
     ...(https ? { https } : {}),
-    logger: {
-      level: config.logLevel,
-      ...(logStream ? { stream: logStream } : {}),
-    },
+    logger: loggerOptions(config.logLevel, logStream),
     trustProxy: config.behindProxy,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: bodyLimitBytes,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -33,14 +71,51 @@ export async function buildApp({ config, logStream, https }: AppOptions): Promis
   app.setNotFoundHandler(() => {
     throw new NotFoundError('The page');
   });
+  // Plain-text bodies are what cross-site forms can send without a preflight: JSON only.
+  app.removeContentTypeParser('text/plain');
+
+  app.decorate('keyhold', ctx);
+  app.decorateRequest('browser', null);
+  app.decorateRequest('caller', null);
+  if (!context) app.addHook('onClose', () => ctx.close());
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
+    strictTransportSecurity: cookieIsSecure(config)
+      ? { maxAge: 31_536_000, includeSubDomains: false }
+      : false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  await registerOpenApi(app, config);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return;
+    await loadBrowser(request, reply);
+    enforceCsrf(request);
+  });
 
   app.get(
     '/healthz',
-    { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
+    { schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } },
     () => ({ status: 'ok' as const }),
   );
+  authRoutes(app);
+  auditRoutes(app);
+  if (registerWebApp) await registerWebApp(app);
 
-  await registerWebApp(app);
+  const prune = setInterval(() => {
+    Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now())]).catch(
+      (error: unknown) => {
+        app.log.warn({ err: error }, 'pruning old sign-in state failed');
+      },
+    );
+  }, pruneIntervalMs);
+  prune.unref();
+  app.addHook('onClose', () => {
+    clearInterval(prune);
+  });
+
   await app.ready();
   return app;
 }

@@ -26,6 +26,35 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
+/** Wrong email, password or code: one message whatever was wrong, so nothing is given away. */
+export class InvalidCredentialsError extends DomainError {
+  constructor(message = 'The email or password is not right.') {
+    super(401, 'invalid_credentials', message);
+  }
+}
+
+export class SigninExpiredError extends DomainError {
+  constructor() {
+    super(401, 'signin_expired', 'Sign-in took too long. Start again with your email.');
+  }
+}
+
+export class CsrfError extends DomainError {
+  constructor() {
+    super(
+      403,
+      'csrf_failed',
+      'The request was refused because it did not come from the Keyhold app. Reload the page and try again.',
+    );
+  }
+}
+
+export class WeakPasswordError extends DomainError {
+  constructor(reasons: string[]) {
+    super(400, 'weak_password', `Choose another password: ${reasons.join('; ')}.`, { reasons });
+  }
+}
+
 export class ForbiddenError extends DomainError {
   constructor(message: string) {
     super(403, 'forbidden', message);
@@ -52,9 +81,18 @@ export class RateLimitedError extends DomainError {
       429,
       'rate_limited',
       `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      { retryAfterSeconds },
     );
   }
 }
+
+const frameworkErrors: Partial<Record<number, { code: string; message: string }>> = {
+  413: { code: 'body_too_large', message: 'The request body is too large.' },
+  415: {
+    code: 'unsupported_media_type',
+    message: 'Send the request body as JSON with content-type: application/json.',
+  },
+};
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -95,8 +133,9 @@ export function handleError(
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     // Framework-level client errors (body too large, bad JSON, wrong content type).
     return reply.status(statusCode).send({
-      error: {
-        code: 'code' in error ? error.code.toLowerCase() : 'bad_request',
+      error: frameworkErrors[statusCode] ?? {
+        code:
+          statusCode === 400 || !('code' in error) ? 'invalid_request' : error.code.toLowerCase(),
         message: error.message,
       },
     } satisfies ErrorBody);

@@ -1,0 +1,85 @@
+import type { FastifyRequest } from 'fastify';
+import { idPattern } from '../db/ids.js';
+import type { MembershipRole } from '../db/schema.js';
+import { accountHeader } from './browser-cookie.js';
+import { UnauthenticatedError } from './errors.js';
+import {
+  liveSessionsOfBrowser,
+  membershipsOfUser,
+  sessionTouchIntervalMs,
+  touchSession,
+} from './features/auth/repo.js';
+
+/** Where a request came from; recorded with audit events and sessions. */
+export interface RequestInfo {
+  ipAddress: string;
+  userAgent: string | null;
+}
+
+/**
+ * The caller: the account a request acts as, through which session and browser, and the
+ * organisations it belongs to. Services and repos take it and scope every query to it.
+ */
+export interface Caller extends RequestInfo {
+  accountId: string;
+  sessionId: string;
+  browserId: string;
+  /** Organisation id -> this account's role there. */
+  memberships: ReadonlyMap<string, MembershipRole>;
+}
+
+/** Just the request's origin, for audit events (a Caller carries more than an event needs). */
+export function origin(info: RequestInfo): RequestInfo {
+  return { ipAddress: info.ipAddress, userAgent: info.userAgent };
+}
+
+export function requestInfo(request: FastifyRequest): RequestInfo {
+  const userAgent = request.headers['user-agent'];
+  return { ipAddress: request.ip, userAgent: userAgent ? userAgent.slice(0, 512) : null };
+}
+
+/**
+ * preHandler for every route that acts as an account: picks the account named by
+ * X-Keyhold-Account (or the browser's default, its newest sign-in) among the browser's live
+ * sessions, and sets `request.caller`. Answers 401 when there is none.
+ *
+ *     app.get('/api/v1/things', { preHandler: requireAccount, schema }, (request) =>
+ *       things.list(request.server.keyhold, callerOf(request)));
+ */
+export async function requireAccount(request: FastifyRequest): Promise<void> {
+  const { db, now } = request.server.keyhold;
+  if (!request.browser) throw new UnauthenticatedError();
+  const sessions = await liveSessionsOfBrowser(db, request.browser.id, now());
+  const wanted = request.headers[accountHeader];
+  let session;
+  if (typeof wanted === 'string' && wanted !== '') {
+    session = idPattern.test(wanted) ? sessions.find((s) => s.user_id === wanted) : undefined;
+    if (!session) {
+      throw new UnauthenticatedError(
+        'That account is not signed in in this browser. Sign in to it again.',
+      );
+    }
+  } else {
+    session = sessions[0];
+    if (!session) throw new UnauthenticatedError();
+  }
+  const info = requestInfo(request);
+  const at = now();
+  if (at.getTime() - Date.parse(session.last_used_at) >= sessionTouchIntervalMs) {
+    await touchSession(db, session.session_id, at, info);
+  }
+  const memberships = await membershipsOfUser(db, session.user_id);
+  request.caller = {
+    ...info,
+    accountId: session.user_id,
+    sessionId: session.session_id,
+    browserId: request.browser.id,
+    memberships: new Map(memberships.map((m) => [m.organisation_id, m.role])),
+  };
+}
+
+/** The caller set by `requireAccount`; a route without that preHandler has none. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new UnauthenticatedError();
+  return request.caller;
+}

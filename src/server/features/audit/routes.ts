@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { callerOf, requireAccount } from '../../caller.js';
+import { ValidationError } from '../../errors.js';
+import { auditQuery, auditResponse } from './schema.js';
+
+/** Cursors are opaque to clients; inside they are the chain position to continue below. */
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const seq = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(seq) || seq < 1) {
+    throw new ValidationError('The cursor is not valid: use the nextCursor of the previous page.');
+  }
+  return seq;
+}
+
+export function auditRoutes(app: FastifyInstance): void {
+  const ctx = app.keyhold;
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/v1/audit',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags: ['Audit'],
+        summary: "The selected account's own audit events, newest first",
+        querystring: auditQuery,
+        response: { 200: auditResponse },
+        security: [{ browserCookie: [] }],
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const { limit, before } = request.query;
+      const rows = await ctx.audit.listForUser(ctx.db, caller.accountId, {
+        beforeSeq: decodeCursor(before),
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        events: page.map((row) => ({
+          id: row.id,
+          at: row.at,
+          action: row.action,
+          actorAccountId: row.actor_user_id,
+          ipAddress: row.ip_address,
+          userAgent: row.user_agent,
+          details: JSON.parse(row.details) as Record<string, unknown>,
+        })),
+        nextCursor:
+          rows.length > limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
+      };
+    },
+  );
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { SealedSecrets } from '../../../crypto/sealed-secrets.js';
+import { newId } from '../../../db/ids.js';
+import type { DatabaseSchema } from '../../../db/schema.js';
+import { auditEventHash, ChainVerifier, describeProblem, type ChainProblem } from './chain.js';
+import { chainHead, claimNextSeq, eventsInOrder, eventsOfUser, insertEvent } from './repo.js';
+
+export interface AuditEventInput {
+  action: string;
+  actorUserId?: string | null | undefined;
+  subjectUserId?: string | null | undefined;
+  organisationId?: string | null | undefined;
+  ipAddress?: string | null | undefined;
+  userAgent?: string | null | undefined;
+  /** Plain facts only; never a secret (the audit log is shown to people and exported). */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditVerification {
+  events: number;
+  head: { seq: number; hash: string };
+  problem: string | undefined;
+  brokenEvent: { seq: number; id: string } | undefined;
+}
+
+const auditKeyRef = { kind: 'audit_chain_key', boundId: 'audit-chain', owner: undefined };
+
+/**
+ * The key the chain is computed with, created on first start. Opening it also proves at start-up
+ * that the master key belongs to this database.
+ */
+export async function loadAuditKey(
+  db: Kysely<DatabaseSchema>,
+  secrets: SealedSecrets,
+): Promise<Buffer> {
+  const existing = await secrets.get(db, auditKeyRef);
+  if (existing) return existing;
+  try {
+    await secrets.put(db, auditKeyRef, randomBytes(32));
+  } catch (error) {
+    // Another server process created it first: use theirs.
+    const created = await secrets.get(db, auditKeyRef);
+    if (created) return created;
+    throw error;
+  }
+  const created = await secrets.get(db, auditKeyRef);
+  if (!created) throw new Error('the audit chain key could not be stored');
+  return created;
+}
+
+/** Appends events to the hash chain, lists a person's events, and verifies the chain. */
+export class AuditLog {
+  constructor(
+    private readonly key: Buffer,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Joins the caller's transaction when given one, so the event commits with the change. */
+  async record(db: Kysely<DatabaseSchema>, input: AuditEventInput): Promise<void> {
+    if (db.isTransaction) {
+      await this.append(db, input);
+      return;
+    }
+    await db.transaction().execute((trx) => this.append(trx, input));
+  }
+
+  private async append(trx: Kysely<DatabaseSchema>, input: AuditEventInput): Promise<void> {
+    const { seq, prevHash } = await claimNextSeq(trx);
+    const event = {
+      id: newId(),
+      seq,
+      at: this.now().toISOString(),
+      action: input.action,
+      actor_user_id: input.actorUserId ?? null,
+      subject_user_id: input.subjectUserId ?? null,
+      organisation_id: input.organisationId ?? null,
+      ip_address: input.ipAddress ?? null,
+      user_agent: input.userAgent ?? null,
+      details: JSON.stringify(input.details ?? {}),
+      prev_hash: prevHash,
+    };
+    await insertEvent(trx, { ...event, hash: auditEventHash(this.key, event) });
+  }
+
+  listForUser(
+    db: Kysely<DatabaseSchema>,
+    userId: string,
+    page: { beforeSeq: number | undefined; limit: number },
+  ) {
+    return eventsOfUser(db, userId, page);
+  }
+
+  /** Walks the whole chain and reports the first broken link. */
+  async verify(db: Kysely<DatabaseSchema>, batchSize = 1000): Promise<AuditVerification> {
+    const verifier = new ChainVerifier(this.key);
+    const head = await chainHead(db);
+    let events = 0;
+    let problem: ChainProblem | undefined;
+    for (let batch = await eventsInOrder(db, 0, batchSize); batch.length > 0;) {
+      for (const event of batch) {
+        problem = verifier.next(event);
+        if (problem) break;
+        events += 1;
+      }
+      if (problem) break;
+      batch = await eventsInOrder(db, verifier.lastSeq, batchSize);
+    }
+    problem ??= verifier.finish(head);
+    const brokenEvent =
+      problem && problem.kind !== 'truncated'
+        ? { seq: problem.event.seq, id: problem.event.id }
+        : undefined;
+    return {
+      events,
+      head: { seq: head.last_seq, hash: head.last_hash },
+      problem: problem ? describeProblem(problem) : undefined,
+      brokenEvent,
+    };
+  }
+}

@@ -1,0 +1,325 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { setBrowserCookie } from '../../browser-cookie.js';
+import { callerOf, requestInfo, requireAccount } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import {
+  accountResponse,
+  accountsResponse,
+  changePasswordBody,
+  changePasswordResponse,
+  identifyBody,
+  identifyResponse,
+  idParam,
+  meResponse,
+  passwordBody,
+  recoveryCodesResponse,
+  revokedResponse,
+  secondFactorBody,
+  sessionsResponse,
+  signedInResponse,
+  signinBody,
+  signinResponse,
+  signoutBody,
+  signupBody,
+  totpConfirmBody,
+  totpConfirmResponse,
+  totpEnrolResponse,
+  updateMeBody,
+} from './schema.js';
+import * as auth from './service.js';
+
+const tags = ['Authentication'];
+const signedInSecurity = [{ browserCookie: [] }];
+
+/** The browser gets its new token as the cookie; the body never carries it. */
+function signedIn(reply: FastifyReply, ctx: ServerContext, result: auth.SignedIn) {
+  setBrowserCookie(reply, ctx.config, result.browserToken);
+  return { status: result.status, account: result.account, csrfToken: result.csrfToken };
+}
+
+export function authRoutes(app: FastifyInstance): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const ctx = app.keyhold;
+
+  routes.post(
+    '/api/v1/auth/signup',
+    {
+      schema: {
+        tags,
+        summary: 'Create an account and sign it in to this browser',
+        body: signupBody,
+        response: { 201: signedInResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.signup(ctx, request.browser, requestInfo(request), request.body);
+      return reply.status(201).send(signedIn(reply, ctx, result));
+    },
+  );
+
+  routes.post(
+    '/api/v1/auth/identify',
+    {
+      schema: {
+        tags,
+        summary: 'First step of sign-in: greet the person and offer sign-in methods',
+        body: identifyBody,
+        response: { 200: identifyResponse },
+      },
+    },
+    (request) => auth.identify(ctx, request.browser, requestInfo(request), request.body),
+  );
+
+  routes.post(
+    '/api/v1/auth/signin',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with email and password',
+        body: signinBody,
+        response: { 200: signinResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.signin(ctx, request.browser, requestInfo(request), request.body);
+      return result.status === 'signed_in' ? signedIn(reply, ctx, result) : result;
+    },
+  );
+
+  routes.post(
+    '/api/v1/auth/signin/second-factor',
+    {
+      schema: {
+        tags,
+        summary: 'Finish sign-in with a TOTP code or a recovery code',
+        body: secondFactorBody,
+        response: { 200: signedInResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.signinSecondFactor(
+        ctx,
+        request.browser,
+        requestInfo(request),
+        request.body,
+      );
+      return signedIn(reply, ctx, result);
+    },
+  );
+
+  routes.post(
+    '/api/v1/auth/signout',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Sign the selected account out of this browser (or everywhere, or all accounts)',
+        body: signoutBody,
+        response: { 200: accountsResponse },
+        security: signedInSecurity,
+      },
+    },
+    async (request) => {
+      await auth.signout(ctx, callerOf(request), request.body ?? {});
+      return {
+        accounts: await auth.browserAccounts(ctx, request.browser),
+        csrfToken: request.browser?.csrfToken ?? null,
+      };
+    },
+  );
+
+  routes.get(
+    '/api/v1/auth/accounts',
+    {
+      schema: {
+        tags,
+        summary: "This browser's accounts, for the account picker, and its CSRF token",
+        response: { 200: accountsResponse },
+      },
+    },
+    async (request) => ({
+      accounts: await auth.browserAccounts(ctx, request.browser),
+      csrfToken: request.browser?.csrfToken ?? null,
+    }),
+  );
+
+  routes.delete(
+    '/api/v1/auth/accounts/:accountId',
+    {
+      schema: {
+        tags,
+        summary: "Remove an account from this browser's picker (signing it out here)",
+        params: z.object({ accountId: idParam }),
+        response: { 200: accountsResponse },
+      },
+    },
+    async (request) => {
+      await auth.forgetAccount(
+        ctx,
+        request.browser,
+        requestInfo(request),
+        request.params.accountId,
+      );
+      return {
+        accounts: await auth.browserAccounts(ctx, request.browser),
+        csrfToken: request.browser?.csrfToken ?? null,
+      };
+    },
+  );
+
+  routes.get(
+    '/api/v1/auth/me',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'The selected account and its organisations',
+        response: { 200: meResponse },
+        security: signedInSecurity,
+      },
+    },
+    (request) => auth.me(ctx, callerOf(request)),
+  );
+
+  routes.patch(
+    '/api/v1/auth/me',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Change the display name',
+        body: updateMeBody,
+        response: { 200: meResponse },
+        security: signedInSecurity,
+      },
+    },
+    (request) => auth.updateMe(ctx, callerOf(request), request.body),
+  );
+
+  routes.get(
+    '/api/v1/auth/sessions',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: "The selected account's sessions on every device",
+        response: { 200: sessionsResponse },
+        security: signedInSecurity,
+      },
+    },
+    async (request) => ({ sessions: await auth.listSessions(ctx, callerOf(request)) }),
+  );
+
+  routes.delete(
+    '/api/v1/auth/sessions/:id',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'End one session of the selected account',
+        params: z.object({ id: idParam }),
+        response: { 204: z.null() },
+        security: signedInSecurity,
+      },
+    },
+    async (request, reply) => {
+      await auth.revokeSession(ctx, callerOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  routes.delete(
+    '/api/v1/auth/sessions',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'End every other session of the selected account',
+        response: { 200: revokedResponse },
+        security: signedInSecurity,
+      },
+    },
+    async (request) => ({ revoked: await auth.revokeOtherSessions(ctx, callerOf(request)) }),
+  );
+
+  routes.post(
+    '/api/v1/auth/password',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Change the password; ends every other session',
+        body: changePasswordBody,
+        response: { 200: changePasswordResponse },
+        security: signedInSecurity,
+      },
+    },
+    async (request) => ({
+      revokedSessions: await auth.changePassword(ctx, callerOf(request), request.body),
+    }),
+  );
+
+  routes.post(
+    '/api/v1/auth/totp/enrol',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Start TOTP enrolment: a new secret to add to an authenticator app',
+        body: passwordBody,
+        response: { 200: totpEnrolResponse },
+        security: signedInSecurity,
+      },
+    },
+    (request) => auth.startTotpEnrolment(ctx, callerOf(request), request.body),
+  );
+
+  routes.post(
+    '/api/v1/auth/totp/confirm',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Turn TOTP on with a first code; returns one-time recovery codes',
+        body: totpConfirmBody,
+        response: { 200: totpConfirmResponse },
+        security: signedInSecurity,
+      },
+    },
+    (request) => auth.confirmTotp(ctx, callerOf(request), request.body),
+  );
+
+  routes.post(
+    '/api/v1/auth/totp/disable',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Turn TOTP off (and delete the recovery codes)',
+        body: passwordBody,
+        response: { 200: accountResponse },
+        security: signedInSecurity,
+      },
+    },
+    async (request) => ({ account: await auth.disableTotp(ctx, callerOf(request), request.body) }),
+  );
+
+  routes.post(
+    '/api/v1/auth/recovery-codes',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Replace the recovery codes with new ones',
+        body: passwordBody,
+        response: { 200: recoveryCodesResponse },
+        security: signedInSecurity,
+      },
+    },
+    async (request) => ({
+      recoveryCodes: await auth.regenerateRecoveryCodes(ctx, callerOf(request), request.body),
+    }),
+  );
+}

@@ -1,0 +1,708 @@
+import type { Kysely } from 'kysely';
+import { randomToken, sha256Hex } from '../../../crypto/tokens.js';
+import { isUniqueViolation } from '../../../db/errors.js';
+import { newId } from '../../../db/ids.js';
+import { userOwner } from '../../../db/owners.js';
+import type { DatabaseSchema } from '../../../db/schema.js';
+import type { BrowserState } from '../../browser-cookie.js';
+import { origin, type Caller, type RequestInfo } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { limitKeys, policies } from '../../credential-limits.js';
+import {
+  ConflictError,
+  InvalidCredentialsError,
+  NotFoundError,
+  RateLimitedError,
+  SigninExpiredError,
+  UnauthenticatedError,
+  ValidationError,
+  WeakPasswordError,
+} from '../../errors.js';
+import { describeDevice } from './device.js';
+import { passwordWeaknesses } from './passwords.js';
+import { hashRecoveryCode, newRecoveryCode, recoveryCodeCount } from './recovery-codes.js';
+import * as repo from './repo.js';
+import { newTotpSecret, totpStep, totpUri } from './totp.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+export interface AccountView {
+  id: string;
+  email: string;
+  displayName: string;
+  createdAt: string;
+  totpEnabled: boolean;
+  recoveryCodesRemaining: number;
+}
+
+export interface BrowserAccountView {
+  id: string;
+  email: string;
+  displayName: string;
+  signedIn: boolean;
+  isDefault: boolean;
+}
+
+/** A sign-in that completed: the route sets the new browser token as the cookie. */
+export interface SignedIn {
+  status: 'signed_in';
+  account: AccountView;
+  csrfToken: string;
+  browserToken: string;
+}
+
+export interface SecondFactorRequired {
+  status: 'second_factor_required';
+  challenge: string;
+  methods: ('totp' | 'recovery_code')[];
+  expiresAt: string;
+}
+
+const challengeTtlMs = 5 * 60_000;
+const challengeAttempts = 5;
+const totpKind = 'totp';
+const pendingTotpKind = 'totp_pending';
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+async function accountView(db: Db, user: repo.UserRow): Promise<AccountView> {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.display_name,
+    createdAt: user.created_at,
+    totpEnabled: user.totp_enabled_at !== null,
+    recoveryCodesRemaining:
+      user.totp_enabled_at === null ? 0 : await repo.countUnusedRecoveryCodes(db, user.id),
+  };
+}
+
+async function userOf(ctx: ServerContext, caller: Caller): Promise<repo.UserRow> {
+  const user = await repo.findUserById(ctx.db, caller.accountId);
+  if (!user) throw new UnauthenticatedError();
+  return user;
+}
+
+/** Counts a failed credential check against the IP and the account; the longer lock wins. */
+async function countFailure(ctx: ServerContext, ip: string, normalizedEmail: string) {
+  const outcomes = await Promise.allSettled([
+    ctx.limiter.fail(limitKeys.ip(ip), policies.ip),
+    ctx.limiter.fail(limitKeys.account(normalizedEmail), policies.account),
+  ]);
+  const locks = outcomes.flatMap((outcome) =>
+    outcome.status === 'rejected' && outcome.reason instanceof RateLimitedError
+      ? [outcome.reason]
+      : [],
+  );
+  const failure = outcomes.find(
+    (outcome): outcome is PromiseRejectedResult =>
+      outcome.status === 'rejected' && !(outcome.reason instanceof RateLimitedError),
+  );
+  if (failure) throw failure.reason;
+  const longest = locks.sort((a, b) => b.retryAfterSeconds - a.retryAfterSeconds)[0];
+  if (longest) throw longest;
+}
+
+async function checkLimits(ctx: ServerContext, ip: string, normalizedEmail: string) {
+  await ctx.limiter.check([limitKeys.ip(ip), limitKeys.account(normalizedEmail)]);
+}
+
+/**
+ * Checks the signed-in person's current password (before changing it or the second factor),
+ * under the same limits as sign-in.
+ */
+async function confirmPassword(
+  ctx: ServerContext,
+  caller: Caller,
+  user: repo.UserRow,
+  password: string,
+): Promise<void> {
+  await checkLimits(ctx, caller.ipAddress, user.email_normalized);
+  if (await ctx.passwords.verify(user.password_hash, password)) {
+    await ctx.limiter.clear(limitKeys.account(user.email_normalized));
+    return;
+  }
+  await ctx.audit.record(ctx.db, {
+    action: 'password_check_failed',
+    actorUserId: user.id,
+    subjectUserId: user.id,
+    ...origin(caller),
+  });
+  await countFailure(ctx, caller.ipAddress, user.email_normalized);
+  throw new InvalidCredentialsError('The password is not right.');
+}
+
+function requireStrongPassword(
+  password: string,
+  account: { email: string; displayName: string },
+): void {
+  const reasons = passwordWeaknesses(password, account);
+  if (reasons.length > 0) throw new WeakPasswordError(reasons);
+}
+
+/**
+ * Attaches a new session for the user to the browser (creating the browser on its first
+ * sign-in) and gives the browser a fresh token, so a token seen before a sign-in is worthless.
+ */
+async function attachSession(
+  ctx: ServerContext,
+  trx: Db,
+  userId: string,
+  browser: BrowserState | null,
+  info: RequestInfo,
+): Promise<{ browserToken: string; csrfToken: string; sessionId: string }> {
+  const now = ctx.now();
+  const browserToken = randomToken();
+  let browserId: string;
+  let csrfToken: string;
+  if (browser) {
+    await repo.replaceBrowserToken(trx, browser.id, sha256Hex(browserToken), now.toISOString());
+    browserId = browser.id;
+    csrfToken = browser.csrfToken;
+  } else {
+    csrfToken = randomToken();
+    browserId = await repo.insertBrowser(trx, {
+      tokenHash: sha256Hex(browserToken),
+      csrfToken,
+      userAgent: info.userAgent,
+      at: now.toISOString(),
+    });
+  }
+  // One live session per account and browser: signing in again replaces the old one.
+  await repo.revokeSessionsOfBrowser(trx, browserId, { reason: 'signed_in_again', now, userId });
+  const sessionId = await repo.insertSession(trx, {
+    userId,
+    browserId,
+    ipAddress: info.ipAddress,
+    userAgent: info.userAgent,
+    now,
+  });
+  return { browserToken, csrfToken, sessionId };
+}
+
+async function completeSignin(
+  ctx: ServerContext,
+  user: repo.UserRow,
+  browser: BrowserState | null,
+  info: RequestInfo,
+  method: 'password' | 'totp' | 'recovery_code',
+): Promise<SignedIn> {
+  const attached = await ctx.db.transaction().execute(async (trx) => {
+    const result = await attachSession(ctx, trx, user.id, browser, info);
+    await ctx.audit.record(trx, {
+      action: 'signin',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(info),
+      details: { method, sessionId: result.sessionId },
+    });
+    return result;
+  });
+  await ctx.limiter.clear(limitKeys.account(user.email_normalized));
+  return {
+    status: 'signed_in',
+    account: await accountView(ctx.db, user),
+    csrfToken: attached.csrfToken,
+    browserToken: attached.browserToken,
+  };
+}
+
+export async function signup(
+  ctx: ServerContext,
+  browser: BrowserState | null,
+  info: RequestInfo,
+  input: { email: string; displayName: string; password: string },
+): Promise<SignedIn> {
+  await ctx.limiter.count(limitKeys.signup(info.ipAddress), policies.signup);
+  const emailNormalized = normalizeEmail(input.email);
+  requireStrongPassword(input.password, input);
+  const taken = new ConflictError('An account with this email already exists. Sign in instead.');
+  if (await repo.findUserByEmail(ctx.db, emailNormalized)) throw taken;
+  const passwordHash = await ctx.passwords.hash(input.password);
+  const at = ctx.now().toISOString();
+  const user: repo.UserRow = {
+    id: newId(),
+    email: input.email.trim(),
+    email_normalized: emailNormalized,
+    display_name: input.displayName,
+    password_hash: passwordHash,
+    password_changed_at: at,
+    totp_enabled_at: null,
+    totp_last_step: null,
+    created_at: at,
+    updated_at: at,
+  };
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      await repo.insertUser(trx, user);
+      await ctx.audit.record(trx, {
+        action: 'signup',
+        actorUserId: user.id,
+        subjectUserId: user.id,
+        ...origin(info),
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw taken;
+    throw error;
+  }
+  return completeSignin(ctx, user, browser, info, 'password');
+}
+
+export async function identify(
+  ctx: ServerContext,
+  browser: BrowserState | null,
+  info: RequestInfo,
+  input: { email: string },
+): Promise<{ email: string; displayName: string; methods: 'password'[] }> {
+  await ctx.limiter.count(limitKeys.identify(info.ipAddress), policies.identify);
+  const email = input.email.trim();
+  const user = await repo.findUserByEmail(ctx.db, normalizeEmail(email));
+  // The same queries run for unknown emails (with an id that matches nothing).
+  const known = browser
+    ? await repo.browserKnowsUser(ctx.db, browser.id, user?.id ?? newId())
+    : false;
+  const localPart = email.split('@')[0] ?? email;
+  return {
+    email,
+    displayName: user && known ? user.display_name : localPart,
+    methods: ['password'],
+  };
+}
+
+export async function signin(
+  ctx: ServerContext,
+  browser: BrowserState | null,
+  info: RequestInfo,
+  input: { email: string; password: string },
+): Promise<SignedIn | SecondFactorRequired> {
+  const emailNormalized = normalizeEmail(input.email);
+  await checkLimits(ctx, info.ipAddress, emailNormalized);
+  const user = await repo.findUserByEmail(ctx.db, emailNormalized);
+  const passwordOk = user
+    ? await ctx.passwords.verify(user.password_hash, input.password)
+    : await ctx.passwords.verifyNothing(input.password);
+  if (!user || !passwordOk) {
+    await ctx.audit.record(ctx.db, {
+      action: 'signin_failed',
+      subjectUserId: user?.id,
+      ...origin(info),
+      details: { reason: user ? 'password' : 'unknown_email' },
+    });
+    await countFailure(ctx, info.ipAddress, emailNormalized);
+    throw new InvalidCredentialsError();
+  }
+  if (user.totp_enabled_at === null) {
+    return completeSignin(ctx, user, browser, info, 'password');
+  }
+  const challenge = randomToken();
+  const expiresAt = await repo.insertChallenge(ctx.db, {
+    tokenHash: sha256Hex(challenge),
+    userId: user.id,
+    now: ctx.now(),
+    ttlMs: challengeTtlMs,
+  });
+  return {
+    status: 'second_factor_required',
+    challenge,
+    methods: ['totp', 'recovery_code'],
+    expiresAt,
+  };
+}
+
+export async function signinSecondFactor(
+  ctx: ServerContext,
+  browser: BrowserState | null,
+  info: RequestInfo,
+  input: { challenge: string; totp?: string | undefined; recoveryCode?: string | undefined },
+): Promise<SignedIn> {
+  await ctx.limiter.check([limitKeys.ip(info.ipAddress)]);
+  const now = ctx.now();
+  const challenge = await repo.findChallenge(ctx.db, sha256Hex(input.challenge), now);
+  if (!challenge) throw new SigninExpiredError();
+  const user = await repo.findUserById(ctx.db, challenge.user_id);
+  if (!user) throw new SigninExpiredError();
+  await checkLimits(ctx, info.ipAddress, user.email_normalized);
+
+  let method: 'totp' | 'recovery_code' | undefined;
+  if (input.totp !== undefined) {
+    const secret = await ctx.secrets.getText(ctx.db, totpRef(user.id));
+    const step = secret === undefined ? undefined : totpStep(secret, input.totp, now);
+    if (step !== undefined && (await repo.claimTotpStep(ctx.db, user.id, step))) method = 'totp';
+  } else if (input.recoveryCode !== undefined) {
+    const used = await repo.useRecoveryCode(
+      ctx.db,
+      user.id,
+      hashRecoveryCode(input.recoveryCode),
+      now,
+    );
+    if (used) method = 'recovery_code';
+  }
+
+  if (method === undefined) {
+    await ctx.audit.record(ctx.db, {
+      action: 'signin_failed',
+      subjectUserId: user.id,
+      ...origin(info),
+      details: { reason: 'second_factor' },
+    });
+    if (challenge.failed_attempts + 1 >= challengeAttempts) {
+      await repo.deleteChallenge(ctx.db, challenge.id);
+    } else {
+      await repo.countChallengeFailure(ctx.db, challenge.id);
+    }
+    await countFailure(ctx, info.ipAddress, user.email_normalized);
+    throw new InvalidCredentialsError('The code is not right.');
+  }
+  await repo.deleteChallenge(ctx.db, challenge.id);
+  if (method === 'recovery_code') {
+    await ctx.audit.record(ctx.db, {
+      action: 'recovery_code_used',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(info),
+    });
+  }
+  return completeSignin(ctx, user, browser, info, method);
+}
+
+export async function browserAccounts(
+  ctx: ServerContext,
+  browser: BrowserState | null,
+): Promise<BrowserAccountView[]> {
+  if (!browser) return [];
+  const live = await repo.liveSessionsOfBrowser(ctx.db, browser.id, ctx.now());
+  const remembered = await repo.rememberedAccountsOfBrowser(
+    ctx.db,
+    browser.id,
+    live.map((session) => session.user_id),
+  );
+  return [
+    ...live.map((session, index) => ({
+      id: session.user_id,
+      email: session.email,
+      displayName: session.display_name,
+      signedIn: true,
+      isDefault: index === 0,
+    })),
+    ...remembered.map((row) => ({
+      id: row.user_id,
+      email: row.email,
+      displayName: row.display_name,
+      signedIn: false,
+      isDefault: false,
+    })),
+  ];
+}
+
+export async function signout(
+  ctx: ServerContext,
+  caller: Caller,
+  input: { everywhere?: boolean | undefined; allAccounts?: boolean | undefined },
+): Promise<void> {
+  const now = ctx.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    if (input.allAccounts) {
+      const userIds = await repo.revokeSessionsOfBrowser(trx, caller.browserId, {
+        reason: 'signout',
+        now,
+      });
+      for (const userId of userIds) {
+        await ctx.audit.record(trx, {
+          action: 'signout',
+          actorUserId: userId,
+          subjectUserId: userId,
+          ...origin(caller),
+          details: { scope: 'browser' },
+        });
+      }
+    }
+    const everywhere = input.everywhere === true;
+    const revoked = await repo.revokeSessionsOfUser(trx, caller.accountId, {
+      reason: everywhere ? 'signout_everywhere' : 'signout',
+      now,
+      ...(everywhere ? {} : { only: caller.sessionId }),
+    });
+    if (revoked > 0 || everywhere) {
+      await ctx.audit.record(trx, {
+        action: 'signout',
+        actorUserId: caller.accountId,
+        subjectUserId: caller.accountId,
+        ...origin(caller),
+        details: { scope: everywhere ? 'everywhere' : 'this_browser', sessionsEnded: revoked },
+      });
+    }
+  });
+}
+
+/** Removes an account from the browser's picker, signing it out there first if needed. */
+export async function forgetAccount(
+  ctx: ServerContext,
+  browser: BrowserState | null,
+  info: RequestInfo,
+  userId: string,
+): Promise<void> {
+  if (!browser) throw new NotFoundError('The account');
+  const now = ctx.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const ended = await repo.revokeSessionsOfBrowser(trx, browser.id, {
+      reason: 'signout',
+      now,
+      userId,
+    });
+    if (ended.length > 0) {
+      await ctx.audit.record(trx, {
+        action: 'signout',
+        actorUserId: userId,
+        subjectUserId: userId,
+        ...origin(info),
+        details: { scope: 'this_browser' },
+      });
+    }
+    await repo.forgetUserInBrowser(trx, browser.id, userId, now);
+  });
+}
+
+export async function me(ctx: ServerContext, caller: Caller) {
+  const user = await userOf(ctx, caller);
+  const memberships = await repo.membershipsOfUser(ctx.db, caller.accountId);
+  return {
+    account: await accountView(ctx.db, user),
+    memberships: memberships.map((m) => ({
+      organisationId: m.organisation_id,
+      organisationName: m.organisation_name,
+      role: m.role,
+    })),
+  };
+}
+
+export async function updateMe(ctx: ServerContext, caller: Caller, input: { displayName: string }) {
+  const user = await userOf(ctx, caller);
+  await ctx.db.transaction().execute(async (trx) => {
+    await repo.updateUser(trx, user.id, {
+      display_name: input.displayName,
+      updated_at: ctx.now().toISOString(),
+    });
+    await ctx.audit.record(trx, {
+      action: 'profile_changed',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(caller),
+      details: { fields: ['displayName'] },
+    });
+  });
+  return me(ctx, caller);
+}
+
+export async function listSessions(ctx: ServerContext, caller: Caller) {
+  const sessions = await repo.liveSessionsOfUser(ctx.db, caller.accountId, ctx.now());
+  return sessions.map((session) => {
+    const idleEnd = new Date(Date.parse(session.last_used_at) + repo.sessionIdleMs).toISOString();
+    return {
+      id: session.id,
+      device: describeDevice(session.user_agent),
+      ipAddress: session.ip_address,
+      createdAt: session.created_at,
+      lastUsedAt: session.last_used_at,
+      expiresAt: idleEnd < session.expires_at ? idleEnd : session.expires_at,
+      current: session.id === caller.sessionId,
+    };
+  });
+}
+
+export async function revokeSession(
+  ctx: ServerContext,
+  caller: Caller,
+  sessionId: string,
+): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const revoked = await repo.revokeSessionsOfUser(trx, caller.accountId, {
+      reason: 'revoked',
+      now: ctx.now(),
+      only: sessionId,
+    });
+    if (revoked === 0) throw new NotFoundError('The session');
+    await ctx.audit.record(trx, {
+      action: 'session_revoked',
+      actorUserId: caller.accountId,
+      subjectUserId: caller.accountId,
+      ...origin(caller),
+      details: { sessionId },
+    });
+  });
+}
+
+export async function revokeOtherSessions(ctx: ServerContext, caller: Caller): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const revoked = await repo.revokeSessionsOfUser(trx, caller.accountId, {
+      reason: 'revoked',
+      now: ctx.now(),
+      except: caller.sessionId,
+    });
+    await ctx.audit.record(trx, {
+      action: 'sessions_revoked',
+      actorUserId: caller.accountId,
+      subjectUserId: caller.accountId,
+      ...origin(caller),
+      details: { sessionsEnded: revoked },
+    });
+    return revoked;
+  });
+}
+
+export async function changePassword(
+  ctx: ServerContext,
+  caller: Caller,
+  input: { currentPassword: string; newPassword: string },
+): Promise<number> {
+  const user = await userOf(ctx, caller);
+  await confirmPassword(ctx, caller, user, input.currentPassword);
+  requireStrongPassword(input.newPassword, { email: user.email, displayName: user.display_name });
+  if (input.newPassword === input.currentPassword) {
+    throw new ValidationError('The new password is the same as the current one.');
+  }
+  const passwordHash = await ctx.passwords.hash(input.newPassword);
+  const now = ctx.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    await repo.updateUser(trx, user.id, {
+      password_hash: passwordHash,
+      password_changed_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    });
+    const revoked = await repo.revokeSessionsOfUser(trx, user.id, {
+      reason: 'password_changed',
+      now,
+      except: caller.sessionId,
+    });
+    await ctx.audit.record(trx, {
+      action: 'password_changed',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(caller),
+      details: { sessionsEnded: revoked },
+    });
+    return revoked;
+  });
+}
+
+function totpRef(userId: string) {
+  return { kind: totpKind, boundId: userId, owner: userOwner(userId) };
+}
+
+function pendingTotpRef(userId: string) {
+  return { kind: pendingTotpKind, boundId: userId, owner: userOwner(userId) };
+}
+
+export async function startTotpEnrolment(
+  ctx: ServerContext,
+  caller: Caller,
+  input: { password: string },
+): Promise<{ secret: string; otpauthUri: string }> {
+  const user = await userOf(ctx, caller);
+  await confirmPassword(ctx, caller, user, input.password);
+  const secret = newTotpSecret();
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.secrets.put(trx, pendingTotpRef(user.id), secret);
+    await ctx.audit.record(trx, {
+      action: 'totp_enrolment_started',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(caller),
+    });
+  });
+  return { secret, otpauthUri: totpUri(secret, user.email) };
+}
+
+async function issueRecoveryCodes(ctx: ServerContext, trx: Db, userId: string) {
+  const codes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
+  await repo.replaceRecoveryCodes(trx, userId, codes.map(hashRecoveryCode), ctx.now());
+  return codes;
+}
+
+export async function confirmTotp(
+  ctx: ServerContext,
+  caller: Caller,
+  input: { totp: string },
+): Promise<{ account: AccountView; recoveryCodes: string[] }> {
+  const user = await userOf(ctx, caller);
+  const secret = await ctx.secrets.getText(ctx.db, pendingTotpRef(user.id));
+  if (secret === undefined) {
+    throw new ValidationError('Start TOTP enrolment first: there is no code to confirm.');
+  }
+  const now = ctx.now();
+  const step = totpStep(secret, input.totp, now);
+  if (step === undefined) {
+    throw new InvalidCredentialsError(
+      'The code is not right. Check the time on your phone and try the next code.',
+    );
+  }
+  const recoveryCodes = await ctx.db.transaction().execute(async (trx) => {
+    await ctx.secrets.put(trx, totpRef(user.id), secret);
+    await ctx.secrets.remove(trx, pendingTotpRef(user.id));
+    await repo.updateUser(trx, user.id, {
+      totp_enabled_at: now.toISOString(),
+      totp_last_step: step,
+      updated_at: now.toISOString(),
+    });
+    const codes = await issueRecoveryCodes(ctx, trx, user.id);
+    await ctx.audit.record(trx, {
+      action: 'totp_enabled',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(caller),
+    });
+    return codes;
+  });
+  const updated = await userOf(ctx, caller);
+  return { account: await accountView(ctx.db, updated), recoveryCodes };
+}
+
+export async function disableTotp(
+  ctx: ServerContext,
+  caller: Caller,
+  input: { password: string },
+): Promise<AccountView> {
+  const user = await userOf(ctx, caller);
+  await confirmPassword(ctx, caller, user, input.password);
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.secrets.remove(trx, totpRef(user.id));
+    await ctx.secrets.remove(trx, pendingTotpRef(user.id));
+    await repo.replaceRecoveryCodes(trx, user.id, [], ctx.now());
+    await repo.updateUser(trx, user.id, {
+      totp_enabled_at: null,
+      totp_last_step: null,
+      updated_at: ctx.now().toISOString(),
+    });
+    await ctx.audit.record(trx, {
+      action: 'totp_disabled',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(caller),
+    });
+  });
+  return accountView(ctx.db, await userOf(ctx, caller));
+}
+
+export async function regenerateRecoveryCodes(
+  ctx: ServerContext,
+  caller: Caller,
+  input: { password: string },
+): Promise<string[]> {
+  const user = await userOf(ctx, caller);
+  await confirmPassword(ctx, caller, user, input.password);
+  if (user.totp_enabled_at === null) {
+    throw new ValidationError('Turn on TOTP first: recovery codes stand in for its codes.');
+  }
+  return ctx.db.transaction().execute(async (trx) => {
+    const codes = await issueRecoveryCodes(ctx, trx, user.id);
+    await ctx.audit.record(trx, {
+      action: 'recovery_codes_created',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ...origin(caller),
+    });
+    return codes;
+  });
+}
