@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { registerBackup } from './commands/backup.js';
+import { registerFind } from './commands/find.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerKey } from './commands/key.js';
 import { registerRead } from './commands/read.js';
 import { registerServe } from './commands/serve.js';
+import { registerUnlock } from './commands/unlock.js';
+import { registerVerify } from './commands/verify.js';
 import { CliError, ExitCode, printError } from './output.js';
 
 // A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
@@ -24,6 +29,11 @@ const program = new Command()
 registerServe(program);
 registerKey(program);
 registerRead(program);
+registerBackup(program);
+registerFind(program);
+registerInspect(program);
+registerVerify(program);
+registerUnlock(program);
 
 program.addHelpText(
   'after',

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { keyholdBin } from '../support/cli.js';
 import { corpusDir } from '../support/requirements.js';
 
 /** One volume of the Windows-made corpus, as `images.conf` describes it. */
@@ -65,4 +68,42 @@ export function corpusImage(name: string): CorpusImage {
 /** The startup key file that opens `bitlk-aes-xts-128-startup-key`. */
 export function corpusStartupKeyPath(): string {
   return join(corpusDir() ?? '', '4381F759-C4F8-4DE0-BB61-FC33A831BDA5.BEK');
+}
+
+/** Runs the CLI like `runKeyhold`, but hashes standard output instead of decoding it. */
+export function runKeyholdHashingStdout(
+  args: string[],
+  input?: string,
+): Promise<{ code: number | null; stdoutSha256: string; stdoutBytes: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [keyholdBin, ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const hash = createHash('sha256');
+    let stdoutBytes = 0;
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      stdoutBytes += chunk.length;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdoutSha256: hash.digest('hex'), stdoutBytes, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** A sparse copy of a corpus image in a fresh temporary folder, safe to damage. */
+export function sparseCopy(image: CorpusImage, dir: string): string {
+  const copy = join(dir, `${image.name}.img`);
+  execFileSync('cp', ['--sparse=always', image.path, copy]);
+  return copy;
 }

@@ -6,8 +6,11 @@ import type { BitLockerVolume } from './volume.js';
 import type { VolumeKeys } from './volume-keys.js';
 import type { FveMetadata } from './metadata.js';
 
-/** Reads the decrypted volume: any range, from any source, with no state between reads. */
+/** Reads the decrypted volume: any range, in any order. */
 export class DecryptedVolumeReader {
+  /** A ciphertext buffer kept between reads when the source can read into one. */
+  private spare: Uint8Array | undefined;
+
   constructor(
     private readonly source: ByteSource,
     readonly layout: VolumeLayout,
@@ -26,16 +29,38 @@ export class DecryptedVolumeReader {
         into.fill(0);
         continue;
       }
-      const stored = await this.source.read(segment.physicalOffset, segment.length);
-      if (stored.length < segment.length) {
-        throw new VolumeFormatError(
-          'truncated-volume',
-          `The image ends at byte ${segment.physicalOffset + stored.length}, before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
-        );
+      const buffer = this.source.readInto ? this.takeBuffer(segment.length) : undefined;
+      try {
+        const stored = await this.readStored(segment.physicalOffset, segment.length, buffer);
+        if (stored.length < segment.length) {
+          throw new VolumeFormatError(
+            'truncated-volume',
+            `The image ends at byte ${segment.physicalOffset + stored.length}, before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
+          );
+        }
+        if (segment.kind === 'plain') into.set(stored);
+        else this.decryptor.decrypt(stored, segment.physicalOffset, into);
+      } finally {
+        if (buffer) this.spare = buffer;
       }
-      if (segment.kind === 'plain') into.set(stored);
-      else this.decryptor.decrypt(stored, segment.physicalOffset, into);
     }
+  }
+
+  /** The spare buffer if it is free and large enough; concurrent reads get their own. */
+  private takeBuffer(length: number): Uint8Array {
+    const spare = this.spare;
+    this.spare = undefined;
+    return spare && spare.length >= length ? spare : new Uint8Array(length);
+  }
+
+  private async readStored(
+    offset: number,
+    length: number,
+    buffer: Uint8Array | undefined,
+  ): Promise<Uint8Array> {
+    if (!buffer || !this.source.readInto) return this.source.read(offset, length);
+    const target = buffer.subarray(0, length);
+    return target.subarray(0, await this.source.readInto(offset, target));
   }
 }
 

@@ -26,6 +26,11 @@ import {
 export interface ByteSource {
   /** Reads `length` bytes at `offset`; fewer only where the source ends. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads into `target` at `offset` and resolves to the byte count (fewer only where
+   * the source ends). Streaming a whole volume uses it to reuse one buffer for every read.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   /** Total size in bytes, when known. */
   readonly size: number | undefined;
 }

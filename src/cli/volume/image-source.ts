@@ -58,18 +58,27 @@ export async function openImageSource(path: string): Promise<ImageSource> {
     throw new CliError(`${path} is a directory, not a volume image.`, ExitCode.unusable);
   }
   const size = stat.isBlockDevice() ? await blockDeviceSize(stat.rdev) : stat.size;
+  const readInto = async (offset: number, target: Uint8Array): Promise<number> => {
+    let filled = 0;
+    while (filled < target.length) {
+      const { bytesRead } = await handle.read(
+        target,
+        filled,
+        target.length - filled,
+        offset + filled,
+      );
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  };
   return {
     path,
     size,
+    readInto,
     async read(offset: number, length: number): Promise<Uint8Array> {
-      const buffer = Buffer.allocUnsafeSlow(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return buffer.subarray(0, filled);
+      const buffer = new Uint8Array(length);
+      return buffer.subarray(0, await readInto(offset, buffer));
     },
     close: () => handle.close(),
   };

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CliError, ExitCode } from '../output.js';
+
+/** Where decrypted bytes go. Nothing is left behind unless `commit` runs. */
+export interface OutputSink {
+  /** Resolves once `chunk` is written and may be reused. */
+  write(chunk: Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  /** True when the output is standard output (messages then go to standard error). */
+  readonly toStdout: boolean;
+  readonly name: string;
+}
+
+function stdoutSink(): OutputSink {
+  if (process.stdout.isTTY) {
+    throw new CliError(
+      'Refusing to write a volume image to the terminal: redirect standard output (> file, | command) or give --out FILE.',
+    );
+  }
+  return {
+    toStdout: true,
+    name: 'standard output',
+    write: (chunk) =>
+      new Promise((resolve, reject) => {
+        process.stdout.write(chunk, (error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
+}
+
+/** The file appears under its name only when complete: it is written beside it, then renamed. */
+async function fileSink(path: string, force: boolean): Promise<OutputSink> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new CliError(`${path} is a folder; give --out the name of the image file to write.`);
+  }
+  if (existing && !force) {
+    throw new CliError(
+      `${path} already exists. Choose another --out, or add --force to replace it.`,
+    );
+  }
+  if (existing && !existing.isFile()) {
+    throw new CliError(`${path} is not a regular file; Keyhold writes images to files or "-".`);
+  }
+  const partial = join(
+    dirname(path),
+    `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`,
+  );
+  let handle: FileHandle;
+  try {
+    // Owner-only: the decrypted volume is as sensitive as the key that opened it.
+    handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new CliError(`Cannot write to ${dirname(path)} (${code}).`, ExitCode.environment);
+  }
+  let position = 0;
+  let isOpen = true;
+  const close = async () => {
+    if (isOpen) {
+      isOpen = false;
+      await handle.close();
+    }
+  };
+  return {
+    toStdout: false,
+    name: path,
+    async write(chunk) {
+      let written = 0;
+      while (written < chunk.length) {
+        const { bytesWritten } = await handle.write(
+          chunk,
+          written,
+          chunk.length - written,
+          position,
+        );
+        written += bytesWritten;
+        position += bytesWritten;
+      }
+    },
+    async commit() {
+      await handle.sync();
+      await close();
+      await rename(partial, path);
+    },
+    async abort() {
+      await close();
+      await unlink(partial).catch(() => undefined);
+    },
+  };
+}
+
+/** Opens `--out`, refusing to overwrite the volume being read. */
+export async function openOutputSink(
+  out: string,
+  force: boolean,
+  sourcePath: string,
+): Promise<OutputSink> {
+  if (out === '-') return stdoutSink();
+  const [target, source] = await Promise.all([
+    stat(out).catch(() => undefined),
+    stat(sourcePath).catch(() => undefined),
+  ]);
+  if (target && target.dev === source?.dev && target.ino === source.ino) {
+    throw new CliError(
+      `--out ${out} is the volume being read; write the decrypted image elsewhere.`,
+    );
+  }
+  return fileSink(out, force);
+}

@@ -1,0 +1,126 @@
+import type { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
+import { createVolumeReader } from '../../bitlocker/volume/volume-reader.js';
+import { protectorTypeForSecret } from '../../bitlocker/volume/volume-keys.js';
+import {
+  assertDecryptable,
+  openVolume,
+  readBitLockerVolume,
+} from '../../bitlocker/volume/volume.js';
+import type { UnlockFlags } from '../commands/unlock.js';
+import { CliError, ExitCode } from '../output.js';
+import { openOutputSink, type OutputSink } from './output-sink.js';
+import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
+import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
+import { doesNotOpenMessage } from './verify-command.js';
+import { volumeCliError, withImage } from './volume-errors.js';
+
+/** Bytes per read: large enough to amortise each call into OpenSSL, a multiple of any sector. */
+const chunkSize = 2 * 1024 * 1024;
+
+/**
+ * Copies the decrypted volume to the sink with three chunk buffers: while one chunk is being
+ * written, the next is read and decrypted. Memory stays the same whatever the volume's size.
+ */
+async function streamVolume(
+  reader: DecryptedVolumeReader,
+  sink: OutputSink,
+  progress: Progress,
+): Promise<number> {
+  const size = reader.layout.size;
+  const buffers = [0, 1, 2].map(() => new Uint8Array(chunkSize));
+  const readChunk = async (index: number): Promise<Uint8Array> => {
+    const offset = index * chunkSize;
+    const chunk = (buffers[index % buffers.length] ?? new Uint8Array(chunkSize)).subarray(
+      0,
+      Math.min(chunkSize, size - offset),
+    );
+    await reader.readInto(offset, chunk);
+    return chunk;
+  };
+  const chunks = Math.ceil(size / chunkSize);
+  let written = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let reading = chunks > 0 ? readChunk(0) : undefined;
+  for (let index = 0; reading; index++) {
+    const chunk = await reading;
+    // The buffer for the next chunk was last used two chunks ago, whose write has finished.
+    reading = index + 1 < chunks ? readChunk(index + 1) : undefined;
+    await writing;
+    writing = sink.write(chunk).then(() => {
+      written += chunk.length;
+      progress.update(written);
+    });
+  }
+  await writing;
+  return written;
+}
+
+function summaryStream(sink: OutputSink): NodeJS.WriteStream {
+  return sink.toStdout ? process.stderr : process.stdout;
+}
+
+export async function runUnlock(path: string, flags: UnlockFlags): Promise<void> {
+  const secret = await secretFromFlags(flags);
+  compileWebAssemblyOptimized();
+  await withImage(path, async (source) => {
+    const volume = await readBitLockerVolume(source);
+    assertDecryptable(volume);
+    const sink = await openOutputSink(flags.out, flags.force === true, path);
+    const abortOnSignal = () => {
+      void sink.abort().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', abortOnSignal);
+    process.once('SIGTERM', abortOnSignal);
+    try {
+      const opened = openVolume(volume, secret);
+      if (!opened.opened) {
+        throw new CliError(
+          doesNotOpenMessage({
+            opens: false,
+            volumeGuid: volume.metadata[0].volumeGuid,
+            reason: opened.reason,
+            triedType: protectorTypeForSecret[secret.kind],
+            protectors: opened.protectors,
+          }),
+          ExitCode.negative,
+        );
+      }
+      const reader = createVolumeReader(source, volume, opened.metadata, opened.keys);
+      const progress = flags.json
+        ? silentProgress
+        : createProgressBar(reader.layout.size, 'Decrypting');
+      const started = performance.now();
+      const bytes = await streamVolume(reader, sink, progress);
+      await sink.commit();
+      progress.finish();
+      const seconds = (performance.now() - started) / 1000;
+      const protector = opened.keys.protector;
+      const stream = summaryStream(sink);
+      if (flags.json) {
+        stream.write(
+          `${JSON.stringify(
+            {
+              out: flags.out,
+              bytes,
+              volumeGuid: opened.metadata.volumeGuid,
+              protectorId: protector.id,
+              seconds: Number(seconds.toFixed(3)),
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      } else {
+        stream.write(
+          `Wrote ${bytes.toLocaleString('en-US')} bytes of decrypted volume to ${sink.name} in ${seconds.toFixed(1)} s (${(bytes / 1e6 / seconds).toFixed(0)} MB/s), opened with ${protector.type} protector ${protector.id}.\n`,
+        );
+      }
+    } catch (error) {
+      await sink.abort();
+      throw volumeCliError(path, error);
+    } finally {
+      process.removeListener('SIGINT', abortOnSignal);
+      process.removeListener('SIGTERM', abortOnSignal);
+    }
+  });
+}
