@@ -28,6 +28,20 @@ export const configSchema = z
     argon2MemoryKib: z.coerce.number().int().min(1024).max(4_194_304).default(65_536),
     argon2Iterations: z.coerce.number().int().min(1).max(20).default(3),
     argon2Parallelism: z.coerce.number().int().min(1).max(16).default(1),
+    /** The vault locks itself after this long without vault activity. */
+    vaultIdleMinutes: z.coerce.number().int().min(1).max(1440).default(20),
+    /** Deleted keys are purged this many days after deletion; unset keeps them forever. */
+    deletedKeyRetentionDays: z.coerce.number().int().min(1).max(36_500).optional(),
+    /** Emails of the accounts that administer this server (e.g. read help-article feedback). */
+    serverAdmins: z
+      .string()
+      .transform((list) =>
+        list
+          .split(',')
+          .map((email) => email.trim().toLowerCase())
+          .filter((email) => email !== ''),
+      )
+      .default([]),
   })
   .superRefine((config, ctx) => {
     if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
@@ -81,6 +95,9 @@ const settingNames: Record<keyof ConfigInput, string> = {
   argon2MemoryKib: 'argon2-memory-kib',
   argon2Iterations: 'argon2-iterations',
   argon2Parallelism: 'argon2-parallelism',
+  vaultIdleMinutes: 'vault-idle-minutes',
+  deletedKeyRetentionDays: 'deleted-key-retention-days',
+  serverAdmins: 'server-admins',
 };
 
 /** Settings that only come from the environment. */

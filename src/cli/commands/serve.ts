@@ -11,6 +11,9 @@ interface ServeFlags {
   tlsKey?: string;
   behindProxy?: boolean;
   logLevel?: string;
+  vaultIdleMinutes?: string;
+  deletedKeyRetentionDays?: string;
+  serverAdmins?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -27,6 +30,18 @@ export function registerServe(program: Command): void {
     .option('--tls-key <file>', 'TLS private key, PEM (KEYHOLD_TLS_KEY)')
     .option('--behind-proxy', 'a TLS-terminating proxy forwards requests (KEYHOLD_BEHIND_PROXY)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent (KEYHOLD_LOG_LEVEL)')
+    .option(
+      '--vault-idle-minutes <minutes>',
+      'lock the vault after this long unused; default 20 (KEYHOLD_VAULT_IDLE_MINUTES)',
+    )
+    .option(
+      '--deleted-key-retention-days <days>',
+      'purge deleted keys after this many days; default never (KEYHOLD_DELETED_KEY_RETENTION_DAYS)',
+    )
+    .option(
+      '--server-admins <emails>',
+      'comma-separated emails of server administrators (KEYHOLD_SERVER_ADMINS)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  keyhold serve\n  keyhold serve --host 0.0.0.0 --behind-proxy --public-url https://keys.example.org',
