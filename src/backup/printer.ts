@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { BackupError } from './errors.js';
+
+export interface PrintOptions {
+  /** The CUPS destination, as `lpstat -p` lists it. */
+  printer: string;
+  /** The job's name in the print queue, which others may see: never put the key in it. */
+  title?: string;
+}
+
+export interface PrintJob {
+  printer: string;
+  /** CUPS's request id (`Office-42`), when lp reported one. */
+  jobId?: string;
+}
+
+const lpTimeoutMs = 60_000;
+
+/** CUPS refuses names with spaces, slashes and '#'; a leading '-' would read as an option. */
+function checkPrinterName(printer: string): void {
+  if (printer === '' || printer.startsWith('-') || /[\s/#\p{Cc}]/u.test(printer)) {
+    throw new BackupError(
+      'invalid-input',
+      `${JSON.stringify(printer)} is not a printer name. Printer names have no spaces, slashes or '#'; \`lpstat -p\` lists the printers.`,
+    );
+  }
+}
+
+/**
+ * Sends a PDF to a printer with CUPS's `lp`, the PDF on standard input so the sheet never lands
+ * in a temporary file. Resolves once lp has queued the job.
+ */
+export async function printPdf(pdf: Buffer, options: PrintOptions): Promise<PrintJob> {
+  checkPrinterName(options.printer);
+  const title = options.title ?? 'BitLocker recovery key';
+  return await new Promise((resolve, reject) => {
+    const lp = spawn('lp', ['-d', options.printer, '-t', title], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: lpTimeoutMs,
+      windowsHide: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    lp.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    lp.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // lp may exit before reading everything (an unknown printer); its exit status tells why.
+    lp.stdin.on('error', () => undefined);
+    lp.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'ENOENT'
+          ? new BackupError(
+              'lp-missing',
+              'The lp command (CUPS) is not installed here, so the sheet cannot be sent to a printer. Install CUPS, or save the sheet as a PDF and print it from another program.',
+              { cause: error },
+            )
+          : new BackupError('print-failed', `Could not run lp: ${error.message}.`, {
+              cause: error,
+            }),
+      );
+    });
+    lp.on('close', (code, signal) => {
+      if (code === 0) {
+        const jobId = /request id is (\S+)/.exec(stdout)?.[1];
+        resolve({ printer: options.printer, ...(jobId === undefined ? {} : { jobId }) });
+        return;
+      }
+      const reason =
+        signal === 'SIGTERM'
+          ? `lp did not finish within ${lpTimeoutMs / 1000} seconds`
+          : (stderr.trim().split('\n')[0] ?? '') || `lp exited with status ${code ?? signal}`;
+      reject(
+        new BackupError(
+          'print-failed',
+          `The printer ${options.printer} did not take the sheet (${reason}). Check the name with \`lpstat -p\`, or save the sheet as a PDF instead.`,
+        ),
+      );
+    });
+    lp.stdin.end(pdf);
+  });
+}
