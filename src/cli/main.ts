@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerFind } from './commands/find.js';
 import { registerInspect } from './commands/inspect.js';
@@ -27,6 +28,7 @@ const program = new Command()
   .exitOverride();
 
 registerServe(program);
+registerAdmin(program);
 registerKey(program);
 registerRead(program);
 registerBackup(program);

@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
+import { createServerContext } from '../server/context.js';
+import { registerWebApp } from '../server/web.js';
+import { asCliError } from './server-errors.js';
 
 export async function runServe(flags: object): Promise<void> {
   const config = loadConfig(flags);
@@ -8,7 +12,26 @@ export async function runServe(flags: object): Promise<void> {
     config.tlsCert && config.tlsKey
       ? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) }
       : undefined;
-  const app = await buildApp({ config, ...(https ? { https } : {}) });
+  let app: FastifyInstance;
+  try {
+    const context = await createServerContext(config);
+    app = await buildApp({
+      config,
+      context,
+      ...(https ? { https } : {}),
+      registerWebApp: (server) => registerWebApp(server),
+    });
+    app.addHook('onClose', () => context.close());
+    if (context.createdMasterKey) {
+      app.log.warn(
+        `created a new master key in ${context.keyring.source}: back it up now, apart from ` +
+          'database backups. Without it the stored recovery keys cannot be read.',
+      );
+    }
+    app.log.info(`data: ${context.database.location}`);
+  } catch (error) {
+    throw asCliError(error);
+  }
   const shutdown = (): void => {
     void app.close().then(() => process.exit(0));
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  existsSync,
   linkSync,
   mkdirSync,
   readFileSync,
@@ -206,6 +207,11 @@ export interface KeyringOptions {
   masterKeyFile?: string | undefined;
   /** The contents of KEYHOLD_MASTER_KEY. */
   masterKey?: string | undefined;
+  /**
+   * Whether a missing `<data-dir>/master.key` may be created (the server's first start). Admin
+   * commands say no: they must never invent a key for an existing database.
+   */
+  create?: boolean;
 }
 
 export interface LoadedKeyring {
@@ -232,6 +238,12 @@ export function loadKeyring(options: KeyringOptions): LoadedKeyring {
     return { keyring: new FileKeyring(options.masterKeyFile), created: false };
   }
   const file = join(options.dataDir, masterKeyFileName);
+  if (options.create === false && !existsSync(file)) {
+    throw new MasterKeyError(
+      `there is no master key at ${file}. Give --data-dir (or --master-key-file) of the server ` +
+        'whose database this is.',
+    );
+  }
   const created = createMasterKeyFileIfMissing(file);
   return { keyring: new FileKeyring(file), created };
 }

@@ -14,6 +14,7 @@ import { handleError, NotFoundError } from './errors.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { pruneChallenges } from './features/auth/repo.js';
 import { authRoutes } from './features/auth/routes.js';
+import { organisationRoutes } from './features/orgs/routes.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
 import './fastify-types.js';
@@ -102,6 +103,7 @@ export async function buildApp({
   );
   authRoutes(app);
   auditRoutes(app);
+  organisationRoutes(app);
   if (registerWebApp) await registerWebApp(app);
 
   const prune = setInterval(() => {

@@ -31,14 +31,16 @@ export interface ServerContext {
 
 export interface ContextOptions {
   now?: () => Date;
+  /** False for admin commands: they need the existing master key, never a new one. */
+  createMasterKey?: boolean;
 }
 
 /** Opens the database, brings its schema up to date and checks the master key against it. */
 export async function createServerContext(
   config: Config,
-  { now = () => new Date() }: ContextOptions = {},
+  { now = () => new Date(), createMasterKey = true }: ContextOptions = {},
 ): Promise<ServerContext> {
-  const { keyring, created } = loadKeyring(config);
+  const { keyring, created } = loadKeyring({ ...config, create: createMasterKey });
   const database = openDatabase(config);
   try {
     await migrateToLatest(database);

@@ -1,0 +1,129 @@
+import { rotateMasterKey } from '../crypto/rotation.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { loadConfig } from '../server/config.js';
+import { createServerContext, type ServerContext } from '../server/context.js';
+import { findUserByEmail } from '../server/features/auth/repo.js';
+import { normalizeEmail } from '../server/features/auth/service.js';
+import { createOrganisation } from '../server/features/orgs/service.js';
+import type { AdminFlags } from './commands/admin.js';
+import { CliError, ExitCode, printJson, printLine, style } from './output.js';
+import { asCliError } from './server-errors.js';
+
+function configFrom(flags: AdminFlags) {
+  return loadConfig({
+    dataDir: flags.dataDir,
+    databaseUrl: flags.databaseUrl,
+    masterKeyFile: flags.masterKeyFile,
+    logLevel: 'silent',
+  });
+}
+
+/** Opens the server's data as the server does, but never creates a master key. */
+async function withContext<T>(flags: AdminFlags, work: (ctx: ServerContext) => Promise<T>) {
+  let ctx: ServerContext;
+  try {
+    ctx = await createServerContext(configFrom(flags), { createMasterKey: false });
+  } catch (error) {
+    throw asCliError(error);
+  }
+  try {
+    return await work(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+export async function runMigrate(flags: AdminFlags): Promise<void> {
+  const config = configFrom(flags);
+  const database = openDatabase(config);
+  try {
+    const applied = await migrateToLatest(database).catch((error: unknown) => {
+      throw asCliError(error);
+    });
+    if (flags.json) {
+      printJson({ database: database.location, applied });
+    } else if (applied.length === 0) {
+      printLine(`${database.location}: the schema is up to date.`);
+    } else {
+      printLine(`${database.location}: applied ${applied.join(', ')}.`);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+export async function runRotateMasterKey(flags: AdminFlags & { keepOld?: boolean }) {
+  await withContext(flags, async (ctx) => {
+    let result;
+    try {
+      result = await rotateMasterKey(ctx.db, ctx.keyring, { keepOld: flags.keepOld === true });
+    } catch (error) {
+      throw asCliError(error);
+    }
+    if (flags.json) {
+      printJson({ keyFile: ctx.keyring.source, ...result });
+    } else {
+      printLine(
+        `Master key version ${result.newVersion} is now in use; ${result.rewrapped} data keys re-wrapped.`,
+      );
+      if (result.retiredVersions.length > 0) {
+        printLine(
+          `Removed version ${result.retiredVersions.join(', ')} from ${ctx.keyring.source}. ` +
+            'Backups taken before now need the old key file.',
+        );
+      }
+    }
+    if (result.damaged.length > 0) {
+      throw new CliError(
+        `${result.damaged.length} secrets failed their integrity check and could not be re-wrapped ` +
+          `(altered in the database): ${result.damaged.join(', ')}. The old key versions were kept.`,
+        ExitCode.negative,
+      );
+    }
+  });
+}
+
+export async function runVerifyAudit(flags: AdminFlags): Promise<void> {
+  await withContext(flags, async (ctx) => {
+    const result = await ctx.audit.verify(ctx.db);
+    if (flags.json) {
+      printJson({ intact: result.problem === undefined, ...result });
+    } else if (result.problem === undefined) {
+      printLine(
+        `${style.green('intact')}: ${result.events} events, chain head ${result.head.seq} ${result.head.hash}`,
+      );
+      printLine(
+        style.dim(
+          'Keep the head somewhere else: removing the newest events together with the head is only visible against it.',
+        ),
+      );
+    } else {
+      printLine(`${style.red('broken')}: ${result.problem}`);
+    }
+    if (result.problem !== undefined) process.exitCode = ExitCode.negative;
+  });
+}
+
+export async function runCreateOrg(flags: AdminFlags & { name: string; owner: string }) {
+  const name = flags.name.trim();
+  if (name === '' || name.length > 100) {
+    throw new CliError('--name must be 1 to 100 characters.');
+  }
+  await withContext(flags, async (ctx) => {
+    const owner = await findUserByEmail(ctx.db, normalizeEmail(flags.owner));
+    if (!owner) {
+      throw new CliError(
+        `no account uses ${flags.owner}. Sign up with that email first, then run this again.`,
+      );
+    }
+    const organisation = await createOrganisation(ctx, { name, ownerUserId: owner.id });
+    if (flags.json) {
+      printJson({ organisation, owner: { id: owner.id, email: owner.email } });
+    } else {
+      printLine(
+        `Created ${organisation.name} (${organisation.id}) with ${owner.email} as its owner.`,
+      );
+    }
+  });
+}

@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema, MembershipRole } from '../../../db/schema.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+export async function insertOrganisation(
+  db: Db,
+  organisation: { id: string; name: string; at: string },
+): Promise<void> {
+  await db
+    .insertInto('organisations')
+    .values({
+      id: organisation.id,
+      name: organisation.name,
+      created_at: organisation.at,
+      updated_at: organisation.at,
+    })
+    .execute();
+}
+
+/**
+ * Marks the organisation changed. Inside a transaction this also serialises membership changes
+ * (a row lock on PostgreSQL, the write lock on SQLite), so two admins cannot each remove "the
+ * other" last owner at the same moment.
+ */
+export async function lockOrganisation(db: Db, organisationId: string, at: string) {
+  await db
+    .updateTable('organisations')
+    .set({ updated_at: at })
+    .where('id', '=', organisationId)
+    .execute();
+}
+
+/** The organisation as seen by one of its members; undefined for everybody else. */
+export function organisationOfMember(db: Db, organisationId: string, userId: string) {
+  return db
+    .selectFrom('organisations')
+    .innerJoin('memberships', 'memberships.organisation_id', 'organisations.id')
+    .select(['organisations.id', 'organisations.name', 'organisations.created_at', 'role'])
+    .where('organisations.id', '=', organisationId)
+    .where('memberships.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export function organisationsOfUser(db: Db, userId: string) {
+  return db
+    .selectFrom('organisations')
+    .innerJoin('memberships', 'memberships.organisation_id', 'organisations.id')
+    .select(['organisations.id', 'organisations.name', 'organisations.created_at', 'role'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('organisations.name')
+    .execute();
+}
+
+function memberQuery(db: Db, organisationId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select([
+      'memberships.user_id',
+      'users.email',
+      'users.display_name',
+      'memberships.role',
+      'memberships.created_at',
+    ])
+    .where('memberships.organisation_id', '=', organisationId);
+}
+
+export function membersOf(db: Db, organisationId: string) {
+  return memberQuery(db, organisationId).orderBy('users.display_name').execute();
+}
+
+export function memberOf(db: Db, organisationId: string, userId: string) {
+  return memberQuery(db, organisationId)
+    .where('memberships.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function insertMembership(
+  db: Db,
+  membership: { organisationId: string; userId: string; role: MembershipRole; at: string },
+): Promise<void> {
+  await db
+    .insertInto('memberships')
+    .values({
+      organisation_id: membership.organisationId,
+      user_id: membership.userId,
+      role: membership.role,
+      created_at: membership.at,
+      updated_at: membership.at,
+    })
+    .execute();
+}
+
+export async function updateMembershipRole(
+  db: Db,
+  organisationId: string,
+  userId: string,
+  role: MembershipRole,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('memberships')
+    .set({ role, updated_at: at })
+    .where('organisation_id', '=', organisationId)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+export async function deleteMembership(db: Db, organisationId: string, userId: string) {
+  await db
+    .deleteFrom('memberships')
+    .where('organisation_id', '=', organisationId)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+export async function countOwners(db: Db, organisationId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('organisation_id', '=', organisationId)
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -1,0 +1,168 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { callerOf, requireAccount } from '../../caller.js';
+import {
+  addMemberBody,
+  changeRoleBody,
+  createOrganisationBody,
+  memberParams,
+  memberResponse,
+  membersResponse,
+  organisationResponse,
+  organisationsResponse,
+  orgParams,
+} from './schema.js';
+import * as orgs from './service.js';
+
+const tags = ['Organisations'];
+const security = [{ browserCookie: [] }];
+
+export function organisationRoutes(app: FastifyInstance): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const ctx = app.keyhold;
+
+  routes.get(
+    '/api/v1/orgs',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: "The selected account's organisations and its role in each",
+        response: { 200: organisationsResponse },
+        security,
+      },
+    },
+    async (request) => ({
+      organisations: await orgs.listOrganisations(ctx, callerOf(request)),
+    }),
+  );
+
+  routes.post(
+    '/api/v1/orgs',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Create an organisation; the creator becomes its owner',
+        body: createOrganisationBody,
+        response: { 201: organisationResponse },
+        security,
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const organisation = await orgs.createOrganisation(
+        ctx,
+        { name: request.body.name, ownerUserId: caller.accountId },
+        caller,
+      );
+      return reply.status(201).send({ organisation });
+    },
+  );
+
+  routes.get(
+    '/api/v1/orgs/:orgId',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'One organisation the selected account belongs to',
+        params: orgParams,
+        response: { 200: organisationResponse },
+        security,
+      },
+    },
+    async (request) => ({
+      organisation: await orgs.getOrganisation(ctx, callerOf(request), request.params.orgId),
+    }),
+  );
+
+  routes.get(
+    '/api/v1/orgs/:orgId/members',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: "The organisation's members",
+        params: orgParams,
+        response: { 200: membersResponse },
+        security,
+      },
+    },
+    async (request) => ({
+      members: await orgs.listMembers(ctx, callerOf(request), request.params.orgId),
+    }),
+  );
+
+  routes.post(
+    '/api/v1/orgs/:orgId/members',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Add an existing account to the organisation (owners and admins)',
+        params: orgParams,
+        body: addMemberBody,
+        response: { 201: memberResponse },
+        security,
+      },
+    },
+    async (request, reply) => {
+      const member = await orgs.addMember(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.body,
+      );
+      return reply.status(201).send({ member });
+    },
+  );
+
+  routes.patch(
+    '/api/v1/orgs/:orgId/members/:accountId',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: "Change a member's role (owners and admins)",
+        params: memberParams,
+        body: changeRoleBody,
+        response: { 200: memberResponse },
+        security,
+      },
+    },
+    async (request) => ({
+      member: await orgs.changeMemberRole(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.params.accountId,
+        request.body,
+      ),
+    }),
+  );
+
+  routes.delete(
+    '/api/v1/orgs/:orgId/members/:accountId',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'Remove a member, or leave the organisation',
+        params: memberParams,
+        response: { 204: z.null() },
+        security,
+      },
+    },
+    async (request, reply) => {
+      await orgs.removeMember(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.params.accountId,
+      );
+      return reply.status(204).send(null);
+    },
+  );
+}
