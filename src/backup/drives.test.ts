@@ -135,9 +135,9 @@ describe('removable drives from diskutil', () => {
       parsePlist(
         '<?xml version="1.0"?><plist version="1.0"><dict><key>A &amp; B</key><string>x &lt; y &#x263A;</string>' +
           '<key>n</key><integer>-42</integer><key>r</key><real>1.5</real><key>t</key><true/>' +
-          '<key>e</key><array/><key>s</key><string/></dict></plist>',
+          '<key>e</key><array/><key>s</key><string/>\n\t<key>w</key><string>  My Drive </string></dict></plist>',
       ),
-      { 'A & B': 'x < y \u263a', n: -42, r: 1.5, t: true, e: [], s: '' },
+      { 'A & B': 'x < y \u263a', n: -42, r: 1.5, t: true, e: [], s: '', w: '  My Drive ' },
     );
     assert.throws(() => parsePlist('<plist><dict><key>a</key></dict></plist>'), BackupError);
     assert.throws(() => parsePlist('not a plist'), BackupError);

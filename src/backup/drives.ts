@@ -152,20 +152,32 @@ export function parsePlist(xml: string): PlistValue {
     ...xml
       .replace(/<\?[^]*?\?>|<!--[^]*?-->|<!DOCTYPE[^>]*>/g, '')
       .matchAll(/<(\/?)([A-Za-z]+)[^>]*?(\/?)>|([^<]+)/g),
-  ]
-    .map(([, closing, tag, selfClosing, text]) => ({
-      closing: closing === '/',
-      tag,
-      selfClosing: selfClosing === '/',
-      text,
-    }))
-    .filter((token) => token.tag !== undefined || (token.text ?? '').trim() !== '');
+  ].map(([, closing, tag, selfClosing, text]) => ({
+    closing: closing === '/',
+    tag,
+    selfClosing: selfClosing === '/',
+    text,
+  }));
   let position = 0;
 
   function fail(): never {
     throw diskutilError('its property list is not well formed');
   }
 
+  /** The next tag, stepping over the indentation between elements. */
+  function peekTag(): (typeof tokens)[number] | undefined {
+    while (tokens[position]?.text?.trim() === '') position++;
+    return tokens[position];
+  }
+
+  function nextTag(): (typeof tokens)[number] {
+    const token = peekTag();
+    position++;
+    if (token?.tag === undefined) fail();
+    return token;
+  }
+
+  /** Text up to the closing tag, whitespace included: inside a <string> it is content. */
   function textUntilClose(tag: string): string {
     let text = '';
     while (tokens[position]?.text !== undefined) text += tokens[position++]?.text ?? '';
@@ -174,10 +186,15 @@ export function parsePlist(xml: string): PlistValue {
     return unescapeXml(text);
   }
 
+  function closeTag(tag: string): void {
+    const close = nextTag();
+    if (!close.closing || close.tag !== tag) fail();
+  }
+
   function value(): PlistValue {
-    const open = tokens[position++];
-    if (!open?.tag || open.closing) fail();
+    const open = nextTag();
     const { tag } = open;
+    if (open.closing) fail();
     if (open.selfClosing) {
       if (tag === 'true') return true;
       if (tag === 'false') return false;
@@ -189,23 +206,22 @@ export function parsePlist(xml: string): PlistValue {
     switch (tag) {
       case 'plist': {
         const inner = value();
-        textUntilClose('plist');
+        closeTag('plist');
         return inner;
       }
       case 'dict': {
         const dict: Record<string, PlistValue> = {};
-        while (!tokens[position]?.closing) {
-          const key = tokens[position++];
-          if (key?.tag !== 'key') fail();
+        while (peekTag() && !peekTag()?.closing) {
+          if (nextTag().tag !== 'key') fail();
           dict[textUntilClose('key')] = value();
         }
-        if (tokens[position++]?.tag !== 'dict') fail();
+        closeTag('dict');
         return dict;
       }
       case 'array': {
         const items: PlistValue[] = [];
-        while (!tokens[position]?.closing) items.push(value());
-        if (tokens[position++]?.tag !== 'array') fail();
+        while (peekTag() && !peekTag()?.closing) items.push(value());
+        closeTag('array');
         return items;
       }
       case 'integer':
@@ -220,7 +236,6 @@ export function parsePlist(xml: string): PlistValue {
     }
   }
 
-  if (tokens.length === 0) fail();
   return value();
 }
 

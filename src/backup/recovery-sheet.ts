@@ -2,6 +2,7 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { parseProtectorId } from '../bitlocker/protector-id.js';
 import { RecoveryPasswordError, parseRecoveryPassword } from '../bitlocker/recovery-password.js';
+import { BackupError } from './errors.js';
 
 export type SheetLanguage = 'en' | 'nb';
 export type SheetPaper = 'a4' | 'letter';
@@ -149,7 +150,7 @@ function normalizedPassword(recoveryPassword: string): string {
 function formatDate(value: Date | string, words: SheetWording, paper: SheetPaper): string {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new RangeError(`The sheet's date ${JSON.stringify(value)} is not a valid date.`);
+    throw new BackupError('invalid-input', `${JSON.stringify(value)} is not a date.`);
   }
   return new Intl.DateTimeFormat(words.dateLocale[paper], { dateStyle: 'long' }).format(date);
 }
@@ -161,10 +162,10 @@ function nonBlank(text: string | undefined): string | undefined {
 
 function describeDrive(input: RecoverySheetInput, words: SheetWording): string | undefined {
   const parts = [
-    input.volumeLabel?.trim(),
-    input.volumeType && words.volumeTypes[input.volumeType],
+    nonBlank(input.volumeLabel),
+    input.volumeType === undefined ? undefined : words.volumeTypes[input.volumeType],
   ];
-  const known = parts.filter((part): part is string => Boolean(part));
+  const known = parts.filter((part) => part !== undefined);
   return known.length > 0 ? known.join(' · ') : undefined;
 }
 
