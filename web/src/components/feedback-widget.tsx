@@ -102,27 +102,29 @@ export function FeedbackWidget({ article }: { article: string }) {
         <form className="feedback-details stack" onSubmit={(event) => void submit(event)}>
           <fieldset className="rating">
             <legend>{t('feedback.qualityQuestion')}</legend>
-            <div className="rating-scale">
-              {qualities.map((value) => (
-                <label key={value} className="rating-option">
-                  <input
-                    type="radio"
-                    name="languageQuality"
-                    value={value}
-                    checked={quality === value}
-                    onChange={() => {
-                      setQuality(value);
-                    }}
-                  />
-                  <span>{value}</span>
-                  <span className="visually-hidden">{t(`feedback.quality.${value}`)}</span>
-                </label>
-              ))}
+            <div className="rating-body">
+              <div className="rating-scale">
+                {qualities.map((value) => (
+                  <label key={value} className="rating-option">
+                    <input
+                      type="radio"
+                      name="languageQuality"
+                      value={value}
+                      checked={quality === value}
+                      onChange={() => {
+                        setQuality(value);
+                      }}
+                    />
+                    <span>{value}</span>
+                    <span className="visually-hidden">{t(`feedback.quality.${value}`)}</span>
+                  </label>
+                ))}
+              </div>
+              <p className="hint rating-ends" aria-hidden="true">
+                <span>{t('feedback.quality.1')}</span>
+                <span>{t('feedback.quality.5')}</span>
+              </p>
             </div>
-            <p className="hint rating-ends" aria-hidden="true">
-              <span>{t('feedback.quality.1')}</span>
-              <span>{t('feedback.quality.5')}</span>
-            </p>
           </fieldset>
           <fieldset>
             <legend>{t('feedback.reasonsQuestion')}</legend>

@@ -31,6 +31,7 @@ function useCountdown(until: number | null): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (until === null) return;
+    setNow(Date.now());
     const timer = setInterval(() => {
       setNow(Date.now());
     }, 1000);
@@ -106,7 +107,9 @@ function RevealPanel({ summary, autoReveal }: { summary: KeySummary; autoReveal:
         <>
           <RecoveryKeyBlocks recoveryPassword={recoveryPassword} />
           <p className="hint" role="timer" aria-live="off">
-            {t('detail.reveal.hidesIn', { time: formatCountdown(secondsLeft) })}
+            {t('detail.reveal.hidesIn', {
+              time: formatCountdown(Math.min(secondsLeft, revealSeconds)),
+            })}
           </p>
           <div className="button-row">
             <button type="button" className="button button-primary" onClick={copy}>

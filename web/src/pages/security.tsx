@@ -122,7 +122,7 @@ function QrCode({ text, label }: { text: string; label: string }) {
   );
 }
 
-function RecoveryCodes({ codes }: { codes: string[] }) {
+function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   const { t } = useTranslation();
   const download = () => {
     const text = `${t('security.totp.codesFileTitle')}\n\n${codes.join('\n')}\n`;
@@ -140,9 +140,12 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
           <li key={code}>{code}</li>
         ))}
       </ul>
-      <div>
+      <div className="button-row">
         <button type="button" className="button" onClick={download}>
           {t('security.totp.downloadCodes')}
+        </button>
+        <button type="button" className="button button-primary" onClick={onDone}>
+          {t('security.totp.savedCodes')}
         </button>
       </div>
     </div>
@@ -241,20 +244,12 @@ function TotpSection() {
   let body;
   if (stage.kind === 'codes') {
     body = (
-      <>
-        <RecoveryCodes codes={stage.codes} />
-        <div>
-          <button
-            type="button"
-            className="button"
-            onClick={() => {
-              setStage({ kind: 'idle' });
-            }}
-          >
-            {t('security.totp.savedCodes')}
-          </button>
-        </div>
-      </>
+      <RecoveryCodes
+        codes={stage.codes}
+        onDone={() => {
+          setStage({ kind: 'idle' });
+        }}
+      />
     );
   } else if (stage.kind === 'scan') {
     const groupedSecret = stage.enrolment.secret.match(/.{1,4}/g)?.join(' ') ?? '';

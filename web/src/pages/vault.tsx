@@ -136,10 +136,7 @@ export function VaultPage() {
       ) : (
         <>
           <div className={state.locked ? 'vault-status locked' : 'vault-status unlocked'}>
-            <p className="vault-state">
-              <span aria-hidden="true">{state.locked ? '🔒' : '🔓'}</span>{' '}
-              {state.locked ? t('vault.locked') : t('vault.unlocked')}
-            </p>
+            <p className="vault-state">{state.locked ? t('vault.locked') : t('vault.unlocked')}</p>
             {!state.locked && secondsLeft !== null ? (
               <p className="vault-countdown" role="timer" aria-live="off">
                 {t('vault.locksIn', { time: formatCountdown(secondsLeft) })}
