@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
-import { createServerContext } from '../server/context.js';
 import { registerWebApp } from '../server/web.js';
 import { asCliError } from './server-errors.js';
 
@@ -14,14 +13,12 @@ export async function runServe(flags: object): Promise<void> {
       : undefined;
   let app: FastifyInstance;
   try {
-    const context = await createServerContext(config);
     app = await buildApp({
       config,
-      context,
       ...(https ? { https } : {}),
       registerWebApp: (server) => registerWebApp(server),
     });
-    app.addHook('onClose', () => context.close());
+    const context = app.keyhold;
     if (context.createdMasterKey) {
       app.log.warn(
         `created a new master key in ${context.keyring.source}: back it up now, apart from ` +

@@ -2,8 +2,30 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { accountHeader, browserCookieName, csrfHeader } from './browser-cookie.js';
 import type { Config } from './config.js';
+import { webContentSecurityPolicy } from './web.js';
+
+/**
+ * The web app's strict policy, plus the one inline style Swagger UI's bundle writes at runtime
+ * (allowed by its hash, not by 'unsafe-inline'; the browser test notices if an upgrade changes it).
+ */
+const docsContentSecurityPolicy = webContentSecurityPolicy.replace(
+  "style-src 'self'",
+  "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
+);
+
+/** Every error has this body (src/server/errors.ts); documented once for all routes. */
+const errorBody = z.toJSONSchema(
+  z.object({
+    error: z.object({
+      code: z.string().describe('stable, machine-readable: invalid_request, unauthenticated, ...'),
+      message: z.string().describe('for people; may be shown as is'),
+      details: z.unknown().optional(),
+    }),
+  }),
+);
 
 /**
  * The OpenAPI document is generated from the routes' zod schemas, so it cannot drift from what
@@ -28,12 +50,21 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: (route) => {
+      const transformed = jsonSchemaTransform(route);
+      const response = transformed.schema.response as Record<string, unknown> | undefined;
+      if (!response) return transformed;
+      const withErrors = {
+        ...response,
+        '4XX': { description: 'An error; codes are listed in docs/api.md', ...errorBody },
+      };
+      return { ...transformed, schema: { ...transformed.schema, response: withErrors } };
+    },
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: '/api/docs',
-    staticCSP: true,
+    staticCSP: docsContentSecurityPolicy,
     uiConfig: { docExpansion: 'list', deepLinking: false },
   });
 }

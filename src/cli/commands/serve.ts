@@ -14,6 +14,9 @@ interface ServeFlags {
   vaultIdleMinutes?: string;
   deletedKeyRetentionDays?: string;
   serverAdmins?: string;
+  argon2MemoryKib?: string;
+  argon2Iterations?: string;
+  argon2Parallelism?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -41,6 +44,18 @@ export function registerServe(program: Command): void {
     .option(
       '--server-admins <emails>',
       'comma-separated emails of server administrators (KEYHOLD_SERVER_ADMINS)',
+    )
+    .option(
+      '--argon2-memory-kib <kib>',
+      'password hashing memory; default 65536 (KEYHOLD_ARGON2_MEMORY_KIB)',
+    )
+    .option(
+      '--argon2-iterations <n>',
+      'password hashing passes; default 3 (KEYHOLD_ARGON2_ITERATIONS)',
+    )
+    .option(
+      '--argon2-parallelism <n>',
+      'password hashing lanes; default 1 (KEYHOLD_ARGON2_PARALLELISM)',
     )
     .addHelpText(
       'after',
