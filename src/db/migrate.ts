@@ -1,9 +1,13 @@
 import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, DialectName } from './database.js';
 import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-sessions-audit.js';
+import * as keyLibrary from './migrations/2025-11-26-key-library.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
-const migrationModules = [['2025-11-25-accounts-sessions-audit', accountsSessionsAudit]] as const;
+const migrationModules = [
+  ['2025-11-25-accounts-sessions-audit', accountsSessionsAudit],
+  ['2025-11-26-key-library', keyLibrary],
+] as const;
 
 class InCodeMigrations implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}

@@ -15,6 +15,15 @@ export interface DatabaseSchema {
   sealed_secrets: SealedSecretsTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  devices: DevicesTable;
+  device_terms: DeviceTermsTable;
+  volumes: VolumesTable;
+  recovery_keys: RecoveryKeysTable;
+  key_backups: KeyBackupsTable;
+  uploaded_files: UploadedFilesTable;
+  uploaded_file_keys: UploadedFileKeysTable;
+  vault_unlocks: VaultUnlocksTable;
+  feedback: FeedbackTable;
 }
 
 export interface UsersTable {
@@ -145,4 +154,110 @@ export interface AuditHeadTable {
   id: number;
   last_seq: number;
   last_hash: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  owner_user_id: string | null;
+  owner_org_id: string | null;
+  name: string;
+  /** Trimmed, NFKC, lower case: one device per owner and name. */
+  name_normalized: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The words of a device name and the whole name, normalized, for device-name search. */
+export interface DeviceTermsTable {
+  device_id: string;
+  owner_user_id: string | null;
+  owner_org_id: string | null;
+  term: string;
+}
+
+export const volumeTypes = ['os', 'fixed', 'removable'] as const;
+export type VolumeType = (typeof volumeTypes)[number];
+
+export interface VolumesTable {
+  id: string;
+  owner_user_id: string | null;
+  owner_org_id: string | null;
+  device_id: string;
+  /** The drive letter, mount point or label the person knows the volume by. */
+  label: string;
+  type: VolumeType;
+  volume_guid: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export const backupDestinations = ['account', 'usb', 'file', 'print', 'vault'] as const;
+export type BackupDestination = (typeof backupDestinations)[number];
+
+/** A recovery key; its password is the sealed secret of kind `recovery_password` bound to `id`. */
+export interface RecoveryKeysTable {
+  id: string;
+  owner_user_id: string | null;
+  owner_org_id: string | null;
+  /** The key protector ID as 32 upper-case hex digits without dashes. */
+  protector_hex: string;
+  volume_id: string;
+  source: string;
+  backup_count: number;
+  last_backup_destination: BackupDestination | null;
+  last_backup_at: string | null;
+  /** The newest backup to a file, USB drive or paper; null when there is none. */
+  offline_backup_at: string | null;
+  in_vault_at: string | null;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KeyBackupsTable {
+  id: string;
+  key_id: string;
+  destination: BackupDestination;
+  note: string | null;
+  actor_user_id: string | null;
+  at: string;
+}
+
+/** An uploaded key file; its bytes are the sealed secret of kind `uploaded_file` bound to `id`. */
+export interface UploadedFilesTable {
+  id: string;
+  owner_user_id: string | null;
+  owner_org_id: string | null;
+  file_name: string;
+  size: number;
+  format: string;
+  in_vault_at: string | null;
+  created_at: string;
+}
+
+export interface UploadedFileKeysTable {
+  file_id: string;
+  key_id: string;
+}
+
+/** A session whose vault is open; it locks when last_activity_at is older than the idle limit. */
+export interface VaultUnlocksTable {
+  session_id: string;
+  user_id: string;
+  unlocked_at: string;
+  last_activity_at: string;
+}
+
+export interface FeedbackTable {
+  id: string;
+  article: string;
+  /** 1 helpful, 0 not helpful (an integer on both databases). */
+  helpful: number;
+  language_quality: number | null;
+  /** JSON array of reason codes. */
+  reasons: string;
+  comment: string | null;
+  language: string | null;
+  user_id: string | null;
+  created_at: string;
 }

@@ -14,7 +14,11 @@ import { handleError, NotFoundError } from './errors.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { pruneChallenges } from './features/auth/repo.js';
 import { authRoutes } from './features/auth/routes.js';
+import { feedbackRoutes } from './features/feedback/routes.js';
+import { findRoutes } from './features/find/routes.js';
+import { keyRoutes } from './features/keys/routes.js';
 import { organisationRoutes } from './features/orgs/routes.js';
+import { vaultRoutes } from './features/vault/routes.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
 import './fastify-types.js';
@@ -104,6 +108,10 @@ export async function buildApp({
   authRoutes(app);
   auditRoutes(app);
   organisationRoutes(app);
+  await keyRoutes(app);
+  vaultRoutes(app);
+  findRoutes(app);
+  feedbackRoutes(app);
   if (registerWebApp) await registerWebApp(app);
 
   const prune = setInterval(() => {

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { callerOf, requireAccount } from '../../caller.js';
+import { findResponse } from './schema.js';
+import { findKey } from './service.js';
+
+export function findRoutes(app: FastifyInstance): void {
+  const ctx = app.keyhold;
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/v1/find',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags: ['Find my key'],
+        security: [{ browserCookie: [] }],
+        summary: 'Which accounts signed in to this browser hold a key with this Key ID prefix',
+        querystring: z.object({ keyId: z.string().max(100) }),
+        response: { 200: findResponse },
+      },
+    },
+    (request) => findKey(ctx, callerOf(request), request.query.keyId),
+  );
+}

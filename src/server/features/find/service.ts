@@ -1,0 +1,129 @@
+import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/protector-id.js';
+import { userOwner } from '../../../db/owners.js';
+import type { Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { ValidationError } from '../../errors.js';
+import { liveSessionsOfBrowser, rememberedAccountsOfBrowser } from '../auth/repo.js';
+import { prefixSuccessor } from '../keys/normalize.js';
+import { listKeysInProtectorRange } from '../keys/repo.js';
+import { minimumKeyIdPrefix } from '../keys/service.js';
+import type { KeySummary } from '../keys/summary.js';
+import { keySummary } from '../keys/summary.js';
+
+export type Place = 'paper' | 'usb' | 'file' | 'other-account' | 'organisation';
+
+export interface FoundKey {
+  id: string;
+  shortId: string;
+  protectorId: string;
+  deviceName: string;
+  volume: KeySummary['volume'];
+  inVault: boolean;
+  deletedAt: string | null;
+}
+
+export interface FindResult {
+  prefix: string;
+  matches: { accountId: string; email: string; displayName: string; keys: FoundKey[] }[];
+  elsewhere: { place: Place; hint: string; accounts?: { accountId: string; email: string }[] }[];
+}
+
+/** More matches than this in one account means the prefix is too short to be useful anyway. */
+const matchesPerAccount = 20;
+
+function parsePrefix(keyId: string): string {
+  let prefix: string;
+  try {
+    prefix = normalizeKeyIdPrefix(keyId);
+  } catch (error) {
+    if (!(error instanceof ProtectorIdError)) throw error;
+    throw new ValidationError(error.message, [{ field: 'keyId', reason: error.message }]);
+  }
+  if (prefix.length < minimumKeyIdPrefix) {
+    const reason = `type at least ${minimumKeyIdPrefix} characters of the Key ID (the recovery screen shows 8)`;
+    throw new ValidationError(`Too short to search: ${reason}.`, [{ field: 'keyId', reason }]);
+  }
+  return prefix;
+}
+
+/**
+ * "Find my key": which of the accounts signed in to this browser hold a key whose ID starts with
+ * the characters the recovery screen shows. It names keys without revealing them; revealing
+ * happens as that account. The places to look elsewhere are always part of the answer.
+ */
+export async function findKey(
+  ctx: ServerContext,
+  caller: Caller,
+  keyId: string,
+): Promise<FindResult> {
+  const prefix = parsePrefix(keyId);
+  const range = { from: prefix, to: prefixSuccessor(prefix) };
+  const sessions = await liveSessionsOfBrowser(ctx.db, caller.browserId, ctx.now());
+  const matches: FindResult['matches'] = [];
+  for (const session of sessions) {
+    const rows = await listKeysInProtectorRange(ctx.db, userOwner(session.user_id), range, {
+      deleted: undefined,
+      after: undefined,
+      limit: matchesPerAccount,
+    });
+    if (rows.length === 0) continue;
+    matches.push({
+      accountId: session.user_id,
+      email: session.email,
+      displayName: session.display_name,
+      keys: rows.slice(0, matchesPerAccount).map((row) => {
+        const summary = keySummary(row);
+        return {
+          id: summary.id,
+          shortId: summary.shortId,
+          protectorId: summary.protectorId,
+          deviceName: summary.deviceName,
+          volume: summary.volume,
+          inVault: summary.inVault,
+          deletedAt: summary.deletedAt,
+        };
+      }),
+    });
+  }
+  const signedOut = await rememberedAccountsOfBrowser(
+    ctx.db,
+    caller.browserId,
+    sessions.map((session) => session.user_id),
+  );
+  return { prefix, matches, elsewhere: elsewhere(signedOut) };
+}
+
+function elsewhere(signedOut: { user_id: string; email: string }[]): FindResult['elsewhere'] {
+  const otherAccount: FindResult['elsewhere'][number] = {
+    place: 'other-account',
+    hint:
+      signedOut.length > 0
+        ? 'Sign in again to the accounts that are signed out in this browser, then search again.'
+        : 'If you have another Keyhold account (work, family), sign in to it too; this search covers every account signed in here.',
+  };
+  if (signedOut.length > 0) {
+    otherAccount.accounts = signedOut.map((account) => ({
+      accountId: account.user_id,
+      email: account.email,
+    }));
+  }
+  return [
+    {
+      place: 'paper',
+      hint: 'A printed recovery key sheet, kept with important papers: compare its Key ID.',
+    },
+    {
+      place: 'usb',
+      hint: 'A USB drive holding "BitLocker Recovery Key <Key ID>.TXT" or a .BEK file.',
+    },
+    {
+      place: 'file',
+      hint: 'A file named "BitLocker Recovery Key <Key ID>.TXT" on another computer or drive.',
+    },
+    otherAccount,
+    {
+      place: 'organisation',
+      hint: 'If the PC belongs to your work or school, its IT department may hold the key.',
+    },
+  ];
+}

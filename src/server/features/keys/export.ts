@@ -1,0 +1,109 @@
+import { parseProtectorId } from '../../../bitlocker/protector-id.js';
+import { userOwner } from '../../../db/owners.js';
+import { origin, type Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { confirmPresence, type PresenceProof } from '../vault/service.js';
+import * as repo from './repo.js';
+import { passwordRef } from './service.js';
+
+export type ExportFormat = 'json' | 'csv';
+
+export interface ExportedKey {
+  protectorId: string;
+  recoveryPassword: string;
+  deviceName: string;
+  volumeLabel: string;
+  volumeType: string;
+  volumeGuid: string | null;
+  source: string;
+  createdAt: string;
+  inVault: boolean;
+  deletedAt: string | null;
+}
+
+const csvColumns: (keyof ExportedKey)[] = [
+  'protectorId',
+  'recoveryPassword',
+  'deviceName',
+  'volumeLabel',
+  'volumeType',
+  'volumeGuid',
+  'source',
+  'createdAt',
+  'inVault',
+  'deletedAt',
+];
+
+/**
+ * One CSV field (RFC 4180). A text that a spreadsheet would run as a formula (a device named
+ * "=HYPERLINK(...)") is prefixed with an apostrophe so opening the export runs nothing.
+ */
+function csvField(value: string | boolean | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function toCsv(keys: ExportedKey[]): string {
+  const lines = [csvColumns.join(',')];
+  for (const key of keys) lines.push(csvColumns.map((column) => csvField(key[column])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+const exportBatch = 500;
+
+/**
+ * Every key of the caller with its recovery password, as JSON or CSV, after the person proves
+ * presence again (the same proof the vault asks for, since the export holds the vault's keys too).
+ */
+export async function exportKeys(
+  ctx: ServerContext,
+  caller: Caller,
+  input: PresenceProof & { format: ExportFormat },
+): Promise<{ fileName: string; contentType: string; body: string }> {
+  const method = await confirmPresence(ctx, caller, input, 'keys_export');
+  const owner = userOwner(caller.accountId);
+  const keys: ExportedKey[] = [];
+  let after: repo.PageCursor | undefined;
+  for (;;) {
+    const rows = await repo.keysForExport(ctx.db, owner, after, exportBatch);
+    for (const row of rows) {
+      const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(owner, row.id));
+      if (recoveryPassword === undefined) {
+        throw new Error(`recovery key ${row.id} has no stored recovery password`);
+      }
+      keys.push({
+        protectorId: parseProtectorId(row.protector_hex),
+        recoveryPassword,
+        deviceName: row.device_name,
+        volumeLabel: row.volume_label,
+        volumeType: row.volume_type,
+        volumeGuid: row.volume_guid,
+        source: row.source,
+        createdAt: row.created_at,
+        inVault: row.in_vault_at !== null,
+        deletedAt: row.deleted_at,
+      });
+    }
+    const last = rows.at(-1);
+    if (rows.length < exportBatch || !last) break;
+    after = { createdAt: last.created_at, id: last.id };
+  }
+  const exportedAt = ctx.now().toISOString();
+  await ctx.audit.record(ctx.db, {
+    action: 'keys_exported',
+    actorUserId: caller.accountId,
+    subjectUserId: caller.accountId,
+    ...origin(caller),
+    details: { format: input.format, keys: keys.length, method },
+  });
+  const fileName = `keyhold-keys-${exportedAt.slice(0, 10)}.${input.format}`;
+  return input.format === 'json'
+    ? {
+        fileName,
+        contentType: 'application/json; charset=utf-8',
+        body: `${JSON.stringify({ exportedAt, keys }, null, 2)}\n`,
+      }
+    : { fileName, contentType: 'text/csv; charset=utf-8', body: toCsv(keys) };
+}

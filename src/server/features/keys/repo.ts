@@ -1,0 +1,503 @@
+import type { Kysely } from 'kysely';
+import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
+import type {
+  BackupDestination,
+  DatabaseSchema,
+  KeyBackupsTable,
+  RecoveryKeysTable,
+  UploadedFilesTable,
+  VolumeType,
+} from '../../../db/schema.js';
+
+/**
+ * Queries for the key library. Every function that reads or changes owned rows takes the owner
+ * and filters by it, so a row of someone else is never found (and so answers like a missing one).
+ * Rows come back as plain objects; the service decides what of them a response may show.
+ */
+type Db = Kysely<DatabaseSchema>;
+
+/** The sealed secret kinds this feature stores, each bound to its row's id. */
+export const recoveryPasswordKind = 'recovery_password';
+export const uploadedFileKind = 'uploaded_file';
+
+/** The owner column a query filters on, and its value; each has its own partial indexes. */
+function ownerFilter(owner: Owner) {
+  return owner.type === 'user'
+    ? { column: 'owner_user_id' as const, value: owner.userId }
+    : { column: 'owner_org_id' as const, value: owner.organisationId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Devices and volumes
+
+export interface DeviceRow {
+  id: string;
+  name: string;
+}
+
+export function findDeviceByName(
+  db: Db,
+  owner: Owner,
+  nameNormalized: string,
+): Promise<DeviceRow | undefined> {
+  const { column, value } = ownerFilter(owner);
+  return db
+    .selectFrom('devices')
+    .select(['id', 'name'])
+    .where(column, '=', value)
+    .where('name_normalized', '=', nameNormalized)
+    .executeTakeFirst();
+}
+
+export async function insertDevice(
+  db: Db,
+  owner: Owner,
+  device: { id: string; name: string; nameNormalized: string; terms: string[]; at: string },
+): Promise<void> {
+  await db
+    .insertInto('devices')
+    .values({
+      id: device.id,
+      ...ownerColumns(owner),
+      name: device.name,
+      name_normalized: device.nameNormalized,
+      created_at: device.at,
+      updated_at: device.at,
+    })
+    .execute();
+  if (device.terms.length === 0) return;
+  await db
+    .insertInto('device_terms')
+    .values(device.terms.map((term) => ({ device_id: device.id, ...ownerColumns(owner), term })))
+    .execute();
+}
+
+/** Keeps the person's latest spelling ("ada-laptop" -> "Ada-Laptop"); the terms stay the same. */
+export async function renameDevice(db: Db, id: string, name: string, at: string): Promise<void> {
+  await db.updateTable('devices').set({ name, updated_at: at }).where('id', '=', id).execute();
+}
+
+export interface VolumeRow {
+  id: string;
+  label: string;
+  type: VolumeType;
+  volume_guid: string | null;
+}
+
+/** A device's volume: by its GUID when known, else by its label among those without a GUID. */
+export function findVolume(
+  db: Db,
+  deviceId: string,
+  { volumeGuid, label }: { volumeGuid: string | null; label: string },
+): Promise<VolumeRow | undefined> {
+  let query = db
+    .selectFrom('volumes')
+    .select(['id', 'label', 'type', 'volume_guid'])
+    .where('device_id', '=', deviceId);
+  query = volumeGuid
+    ? query.where('volume_guid', '=', volumeGuid)
+    : query.where('label', '=', label).where('volume_guid', 'is', null);
+  return query.executeTakeFirst();
+}
+
+export async function insertVolume(
+  db: Db,
+  owner: Owner,
+  volume: {
+    id: string;
+    deviceId: string;
+    label: string;
+    type: VolumeType;
+    volumeGuid: string | null;
+    at: string;
+  },
+): Promise<void> {
+  await db
+    .insertInto('volumes')
+    .values({
+      id: volume.id,
+      ...ownerColumns(owner),
+      device_id: volume.deviceId,
+      label: volume.label,
+      type: volume.type,
+      volume_guid: volume.volumeGuid,
+      created_at: volume.at,
+      updated_at: volume.at,
+    })
+    .execute();
+}
+
+export async function updateVolume(
+  db: Db,
+  id: string,
+  changes: { label: string; type: VolumeType; at: string },
+): Promise<void> {
+  await db
+    .updateTable('volumes')
+    .set({ label: changes.label, type: changes.type, updated_at: changes.at })
+    .where('id', '=', id)
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery keys
+
+export type KeyRow = RecoveryKeysTable;
+
+export function findKeyByProtector(
+  db: Db,
+  owner: Owner,
+  protectorHex: string,
+): Promise<KeyRow | undefined> {
+  const { column, value } = ownerFilter(owner);
+  return db
+    .selectFrom('recovery_keys')
+    .selectAll()
+    .where(column, '=', value)
+    .where('protector_hex', '=', protectorHex)
+    .executeTakeFirst();
+}
+
+export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | undefined> {
+  const { column, value } = ownerFilter(owner);
+  return db
+    .selectFrom('recovery_keys')
+    .selectAll()
+    .where(column, '=', value)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function insertKey(db: Db, owner: Owner, key: Omit<KeyRow, keyof OwnerColumns>) {
+  await db
+    .insertInto('recovery_keys')
+    .values({ ...key, ...ownerColumns(owner) })
+    .execute();
+}
+
+/** Changes one of the owner's keys; false when there is no such key. */
+export async function updateKey(
+  db: Db,
+  owner: Owner,
+  id: string,
+  changes: Partial<Pick<KeyRow, 'volume_id' | 'in_vault_at' | 'deleted_at' | 'updated_at'>>,
+): Promise<boolean> {
+  const { column, value } = ownerFilter(owner);
+  const result = await db
+    .updateTable('recovery_keys')
+    .set(changes)
+    .where(column, '=', value)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** What a list item shows: the key row with its device and volume, never the password. */
+export interface KeySummaryRow {
+  id: string;
+  protector_hex: string;
+  source: string;
+  backup_count: number;
+  last_backup_destination: BackupDestination | null;
+  last_backup_at: string | null;
+  offline_backup_at: string | null;
+  in_vault_at: string | null;
+  deleted_at: string | null;
+  created_at: string;
+  updated_at: string;
+  device_name: string;
+  volume_label: string;
+  volume_type: VolumeType;
+  volume_guid: string | null;
+}
+
+function summaries(db: Db, owner: Owner) {
+  const { column, value } = ownerFilter(owner);
+  return db
+    .selectFrom('recovery_keys as k')
+    .innerJoin('volumes as v', 'v.id', 'k.volume_id')
+    .innerJoin('devices as d', 'd.id', 'v.device_id')
+    .select([
+      'k.id',
+      'k.protector_hex',
+      'k.source',
+      'k.backup_count',
+      'k.last_backup_destination',
+      'k.last_backup_at',
+      'k.offline_backup_at',
+      'k.in_vault_at',
+      'k.deleted_at',
+      'k.created_at',
+      'k.updated_at',
+      'd.name as device_name',
+      'v.label as volume_label',
+      'v.type as volume_type',
+      'v.volume_guid',
+    ])
+    .where(`k.${column}`, '=', value);
+}
+
+type SummaryQuery = ReturnType<typeof summaries>;
+
+export function findKeySummary(
+  db: Db,
+  owner: Owner,
+  id: string,
+): Promise<KeySummaryRow | undefined> {
+  return summaries(db, owner).where('k.id', '=', id).executeTakeFirst();
+}
+
+/** Where a page starts: after the key with this creation time and id (newest first). */
+export interface PageCursor {
+  createdAt: string;
+  id: string;
+}
+
+export interface KeyPageQuery {
+  /** true: only deleted keys (the bin); false: only keys not deleted; undefined: both. */
+  deleted: boolean | undefined;
+  after: PageCursor | undefined;
+  limit: number;
+}
+
+function pageOf(query: SummaryQuery, { deleted, after }: KeyPageQuery): SummaryQuery {
+  let filtered =
+    deleted === undefined ? query : query.where('k.deleted_at', deleted ? 'is not' : 'is', null);
+  if (after) {
+    filtered = filtered.where((eb) =>
+      eb(eb.refTuple('k.created_at', 'k.id'), '<', eb.tuple(after.createdAt, after.id)),
+    );
+  }
+  return filtered;
+}
+
+/** A page of the owner's keys, newest first; `limit + 1` rows tell whether more follow. */
+export function listKeys(db: Db, owner: Owner, page: KeyPageQuery): Promise<KeySummaryRow[]> {
+  return pageOf(summaries(db, owner), page)
+    .orderBy('k.created_at', 'desc')
+    .orderBy('k.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/**
+ * The owner's keys whose protector ID lies in [from, to) (to undefined: no upper end), after the
+ * cursor. The range runs on the (owner, protector_hex) index, and a Key ID prefix of 4 or more
+ * hex digits matches at most one key in 65,536, so the rows are sorted here, not by the database
+ * (asking the database to sort by date could tempt it onto the date index instead).
+ */
+export async function listKeysInProtectorRange(
+  db: Db,
+  owner: Owner,
+  range: { from: string; to: string | undefined },
+  page: KeyPageQuery,
+): Promise<KeySummaryRow[]> {
+  let query = pageOf(summaries(db, owner), page).where('k.protector_hex', '>=', range.from);
+  if (range.to !== undefined) query = query.where('k.protector_hex', '<', range.to);
+  const rows = await query.execute();
+  return rows.sort(newestFirst).slice(0, page.limit + 1);
+}
+
+/** The owner's keys on devices with a name term in [from, to), newest first. */
+export function listKeysOnDevicesWithTerm(
+  db: Db,
+  owner: Owner,
+  range: { from: string; to: string | undefined },
+  page: KeyPageQuery,
+): Promise<KeySummaryRow[]> {
+  const { column, value } = ownerFilter(owner);
+  return pageOf(summaries(db, owner), page)
+    .where('v.device_id', 'in', (eb) => {
+      let terms = eb
+        .selectFrom('device_terms')
+        .select('device_id')
+        .where(column, '=', value)
+        .where('term', '>=', range.from);
+      if (range.to !== undefined) terms = terms.where('term', '<', range.to);
+      return terms;
+    })
+    .orderBy('k.created_at', 'desc')
+    .orderBy('k.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/** Newest first, then by id, the order of every key list. */
+export function newestFirst(
+  a: { created_at: string; id: string },
+  b: { created_at: string; id: string },
+): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Every key of the owner (for export), oldest first, in pages. */
+export function keysForExport(
+  db: Db,
+  owner: Owner,
+  after: PageCursor | undefined,
+  limit: number,
+): Promise<KeySummaryRow[]> {
+  let query = summaries(db, owner);
+  if (after) {
+    query = query.where((eb) =>
+      eb(eb.refTuple('k.created_at', 'k.id'), '>', eb.tuple(after.createdAt, after.id)),
+    );
+  }
+  return query.orderBy('k.created_at').orderBy('k.id').limit(limit).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backups
+
+export type BackupRow = KeyBackupsTable;
+
+/** Records a backup and keeps the key's backup summary in step, in the caller's transaction. */
+export async function insertBackup(db: Db, backup: BackupRow, isOffline: boolean): Promise<void> {
+  await db.insertInto('key_backups').values(backup).execute();
+  await db
+    .updateTable('recovery_keys')
+    .set((eb) => ({
+      backup_count: eb('backup_count', '+', 1),
+      last_backup_destination: backup.destination,
+      last_backup_at: backup.at,
+      ...(isOffline ? { offline_backup_at: backup.at } : {}),
+    }))
+    .where('id', '=', backup.key_id)
+    .execute();
+}
+
+/** A key's backups, newest first; the key must already be known to be the caller's. */
+export function listBackups(db: Db, keyId: string): Promise<BackupRow[]> {
+  return db
+    .selectFrom('key_backups')
+    .selectAll()
+    .where('key_id', '=', keyId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploaded files
+
+export type FileRow = UploadedFilesTable;
+
+export async function insertFile(
+  db: Db,
+  owner: Owner,
+  file: Omit<FileRow, keyof OwnerColumns>,
+  keyIds: string[],
+): Promise<void> {
+  await db
+    .insertInto('uploaded_files')
+    .values({ ...file, ...ownerColumns(owner) })
+    .execute();
+  if (keyIds.length > 0) {
+    await db
+      .insertInto('uploaded_file_keys')
+      .values(keyIds.map((keyId) => ({ file_id: file.id, key_id: keyId })))
+      .execute();
+  }
+}
+
+export function findFile(db: Db, owner: Owner, id: string): Promise<FileRow | undefined> {
+  const { column, value } = ownerFilter(owner);
+  return db
+    .selectFrom('uploaded_files')
+    .selectAll()
+    .where(column, '=', value)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export interface FileWithKeysRow extends FileRow {
+  key_ids: string[];
+}
+
+/** The owner's uploaded files, newest first, each with the ids of the keys it held. */
+export async function listFiles(db: Db, owner: Owner): Promise<FileWithKeysRow[]> {
+  const { column, value } = ownerFilter(owner);
+  const files = await db
+    .selectFrom('uploaded_files')
+    .selectAll()
+    .where(column, '=', value)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  if (files.length === 0) return [];
+  const links = await db
+    .selectFrom('uploaded_file_keys')
+    .select(['file_id', 'key_id'])
+    .where(
+      'file_id',
+      'in',
+      files.map((file) => file.id),
+    )
+    .execute();
+  return files.map((file) => ({
+    ...file,
+    key_ids: links.filter((link) => link.file_id === file.id).map((link) => link.key_id),
+  }));
+}
+
+export async function setFileVault(
+  db: Db,
+  owner: Owner,
+  id: string,
+  inVaultAt: string | null,
+): Promise<boolean> {
+  const { column, value } = ownerFilter(owner);
+  const result = await db
+    .updateTable('uploaded_files')
+    .set({ in_vault_at: inVaultAt })
+    .where(column, '=', value)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vault contents
+
+/** The owner's keys in the vault (not deleted), with what their names are made of. */
+export function keysInVault(db: Db, owner: Owner): Promise<KeySummaryRow[]> {
+  return summaries(db, owner)
+    .where('k.in_vault_at', 'is not', null)
+    .where('k.deleted_at', 'is', null)
+    .orderBy('k.in_vault_at', 'desc')
+    .execute();
+}
+
+export function filesInVault(db: Db, owner: Owner): Promise<FileRow[]> {
+  const { column, value } = ownerFilter(owner);
+  return db
+    .selectFrom('uploaded_files')
+    .selectAll()
+    .where(column, '=', value)
+    .where('in_vault_at', 'is not', null)
+    .orderBy('in_vault_at', 'desc')
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention
+
+/** Removes keys deleted before `before` with everything that hangs off them. */
+export async function purgeKeysDeletedBefore(db: Db, before: string): Promise<string[]> {
+  const purged = await db
+    .deleteFrom('recovery_keys')
+    .where('deleted_at', 'is not', null)
+    .where('deleted_at', '<', before)
+    .returning('id')
+    .execute();
+  const ids = purged.map((row) => row.id);
+  if (ids.length > 0) {
+    await db
+      .deleteFrom('sealed_secrets')
+      .where('kind', '=', recoveryPasswordKind)
+      .where('bound_id', 'in', ids)
+      .execute();
+  }
+  return ids;
+}

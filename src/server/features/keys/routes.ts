@@ -1,0 +1,446 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { callerOf, requireAccount } from '../../caller.js';
+import { ValidationError } from '../../errors.js';
+import { exportKeys } from './export.js';
+import * as files from './files.js';
+import { importKeyFile, maximumUploadBytes, type Upload } from './import.js';
+import { startRetention } from './retention.js';
+import {
+  addBackupBody,
+  addKeyBody,
+  addKeyResponse,
+  backupResponse,
+  backupsResponse,
+  deleteBody,
+  exportBody,
+  filesResponse,
+  idParams,
+  importJsonBody,
+  importQuery,
+  importResponse,
+  keyPage,
+  keyResponse,
+  listQuery,
+  recoveryFileQuery,
+  revealResponse,
+  sheetQuery,
+} from './schema.js';
+import * as keys from './service.js';
+
+const tags = ['Key library'];
+const security = [{ browserCookie: [] }];
+
+/**
+ * `attachment` with a plain ASCII name for old clients and the exact name (RFC 6266 / 5987)
+ * for the rest, so an uploaded file comes back under the name it was sent with.
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+/** Files that hold a recovery key: downloaded once, never kept by a cache. */
+function sendSecretFile(
+  reply: FastifyReply,
+  file: { fileName: string; contentType: string; body: Buffer | string },
+) {
+  return reply
+    .header('content-type', file.contentType)
+    .header('content-disposition', contentDisposition(file.fileName))
+    .header('cache-control', 'no-store')
+    .send(file.body);
+}
+
+/** The upload, from a multipart form (field `file`) or from JSON with the content in base64. */
+async function readUpload(request: FastifyRequest): Promise<Upload> {
+  if (request.isMultipart()) {
+    const part = await request.file();
+    if (!part) {
+      throw new ValidationError('Attach the file as the form field "file".', [
+        { field: 'file', reason: 'missing' },
+      ]);
+    }
+    const bytes = await part.toBuffer();
+    const field = (name: string) => {
+      const value = part.fields[name];
+      return value &&
+        !Array.isArray(value) &&
+        value.type === 'field' &&
+        typeof value.value === 'string'
+        ? value.value
+        : undefined;
+    };
+    const volumeType = z
+      .enum(['os', 'fixed', 'removable'])
+      .optional()
+      .safeParse(field('volumeType'));
+    return {
+      fileName: part.filename || 'upload',
+      bytes,
+      deviceName: field('deviceName')?.slice(0, 400),
+      volumeType: volumeType.success ? volumeType.data : undefined,
+    };
+  }
+  const parsed = importJsonBody.safeParse(request.body);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({
+      field: issue.path.join('.'),
+      reason: issue.message,
+    }));
+    throw new ValidationError(
+      'Send the file as multipart form field "file", or as JSON {"filename", "contentBase64"}.',
+      details,
+    );
+  }
+  const bytes = Buffer.from(parsed.data.contentBase64, 'base64');
+  if (bytes.length > maximumUploadBytes) {
+    throw new ValidationError(`The file is larger than ${maximumUploadBytes / 1024} KiB.`, [
+      { field: 'contentBase64', reason: 'too large for a key file' },
+    ]);
+  }
+  return {
+    fileName: parsed.data.filename,
+    bytes,
+    deviceName: parsed.data.deviceName,
+    volumeType: parsed.data.volumeType,
+  };
+}
+
+export async function keyRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.keyhold;
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const signedIn = { preHandler: requireAccount };
+
+  routes.post(
+    '/api/v1/keys',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Add a recovery key (or refresh the details of one already stored)',
+        body: addKeyBody,
+        response: { 200: addKeyResponse, 201: addKeyResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await keys.addKey(ctx, callerOf(request), request.body);
+      return reply.status(result.created ? 201 : 200).send(result);
+    },
+  );
+
+  routes.get(
+    '/api/v1/keys',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'List and search keys (Key ID prefix or device name); never shows secrets',
+        querystring: listQuery,
+        response: { 200: keyPage },
+      },
+    },
+    (request) => keys.listKeys(ctx, callerOf(request), request.query),
+  );
+
+  // Uploads get their own scope: only here is a multipart body accepted, and up to a megabyte.
+  await app.register(async (uploads) => {
+    await uploads.register(fastifyMultipart, {
+      limits: { fileSize: maximumUploadBytes, files: 1, fields: 4, fieldSize: 1024 },
+      throwFileSizeLimit: true,
+    });
+    uploads.withTypeProvider<ZodTypeProvider>().post(
+      '/api/v1/keys/import',
+      {
+        ...signedIn,
+        bodyLimit: 2 * maximumUploadBytes,
+        schema: {
+          tags,
+          security,
+          summary: 'Import keys from a recovery key file, .BEK, manage-bde or PowerShell output',
+          description:
+            'multipart/form-data with the field "file", or JSON {"filename", "contentBase64", ' +
+            '"deviceName"?, "volumeType"?}. With ?dryRun=true nothing is stored.',
+          querystring: importQuery,
+          response: { 200: importResponse },
+        },
+      },
+      async (request) =>
+        importKeyFile(ctx, callerOf(request), await readUpload(request), {
+          dryRun: request.query.dryRun ?? false,
+        }),
+    );
+  });
+
+  routes.post(
+    '/api/v1/keys/export',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Download every key with its recovery password (password or code re-entered)',
+        body: exportBody,
+      },
+    },
+    async (request, reply) => {
+      const exported = await exportKeys(ctx, callerOf(request), request.body);
+      return sendSecretFile(reply, exported);
+    },
+  );
+
+  routes.get(
+    '/api/v1/keys/:id',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'One key',
+        params: idParams,
+        response: { 200: keyResponse },
+      },
+    },
+    async (request) => ({ key: await keys.getKey(ctx, callerOf(request), request.params.id) }),
+  );
+
+  routes.post(
+    '/api/v1/keys/:id/reveal',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Reveal the recovery password (audited; a vault key needs the vault open)',
+        params: idParams,
+        response: { 200: revealResponse },
+      },
+    },
+    async (request, reply) => {
+      const revealed = await keys.revealKey(ctx, callerOf(request), request.params.id);
+      return reply.header('cache-control', 'no-store').send(revealed);
+    },
+  );
+
+  routes.get(
+    '/api/v1/keys/:id/recovery-file',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'The recovery key file as Windows writes it (recorded as a file backup)',
+        params: idParams,
+        querystring: recoveryFileQuery,
+      },
+    },
+    async (request, reply) => {
+      const file = await keys.recoveryFile(
+        ctx,
+        callerOf(request),
+        request.params.id,
+        request.query.lang,
+      );
+      return sendSecretFile(reply, {
+        fileName: file.fileName,
+        contentType: 'text/plain; charset=utf-16le',
+        body: file.bytes,
+      });
+    },
+  );
+
+  routes.get(
+    '/api/v1/keys/:id/sheet.pdf',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'A printable recovery key sheet, PDF (recorded as a paper backup)',
+        params: idParams,
+        querystring: sheetQuery,
+      },
+    },
+    async (request, reply) => {
+      const sheet = await keys.recoverySheet(
+        ctx,
+        callerOf(request),
+        request.params.id,
+        request.query,
+      );
+      return sendSecretFile(reply, {
+        fileName: sheet.fileName,
+        contentType: 'application/pdf',
+        body: sheet.bytes,
+      });
+    },
+  );
+
+  routes.post(
+    '/api/v1/keys/:id/backups',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Record a backup made elsewhere (USB drive, file, paper)',
+        params: idParams,
+        body: addBackupBody,
+        response: { 201: backupResponse },
+      },
+    },
+    async (request, reply) => {
+      const backup = await keys.addBackup(ctx, callerOf(request), request.params.id, request.body);
+      return reply.status(201).send({ backup });
+    },
+  );
+
+  routes.get(
+    '/api/v1/keys/:id/backups',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: "A key's backups, newest first",
+        params: idParams,
+        response: { 200: backupsResponse },
+      },
+    },
+    async (request) => ({
+      items: await keys.listBackups(ctx, callerOf(request), request.params.id),
+    }),
+  );
+
+  routes.post(
+    '/api/v1/keys/:id/vault',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Move a key into the vault',
+        params: idParams,
+        response: { 200: keyResponse },
+      },
+    },
+    async (request) => ({
+      key: await keys.moveKeyToVault(ctx, callerOf(request), request.params.id),
+    }),
+  );
+
+  routes.delete(
+    '/api/v1/keys/:id/vault',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Take a key out of the vault (the vault must be open)',
+        params: idParams,
+        response: { 200: keyResponse },
+      },
+    },
+    async (request) => ({
+      key: await keys.moveKeyOutOfVault(ctx, callerOf(request), request.params.id),
+    }),
+  );
+
+  routes.delete(
+    '/api/v1/keys/:id',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a key (soft delete; restore brings it back). Needs {"confirmSaved": true}',
+        params: idParams,
+        body: deleteBody,
+        response: { 200: keyResponse },
+      },
+    },
+    async (request) => ({
+      key: await keys.deleteKey(ctx, callerOf(request), request.params.id, request.body ?? {}),
+    }),
+  );
+
+  routes.post(
+    '/api/v1/keys/:id/restore',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Restore a deleted key',
+        params: idParams,
+        response: { 200: keyResponse },
+      },
+    },
+    async (request) => ({
+      key: await keys.restoreKey(ctx, callerOf(request), request.params.id),
+    }),
+  );
+
+  routes.get(
+    '/api/v1/files',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Uploaded key files, kept as they were sent',
+        response: { 200: filesResponse },
+      },
+    },
+    async (request) => ({ items: await files.listFiles(ctx, callerOf(request)) }),
+  );
+
+  routes.get(
+    '/api/v1/files/:id/download',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: 'Download an uploaded file as it was sent (audited)',
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      const file = await files.downloadFile(ctx, callerOf(request), request.params.id);
+      return sendSecretFile(reply, {
+        fileName: file.fileName,
+        contentType: 'application/octet-stream',
+        body: file.bytes,
+      });
+    },
+  );
+
+  for (const [method, inVault] of [
+    ['POST', true],
+    ['DELETE', false],
+  ] as const) {
+    routes.route({
+      method,
+      url: '/api/v1/files/:id/vault',
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: inVault ? 'Move a file into the vault' : 'Take a file out of the vault',
+        params: idParams,
+        response: { 204: z.null() },
+      },
+      handler: async (request, reply) => {
+        await files.setFileInVault(ctx, callerOf(request), request.params.id, inVault);
+        return reply.status(204).send(null);
+      },
+    });
+  }
+
+  startRetention(app);
+}

@@ -1,0 +1,667 @@
+import type { Kysely } from 'kysely';
+import {
+  normalizeKeyIdPrefix,
+  parseProtectorId,
+  ProtectorIdError,
+} from '../../../bitlocker/protector-id.js';
+import { writeRecoveryKeyFile } from '../../../bitlocker/recovery-file.js';
+import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
+import { isUniqueViolation } from '../../../db/errors.js';
+import { idPattern, newId } from '../../../db/ids.js';
+import { userOwner, type Owner } from '../../../db/owners.js';
+import type { BackupDestination, DatabaseSchema, VolumeType } from '../../../db/schema.js';
+import { origin, type Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { requireOpenVault } from '../vault/service.js';
+import { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
+import * as repo from './repo.js';
+import { keySummary, offlineDestinations, type KeySummary } from './summary.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+/** A Key ID search needs this many hex digits; fewer would match too much to be useful. */
+export const minimumKeyIdPrefix = 4;
+export const defaultPageSize = 50;
+export const maximumPageSize = 200;
+const maximumNameLength = 200;
+
+export interface NewKeyInput {
+  protectorId: string;
+  recoveryPassword: string;
+  deviceName: string;
+  volume: { label: string; type: VolumeType; volumeGuid?: string | null | undefined };
+  source?: string | undefined;
+}
+
+/** A key that passed every check, in canonical forms. */
+export interface ValidKey {
+  protectorHex: string;
+  recoveryPassword: string;
+  deviceName: string;
+  volume: { label: string; type: VolumeType; volumeGuid: string | null };
+  source: string;
+}
+
+export interface FieldProblem {
+  field: string;
+  block?: number;
+  value?: string;
+  reason: string;
+}
+
+/** The same Key ID is stored with another password: one of the two copies is wrong. */
+export class KeyConflictError extends ConflictError {
+  constructor(protectorId: string) {
+    super(
+      `Key ID ${protectorId} is already in your library with a different recovery password. ` +
+        'One of the two is wrong (a damaged or mistyped backup, or a key of another drive). ' +
+        'Nothing was changed: reveal the stored key and compare it with the one you have.',
+      { field: 'recoveryPassword', protectorId },
+    );
+  }
+}
+
+export function passwordRef(owner: Owner, keyId: string) {
+  return { kind: repo.recoveryPasswordKind, boundId: keyId, owner };
+}
+
+/** The caller's own library; organisation libraries reuse the same functions with their owner. */
+function ownerOf(caller: Caller): Owner {
+  return userOwner(caller.accountId);
+}
+
+function protectorHex(protectorId: string): string {
+  return parseProtectorId(protectorId).replaceAll('-', '');
+}
+
+/** Checks every field and reports every problem at once, naming the bad password blocks. */
+export function validateNewKey(input: NewKeyInput): ValidKey {
+  const problems: FieldProblem[] = [];
+  let hex = '';
+  try {
+    hex = protectorHex(input.protectorId);
+  } catch (error) {
+    if (!(error instanceof ProtectorIdError)) throw error;
+    problems.push({ field: 'protectorId', reason: error.message });
+  }
+  const parsed = parseRecoveryPassword(input.recoveryPassword);
+  if (!parsed.valid) {
+    for (const error of parsed.errors) {
+      problems.push(
+        error.block === 0
+          ? { field: 'recoveryPassword', reason: error.reason }
+          : {
+              field: 'recoveryPassword',
+              block: error.block,
+              value: error.value,
+              reason: `Block ${error.block} ${error.reason}.`,
+            },
+      );
+    }
+  }
+  const deviceName = input.deviceName.normalize('NFKC').trim().replace(/\s+/g, ' ');
+  if (deviceName === '' || deviceName.length > maximumNameLength) {
+    problems.push({
+      field: 'deviceName',
+      reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+    });
+  }
+  const label = input.volume.label.trim();
+  if (label.length > maximumNameLength) {
+    problems.push({
+      field: 'volume.label',
+      reason: `A drive label has at most ${maximumNameLength} characters.`,
+    });
+  }
+  let volumeGuid: string | null = null;
+  if (input.volume.volumeGuid) {
+    try {
+      volumeGuid = parseProtectorId(input.volume.volumeGuid);
+    } catch {
+      problems.push({
+        field: 'volume.volumeGuid',
+        reason: 'A volume GUID has 32 hex digits, e.g. 1B6E1FE3-58C5-4C1C-B0E5-2B5A1C3D4E5F.',
+      });
+    }
+  }
+  if (problems.length > 0 || !parsed.valid) {
+    const fields = [...new Set(problems.map((problem) => problem.field))].join(', ');
+    throw new ValidationError(`The key was not saved: check ${fields}.`, problems);
+  }
+  return {
+    protectorHex: hex,
+    recoveryPassword: parsed.normalized,
+    deviceName,
+    volume: { label, type: input.volume.type, volumeGuid },
+    source: input.source ?? 'manual',
+  };
+}
+
+/** Finds or creates the device and volume a key belongs to; returns the volume id. */
+async function placeKey(
+  db: Db,
+  owner: Owner,
+  key: Pick<ValidKey, 'deviceName' | 'volume'>,
+  at: string,
+): Promise<string> {
+  const nameNormalized = normalizeName(key.deviceName);
+  let device = await repo.findDeviceByName(db, owner, nameNormalized);
+  if (!device) {
+    device = { id: newId(), name: key.deviceName };
+    await repo.insertDevice(db, owner, {
+      ...device,
+      nameNormalized,
+      terms: nameTerms(key.deviceName).filter((term) => term !== ''),
+      at,
+    });
+  } else if (device.name !== key.deviceName) {
+    await repo.renameDevice(db, device.id, key.deviceName, at);
+  }
+  const volume = await repo.findVolume(db, device.id, key.volume);
+  if (!volume) {
+    const id = newId();
+    await repo.insertVolume(db, owner, { id, deviceId: device.id, ...key.volume, at });
+    return id;
+  }
+  if (volume.label !== key.volume.label || volume.type !== key.volume.type) {
+    await repo.updateVolume(db, volume.id, { ...key.volume, at });
+  }
+  return volume.id;
+}
+
+export type StoreOutcome = 'created' | 'updated';
+
+/**
+ * Stores a key in the caller's transaction: a new key, or (same Key ID, same password) fresh
+ * details for the stored one, which also brings it back from the bin. A different password under
+ * the same Key ID throws KeyConflictError before anything is written.
+ * `keepPlacement` leaves a stored key's device and volume alone (an import that does not know them).
+ */
+export async function storeKey(
+  ctx: ServerContext,
+  db: Db,
+  caller: Caller,
+  key: ValidKey,
+  { keepPlacement = false }: { keepPlacement?: boolean } = {},
+): Promise<{ id: string; outcome: StoreOutcome }> {
+  const owner = ownerOf(caller);
+  const at = ctx.now().toISOString();
+  const existing = await repo.findKeyByProtector(db, owner, key.protectorHex);
+  if (existing) {
+    const stored = await ctx.secrets.getText(db, passwordRef(owner, existing.id));
+    if (stored !== key.recoveryPassword) {
+      throw new KeyConflictError(parseProtectorId(key.protectorHex));
+    }
+    await repo.updateKey(db, owner, existing.id, {
+      ...(keepPlacement ? {} : { volume_id: await placeKey(db, owner, key, at) }),
+      deleted_at: null,
+      updated_at: at,
+    });
+    return { id: existing.id, outcome: 'updated' };
+  }
+  const id = newId();
+  await repo.insertKey(db, owner, {
+    id,
+    protector_hex: key.protectorHex,
+    volume_id: await placeKey(db, owner, key, at),
+    source: key.source,
+    backup_count: 0,
+    last_backup_destination: null,
+    last_backup_at: null,
+    offline_backup_at: null,
+    in_vault_at: null,
+    deleted_at: null,
+    created_at: at,
+    updated_at: at,
+  });
+  await ctx.secrets.put(db, passwordRef(owner, id), key.recoveryPassword);
+  await repo.insertBackup(
+    db,
+    {
+      id: newId(),
+      key_id: id,
+      destination: 'account',
+      note: null,
+      actor_user_id: caller.accountId,
+      at,
+    },
+    false,
+  );
+  return { id, outcome: 'created' };
+}
+
+/**
+ * Runs a transaction, once more if another request created the same device, volume or key in the
+ * meantime (two uploads of one key at once): the second run then finds the first one's rows.
+ */
+export async function retryingOnDuplicate<T>(
+  ctx: ServerContext,
+  work: (trx: Db) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.transaction().execute(work);
+    } catch (error) {
+      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+export async function addKey(
+  ctx: ServerContext,
+  caller: Caller,
+  input: NewKeyInput,
+): Promise<{ key: KeySummary; created: boolean }> {
+  const key = validateNewKey(input);
+  const owner = ownerOf(caller);
+  const { id, outcome } = await retryingOnDuplicate(ctx, async (trx) => {
+    const stored = await storeKey(ctx, trx, caller, key);
+    await ctx.audit.record(trx, {
+      action: stored.outcome === 'created' ? 'key_added' : 'key_updated',
+      actorUserId: caller.accountId,
+      subjectUserId: caller.accountId,
+      ...origin(caller),
+      details: { keyId: stored.id, protectorId: parseProtectorId(key.protectorHex) },
+    });
+    return stored;
+  });
+  return { key: await summaryOrThrow(ctx.db, owner, id), created: outcome === 'created' };
+}
+
+async function summaryOrThrow(db: Db, owner: Owner, id: string): Promise<KeySummary> {
+  const row = idPattern.test(id) ? await repo.findKeySummary(db, owner, id) : undefined;
+  if (!row) throw new NotFoundError('The key');
+  return keySummary(row);
+}
+
+export function getKey(ctx: ServerContext, caller: Caller, id: string): Promise<KeySummary> {
+  return summaryOrThrow(ctx.db, ownerOf(caller), id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing and search
+
+export interface ListQuery {
+  q?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+  deleted?: boolean | undefined;
+}
+
+export interface KeyPage {
+  items: KeySummary[];
+  nextCursor: string | null;
+}
+
+export function encodeCursor(cursor: repo.PageCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string): repo.PageCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string' &&
+      !Number.isNaN(Date.parse(value[0])) &&
+      idPattern.test(value[1])
+    ) {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // Falls through to the one message for every malformed cursor.
+  }
+  throw new ValidationError('The cursor is not valid: start again from the first page.', [
+    { field: 'cursor', reason: 'use the nextCursor of a previous page as it was given' },
+  ]);
+}
+
+/** The hex digits of a Key ID prefix in `q`, when it is one long enough to search by. */
+export function keyIdPrefixOf(q: string): string | undefined {
+  try {
+    const prefix = normalizeKeyIdPrefix(q);
+    return prefix.length >= minimumKeyIdPrefix ? prefix : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One page of the caller's keys, newest first. With `q`: keys whose Key ID starts with it (4 or
+ * more hex digits; case, dashes and braces ignored) and keys on devices with a name (or a word in
+ * it) that starts with it. Each search runs on its own index and returns at most a page after the
+ * cursor; merging them keeps the order, so the cursor works across both.
+ */
+export async function listKeys(
+  ctx: ServerContext,
+  caller: Caller,
+  query: ListQuery,
+): Promise<KeyPage> {
+  const owner = ownerOf(caller);
+  const page: repo.KeyPageQuery = {
+    deleted: query.deleted ?? false,
+    after: query.cursor ? decodeCursor(query.cursor) : undefined,
+    limit: Math.min(Math.max(query.limit ?? defaultPageSize, 1), maximumPageSize),
+  };
+  const q = query.q?.trim() ?? '';
+  let rows: repo.KeySummaryRow[];
+  if (q === '') {
+    rows = await repo.listKeys(ctx.db, owner, page);
+  } else {
+    const searches: Promise<repo.KeySummaryRow[]>[] = [];
+    const prefix = keyIdPrefixOf(q);
+    if (prefix !== undefined) {
+      searches.push(
+        repo.listKeysInProtectorRange(
+          ctx.db,
+          owner,
+          { from: prefix, to: prefixSuccessor(prefix) },
+          page,
+        ),
+      );
+    }
+    const term = normalizeName(q);
+    searches.push(
+      repo.listKeysOnDevicesWithTerm(
+        ctx.db,
+        owner,
+        { from: term, to: prefixSuccessor(term) },
+        page,
+      ),
+    );
+    const byId = new Map((await Promise.all(searches)).flat().map((row) => [row.id, row]));
+    rows = [...byId.values()].sort(repo.newestFirst);
+  }
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(keySummary),
+    nextCursor:
+      rows.length > page.limit && last
+        ? encodeCursor({ createdAt: last.created_at, id: last.id })
+        : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revealing and backing up
+
+interface OpenedKey {
+  row: repo.KeySummaryRow;
+  recoveryPassword: string;
+}
+
+/** The key with its password, for the caller only, and only through an open vault if it is in one. */
+async function openKey(ctx: ServerContext, caller: Caller, id: string): Promise<OpenedKey> {
+  const owner = ownerOf(caller);
+  const row = idPattern.test(id) ? await repo.findKeySummary(ctx.db, owner, id) : undefined;
+  if (!row) throw new NotFoundError('The key');
+  if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
+  const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(owner, id));
+  if (recoveryPassword === undefined) {
+    throw new Error(`recovery key ${id} has no stored recovery password`);
+  }
+  return { row, recoveryPassword };
+}
+
+function keyEvent(caller: Caller, row: repo.KeySummaryRow, details: Record<string, unknown> = {}) {
+  return {
+    actorUserId: caller.accountId,
+    subjectUserId: caller.accountId,
+    ...origin(caller),
+    details: {
+      keyId: row.id,
+      protectorId: parseProtectorId(row.protector_hex),
+      inVault: row.in_vault_at !== null,
+      ...details,
+    },
+  };
+}
+
+/** Returns the recovery password; the audit event is written before it leaves. */
+export async function revealKey(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+): Promise<{ recoveryPassword: string; protectorId: string }> {
+  const { row, recoveryPassword } = await openKey(ctx, caller, id);
+  await ctx.audit.record(ctx.db, { action: 'key_revealed', ...keyEvent(caller, row) });
+  return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
+}
+
+async function recordBackupWithEvent(
+  ctx: ServerContext,
+  caller: Caller,
+  row: repo.KeySummaryRow,
+  backup: { destination: BackupDestination; note: string | null },
+  event: { action: string; details?: Record<string, unknown> } | undefined,
+): Promise<repo.BackupRow> {
+  const saved: repo.BackupRow = {
+    id: newId(),
+    key_id: row.id,
+    destination: backup.destination,
+    note: backup.note,
+    actor_user_id: caller.accountId,
+    at: ctx.now().toISOString(),
+  };
+  await ctx.db.transaction().execute(async (trx) => {
+    await repo.insertBackup(trx, saved, offlineDestinations.includes(backup.destination));
+    if (event) {
+      await ctx.audit.record(trx, {
+        action: event.action,
+        ...keyEvent(caller, row, { destination: backup.destination, ...event.details }),
+      });
+    }
+  });
+  return saved;
+}
+
+export type FileLanguage = 'en' | 'nb';
+
+/** The Windows-layout recovery key file; recorded as a "file" backup and audited. */
+export async function recoveryFile(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+  lang: FileLanguage,
+): Promise<{ fileName: string; bytes: Buffer }> {
+  const { row, recoveryPassword } = await openKey(ctx, caller, id);
+  const file = writeRecoveryKeyFile({
+    protectorId: row.protector_hex,
+    recoveryPassword,
+    language: lang,
+  });
+  await recordBackupWithEvent(
+    ctx,
+    caller,
+    row,
+    { destination: 'file', note: null },
+    {
+      action: 'key_downloaded',
+      details: { lang },
+    },
+  );
+  return file;
+}
+
+/** The printable sheet (PDF); recorded as a "print" backup and audited. */
+export async function recoverySheet(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+  options: { lang: FileLanguage; paper: 'a4' | 'letter' },
+): Promise<{ fileName: string; bytes: Buffer }> {
+  const { row, recoveryPassword } = await openKey(ctx, caller, id);
+  // pdfkit and its fonts are loaded on the first print, not at server start.
+  const { renderRecoverySheet } = await import('../../../backup/recovery-sheet.js');
+  const bytes = await renderRecoverySheet({
+    protectorId: row.protector_hex,
+    recoveryPassword,
+    deviceName: row.device_name,
+    volumeLabel: row.volume_label,
+    volumeType: row.volume_type,
+    createdAt: row.created_at,
+    lang: options.lang,
+    paper: options.paper,
+  });
+  await recordBackupWithEvent(
+    ctx,
+    caller,
+    row,
+    { destination: 'print', note: null },
+    {
+      action: 'key_printed',
+      details: { lang: options.lang, paper: options.paper },
+    },
+  );
+  return { fileName: `BitLocker Recovery Key ${row.protector_hex.slice(0, 8)}.pdf`, bytes };
+}
+
+export interface BackupView {
+  id: string;
+  destination: BackupDestination;
+  at: string;
+  note: string | null;
+}
+
+function backupView(row: repo.BackupRow): BackupView {
+  return { id: row.id, destination: row.destination, at: row.at, note: row.note };
+}
+
+async function ownKeyRow(ctx: ServerContext, caller: Caller, id: string) {
+  const row = idPattern.test(id)
+    ? await repo.findKeySummary(ctx.db, ownerOf(caller), id)
+    : undefined;
+  if (!row) throw new NotFoundError('The key');
+  return row;
+}
+
+/** Records a backup made outside Keyhold (a USB drive, a file, paper). */
+export async function addBackup(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+  input: { destination: 'usb' | 'file' | 'print'; note?: string | undefined },
+): Promise<BackupView> {
+  const row = await ownKeyRow(ctx, caller, id);
+  const note = input.note?.trim() ?? '';
+  const saved = await recordBackupWithEvent(
+    ctx,
+    caller,
+    row,
+    { destination: input.destination, note: note === '' ? null : note },
+    undefined,
+  );
+  return backupView(saved);
+}
+
+export async function listBackups(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+): Promise<BackupView[]> {
+  const row = await ownKeyRow(ctx, caller, id);
+  return (await repo.listBackups(ctx.db, row.id)).map(backupView);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vault, delete and restore
+
+async function changeKey(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+  change: {
+    /** Nothing to do when the key is already in the wanted state. */
+    done: (row: repo.KeySummaryRow) => boolean;
+    before?: (row: repo.KeySummaryRow) => Promise<void>;
+    apply: (trx: Db, row: repo.KeySummaryRow, at: string) => Promise<void>;
+    action: string;
+  },
+): Promise<KeySummary> {
+  const owner = ownerOf(caller);
+  const row = await ownKeyRow(ctx, caller, id);
+  if (change.done(row)) return keySummary(row);
+  await change.before?.(row);
+  await ctx.db.transaction().execute(async (trx) => {
+    await change.apply(trx, row, ctx.now().toISOString());
+    await ctx.audit.record(trx, { action: change.action, ...keyEvent(caller, row) });
+  });
+  return summaryOrThrow(ctx.db, owner, id);
+}
+
+/** Moves a key into the vault (recorded as a "vault" backup); no unlock needed to put it in. */
+export function moveKeyToVault(ctx: ServerContext, caller: Caller, id: string) {
+  const owner = ownerOf(caller);
+  return changeKey(ctx, caller, id, {
+    done: (row) => row.in_vault_at !== null,
+    apply: async (trx, row, at) => {
+      await repo.updateKey(trx, owner, row.id, { in_vault_at: at, updated_at: at });
+      await repo.insertBackup(
+        trx,
+        {
+          id: newId(),
+          key_id: row.id,
+          destination: 'vault',
+          note: null,
+          actor_user_id: caller.accountId,
+          at,
+        },
+        false,
+      );
+    },
+    action: 'key_moved_to_vault',
+  });
+}
+
+/** Takes a key out of the vault; the vault must be open. */
+export function moveKeyOutOfVault(ctx: ServerContext, caller: Caller, id: string) {
+  const owner = ownerOf(caller);
+  return changeKey(ctx, caller, id, {
+    done: (row) => row.in_vault_at === null,
+    before: () => requireOpenVault(ctx, caller),
+    apply: async (trx, row, at) => {
+      await repo.updateKey(trx, owner, row.id, { in_vault_at: null, updated_at: at });
+    },
+    action: 'key_moved_out_of_vault',
+  });
+}
+
+/** A soft delete: the key moves to the bin and can be restored until it is purged. */
+export function deleteKey(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+  input: { confirmSaved?: boolean | undefined },
+) {
+  const owner = ownerOf(caller);
+  return changeKey(ctx, caller, id, {
+    done: (row) => row.deleted_at !== null,
+    before: () => {
+      if (input.confirmSaved === true) return Promise.resolve();
+      throw new ValidationError(
+        'Confirm that this key is saved somewhere else (or that the drive no longer exists): ' +
+          'send {"confirmSaved": true}.',
+        [{ field: 'confirmSaved', reason: 'must be true to delete a key' }],
+      );
+    },
+    apply: async (trx, row, at) => {
+      await repo.updateKey(trx, owner, row.id, { deleted_at: at, updated_at: at });
+    },
+    action: 'key_deleted',
+  });
+}
+
+export function restoreKey(ctx: ServerContext, caller: Caller, id: string) {
+  const owner = ownerOf(caller);
+  return changeKey(ctx, caller, id, {
+    done: (row) => row.deleted_at === null,
+    apply: async (trx, row, at) => {
+      await repo.updateKey(trx, owner, row.id, { deleted_at: null, updated_at: at });
+    },
+    action: 'key_restored',
+  });
+}

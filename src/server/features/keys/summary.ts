@@ -1,0 +1,50 @@
+import { parseProtectorId } from '../../../bitlocker/protector-id.js';
+import type { BackupDestination, VolumeType } from '../../../db/schema.js';
+import type { KeySummaryRow } from './repo.js';
+
+/** A key as every list and detail shows it. It has no field for the recovery password. */
+export interface KeySummary {
+  id: string;
+  protectorId: string;
+  shortId: string;
+  deviceName: string;
+  volume: { label: string; type: VolumeType; volumeGuid: string | null };
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+  backupCount: number;
+  lastBackup: { destination: BackupDestination; at: string } | null;
+  hasOfflineBackup: boolean;
+  inVault: boolean;
+  deletedAt: string | null;
+}
+
+export const offlineDestinations: readonly BackupDestination[] = ['usb', 'file', 'print'];
+
+export function keySummary(row: KeySummaryRow): KeySummary {
+  return {
+    id: row.id,
+    protectorId: parseProtectorId(row.protector_hex),
+    shortId: row.protector_hex.slice(0, 8),
+    deviceName: row.device_name,
+    volume: { label: row.volume_label, type: row.volume_type, volumeGuid: row.volume_guid },
+    source: row.source,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    backupCount: row.backup_count,
+    lastBackup:
+      row.last_backup_destination !== null && row.last_backup_at !== null
+        ? { destination: row.last_backup_destination, at: row.last_backup_at }
+        : null,
+    hasOfflineBackup: row.offline_backup_at !== null,
+    inVault: row.in_vault_at !== null,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/** How a key is named where only a name is shown (a locked vault): device, drive, Key ID. */
+export function keyDisplayName(row: KeySummaryRow): string {
+  const place = [row.device_name, row.volume_label].filter((part) => part !== '').join(' ');
+  const shortId = row.protector_hex.slice(0, 8);
+  return place === '' ? shortId : `${place} · ${shortId}`;
+}

@@ -1,0 +1,214 @@
+import { userOwner } from '../../../db/owners.js';
+import { origin, type Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { limitKeys, policies } from '../../credential-limits.js';
+import {
+  DomainError,
+  InvalidCredentialsError,
+  RateLimitedError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../errors.js';
+import { claimTotpStep, findUserById } from '../auth/repo.js';
+import { totpStep } from '../auth/totp.js';
+import { filesInVault, keysInVault } from '../keys/repo.js';
+import { keyDisplayName, keySummary, type KeySummary } from '../keys/summary.js';
+import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
+
+/**
+ * The personal vault: keys and uploaded key files that need a fresh proof of presence (the
+ * second factor, or the password when there is none) before they are revealed or downloaded.
+ * The vault is open for one session at a time and locks itself after `vaultIdleMinutes` without
+ * vault activity, on request, and when the session ends (a new sign-in is a new session).
+ */
+
+export class VaultLockedError extends DomainError {
+  constructor() {
+    super(
+      423,
+      'vault_locked',
+      'This item is in your vault, which is locked. Unlock the vault and try again.',
+    );
+  }
+}
+
+export interface VaultStatus {
+  locked: boolean;
+  lockExpiresAt: string | null;
+}
+
+export interface VaultItem {
+  id: string;
+  kind: 'key' | 'file';
+  name: string;
+  /** Only while the vault is open. */
+  key?: KeySummary;
+  file?: { fileName: string; size: number; format: string; createdAt: string };
+}
+
+/** The secret the auth feature keeps for an account's authenticator app. */
+function totpSecretRef(userId: string) {
+  return { kind: 'totp', boundId: userId, owner: userOwner(userId) };
+}
+
+function idleMs(ctx: ServerContext): number {
+  return ctx.config.vaultIdleMinutes * 60_000;
+}
+
+export async function vaultStatus(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+  const unlock = await findUnlock(ctx.db, caller.sessionId, caller.accountId);
+  if (!unlock) return { locked: true, lockExpiresAt: null };
+  const expiresAt = Date.parse(unlock.last_activity_at) + idleMs(ctx);
+  if (expiresAt <= ctx.now().getTime()) return { locked: true, lockExpiresAt: null };
+  return { locked: false, lockExpiresAt: new Date(expiresAt).toISOString() };
+}
+
+/**
+ * Throws VaultLockedError unless the caller's vault is open; otherwise counts this as vault
+ * activity, which keeps it open for another idle period.
+ */
+export async function requireOpenVault(ctx: ServerContext, caller: Caller): Promise<void> {
+  const now = ctx.now();
+  const stillOpen = await touchUnlock(ctx.db, caller.sessionId, caller.accountId, {
+    at: now.toISOString(),
+    openSince: new Date(now.getTime() - idleMs(ctx)).toISOString(),
+  });
+  if (!stillOpen) throw new VaultLockedError();
+}
+
+export interface PresenceProof {
+  password?: string | undefined;
+  totpCode?: string | undefined;
+}
+
+/**
+ * Asks the person to prove they are at the keyboard again: the authenticator code when TOTP is
+ * on, else the password. Failures count toward the same lock-outs as sign-in.
+ */
+export async function confirmPresence(
+  ctx: ServerContext,
+  caller: Caller,
+  proof: PresenceProof,
+  purpose: 'vault_unlock' | 'keys_export',
+): Promise<'totp' | 'password'> {
+  const user = await findUserById(ctx.db, caller.accountId);
+  if (!user) throw new UnauthenticatedError();
+  const ipKey = limitKeys.ip(caller.ipAddress);
+  const accountKey = limitKeys.account(user.email_normalized);
+  await ctx.limiter.check([ipKey, accountKey]);
+
+  const method = user.totp_enabled_at === null ? 'password' : 'totp';
+  let confirmed: boolean;
+  if (method === 'totp') {
+    if (!proof.totpCode) {
+      throw new ValidationError('Enter the 6-digit code from your authenticator app.', [
+        { field: 'totpCode', reason: 'this account signs in with an authenticator app' },
+      ]);
+    }
+    const secret = await ctx.secrets.getText(ctx.db, totpSecretRef(user.id));
+    const step = secret === undefined ? undefined : totpStep(secret, proof.totpCode, ctx.now());
+    confirmed = step !== undefined && (await claimTotpStep(ctx.db, user.id, step));
+  } else {
+    if (!proof.password) {
+      throw new ValidationError('Enter your password.', [
+        { field: 'password', reason: 'required to confirm it is you' },
+      ]);
+    }
+    confirmed = await ctx.passwords.verify(user.password_hash, proof.password);
+  }
+  if (confirmed) {
+    await ctx.limiter.clear(accountKey);
+    return method;
+  }
+
+  await ctx.audit.record(ctx.db, {
+    action: `${purpose}_failed`,
+    actorUserId: user.id,
+    subjectUserId: user.id,
+    ...origin(caller),
+    details: { method },
+  });
+  // Both counters move; if either now locks out, the longer lock-out is the answer.
+  const outcomes = await Promise.allSettled([
+    ctx.limiter.fail(ipKey, policies.ip),
+    ctx.limiter.fail(accountKey, policies.account),
+  ]);
+  const lockOuts: RateLimitedError[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status === 'fulfilled') continue;
+    if (!(outcome.reason instanceof RateLimitedError)) throw outcome.reason;
+    lockOuts.push(outcome.reason);
+  }
+  const longest = lockOuts.sort((a, b) => b.retryAfterSeconds - a.retryAfterSeconds)[0];
+  if (longest) throw longest;
+  throw new InvalidCredentialsError(
+    method === 'totp' ? 'The code is not right.' : 'The password is not right.',
+  );
+}
+
+export async function unlockVault(
+  ctx: ServerContext,
+  caller: Caller,
+  proof: PresenceProof,
+): Promise<VaultStatus> {
+  const method = await confirmPresence(ctx, caller, proof, 'vault_unlock');
+  const at = ctx.now().toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    await saveUnlock(trx, {
+      session_id: caller.sessionId,
+      user_id: caller.accountId,
+      unlocked_at: at,
+      last_activity_at: at,
+    });
+    await ctx.audit.record(trx, {
+      action: 'vault_unlocked',
+      actorUserId: caller.accountId,
+      subjectUserId: caller.accountId,
+      ...origin(caller),
+      details: { method },
+    });
+  });
+  return vaultStatus(ctx, caller);
+}
+
+export async function lockVault(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+  await deleteUnlock(ctx.db, caller.sessionId);
+  return { locked: true, lockExpiresAt: null };
+}
+
+/** What is in the vault: names only while it is locked, the details once it is open. */
+export async function vaultContents(
+  ctx: ServerContext,
+  caller: Caller,
+): Promise<VaultStatus & { items: VaultItem[] }> {
+  const owner = userOwner(caller.accountId);
+  const status = await vaultStatus(ctx, caller);
+  const [keys, files] = await Promise.all([
+    keysInVault(ctx.db, owner),
+    filesInVault(ctx.db, owner),
+  ]);
+  const items: VaultItem[] = [
+    ...keys.map((row) => ({
+      id: row.id,
+      kind: 'key' as const,
+      name: keyDisplayName(row),
+      ...(status.locked ? {} : { key: keySummary(row) }),
+    })),
+    ...files.map((row) => ({
+      id: row.id,
+      kind: 'file' as const,
+      name: row.file_name,
+      ...(status.locked
+        ? {}
+        : {
+            file: {
+              fileName: row.file_name,
+              size: row.size,
+              format: row.format,
+              createdAt: row.created_at,
+            },
+          }),
+    })),
+  ];
+  return { ...status, items };
+}
