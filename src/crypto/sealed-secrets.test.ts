@@ -10,6 +10,7 @@ import {
   type TestDatabase,
 } from '../../test/server/databases.js';
 import type { Database } from '../db/database.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { newId } from '../db/ids.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { organisationOwner, userOwner } from '../db/owners.js';
@@ -143,6 +144,13 @@ for (const kind of databaseKinds) {
       assert.equal(await secrets.getText(database.db, ref), recoveryPassword);
       await secrets.remove(database.db, ref);
       assert.equal(await secrets.get(database.db, ref), undefined);
+    });
+
+    it('creates a secret only once, so racing creators agree on one', async () => {
+      const ref = { kind: 'server_test_key', boundId: 'only-one', owner: undefined };
+      await secrets.create(database.db, ref, 'first');
+      await assert.rejects(secrets.create(database.db, ref, 'second'), isUniqueViolation);
+      assert.equal(await secrets.getText(database.db, ref), 'first');
     });
 
     it('rotates the master key while a running server keeps reading and writing', async () => {

@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
 import { ownerColumns, ownerFromColumns, ownerLabel, type Owner } from '../db/owners.js';
 import type { DatabaseSchema } from '../db/schema.js';
-import { openValue, sealValue, type SecretBinding } from './envelope.js';
+import { openValue, sealValue } from './envelope.js';
 import type { Keyring } from './master-key.js';
 
 const serverOwned = { owner_user_id: null, owner_org_id: null };
@@ -29,6 +29,7 @@ export class SealedSecrets {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Stores the secret, replacing the one this row already has. Returns the secret's id. */
   async put(
     db: Kysely<DatabaseSchema>,
     ref: SecretRef,
@@ -40,30 +41,52 @@ export class SealedSecrets {
       .where('kind', '=', ref.kind)
       .where('bound_id', '=', ref.boundId)
       .executeTakeFirst();
-    if (existing && ownerLabel(ownerFromColumns(existing)) !== ownerLabel(ref.owner)) {
+    if (!existing) return this.create(db, ref, plaintext);
+    if (ownerLabel(ownerFromColumns(existing)) !== ownerLabel(ref.owner)) {
       throw new Error(`the ${ref.kind} secret of ${ref.boundId} belongs to another owner`);
     }
-    const id = existing?.id ?? newId();
-    const binding: SecretBinding = { secretId: id, ...ref };
-    const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
-    const sealed = sealValue(this.keyring.current(), binding, bytes);
+    await db
+      .updateTable('sealed_secrets')
+      .set({ ...this.seal(existing.id, ref, plaintext), updated_at: this.now().toISOString() })
+      .where('id', '=', existing.id)
+      .execute();
+    return existing.id;
+  }
+
+  /**
+   * Stores the secret only if the row has none yet, failing on the unique constraint otherwise,
+   * so two processes creating the same secret at once never both believe theirs was kept.
+   */
+  async create(
+    db: Kysely<DatabaseSchema>,
+    ref: SecretRef,
+    plaintext: string | Buffer,
+  ): Promise<string> {
+    const id = newId();
     const at = this.now().toISOString();
-    const values = {
+    await db
+      .insertInto('sealed_secrets')
+      .values({
+        id,
+        kind: ref.kind,
+        bound_id: ref.boundId,
+        ...(ref.owner ? ownerColumns(ref.owner) : serverOwned),
+        ...this.seal(id, ref, plaintext),
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    return id;
+  }
+
+  private seal(secretId: string, ref: SecretRef, plaintext: string | Buffer) {
+    const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
+    const sealed = sealValue(this.keyring.current(), { secretId, ...ref }, bytes);
+    return {
       key_version: sealed.keyVersion,
       wrapped_key: sealed.wrappedKey,
       ciphertext: sealed.ciphertext,
-      updated_at: at,
     };
-    if (existing) {
-      await db.updateTable('sealed_secrets').set(values).where('id', '=', id).execute();
-    } else {
-      const owner = ref.owner ? ownerColumns(ref.owner) : serverOwned;
-      await db
-        .insertInto('sealed_secrets')
-        .values({ id, kind: ref.kind, bound_id: ref.boundId, ...owner, ...values, created_at: at })
-        .execute();
-    }
-    return id;
   }
 
   /** The secret, or undefined when there is none for this row and owner. */

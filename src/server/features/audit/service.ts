@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { SealedSecrets } from '../../../crypto/sealed-secrets.js';
+import { isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import { auditEventHash, ChainVerifier, describeProblem, type ChainProblem } from './chain.js';
@@ -37,12 +38,10 @@ export async function loadAuditKey(
   const existing = await secrets.get(db, auditKeyRef);
   if (existing) return existing;
   try {
-    await secrets.put(db, auditKeyRef, randomBytes(32));
+    await secrets.create(db, auditKeyRef, randomBytes(32));
   } catch (error) {
-    // Another server process created it first: use theirs.
-    const created = await secrets.get(db, auditKeyRef);
-    if (created) return created;
-    throw error;
+    // Another server process created it first; theirs is the one everybody uses.
+    if (!isUniqueViolation(error)) throw error;
   }
   const created = await secrets.get(db, auditKeyRef);
   if (!created) throw new Error('the audit chain key could not be stored');
