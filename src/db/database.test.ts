@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import {
@@ -129,12 +131,15 @@ for (const kind of databaseKinds) {
     });
 
     if (kind.name === 'sqlite') {
-      it('runs SQLite with WAL, synchronous=FULL and foreign keys on', async () => {
+      it('runs SQLite with WAL, synchronous=FULL and foreign keys on, in files only its owner reads', async () => {
         const pragma = async (name: string) =>
           (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(database.db)).rows[0];
         assert.deepEqual(await pragma('journal_mode'), { journal_mode: 'wal' });
         assert.deepEqual(await pragma('synchronous'), { synchronous: 2 });
         assert.deepEqual(await pragma('foreign_keys'), { foreign_keys: 1 });
+        for (const file of ['keyhold.db', 'keyhold.db-wal']) {
+          assert.equal((await stat(join(testDb.dataDir, file))).mode & 0o777, 0o600, file);
+        }
       });
     }
   });
