@@ -231,7 +231,7 @@ function buildStretchModule(): Uint8Array {
     ...lastLocals.flatMap((local, i) => instruction.storeWord(memory.last + 4 * i, local)),
     ...instruction.storeWord(memory.counter, counterLocal),
   ];
-  return encodeModule(builder.localCount - 1, code);
+  return encodeModule(1, [{ name: 'run', params: 1, i32Locals: builder.localCount - 1, code }]);
 }
 
 let compiled: object | undefined;

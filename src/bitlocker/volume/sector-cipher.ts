@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 import { UnsupportedVolumeError } from './errors.js';
 import type { EncryptionMethod } from './metadata.js';
+import { kernelBatchBytes, XtsKernel } from './xts-kernel.js';
 
 /**
  * Sector decryption for every BitLocker cipher (bitlocker-format.md, section 7.4).
@@ -75,83 +76,69 @@ function fillCounters(
   }
 }
 
-function checkSectors(input: Uint8Array, output: Uint8Array, sectorSize: number): number {
-  if (input.length % sectorSize !== 0 || output.length !== input.length) {
-    throw new RangeError(`sector decryption needs whole ${sectorSize}-byte sectors`);
+/**
+ * Sectors per call into OpenSSL. Each call returns a newly allocated buffer; past a few hundred
+ * kilobytes, fresh allocations cost more (page faults) than the decryption itself.
+ */
+const batchBytes = kernelBatchBytes;
+
+/** Splits a run of sectors into batches that fit the scratch buffers. */
+abstract class BatchedDecryptor implements SectorDecryptor {
+  constructor(readonly sectorSize: number) {}
+
+  decrypt(input: Uint8Array, physicalOffset: number, output: Uint8Array): void {
+    if (input.length % this.sectorSize !== 0 || output.length !== input.length) {
+      throw new RangeError(`sector decryption needs whole ${this.sectorSize}-byte sectors`);
+    }
+    const step = Math.max(this.sectorSize, batchBytes - (batchBytes % this.sectorSize));
+    for (let at = 0; at < input.length; at += step) {
+      const end = Math.min(input.length, at + step);
+      const into = output.subarray(at, end);
+      const aligned = into.byteOffset % 4 === 0 ? into : new Uint8Array(end - at);
+      this.decryptBatch(input.subarray(at, end), physicalOffset + at, aligned);
+      if (aligned !== into) into.set(aligned);
+    }
   }
-  return input.length / sectorSize;
+
+  /** `output` is 4-byte aligned. */
+  protected abstract decryptBatch(
+    input: Uint8Array,
+    physicalOffset: number,
+    output: Uint8Array,
+  ): void;
 }
 
-/** XTS-AES (IEEE 1619) with the sector number as tweak. */
-class XtsDecryptor implements SectorDecryptor {
+/** XTS-AES (IEEE 1619) with the sector number as tweak; the tweak arithmetic runs in SIMD. */
+class XtsDecryptor extends BatchedDecryptor {
   private readonly dataKey: Decipher;
   private readonly tweakKey: Cipher;
   private readonly counters = new Scratch();
-  private readonly tweaks = new Scratch();
-  private readonly staging = new Scratch();
+  private readonly kernel = new XtsKernel();
 
-  constructor(
-    fvek: Uint8Array,
-    keySize: number,
-    readonly sectorSize: number,
-  ) {
+  constructor(fvek: Uint8Array, keySize: number, sectorSize: number) {
+    super(sectorSize);
     this.dataKey = ecbDecipher(fvek.subarray(0, keySize));
     this.tweakKey = ecbCipher(fvek.subarray(keySize, 2 * keySize));
   }
 
-  decrypt(input: Uint8Array, physicalOffset: number, output: Uint8Array): void {
-    const sectors = checkSectors(input, output, this.sectorSize);
+  protected decryptBatch(input: Uint8Array, physicalOffset: number, output: Uint8Array): void {
+    const sectors = input.length / this.sectorSize;
     const counters = this.counters.get(sectors * blockSize);
     fillCounters(counters, physicalOffset / this.sectorSize, 1, sectors);
-    const firstTweaks = words(this.tweakKey.update(counters));
-    const tweaks = words(this.tweaks.get(input.length));
-    const staging = this.staging.get(input.length);
-    const inputWords = words(input);
-    const stagingWords = words(staging);
-    const wordsPerSector = this.sectorSize >>> 2;
-    for (let sector = 0; sector < sectors; sector++) {
-      let t0 = firstTweaks[sector * 4] ?? 0;
-      let t1 = firstTweaks[sector * 4 + 1] ?? 0;
-      let t2 = firstTweaks[sector * 4 + 2] ?? 0;
-      let t3 = firstTweaks[sector * 4 + 3] ?? 0;
-      const end = (sector + 1) * wordsPerSector;
-      for (let i = sector * wordsPerSector; i < end; i += 4) {
-        tweaks[i] = t0;
-        tweaks[i + 1] = t1;
-        tweaks[i + 2] = t2;
-        tweaks[i + 3] = t3;
-        stagingWords[i] = (inputWords[i] ?? 0) ^ t0;
-        stagingWords[i + 1] = (inputWords[i + 1] ?? 0) ^ t1;
-        stagingWords[i + 2] = (inputWords[i + 2] ?? 0) ^ t2;
-        stagingWords[i + 3] = (inputWords[i + 3] ?? 0) ^ t3;
-        // Next tweak: multiply by x in GF(2^128), little-endian, reducing by x^128 + x^7 + x^2 + x + 1.
-        const carry = t3 >> 31;
-        t3 = (t3 << 1) | (t2 >>> 31);
-        t2 = (t2 << 1) | (t1 >>> 31);
-        t1 = (t1 << 1) | (t0 >>> 31);
-        t0 = (t0 << 1) ^ (carry & 0x87);
-      }
-    }
-    const plain = words(this.dataKey.update(staging));
-    const outputWords = words(output);
-    for (let i = 0; i < plain.length; i++) outputWords[i] = (plain[i] ?? 0) ^ (tweaks[i] ?? 0);
-    if (output.byteOffset % 4 !== 0) output.set(new Uint8Array(outputWords.buffer));
+    const whitened = this.kernel.prepare(input, this.tweakKey.update(counters), this.sectorSize);
+    this.kernel.finish(this.dataKey.update(whitened), output);
   }
 }
 
 /** AES-CBC with IV = AES(byte offset), optionally followed by the Elephant diffuser. */
-class CbcDecryptor implements SectorDecryptor {
+class CbcDecryptor extends BatchedDecryptor {
   private readonly dataKey: Decipher;
   private readonly ivKey: Cipher;
   private readonly sectorKeyCipher: Cipher | undefined;
   private readonly counters = new Scratch();
 
-  constructor(
-    fvek: Uint8Array,
-    keySize: number,
-    readonly sectorSize: number,
-    elephant: boolean,
-  ) {
+  constructor(fvek: Uint8Array, keySize: number, sectorSize: number, elephant: boolean) {
+    super(sectorSize);
     const key = fvek.subarray(0, keySize);
     this.dataKey = ecbDecipher(key);
     this.ivKey = ecbCipher(key);
@@ -159,8 +146,9 @@ class CbcDecryptor implements SectorDecryptor {
     this.sectorKeyCipher = elephant ? ecbCipher(fvek.subarray(32, 32 + keySize)) : undefined;
   }
 
-  decrypt(input: Uint8Array, physicalOffset: number, output: Uint8Array): void {
-    const sectors = checkSectors(input, output, this.sectorSize);
+  protected decryptBatch(input: Uint8Array, physicalOffset: number, plainBytes: Uint8Array): void {
+    const output = words(plainBytes);
+    const sectors = input.length / this.sectorSize;
     const counters = this.counters.get(sectors * blockSize);
     fillCounters(counters, physicalOffset, this.sectorSize, sectors);
     const ivs = words(this.ivKey.update(counters));
@@ -170,14 +158,16 @@ class CbcDecryptor implements SectorDecryptor {
     // Each block is XORed with the previous ciphertext block, the first with the sector's IV.
     for (let sector = 0; sector < sectors; sector++) {
       const start = sector * wordsPerSector;
-      for (let j = 0; j < 4; j++)
-        plain[start + j] = (plain[start + j] ?? 0) ^ (ivs[sector * 4 + j] ?? 0);
+      for (let j = 0; j < 4; j++) {
+        output[start + j] = (plain[start + j] ?? 0) ^ (ivs[sector * 4 + j] ?? 0);
+      }
       for (let i = start + 4; i < start + wordsPerSector; i++) {
-        plain[i] = (plain[i] ?? 0) ^ (inputWords[i - 4] ?? 0);
+        output[i] = (plain[i] ?? 0) ^ (inputWords[i - 4] ?? 0);
       }
     }
-    if (this.sectorKeyCipher) this.undiffuse(plain, physicalOffset, sectors, this.sectorKeyCipher);
-    output.set(new Uint8Array(plain.buffer, plain.byteOffset, input.length));
+    if (this.sectorKeyCipher) {
+      this.undiffuse(output, physicalOffset, sectors, this.sectorKeyCipher);
+    }
   }
 
   /** Elephant: diffuser B (3 cycles), diffuser A (5 cycles), then XOR with the sector key. */
@@ -216,24 +206,51 @@ function rotl(value: number, bits: number): number {
 const rotationsA = [9, 0, 13, 0];
 const rotationsB = [0, 10, 0, 25];
 
+/** One step of diffuser B at word i, with indices wrapping around the sector. */
+function stepB(d: Int32Array, i: number): void {
+  const n = d.length;
+  const mixed = (d[(i + 2) % n] ?? 0) ^ rotl(d[(i + 5) % n] ?? 0, rotationsB[i % 4] ?? 0);
+  d[i] = ((d[i] ?? 0) + mixed) | 0;
+}
+
+function stepA(d: Int32Array, i: number): void {
+  const n = d.length;
+  const mixed = (d[(i + n - 2) % n] ?? 0) ^ rotl(d[(i + n - 5) % n] ?? 0, rotationsA[i % 4] ?? 0);
+  d[i] = ((d[i] ?? 0) + mixed) | 0;
+}
+
+/**
+ * Elephant diffuser B, decryption direction: 3 cycles of d[i] += d[i+2] ^ rotl(d[i+5], r),
+ * i ascending. The middle of the sector needs no wrap-around and runs unrolled by four so the
+ * rotations are constants; the last words wrap.
+ */
 export function diffuserB(d: Int32Array): void {
   const n = d.length;
   for (let cycle = 0; cycle < 3; cycle++) {
-    for (let i = 0; i < n; i++) {
-      const mixed = (d[(i + 2) % n] ?? 0) ^ rotl(d[(i + 5) % n] ?? 0, rotationsB[i % 4] ?? 0);
-      d[i] = ((d[i] ?? 0) + mixed) | 0;
+    let i = 0;
+    for (; i + 8 < n; i += 4) {
+      d[i] = ((d[i] ?? 0) + ((d[i + 2] ?? 0) ^ (d[i + 5] ?? 0))) | 0;
+      d[i + 1] = ((d[i + 1] ?? 0) + ((d[i + 3] ?? 0) ^ rotl(d[i + 6] ?? 0, 10))) | 0;
+      d[i + 2] = ((d[i + 2] ?? 0) + ((d[i + 4] ?? 0) ^ (d[i + 7] ?? 0))) | 0;
+      d[i + 3] = ((d[i + 3] ?? 0) + ((d[i + 5] ?? 0) ^ rotl(d[i + 8] ?? 0, 25))) | 0;
     }
+    for (; i < n; i++) stepB(d, i);
   }
 }
 
+/** Elephant diffuser A, decryption direction: 5 cycles of d[i] += d[i-2] ^ rotl(d[i-5], r). */
 export function diffuserA(d: Int32Array): void {
   const n = d.length;
   for (let cycle = 0; cycle < 5; cycle++) {
-    for (let i = 0; i < n; i++) {
-      const mixed =
-        (d[(i - 2 + n) % n] ?? 0) ^ rotl(d[(i - 5 + n) % n] ?? 0, rotationsA[i % 4] ?? 0);
-      d[i] = ((d[i] ?? 0) + mixed) | 0;
+    let i = 0;
+    for (; i < Math.min(8, n); i++) stepA(d, i);
+    for (; i + 4 <= n; i += 4) {
+      d[i] = ((d[i] ?? 0) + ((d[i - 2] ?? 0) ^ rotl(d[i - 5] ?? 0, 9))) | 0;
+      d[i + 1] = ((d[i + 1] ?? 0) + ((d[i - 1] ?? 0) ^ (d[i - 4] ?? 0))) | 0;
+      d[i + 2] = ((d[i + 2] ?? 0) + ((d[i] ?? 0) ^ rotl(d[i - 3] ?? 0, 13))) | 0;
+      d[i + 3] = ((d[i + 3] ?? 0) + ((d[i + 1] ?? 0) ^ (d[i - 2] ?? 0))) | 0;
     }
+    for (; i < n; i++) stepA(d, i);
   }
 }
 

@@ -6,10 +6,13 @@ import type { BitLockerVolume } from './volume.js';
 import type { VolumeKeys } from './volume-keys.js';
 import type { FveMetadata } from './metadata.js';
 
-/** Reads the decrypted volume: any range, in any order. */
+/** Enough for a few reads in flight at once. */
+const maxSpares = 4;
+
+/** Reads the decrypted volume: any range, in any order, several reads at a time. */
 export class DecryptedVolumeReader {
-  /** A ciphertext buffer kept between reads when the source can read into one. */
-  private spare: Uint8Array | undefined;
+  /** Ciphertext buffers kept between reads when the source can read into one. */
+  private readonly spares: Uint8Array[] = [];
 
   constructor(
     private readonly source: ByteSource,
@@ -41,15 +44,14 @@ export class DecryptedVolumeReader {
         if (segment.kind === 'plain') into.set(stored);
         else this.decryptor.decrypt(stored, segment.physicalOffset, into);
       } finally {
-        if (buffer) this.spare = buffer;
+        if (buffer && this.spares.length < maxSpares) this.spares.push(buffer);
       }
     }
   }
 
-  /** The spare buffer if it is free and large enough; concurrent reads get their own. */
+  /** A free spare buffer large enough, or a new one; concurrent reads each get their own. */
   private takeBuffer(length: number): Uint8Array {
-    const spare = this.spare;
-    this.spare = undefined;
+    const spare = this.spares.pop();
     return spare && spare.length >= length ? spare : new Uint8Array(length);
   }
 

@@ -1,6 +1,7 @@
 /**
- * Just enough of the WebAssembly binary format to build one module with one exported function
- * that works on i32 locals and one page of linear memory.
+ * Just enough of the WebAssembly binary format to build small modules by hand: exported
+ * functions over i32 parameters and locals, one exported linear memory, scalar i32 and a few
+ * 128-bit SIMD instructions.
  */
 
 export const opcode = {
@@ -20,9 +21,25 @@ export const opcode = {
   i32Xor: 0x73,
   i32ShrU: 0x76,
   i32Rotr: 0x78,
+  block: 0x02,
+  br: 0x0c,
+  i32Eqz: 0x45,
+  i32LtU: 0x49,
 } as const;
 
-const blockTypeEmpty = 0x40;
+/** SIMD instructions: the 0xfd prefix, then the instruction number (LEB128). */
+export const simd = {
+  load: [0xfd, 0x00],
+  store: [0xfd, 0x0b],
+  const: [0xfd, 0x0c],
+  shuffle: [0xfd, 0x0d],
+  and: [0xfd, 0x4e],
+  xor: [0xfd, 0x51],
+  i64x2Shl: [0xfd, 0xcb, 0x01],
+  i64x2ShrS: [0xfd, 0xcc, 0x01],
+} as const;
+
+export const blockTypeEmpty = 0x40;
 const valueTypeI32 = 0x7f;
 const functionType = 0x60;
 
@@ -92,24 +109,42 @@ function name(text: string): number[] {
   return [...unsignedLeb128(text.length), ...Buffer.from(text, 'ascii')];
 }
 
-/**
- * A module exporting `memory` (one 64 KiB page) and `run(i32)`: a function with `localCount`
- * i32 locals besides its parameter, whose body is `code`.
- */
-export function encodeModule(localCount: number, code: number[]): Uint8Array {
-  const body = [1, ...unsignedLeb128(localCount), valueTypeI32, ...code, opcode.end];
-  const typeSection = section(1, [1, functionType, 1, valueTypeI32, 0]);
-  const functionSection = section(3, [1, 0]);
-  const memorySection = section(5, [1, 0, 1]);
-  const exportSection = section(7, [2, ...name('memory'), 2, 0, ...name('run'), 0, 0]);
-  const codeSection = section(10, [1, ...unsignedLeb128(body.length), ...body]);
+export interface WasmFunction {
+  name: string;
+  /** Number of i32 parameters; locals are numbered after them. */
+  params: number;
+  i32Locals: number;
+  v128Locals?: number;
+  code: number[];
+}
+
+const valueTypeV128 = 0x7b;
+
+/** A module exporting `memory` (`memoryPages` of 64 KiB) and the given functions. */
+export function encodeModule(memoryPages: number, functions: WasmFunction[]): Uint8Array {
+  const types = functions.flatMap((fn) => [
+    functionType,
+    ...unsignedLeb128(fn.params),
+    ...Array.from({ length: fn.params }, () => valueTypeI32),
+    0,
+  ]);
+  const bodies = functions.map((fn) => {
+    const groups: number[][] = [[...unsignedLeb128(fn.i32Locals), valueTypeI32]];
+    if (fn.v128Locals) groups.push([...unsignedLeb128(fn.v128Locals), valueTypeV128]);
+    const body = [...unsignedLeb128(groups.length), ...groups.flat(), ...fn.code, opcode.end];
+    return [...unsignedLeb128(body.length), ...body];
+  });
+  const exports = functions.flatMap((fn, i) => [...name(fn.name), 0, ...unsignedLeb128(i)]);
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...typeSection,
-    ...functionSection,
-    ...memorySection,
-    ...exportSection,
-    ...codeSection,
+    ...section(1, [...unsignedLeb128(functions.length), ...types]),
+    ...section(3, [
+      ...unsignedLeb128(functions.length),
+      ...functions.flatMap((_, i) => unsignedLeb128(i)),
+    ]),
+    ...section(5, [1, 0, ...unsignedLeb128(memoryPages)]),
+    ...section(7, [...unsignedLeb128(functions.length + 1), ...name('memory'), 2, 0, ...exports]),
+    ...section(10, [...unsignedLeb128(functions.length), ...bodies.flat()]),
   ]);
 }
 

@@ -87,7 +87,6 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
       }
     },
     async commit() {
-      await handle.sync();
       await close();
       await rename(partial, path);
     },

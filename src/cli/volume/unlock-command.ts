@@ -16,10 +16,13 @@ import { volumeCliError, withImage } from './volume-errors.js';
 
 /** Bytes per read: large enough to amortise each call into OpenSSL, a multiple of any sector. */
 const chunkSize = 2 * 1024 * 1024;
+/** Chunks read ahead: one is decrypted on the main thread while the next is read from disk. */
+const readAhead = 2;
 
 /**
- * Copies the decrypted volume to the sink with three chunk buffers: while one chunk is being
- * written, the next is read and decrypted. Memory stays the same whatever the volume's size.
+ * Copies the decrypted volume to the sink. Reading, decrypting and writing overlap: while one
+ * chunk is written, the next is decrypted and the one after is read. One buffer per chunk in
+ * flight, reused in turn, so memory stays the same whatever the volume's size.
  */
 async function streamVolume(
   reader: DecryptedVolumeReader,
@@ -27,29 +30,31 @@ async function streamVolume(
   progress: Progress,
 ): Promise<number> {
   const size = reader.layout.size;
-  const buffers = [0, 1, 2].map(() => new Uint8Array(chunkSize));
-  const readChunk = async (index: number): Promise<Uint8Array> => {
-    const offset = index * chunkSize;
-    const chunk = (buffers[index % buffers.length] ?? new Uint8Array(chunkSize)).subarray(
-      0,
-      Math.min(chunkSize, size - offset),
-    );
-    await reader.readInto(offset, chunk);
-    return chunk;
-  };
+  const buffers = Array.from({ length: readAhead + 1 }, () => new Uint8Array(chunkSize));
   const chunks = Math.ceil(size / chunkSize);
+  const pending: Promise<Uint8Array>[] = [];
+  let next = 0;
+  const readAheadOfWriter = () => {
+    while (pending.length < readAhead && next < chunks) {
+      const offset = next * chunkSize;
+      // Chunk n's buffer was last used by chunk n - buffers.length, which is written by now.
+      const buffer = buffers[next % buffers.length] ?? new Uint8Array(chunkSize);
+      const chunk = buffer.subarray(0, Math.min(chunkSize, size - offset));
+      pending.push(reader.readInto(offset, chunk).then(() => chunk));
+      next++;
+    }
+  };
   let written = 0;
   let writing: Promise<void> = Promise.resolve();
-  let reading = chunks > 0 ? readChunk(0) : undefined;
-  for (let index = 0; reading; index++) {
-    const chunk = await reading;
-    // The buffer for the next chunk was last used two chunks ago, whose write has finished.
-    reading = index + 1 < chunks ? readChunk(index + 1) : undefined;
+  readAheadOfWriter();
+  for (let chunk = await pending.shift(); chunk; chunk = await pending.shift()) {
     await writing;
+    const length = chunk.length;
     writing = sink.write(chunk).then(() => {
-      written += chunk.length;
+      written += length;
       progress.update(written);
     });
+    readAheadOfWriter();
   }
   await writing;
   return written;
