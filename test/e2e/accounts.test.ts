@@ -44,9 +44,6 @@ describe('accounts in the browser', { skip: browserSkip }, () => {
     await assertAccessible(page, 'the sign-up page');
     await screenshot(page, 'sign-up');
     await signUp(page, server.url, ada);
-    await page.getByRole('heading', { name: 'No recovery keys yet' }).waitFor();
-    await assertAccessible(page, 'the empty library');
-    await screenshot(page, 'library-empty');
 
     await page.getByRole('button', { name: 'Account menu for Ada Lovelace' }).click();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();

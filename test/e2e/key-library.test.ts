@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { readRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
+import { readRecoveryKeyFile, writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
 import {
   addKeysThroughApi,
   assertAccessible,
@@ -73,6 +75,9 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     if (!session) return;
     const { page, problems } = session;
     const key = newKey('LAPTOP-ADA');
+    await page.getByRole('heading', { name: 'No recovery keys yet' }).waitFor();
+    await assertAccessible(page, 'the empty library');
+    await screenshot(page, 'library-empty');
 
     await page.getByRole('link', { name: 'Add a key' }).first().click();
     const password = page.getByLabel('Recovery key (48 digits)');
@@ -108,6 +113,34 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await row.getByText('No offline copy').waitFor();
     await assertAccessible(page, 'the library');
     await screenshot(page, 'library');
+    assert.deepEqual(problems.errors, []);
+    await session.close();
+  });
+
+  it('imports a dropped recovery file after showing what it found', async (t) => {
+    const session = await signedInPage(t, 'Annie Easley');
+    if (!session) return;
+    const { page, problems } = session;
+    const key = newKey('ignored');
+    const dir = mkdtempSync(join(tmpdir(), 'keyhold-import-'));
+    const file = writeRecoveryKeyFile({ ...key, language: 'nb' });
+    const path = join(dir, file.fileName);
+    writeFileSync(path, file.bytes);
+
+    await page.goto(`${server.url}/keys/new`);
+    await page.getByLabel('Choose a file').setInputFiles(path);
+    await page.getByRole('heading', { name: `Found 1 key in ${file.fileName}` }).waitFor();
+    const found = page.getByRole('row', { name: new RegExp(key.protectorId.slice(0, 8)) });
+    await found.getByText('Will be added').waitFor();
+    await page.getByLabel('Device name (optional, if the file does not say)').fill('ROCKET-LAB');
+    await assertAccessible(page, 'the import preview');
+    await screenshot(page, 'add-key-import-preview');
+    await page.getByRole('button', { name: 'Add 1 key' }).click();
+    await page.getByText('Added 1, updated 0.').waitFor();
+    rmSync(dir, { recursive: true, force: true });
+
+    await page.goto(`${server.url}/keys`);
+    await page.getByRole('row', { name: /ROCKET-LAB/ }).waitFor();
     assert.deepEqual(problems.errors, []);
     await session.close();
   });
@@ -185,7 +218,10 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
     if (hasPdftotext) {
       const text = spawnSync('pdftotext', [await sheet.path(), '-'], { encoding: 'utf8' }).stdout;
-      assert.ok(text.includes(key.recoveryPassword), 'the sheet shows the recovery key');
+      assert.ok(text.includes(key.protectorId), 'the sheet shows the Key ID');
+      // The sheet sets the eight blocks out one by one, so compare the 6-digit groups in order.
+      const groups = [...text.matchAll(/\b\d{6}\b/g)].map(([group]) => group).join('-');
+      assert.ok(groups.includes(key.recoveryPassword), 'the sheet shows the recovery key');
     }
     // Both count as offline copies now.
     await page.reload();

@@ -102,11 +102,14 @@ export const getKey = (account: string, id: string) =>
 export const addKey = (account: string, key: NewKey) =>
   request<{ key: KeySummary; created: boolean }>('/keys', { account, method: 'POST', body: key });
 
-export const importKeys = (
-  account: string,
-  file: { filename: string; contentBase64: string },
-  dryRun: boolean,
-) =>
+export interface ImportUpload {
+  filename: string;
+  contentBase64: string;
+  /** For files that do not name their computer (a recovery .TXT, a .BEK). */
+  deviceName?: string;
+}
+
+export const importKeys = (account: string, file: ImportUpload, dryRun: boolean) =>
   request<ImportResult>('/keys/import', {
     account,
     method: 'POST',

@@ -9,7 +9,13 @@ import {
 import { useTranslation } from 'react-i18next';
 import { parseProtectorId } from '../../../src/bitlocker/protector-id.js';
 import { ApiError } from '../api/client.js';
-import { addKey, importKeys, type DriveType, type ImportResult } from '../api/keys.js';
+import {
+  addKey,
+  importKeys,
+  type DriveType,
+  type ImportResult,
+  type ImportUpload,
+} from '../api/keys.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
 import { Page } from '../components/page.js';
@@ -245,7 +251,9 @@ function readAsBase64(file: File): Promise<string> {
 function ImportPanel() {
   const { t } = useTranslation();
   const account = useActiveAccount();
-  const [file, setFile] = useState<{ filename: string; contentBase64: string } | null>(null);
+  const [file, setFile] = useState<ImportUpload | null>(null);
+  const [deviceName, setDeviceName] = useState('');
+  const deviceId = useId();
   const [preview, setPreview] = useState<ImportResult | null>(null);
   const [done, setDone] = useState<ImportResult | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -280,7 +288,11 @@ function ImportPanel() {
   const confirm = () => {
     if (!file) return;
     setBusy(true);
-    importKeys(account.id, file, false)
+    importKeys(
+      account.id,
+      { ...file, ...(deviceName.trim() ? { deviceName: deviceName.trim() } : {}) },
+      false,
+    )
       .then((result) => {
         invalidate(account.id, '/keys');
         setDone(result);
@@ -385,6 +397,17 @@ function ImportPanel() {
           ) : (
             <p>{t('add.import.nothing')}</p>
           )}
+          <div className="field">
+            <label htmlFor={deviceId}>{t('add.import.device')}</label>
+            <input
+              id={deviceId}
+              maxLength={100}
+              value={deviceName}
+              onChange={(event) => {
+                setDeviceName(event.target.value);
+              }}
+            />
+          </div>
           <div className="button-row">
             <button
               type="button"

@@ -467,9 +467,11 @@ export function KeyDetailPage({ id }: { id: string }) {
       </dl>
       {summary.deletedAt ? null : (
         <div className="detail-grid">
-          <RevealPanel summary={summary} autoReveal={query.get('reveal') === '1'} />
+          <div className="detail-column">
+            <RevealPanel summary={summary} autoReveal={query.get('reveal') === '1'} />
+            <VaultPanel summary={summary} onChange={key.reload} />
+          </div>
           <BackupPanel summary={summary} onChange={key.reload} />
-          <VaultPanel summary={summary} onChange={key.reload} />
         </div>
       )}
       <DeletePanel summary={summary} onChange={key.reload} />
