@@ -52,8 +52,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
     },
     transform: (route) => {
       const transformed = jsonSchemaTransform(route);
-      const response = transformed.schema.response as Record<string, unknown> | undefined;
-      if (!response) return transformed;
+      const response = (transformed.schema.response ?? {}) as Record<string, unknown>;
       const withErrors = {
         ...response,
         '4XX': { description: 'An error; codes are listed in docs/api.md', ...errorBody },

@@ -449,6 +449,41 @@ for (const kind of databaseKinds) {
   });
 }
 
+describe('behind HTTPS', () => {
+  it('uses a __Host- cookie marked Secure, sends HSTS and expects its public origin', async () => {
+    const server = await startTestApp('sqlite', {
+      flags: { publicUrl: 'https://keys.example.org', behindProxy: true },
+    });
+    try {
+      const browser = new TestBrowser(server.app);
+      const signup = await browser.request('POST', '/api/v1/auth/signup', {
+        body: { email: 'secure@example.org', displayName: 'Secure', password },
+        headers: { origin: 'https://keys.example.org' },
+      });
+      assert.equal(signup.status, 201);
+      const setCookie = String(signup.headers['set-cookie']);
+      assert.match(setCookie, /^__Host-keyhold-browser=[\w-]{43};/);
+      assert.match(setCookie, /; Secure/);
+      assert.match(setCookie, /; HttpOnly/);
+      assert.match(setCookie, /; SameSite=Strict/);
+      assert.match(String(signup.headers['strict-transport-security']), /max-age=31536000/);
+
+      const fromElsewhere = await browser.request<ErrorReply>('PATCH', '/api/v1/auth/me', {
+        body: { displayName: 'Changed' },
+        headers: { origin: 'http://keys.example.org' },
+      });
+      assert.equal(fromElsewhere.body.error.code, 'csrf_failed');
+      const fromHome = await browser.request('PATCH', '/api/v1/auth/me', {
+        body: { displayName: 'Changed' },
+        headers: { origin: 'https://keys.example.org' },
+      });
+      assert.equal(fromHome.status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('logs', () => {
   it('never contain the password, the TOTP secret or the cookies, even at trace level', async () => {
     const server = await startTestApp('sqlite', { logLevel: 'trace' });
