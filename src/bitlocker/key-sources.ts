@@ -17,6 +17,7 @@ import { looksLikeBitLockerJson, parseBitLockerVolumeJson } from './powershell.j
 import type { ProtectorType } from './protector-id.js';
 import { readRecoveryKeyText } from './recovery-file.js';
 import { decodeText, looksLikeText } from './text-decoding.js';
+import { bitLockerVolumeSource } from './volume/volume-key-source.js';
 
 /** One key protector found in a file. */
 export interface FoundKey {
@@ -156,6 +157,7 @@ export const recoveryKeyTextSource: KeySource = {
 /** Tried in order: binary formats by signature first, then the text formats, most specific first. */
 export const keySources: KeySource[] = [
   bekFileSource,
+  bitLockerVolumeSource,
   powerShellJsonSource,
   manageBdeSource,
   recoveryKeyTextSource,
