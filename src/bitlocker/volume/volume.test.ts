@@ -4,6 +4,7 @@ import { corpusImage, corpusImages } from '../../../test/cli/volume-corpus.js';
 import { corpusSkip } from '../../../test/support/requirements.js';
 import { openImageSource, type ImageSource } from '../../cli/volume/image-source.js';
 import { BitLockerFormatError } from '../errors.js';
+import { crc32 } from './crc32.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
 import { volumeHeaderSize } from './metadata.js';
 import {
@@ -173,8 +174,48 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
     assert.equal(second.protector.id, image.fields.RP2_VMK_GUID?.toUpperCase());
   });
 
+  it('refuses partially encrypted volumes and volumes only a TPM can open, naming why', async () => {
+    const image = source('bitlk-aes-xts-128');
+    const withCrc = (bytes: Buffer, offset: number) => {
+      const size = bytes.readUInt16LE(offset + 8) * 16;
+      bytes.writeUInt32LE(crc32(bytes.subarray(offset, offset + size)), offset + size + 4);
+    };
+    const paused = await editedCopy(image, (bytes, offsets) => {
+      for (const offset of offsets) {
+        bytes.writeUInt16LE(5, offset + 12);
+        withCrc(bytes, offset);
+      }
+    });
+    const pausedVolume = await readBitLockerVolume(paused);
+    assert.equal(pausedVolume.state, 'partially-encrypted');
+    assert.throws(
+      () => {
+        assertDecryptable(pausedVolume);
+      },
+      { code: 'partially-encrypted', message: /partially encrypted/ },
+    );
+
+    const tpmOnly = await editedCopy(image, (bytes, offsets) => {
+      for (const offset of offsets) {
+        // The protection type of both VMK entries (entry + 8 header + 26).
+        for (const entry of [0xb0, 0x190]) bytes.writeUInt16LE(0x0100, offset + entry + 8 + 26);
+        withCrc(bytes, offset);
+      }
+    });
+    const tpmVolume = await readBitLockerVolume(tpmOnly);
+    assert.deepEqual(
+      tpmVolume.metadata[0].protectors.map((p) => p.type),
+      ['tpm', 'tpm'],
+    );
+    assert.throws(
+      () => {
+        assertDecryptable(tpmVolume);
+      },
+      { code: 'no-usable-protector', message: /only be opened by tpm protectors/ },
+    );
+  });
+
   it('refuses metadata whose integrity hash does not match, even with a fixed-up CRC', async () => {
-    const { crc32 } = await import('./crc32.js');
     const tampered = await editedCopy(
       source('bitlk-aes-xts-128-clearkey-only'),
       (bytes, offsets) => {
