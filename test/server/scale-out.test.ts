@@ -50,13 +50,11 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
     shared = ['--database-url', database.databaseUrl ?? ''];
     // Both start at once on an empty database: one runs the migrations and creates the audit
     // key, the other waits for it and uses the same.
-    [first, second] = await Promise.all(
-      ['first', 'second'].map((name) =>
-        startServe(['--data-dir', join(database.dataDir, name), ...shared], {
-          KEYHOLD_MASTER_KEY: masterKey,
-        }),
-      ),
-    );
+    const start = (name: string) =>
+      startServe(['--data-dir', join(database.dataDir, name), ...shared], {
+        KEYHOLD_MASTER_KEY: masterKey,
+      });
+    [first, second] = await Promise.all([start('first'), start('second')]);
   });
   after(async () => {
     await Promise.all([first.stop(), second.stop()]);
