@@ -225,11 +225,21 @@ for (const kind of databaseKinds) {
       const phoneSession = (
         await phone.request<SessionsReply>('GET', '/api/v1/auth/sessions')
       ).body.sessions.find((s) => s.current);
+      const one = await laptop.request<{ session: { device: string; current: boolean } }>(
+        'GET',
+        `/api/v1/auth/sessions/${phoneSession?.id}`,
+      );
+      assert.deepEqual(
+        [one.body.session.device, one.body.session.current],
+        ['Safari on iOS', false],
+      );
       const revoke = await laptop.request('DELETE', `/api/v1/auth/sessions/${phoneSession?.id}`);
       assert.equal(revoke.status, 204);
       assert.equal((await phone.request('GET', '/api/v1/auth/me')).status, 401);
       const again = await laptop.request('DELETE', `/api/v1/auth/sessions/${phoneSession?.id}`);
       assert.equal(again.status, 404);
+      const gone = await laptop.request('GET', `/api/v1/auth/sessions/${phoneSession?.id}`);
+      assert.equal(gone.status, 404);
 
       const others = await laptop.request<{ revoked: number }>('DELETE', '/api/v1/auth/sessions');
       assert.deepEqual(others.body, { revoked: 1 });

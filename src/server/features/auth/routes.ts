@@ -17,6 +17,7 @@ import {
   recoveryCodesResponse,
   revokedResponse,
   secondFactorBody,
+  sessionResponse,
   sessionsResponse,
   signedInResponse,
   signinBody,
@@ -210,6 +211,23 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({ sessions: await auth.listSessions(ctx, callerOf(request)) }),
+  );
+
+  routes.get(
+    '/api/v1/auth/sessions/:id',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags,
+        summary: 'One live session of the selected account',
+        params: z.object({ id: idParam }),
+        response: { 200: sessionResponse },
+        security: signedInSecurity,
+      },
+    },
+    async (request) => ({
+      session: await auth.getSession(ctx, callerOf(request), request.params.id),
+    }),
   );
 
   routes.delete(

@@ -512,6 +512,12 @@ export async function listSessions(ctx: ServerContext, caller: Caller) {
   });
 }
 
+export async function getSession(ctx: ServerContext, caller: Caller, sessionId: string) {
+  const session = (await listSessions(ctx, caller)).find((s) => s.id === sessionId);
+  if (!session) throw new NotFoundError('The session');
+  return session;
+}
+
 export async function revokeSession(
   ctx: ServerContext,
   caller: Caller,
