@@ -32,7 +32,9 @@ export interface KeyholdServer {
  * Builds the web app if its sources changed, then starts the server as `npm start` does. With
  * KEYHOLD_E2E_URL set, the tests use that already running server instead (while debugging).
  */
-export async function startKeyhold(): Promise<KeyholdServer> {
+export async function startKeyhold({
+  args = [],
+}: { args?: string[] } = {}): Promise<KeyholdServer> {
   const running = process.env.KEYHOLD_E2E_URL;
   if (running)
     return { url: running.replace(/\/$/, ''), dataDir: '', stop: () => Promise.resolve() };
@@ -45,8 +47,18 @@ export async function startKeyhold(): Promise<KeyholdServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyhold-e2e-'));
   const child = spawn(
     process.execPath,
-    [keyholdBin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir],
-    { cwd: repoRoot, env: { ...process.env, KEYHOLD_LOG_LEVEL: 'info', NO_COLOR: '1' } },
+    [keyholdBin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        KEYHOLD_LOG_LEVEL: 'info',
+        // Password hashing as cheap as argon2id allows: the tests sign up dozens of people.
+        KEYHOLD_ARGON2_MEMORY_KIB: '1024',
+        KEYHOLD_ARGON2_ITERATIONS: '1',
+        NO_COLOR: '1',
+      },
+    },
   );
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';

@@ -38,7 +38,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
   let keysMissing = false;
 
   before(async () => {
-    server = await startKeyhold();
+    // The shortest idle time the server allows, so the vault's own lock can be watched.
+    server = await startKeyhold({ args: ['--vault-idle-minutes', '1'] });
     browser = await launchChromium();
     keysMissing = !(await hasRoute(server.url, 'GET', '/api/v1/keys'));
   });
@@ -298,6 +299,13 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await page.goto(`${server.url}/vault`);
     await page.getByRole('button', { name: 'Lock now' }).click();
     await page.getByText('Locked', { exact: true }).waitFor();
+
+    // Left alone, the vault locks itself when the countdown runs out, and the page shows it.
+    await page.getByLabel('Password').fill(session.password);
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await countdown.getByText(/^Locks again in [01]:\d\d$/).waitFor();
+    await page.getByText('Locked', { exact: true }).waitFor({ timeout: 90_000 });
+    await page.getByText('While the vault is locked only the names are shown.').waitFor();
     assert.deepEqual(problems.errors, []);
     await session.close();
   });

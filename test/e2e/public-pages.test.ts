@@ -6,8 +6,10 @@ import {
   browserSkip,
   hasRoute,
   launchChromium,
+  newPerson,
   openContext,
   screenshot,
+  signUp,
   startKeyhold,
   type KeyholdServer,
 } from './browser.js';
@@ -15,9 +17,10 @@ import {
 describe('pages anyone can open', { skip: browserSkip }, () => {
   let server: KeyholdServer;
   let browser: Browser;
+  const admin = newPerson('Server Admin');
 
   before(async () => {
-    server = await startKeyhold();
+    server = await startKeyhold({ args: ['--server-admins', admin.email] });
     browser = await launchChromium();
   });
 
@@ -61,6 +64,19 @@ describe('pages anyone can open', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Send feedback' }).click();
     await page.getByRole('status').filter({ hasText: 'Your feedback helps us' }).waitFor();
     await screenshot(page, 'help-feedback-thanks');
+
+    // The server's administrators read it on the feedback page.
+    await signUp(page, server.url, admin);
+    await page.goto(`${server.url}/help`);
+    await page.getByRole('link', { name: /Administrators/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Help feedback' }).waitFor();
+    const row = page.getByRole('row', { name: /Back up your BitLocker recovery key/ });
+    await row.getByRole('cell').first().waitFor();
+    assert.deepEqual(await row.getByRole('cell').allTextContents(), ['1', '0', '4']);
+    await page.getByText('The USB warning was useful.').waitFor();
+    await page.getByText('Clear instructions').waitFor();
+    await assertAccessible(page, 'the feedback report');
+    await screenshot(page, 'admin-feedback');
     assert.deepEqual(problems.errors, []);
     await context.close();
   });

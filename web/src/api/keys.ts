@@ -191,6 +191,10 @@ export const unlockVault = (account: string, body: { totpCode?: string; password
     body,
   });
 
+/** An uploaded recovery file, as it was sent (needs the vault unlocked when it is in there). */
+export const downloadUploadedFile = (account: string, id: string, name: string) =>
+  download(`/files/${encodeURIComponent(id)}/download`, name, { account });
+
 export const lockVault = (account: string) =>
   request<{ locked: true }>('/vault/lock', { account, method: 'POST' });
 
@@ -200,6 +204,8 @@ export interface FeedbackInput {
   languageQuality?: number;
   reasons?: string[];
   comment?: string;
+  /** The language the article was read in, so language quality is judged per language. */
+  language?: string;
 }
 
 export const sendFeedback = (feedback: FeedbackInput) =>

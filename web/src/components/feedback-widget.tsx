@@ -1,6 +1,7 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { sendFeedback } from '../api/keys.js';
+import { currentLanguage } from '../i18n.js';
 import { ErrorMessage } from './error-message.js';
 
 const positiveReasons = ['clear', 'accurate', 'easy-language', 'solved-problem'] as const;
@@ -48,6 +49,7 @@ export function FeedbackWidget({ article }: { article: string }) {
       await sendFeedback({
         article,
         helpful,
+        language: currentLanguage(),
         ...(quality !== null ? { languageQuality: quality } : {}),
         ...(reasons.length > 0 ? { reasons } : {}),
         ...(comment.trim() ? { comment: comment.trim() } : {}),

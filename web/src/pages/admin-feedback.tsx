@@ -4,6 +4,7 @@ import { getFeedbackReport } from '../api/keys.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { formatDateTime, formatNumber } from '../format.js';
+import { currentLanguage } from '../i18n.js';
 import { cacheKey, useResource } from '../state/resource.js';
 import { useActiveAccount } from '../state/session.js';
 
@@ -16,6 +17,8 @@ export function AdminFeedbackPage() {
   const forbidden = report.error instanceof ApiError && report.error.status === 403;
   const articleTitle = (slug: string) =>
     i18n.exists(`articles.${slug}.title`) ? t(`articles.${slug}.title`) : slug;
+  const languageName = (tag: string) =>
+    new Intl.DisplayNames([currentLanguage()], { type: 'language' }).of(tag) ?? tag;
   const reasonLabel = (reason: string) =>
     i18n.exists(`feedback.reasons.${reason}`) ? t(`feedback.reasons.${reason}`) : reason;
 
@@ -69,6 +72,7 @@ export function AdminFeedbackPage() {
                   <p>
                     <strong>{articleTitle(item.article)}</strong> ·{' '}
                     {item.helpful ? t('feedback.yes') : t('feedback.no')}
+                    {item.language ? ` · ${languageName(item.language)}` : ''}
                     {item.languageQuality
                       ? ` · ${t('adminFeedback.qualityValue', { value: item.languageQuality })}`
                       : ''}

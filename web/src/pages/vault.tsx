@@ -1,7 +1,8 @@
 import { useEffect, useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getMe } from '../api/auth.js';
-import { getVault, lockVault, unlockVault } from '../api/keys.js';
+import { saveFile } from '../api/client.js';
+import { downloadUploadedFile, getVault, lockVault, unlockVault } from '../api/keys.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { formatCountdown } from '../format.js';
@@ -164,6 +165,22 @@ export function VaultPage() {
                     ) : (
                       <span>{item.name}</span>
                     )}
+                    {!state.locked && item.kind === 'file' ? (
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => {
+                          downloadUploadedFile(account.id, item.id, item.name)
+                            .then(saveFile)
+                            .catch((caught: unknown) => {
+                              setError(caught);
+                            });
+                        }}
+                      >
+                        {t('vault.download')}
+                        <span className="visually-hidden"> {item.name}</span>
+                      </button>
+                    ) : null}
                   </li>
                 ))}
               </ul>
