@@ -11,7 +11,7 @@ import { instruction, opcode, encodeModule, webAssembly } from './wasm-encoding.
  * folded into constants or computed once before the loop.
  */
 
-export const stretchRounds = 0x100000;
+const stretchRounds = 0x100000;
 
 const roundConstants = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

@@ -26,14 +26,14 @@ const encryptedStateFully = 4;
 const bitLockerGuid = '4967D63B-2E29-4AD8-8399-F6A339E3D001';
 const encryptOnWriteGuid = '92A84D3B-DD80-4D0E-9E4E-B1E3284EAED8';
 
-export const entryType = {
+const entryType = {
   vmk: 0x0002,
   fvek: 0x0003,
   description: 0x0007,
   volumeHeaderBlock: 0x000f,
 } as const;
 
-export const valueType = {
+const valueType = {
   key: 0x0001,
   string: 0x0002,
   stretchKey: 0x0003,
@@ -61,7 +61,7 @@ const encryptionMethods: Readonly<Record<number, EncryptionMethod>> = {
   0x8005: 'aes-xts-256',
 };
 
-export function encryptionMethodName(code: number): EncryptionMethod | undefined {
+function encryptionMethodName(code: number): EncryptionMethod | undefined {
   return encryptionMethods[code];
 }
 
@@ -228,7 +228,7 @@ function nested(entry: Entry, headerBytes: number, depth: number): Entry[] {
   return readEntries(entry.value, headerBytes, entry.value.length, depth + 1);
 }
 
-export function parseEncryptedBlob(value: FieldReader): EncryptedBlob {
+function parseEncryptedBlob(value: FieldReader): EncryptedBlob {
   if (value.length < 12 + 16) {
     throw new VolumeFormatError(
       'bad-entry',

@@ -70,11 +70,18 @@ describe('sector decryption', () => {
   it('decrypts in place and from unaligned buffers', () => {
     const fvek = randomBytes(32);
     const data = randomBytes(512 * 3);
-    const expected = referenceXts(fvek, 16, data, 0, 512);
-    const unaligned = Buffer.alloc(data.length + 1).subarray(1);
-    data.copy(unaligned);
-    createSectorDecryptor('aes-xts-128', fvek, 512).decrypt(unaligned, 0, unaligned);
-    assert.deepEqual(Buffer.from(unaligned), expected);
+    const cases = [
+      ['aes-xts-128', referenceXts(fvek, 16, data, 0, 512)],
+      ['aes-cbc-128', referenceCbc(fvek.subarray(0, 16), data, 0, 512)],
+    ] as const;
+    for (const [method, expected] of cases) {
+      for (const shift of [0, 1]) {
+        const buffer = Buffer.alloc(data.length + shift).subarray(shift);
+        data.copy(buffer);
+        createSectorDecryptor(method, fvek, 512).decrypt(buffer, 0, buffer);
+        assert.deepEqual(Buffer.from(buffer), expected, `${method}, shifted by ${shift}`);
+      }
+    }
   });
 
   it('refuses partial sectors', () => {

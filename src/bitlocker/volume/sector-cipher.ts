@@ -9,8 +9,9 @@ import { kernelBatchBytes, XtsKernel } from './xts-kernel.js';
  * Node's ciphers cost microseconds per call, and XTS and CBC need a fresh tweak or IV for every
  * 512-byte sector, so one call per sector would cap throughput near 80 MB/s. Both modes are
  * built here on AES-ECB instead, which OpenSSL runs at several GB/s over large buffers: one ECB
- * call computes the tweaks or IVs of all sectors in a batch, one ECB call decrypts the whole
- * batch, and the XORs that chain blocks together are done on 32-bit words.
+ * call computes the tweaks or IVs of all sectors in a batch and one ECB call decrypts the whole
+ * batch. The XTS tweak arithmetic runs in WebAssembly SIMD (xts-kernel.ts); CBC chaining and
+ * the Elephant diffuser work on 32-bit words.
  */
 export interface SectorDecryptor {
   readonly sectorSize: number;
@@ -156,13 +157,15 @@ class CbcDecryptor extends BatchedDecryptor {
     const inputWords = words(input);
     const wordsPerSector = this.sectorSize >>> 2;
     // Each block is XORed with the previous ciphertext block, the first with the sector's IV.
+    // Last block first, so that decrypting in place never overwrites a ciphertext block that
+    // is still needed.
     for (let sector = 0; sector < sectors; sector++) {
       const start = sector * wordsPerSector;
+      for (let i = start + wordsPerSector - 1; i >= start + 4; i--) {
+        output[i] = (plain[i] ?? 0) ^ (inputWords[i - 4] ?? 0);
+      }
       for (let j = 0; j < 4; j++) {
         output[start + j] = (plain[start + j] ?? 0) ^ (ivs[sector * 4 + j] ?? 0);
-      }
-      for (let i = start + 4; i < start + wordsPerSector; i++) {
-        output[i] = (plain[i] ?? 0) ^ (inputWords[i - 4] ?? 0);
       }
     }
     if (this.sectorKeyCipher) {
@@ -224,7 +227,7 @@ function stepA(d: Int32Array, i: number): void {
  * i ascending. The middle of the sector needs no wrap-around and runs unrolled by four so the
  * rotations are constants; the last words wrap.
  */
-export function diffuserB(d: Int32Array): void {
+function diffuserB(d: Int32Array): void {
   const n = d.length;
   for (let cycle = 0; cycle < 3; cycle++) {
     let i = 0;
@@ -239,7 +242,7 @@ export function diffuserB(d: Int32Array): void {
 }
 
 /** Elephant diffuser A, decryption direction: 5 cycles of d[i] += d[i-2] ^ rotl(d[i-5], r). */
-export function diffuserA(d: Int32Array): void {
+function diffuserA(d: Int32Array): void {
   const n = d.length;
   for (let cycle = 0; cycle < 5; cycle++) {
     let i = 0;

@@ -43,7 +43,7 @@ export const blockTypeEmpty = 0x40;
 const valueTypeI32 = 0x7f;
 const functionType = 0x60;
 
-export function unsignedLeb128(value: number): number[] {
+function unsignedLeb128(value: number): number[] {
   const out: number[] = [];
   let rest = value >>> 0;
   do {
@@ -54,7 +54,7 @@ export function unsignedLeb128(value: number): number[] {
   return out;
 }
 
-export function signedLeb128(value: number): number[] {
+function signedLeb128(value: number): number[] {
   const out: number[] = [];
   let rest = value | 0;
   for (;;) {
