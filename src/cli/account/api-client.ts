@@ -1,0 +1,139 @@
+import { CliError, ExitCode } from '../output.js';
+import type { StoredCredential } from './credentials.js';
+
+/** The server answered with an error body (`{"error":{"code","message"}}`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const requestTimeoutMs = 30_000;
+const userAgent = `keyhold/0.1.0 (${process.platform}; node ${process.versions.node})`;
+
+/**
+ * Turns what a person typed (`keys.example.org`, `http://localhost:8080/`) into the server's
+ * origin. Tokens travel in every request, so plain HTTP is refused except on this computer.
+ */
+export function serverOrigin(input: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new CliError(`"${input}" is not a server address. Give it as https://keys.example.org.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new CliError(`"${input}" is not a server address. Give it as https://keys.example.org.`);
+  }
+  const loopback =
+    ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
+  if (url.protocol === 'http:' && !loopback) {
+    throw new CliError(
+      `Refusing to log in over plain HTTP to ${url.host}: the token would travel unencrypted. Use https://${url.host}.`,
+    );
+  }
+  return url.origin;
+}
+
+function networkFailure(origin: string, error: unknown): CliError {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const reason =
+    (error as Error).name === 'TimeoutError'
+      ? `no answer within ${requestTimeoutMs / 1000} seconds`
+      : (cause?.code ?? cause?.message ?? (error as Error).message);
+  return new CliError(
+    `Could not reach ${origin} (${reason}). Check the address and your network connection.`,
+    ExitCode.environment,
+  );
+}
+
+function errorFromBody(status: number, body: unknown): ApiError {
+  const error = (body as { error?: unknown } | null)?.error;
+  if (typeof error === 'object' && error !== null) {
+    const { code, message, details } = error as Record<string, unknown>;
+    return new ApiError(
+      status,
+      typeof code === 'string' ? code : 'unknown',
+      typeof message === 'string' ? message : `The server answered ${status}.`,
+      details,
+    );
+  }
+  // RFC 6749/8628 errors: {"error":"authorization_pending","error_description":"..."}.
+  if (typeof error === 'string') {
+    const description = (body as { error_description?: unknown }).error_description;
+    return new ApiError(
+      status,
+      error,
+      typeof description === 'string' ? description : error.replaceAll('_', ' '),
+    );
+  }
+  return new ApiError(status, 'unknown', `The server answered ${status}.`);
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Without a token the request is anonymous (device authorization). */
+  token?: string;
+}
+
+/** A small JSON client for the Keyhold API at one server. */
+export class KeyholdApi {
+  constructor(
+    readonly origin: string,
+    private readonly token?: string,
+  ) {}
+
+  static forCredential(credential: StoredCredential): KeyholdApi {
+    return new KeyholdApi(credential.server, credential.token);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': userAgent };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.origin), {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        redirect: 'error',
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+    } catch (error) {
+      throw networkFailure(this.origin, error);
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new CliError(
+          `${this.origin} did not answer like a Keyhold server (status ${response.status}, not JSON). Check the address.`,
+          ExitCode.environment,
+        );
+      }
+    }
+    if (!response.ok) throw errorFromBody(response.status, parsed);
+    return parsed as T;
+  }
+}
+
+/** What to tell the person when a stored login no longer works. */
+export function loginProblem(credential: StoredCredential, error: ApiError): CliError {
+  if (error.status === 401) {
+    return new CliError(
+      `The login for ${credential.email} on ${credential.server} no longer works (signed out, revoked or expired). Run: keyhold login ${credential.server}`,
+      ExitCode.environment,
+    );
+  }
+  return new CliError(`${credential.server}: ${error.message}`, ExitCode.environment);
+}

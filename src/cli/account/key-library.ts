@@ -1,0 +1,90 @@
+import { ApiError, KeyholdApi, loginProblem } from './api-client.js';
+import type { StoredCredential } from './credentials.js';
+import { CliError } from '../output.js';
+
+/** A key as the server lists it (never with its recovery password). */
+export interface KeySummary {
+  id: string;
+  protectorId: string;
+  shortId: string;
+  deviceName: string;
+  volume: { label: string; type: 'os' | 'fixed' | 'removable'; volumeGuid: string | null };
+  source: string;
+  createdAt: string;
+  backupCount: number;
+  lastBackup: { destination: string; at: string } | null;
+}
+
+export type BackupDestination = 'usb' | 'file' | 'print';
+
+/** Calls to the key library API with one stored login; a rejected login says how to fix it. */
+export class AccountKeys {
+  private readonly api: KeyholdApi;
+
+  constructor(readonly credential: StoredCredential) {
+    this.api = KeyholdApi.forCredential(credential);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.api.request<T>(method, path, body);
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        throw loginProblem(this.credential, error);
+      }
+      throw error;
+    }
+  }
+
+  /** Keys whose ID starts with `prefix` (at least 4 hex digits), first page only. */
+  async search(prefix: string): Promise<KeySummary[]> {
+    const query = new URLSearchParams({ q: prefix, limit: '50' });
+    const page = await this.call<{ items: KeySummary[] }>(
+      'GET',
+      `/api/v1/keys?${query.toString()}`,
+    );
+    return page.items;
+  }
+
+  /** The account's record of exactly this protector ID, if it holds one. */
+  async findByProtectorId(protectorId: string): Promise<KeySummary | undefined> {
+    const items = await this.search(protectorId);
+    return items.find((item) => item.protectorId === protectorId);
+  }
+
+  /** Adds the key (or updates its details); refuses loudly a different password under its ID. */
+  async upload(key: {
+    protectorId: string;
+    recoveryPassword: string;
+    deviceName: string;
+    volume: { label: string; type: 'os' | 'fixed' | 'removable' };
+  }): Promise<{ key: KeySummary; created: boolean }> {
+    try {
+      return await this.call('POST', '/api/v1/keys', { ...key, source: 'cli' });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        throw new CliError(
+          `Your account already holds a different recovery password for Key ID ${key.protectorId}: one of the two is wrong or outdated. Check the key with keyhold key check and compare it with the one in your account.`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async recordBackup(keyRecordId: string, destination: BackupDestination, note: string) {
+    await this.call('POST', `/api/v1/keys/${encodeURIComponent(keyRecordId)}/backups`, {
+      destination,
+      note,
+    });
+  }
+
+  /** The recovery password; the server records the reveal in the account's activity. */
+  async reveal(keyRecordId: string): Promise<string> {
+    const body = await this.call<{ recoveryPassword: string }>(
+      'POST',
+      `/api/v1/keys/${encodeURIComponent(keyRecordId)}/reveal`,
+      {},
+    );
+    return body.recoveryPassword;
+  }
+}

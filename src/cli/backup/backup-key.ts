@@ -1,0 +1,181 @@
+import { open } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { BitLockerFormatError } from '../../bitlocker/errors.js';
+import { readKeySource, type ByteSource } from '../../bitlocker/key-sources.js';
+import {
+  matchesKeyIdPrefix,
+  normalizeKeyIdPrefix,
+  parseProtectorId,
+  ProtectorIdError,
+  shortProtectorId,
+} from '../../bitlocker/protector-id.js';
+import {
+  describeRecoveryPasswordErrors,
+  parseRecoveryPassword,
+} from '../../bitlocker/recovery-password.js';
+import { decodeText } from '../../bitlocker/text-decoding.js';
+import { CliError, ExitCode } from '../output.js';
+import { readStdin } from '../stdin.js';
+
+export type VolumeType = 'os' | 'fixed' | 'removable';
+
+/** One recovery key to back up, with what is known about the drive it unlocks. */
+export interface BackupKey {
+  /** Canonical: upper case with dashes. */
+  protectorId: string;
+  /** Normalized: eight dashed blocks. */
+  recoveryPassword: string;
+  /** The volume it protects as Windows names it (`C:`), when the source says. */
+  volume?: string;
+  volumeType?: VolumeType;
+  /** The computer the drive belongs to, when the source says (Get-BitLockerVolume does). */
+  deviceName?: string;
+  /** Where the key came from, for messages: a file path, "typed in", "this computer". */
+  source: string;
+}
+
+/** What a key is called in messages: never its recovery password. */
+export function describeKey(key: BackupKey): string {
+  const volume = key.volume ? ` (volume ${key.volume})` : '';
+  return `${key.protectorId}${volume}`;
+}
+
+export function defaultDeviceName(): string {
+  return hostname();
+}
+
+function fileSource(
+  path: string,
+  handle: Awaited<ReturnType<typeof open>>,
+  size: number,
+): ByteSource {
+  return {
+    name: path,
+    size,
+    async read(offset, length) {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+      const { bytesRead } = await handle.read({ buffer, position: offset });
+      return buffer.subarray(0, bytesRead);
+    },
+  };
+}
+
+function cannotOpen(path: string, error: NodeJS.ErrnoException): CliError {
+  const reason =
+    error.code === 'ENOENT'
+      ? 'no such file'
+      : error.code === 'EACCES' || error.code === 'EPERM'
+        ? 'permission denied'
+        : error.code === 'EISDIR'
+          ? 'it is a folder; name the key file inside it'
+          : error.message;
+  return new CliError(`--from ${path}: cannot open: ${reason}.`);
+}
+
+/** Every recovery password in a file `keyhold read` understands ("-" reads standard input). */
+export async function keysFromFile(path: string): Promise<BackupKey[]> {
+  let found;
+  try {
+    if (path === '-') {
+      const bytes = await readStdin();
+      found = await readKeySource({
+        name: 'standard input',
+        size: bytes.length,
+        read: (offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)),
+      });
+    } else {
+      const handle = await open(path, 'r').catch((error: unknown) => {
+        throw cannotOpen(path, error as NodeJS.ErrnoException);
+      });
+      try {
+        const info = await handle.stat();
+        if (info.isDirectory()) {
+          throw cannotOpen(path, Object.assign(new Error('folder'), { code: 'EISDIR' }));
+        }
+        found = await readKeySource(fileSource(path, handle, info.size));
+      } finally {
+        await handle.close();
+      }
+    }
+  } catch (error) {
+    if (error instanceof BitLockerFormatError) {
+      throw new CliError(`--from ${path}: ${error.message}`, ExitCode.negative);
+    }
+    throw error;
+  }
+  const keys = found.flatMap((key) =>
+    key.type === 'recovery-password' && key.recoveryPassword
+      ? [
+          {
+            protectorId: key.protectorId,
+            recoveryPassword: key.recoveryPassword,
+            ...(key.volume ? { volume: key.volume } : {}),
+            source: key.source,
+          },
+        ]
+      : [],
+  );
+  if (keys.length === 0) {
+    const kinds = [...new Set(found.map((key) => key.type))].join(', ');
+    throw new CliError(
+      `--from ${path}: holds no recovery password (only ${kinds} protectors). A .BEK startup key cannot be backed up as a recovery key; use the recovery key file or manage-bde -protectors -get output.`,
+      ExitCode.negative,
+    );
+  }
+  return keys;
+}
+
+/** A key typed in with --id and --password ("-" reads the password from standard input). */
+export async function keyFromTyped(id: string, password: string): Promise<BackupKey> {
+  let protectorId: string;
+  try {
+    protectorId = parseProtectorId(id);
+  } catch (error) {
+    if (error instanceof ProtectorIdError) throw new CliError(`--id: ${error.message}`);
+    throw error;
+  }
+  const typed = password === '-' ? decodeText(await readStdin()).text : password;
+  const parsed = parseRecoveryPassword(typed);
+  if (!parsed.valid) {
+    throw new CliError(
+      `--password: ${describeRecoveryPasswordErrors(parsed.errors)} Check the digits against the key and try again.`,
+    );
+  }
+  return { protectorId, recoveryPassword: parsed.normalized, source: 'typed in' };
+}
+
+export interface KeyFilter {
+  /** A Key ID or its start (the 8 characters the recovery screen shows are enough). */
+  id?: string;
+  /** `C:`, case-insensitive. */
+  volume?: string;
+}
+
+/** The keys matching --id (a prefix) and --volume; refuses an unusable prefix. */
+export function filterKeys(keys: readonly BackupKey[], filter: KeyFilter): BackupKey[] {
+  let prefix: string | undefined;
+  if (filter.id !== undefined) {
+    try {
+      prefix = normalizeKeyIdPrefix(filter.id);
+    } catch (error) {
+      if (error instanceof ProtectorIdError) throw new CliError(`--id: ${error.message}`);
+      throw error;
+    }
+  }
+  const volume = filter.volume?.replace(/\\$/, '').toUpperCase();
+  const unique = new Map<string, BackupKey>();
+  for (const key of keys) {
+    if (prefix !== undefined && !matchesKeyIdPrefix(key.protectorId, prefix)) continue;
+    if (volume !== undefined && key.volume?.replace(/\\$/, '').toUpperCase() !== volume) continue;
+    // The same key listed twice (two runs of manage-bde in one file) is one key.
+    if (!unique.has(key.protectorId)) unique.set(key.protectorId, key);
+  }
+  return [...unique.values()];
+}
+
+/** One line per key for lists: short ID emphasised by position, volume and origin. */
+export function keyChoiceLabel(key: BackupKey): string {
+  const parts = [`${shortProtectorId(key.protectorId)} (${key.protectorId})`];
+  if (key.volume) parts.push(`volume ${key.volume}`);
+  return parts.join('  ');
+}

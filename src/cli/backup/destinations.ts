@@ -1,0 +1,269 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BackupError, type BackupErrorCode } from '../../backup/errors.js';
+import { saveRecoveryFile } from '../../backup/file-destination.js';
+import { printPdf } from '../../backup/printer.js';
+import { renderRecoverySheet, type SheetPaper } from '../../backup/recovery-sheet.js';
+import { saveToUsbDrive } from '../../backup/usb-destination.js';
+import { writeRecoveryKeyFile, type RecoveryFileLanguage } from '../../bitlocker/recovery-file.js';
+import { ApiError } from '../account/api-client.js';
+import type { StoredCredential } from '../account/credentials.js';
+import { AccountKeys } from '../account/key-library.js';
+import { CliError, ExitCode } from '../output.js';
+import type { BackupKey } from './backup-key.js';
+
+export const destinationNames = ['account', 'usb', 'file', 'print'] as const;
+export type DestinationName = (typeof destinationNames)[number];
+
+/** A destination with everything it needs decided, so running it asks nothing. */
+export type PlannedDestination =
+  | { kind: 'account'; credential: StoredCredential }
+  | { kind: 'usb'; mountPoint: string; label?: string | null }
+  | { kind: 'file'; path: string }
+  | { kind: 'print'; printer: string }
+  | { kind: 'pdf'; path: string };
+
+export interface BackupSettings {
+  key: BackupKey;
+  deviceName: string;
+  lang: RecoveryFileLanguage;
+  paper: SheetPaper;
+  /**
+   * The mount point of the volume the key unlocks, when it is on this computer (Windows): no
+   * file or drive on it is accepted.
+   */
+  protectedVolume?: string;
+}
+
+/** What happened at one destination, as shown on its own line and in --json. */
+export interface DestinationResult {
+  destination: DestinationName;
+  ok: boolean;
+  /** One line for people: where it went, or why it did not. */
+  message: string;
+  path?: string;
+  printer?: string;
+  /** Set for the account destination: the key's record id in the library. */
+  keyRecordId?: string;
+  server?: string;
+  error?: { code: string; message: string };
+  /** How serious a failure is: the exit status it calls for. */
+  exitCode: number;
+}
+
+/** Failures caused by what the person asked for (exit 2); the rest are the world failing (3). */
+const inputErrors = new Set<BackupErrorCode>([
+  'different-key',
+  'not-a-recovery-file',
+  'protected-volume',
+  'no-such-folder',
+  'invalid-input',
+]);
+
+export function destinationOf(planned: PlannedDestination): DestinationName {
+  return planned.kind === 'pdf' ? 'print' : planned.kind;
+}
+
+function failed(destination: DestinationName, error: unknown): DestinationResult {
+  if (error instanceof BackupError) {
+    return {
+      destination,
+      ok: false,
+      message: error.message,
+      error: { code: error.code, message: error.message },
+      exitCode: inputErrors.has(error.code) ? ExitCode.unusable : ExitCode.environment,
+    };
+  }
+  if (error instanceof CliError) {
+    return {
+      destination,
+      ok: false,
+      message: error.message,
+      error: { code: 'failed', message: error.message },
+      exitCode: error.exitCode,
+    };
+  }
+  if (error instanceof ApiError) {
+    return {
+      destination,
+      ok: false,
+      message: error.message,
+      error: { code: error.code, message: error.message },
+      exitCode: ExitCode.environment,
+    };
+  }
+  throw error;
+}
+
+/**
+ * Saves the sheet as a new file in one step (temporary file, flushed, then linked into place so
+ * an existing file is never replaced). A PDF cannot be compared with an existing one (each holds
+ * its creation time), so any existing file is left alone and reported.
+ */
+async function savePdf(path: string, pdf: Buffer): Promise<string> {
+  const target = resolve(path);
+  const temporary = join(
+    dirname(target),
+    `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  let handle;
+  try {
+    handle = await open(temporary, 'wx', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new BackupError(
+        'no-such-folder',
+        `The folder ${dirname(target)} does not exist. Create it first or choose another --pdf.`,
+      );
+    }
+    throw new BackupError(
+      'write-failed',
+      `Could not write ${target}: ${(error as Error).message}.`,
+    );
+  }
+  try {
+    await handle.writeFile(pdf);
+    await handle.sync();
+    await handle.close();
+    await link(temporary, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new BackupError(
+        'invalid-input',
+        `${target} already exists. Nothing was overwritten; choose another --pdf name.`,
+      );
+    }
+    throw new BackupError(
+      'write-failed',
+      `Could not write ${target}: ${(error as Error).message}.`,
+    );
+  } finally {
+    await handle.close().catch(() => undefined);
+    await unlink(temporary).catch(() => undefined);
+  }
+  return target;
+}
+
+function sheet(settings: BackupSettings): Promise<Buffer> {
+  return renderRecoverySheet({
+    protectorId: settings.key.protectorId,
+    recoveryPassword: settings.key.recoveryPassword,
+    deviceName: settings.deviceName,
+    ...(settings.key.volume ? { volumeLabel: settings.key.volume } : {}),
+    ...(settings.key.volumeType ? { volumeType: settings.key.volumeType } : {}),
+    createdAt: new Date(),
+    lang: settings.lang,
+    paper: settings.paper,
+  });
+}
+
+async function runOne(
+  planned: PlannedDestination,
+  settings: BackupSettings,
+): Promise<DestinationResult> {
+  const { key } = settings;
+  const file = writeRecoveryKeyFile({
+    protectorId: key.protectorId,
+    recoveryPassword: key.recoveryPassword,
+    language: settings.lang,
+  });
+  const protectedVolume = settings.protectedVolume;
+  switch (planned.kind) {
+    case 'account': {
+      const { credential } = planned;
+      const uploaded = await new AccountKeys(credential).upload({
+        protectorId: key.protectorId,
+        recoveryPassword: key.recoveryPassword,
+        deviceName: settings.deviceName,
+        volume: { label: key.volume ?? '', type: key.volumeType ?? 'fixed' },
+      });
+      const where = `${credential.email} on ${credential.server}`;
+      return {
+        destination: 'account',
+        ok: true,
+        message: uploaded.created ? `saved in ${where}` : `already in ${where} (details updated)`,
+        keyRecordId: uploaded.key.id,
+        server: credential.server,
+        exitCode: ExitCode.ok,
+      };
+    }
+    case 'usb': {
+      const saved = await saveToUsbDrive({
+        mountPoint: planned.mountPoint,
+        ...file,
+        lang: settings.lang,
+        ...(protectedVolume ? { protectedVolume } : {}),
+      });
+      const done =
+        saved.outcome === 'written'
+          ? `wrote ${saved.path}, flushed it and read it back`
+          : `${saved.path} already holds this key (read back and checked)`;
+      return {
+        destination: 'usb',
+        ok: true,
+        message: `${done}. ${saved.reminder}`,
+        path: saved.path,
+        exitCode: ExitCode.ok,
+      };
+    }
+    case 'file': {
+      const saved = await saveRecoveryFile({
+        destination: planned.path,
+        ...file,
+        ...(protectedVolume ? { protectedVolume } : {}),
+      });
+      return {
+        destination: 'file',
+        ok: true,
+        message:
+          saved.outcome === 'written'
+            ? `wrote ${saved.path}. Keep it away from this computer's drive, e.g. in your Keyhold vault.`
+            : `${saved.path} already holds this key; left as it was.`,
+        path: saved.path,
+        exitCode: ExitCode.ok,
+      };
+    }
+    case 'print': {
+      const job = await printPdf(await sheet(settings), { printer: planned.printer });
+      return {
+        destination: 'print',
+        ok: true,
+        message: `sent the sheet to printer ${planned.printer}${job.jobId ? ` (job ${job.jobId})` : ''}. Keep the paper somewhere safe, away from the computer.`,
+        printer: planned.printer,
+        exitCode: ExitCode.ok,
+      };
+    }
+    case 'pdf': {
+      const path = await savePdf(planned.path, await sheet(settings));
+      return {
+        destination: 'print',
+        ok: true,
+        message: `saved the printable sheet as ${path}. Print it, keep the paper away from the computer, and delete the PDF.`,
+        path,
+        exitCode: ExitCode.ok,
+      };
+    }
+  }
+}
+
+/** Runs every destination, each on its own; one failing never stops the others. */
+export async function runDestinations(
+  planned: readonly PlannedDestination[],
+  settings: BackupSettings,
+  onResult: (result: DestinationResult) => void,
+): Promise<DestinationResult[]> {
+  const results: DestinationResult[] = [];
+  for (const destination of planned) {
+    let result: DestinationResult;
+    try {
+      result = await runOne(destination, settings);
+    } catch (error) {
+      result = failed(destinationOf(destination), error);
+    }
+    results.push(result);
+    onResult(result);
+  }
+  return results;
+}

@@ -1,0 +1,112 @@
+import { ApiError } from '../account/api-client.js';
+import {
+  describeCredential,
+  readCredentials,
+  selectCredentials,
+  type StoredCredential,
+} from '../account/credentials.js';
+import { AccountKeys, type BackupDestination } from '../account/key-library.js';
+import { CliError } from '../output.js';
+import type { BackupSettings, DestinationResult } from './destinations.js';
+
+/** One backup written down in an account's key library (or why it could not be). */
+export interface RecordedBackup {
+  account: string;
+  server: string;
+  destination: BackupDestination;
+  recorded: boolean;
+  reason?: string;
+}
+
+function noteOf(result: DestinationResult): string {
+  return result.path ?? (result.printer ? `printer ${result.printer}` : '');
+}
+
+async function keyRecordIn(
+  credential: StoredCredential,
+  settings: BackupSettings,
+  results: readonly DestinationResult[],
+): Promise<string | undefined> {
+  const uploaded = results.find(
+    (result) =>
+      result.destination === 'account' && result.ok && result.server === credential.server,
+  );
+  if (uploaded?.keyRecordId) return uploaded.keyRecordId;
+  const found = await new AccountKeys(credential).findByProtectorId(settings.key.protectorId);
+  return found?.id;
+}
+
+/**
+ * Writes every successful USB, file and print backup into the key's record in each logged-in
+ * account that holds the key (`--account` narrows it to one), so the library shows where
+ * offline copies are. An account without the key is told about, never given the key unasked.
+ */
+export async function recordBackups(
+  results: readonly DestinationResult[],
+  settings: BackupSettings,
+  flags: { account?: string | undefined },
+  report: (line: string) => void,
+): Promise<RecordedBackup[]> {
+  const offline = results.filter(
+    (result): result is DestinationResult & { destination: BackupDestination } =>
+      result.ok && result.destination !== 'account',
+  );
+  if (offline.length === 0) return [];
+  const credentials = selectCredentials(await readCredentials(), flags.account);
+  const recorded: RecordedBackup[] = [];
+  for (const credential of credentials) {
+    const name = describeCredential(credential);
+    let keyRecordId: string | undefined;
+    try {
+      keyRecordId = await keyRecordIn(credential, settings, results);
+    } catch (error) {
+      if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
+      report(`not recorded in ${name}: ${error.message}`);
+      for (const result of offline) {
+        recorded.push({
+          account: credential.email,
+          server: credential.server,
+          destination: result.destination,
+          recorded: false,
+          reason: error.message,
+        });
+      }
+      continue;
+    }
+    if (keyRecordId === undefined) {
+      if (flags.account !== undefined) {
+        report(`not recorded in ${name}: that account does not hold this key (add --to account).`);
+      }
+      continue;
+    }
+    const done: string[] = [];
+    for (const result of offline) {
+      try {
+        await new AccountKeys(credential).recordBackup(
+          keyRecordId,
+          result.destination,
+          noteOf(result),
+        );
+        done.push(result.destination);
+        recorded.push({
+          account: credential.email,
+          server: credential.server,
+          destination: result.destination,
+          recorded: true,
+        });
+      } catch (error) {
+        if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
+        report(`${result.destination} backup not recorded in ${name}: ${error.message}`);
+        recorded.push({
+          account: credential.email,
+          server: credential.server,
+          destination: result.destination,
+          recorded: false,
+          reason: error.message,
+        });
+      }
+    }
+    if (done.length > 0) report(`recorded the ${done.join(', ')} backup in ${name}`);
+  }
+  return recorded;
+}

@@ -1,0 +1,270 @@
+import { confirm, isCancel } from '@clack/prompts';
+import { BackupError } from '../../backup/errors.js';
+import { listRemovableDrives } from '../../backup/drives.js';
+import {
+  normalizeKeyIdPrefix,
+  ProtectorIdError,
+  protectorTypeLabels,
+  type ProtectorType,
+} from '../../bitlocker/protector-id.js';
+import { ApiError } from '../account/api-client.js';
+import { describeCredential, readCredentials, selectCredentials } from '../account/credentials.js';
+import { AccountKeys } from '../account/key-library.js';
+import type { FindFlags } from '../commands/find.js';
+import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
+import {
+  defaultSearchLimits,
+  searchPlace,
+  type PlaceResult,
+  type SearchLimits,
+  type SearchPlace,
+} from './local-search.js';
+import { describePlace, drivePlaces } from './places.js';
+import { createProgress, type Progress } from './progress.js';
+
+/** One place a matching key is: a file on a drive or in a folder, or a server account. */
+export interface FindMatch {
+  where: 'drive' | 'folder' | 'account';
+  /** The drive's mount point, the folder, or the server's address. */
+  place: string;
+  /** "USB drive KEYS (/media/ola/KEYS)", "ola@example.org on keys.example.org". */
+  placeDescription: string;
+  path?: string;
+  protectorId: string;
+  type: ProtectorType;
+  format?: string;
+  account?: { name: string; email: string; server: string; keyRecordId: string };
+  deviceName?: string;
+  volume?: string;
+  /** Only with --show. */
+  recoveryPassword?: string;
+}
+
+export interface FindProblem {
+  place: string;
+  message: string;
+}
+
+const minimumPrefix = 4;
+
+function keyIdPrefix(input: string): string {
+  let prefix: string;
+  try {
+    prefix = normalizeKeyIdPrefix(input);
+  } catch (error) {
+    if (error instanceof ProtectorIdError) throw new CliError(error.message);
+    throw error;
+  }
+  if (prefix.length < minimumPrefix) {
+    throw new CliError(
+      `"${input}" is too short to search for: give at least ${minimumPrefix} characters of the Key ID (the recovery screen shows 8).`,
+    );
+  }
+  return prefix;
+}
+
+function depthOf(text: string): number {
+  const depth = Number(text);
+  if (!Number.isInteger(depth) || depth < 0 || depth > 32) {
+    throw new CliError(`--depth must be a whole number from 0 to 32; got "${text}".`);
+  }
+  return depth;
+}
+
+function localMatches(result: PlaceResult): FindMatch[] {
+  return result.matches.map((match) => ({
+    where: match.place.kind,
+    place: match.place.path,
+    placeDescription: describePlace(match.place),
+    path: match.path,
+    protectorId: match.protectorId,
+    type: match.type,
+    format: match.format,
+    ...(match.recoveryPassword ? { recoveryPassword: match.recoveryPassword } : {}),
+  }));
+}
+
+/** Searches drives and folders one after the other, reporting progress as it goes. */
+export async function searchLocalPlaces(
+  places: readonly SearchPlace[],
+  prefix: string,
+  limits: SearchLimits,
+  progress: Progress,
+): Promise<{ matches: FindMatch[]; problems: FindProblem[] }> {
+  const matches: FindMatch[] = [];
+  const problems: FindProblem[] = [];
+  for (const place of places) {
+    const name = describePlace(place);
+    progress.start(`Searching ${name}`);
+    const result = await searchPlace(place, prefix, limits, (seen) => {
+      progress.update(`Searching ${name}: ${seen} files and folders`);
+    });
+    if (result.error) problems.push({ place: place.path, message: `${name}: ${result.error}` });
+    if (result.incomplete) {
+      problems.push({
+        place: place.path,
+        message: `${name}: stopped after ${limits.maxEntries} files and folders; search a smaller folder with --in.`,
+      });
+    }
+    matches.push(...localMatches(result));
+  }
+  progress.stop();
+  return { matches, problems };
+}
+
+async function driveSearchPlaces(problems: FindProblem[]): Promise<SearchPlace[]> {
+  try {
+    return drivePlaces(await listRemovableDrives());
+  } catch (error) {
+    if (!(error instanceof BackupError)) throw error;
+    problems.push({ place: 'removable drives', message: error.message });
+    return [];
+  }
+}
+
+async function searchAccounts(
+  prefix: string,
+  flags: FindFlags,
+  progress: Progress,
+): Promise<{ matches: FindMatch[]; problems: FindProblem[]; searched: string[] }> {
+  const credentials = selectCredentials(await readCredentials(), flags.account);
+  const matches: FindMatch[] = [];
+  const problems: FindProblem[] = [];
+  for (const credential of credentials) {
+    const name = describeCredential(credential);
+    progress.start(`Searching ${name}`);
+    try {
+      const keys = await new AccountKeys(credential).search(prefix);
+      for (const key of keys) {
+        matches.push({
+          where: 'account',
+          place: credential.server,
+          placeDescription: name,
+          protectorId: key.protectorId,
+          type: 'recovery-password',
+          account: {
+            name: credential.name,
+            email: credential.email,
+            server: credential.server,
+            keyRecordId: key.id,
+          },
+          deviceName: key.deviceName,
+          volume: key.volume.label,
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
+      problems.push({ place: credential.server, message: `${name}: ${error.message}` });
+    }
+  }
+  progress.stop();
+  return { matches, problems, searched: credentials.map(describeCredential) };
+}
+
+/** Asks before each server-held key is revealed (the reveal is audited on the server). */
+async function revealAccountKeys(
+  matches: FindMatch[],
+  flags: FindFlags,
+  problems: FindProblem[],
+): Promise<void> {
+  const held = matches.filter((match) => match.account);
+  if (held.length === 0) return;
+  const interactive = process.stdin.isTTY && process.stdout.isTTY && !flags.json;
+  if (!flags.yes && !interactive) {
+    problems.push({
+      place: 'accounts',
+      message:
+        'Keys held by a server are shown only after asking; add --yes to show them without asking (each reveal is recorded in the account).',
+    });
+    return;
+  }
+  const credentials = await readCredentials();
+  for (const match of held) {
+    const account = match.account;
+    if (!account) continue;
+    if (!flags.yes) {
+      const answer = await confirm({
+        message: `Show the recovery key ${match.protectorId} held by ${match.placeDescription}? This is recorded in the account's activity.`,
+        initialValue: false,
+      });
+      if (isCancel(answer) || !answer) continue;
+    }
+    const credential = credentials.find(
+      (c) => c.server === account.server && c.name === account.name,
+    );
+    if (!credential) continue;
+    try {
+      match.recoveryPassword = await new AccountKeys(credential).reveal(account.keyRecordId);
+    } catch (error) {
+      if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
+      problems.push({
+        place: account.server,
+        message: `${match.placeDescription}: ${error.message}`,
+      });
+    }
+  }
+}
+
+function printMatches(prefix: string, matches: FindMatch[], show: boolean): void {
+  const count = `${matches.length} match${matches.length === 1 ? '' : 'es'}`;
+  printLine(`${style.bold(count)} for Key ID ${prefix}:`);
+  for (const match of matches) {
+    const kind = protectorTypeLabels[match.type];
+    if (match.account) {
+      const drive = [match.deviceName, match.volume].filter(Boolean).join(' ');
+      printLine(`  ${match.placeDescription}: ${match.protectorId}${drive ? `  ${drive}` : ''}`);
+    } else {
+      printLine(`  ${match.placeDescription}: ${match.path ?? ''}`);
+      printLine(`      ${match.protectorId}  ${kind}`);
+    }
+    if (show && match.recoveryPassword) printLine(`      recovery key: ${match.recoveryPassword}`);
+  }
+}
+
+export async function runFind(keyId: string, flags: FindFlags): Promise<void> {
+  const prefix = keyIdPrefix(keyId);
+  const limits: SearchLimits = { ...defaultSearchLimits, maxDepth: depthOf(flags.depth) };
+  const progress = createProgress(flags);
+  const problems: FindProblem[] = [];
+  const searched: string[] = [];
+  const matches: FindMatch[] = [];
+
+  if (flags.accounts) {
+    const accounts = await searchAccounts(prefix, flags, progress);
+    matches.push(...accounts.matches);
+    problems.push(...accounts.problems);
+    searched.push(...accounts.searched);
+  }
+  const places: SearchPlace[] = flags.drives ? await driveSearchPlaces(problems) : [];
+  places.push(...flags.in.map((path) => ({ kind: 'folder' as const, path })));
+  const local = await searchLocalPlaces(places, prefix, limits, progress);
+  matches.push(...local.matches);
+  problems.push(...local.problems);
+  searched.push(...places.map(describePlace));
+
+  if (flags.show) await revealAccountKeys(matches, flags, problems);
+  const shown = matches.map((match) =>
+    flags.show
+      ? match
+      : Object.fromEntries(Object.entries(match).filter(([k]) => k !== 'recoveryPassword')),
+  );
+
+  if (flags.json) {
+    printJson({ keyId: prefix, matches: shown, searched, problems });
+  } else {
+    for (const problem of problems)
+      process.stderr.write(`${style.yellow('warning:')} ${problem.message}\n`);
+    if (matches.length > 0) {
+      printMatches(prefix, matches, flags.show === true);
+    } else {
+      const where = searched.length > 0 ? searched.join('; ') : 'nowhere (nothing to search)';
+      process.stderr.write(
+        `No key with an ID starting ${prefix} was found. Searched: ${where}.\n` +
+          'Also look on paper printouts, other USB drives, other Keyhold accounts (keyhold login), ' +
+          "and ask your organisation's IT if the computer is managed.\n",
+      );
+    }
+  }
+  if (matches.length > 0) process.exitCode = ExitCode.ok;
+  else process.exitCode = problems.length > 0 ? ExitCode.environment : ExitCode.negative;
+}
