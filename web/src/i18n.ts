@@ -18,7 +18,7 @@ async function loadMessages(language: Language): Promise<Messages> {
 }
 
 /** Norwegian in any written form (nb, no, nn) gets Bokmål; anything else English. */
-export function languageFromBrowser(preferred: readonly string[]): Language {
+function languageFromBrowser(preferred: readonly string[]): Language {
   for (const tag of preferred) {
     const base = tag.toLowerCase().split('-')[0];
     if (base === 'nb' || base === 'no' || base === 'nn') return 'nb';

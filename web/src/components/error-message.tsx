@@ -14,7 +14,7 @@ const translatedCodes = new Set([
  * Errors in the reader's language where the code is known; otherwise the server's own message,
  * which is written for people and never contains secrets.
  */
-export function useErrorText(): (error: unknown) => string {
+function useErrorText(): (error: unknown) => string {
   const { t } = useTranslation();
   return (error) => {
     if (error instanceof ApiError) {

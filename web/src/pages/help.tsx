@@ -6,7 +6,7 @@ import { Link } from '../router.js';
 import { NotFoundPage } from './not-found.js';
 
 /** Articles live in the translation files, so both languages are checked for completeness. */
-export const articleSlugs = ['back-up-recovery-key', 'recovery-screen'] as const;
+const articleSlugs = ['back-up-recovery-key', 'recovery-screen'] as const;
 
 interface Destination {
   id: string;

@@ -11,7 +11,7 @@ import { cacheKey, invalidate, useResource } from '../state/resource.js';
 import { useActiveAccount } from '../state/session.js';
 
 /** One page of the table; thousands of keys are paged by cursor, never all in the DOM. */
-export const pageSize = 50;
+const pageSize = 50;
 const searchDelayMs = 200;
 
 function BackupsCell({ summary }: { summary: KeySummary }) {
