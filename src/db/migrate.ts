@@ -2,11 +2,13 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, DialectName } from './database.js';
 import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-sessions-audit.js';
 import * as keyLibrary from './migrations/2025-11-26-key-library.js';
+import * as deviceAuthorization from './migrations/2025-11-27-device-authorization.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
   ['2025-11-25-accounts-sessions-audit', accountsSessionsAudit],
   ['2025-11-26-key-library', keyLibrary],
+  ['2025-11-27-device-authorization', deviceAuthorization],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

@@ -24,6 +24,8 @@ export interface DatabaseSchema {
   uploaded_file_keys: UploadedFileKeysTable;
   vault_unlocks: VaultUnlocksTable;
   feedback: FeedbackTable;
+  device_authorizations: DeviceAuthorizationsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export interface UsersTable {
@@ -260,4 +262,44 @@ export interface FeedbackTable {
   language: string | null;
   user_id: string | null;
   created_at: string;
+}
+
+/** A command-line client waiting for a person to approve it (RFC 8628 device authorization). */
+export interface DeviceAuthorizationsTable {
+  id: string;
+  /** SHA-256 of the device code the client polls with. */
+  device_code_hash: string;
+  /** The code the person types, normalized: 8 letters without the dash. */
+  user_code: string;
+  client_id: string;
+  scope: string;
+  /** The client's own description, e.g. "keyhold on ola-laptop"; shown before approving. */
+  device_name: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  status: 'pending' | 'approved' | 'denied' | 'issued';
+  /** The account that approved or denied it. */
+  user_id: string | null;
+  interval_seconds: number;
+  last_polled_at: string | null;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+}
+
+/** A bearer token for key operations, issued to an approved device. */
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the token; the token itself is only ever in the client's hands. */
+  token_hash: string;
+  name: string;
+  scope: string;
+  client_id: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  last_ip_address: string | null;
+  user_agent: string | null;
+  revoked_at: string | null;
 }

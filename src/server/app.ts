@@ -14,6 +14,7 @@ import { handleError, NotFoundError } from './errors.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { pruneChallenges } from './features/auth/repo.js';
 import { authRoutes } from './features/auth/routes.js';
+import { deviceAuthRoutes } from './features/device-auth/routes.js';
 import { feedbackRoutes } from './features/feedback/routes.js';
 import { findRoutes } from './features/find/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
@@ -112,6 +113,7 @@ export async function buildApp({
   vaultRoutes(app);
   findRoutes(app);
   feedbackRoutes(app);
+  await deviceAuthRoutes(app);
   if (registerWebApp) await registerWebApp(app);
 
   const prune = setInterval(() => {

@@ -3,6 +3,7 @@ import { idPattern } from '../db/ids.js';
 import type { MembershipRole } from '../db/schema.js';
 import { accountHeader } from './browser-cookie.js';
 import { UnauthenticatedError } from './errors.js';
+import { requireKeyToken } from './features/device-auth/bearer.js';
 import {
   liveSessionsOfBrowser,
   membershipsOfUser,
@@ -47,6 +48,11 @@ export function requestInfo(request: FastifyRequest): RequestInfo {
  *       things.list(request.server.keyhold, callerOf(request)));
  */
 export async function requireAccount(request: FastifyRequest): Promise<void> {
+  // A token from `keyhold login` instead of a browser: key operations only.
+  if (request.headers.authorization !== undefined) {
+    await requireKeyToken(request);
+    return;
+  }
   const { db, now } = request.server.keyhold;
   if (!request.browser) throw new UnauthenticatedError();
   const sessions = await liveSessionsOfBrowser(db, request.browser.id, now());
