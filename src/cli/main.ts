@@ -4,10 +4,13 @@ import { registerBackup } from './commands/backup.js';
 import { registerFind } from './commands/find.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKey } from './commands/key.js';
+import { registerLogin } from './commands/login.js';
+import { registerLogout } from './commands/logout.js';
 import { registerRead } from './commands/read.js';
 import { registerServe } from './commands/serve.js';
 import { registerUnlock } from './commands/unlock.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWhoami } from './commands/whoami.js';
 import { CliError, ExitCode, printError } from './output.js';
 
 // A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
@@ -33,6 +36,9 @@ registerKey(program);
 registerRead(program);
 registerBackup(program);
 registerFind(program);
+registerLogin(program);
+registerLogout(program);
+registerWhoami(program);
 registerInspect(program);
 registerVerify(program);
 registerUnlock(program);

@@ -1,0 +1,262 @@
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createProgress } from '../backup/progress.js';
+import type { LoginFlags } from '../commands/login.js';
+import type { LogoutFlags } from '../commands/logout.js';
+import type { WhoamiFlags } from '../commands/whoami.js';
+import { CliError, ExitCode, printJson, printLine, printWarning } from '../output.js';
+import { ApiError, KeyholdApi, serverOrigin } from './api-client.js';
+import {
+  credentialsPath,
+  describeCredential,
+  readCredentials,
+  selectCredentials,
+  selectOneCredential,
+  withCredential,
+  writeCredentials,
+  type StoredCredential,
+} from './credentials.js';
+
+const clientId = 'keyhold-cli';
+const deviceCodeGrant = 'urn:ietf:params:oauth:grant-type:device_code';
+
+interface DeviceCodes {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string;
+  expires_in: number;
+  interval: number;
+}
+
+interface IssuedToken {
+  access_token: string;
+  token_type: string;
+  scope: string;
+}
+
+interface TokenHolder {
+  account: { id: string; email: string; displayName: string };
+  token: { id: string; name: string; scope: string; createdAt: string; expiresAt: string };
+}
+
+/** Polls the token endpoint as RFC 8628 asks: at the interval, 5 s slower after slow_down. */
+async function waitForApproval(api: KeyholdApi, codes: DeviceCodes): Promise<IssuedToken> {
+  let interval = codes.interval;
+  const deadline = Date.now() + codes.expires_in * 1000;
+  for (;;) {
+    await sleep(interval * 1000);
+    try {
+      return await api.request<IssuedToken>('POST', '/api/v1/device/token', {
+        grant_type: deviceCodeGrant,
+        device_code: codes.device_code,
+        client_id: clientId,
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      switch (error.code) {
+        case 'authorization_pending':
+          break;
+        case 'slow_down':
+          interval += 5;
+          break;
+        case 'access_denied':
+          throw new CliError(
+            'The request was denied in the browser. Nothing was saved.',
+            ExitCode.negative,
+          );
+        case 'expired_token':
+          throw new CliError(
+            'The code expired before it was approved. Run keyhold login again.',
+            ExitCode.negative,
+          );
+        default:
+          throw new CliError(
+            `The server refused the login: ${error.message}`,
+            ExitCode.environment,
+          );
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new CliError(
+        'The code expired before it was approved. Run keyhold login again.',
+        ExitCode.negative,
+      );
+    }
+  }
+}
+
+export async function runLogin(server: string, flags: LoginFlags): Promise<void> {
+  const origin = serverOrigin(server);
+  const api = new KeyholdApi(origin);
+  let codes: DeviceCodes;
+  try {
+    codes = await api.request<DeviceCodes>('POST', '/api/v1/device/authorize', {
+      client_id: clientId,
+      scope: 'keys',
+      device_name: flags.deviceName ?? `keyhold on ${hostname()}`,
+    });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    throw new CliError(
+      error.status === 404
+        ? `${origin} does not offer device sign-in. Check the address (is it a Keyhold server?).`
+        : `${origin} refused to start the login: ${error.message}`,
+      ExitCode.environment,
+    );
+  }
+  const minutes = Math.round(codes.expires_in / 60);
+  // The instructions go to standard error so --json output stays a single document.
+  process.stderr.write(
+    `To connect this computer, open this address in a browser where you are signed in:\n\n` +
+      `  ${codes.verification_uri}\n\n` +
+      `and enter the code:\n\n  ${codes.user_code}\n\n` +
+      `(or open ${codes.verification_uri_complete}). The code works for ${minutes} minutes.\n`,
+  );
+  const progress = createProgress(flags);
+  progress.start('Waiting for approval in the browser');
+  let issued: IssuedToken;
+  try {
+    issued = await waitForApproval(api, codes);
+  } finally {
+    progress.stop();
+  }
+  const holder = await new KeyholdApi(origin, issued.access_token).request<TokenHolder>(
+    'GET',
+    '/api/v1/device/token',
+  );
+  const credential: StoredCredential = {
+    name: flags.account ?? holder.account.email,
+    server: origin,
+    accountId: holder.account.id,
+    email: holder.account.email,
+    displayName: holder.account.displayName,
+    tokenId: holder.token.id,
+    token: issued.access_token,
+    createdAt: holder.token.createdAt,
+  };
+  const path = credentialsPath();
+  await writeCredentials(withCredential(await readCredentials(path), credential), path);
+  if (flags.json) {
+    printJson({
+      name: credential.name,
+      server: origin,
+      account: holder.account,
+      credentials: path,
+    });
+    return;
+  }
+  printLine(
+    `Logged in as ${holder.account.displayName} <${holder.account.email}> on ${origin} (saved as "${credential.name}" in ${path}).`,
+  );
+}
+
+/** Revokes the token on its server; false (with the reason) when the server could not be asked. */
+async function revokeOnServer(credential: StoredCredential): Promise<string | undefined> {
+  try {
+    await KeyholdApi.forCredential(credential).request('DELETE', '/api/v1/device/token');
+    return undefined;
+  } catch (error) {
+    // Already revoked or expired: the server has nothing left to revoke.
+    if (error instanceof ApiError && error.status === 401) return undefined;
+    if (error instanceof ApiError || error instanceof CliError) return error.message;
+    throw error;
+  }
+}
+
+export async function runLogout(flags: LogoutFlags): Promise<void> {
+  const credentials = await readCredentials();
+  const ending = flags.all
+    ? selectCredentials(credentials, flags.account)
+    : [selectOneCredential(credentials, flags.account)];
+  const results: { name: string; server: string; revoked: boolean }[] = [];
+  for (const credential of ending) {
+    const problem = await revokeOnServer(credential);
+    results.push({
+      name: credential.name,
+      server: credential.server,
+      revoked: problem === undefined,
+    });
+    if (problem !== undefined) {
+      printWarning(
+        `${describeCredential(credential)}: could not revoke the token on the server (${problem}). Revoke it under Security in the web app.`,
+      );
+    } else if (!flags.json) {
+      printLine(`Logged out of ${describeCredential(credential)}.`);
+    }
+  }
+  await writeCredentials(credentials.filter((credential) => !ending.includes(credential)));
+  if (flags.json) printJson({ loggedOut: results });
+  if (results.some((result) => !result.revoked)) process.exitCode = ExitCode.environment;
+}
+
+interface WhoamiEntry {
+  name: string;
+  server: string;
+  email: string;
+  displayName: string;
+  valid: boolean;
+  tokenExpiresAt?: string;
+  problem?: string;
+}
+
+export async function runWhoami(flags: WhoamiFlags): Promise<void> {
+  const credentials = selectCredentials(await readCredentials(), flags.account);
+  if (credentials.length === 0) {
+    if (flags.json) printJson([]);
+    else process.stderr.write('Not logged in. Run: keyhold login <server-url>\n');
+    process.exitCode = ExitCode.negative;
+    return;
+  }
+  const entries: WhoamiEntry[] = [];
+  let exitCode: number = ExitCode.ok;
+  for (const credential of credentials) {
+    const base = {
+      name: credential.name,
+      server: credential.server,
+      email: credential.email,
+      displayName: credential.displayName,
+    };
+    try {
+      const holder = await KeyholdApi.forCredential(credential).request<TokenHolder>(
+        'GET',
+        '/api/v1/device/token',
+      );
+      entries.push({
+        ...base,
+        email: holder.account.email,
+        displayName: holder.account.displayName,
+        valid: true,
+        tokenExpiresAt: holder.token.expiresAt,
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        entries.push({
+          ...base,
+          valid: false,
+          problem: `no longer works (revoked or expired): run keyhold login ${credential.server}`,
+        });
+        exitCode = Math.max(exitCode, ExitCode.negative);
+      } else if (error instanceof ApiError || error instanceof CliError) {
+        entries.push({ ...base, valid: false, problem: error.message });
+        exitCode = ExitCode.environment;
+      } else {
+        throw error;
+      }
+    }
+  }
+  if (flags.json) {
+    printJson(entries);
+  } else {
+    for (const entry of entries) {
+      const who = `${entry.displayName} <${entry.email}> on ${entry.server}`;
+      const named = entry.name === entry.email ? '' : ` (--account ${entry.name})`;
+      printLine(
+        entry.valid
+          ? `${who}${named}; token valid until ${entry.tokenExpiresAt?.slice(0, 10) ?? '?'}`
+          : `${who}${named}: ${entry.problem ?? ''}`,
+      );
+    }
+  }
+  process.exitCode = exitCode;
+}
