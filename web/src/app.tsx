@@ -33,6 +33,9 @@ const SecurityPage = lazy(() =>
 const ActivityPage = lazy(() =>
   import('./pages/activity.js').then((m) => ({ default: m.ActivityPage })),
 );
+const ConnectDevicePage = lazy(() =>
+  import('./pages/connect-device.js').then((m) => ({ default: m.ConnectDevicePage })),
+);
 const AdminFeedbackPage = lazy(() =>
   import('./pages/admin-feedback.js').then((m) => ({ default: m.AdminFeedbackPage })),
 );
@@ -93,6 +96,7 @@ function Routes() {
     ['/keys/:id', (params) => <KeyDetailPage key={params.id} id={params.id ?? ''} />],
     ['/vault', () => <VaultPage />],
     ['/security', () => <SecurityPage />],
+    ['/connect-device', () => <ConnectDevicePage />],
     ['/activity', () => <ActivityPage />],
     ['/admin/feedback', () => <AdminFeedbackPage />],
   ];

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import * as auth from '../api/auth.js';
 import { saveFile } from '../api/client.js';
 import { exportKeys } from '../api/keys.js';
+import { DeviceTokensSection } from '../components/device-tokens.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { formatDateTime } from '../format.js';
@@ -499,6 +500,7 @@ export function SecurityPage() {
         <PasswordSection />
         <TotpSection />
         <SessionsSection />
+        <DeviceTokensSection />
         <ExportSection />
       </div>
     </Page>
