@@ -57,7 +57,7 @@ export class AccountKeys {
     protectorId: string;
     recoveryPassword: string;
     deviceName: string;
-    volume: { label: string; type: 'os' | 'fixed' | 'removable' };
+    volume: { label: string; type: 'os' | 'fixed' | 'removable'; volumeGuid?: string };
   }): Promise<{ key: KeySummary; created: boolean }> {
     try {
       return await this.call('POST', '/api/v1/keys', { ...key, source: 'cli' });

@@ -30,6 +30,10 @@ export interface BackupKey {
   volumeType?: VolumeType;
   /** The computer the drive belongs to, when the source says (Get-BitLockerVolume does). */
   deviceName?: string;
+  /** Set once the key was shown to open this volume (--image): its BitLocker volume GUID. */
+  volumeGuid?: string;
+  /** The image or device the key was shown to open. */
+  verifiedAgainst?: string;
   /** Where the key came from, for messages: a file path, "typed in", "this computer". */
   source: string;
 }
@@ -125,7 +129,19 @@ export async function keysFromFile(path: string): Promise<BackupKey[]> {
   return keys;
 }
 
-/** A key typed in with --id and --password ("-" reads the password from standard input). */
+/** A recovery password typed as --password ("-" reads standard input), normalized. */
+export async function typedRecoveryPassword(password: string): Promise<string> {
+  const typed = password === '-' ? decodeText(await readStdin()).text : password;
+  const parsed = parseRecoveryPassword(typed);
+  if (!parsed.valid) {
+    throw new CliError(
+      `--password: ${describeRecoveryPasswordErrors(parsed.errors)} Check the digits against the key and try again.`,
+    );
+  }
+  return parsed.normalized;
+}
+
+/** A key typed in with --id and --password. */
 export async function keyFromTyped(id: string, password: string): Promise<BackupKey> {
   let protectorId: string;
   try {
@@ -134,14 +150,11 @@ export async function keyFromTyped(id: string, password: string): Promise<Backup
     if (error instanceof ProtectorIdError) throw new CliError(`--id: ${error.message}`);
     throw error;
   }
-  const typed = password === '-' ? decodeText(await readStdin()).text : password;
-  const parsed = parseRecoveryPassword(typed);
-  if (!parsed.valid) {
-    throw new CliError(
-      `--password: ${describeRecoveryPasswordErrors(parsed.errors)} Check the digits against the key and try again.`,
-    );
-  }
-  return { protectorId, recoveryPassword: parsed.normalized, source: 'typed in' };
+  return {
+    protectorId,
+    recoveryPassword: await typedRecoveryPassword(password),
+    source: 'typed in',
+  };
 }
 
 export interface KeyFilter {

@@ -47,6 +47,8 @@ import {
   pickKey,
   protectedVolumeOf,
 } from './run-backup.js';
+import { checkedKey } from './image-check.js';
+import { createProgress } from './progress.js';
 import { mountedDrives, usbFromPath } from './usb-choice.js';
 
 /** Leaves quietly (exit 1, nothing written) when the person presses Ctrl+C or Esc. */
@@ -284,7 +286,8 @@ export async function runBackupWizard(
   settings: { lang: RecoveryFileLanguage; paper: SheetPaper },
 ): Promise<void> {
   intro('Back up your BitLocker recovery key');
-  const key = await chooseKey(flags);
+  const key = await checkedKey(await chooseKey(flags), flags.image, createProgress(flags));
+  if (key.verifiedAgainst) log.success(`The key opens the volume in ${key.verifiedAgainst}.`);
   const credentials = await readCredentials();
   const destinations = await chooseDestinations(flags, credentials);
   checkDestinationFlags(flags, destinations);

@@ -177,7 +177,11 @@ async function runOne(
         protectorId: key.protectorId,
         recoveryPassword: key.recoveryPassword,
         deviceName: settings.deviceName,
-        volume: { label: key.volume ?? '', type: key.volumeType ?? 'fixed' },
+        volume: {
+          label: key.volume ?? '',
+          type: key.volumeType ?? 'fixed',
+          ...(key.volumeGuid ? { volumeGuid: key.volumeGuid } : {}),
+        },
       });
       const where = `${credential.email} on ${credential.server}`;
       return {

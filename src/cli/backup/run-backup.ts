@@ -24,6 +24,8 @@ import {
   type DestinationResult,
   type PlannedDestination,
 } from './destinations.js';
+import { checkedKey, keyFromImage } from './image-check.js';
+import { createProgress } from './progress.js';
 import { recordBackups, type RecordedBackup } from './record-backups.js';
 import { chooseUsbDrive } from './usb-choice.js';
 import { readLocalVolumeKeys, runWindowsCommand } from './windows-volumes.js';
@@ -83,10 +85,13 @@ export function checkDestinationFlags(
 export async function candidateKeys(flags: BackupFlags): Promise<BackupKey[] | undefined> {
   if (flags.password !== undefined) {
     if (flags.from !== undefined) throw new CliError('Give either --from or --password, not both.');
-    if (flags.id === undefined) {
-      throw new CliError('--password needs --id: the key protector ID the password belongs to.');
+    if (flags.id !== undefined) return [await keyFromTyped(flags.id, flags.password)];
+    if (flags.image !== undefined) {
+      return [await keyFromImage(flags.image, flags.password, createProgress(flags))];
     }
-    return [await keyFromTyped(flags.id, flags.password)];
+    throw new CliError(
+      '--password needs --id (the key protector ID it belongs to), or --image to take the ID from the volume the key opens.',
+    );
   }
   if (flags.from !== undefined) return keysFromFile(flags.from);
   if (process.platform === 'win32') return readLocalVolumeKeys(runWindowsCommand);
@@ -221,8 +226,9 @@ export async function runBackup(flags: BackupFlags): Promise<void> {
   const candidates = await candidateKeys(flags);
   if (!candidates) throw noKeySource();
   if (candidates.length === 0) throw noKeySource();
-  const picked = pickKey(candidates, flags);
-  if (Array.isArray(picked)) throw tooManyKeys(picked);
+  const chosen = pickKey(candidates, flags);
+  if (Array.isArray(chosen)) throw tooManyKeys(chosen);
+  const picked = await checkedKey(chosen, flags.image, createProgress(flags));
   const planned = await planFromFlags(flags, destinations);
   await performBackup(
     planned,

@@ -5,6 +5,7 @@ export interface BackupFlags {
   id?: string;
   password?: string;
   volume?: string;
+  image?: string;
   to?: string;
   usb?: string;
   file?: string;
@@ -31,6 +32,10 @@ export function registerBackup(program: Command): void {
     )
     .option('--password <digits>', 'the 48-digit recovery password; "-" reads standard input')
     .option('--volume <drive>', 'pick the key of this volume (C:); on Windows, of this computer')
+    .option(
+      '--image <path>',
+      'a BitLocker image or device: save the key only if it opens it (with --password alone, the ID comes from it)',
+    )
     .option('--to <list>', 'where to: any of account,usb,file,print, comma-separated')
     .option('--usb <mount-point>', 'the USB drive to write to (default: the only one plugged in)')
     .option('--file <path|dir>', 'the file to write, or the folder to write it into')
@@ -66,7 +71,8 @@ Examples:
     --to usb,print --usb /media/ola/KEYS --pdf sheet.pdf --yes
   manage-bde -protectors -get C: | keyhold backup --from - --to file --file D:\\keys\\ --yes
   keyhold backup --id 64311DEA-4587-4029-924A-BA299647998E --password - --to account,file \\
-    --file ~/keys/ --yes`,
+    --file ~/keys/ --yes
+  keyhold backup --image /dev/sdb2 --password - --to usb --usb /media/ola/KEYS --yes`,
     )
     .action(async (flags: BackupFlags) => {
       const { runBackup } = await import('../backup/run-backup.js');
