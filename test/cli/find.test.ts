@@ -141,6 +141,32 @@ describe('keyhold find in folders', () => {
     assert.equal(report.matches[0]?.recoveryPassword, undefined);
   });
 
+  it('reads keys in every encoding Windows saves them in', async () => {
+    const dir = freshDir();
+    const fixtures = join(repoRoot, 'test/fixtures/windows-output');
+    for (const name of [
+      'recovery-key-win7-utf16be.txt',
+      'get-bitlockervolume-ps51.json',
+      'manage-bde-protectors-get-de.txt',
+    ]) {
+      copyFileSync(join(fixtures, name), join(dir, name));
+    }
+    const expectedIds: [string, string][] = [
+      ['64311dea', 'recovery-key-win7-utf16be.txt'],
+      ['d7a7b2a7', 'get-bitlockervolume-ps51.json'],
+      ['FF426889', 'manage-bde-protectors-get-de.txt'],
+    ];
+    for (const [keyId, file] of expectedIds) {
+      const result = await runKeyhold(['find', keyId, '--in', dir, ...offline, '--json']);
+      assert.equal(result.code, 0, `${keyId}: ${result.stderr}`);
+      const report = JSON.parse(result.stdout) as FindReport;
+      assert.deepEqual(
+        report.matches.map((match) => match.path),
+        [join(dir, file)],
+      );
+    }
+  });
+
   it('looks only as deep as --depth says', async () => {
     const shallow = await runKeyhold([
       'find',

@@ -1,8 +1,14 @@
-import { lstat, opendir, readFile } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import { bufferSource, readKeySource } from '../../bitlocker/key-sources.js';
-import { matchesKeyIdPrefix, type ProtectorType } from '../../bitlocker/protector-id.js';
+import { looksLikeBekFile } from '../../bitlocker/bek-file.js';
+import {
+  matchesKeyIdPrefix,
+  normalizeKeyIdPrefix,
+  type ProtectorType,
+} from '../../bitlocker/protector-id.js';
 
 /** A place searched: a removable drive's mount point or a folder named with --in. */
 export interface SearchPlace {
@@ -88,58 +94,99 @@ export async function searchPlace(
     result.error = describeOpenError(error);
     return result;
   }
+  // Normalized once: upper-case hex digits only.
+  const idPrefix = normalizeKeyIdPrefix(prefix);
   let seen = 0;
   const pending: { path: string; depth: number }[] = [{ path: place.path, depth: 0 }];
-  while (pending.length > 0) {
-    const folder = pending.shift();
+  for (let next = 0; next < pending.length && !result.incomplete; next++) {
+    const folder = pending[next];
     if (!folder) break;
-    let entries;
+    let entries: Dirent[];
     try {
-      entries = await opendir(folder.path);
+      entries = readdirSync(folder.path, { withFileTypes: true });
     } catch {
       // An unreadable subfolder (permissions) is skipped; the rest of the place still counts.
       continue;
     }
-    for await (const entry of entries) {
+    for (const entry of entries) {
       seen += 1;
       if (seen > limits.maxEntries) {
         result.incomplete = true;
         break;
       }
-      if (seen % 500 === 0) onProgress(seen);
-      const path = join(folder.path, entry.name);
       if (entry.isDirectory()) {
         if (folder.depth < limits.maxDepth && !skippedFolders.has(entry.name.toLowerCase())) {
-          pending.push({ path, depth: folder.depth + 1 });
+          pending.push({ path: join(folder.path, entry.name), depth: folder.depth + 1 });
         }
-        continue;
+      } else if (entry.isFile() && candidateExtensions.has(extname(entry.name).toLowerCase())) {
+        const path = join(folder.path, entry.name);
+        const matches = await matchesInFile(path, idPrefix, place, limits.maxFileBytes);
+        if (matches === undefined) continue;
+        result.filesRead += 1;
+        result.matches.push(...matches);
       }
-      if (!entry.isFile() || !candidateExtensions.has(extname(entry.name).toLowerCase())) continue;
-      const matches = await matchesInFile(path, prefix, place, limits.maxFileBytes);
-      if (matches !== undefined) result.filesRead += 1;
-      result.matches.push(...(matches ?? []));
     }
-    if (result.incomplete) break;
+    onProgress(seen);
+    // Between folders, let the progress indicator (and Ctrl+C) have the event loop.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  onProgress(seen);
   return result;
+}
+
+/** One scratch buffer for every read (reads are synchronous, so never two at once). */
+let readBuffer = Buffer.alloc(0);
+
+/**
+ * Up to `maxFileBytes` of a file; undefined when it is larger, empty or unreadable. Plain
+ * synchronous reads: the search does nothing else meanwhile, and a key file is one read, so a
+ * trip through the thread pool for each would cost more than the read itself.
+ */
+function readSmallFile(path: string, maxFileBytes: number): Buffer | undefined {
+  let descriptor: number;
+  try {
+    descriptor = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    if (readBuffer.length < maxFileBytes + 1) readBuffer = Buffer.allocUnsafe(maxFileBytes + 1);
+    const bytesRead = readSync(descriptor, readBuffer, 0, maxFileBytes + 1, 0);
+    if (bytesRead === 0 || bytesRead > maxFileBytes) return undefined;
+    return Buffer.from(readBuffer.subarray(0, bytesRead));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/**
+ * A cheap first look: every text form of a key ID (recovery file, manage-bde, PowerShell) writes
+ * its first 8 hex digits together and in one letter case, so text without them in upper or lower
+ * case, as UTF-8 or UTF-16, holds no matching key and is not parsed. A .BEK file stores its ID in
+ * binary and always goes on to the parser.
+ */
+function mayHoldKeyId(bytes: Buffer, start: string): boolean {
+  if (looksLikeBekFile(bytes)) return true;
+  return [start, start.toLowerCase()].some(
+    (text) =>
+      bytes.includes(text, 0, 'latin1') ||
+      bytes.includes(Buffer.from(text, 'utf16le')) ||
+      bytes.includes(Buffer.from(text, 'utf16le').swap16()),
+  );
 }
 
 /** The matching keys of one file; undefined when the file was not read (too big, unreadable). */
 async function matchesInFile(
   path: string,
+  /** Normalized: upper-case hex digits. */
   prefix: string,
   place: SearchPlace,
   maxFileBytes: number,
 ): Promise<LocalMatch[] | undefined> {
-  let bytes: Buffer;
-  try {
-    const info = await lstat(path);
-    if (info.size > maxFileBytes || info.size === 0) return undefined;
-    bytes = await readFile(path);
-  } catch {
-    return undefined;
-  }
+  const bytes = readSmallFile(path, maxFileBytes);
+  if (bytes === undefined) return undefined;
+  if (!mayHoldKeyId(bytes, prefix.slice(0, 8))) return [];
   try {
     const keys = await readKeySource(bufferSource(path, bytes));
     const seen = new Set<string>();
