@@ -18,6 +18,7 @@ import {
   ValidationError,
   WeakPasswordError,
 } from '../../errors.js';
+import { revokeAllTokensOfUser } from '../device-auth/service.js';
 import { describeDevice } from './device.js';
 import { passwordWeaknesses } from './passwords.js';
 import { hashRecoveryCode, newRecoveryCode, recoveryCodeCount } from './recovery-codes.js';
@@ -582,12 +583,13 @@ export async function changePassword(
       now,
       except: caller.sessionId,
     });
+    const tokensRevoked = await revokeAllTokensOfUser(trx, user.id, now);
     await ctx.audit.record(trx, {
       action: 'password_changed',
       actorUserId: user.id,
       subjectUserId: user.id,
       ...origin(caller),
-      details: { sessionsEnded: revoked },
+      details: { sessionsEnded: revoked, tokensRevoked },
     });
     return revoked;
   });

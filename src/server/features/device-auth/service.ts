@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { randomToken, sha256Hex } from '../../../crypto/tokens.js';
 import { newId } from '../../../db/ids.js';
+import type { DatabaseSchema } from '../../../db/schema.js';
 import { origin, type Caller, type RequestInfo } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import type { LimitPolicy } from '../../credential-limits.js';
@@ -301,6 +303,20 @@ export async function revokeToken(
       details: { tokenId },
     });
   });
+}
+
+/**
+ * Revokes every live token of an account inside the caller's transaction (a changed password
+ * must lock out devices connected with the old one); returns how many were live.
+ */
+export async function revokeAllTokensOfUser(
+  db: Kysely<DatabaseSchema>,
+  userId: string,
+  at: Date,
+): Promise<number> {
+  const live = await repo.liveTokensOfUser(db, userId, at);
+  for (const token of live) await repo.revokeToken(db, userId, token.id, at);
+  return live.length;
 }
 
 export interface TokenHolder {
