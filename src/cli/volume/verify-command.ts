@@ -1,6 +1,7 @@
 import type { KeyCheck } from '../../bitlocker/volume/volume.js';
 import { verifyVolumeKey } from '../../bitlocker/volume/volume.js';
-import { ExitCode, printJson, printLine, style } from '../output.js';
+import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
+import { secretFromAccount, type AccountSecret } from './account-secret.js';
 import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
 import { withImage } from './volume-errors.js';
@@ -15,13 +16,40 @@ export function doesNotOpenMessage(check: Extract<KeyCheck, { opens: false }>): 
   return `this key does not open this volume: ${detail}.`;
 }
 
-export async function runVerify(
-  path: string,
-  flags: SecretFlags & { json?: boolean },
-): Promise<void> {
-  const secret = await secretFromFlags(flags);
+export interface VerifyFlags extends SecretFlags {
+  /** A Key ID (or its first 8 characters) whose recovery password a logged-in account holds. */
+  fromAccount?: string;
+  account?: string;
+  json?: boolean;
+}
+
+async function fetchedFromAccount(flags: VerifyFlags): Promise<AccountSecret | undefined> {
+  if (flags.fromAccount === undefined) {
+    if (flags.account !== undefined) {
+      throw new CliError(
+        '--account chooses the login for --from-account; give --from-account too.',
+      );
+    }
+    return undefined;
+  }
+  const other = [
+    flags.recoveryPassword !== undefined && '--recovery-password',
+    flags.password !== undefined && '--password',
+    flags.bek !== undefined && '--bek',
+    flags.clearKey === true && '--clear-key',
+  ].filter((name) => name !== false);
+  if (other.length > 0) {
+    throw new CliError(`Give one key at a time, not --from-account and ${other.join(' and ')}.`);
+  }
+  return secretFromAccount(flags.fromAccount, flags.account);
+}
+
+export async function runVerify(path: string, flags: VerifyFlags): Promise<void> {
+  const fromAccount = await fetchedFromAccount(flags);
+  const secret = fromAccount?.secret ?? (await secretFromFlags(flags));
   compileWebAssemblyOptimized();
   const check = await withImage(path, (source) => verifyVolumeKey(source, secret));
+  const origin = fromAccount ? { fromAccount: fromAccount.account } : {};
   if (check.opens) {
     if (flags.json) {
       printJson({
@@ -29,10 +57,12 @@ export async function runVerify(
         volumeGuid: check.volumeGuid,
         protectorId: check.protector.id,
         protectorType: check.protector.type,
+        ...origin,
       });
     } else {
+      const held = fromAccount ? ` (the key held by ${fromAccount.account})` : '';
       printLine(
-        `${style.green('opens')} ${check.protector.id} (${check.protector.type}) on volume ${check.volumeGuid}`,
+        `${style.green('opens')} ${check.protector.id} (${check.protector.type}) on volume ${check.volumeGuid}${held}`,
       );
     }
     return;
@@ -45,6 +75,7 @@ export async function runVerify(
       reason: check.reason,
       message,
       protectors: check.protectors,
+      ...origin,
     });
   }
   process.stderr.write(`${style.red('no:', process.stderr)} ${message}\n`);
