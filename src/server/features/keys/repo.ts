@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
 import type {
   BackupDestination,
@@ -211,33 +211,33 @@ export interface KeySummaryRow {
   volume_guid: string | null;
 }
 
+const summaryColumns = [
+  'k.id',
+  'k.protector_hex',
+  'k.source',
+  'k.backup_count',
+  'k.last_backup_destination',
+  'k.last_backup_at',
+  'k.offline_backup_at',
+  'k.in_vault_at',
+  'k.deleted_at',
+  'k.created_at',
+  'k.updated_at',
+  'd.name as device_name',
+  'v.label as volume_label',
+  'v.type as volume_type',
+  'v.volume_guid',
+] as const;
+
 function summaries(db: Db, owner: Owner) {
   const { column, value } = ownerFilter(owner);
   return db
     .selectFrom('recovery_keys as k')
     .innerJoin('volumes as v', 'v.id', 'k.volume_id')
     .innerJoin('devices as d', 'd.id', 'v.device_id')
-    .select([
-      'k.id',
-      'k.protector_hex',
-      'k.source',
-      'k.backup_count',
-      'k.last_backup_destination',
-      'k.last_backup_at',
-      'k.offline_backup_at',
-      'k.in_vault_at',
-      'k.deleted_at',
-      'k.created_at',
-      'k.updated_at',
-      'd.name as device_name',
-      'v.label as volume_label',
-      'v.type as volume_type',
-      'v.volume_guid',
-    ])
+    .select(summaryColumns)
     .where(`k.${column}`, '=', value);
 }
-
-type SummaryQuery = ReturnType<typeof summaries>;
 
 export function findKeySummary(
   db: Db,
@@ -260,20 +260,25 @@ export interface KeyPageQuery {
   limit: number;
 }
 
-function pageOf(query: SummaryQuery, { deleted, after }: KeyPageQuery): SummaryQuery {
-  let filtered =
-    deleted === undefined ? query : query.where('k.deleted_at', deleted ? 'is not' : 'is', null);
+/** The bin filter and the cursor of a page, over the keys aliased `k`. */
+function pageCondition({ deleted, after }: KeyPageQuery) {
+  const conditions = [
+    deleted === undefined
+      ? sql<boolean>`1 = 1`
+      : deleted
+        ? sql<boolean>`k.deleted_at is not null`
+        : sql<boolean>`k.deleted_at is null`,
+  ];
   if (after) {
-    filtered = filtered.where((eb) =>
-      eb(eb.refTuple('k.created_at', 'k.id'), '<', eb.tuple(after.createdAt, after.id)),
-    );
+    conditions.push(sql<boolean>`(k.created_at, k.id) < (${after.createdAt}, ${after.id})`);
   }
-  return filtered;
+  return sql<boolean>`${sql.join(conditions, sql` and `)}`;
 }
 
 /** A page of the owner's keys, newest first; `limit + 1` rows tell whether more follow. */
 export function listKeys(db: Db, owner: Owner, page: KeyPageQuery): Promise<KeySummaryRow[]> {
-  return pageOf(summaries(db, owner), page)
+  return summaries(db, owner)
+    .where(pageCondition(page))
     .orderBy('k.created_at', 'desc')
     .orderBy('k.id', 'desc')
     .limit(page.limit + 1)
@@ -292,13 +297,21 @@ export async function listKeysInProtectorRange(
   range: { from: string; to: string | undefined },
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
-  let query = pageOf(summaries(db, owner), page).where('k.protector_hex', '>=', range.from);
+  let query = summaries(db, owner)
+    .where(pageCondition(page))
+    .where('k.protector_hex', '>=', range.from);
   if (range.to !== undefined) query = query.where('k.protector_hex', '<', range.to);
   const rows = await query.execute();
   return rows.sort(newestFirst).slice(0, page.limit + 1);
 }
 
-/** The owner's keys on devices with a name term in [from, to), newest first. */
+/**
+ * The owner's keys on devices with a name term in [from, to), newest first. The query walks from
+ * the owner's matching terms to their devices' volumes (both filtered by owner) and on to each
+ * volume's keys. CROSS JOIN fixes that order on SQLite (other databases plan it the same way from
+ * their statistics); left to choose, SQLite walks the whole library in date order to save
+ * sorting the few matches.
+ */
 export function listKeysOnDevicesWithTerm(
   db: Db,
   owner: Owner,
@@ -306,16 +319,24 @@ export function listKeysOnDevicesWithTerm(
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
   const { column, value } = ownerFilter(owner);
-  return pageOf(summaries(db, owner), page)
-    .where('v.device_id', 'in', (eb) => {
-      let terms = eb
-        .selectFrom('device_terms')
-        .select('device_id')
-        .where(column, '=', value)
-        .where('term', '>=', range.from);
-      if (range.to !== undefined) terms = terms.where('term', '<', range.to);
-      return terms;
-    })
+  let devices = db
+    .selectFrom('device_terms')
+    .select('device_id')
+    .distinct()
+    .where(column, '=', value)
+    .where('term', '>=', range.from);
+  if (range.to !== undefined) devices = devices.where('term', '<', range.to);
+  return db
+    .selectFrom(devices.as('t'))
+    .crossJoin('volumes as v')
+    .crossJoin('recovery_keys as k')
+    .crossJoin('devices as d')
+    .select(summaryColumns)
+    .whereRef('v.device_id', '=', 't.device_id')
+    .where(`v.${column}`, '=', value)
+    .whereRef('k.volume_id', '=', 'v.id')
+    .whereRef('d.id', '=', 'v.device_id')
+    .where(pageCondition(page))
     .orderBy('k.created_at', 'desc')
     .orderBy('k.id', 'desc')
     .limit(page.limit + 1)
@@ -340,9 +361,7 @@ export function keysForExport(
 ): Promise<KeySummaryRow[]> {
   let query = summaries(db, owner);
   if (after) {
-    query = query.where((eb) =>
-      eb(eb.refTuple('k.created_at', 'k.id'), '>', eb.tuple(after.createdAt, after.id)),
-    );
+    query = query.where(sql<boolean>`(k.created_at, k.id) > (${after.createdAt}, ${after.id})`);
   }
   return query.orderBy('k.created_at').orderBy('k.id').limit(limit).execute();
 }

@@ -215,6 +215,7 @@ for (const kind of databaseKinds) {
       const [keyIdPlan, devicePlan] = await plansOf(database, logged);
       assert.match(keyIdPlan ?? '', /recovery_keys_protector_user/);
       assert.match(devicePlan ?? '', /device_terms_term_user/);
+      assert.match(devicePlan ?? '', /recovery_keys_volume/);
     });
   });
 }

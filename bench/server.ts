@@ -1,0 +1,608 @@
+/**
+ * Key library throughput: `keyhold serve` with a large library (1,000,000 keys on SQLite,
+ * 200,000 on PostgreSQL) against a bare Fastify hello-world, both measured in the same run by a
+ * load generator in its own process (keep-alive HTTP/1.1, 32 connections).
+ *
+ * Measures search by 8-character Key ID prefix, the first list page, add and reveal: requests per
+ * second, p50 and p99 latency; prints the ratios to hello-world and the server's memory.
+ * Targets (2 cores): search >= 40% of hello-world with p99 <= 20 ms; add and reveal >= 2,000/s on
+ * SQLite; server RSS <= 300 MB with 1,000,000 keys.
+ *
+ * Sizes and durations come from the environment so a quick run is possible:
+ *   KEYHOLD_BENCH_KEYS=1000000  KEYHOLD_BENCH_PG_KEYS=200000  KEYHOLD_BENCH_SECONDS=10
+ *   KEYHOLD_BENCH_CONNECTIONS=32  KEYHOLD_BENCH_DATABASE_URL=postgres://... (else
+ *   KEYHOLD_TEST_DATABASE_URL; PostgreSQL is skipped when neither is set)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { keyToRecoveryPassword } from '../src/bitlocker/recovery-password.js';
+import { sealValue } from '../src/crypto/envelope.js';
+import { loadKeyring } from '../src/crypto/master-key.js';
+import { openDatabase, type Database } from '../src/db/database.js';
+import { newId } from '../src/db/ids.js';
+import { userOwner } from '../src/db/owners.js';
+import type {
+  DeviceTermsTable,
+  DevicesTable,
+  KeyBackupsTable,
+  RecoveryKeysTable,
+  SealedSecretsTable,
+  VolumesTable,
+} from '../src/db/schema.js';
+import { nameTerms, normalizeName } from '../src/server/features/keys/normalize.js';
+import { recoveryPasswordKind } from '../src/server/features/keys/repo.js';
+
+const root = join(import.meta.dirname, '..');
+const self = import.meta.filename;
+
+type Scenario = 'hello' | 'search' | 'list' | 'add' | 'reveal';
+
+interface LoadSpec {
+  url: string;
+  scenario: Scenario;
+  seconds: number;
+  warmUpSeconds: number;
+  connections: number;
+  headers: Record<string, string>;
+  /** A file with sampled keys: `id protectorHex` per line (search and reveal pick from them). */
+  samples: string | undefined;
+}
+
+interface LoadResult {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  statuses: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load generator (its own process, so it never shares a core's time slices with the server)
+
+function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}
+
+async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
+  const target = new URL(spec.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+  const samples = spec.samples
+    ? readFileSync(spec.samples, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string])
+    : [];
+  const pick = () => samples[Math.floor(Math.random() * samples.length)] ?? ['', ''];
+  const next = (): { method: string; path: string; body?: string } => {
+    switch (spec.scenario) {
+      case 'hello':
+        return { method: 'GET', path: '/' };
+      case 'search':
+        return { method: 'GET', path: `/api/v1/keys?q=${pick()[1].slice(0, 8)}` };
+      case 'list':
+        return { method: 'GET', path: '/api/v1/keys?limit=50' };
+      case 'reveal':
+        return { method: 'POST', path: `/api/v1/keys/${pick()[0]}/reveal` };
+      case 'add':
+        return {
+          method: 'POST',
+          path: '/api/v1/keys',
+          body: JSON.stringify({
+            protectorId: randomUUID(),
+            recoveryPassword: keyToRecoveryPassword(randomBytes(16)),
+            deviceName: `BENCH-${Math.floor(Math.random() * 1000)}`,
+            volume: { label: 'C:', type: 'os' },
+          }),
+        };
+    }
+  };
+  const send = () =>
+    new Promise<number>((resolve, reject) => {
+      const { method, path, body } = next();
+      const headers: Record<string, string | number> = { ...spec.headers };
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(body);
+      }
+      const outgoing = request(
+        { agent, host: target.hostname, port: target.port, method, path, headers },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            resolve(response.statusCode ?? 0);
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let failures = 0;
+  const start = performance.now();
+  const measureFrom = start + spec.warmUpSeconds * 1000;
+  const end = measureFrom + spec.seconds * 1000;
+  const worker = async () => {
+    for (let now = performance.now(); now < end; now = performance.now()) {
+      let status: number;
+      try {
+        status = await send();
+      } catch {
+        status = 0;
+      }
+      const done = performance.now();
+      if (now < measureFrom) continue;
+      latencies.push(done - now);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status < 200 || status >= 300) failures += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: spec.connections }, worker));
+  agent.destroy();
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    requests: latencies.length,
+    perSecond: latencies.length / spec.seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    failures,
+    statuses,
+  };
+}
+
+function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', self, '--load', JSON.stringify(spec)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(output) as LoadResult);
+      else reject(new Error(`the load generator exited with ${code}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => {
+        resolve(typeof address === 'object' && address ? address.port : 0);
+      });
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+}
+
+async function waitUntilServing(child: ChildProcess, url: string, path: string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`${url}${path}`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not start`);
+}
+
+async function startHelloWorld(): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--hello', String(port)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilServing(child, url, '/');
+  return { child, url };
+}
+
+async function serveHelloWorld(port: number): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  app.get('/', () => ({ hello: 'world' }));
+  await app.listen({ host: '127.0.0.1', port });
+}
+
+async function startKeyhold(dataDir: string, databaseUrl: string | undefined): Promise<Running> {
+  const port = await freePort();
+  const args = [join(root, 'bin', 'keyhold.js'), 'serve', '--port', String(port)];
+  args.push('--data-dir', dataDir, '--log-level', 'warn');
+  if (databaseUrl) args.push('--database-url', databaseUrl);
+  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilServing(child, url, '/healthz');
+  return { child, url };
+}
+
+function stop(running: Running): Promise<void> {
+  return new Promise((resolve) => {
+    if (running.child.exitCode !== null) {
+      resolve();
+      return;
+    }
+    running.child.once('exit', () => {
+      resolve();
+    });
+    running.child.kill('SIGTERM');
+  });
+}
+
+/** Resident and peak resident memory of a process, in MB (Linux). */
+function memoryOf(pid: number | undefined): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) =>
+    Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
+  return { rss: field('VmRSS'), peak: field('VmHWM') };
+}
+
+/** Signs up the bench account; returns the headers the web app would send as it. */
+async function signUp(
+  url: string,
+): Promise<{ accountId: string; headers: Record<string, string> }> {
+  const response = await fetch(`${url}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: 'bench@example.org',
+      displayName: 'Bench',
+      password: 'violet tractor umbrella',
+    }),
+  });
+  const body = (await response.json()) as { account: { id: string }; csrfToken: string };
+  const cookie = response.headers.get('set-cookie')?.split(';')[0] ?? '';
+  return {
+    accountId: body.account.id,
+    headers: { cookie, 'x-keyhold-csrf': body.csrfToken, 'x-keyhold-account': body.account.id },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding: realistic rows written in bulk, straight into the database
+
+/**
+ * A name like the ones Windows gives new PCs (DESKTOP- and 7 letters or digits), distinct for
+ * every n: multiplying by a number coprime to 36^7 permutes the 7-character space.
+ */
+function windowsStyleName(n: number): string {
+  const space = 36 ** 7;
+  return `DESKTOP-${((n * 2_654_435_761) % space).toString(36).toUpperCase().padStart(7, '0')}`;
+}
+
+/**
+ * `count` keys for one account, on count/2 devices with an OS and a data volume each, each key
+ * with its recovery password sealed exactly as the server seals it and its "account" backup.
+ * Writes `id protectorHex` of every 100th key to `samplesFile`.
+ */
+async function seedLibrary(
+  database: Database,
+  dataDir: string,
+  accountId: string,
+  count: number,
+  samplesFile: string,
+): Promise<void> {
+  const masterKey = loadKeyring({ dataDir }).keyring.current();
+  const owner = userOwner(accountId);
+  const ownerColumns = { owner_user_id: accountId, owner_org_id: null };
+  const batchSize = 500;
+  const samples: string[] = [];
+  const started = Date.now() - count * 60_000;
+  const progressEvery = Math.max(batchSize, Math.floor(count / 10 / batchSize) * batchSize);
+  for (let first = 0; first < count; first += batchSize) {
+    const devices: DevicesTable[] = [];
+    const terms: DeviceTermsTable[] = [];
+    const volumes: VolumesTable[] = [];
+    const keys: RecoveryKeysTable[] = [];
+    const backups: KeyBackupsTable[] = [];
+    const secrets: SealedSecretsTable[] = [];
+    for (let i = first; i < Math.min(count, first + batchSize); i += 2) {
+      const createdMs = started + i * 60_000;
+      const at = new Date(createdMs).toISOString();
+      const deviceId = newId(createdMs);
+      const name = windowsStyleName(i / 2);
+      devices.push({
+        id: deviceId,
+        ...ownerColumns,
+        name,
+        name_normalized: normalizeName(name),
+        created_at: at,
+        updated_at: at,
+      });
+      for (const term of nameTerms(name))
+        terms.push({ device_id: deviceId, ...ownerColumns, term });
+      for (const [offset, label, type] of [
+        [0, 'C:', 'os'],
+        [1, 'D:', 'fixed'],
+      ] as const) {
+        if (i + offset >= count) break;
+        const keyAt = new Date(createdMs + offset * 60_000).toISOString();
+        const volumeId = newId(createdMs);
+        volumes.push({
+          id: volumeId,
+          ...ownerColumns,
+          device_id: deviceId,
+          label,
+          type,
+          volume_guid: null,
+          created_at: keyAt,
+          updated_at: keyAt,
+        });
+        const keyId = newId(createdMs + offset * 60_000);
+        const protectorHex = randomBytes(16).toString('hex').toUpperCase();
+        keys.push({
+          id: keyId,
+          ...ownerColumns,
+          protector_hex: protectorHex,
+          volume_id: volumeId,
+          source: 'manual',
+          backup_count: 1,
+          last_backup_destination: 'account' as const,
+          last_backup_at: keyAt,
+          offline_backup_at: null,
+          in_vault_at: null,
+          deleted_at: null,
+          created_at: keyAt,
+          updated_at: keyAt,
+        });
+        backups.push({
+          id: newId(createdMs),
+          key_id: keyId,
+          destination: 'account' as const,
+          note: null,
+          actor_user_id: accountId,
+          at: keyAt,
+        });
+        const secretId = newId(createdMs);
+        const password = keyToRecoveryPassword(randomBytes(16));
+        const sealed = sealValue(
+          masterKey,
+          { secretId, kind: recoveryPasswordKind, boundId: keyId, owner },
+          Buffer.from(password, 'utf8'),
+        );
+        secrets.push({
+          id: secretId,
+          ...ownerColumns,
+          kind: recoveryPasswordKind,
+          bound_id: keyId,
+          key_version: sealed.keyVersion,
+          wrapped_key: sealed.wrappedKey,
+          ciphertext: sealed.ciphertext,
+          created_at: keyAt,
+          updated_at: keyAt,
+        });
+        if ((i + offset) % 100 === 0) samples.push(`${keyId} ${protectorHex}`);
+      }
+    }
+    await database.db.transaction().execute(async (trx) => {
+      await trx.insertInto('devices').values(devices).execute();
+      await trx.insertInto('device_terms').values(terms).execute();
+      await trx.insertInto('volumes').values(volumes).execute();
+      await trx.insertInto('recovery_keys').values(keys).execute();
+      await trx.insertInto('key_backups').values(backups).execute();
+      await trx.insertInto('sealed_secrets').values(secrets).execute();
+    });
+    if ((first + batchSize) % progressEvery === 0) {
+      process.stdout.write(`  seeded ${Math.min(count, first + batchSize).toLocaleString('en')}\r`);
+    }
+  }
+  writeFileSync(samplesFile, `${samples.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+const targets = { searchShare: 0.4, searchP99: 20, writesPerSecond: 2000, rssMb: 300 };
+
+interface Measured {
+  scenario: Scenario;
+  result: LoadResult;
+}
+
+function line(name: string, result: LoadResult, hello: LoadResult | undefined): string {
+  const ratio = hello
+    ? ` ${((result.perSecond / hello.perSecond) * 100).toFixed(0).padStart(3)}% of hello`
+    : '';
+  const failed =
+    result.failures > 0 ? `  (${result.failures} non-2xx: ${JSON.stringify(result.statuses)})` : '';
+  return (
+    `  ${name.padEnd(22)} ${result.perSecond.toFixed(0).padStart(7)} req/s  ` +
+    `p50 ${result.p50.toFixed(2).padStart(6)} ms  p99 ${result.p99.toFixed(2).padStart(6)} ms${ratio}${failed}`
+  );
+}
+
+async function measureLibrary(options: {
+  label: string;
+  keys: number;
+  databaseUrl: string | undefined;
+  seconds: number;
+  connections: number;
+  hello: LoadResult;
+}): Promise<{ measured: Measured[]; memory: { rss: number; peak: number } }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
+  const samplesFile = join(dataDir, 'samples.txt');
+  try {
+    let server = await startKeyhold(dataDir, options.databaseUrl);
+    const { accountId, headers } = await signUp(server.url);
+    await stop(server);
+
+    const seedStart = performance.now();
+    const database = openDatabase({ dataDir, databaseUrl: options.databaseUrl });
+    try {
+      await seedLibrary(database, dataDir, accountId, options.keys, samplesFile);
+      if (database.dialect === 'postgres') await gatherPlannerStatistics(database);
+    } finally {
+      await database.close();
+    }
+    console.log(
+      `  seeded ${options.keys.toLocaleString('en')} keys in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`,
+    );
+
+    server = await startKeyhold(dataDir, options.databaseUrl);
+    const measured: Measured[] = [];
+    try {
+      for (const scenario of ['search', 'list', 'add', 'reveal'] as const) {
+        const result = await runLoad({
+          url: server.url,
+          scenario,
+          seconds: options.seconds,
+          warmUpSeconds: 2,
+          connections: options.connections,
+          headers,
+          samples: samplesFile,
+        });
+        measured.push({ scenario, result });
+        console.log(line(`${options.label} ${scenario}`, result, options.hello));
+      }
+      return { measured, memory: memoryOf(server.child.pid) };
+    } finally {
+      await stop(server);
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function gatherPlannerStatistics(database: Database): Promise<void> {
+  const { sql } = await import('kysely');
+  await sql`analyze`.execute(database.db);
+}
+
+/** A fresh PostgreSQL schema for the run, dropped afterwards. */
+async function withSchema<T>(baseUrl: string, work: (url: string) => Promise<T>): Promise<T> {
+  const schema = `keyhold_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  try {
+    const url = new URL(baseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    return await work(url.toString());
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const keys = Number(process.env.KEYHOLD_BENCH_KEYS ?? 1_000_000);
+  const pgKeys = Number(process.env.KEYHOLD_BENCH_PG_KEYS ?? 200_000);
+  const seconds = Number(process.env.KEYHOLD_BENCH_SECONDS ?? 10);
+  const connections = Number(process.env.KEYHOLD_BENCH_CONNECTIONS ?? 32);
+  const pgUrl = process.env.KEYHOLD_BENCH_DATABASE_URL ?? process.env.KEYHOLD_TEST_DATABASE_URL;
+
+  // The server runs from dist/, as `keyhold serve` does: compile it first.
+  const build = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: root, stdio: 'inherit' },
+  );
+  if (build.status !== 0) console.warn('server bench: the build reported errors (see above)');
+
+  console.log(`server bench: ${connections} connections, ${seconds} s per measurement`);
+  const helloServer = await startHelloWorld();
+  let hello: LoadResult;
+  try {
+    hello = await runLoad({
+      url: helloServer.url,
+      scenario: 'hello',
+      seconds,
+      warmUpSeconds: 2,
+      connections,
+      headers: {},
+      samples: undefined,
+    });
+  } finally {
+    await stop(helloServer);
+  }
+  console.log(line('fastify hello-world', hello, undefined));
+
+  console.log(`SQLite, ${keys.toLocaleString('en')} keys in one account:`);
+  const sqlite = await measureLibrary({
+    label: 'sqlite',
+    keys,
+    databaseUrl: undefined,
+    seconds,
+    connections,
+    hello,
+  });
+  console.log(
+    `  server memory: RSS ${sqlite.memory.rss.toFixed(0)} MB, peak ${sqlite.memory.peak.toFixed(0)} MB`,
+  );
+
+  let postgres: Awaited<ReturnType<typeof measureLibrary>> | undefined;
+  if (pgUrl && pgKeys > 0) {
+    console.log(`PostgreSQL, ${pgKeys.toLocaleString('en')} keys in one account:`);
+    postgres = await withSchema(pgUrl, (databaseUrl) =>
+      measureLibrary({ label: 'postgres', keys: pgKeys, databaseUrl, seconds, connections, hello }),
+    );
+    console.log(
+      `  server memory: RSS ${postgres.memory.rss.toFixed(0)} MB, peak ${postgres.memory.peak.toFixed(0)} MB`,
+    );
+  } else {
+    console.log('PostgreSQL: skipped (set KEYHOLD_BENCH_DATABASE_URL)');
+  }
+
+  const result = (scenario: Scenario) =>
+    sqlite.measured.find((m) => m.scenario === scenario)?.result;
+  const search = result('search');
+  const checks: [string, boolean][] = [
+    [
+      `search >= ${targets.searchShare * 100}% of hello-world`,
+      (search?.perSecond ?? 0) >= targets.searchShare * hello.perSecond,
+    ],
+    [`search p99 <= ${targets.searchP99} ms`, (search?.p99 ?? Infinity) <= targets.searchP99],
+    [
+      `add >= ${targets.writesPerSecond}/s`,
+      (result('add')?.perSecond ?? 0) >= targets.writesPerSecond,
+    ],
+    [
+      `reveal >= ${targets.writesPerSecond}/s`,
+      (result('reveal')?.perSecond ?? 0) >= targets.writesPerSecond,
+    ],
+    [
+      `RSS <= ${targets.rssMb} MB with ${keys.toLocaleString('en')} keys`,
+      sqlite.memory.peak <= targets.rssMb,
+    ],
+  ];
+  console.log('targets (SQLite):');
+  for (const [name, met] of checks) console.log(`  ${met ? 'ok   ' : 'MISSED'} ${name}`);
+}
+
+const mode = process.argv[2];
+if (mode === '--load') {
+  process.stdout.write(
+    JSON.stringify(await generateLoad(JSON.parse(process.argv[3] ?? '{}') as LoadSpec)),
+  );
+} else if (mode === '--hello') {
+  await serveHelloWorld(Number(process.argv[3]));
+} else {
+  await main();
+}
