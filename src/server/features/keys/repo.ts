@@ -294,7 +294,7 @@ export function listKeys(db: Db, owner: Owner, page: KeyPageQuery): Promise<KeyS
 export async function listKeysInProtectorRange(
   db: Db,
   owner: Owner,
-  range: { from: string; to: string | undefined },
+  range: PrefixRange,
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
   let query = summaries(db, owner)
@@ -312,12 +312,7 @@ export async function listKeysInProtectorRange(
  * their statistics); left to choose, SQLite walks the whole library in date order to save
  * sorting the few matches.
  */
-export function listKeysOnDevicesWithTerm(
-  db: Db,
-  owner: Owner,
-  range: { from: string; to: string | undefined },
-  page: KeyPageQuery,
-): Promise<KeySummaryRow[]> {
+function keysOnDevicesWithTerm(db: Db, owner: Owner, range: PrefixRange, page: KeyPageQuery) {
   const { column, value } = ownerFilter(owner);
   let devices = db
     .selectFrom('device_terms')
@@ -339,6 +334,46 @@ export function listKeysOnDevicesWithTerm(
     .where(pageCondition(page))
     .orderBy('k.created_at', 'desc')
     .orderBy('k.id', 'desc')
+    .limit(page.limit + 1);
+}
+
+/** Strings s with from <= s < to (to undefined: no upper end), as index ranges compare them. */
+export interface PrefixRange {
+  from: string;
+  to: string | undefined;
+}
+
+/**
+ * One page of a search, in one statement: keys whose protector ID lies in `keyId` (when the text
+ * can be a Key ID prefix) and keys on devices with a name term in `name`, newest first. Each half
+ * runs on its own index; UNION drops a key both halves find.
+ */
+export function searchKeys(
+  db: Db,
+  owner: Owner,
+  ranges: { keyId: PrefixRange | undefined; name: PrefixRange },
+  page: KeyPageQuery,
+): Promise<KeySummaryRow[]> {
+  const byName = db
+    .selectFrom(keysOnDevicesWithTerm(db, owner, ranges.name, page).as('by_name'))
+    .selectAll();
+  const { keyId } = ranges;
+  if (!keyId) {
+    return byName
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+  }
+  let byKeyId = summaries(db, owner)
+    .where(pageCondition(page))
+    .where('k.protector_hex', '>=', keyId.from);
+  if (keyId.to !== undefined) byKeyId = byKeyId.where('k.protector_hex', '<', keyId.to);
+  return db
+    .selectFrom(byKeyId.union(byName).as('found'))
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(page.limit + 1)
     .execute();
 }

@@ -24,7 +24,7 @@ import { migrateToLatest } from '../../../db/migrate.js';
 import { userOwner } from '../../../db/owners.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
-import { listKeysInProtectorRange, listKeysOnDevicesWithTerm } from './repo.js';
+import { searchKeys } from './repo.js';
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -83,9 +83,10 @@ async function seedLibrary(database: Database, count: number) {
     .execute();
   const owner = { owner_user_id: userId, owner_org_id: null };
   for (let start = 0; start < count; start += 500) {
-    const batch = Array.from({ length: Math.min(500, count - start) }, () => {
+    const batch = Array.from({ length: Math.min(500, count - start) }, (_, index) => {
       const hex = randomBytes(16).toString('hex').toUpperCase();
-      return { deviceId: newId(), volumeId: newId(), keyId: newId(), hex };
+      const name = `DESKTOP-${String(start + index).padStart(7, '0')}`;
+      return { deviceId: newId(), volumeId: newId(), keyId: newId(), hex, name };
     });
     await database.db
       .insertInto('devices')
@@ -93,8 +94,8 @@ async function seedLibrary(database: Database, count: number) {
         batch.map((row) => ({
           id: row.deviceId,
           ...owner,
-          name: `DESKTOP-${row.hex.slice(0, 7)}`,
-          name_normalized: `desktop-${row.hex.slice(0, 7).toLowerCase()}`,
+          name: row.name,
+          name_normalized: normalizeName(row.name),
           created_at: at,
           updated_at: at,
         })),
@@ -104,7 +105,7 @@ async function seedLibrary(database: Database, count: number) {
       .insertInto('device_terms')
       .values(
         batch.flatMap((row) =>
-          nameTerms(`DESKTOP-${row.hex.slice(0, 7)}`).map((term) => ({
+          nameTerms(row.name).map((term) => ({
             device_id: row.deviceId,
             ...owner,
             term,
@@ -210,12 +211,19 @@ for (const kind of databaseKinds) {
       const owner = await seedLibrary(database, 5000);
       logged = [];
       const page = { deleted: false, after: undefined, limit: 50 };
-      await listKeysInProtectorRange(db, owner, { from: '64311DEA', to: '64311DEB' }, page);
-      await listKeysOnDevicesWithTerm(db, owner, { from: 'laptop', to: 'laptoq' }, page);
-      const [keyIdPlan, devicePlan] = await plansOf(database, logged);
-      assert.match(keyIdPlan ?? '', /recovery_keys_protector_user/);
-      assert.match(devicePlan ?? '', /device_terms_term_user/);
-      assert.match(devicePlan ?? '', /recovery_keys_volume/);
+      await searchKeys(
+        db,
+        owner,
+        {
+          keyId: { from: '64311DEA', to: '64311DEB' },
+          name: { from: '64311dea', to: '64311deb' },
+        },
+        page,
+      );
+      const [plan] = await plansOf(database, logged);
+      assert.match(plan ?? '', /recovery_keys_protector_user/);
+      assert.match(plan ?? '', /device_terms_term_user/);
+      assert.match(plan ?? '', /recovery_keys_volume/);
     });
   });
 }

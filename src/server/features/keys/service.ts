@@ -332,8 +332,8 @@ export function keyIdPrefixOf(q: string): string | undefined {
 /**
  * One page of the caller's keys, newest first. With `q`: keys whose Key ID starts with it (4 or
  * more hex digits; case, dashes and braces ignored) and keys on devices with a name (or a word in
- * it) that starts with it. Each search runs on its own index and returns at most a page after the
- * cursor; merging them keeps the order, so the cursor works across both.
+ * it) that starts with it, both in one statement on their own indexes; the cursor works across
+ * both.
  */
 export async function listKeys(
   ctx: ServerContext,
@@ -351,29 +351,17 @@ export async function listKeys(
   if (q === '') {
     rows = await repo.listKeys(ctx.db, owner, page);
   } else {
-    const searches: Promise<repo.KeySummaryRow[]>[] = [];
     const prefix = keyIdPrefixOf(q);
-    if (prefix !== undefined) {
-      searches.push(
-        repo.listKeysInProtectorRange(
-          ctx.db,
-          owner,
-          { from: prefix, to: prefixSuccessor(prefix) },
-          page,
-        ),
-      );
-    }
     const term = normalizeName(q);
-    searches.push(
-      repo.listKeysOnDevicesWithTerm(
-        ctx.db,
-        owner,
-        { from: term, to: prefixSuccessor(term) },
-        page,
-      ),
+    rows = await repo.searchKeys(
+      ctx.db,
+      owner,
+      {
+        keyId: prefix === undefined ? undefined : { from: prefix, to: prefixSuccessor(prefix) },
+        name: { from: term, to: prefixSuccessor(term) },
+      },
+      page,
     );
-    const byId = new Map((await Promise.all(searches)).flat().map((row) => [row.id, row]));
-    rows = [...byId.values()].sort(repo.newestFirst);
   }
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
