@@ -406,9 +406,14 @@ export function keysForExport(
 
 export type BackupRow = KeyBackupsTable;
 
+/** Only the backup row; the caller has already written the key's backup summary. */
+export async function insertBackupRecord(db: Db, backup: BackupRow): Promise<void> {
+  await db.insertInto('key_backups').values(backup).execute();
+}
+
 /** Records a backup and keeps the key's backup summary in step, in the caller's transaction. */
 export async function insertBackup(db: Db, backup: BackupRow, isOffline: boolean): Promise<void> {
-  await db.insertInto('key_backups').values(backup).execute();
+  await insertBackupRecord(db, backup);
   await db
     .updateTable('recovery_keys')
     .set((eb) => ({

@@ -146,24 +146,28 @@ async function placeKey(
   at: string,
 ): Promise<string> {
   const nameNormalized = normalizeName(key.deviceName);
-  let device = await repo.findDeviceByName(db, owner, nameNormalized);
+  const device = await repo.findDeviceByName(db, owner, nameNormalized);
+  const newVolume = async (deviceId: string) => {
+    const id = newId();
+    await repo.insertVolume(db, owner, { id, deviceId, ...key.volume, at });
+    return id;
+  };
   if (!device) {
-    device = { id: newId(), name: key.deviceName };
+    const deviceId = newId();
     await repo.insertDevice(db, owner, {
-      ...device,
+      id: deviceId,
+      name: key.deviceName,
       nameNormalized,
       terms: nameTerms(key.deviceName).filter((term) => term !== ''),
       at,
     });
-  } else if (device.name !== key.deviceName) {
+    return newVolume(deviceId);
+  }
+  if (device.name !== key.deviceName) {
     await repo.renameDevice(db, device.id, key.deviceName, at);
   }
   const volume = await repo.findVolume(db, device.id, key.volume);
-  if (!volume) {
-    const id = newId();
-    await repo.insertVolume(db, owner, { id, deviceId: device.id, ...key.volume, at });
-    return id;
-  }
+  if (!volume) return newVolume(device.id);
   if (volume.label !== key.volume.label || volume.type !== key.volume.type) {
     await repo.updateVolume(db, volume.id, { ...key.volume, at });
   }
@@ -206,9 +210,10 @@ export async function storeKey(
     protector_hex: key.protectorHex,
     volume_id: await placeKey(db, owner, key, at),
     source: key.source,
-    backup_count: 0,
-    last_backup_destination: null,
-    last_backup_at: null,
+    // Being stored in the library is the key's first backup.
+    backup_count: 1,
+    last_backup_destination: 'account',
+    last_backup_at: at,
     offline_backup_at: null,
     in_vault_at: null,
     deleted_at: null,
@@ -216,18 +221,14 @@ export async function storeKey(
     updated_at: at,
   });
   await ctx.secrets.put(db, passwordRef(owner, id), key.recoveryPassword);
-  await repo.insertBackup(
-    db,
-    {
-      id: newId(),
-      key_id: id,
-      destination: 'account',
-      note: null,
-      actor_user_id: caller.accountId,
-      at,
-    },
-    false,
-  );
+  await repo.insertBackupRecord(db, {
+    id: newId(),
+    key_id: id,
+    destination: 'account',
+    note: null,
+    actor_user_id: caller.accountId,
+    at,
+  });
   return { id, outcome: 'created' };
 }
 
