@@ -1,28 +1,36 @@
 import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../../context.js';
 import { purgeKeysDeletedBefore } from './repo.js';
 
 const purgeIntervalMs = 60 * 60_000;
 
 /**
- * When `deletedKeyRetentionDays` is set, keys deleted longer ago than that are purged for good:
- * at start and every hour. Unset (the default), deleted keys stay restorable forever.
+ * Purges for good the keys deleted more than `deletedKeyRetentionDays` ago, with their sealed
+ * passwords and backups; returns how many. Unset (the default), nothing is ever purged.
  */
-export function startRetention(app: FastifyInstance): void {
-  const ctx = app.keyhold;
+export async function purgeExpiredKeys(ctx: ServerContext): Promise<number> {
   const days = ctx.config.deletedKeyRetentionDays;
-  if (days === undefined) return;
-  const purge = async () => {
-    const before = new Date(ctx.now().getTime() - days * 86_400_000).toISOString();
-    const purged = await purgeKeysDeletedBefore(ctx.db, before);
-    if (purged.length > 0) {
-      await ctx.audit.record(ctx.db, {
+  if (days === undefined) return 0;
+  const before = new Date(ctx.now().getTime() - days * 86_400_000).toISOString();
+  const purged = await ctx.db.transaction().execute(async (trx) => {
+    const ids = await purgeKeysDeletedBefore(trx, before);
+    if (ids.length > 0) {
+      await ctx.audit.record(trx, {
         action: 'keys_purged',
-        details: { keys: purged.length, deletedBefore: before, retentionDays: days },
+        details: { keys: ids.length, deletedBefore: before, retentionDays: days },
       });
     }
-  };
+    return ids;
+  });
+  return purged.length;
+}
+
+/** Runs the purge at start and every hour while the server runs, when a retention is set. */
+export function startRetention(app: FastifyInstance): void {
+  const ctx = app.keyhold;
+  if (ctx.config.deletedKeyRetentionDays === undefined) return;
   const run = () => {
-    purge().catch((error: unknown) => {
+    purgeExpiredKeys(ctx).catch((error: unknown) => {
       app.log.warn({ err: error }, 'purging deleted keys failed');
     });
   };
