@@ -305,6 +305,35 @@ export async function listKeysInProtectorRange(
   return rows.sort(newestFirst).slice(0, page.limit + 1);
 }
 
+/** Strings s with from <= s < to (to undefined: no upper end), as index ranges compare them. */
+export interface PrefixRange {
+  from: string;
+  to: string | undefined;
+}
+
+function devicesWithTerm(db: Db, owner: Owner, range: PrefixRange) {
+  const { column, value } = ownerFilter(owner);
+  let devices = db
+    .selectFrom('device_terms')
+    .select('device_id')
+    .where(column, '=', value)
+    .where('term', '>=', range.from);
+  if (range.to !== undefined) devices = devices.where('term', '<', range.to);
+  return devices;
+}
+
+/**
+ * Whether any of the owner's devices has a name term in the range: one step on the term index,
+ * so a search by Key ID does not pay for the device-name query when no name matches.
+ */
+export async function hasDeviceWithTerm(
+  db: Db,
+  owner: Owner,
+  range: PrefixRange,
+): Promise<boolean> {
+  return (await devicesWithTerm(db, owner, range).limit(1).executeTakeFirst()) !== undefined;
+}
+
 /**
  * The owner's keys on devices with a name term in [from, to), newest first. The query walks from
  * the owner's matching terms to their devices' volumes (both filtered by owner) and on to each
@@ -312,17 +341,15 @@ export async function listKeysInProtectorRange(
  * their statistics); left to choose, SQLite walks the whole library in date order to save
  * sorting the few matches.
  */
-function keysOnDevicesWithTerm(db: Db, owner: Owner, range: PrefixRange, page: KeyPageQuery) {
+export function listKeysOnDevicesWithTerm(
+  db: Db,
+  owner: Owner,
+  range: PrefixRange,
+  page: KeyPageQuery,
+): Promise<KeySummaryRow[]> {
   const { column, value } = ownerFilter(owner);
-  let devices = db
-    .selectFrom('device_terms')
-    .select('device_id')
-    .distinct()
-    .where(column, '=', value)
-    .where('term', '>=', range.from);
-  if (range.to !== undefined) devices = devices.where('term', '<', range.to);
   return db
-    .selectFrom(devices.as('t'))
+    .selectFrom(devicesWithTerm(db, owner, range).distinct().as('t'))
     .crossJoin('volumes as v')
     .crossJoin('recovery_keys as k')
     .crossJoin('devices as d')
@@ -334,46 +361,6 @@ function keysOnDevicesWithTerm(db: Db, owner: Owner, range: PrefixRange, page: K
     .where(pageCondition(page))
     .orderBy('k.created_at', 'desc')
     .orderBy('k.id', 'desc')
-    .limit(page.limit + 1);
-}
-
-/** Strings s with from <= s < to (to undefined: no upper end), as index ranges compare them. */
-export interface PrefixRange {
-  from: string;
-  to: string | undefined;
-}
-
-/**
- * One page of a search, in one statement: keys whose protector ID lies in `keyId` (when the text
- * can be a Key ID prefix) and keys on devices with a name term in `name`, newest first. Each half
- * runs on its own index; UNION drops a key both halves find.
- */
-export function searchKeys(
-  db: Db,
-  owner: Owner,
-  ranges: { keyId: PrefixRange | undefined; name: PrefixRange },
-  page: KeyPageQuery,
-): Promise<KeySummaryRow[]> {
-  const byName = db
-    .selectFrom(keysOnDevicesWithTerm(db, owner, ranges.name, page).as('by_name'))
-    .selectAll();
-  const { keyId } = ranges;
-  if (!keyId) {
-    return byName
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-  }
-  let byKeyId = summaries(db, owner)
-    .where(pageCondition(page))
-    .where('k.protector_hex', '>=', keyId.from);
-  if (keyId.to !== undefined) byKeyId = byKeyId.where('k.protector_hex', '<', keyId.to);
-  return db
-    .selectFrom(byKeyId.union(byName).as('found'))
-    .selectAll()
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
     .limit(page.limit + 1)
     .execute();
 }

@@ -24,7 +24,7 @@ import { migrateToLatest } from '../../../db/migrate.js';
 import { userOwner } from '../../../db/owners.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
-import { searchKeys } from './repo.js';
+import { hasDeviceWithTerm, listKeysInProtectorRange, listKeysOnDevicesWithTerm } from './repo.js';
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -211,19 +211,19 @@ for (const kind of databaseKinds) {
       const owner = await seedLibrary(database, 5000);
       logged = [];
       const page = { deleted: false, after: undefined, limit: 50 };
-      await searchKeys(
+      await listKeysInProtectorRange(db, owner, { from: '64311DEA', to: '64311DEB' }, page);
+      await hasDeviceWithTerm(db, owner, { from: 'desktop-000001', to: 'desktop-000002' });
+      await listKeysOnDevicesWithTerm(
         db,
         owner,
-        {
-          keyId: { from: '64311DEA', to: '64311DEB' },
-          name: { from: '64311dea', to: '64311deb' },
-        },
+        { from: 'desktop-000001', to: 'desktop-000002' },
         page,
       );
-      const [plan] = await plansOf(database, logged);
-      assert.match(plan ?? '', /recovery_keys_protector_user/);
-      assert.match(plan ?? '', /device_terms_term_user/);
-      assert.match(plan ?? '', /recovery_keys_volume/);
+      const [keyIdPlan, probePlan, devicePlan] = await plansOf(database, logged);
+      assert.match(keyIdPlan ?? '', /recovery_keys_protector_user/);
+      assert.match(probePlan ?? '', /device_terms_term_user/);
+      assert.match(devicePlan ?? '', /device_terms_term_user/);
+      assert.match(devicePlan ?? '', /recovery_keys_volume/);
     });
   });
 }

@@ -333,8 +333,8 @@ export function keyIdPrefixOf(q: string): string | undefined {
 /**
  * One page of the caller's keys, newest first. With `q`: keys whose Key ID starts with it (4 or
  * more hex digits; case, dashes and braces ignored) and keys on devices with a name (or a word in
- * it) that starts with it, both in one statement on their own indexes; the cursor works across
- * both.
+ * it) that starts with it. Each runs on its own index and returns at most a page after the
+ * cursor; merging them keeps the order, so the cursor works across both.
  */
 export async function listKeys(
   ctx: ServerContext,
@@ -354,15 +354,23 @@ export async function listKeys(
   } else {
     const prefix = keyIdPrefixOf(q);
     const term = normalizeName(q);
-    rows = await repo.searchKeys(
-      ctx.db,
-      owner,
-      {
-        keyId: prefix === undefined ? undefined : { from: prefix, to: prefixSuccessor(prefix) },
-        name: { from: term, to: prefixSuccessor(term) },
-      },
-      page,
-    );
+    const names = { from: term, to: prefixSuccessor(term) };
+    const [byKeyId, anyDevice] = await Promise.all([
+      prefix === undefined
+        ? []
+        : repo.listKeysInProtectorRange(
+            ctx.db,
+            owner,
+            { from: prefix, to: prefixSuccessor(prefix) },
+            page,
+          ),
+      repo.hasDeviceWithTerm(ctx.db, owner, names),
+    ]);
+    const byName = anyDevice
+      ? await repo.listKeysOnDevicesWithTerm(ctx.db, owner, names, page)
+      : [];
+    const byId = new Map([...byKeyId, ...byName].map((row) => [row.id, row]));
+    rows = [...byId.values()].sort(repo.newestFirst);
   }
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
