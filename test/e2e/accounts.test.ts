@@ -5,7 +5,6 @@ import type { Browser } from 'playwright-core';
 import {
   assertAccessible,
   browserSkip,
-  hasRoute,
   launchChromium,
   newPerson,
   openContext,
@@ -18,12 +17,10 @@ import {
 describe('accounts in the browser', { skip: browserSkip }, () => {
   let server: KeyholdServer;
   let browser: Browser;
-  let authMissing = false;
 
   before(async () => {
     server = await startKeyhold();
     browser = await launchChromium();
-    authMissing = !(await hasRoute(server.url, 'POST', '/api/v1/auth/signup'));
   });
 
   after(async () => {
@@ -31,11 +28,7 @@ describe('accounts in the browser', { skip: browserSkip }, () => {
     await server.stop();
   });
 
-  it('creates an account, signs out and signs in again by email first', async (t) => {
-    if (authMissing) {
-      t.skip('the server has no sign-up API yet');
-      return;
-    }
+  it('creates an account, signs out and signs in again by email first', async () => {
     const { context, problems } = await openContext(browser);
     const page = await context.newPage();
     const ada = newPerson('Ada Lovelace');
@@ -68,11 +61,7 @@ describe('accounts in the browser', { skip: browserSkip }, () => {
     await context.close();
   });
 
-  it('keeps two accounts side by side with a picker, and never mixes their data', async (t) => {
-    if (authMissing) {
-      t.skip('the server has no sign-up API yet');
-      return;
-    }
+  it('keeps two accounts side by side with a picker, and never mixes their data', async () => {
     const { context, problems } = await openContext(browser);
     const page = await context.newPage();
     const first = newPerson('Grace Hopper');
@@ -127,11 +116,7 @@ describe('accounts in the browser', { skip: browserSkip }, () => {
     await context.close();
   });
 
-  it('sets up two-step verification, then signs in with a recovery code', async (t) => {
-    if (authMissing) {
-      t.skip('the server has no sign-up API yet');
-      return;
-    }
+  it('sets up two-step verification, then signs in with a recovery code', async () => {
     const { context, problems } = await openContext(browser);
     const page = await context.newPage();
     const person = newPerson('Margaret Hamilton');

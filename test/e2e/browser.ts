@@ -190,19 +190,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
-/** Whether the running server has an API route yet (parts of the API land separately). */
-export async function hasRoute(baseUrl: string, method: string, path: string): Promise<boolean> {
-  const response = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: { accept: 'application/json', 'content-type': 'application/json' },
-    ...(method === 'GET' ? {} : { body: '{}' }),
-  });
-  if (response.status !== 404) return true;
-  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
-  // A real route may answer 404 for a missing item; an unknown route says "The page".
-  return !(body.error?.message ?? '').startsWith('The page was not found');
-}
-
 let accountCounter = 0;
 
 /** A person with an email address no other test uses. */

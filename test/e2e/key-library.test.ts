@@ -3,14 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { readRecoveryKeyFile, writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
 import {
   addKeysThroughApi,
   assertAccessible,
   browserSkip,
-  hasRoute,
   launchChromium,
   newKey,
   newPerson,
@@ -35,13 +34,11 @@ const hasPdftotext = spawnSync('pdftotext', ['-v']).error === undefined;
 describe('the recovery key library', { skip: browserSkip }, () => {
   let server: KeyholdServer;
   let browser: Browser;
-  let keysMissing = false;
 
   before(async () => {
     // The shortest idle time the server allows, so the vault's own lock can be watched.
     server = await startKeyhold({ args: ['--vault-idle-minutes', '1'] });
     browser = await launchChromium();
-    keysMissing = !(await hasRoute(server.url, 'GET', '/api/v1/keys'));
   });
 
   after(async () => {
@@ -49,9 +46,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await server.stop();
   });
 
-  /** A signed-up person in a fresh browser profile; null when the key API is not there yet. */
+  /** A signed-up person in a fresh browser profile. */
   async function signedInPage(
-    t: TestContext,
     name: string,
     options: { width?: number; height?: number } = {},
   ): Promise<{
@@ -59,11 +55,7 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     problems: PageProblems;
     password: string;
     close: () => Promise<void>;
-  } | null> {
-    if (keysMissing) {
-      t.skip('the server has no key library API yet');
-      return null;
-    }
+  }> {
     const { context, problems } = await openContext(browser, options);
     const page = await context.newPage();
     const person = newPerson(name);
@@ -71,9 +63,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     return { page, problems, password: person.password, close: () => context.close() };
   }
 
-  it('adds a key by pasting it, pointing at the wrong block first', async (t) => {
-    const session = await signedInPage(t, 'Ada Lovelace');
-    if (!session) return;
+  it('adds a key by pasting it, pointing at the wrong block first', async () => {
+    const session = await signedInPage('Ada Lovelace');
     const { page, problems } = session;
     const key = newKey('LAPTOP-ADA');
     await page.getByRole('heading', { name: 'No recovery keys yet' }).waitFor();
@@ -118,9 +109,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('imports a dropped recovery file after showing what it found', async (t) => {
-    const session = await signedInPage(t, 'Annie Easley');
-    if (!session) return;
+  it('imports a dropped recovery file after showing what it found', async () => {
+    const session = await signedInPage('Annie Easley');
     const { page, problems } = session;
     const key = newKey('ignored');
     const dir = mkdtempSync(join(tmpdir(), 'keyhold-import-'));
@@ -146,9 +136,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('finds a key from a phone by its 8 characters and reveals it', async (t) => {
-    const session = await signedInPage(t, 'Grace Hopper', { width: 375, height: 812 });
-    if (!session) return;
+  it('finds a key from a phone by its 8 characters and reveals it', async () => {
+    const session = await signedInPage('Grace Hopper', { width: 375, height: 812 });
     const { page, problems } = session;
     const [wanted, other] = [newKey('DESKTOP-GRACE'), newKey('NAS', 'D:')];
     await addKeysThroughApi(page, [wanted, other]);
@@ -192,9 +181,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('downloads the recovery file that reads back, and prints the sheet', async (t) => {
-    const session = await signedInPage(t, 'Katherine Johnson');
-    if (!session) return;
+  it('downloads the recovery file that reads back, and prints the sheet', async () => {
+    const session = await signedInPage('Katherine Johnson');
     const { page, problems } = session;
     const key = newKey('WORKSTATION-KJ');
     const [added] = await addKeysThroughApi(page, [key]);
@@ -233,9 +221,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('deletes only after "I have saved a copy", and restores from Recently deleted', async (t) => {
-    const session = await signedInPage(t, 'Hedy Lamarr');
-    if (!session) return;
+  it('deletes only after "I have saved a copy", and restores from Recently deleted', async () => {
+    const session = await signedInPage('Hedy Lamarr');
     const { page, problems } = session;
     const key = newKey('TABLET-HEDY');
     const [added] = await addKeysThroughApi(page, [key]);
@@ -261,9 +248,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('keeps vault keys behind an unlock with a countdown, and locks again', async (t) => {
-    const session = await signedInPage(t, 'Joan Clarke');
-    if (!session) return;
+  it('keeps vault keys behind an unlock with a countdown, and locks again', async () => {
+    const session = await signedInPage('Joan Clarke');
     const { page, problems } = session;
     const key = newKey('ENIGMA-PC');
     const [added] = await addKeysThroughApi(page, [key]);
@@ -310,9 +296,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('never shows one account the keys of another, and finds across both', async (t) => {
-    const session = await signedInPage(t, 'Mary Jackson');
-    if (!session) return;
+  it('never shows one account the keys of another, and finds across both', async () => {
+    const session = await signedInPage('Mary Jackson');
     const { page, problems } = session;
     const marysKey = newKey('MARY-LAPTOP');
     await addKeysThroughApi(page, [marysKey]);
@@ -339,9 +324,8 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('pages through 5,000 keys without putting them all on screen', async (t) => {
-    const session = await signedInPage(t, 'Radia Perlman');
-    if (!session) return;
+  it('pages through 5,000 keys without putting them all on screen', async () => {
+    const session = await signedInPage('Radia Perlman');
     const { page, problems } = session;
     const keys = Array.from({ length: 5000 }, (_, index) =>
       newKey(`PC-${String(index).padStart(4, '0')}`),

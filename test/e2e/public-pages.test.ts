@@ -4,7 +4,6 @@ import type { Browser } from 'playwright-core';
 import {
   assertAccessible,
   browserSkip,
-  hasRoute,
   launchChromium,
   newPerson,
   openContext,
@@ -29,7 +28,7 @@ describe('pages anyone can open', { skip: browserSkip }, () => {
     await server.stop();
   });
 
-  it('reads the backup article and sends feedback from its end', async (t) => {
+  it('reads the backup article and sends feedback from its end', async () => {
     const { context, problems } = await openContext(browser);
     const page = await context.newPage();
     await page.goto(`${server.url}/help`);
@@ -56,11 +55,6 @@ describe('pages anyone can open', { skip: browserSkip }, () => {
     await assertAccessible(page, 'the feedback form');
     await screenshot(page, 'help-article-feedback');
 
-    if (!(await hasRoute(server.url, 'POST', '/api/v1/feedback'))) {
-      t.skip('the server has no POST /api/v1/feedback yet');
-      await context.close();
-      return;
-    }
     await page.getByRole('button', { name: 'Send feedback' }).click();
     await page.getByRole('status').filter({ hasText: 'Your feedback helps us' }).waitFor();
     await screenshot(page, 'help-feedback-thanks');
