@@ -12,6 +12,7 @@
  *   KEYHOLD_BENCH_KEYS=1000000  KEYHOLD_BENCH_PG_KEYS=200000  KEYHOLD_BENCH_SECONDS=10
  *   KEYHOLD_BENCH_CONNECTIONS=32  KEYHOLD_BENCH_DATABASE_URL=postgres://... (else
  *   KEYHOLD_TEST_DATABASE_URL; PostgreSQL is skipped when neither is set)
+ *   KEYHOLD_BENCH_SCENARIOS=search,add (a subset)  KEYHOLD_BENCH_PROFILE_DIR=/tmp/profiles
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -44,10 +45,12 @@ const root = join(import.meta.dirname, '..');
 const self = import.meta.filename;
 
 /**
- * `signed-in` is the cheapest signed-in request (GET /api/v1/auth/me): what every key request
+ * `health` is Keyhold's floor: GET /healthz passes every hook and security header but reads no
+ * database. `signed-in` is the cheapest signed-in request (GET /api/v1/auth/me): what every key request
  * pays before the key library runs (browser cookie, session, account selection).
  */
-type Scenario = 'hello' | 'signed-in' | 'search' | 'list' | 'add' | 'reveal';
+type Scenario = 'hello' | 'health' | 'signed-in' | 'search' | 'list' | 'add' | 'reveal';
+const libraryScenarios = ['health', 'signed-in', 'search', 'list', 'add', 'reveal'] as const;
 
 interface LoadSpec {
   url: string;
@@ -91,6 +94,8 @@ async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
     switch (spec.scenario) {
       case 'hello':
         return { method: 'GET', path: '/' };
+      case 'health':
+        return { method: 'GET', path: '/healthz' };
       case 'signed-in':
         return { method: 'GET', path: '/api/v1/auth/me' };
       case 'search':
@@ -241,7 +246,10 @@ async function serveHelloWorld(port: number): Promise<void> {
 
 async function startKeyhold(dataDir: string, databaseUrl: string | undefined): Promise<Running> {
   const port = await freePort();
-  const args = [join(root, 'bin', 'keyhold.js'), 'serve', '--port', String(port)];
+  // KEYHOLD_BENCH_PROFILE_DIR: the server writes a V8 CPU profile there when it stops.
+  const profileDir = process.env.KEYHOLD_BENCH_PROFILE_DIR;
+  const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  args.push(join(root, 'bin', 'keyhold.js'), 'serve', '--port', String(port));
   args.push('--data-dir', dataDir, '--log-level', 'warn');
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
@@ -458,6 +466,7 @@ async function measureLibrary(options: {
   seconds: number;
   connections: number;
   hello: LoadResult;
+  scenarios: readonly Scenario[];
 }): Promise<{ measured: Measured[]; memory: { rss: number; peak: number } }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   const samplesFile = join(dataDir, 'samples.txt');
@@ -481,7 +490,7 @@ async function measureLibrary(options: {
     server = await startKeyhold(dataDir, options.databaseUrl);
     const measured: Measured[] = [];
     try {
-      for (const scenario of ['signed-in', 'search', 'list', 'add', 'reveal'] as const) {
+      for (const scenario of options.scenarios) {
         const result = await runLoad({
           url: server.url,
           scenario,
@@ -499,7 +508,7 @@ async function measureLibrary(options: {
       await stop(server);
     }
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.KEEP) console.log('kept', dataDir); else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -529,9 +538,14 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.KEYHOLD_BENCH_SECONDS ?? 10);
   const connections = Number(process.env.KEYHOLD_BENCH_CONNECTIONS ?? 32);
   const pgUrl = process.env.KEYHOLD_BENCH_DATABASE_URL ?? process.env.KEYHOLD_TEST_DATABASE_URL;
+  const scenarios = libraryScenarios.filter(
+    (scenario) =>
+      !process.env.KEYHOLD_BENCH_SCENARIOS ||
+      process.env.KEYHOLD_BENCH_SCENARIOS.split(',').includes(scenario),
+  );
 
   // The server runs from dist/, as `keyhold serve` does: compile it first.
-  const build = spawnSync(
+  const build = process.env.KEYHOLD_BENCH_NO_BUILD ? { status: 0 } : spawnSync(
     process.execPath,
     [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
     { cwd: root, stdio: 'inherit' },
@@ -564,6 +578,7 @@ async function main(): Promise<void> {
     seconds,
     connections,
     hello,
+    scenarios,
   });
   console.log(
     `  server memory: RSS ${sqlite.memory.rss.toFixed(0)} MB, peak ${sqlite.memory.peak.toFixed(0)} MB`,
@@ -573,7 +588,15 @@ async function main(): Promise<void> {
   if (pgUrl && pgKeys > 0) {
     console.log(`PostgreSQL, ${pgKeys.toLocaleString('en')} keys in one account:`);
     postgres = await withSchema(pgUrl, (databaseUrl) =>
-      measureLibrary({ label: 'postgres', keys: pgKeys, databaseUrl, seconds, connections, hello }),
+      measureLibrary({
+        label: 'postgres',
+        keys: pgKeys,
+        databaseUrl,
+        seconds,
+        connections,
+        hello,
+        scenarios,
+      }),
     );
     console.log(
       `  server memory: RSS ${postgres.memory.rss.toFixed(0)} MB, peak ${postgres.memory.peak.toFixed(0)} MB`,

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { GroupCommit, type TransactionWork } from './group-commit.js';
 import type { DatabaseSchema } from './schema.js';
+import { cachingStatements } from './statement-cache.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -12,6 +14,12 @@ export interface Database {
   dialect: DialectName;
   /** Where the data lives, for messages: a file path or the URL without its password. */
   location: string;
+  /**
+   * Runs `work` in a transaction: all of it is kept or none, and the promise resolves once the
+   * change is durable. Services write through this rather than `db.transaction()`: on SQLite,
+   * transactions that arrive together share one commit (see group-commit.ts).
+   */
+  transaction<T>(work: TransactionWork<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -40,14 +48,31 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   sqlite.pragma('foreign_keys = ON');
   // Another process (an admin command next to the server) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+  });
+  const groupCommit = new GroupCommit(db);
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    transaction: (work) => groupCommit.run(work),
+    close: () => db.destroy(),
+  };
 }
 
 function openPostgres(databaseUrl: string): Database {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: redactUrl(databaseUrl), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    location: redactUrl(databaseUrl),
+    // Concurrent transactions run side by side on the pool's connections, and PostgreSQL
+    // groups their commits itself.
+    transaction: (work) => db.transaction().execute(work),
+    close: () => db.destroy(),
+  };
 }
 
 export function redactUrl(databaseUrl: string): string {

@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   serializerCompiler,
@@ -7,7 +6,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cookieIsSecure, enforceCsrf, loadBrowser } from './browser-cookie.js';
+import { enforceCsrf, loadBrowser } from './browser-cookie.js';
 import type { Config } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import { handleError, NotFoundError } from './errors.js';
@@ -22,6 +21,7 @@ import { organisationRoutes } from './features/orgs/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
+import { securityHeaders } from './security-headers.js';
 import './fastify-types.js';
 
 export interface AppOptions {
@@ -41,20 +41,6 @@ export interface AppOptions {
 /** Request bodies are small JSON documents; anything bigger is refused before parsing. */
 export const bodyLimitBytes = 64 * 1024;
 const pruneIntervalMs = 60 * 60_000;
-
-/** Strict for every response; the web app's index.html sets its own, equally strict policy. */
-const contentSecurityPolicy = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:', 'blob:'],
-  fontSrc: ["'self'"],
-  connectSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
-};
 
 export async function buildApp({
   config,
@@ -86,12 +72,9 @@ export async function buildApp({
   if (!context) app.addHook('onClose', () => ctx.close());
 
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
-    strictTransportSecurity: cookieIsSecure(config)
-      ? { maxAge: 31_536_000, includeSubDomains: false }
-      : false,
-    referrerPolicy: { policy: 'no-referrer' },
+  const headers = securityHeaders(config);
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(headers);
   });
   await registerOpenApi(app, config);
 

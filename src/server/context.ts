@@ -68,7 +68,7 @@ export async function createServerContext(
         iterations: config.argon2Iterations,
         parallelism: config.argon2Parallelism,
       }),
-      audit: new AuditLog(auditKey, now),
+      audit: new AuditLog(auditKey, now, database.transaction),
       limiter: new CredentialLimiter(database.db, now),
       now,
       createdMasterKey: created,

@@ -19,18 +19,43 @@ const secretFields = [
   'authorization',
 ];
 
-/**
- * pino's redaction paths: the secret fields at the top of a log object and up to three levels
- * down (e.g. `{ body: { password } }`, `{ req: { headers: { cookie } } }`), plus the headers
- * that carry credentials. Redaction happens in pino itself, before anything is written.
- */
+const secretFieldSet = new Set(secretFields);
+const censor = '[redacted]';
+
+/** The headers that carry credentials, as pino's request and response serializers show them. */
 export const redactedPaths = [
   'req.headers.cookie',
   'req.headers.authorization',
   'req.headers["x-keyhold-csrf"]',
   'res.headers["set-cookie"]',
-  ...secretFields.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
 ];
+
+/**
+ * A copy of a log object with every secret field censored, however deep it sits (e.g.
+ * `{ body: { password } }`). Runs only for lines that are written; pino's own wildcard redaction
+ * would instead run for every request, because it also covers each request's child logger.
+ */
+export function censorSecrets(value: unknown, seen = new Set<object>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return '[Circular]';
+  // Errors and other class instances go to pino's serializers as they are.
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return value;
+  // `seen` holds the objects on the way down, so only a real cycle is cut short.
+  seen.add(value);
+  let copy: unknown;
+  if (Array.isArray(value)) {
+    copy = value.map((item) => censorSecrets(item, seen));
+  } else {
+    const fields: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) {
+      fields[key] = secretFieldSet.has(key) ? censor : censorSecrets(field, seen);
+    }
+    copy = fields;
+  }
+  seen.delete(value);
+  return copy;
+}
 
 export function loggerOptions(
   level: string,
@@ -38,7 +63,8 @@ export function loggerOptions(
 ): FastifyServerOptions['logger'] {
   return {
     level,
-    redact: { paths: redactedPaths, censor: '[redacted]' },
+    redact: { paths: redactedPaths, censor },
+    formatters: { log: (object) => censorSecrets(object) as Record<string, unknown> },
     ...(stream ? { stream } : {}),
   };
 }

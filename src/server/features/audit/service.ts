@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { SealedSecrets } from '../../../crypto/sealed-secrets.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
+import type { TransactionWork } from '../../../db/group-commit.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import { auditEventHash, ChainVerifier, describeProblem, type ChainProblem } from './chain.js';
 import { chainHead, claimNextSeq, eventsInOrder, eventsOfUser, insertEvent } from './repo.js';
@@ -53,15 +54,19 @@ export class AuditLog {
   constructor(
     private readonly key: Buffer,
     private readonly now: () => Date,
+    /** Runs a transaction of its own (Database.transaction: shares commits on SQLite). */
+    private readonly transaction: <T>(work: TransactionWork<T>) => Promise<T>,
   ) {}
 
-  /** Joins the caller's transaction when given one, so the event commits with the change. */
-  async record(db: Kysely<DatabaseSchema>, input: AuditEventInput): Promise<void> {
-    if (db.isTransaction) {
-      await this.append(db, input);
-      return;
-    }
-    await db.transaction().execute((trx) => this.append(trx, input));
+  /** In the caller's transaction, so the event commits with the change it records. */
+  async record(trx: Kysely<DatabaseSchema>, input: AuditEventInput): Promise<void> {
+    if (!trx.isTransaction) throw new Error('AuditLog.record needs a transaction');
+    await this.append(trx, input);
+  }
+
+  /** An event that records no change of its own (a reveal, a download), committed on its own. */
+  async recordAlone(input: AuditEventInput): Promise<void> {
+    await this.transaction((trx) => this.append(trx, input));
   }
 
   private async append(trx: Kysely<DatabaseSchema>, input: AuditEventInput): Promise<void> {

@@ -125,7 +125,7 @@ async function confirmPassword(
     await ctx.limiter.clear(limitKeys.account(user.email_normalized));
     return;
   }
-  await ctx.audit.record(ctx.db, {
+  await ctx.audit.recordAlone({
     action: 'password_check_failed',
     actorUserId: user.id,
     subjectUserId: user.id,
@@ -190,7 +190,7 @@ async function completeSignin(
   info: RequestInfo,
   method: 'password' | 'totp' | 'recovery_code',
 ): Promise<SignedIn> {
-  const attached = await ctx.db.transaction().execute(async (trx) => {
+  const attached = await ctx.database.transaction(async (trx) => {
     const result = await attachSession(ctx, trx, user.id, browser, info);
     await ctx.audit.record(trx, {
       action: 'signin',
@@ -236,7 +236,7 @@ export async function signup(
     updated_at: at,
   };
   try {
-    await ctx.db.transaction().execute(async (trx) => {
+    await ctx.database.transaction(async (trx) => {
       await repo.insertUser(trx, user);
       await ctx.audit.record(trx, {
         action: 'signup',
@@ -286,7 +286,7 @@ export async function signin(
     ? await ctx.passwords.verify(user.password_hash, input.password)
     : await ctx.passwords.verifyNothing(input.password);
   if (!user || !passwordOk) {
-    await ctx.audit.record(ctx.db, {
+    await ctx.audit.recordAlone({
       action: 'signin_failed',
       subjectUserId: user?.id,
       ...origin(info),
@@ -343,7 +343,7 @@ export async function signinSecondFactor(
   }
 
   if (method === undefined) {
-    await ctx.audit.record(ctx.db, {
+    await ctx.audit.recordAlone({
       action: 'signin_failed',
       subjectUserId: user.id,
       ...origin(info),
@@ -359,7 +359,7 @@ export async function signinSecondFactor(
   }
   await repo.deleteChallenge(ctx.db, challenge.id);
   if (method === 'recovery_code') {
-    await ctx.audit.record(ctx.db, {
+    await ctx.audit.recordAlone({
       action: 'recovery_code_used',
       actorUserId: user.id,
       subjectUserId: user.id,
@@ -404,7 +404,7 @@ export async function signout(
   input: { everywhere?: boolean | undefined; allAccounts?: boolean | undefined },
 ): Promise<void> {
   const now = ctx.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     if (input.allAccounts) {
       const userIds = await repo.revokeSessionsOfBrowser(trx, caller.browserId, {
         reason: 'signout',
@@ -447,7 +447,7 @@ export async function forgetAccount(
 ): Promise<void> {
   if (!browser) throw new NotFoundError('The account');
   const now = ctx.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     const ended = await repo.revokeSessionsOfBrowser(trx, browser.id, {
       reason: 'signout',
       now,
@@ -481,7 +481,7 @@ export async function me(ctx: ServerContext, caller: Caller) {
 
 export async function updateMe(ctx: ServerContext, caller: Caller, input: { displayName: string }) {
   const user = await userOf(ctx, caller);
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await repo.updateUser(trx, user.id, {
       display_name: input.displayName,
       updated_at: ctx.now().toISOString(),
@@ -524,7 +524,7 @@ export async function revokeSession(
   caller: Caller,
   sessionId: string,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     const revoked = await repo.revokeSessionsOfUser(trx, caller.accountId, {
       reason: 'revoked',
       now: ctx.now(),
@@ -542,7 +542,7 @@ export async function revokeSession(
 }
 
 export async function revokeOtherSessions(ctx: ServerContext, caller: Caller): Promise<number> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return ctx.database.transaction(async (trx) => {
     const revoked = await repo.revokeSessionsOfUser(trx, caller.accountId, {
       reason: 'revoked',
       now: ctx.now(),
@@ -572,7 +572,7 @@ export async function changePassword(
   }
   const passwordHash = await ctx.passwords.hash(input.newPassword);
   const now = ctx.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  return ctx.database.transaction(async (trx) => {
     await repo.updateUser(trx, user.id, {
       password_hash: passwordHash,
       password_changed_at: now.toISOString(),
@@ -611,7 +611,7 @@ export async function startTotpEnrolment(
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);
   const secret = newTotpSecret();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await ctx.secrets.put(trx, pendingTotpRef(user.id), secret);
     await ctx.audit.record(trx, {
       action: 'totp_enrolment_started',
@@ -646,7 +646,7 @@ export async function confirmTotp(
       'The code is not right. Check the time on your phone and try the next code.',
     );
   }
-  const recoveryCodes = await ctx.db.transaction().execute(async (trx) => {
+  const recoveryCodes = await ctx.database.transaction(async (trx) => {
     await ctx.secrets.put(trx, totpRef(user.id), secret);
     await ctx.secrets.remove(trx, pendingTotpRef(user.id));
     await repo.updateUser(trx, user.id, {
@@ -674,7 +674,7 @@ export async function disableTotp(
 ): Promise<AccountView> {
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await ctx.secrets.remove(trx, totpRef(user.id));
     await ctx.secrets.remove(trx, pendingTotpRef(user.id));
     await repo.replaceRecoveryCodes(trx, user.id, [], ctx.now());
@@ -703,7 +703,7 @@ export async function regenerateRecoveryCodes(
   if (user.totp_enabled_at === null) {
     throw new ValidationError('Turn on TOTP first: recovery codes stand in for its codes.');
   }
-  return ctx.db.transaction().execute(async (trx) => {
+  return ctx.database.transaction(async (trx) => {
     const codes = await issueRecoveryCodes(ctx, trx, user.id);
     await ctx.audit.record(trx, {
       action: 'recovery_codes_created',

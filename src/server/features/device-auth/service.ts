@@ -174,7 +174,7 @@ export async function pollForToken(ctx: ServerContext, info: RequestInfo, input:
   if (userId === null) throw new OAuthError('invalid_grant', 'This device code is not known.');
   const token = `kh_${randomToken()}`;
   const expiresAt = new Date(now.getTime() + tokenLifetimeMs);
-  const issued = await ctx.db.transaction().execute(async (trx) => {
+  const issued = await ctx.database.transaction(async (trx) => {
     if (!(await repo.claimApproved(trx, row.id))) return false;
     const tokenId = newId();
     await repo.insertToken(trx, {
@@ -246,7 +246,7 @@ export async function decideRequest(
 ): Promise<'approved' | 'denied'> {
   const row = await pendingRequest(ctx, caller, input.userCode);
   const status = input.approve ? 'approved' : 'denied';
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     const decided = await repo.decide(trx, row.id, {
       status,
       userId: caller.accountId,
@@ -291,7 +291,7 @@ export async function revokeToken(
   actor: { accountId: string } & RequestInfo,
   tokenId: string,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     if (!(await repo.revokeToken(trx, actor.accountId, tokenId, ctx.now()))) {
       throw new NotFoundError('The token');
     }

@@ -91,7 +91,7 @@ export async function exportKeys(
     after = { createdAt: last.created_at, id: last.id };
   }
   const exportedAt = ctx.now().toISOString();
-  await ctx.audit.record(ctx.db, {
+  await ctx.audit.recordAlone({
     action: 'keys_exported',
     actorUserId: caller.accountId,
     subjectUserId: caller.accountId,

@@ -61,7 +61,7 @@ export async function downloadFile(
   const owner = userOwner(caller.accountId);
   const bytes = await ctx.secrets.get(ctx.db, { kind: repo.uploadedFileKind, boundId: id, owner });
   if (!bytes) throw new Error(`uploaded file ${id} has no stored content`);
-  await ctx.audit.record(ctx.db, { action: 'file_downloaded', ...fileEvent(caller, file) });
+  await ctx.audit.recordAlone({ action: 'file_downloaded', ...fileEvent(caller, file) });
   return { fileName: file.file_name, bytes };
 }
 
@@ -75,7 +75,7 @@ export async function setFileInVault(
   const file = await ownFile(ctx, caller, id);
   if ((file.in_vault_at !== null) === inVault) return;
   if (!inVault) await requireOpenVault(ctx, caller);
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await repo.setFileVault(
       trx,
       userOwner(caller.accountId),

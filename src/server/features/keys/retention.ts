@@ -12,7 +12,7 @@ export async function purgeExpiredKeys(ctx: ServerContext): Promise<number> {
   const days = ctx.config.deletedKeyRetentionDays;
   if (days === undefined) return 0;
   const before = new Date(ctx.now().getTime() - days * 86_400_000).toISOString();
-  const purged = await ctx.db.transaction().execute(async (trx) => {
+  const purged = await ctx.database.transaction(async (trx) => {
     const ids = await purgeKeysDeletedBefore(trx, before);
     if (ids.length > 0) {
       await ctx.audit.record(trx, {

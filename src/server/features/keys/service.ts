@@ -242,7 +242,7 @@ export async function retryingOnDuplicate<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.transaction().execute(work);
+      return await ctx.database.transaction(work);
     } catch (error) {
       if (attempt >= 3 || !isUniqueViolation(error)) throw error;
     }
@@ -425,7 +425,7 @@ export async function revealKey(
   id: string,
 ): Promise<{ recoveryPassword: string; protectorId: string }> {
   const { row, recoveryPassword } = await openKey(ctx, caller, id);
-  await ctx.audit.record(ctx.db, { action: 'key_revealed', ...keyEvent(caller, row) });
+  await ctx.audit.recordAlone({ action: 'key_revealed', ...keyEvent(caller, row) });
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }
 
@@ -444,7 +444,7 @@ async function recordBackupWithEvent(
     actor_user_id: caller.accountId,
     at: ctx.now().toISOString(),
   };
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await repo.insertBackup(trx, saved, offlineDestinations.includes(backup.destination));
     if (event) {
       await ctx.audit.record(trx, {
@@ -583,7 +583,7 @@ async function changeKey(
   const row = await ownKeyRow(ctx, caller, id);
   if (change.done(row)) return keySummary(row);
   await change.before?.(row);
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await change.apply(trx, row, ctx.now().toISOString());
     await ctx.audit.record(trx, { action: change.action, ...keyEvent(caller, row) });
   });

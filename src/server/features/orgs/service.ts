@@ -87,7 +87,7 @@ export async function createOrganisation(
 ): Promise<OrganisationView> {
   const at = ctx.now().toISOString();
   const id = newId();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await repo.insertOrganisation(trx, { id, name: input.name, at });
     await repo.insertMembership(trx, {
       organisationId: id,
@@ -139,7 +139,7 @@ export async function addMember(
     throw new NotFoundError('An account with this email');
   }
   const at = ctx.now().toISOString();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await repo.lockOrganisation(trx, organisationId, at);
     if (await repo.memberOf(trx, organisationId, user.id)) {
       throw new ConflictError('This person is already a member of the organisation.');
@@ -168,7 +168,7 @@ export async function changeMemberRole(
 ): Promise<MemberView> {
   const actorRole = requireManager(caller, organisationId);
   const at = ctx.now().toISOString();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await repo.lockOrganisation(trx, organisationId, at);
     const target = await repo.memberOf(trx, organisationId, userId);
     if (!target) throw new NotFoundError('The member');
@@ -206,7 +206,7 @@ export async function removeMember(
     ? roleIn(caller, organisationId)
     : requireManager(caller, organisationId);
   const at = ctx.now().toISOString();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await repo.lockOrganisation(trx, organisationId, at);
     const target = await repo.memberOf(trx, organisationId, userId);
     if (!target) throw new NotFoundError('The member');

@@ -121,7 +121,7 @@ export async function confirmPresence(
     return method;
   }
 
-  await ctx.audit.record(ctx.db, {
+  await ctx.audit.recordAlone({
     action: `${purpose}_failed`,
     actorUserId: user.id,
     subjectUserId: user.id,
@@ -153,7 +153,7 @@ export async function unlockVault(
 ): Promise<VaultStatus> {
   const method = await confirmPresence(ctx, caller, proof, 'vault_unlock');
   const at = ctx.now().toISOString();
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.database.transaction(async (trx) => {
     await saveUnlock(trx, {
       session_id: caller.sessionId,
       user_id: caller.accountId,
