@@ -65,6 +65,10 @@ interface LoadSpec {
 
 interface LoadResult {
   requests: number;
+  /** Including the warm-up, for the server's CPU time per request. */
+  allRequests: number;
+  /** The server's CPU time (user and system) per request, in microseconds. */
+  cpuPerRequest?: number;
   perSecond: number;
   p50: number;
   p99: number;
@@ -141,6 +145,7 @@ async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let failures = 0;
+  let allRequests = 0;
   const start = performance.now();
   const measureFrom = start + spec.warmUpSeconds * 1000;
   const end = measureFrom + spec.seconds * 1000;
@@ -153,6 +158,7 @@ async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
         status = 0;
       }
       const done = performance.now();
+      allRequests += 1;
       if (now < measureFrom) continue;
       latencies.push(done - now);
       statuses[status] = (statuses[status] ?? 0) + 1;
@@ -164,6 +170,7 @@ async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
   const sorted = Float64Array.from(latencies).sort();
   return {
     requests: latencies.length,
+    allRequests,
     perSecond: latencies.length / spec.seconds,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
@@ -269,6 +276,23 @@ function stop(running: Running): Promise<void> {
     });
     running.child.kill('SIGTERM');
   });
+}
+
+/** CPU time a process has used so far, user and system, in microseconds (Linux). */
+function cpuTimeOf(pid: number | undefined): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted from after the command name's closing ')'.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+}
+
+/** Runs a load against a server and adds the server's CPU time per request. */
+async function measure(server: Running, spec: LoadSpec): Promise<LoadResult> {
+  const cpuBefore = cpuTimeOf(server.child.pid);
+  const result = await runLoad(spec);
+  const cpuUsed = cpuTimeOf(server.child.pid) - cpuBefore;
+  return { ...result, cpuPerRequest: cpuUsed / Math.max(1, result.allRequests) };
 }
 
 /** Resident and peak resident memory of a process, in MB (Linux). */
@@ -455,7 +479,8 @@ function line(name: string, result: LoadResult, hello: LoadResult | undefined): 
     result.failures > 0 ? `  (${result.failures} non-2xx: ${JSON.stringify(result.statuses)})` : '';
   return (
     `  ${name.padEnd(22)} ${result.perSecond.toFixed(0).padStart(7)} req/s  ` +
-    `p50 ${result.p50.toFixed(2).padStart(6)} ms  p99 ${result.p99.toFixed(2).padStart(6)} ms${ratio}${failed}`
+    `p50 ${result.p50.toFixed(2).padStart(6)} ms  p99 ${result.p99.toFixed(2).padStart(6)} ms  ` +
+    `cpu ${(result.cpuPerRequest ?? Number.NaN).toFixed(0).padStart(4)} us/req${ratio}${failed}`
   );
 }
 
@@ -491,7 +516,7 @@ async function measureLibrary(options: {
     const measured: Measured[] = [];
     try {
       for (const scenario of options.scenarios) {
-        const result = await runLoad({
+        const result = await measure(server, {
           url: server.url,
           scenario,
           seconds: options.seconds,
@@ -508,7 +533,8 @@ async function measureLibrary(options: {
       await stop(server);
     }
   } finally {
-    if (process.env.KEEP) console.log('kept', dataDir); else rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.KEEP) console.log('kept', dataDir);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -545,18 +571,20 @@ async function main(): Promise<void> {
   );
 
   // The server runs from dist/, as `keyhold serve` does: compile it first.
-  const build = process.env.KEYHOLD_BENCH_NO_BUILD ? { status: 0 } : spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    { cwd: root, stdio: 'inherit' },
-  );
+  const build = process.env.KEYHOLD_BENCH_NO_BUILD
+    ? { status: 0 }
+    : spawnSync(
+        process.execPath,
+        [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+        { cwd: root, stdio: 'inherit' },
+      );
   if (build.status !== 0) console.warn('server bench: the build reported errors (see above)');
 
   console.log(`server bench: ${connections} connections, ${seconds} s per measurement`);
   const helloServer = await startHelloWorld();
   let hello: LoadResult;
   try {
-    hello = await runLoad({
+    hello = await measure(helloServer, {
       url: helloServer.url,
       scenario: 'hello',
       seconds,

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { GroupCommit, type TransactionWork } from './group-commit.js';
 import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
+import { TableChanges } from './table-changes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -19,7 +20,13 @@ export interface Database {
    * change is durable. Services write through this rather than `db.transaction()`: on SQLite,
    * transactions that arrive together share one commit (see group-commit.ts).
    */
-  transaction<T>(work: TransactionWork<T>): Promise<T>;
+  transaction: <T>(work: TransactionWork<T>) => Promise<T>;
+  /**
+   * A value that changes whenever one of `tables` may have changed (SQLite: writes by this
+   * process, commits by others), for caches of small, hot tables. Undefined where changes cannot
+   * be seen without reading (PostgreSQL, shared by several server processes): do not cache.
+   */
+  changeStamp: (tables: readonly string[]) => string | undefined;
   close(): Promise<void>;
 }
 
@@ -48,15 +55,22 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   sqlite.pragma('foreign_keys = ON');
   // Another process (an admin command next to the server) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000');
+  const changes = new TableChanges();
   const db = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    dialect: new SqliteDialect({
+      database: cachingStatements(sqlite, (table) => {
+        changes.noteWrite(table);
+      }),
+    }),
   });
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
   const groupCommit = new GroupCommit(db);
   return {
     db,
     dialect: 'sqlite',
     location: file,
     transaction: (work) => groupCommit.run(work),
+    changeStamp: (tables) => changes.stamp(tables, dataVersion.get() as number),
     close: () => db.destroy(),
   };
 }
@@ -71,6 +85,7 @@ function openPostgres(databaseUrl: string): Database {
     // Concurrent transactions run side by side on the pool's connections, and PostgreSQL
     // groups their commits itself.
     transaction: (work) => db.transaction().execute(work),
+    changeStamp: () => undefined,
     close: () => db.destroy(),
   };
 }

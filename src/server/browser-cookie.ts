@@ -2,16 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual, sha256Hex } from '../crypto/tokens.js';
 import type { Config } from './config.js';
 import { CsrfError } from './errors.js';
-import { findBrowserByTokenHash } from './features/auth/repo.js';
+import type { KnownBrowser } from './browser-directory.js';
 
 /**
  * The one cookie a browser holds (see docs/api.md, "One browser, several accounts"). Its token
  * names a `browsers` row; the sessions of every account signed in there hang off that row.
  */
-export interface BrowserState {
-  id: string;
-  csrfToken: string;
-}
+export type BrowserState = KnownBrowser;
 
 export const csrfHeader = 'x-keyhold-csrf';
 export const accountHeader = 'x-keyhold-account';
@@ -59,19 +56,19 @@ export function browserToken(request: FastifyRequest, config: Config): string | 
 
 /** Finds the browser behind the cookie; an unknown cookie is dropped from the browser. */
 export async function loadBrowser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const { config, db } = request.server.keyhold;
+  const { config, browsers } = request.server.keyhold;
   request.browser = null;
   const token = browserToken(request, config);
   if (token === undefined) {
     if (request.cookies[browserCookieName(config)] !== undefined) clearBrowserCookie(reply, config);
     return;
   }
-  const row = await findBrowserByTokenHash(db, sha256Hex(token));
-  if (!row) {
+  const browser = await browsers.find(sha256Hex(token));
+  if (!browser) {
     clearBrowserCookie(reply, config);
     return;
   }
-  request.browser = { id: row.id, csrfToken: row.csrf_token };
+  request.browser = browser;
 }
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

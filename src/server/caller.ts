@@ -4,12 +4,7 @@ import type { MembershipRole } from '../db/schema.js';
 import { accountHeader } from './browser-cookie.js';
 import { UnauthenticatedError } from './errors.js';
 import { requireKeyToken } from './features/device-auth/bearer.js';
-import {
-  liveSessionsOfBrowser,
-  membershipsOfUser,
-  sessionTouchIntervalMs,
-  touchSession,
-} from './features/auth/repo.js';
+import { isLiveSession, sessionTouchIntervalMs, touchSession } from './features/auth/repo.js';
 
 /** Where a request came from; recorded with audit events and sessions. */
 export interface RequestInfo {
@@ -55,7 +50,8 @@ export async function requireAccount(request: FastifyRequest): Promise<void> {
   }
   const { db, now } = request.server.keyhold;
   if (!request.browser) throw new UnauthenticatedError();
-  const sessions = await liveSessionsOfBrowser(db, request.browser.id, now());
+  const at = now();
+  const sessions = request.browser.sessions.filter((session) => isLiveSession(session, at));
   const wanted = request.headers[accountHeader];
   let session;
   if (typeof wanted === 'string' && wanted !== '') {
@@ -70,17 +66,15 @@ export async function requireAccount(request: FastifyRequest): Promise<void> {
     if (!session) throw new UnauthenticatedError();
   }
   const info = requestInfo(request);
-  const at = now();
   if (at.getTime() - Date.parse(session.last_used_at) >= sessionTouchIntervalMs) {
     await touchSession(db, session.session_id, at, info);
   }
-  const memberships = await membershipsOfUser(db, session.user_id);
   request.caller = {
     ...info,
     accountId: session.user_id,
     sessionId: session.session_id,
     browserId: request.browser.id,
-    memberships: new Map(memberships.map((m) => [m.organisation_id, m.role])),
+    memberships: session.memberships,
   };
 }
 

@@ -5,6 +5,7 @@ import { SecretIntegrityError } from '../crypto/envelope.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { DatabaseSchema } from '../db/schema.js';
+import { BrowserDirectory } from './browser-directory.js';
 import type { Config } from './config.js';
 import { CredentialLimiter } from './credential-limits.js';
 import { AuditLog, loadAuditKey } from './features/audit/service.js';
@@ -22,6 +23,7 @@ export interface ServerContext {
   secrets: SealedSecrets;
   passwords: PasswordHasher;
   audit: AuditLog;
+  browsers: BrowserDirectory;
   limiter: CredentialLimiter;
   now: () => Date;
   /** True when this start created the master key file (worth telling the operator). */
@@ -69,6 +71,7 @@ export async function createServerContext(
         parallelism: config.argon2Parallelism,
       }),
       audit: new AuditLog(auditKey, now, database.transaction),
+      browsers: new BrowserDirectory(database),
       limiter: new CredentialLimiter(database.db, now),
       now,
       createdMasterKey: created,

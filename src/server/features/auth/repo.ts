@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../../../db/ids.js';
+import { preparedQuery } from '../../../db/prepared-query.js';
 import type { DatabaseSchema, MembershipRole, UsersTable } from '../../../db/schema.js';
 
 type Db = Kysely<DatabaseSchema>;
@@ -47,28 +48,24 @@ export async function claimTotpStep(db: Db, userId: string, step: number): Promi
   return result.numUpdatedRows > 0n;
 }
 
+// The signed-in page and every request with a `keyhold login` token run this: prepared once.
+const membershipsQuery = preparedQuery((db, values: { userId: string }) =>
+  db
+    .selectFrom('memberships')
+    .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .select(['memberships.organisation_id', 'organisations.name as organisation_name', 'role'])
+    .where('memberships.user_id', '=', values.userId)
+    .orderBy('organisations.name'),
+);
+
 export function membershipsOfUser(
   db: Db,
   userId: string,
 ): Promise<{ organisation_id: string; organisation_name: string; role: MembershipRole }[]> {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
-    .select(['memberships.organisation_id', 'organisations.name as organisation_name', 'role'])
-    .where('memberships.user_id', '=', userId)
-    .orderBy('organisations.name')
-    .execute();
+  return membershipsQuery(db, { userId }, undefined);
 }
 
 // Browsers ---------------------------------------------------------------------------------------
-
-export function findBrowserByTokenHash(db: Db, tokenHash: string) {
-  return db
-    .selectFrom('browsers')
-    .select(['id', 'csrf_token'])
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst();
-}
 
 export async function insertBrowser(
   db: Db,
@@ -120,31 +117,88 @@ function liveSince(now: Date): { at: string; idleSince: string } {
   };
 }
 
+/** The same test as liveSessionsOfBrowser's, for sessions read earlier (not revoked then). */
+export function isLiveSession(
+  session: { expires_at: string; last_used_at: string },
+  now: Date,
+): boolean {
+  const { at, idleSince } = liveSince(now);
+  return session.expires_at > at && session.last_used_at > idleSince;
+}
+
+export interface BrowserSessionRow {
+  browser_id: string;
+  csrf_token: string;
+  /** Null (and so is every column after it) for a browser without sessions. */
+  session_id: string | null;
+  user_id: string | null;
+  created_at: string | null;
+  last_used_at: string | null;
+  expires_at: string | null;
+  /** One row per membership of the session's account; null for an account without any. */
+  organisation_id: string | null;
+  role: MembershipRole | null;
+}
+
+const browserSessionsQuery = preparedQuery((db, values: { tokenHash: string }) =>
+  db
+    .selectFrom('browsers as b')
+    .leftJoin('sessions as s', (join) =>
+      join.onRef('s.browser_id', '=', 'b.id').on('s.revoked_at', 'is', null),
+    )
+    .leftJoin('memberships as m', 'm.user_id', 's.user_id')
+    .select([
+      'b.id as browser_id',
+      'b.csrf_token',
+      's.id as session_id',
+      's.user_id',
+      's.created_at',
+      's.last_used_at',
+      's.expires_at',
+      'm.organisation_id',
+      'm.role',
+    ])
+    .where('b.token_hash', '=', values.tokenHash)
+    .orderBy('s.created_at', 'desc'),
+);
+
+/**
+ * The browser behind a cookie token with its sessions that are not revoked (expired ones too:
+ * the caller checks them against its clock) and their accounts' memberships: what a signed-in
+ * request needs, in one query. No rows: no such browser.
+ */
+export function browserWithSessions(db: Db, tokenHash: string): Promise<BrowserSessionRow[]> {
+  return browserSessionsQuery(db, { tokenHash }, undefined);
+}
+
 /** The browser's signed-in accounts, newest sign-in first. */
 export function liveSessionsOfBrowser(
   db: Db,
   browserId: string,
   now: Date,
 ): Promise<BrowserAccountRow[]> {
-  const { at, idleSince } = liveSince(now);
-  return db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.id as session_id',
-      'sessions.user_id',
-      'users.email',
-      'users.display_name',
-      'sessions.created_at',
-      'sessions.last_used_at',
-    ])
-    .where('sessions.browser_id', '=', browserId)
-    .where('sessions.revoked_at', 'is', null)
-    .where('sessions.expires_at', '>', at)
-    .where('sessions.last_used_at', '>', idleSince)
-    .orderBy('sessions.created_at', 'desc')
-    .execute();
+  return liveSessionsQuery(db, { browserId, ...liveSince(now) }, undefined);
 }
+
+const liveSessionsQuery = preparedQuery(
+  (db, values: { browserId: string; at: string; idleSince: string }) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select([
+        'sessions.id as session_id',
+        'sessions.user_id',
+        'users.email',
+        'users.display_name',
+        'sessions.created_at',
+        'sessions.last_used_at',
+      ])
+      .where('sessions.browser_id', '=', values.browserId)
+      .where('sessions.revoked_at', 'is', null)
+      .where('sessions.expires_at', '>', values.at)
+      .where('sessions.last_used_at', '>', values.idleSince)
+      .orderBy('sessions.created_at', 'desc'),
+);
 
 /**
  * Accounts that were signed in to this browser and no longer are, for the picker's "signed out"

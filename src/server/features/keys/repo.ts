@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
+import { preparedQuery } from '../../../db/prepared-query.js';
 import type {
   BackupDestination,
   DatabaseSchema,
@@ -20,11 +21,13 @@ type Db = Kysely<DatabaseSchema>;
 export const recoveryPasswordKind = 'recovery_password';
 export const uploadedFileKind = 'uploaded_file';
 
+type OwnerColumn = keyof OwnerColumns;
+
 /** The owner column a query filters on, and its value; each has its own partial indexes. */
-function ownerFilter(owner: Owner) {
+function ownerFilter(owner: Owner): { column: OwnerColumn; value: string } {
   return owner.type === 'user'
-    ? { column: 'owner_user_id' as const, value: owner.userId }
-    : { column: 'owner_org_id' as const, value: owner.organisationId };
+    ? { column: 'owner_user_id', value: owner.userId }
+    : { column: 'owner_org_id', value: owner.organisationId };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,22 +232,33 @@ const summaryColumns = [
   'v.volume_guid',
 ] as const;
 
-function summaries(db: Db, owner: Owner) {
-  const { column, value } = ownerFilter(owner);
+function summaries(db: Db, column: OwnerColumn, owner: string) {
   return db
     .selectFrom('recovery_keys as k')
     .innerJoin('volumes as v', 'v.id', 'k.volume_id')
     .innerJoin('devices as d', 'd.id', 'v.device_id')
     .select(summaryColumns)
-    .where(`k.${column}`, '=', value);
+    .where(`k.${column}`, '=', owner);
 }
 
-export function findKeySummary(
+function summariesOf(db: Db, owner: Owner) {
+  const { column, value } = ownerFilter(owner);
+  return summaries(db, column, value);
+}
+
+const keySummaryQuery = preparedQuery(
+  (db, values: { owner: string; id: string }, column: OwnerColumn) =>
+    summaries(db, column, values.owner).where('k.id', '=', values.id),
+);
+
+export async function findKeySummary(
   db: Db,
   owner: Owner,
   id: string,
 ): Promise<KeySummaryRow | undefined> {
-  return summaries(db, owner).where('k.id', '=', id).executeTakeFirst();
+  const { column, value } = ownerFilter(owner);
+  const [row] = await keySummaryQuery(db, { owner: value, id }, column);
+  return row;
 }
 
 /** Where a page starts: after the key with this creation time and id (newest first). */
@@ -260,8 +274,36 @@ export interface KeyPageQuery {
   limit: number;
 }
 
+/** What shapes the text of a page query (prepared once per shape). */
+interface PageShape {
+  column: OwnerColumn;
+  deleted: boolean | undefined;
+  hasCursor: boolean;
+}
+
+/** The values of a page query; the cursor fields are unused without a cursor. */
+interface PageValues {
+  owner: string;
+  afterCreatedAt: string;
+  afterId: string;
+  /** One more than the page size: the extra row tells whether more follow. */
+  rows: number;
+}
+
+function pageOf(owner: Owner, { deleted, after, limit }: KeyPageQuery) {
+  const { column, value } = ownerFilter(owner);
+  const shape: PageShape = { column, deleted, hasCursor: after !== undefined };
+  const values: PageValues = {
+    owner: value,
+    afterCreatedAt: after?.createdAt ?? '',
+    afterId: after?.id ?? '',
+    rows: limit + 1,
+  };
+  return { shape, values };
+}
+
 /** The bin filter and the cursor of a page, over the keys aliased `k`. */
-function pageCondition({ deleted, after }: KeyPageQuery) {
+function pageFilter(values: PageValues, { deleted, hasCursor }: PageShape) {
   const conditions = [
     deleted === undefined
       ? sql<boolean>`1 = 1`
@@ -269,21 +311,41 @@ function pageCondition({ deleted, after }: KeyPageQuery) {
         ? sql<boolean>`k.deleted_at is not null`
         : sql<boolean>`k.deleted_at is null`,
   ];
-  if (after) {
-    conditions.push(sql<boolean>`(k.created_at, k.id) < (${after.createdAt}, ${after.id})`);
+  if (hasCursor) {
+    conditions.push(
+      sql<boolean>`(k.created_at, k.id) < (${values.afterCreatedAt}, ${values.afterId})`,
+    );
   }
   return sql<boolean>`${sql.join(conditions, sql` and `)}`;
 }
 
-/** A page of the owner's keys, newest first; `limit + 1` rows tell whether more follow. */
-export function listKeys(db: Db, owner: Owner, page: KeyPageQuery): Promise<KeySummaryRow[]> {
-  return summaries(db, owner)
-    .where(pageCondition(page))
+function pageOfSummaries(db: Db, values: PageValues, shape: PageShape) {
+  return summaries(db, shape.column, values.owner).where(pageFilter(values, shape));
+}
+
+const keyPageQuery = preparedQuery((db, values: PageValues, shape: PageShape) =>
+  pageOfSummaries(db, values, shape)
     .orderBy('k.created_at', 'desc')
     .orderBy('k.id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+    .limit(values.rows),
+);
+
+/** A page of the owner's keys, newest first; `limit + 1` rows tell whether more follow. */
+export function listKeys(db: Db, owner: Owner, page: KeyPageQuery): Promise<KeySummaryRow[]> {
+  const { shape, values } = pageOf(owner, page);
+  return keyPageQuery(db, values, shape);
 }
+
+const protectorRangeQuery = preparedQuery(
+  (
+    db,
+    values: PageValues & { from: string; to: string },
+    shape: PageShape & { hasUpperEnd: boolean },
+  ) => {
+    const query = pageOfSummaries(db, values, shape).where('k.protector_hex', '>=', values.from);
+    return shape.hasUpperEnd ? query.where('k.protector_hex', '<', values.to) : query;
+  },
+);
 
 /**
  * The owner's keys whose protector ID lies in [from, to) (to undefined: no upper end), after the
@@ -297,11 +359,12 @@ export async function listKeysInProtectorRange(
   range: PrefixRange,
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
-  let query = summaries(db, owner)
-    .where(pageCondition(page))
-    .where('k.protector_hex', '>=', range.from);
-  if (range.to !== undefined) query = query.where('k.protector_hex', '<', range.to);
-  const rows = await query.execute();
+  const { shape, values } = pageOf(owner, page);
+  const rows = await protectorRangeQuery(
+    db,
+    { ...values, from: range.from, to: range.to ?? '' },
+    { ...shape, hasUpperEnd: range.to !== undefined },
+  );
   return rows.sort(newestFirst).slice(0, page.limit + 1);
 }
 
@@ -311,16 +374,36 @@ export interface PrefixRange {
   to: string | undefined;
 }
 
-function devicesWithTerm(db: Db, owner: Owner, range: PrefixRange) {
-  const { column, value } = ownerFilter(owner);
-  let devices = db
+function devicesWithTerm(
+  db: Db,
+  column: OwnerColumn,
+  values: { owner: string; from: string; to: string },
+  hasUpperEnd: boolean,
+) {
+  const devices = db
     .selectFrom('device_terms')
     .select('device_id')
-    .where(column, '=', value)
-    .where('term', '>=', range.from);
-  if (range.to !== undefined) devices = devices.where('term', '<', range.to);
-  return devices;
+    .where(column, '=', values.owner)
+    .where('term', '>=', values.from);
+  return hasUpperEnd ? devices.where('term', '<', values.to) : devices;
 }
+
+function termValues(owner: Owner, range: PrefixRange) {
+  const { column, value } = ownerFilter(owner);
+  return {
+    values: { owner: value, from: range.from, to: range.to ?? '' },
+    column,
+    hasUpperEnd: range.to !== undefined,
+  };
+}
+
+const anyDeviceWithTermQuery = preparedQuery(
+  (
+    db,
+    values: { owner: string; from: string; to: string },
+    shape: { column: OwnerColumn; hasUpperEnd: boolean },
+  ) => devicesWithTerm(db, shape.column, values, shape.hasUpperEnd).limit(1),
+);
 
 /**
  * Whether any of the owner's devices has a name term in the range: one step on the term index,
@@ -331,8 +414,32 @@ export async function hasDeviceWithTerm(
   owner: Owner,
   range: PrefixRange,
 ): Promise<boolean> {
-  return (await devicesWithTerm(db, owner, range).limit(1).executeTakeFirst()) !== undefined;
+  const { values, column, hasUpperEnd } = termValues(owner, range);
+  const rows = await anyDeviceWithTermQuery(db, values, { column, hasUpperEnd });
+  return rows.length > 0;
 }
+
+const keysOnDevicesWithTermQuery = preparedQuery(
+  (
+    db,
+    values: PageValues & { from: string; to: string },
+    shape: PageShape & { hasUpperEnd: boolean },
+  ) =>
+    db
+      .selectFrom(devicesWithTerm(db, shape.column, values, shape.hasUpperEnd).distinct().as('t'))
+      .crossJoin('volumes as v')
+      .crossJoin('recovery_keys as k')
+      .crossJoin('devices as d')
+      .select(summaryColumns)
+      .whereRef('v.device_id', '=', 't.device_id')
+      .where(`v.${shape.column}`, '=', values.owner)
+      .whereRef('k.volume_id', '=', 'v.id')
+      .whereRef('d.id', '=', 'v.device_id')
+      .where(pageFilter(values, shape))
+      .orderBy('k.created_at', 'desc')
+      .orderBy('k.id', 'desc')
+      .limit(values.rows),
+);
 
 /**
  * The owner's keys on devices with a name term in [from, to), newest first. The query walks from
@@ -347,22 +454,12 @@ export function listKeysOnDevicesWithTerm(
   range: PrefixRange,
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
-  const { column, value } = ownerFilter(owner);
-  return db
-    .selectFrom(devicesWithTerm(db, owner, range).distinct().as('t'))
-    .crossJoin('volumes as v')
-    .crossJoin('recovery_keys as k')
-    .crossJoin('devices as d')
-    .select(summaryColumns)
-    .whereRef('v.device_id', '=', 't.device_id')
-    .where(`v.${column}`, '=', value)
-    .whereRef('k.volume_id', '=', 'v.id')
-    .whereRef('d.id', '=', 'v.device_id')
-    .where(pageCondition(page))
-    .orderBy('k.created_at', 'desc')
-    .orderBy('k.id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const { shape, values } = pageOf(owner, page);
+  return keysOnDevicesWithTermQuery(
+    db,
+    { ...values, from: range.from, to: range.to ?? '' },
+    { ...shape, hasUpperEnd: range.to !== undefined },
+  );
 }
 
 /** Newest first, then by id, the order of every key list. */
@@ -381,7 +478,7 @@ export function keysForExport(
   after: PageCursor | undefined,
   limit: number,
 ): Promise<KeySummaryRow[]> {
-  let query = summaries(db, owner);
+  let query = summariesOf(db, owner);
   if (after) {
     query = query.where(sql<boolean>`(k.created_at, k.id) > (${after.createdAt}, ${after.id})`);
   }
@@ -508,7 +605,7 @@ export async function setFileVault(
 
 /** The owner's keys in the vault (not deleted), with what their names are made of. */
 export function keysInVault(db: Db, owner: Owner): Promise<KeySummaryRow[]> {
-  return summaries(db, owner)
+  return summariesOf(db, owner)
     .where('k.in_vault_at', 'is not', null)
     .where('k.deleted_at', 'is', null)
     .orderBy('k.in_vault_at', 'desc')

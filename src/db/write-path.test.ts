@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import {
+  createTestDatabase,
+  databaseKinds,
+  type TestDatabase,
+} from '../../test/server/databases.js';
+import type { Database } from './database.js';
+import { migrateToLatest } from './migrate.js';
+import { preparedQuery } from './prepared-query.js';
+import { tableWrittenBy } from './table-changes.js';
+
+const organisationNames = preparedQuery(
+  (db, values: { prefix: string; limit: number }, order: 'asc' | 'desc') =>
+    db
+      .selectFrom('organisations')
+      .select('name')
+      .where('name', 'like', sql<string>`${values.prefix} || '%'`)
+      .orderBy('name', order)
+      .limit(values.limit),
+);
+
+async function names(database: Database): Promise<string[]> {
+  const rows = await database.db
+    .selectFrom('organisations')
+    .select('name')
+    .orderBy('name')
+    .execute();
+  return rows.map((row) => row.name);
+}
+
+function organisation(name: string) {
+  const at = new Date().toISOString();
+  return { id: `org-${name}`, name, created_at: at, updated_at: at };
+}
+
+for (const kind of databaseKinds) {
+  describe(`transactions and prepared queries on ${kind.name}`, { skip: kind.skip }, () => {
+    let testDb: TestDatabase;
+    let database: Database;
+
+    before(async () => {
+      testDb = await createTestDatabase(kind.name);
+      database = testDb.open();
+      await migrateToLatest(database);
+    });
+    after(async () => {
+      await database.close();
+      await testDb.cleanup();
+    });
+
+    it('keeps every transaction of a burst, and only what a failing one wrote is undone', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, n) =>
+          database.transaction(async (trx) => {
+            await trx
+              .insertInto('organisations')
+              .values(organisation(`burst-${n}`))
+              .execute();
+            if (n % 10 === 3) throw new Error(`writer ${n} changed its mind`);
+            return n;
+          }),
+        ),
+      );
+      const failed = outcomes.flatMap((outcome, n) => (outcome.status === 'rejected' ? [n] : []));
+      assert.deepEqual(failed, [3, 13, 23, 33]);
+      assert.match(String((outcomes[3] as PromiseRejectedResult).reason), /writer 3 changed/);
+      assert.equal((outcomes[5] as PromiseFulfilledResult<number>).value, 5);
+      const stored = (await names(database)).filter((name) => name.startsWith('burst-'));
+      assert.equal(stored.length, 36);
+      assert.equal(stored.includes('burst-13'), false);
+      assert.equal(stored.includes('burst-14'), true);
+    });
+
+    it('answers a writer only once its change is visible to everybody', async () => {
+      const answered = await database.transaction(async (trx) => {
+        await trx.insertInto('organisations').values(organisation('visible')).execute();
+        return 'done';
+      });
+      assert.equal(answered, 'done');
+      const other = testDb.open();
+      try {
+        const rows = await other.db
+          .selectFrom('organisations')
+          .select('name')
+          .where('name', '=', 'visible')
+          .execute();
+        assert.equal(rows.length, 1);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('runs a prepared query with new values each time, one text per shape', async () => {
+      for (const name of ['prep-a', 'prep-b', 'prep-c']) {
+        await database.transaction((trx) =>
+          trx.insertInto('organisations').values(organisation(name)).execute(),
+        );
+      }
+      const firstTwo = await organisationNames(database.db, { prefix: 'prep-', limit: 2 }, 'asc');
+      assert.deepEqual(
+        firstTwo.map((row) => row.name),
+        ['prep-a', 'prep-b'],
+      );
+      const lastOne = await organisationNames(database.db, { prefix: 'prep-', limit: 1 }, 'desc');
+      assert.deepEqual(
+        lastOne.map((row) => row.name),
+        ['prep-c'],
+      );
+      const none = await organisationNames(database.db, { prefix: 'nothing-', limit: 5 }, 'asc');
+      assert.deepEqual(none, []);
+    });
+
+    it('tells when a watched table changed, also through another connection', async (t) => {
+      const before = database.changeStamp(['organisations']);
+      if (kind.name === 'postgres') {
+        // Several server processes share PostgreSQL: no stamp, so nothing is ever cached.
+        assert.equal(before, undefined);
+        return;
+      }
+      t.diagnostic('SQLite: writes here and commits elsewhere both change the stamp');
+      await database.db.selectFrom('organisations').selectAll().execute();
+      assert.equal(database.changeStamp(['organisations']), before, 'reading changes nothing');
+      await database.transaction((trx) =>
+        trx.insertInto('organisations').values(organisation('stamp-here')).execute(),
+      );
+      const afterOwnWrite = database.changeStamp(['organisations']);
+      assert.notEqual(afterOwnWrite, before);
+      assert.equal(database.changeStamp(['sessions']), database.changeStamp(['sessions']));
+
+      const other = testDb.open();
+      try {
+        await other.transaction((trx) =>
+          trx.insertInto('organisations').values(organisation('stamp-elsewhere')).execute(),
+        );
+      } finally {
+        await other.close();
+      }
+      assert.notEqual(database.changeStamp(['organisations']), afterOwnWrite);
+    });
+  });
+}
+
+describe('which table a statement writes', () => {
+  it('names the table of inserts, updates and deletes, and nothing for reads', () => {
+    assert.equal(tableWrittenBy('insert into "sessions" ("id") values (?)'), 'sessions');
+    assert.equal(tableWrittenBy('update "users" set "display_name" = ?'), 'users');
+    assert.equal(tableWrittenBy('delete from "memberships" where "user_id" = ?'), 'memberships');
+    assert.equal(tableWrittenBy('INSERT OR REPLACE INTO browsers (id) VALUES (?)'), 'browsers');
+    assert.equal(tableWrittenBy('select * from "sessions"'), undefined);
+    assert.equal(tableWrittenBy('pragma data_version'), undefined);
+    assert.equal(tableWrittenBy('savepoint grouped_write'), undefined);
+    assert.equal(tableWrittenBy('with t as (select 1) select * from t'), undefined);
+  });
+
+  it('treats statements it cannot place as writing anywhere', () => {
+    assert.equal(tableWrittenBy('create table "x" ("id" text)'), '*');
+    assert.equal(tableWrittenBy('drop index "sessions_user"'), '*');
+    assert.equal(tableWrittenBy('with t as (select 1) delete from "x"'), '*');
+  });
+});
