@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { secureRandomBytes } from './random-pool.js';
 import { ownerLabel, type Owner } from '../db/owners.js';
 import type { MasterKey } from './master-key.js';
 
@@ -51,7 +52,7 @@ function associatedData(binding: SecretBinding, layer: string): Buffer {
 }
 
 function encrypt(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const iv = randomBytes(ivBytes);
+  const iv = secureRandomBytes(ivBytes);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad);
   const encrypted = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -81,7 +82,7 @@ export function sealValue(
   binding: SecretBinding,
   plaintext: Buffer,
 ): SealedValue {
-  const dataKey = randomBytes(32);
+  const dataKey = secureRandomBytes(32);
   try {
     return {
       keyVersion: masterKey.version,

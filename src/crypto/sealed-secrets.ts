@@ -1,11 +1,21 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
+import { insertRow, preparedQuery } from '../db/prepared-query.js';
 import { ownerColumns, ownerFromColumns, ownerLabel, type Owner } from '../db/owners.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import { openValue, sealValue } from './envelope.js';
 import type { Keyring } from './master-key.js';
 
 const serverOwned = { owner_user_id: null, owner_org_id: null };
+
+// Every stored key looks for its row's secret first: prepared once.
+const secretOfRowQuery = preparedQuery((db, values: { kind: string; boundId: string }) =>
+  db
+    .selectFrom('sealed_secrets')
+    .select(['id', 'owner_user_id', 'owner_org_id'])
+    .where('kind', '=', values.kind)
+    .where('bound_id', '=', values.boundId),
+);
 
 /** Names one secret: what it is, the row it belongs to, and who owns that row. */
 export interface SecretRef {
@@ -35,12 +45,11 @@ export class SealedSecrets {
     ref: SecretRef,
     plaintext: string | Buffer,
   ): Promise<string> {
-    const existing = await db
-      .selectFrom('sealed_secrets')
-      .select(['id', 'owner_user_id', 'owner_org_id'])
-      .where('kind', '=', ref.kind)
-      .where('bound_id', '=', ref.boundId)
-      .executeTakeFirst();
+    const [existing] = await secretOfRowQuery(
+      db,
+      { kind: ref.kind, boundId: ref.boundId },
+      undefined,
+    );
     if (!existing) return this.create(db, ref, plaintext);
     if (ownerLabel(ownerFromColumns(existing)) !== ownerLabel(ref.owner)) {
       throw new Error(`the ${ref.kind} secret of ${ref.boundId} belongs to another owner`);
@@ -64,18 +73,15 @@ export class SealedSecrets {
   ): Promise<string> {
     const id = newId();
     const at = this.now().toISOString();
-    await db
-      .insertInto('sealed_secrets')
-      .values({
-        id,
-        kind: ref.kind,
-        bound_id: ref.boundId,
-        ...(ref.owner ? ownerColumns(ref.owner) : serverOwned),
-        ...this.seal(id, ref, plaintext),
-        created_at: at,
-        updated_at: at,
-      })
-      .execute();
+    await insertRow(db, 'sealed_secrets', {
+      id,
+      kind: ref.kind,
+      bound_id: ref.boundId,
+      ...(ref.owner ? ownerColumns(ref.owner) : serverOwned),
+      ...this.seal(id, ref, plaintext),
+      created_at: at,
+      updated_at: at,
+    });
     return id;
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { BackgroundCheckpoints, fallbackCheckpointPages } from './background-checkpoints.js';
 import { GroupCommit, type TransactionWork } from './group-commit.js';
 import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
@@ -33,6 +34,11 @@ export interface Database {
 export interface DatabaseOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /**
+   * SQLite: checkpoint the WAL on a thread of its own (the server; short-lived commands leave
+   * it to SQLite). Told of any problem it meets.
+   */
+  backgroundCheckpoints?: ((problem: string) => void) | undefined;
 }
 
 export const sqliteFileName = 'keyhold.db';
@@ -42,7 +48,11 @@ export const sqliteFileName = 'keyhold.db';
  * never wait for the writer), `synchronous=FULL` (a confirmed write survives power loss, which
  * matters more than speed for the only copy of a recovery key) and foreign keys enforced.
  */
-export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Database {
+export function openDatabase({
+  dataDir,
+  databaseUrl,
+  backgroundCheckpoints,
+}: DatabaseOptions): Database {
   if (databaseUrl) return openPostgres(databaseUrl);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, sqliteFileName);
@@ -55,6 +65,11 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   sqlite.pragma('foreign_keys = ON');
   // Another process (an admin command next to the server) may hold the write lock briefly.
   sqlite.pragma('busy_timeout = 5000');
+  let checkpoints: BackgroundCheckpoints | undefined;
+  if (backgroundCheckpoints) {
+    sqlite.pragma(`wal_autocheckpoint = ${fallbackCheckpointPages}`);
+    checkpoints = new BackgroundCheckpoints(file, backgroundCheckpoints);
+  }
   const changes = new TableChanges();
   const db = new Kysely<DatabaseSchema>({
     dialect: new SqliteDialect({
@@ -71,7 +86,10 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
     location: file,
     transaction: (work) => groupCommit.run(work),
     changeStamp: (tables) => changes.stamp(tables, dataVersion.get() as number),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpoints?.stop();
+      await db.destroy();
+    },
   };
 }
 

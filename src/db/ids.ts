@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from '../crypto/random-pool.js';
 
 /**
  * A UUIDv7: 48 bits of milliseconds then 74 random bits. Rows sort by creation time in indexes,
  * yet an id cannot be guessed from another one, so ids are safe to show in URLs.
  */
 export function newId(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
+  const bytes = secureRandomBytes(16);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);

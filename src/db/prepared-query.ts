@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Insertable, type Kysely } from 'kysely';
 import type { DatabaseSchema } from './schema.js';
 
 type Db = Kysely<DatabaseSchema>;
@@ -52,4 +52,36 @@ export function preparedQuery<Values extends object, Shape, Row>(
     const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
     return result.rows;
   };
+}
+
+type TableName = keyof DatabaseSchema;
+
+const rowInserts = new Map<
+  TableName,
+  (db: Db, values: object, columns: readonly string[]) => Promise<unknown[]>
+>();
+
+/**
+ * Inserts one whole row through a prepared query (one per table and set of columns): for the
+ * rows every added key and every audit event write.
+ */
+export async function insertRow<Table extends TableName>(
+  db: Db,
+  table: Table,
+  row: Insertable<DatabaseSchema[Table]>,
+): Promise<void> {
+  let insert = rowInserts.get(table);
+  if (!insert) {
+    insert = preparedQuery((builder, values: object, columns: readonly string[]) =>
+      builder
+        .insertInto(table)
+        .values(
+          Object.fromEntries(
+            columns.map((column) => [column, (values as Record<string, unknown>)[column]]),
+          ) as Insertable<DatabaseSchema[Table]>,
+        ),
+    );
+    rowInserts.set(table, insert);
+  }
+  await insert(db, row, Object.keys(row));
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import {
@@ -6,7 +8,7 @@ import {
   databaseKinds,
   type TestDatabase,
 } from '../../test/server/databases.js';
-import type { Database } from './database.js';
+import { openDatabase, sqliteFileName, type Database } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { preparedQuery } from './prepared-query.js';
 import { tableWrittenBy } from './table-changes.js';
@@ -160,3 +162,46 @@ describe('which table a statement writes', () => {
     assert.equal(tableWrittenBy('with t as (select 1) delete from "x"'), '*');
   });
 });
+
+describe('SQLite checkpoints on their own thread', () => {
+  it('copies committed writes into the database file without any commit doing it', async () => {
+    const testDb = await createTestDatabase('sqlite');
+    const problems: string[] = [];
+    const database = openDatabase({
+      dataDir: testDb.dataDir,
+      backgroundCheckpoints: (problem) => problems.push(problem),
+    });
+    try {
+      await migrateToLatest(database);
+      const file = join(testDb.dataDir, sqliteFileName);
+      // Let the thread catch up with the schema, then measure what the file holds.
+      await waitFor(async () => (await stat(`${file}-wal`)).size > 0);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const sizeBefore = (await stat(file)).size;
+      for (let batch = 0; batch < 20; batch++) {
+        await database.transaction(async (trx) => {
+          for (let n = 0; n < 50; n++) {
+            await trx
+              .insertInto('organisations')
+              .values(organisation(`checkpointed-${batch}-${n}-${'x'.repeat(200)}`))
+              .execute();
+          }
+        });
+      }
+      // Far below the fallback threshold: only the background thread moves these pages.
+      await waitFor(async () => (await stat(file)).size > sizeBefore);
+      assert.deepEqual(problems, []);
+    } finally {
+      await database.close();
+      await testDb.cleanup();
+    }
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('the condition did not come true in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -43,7 +43,12 @@ export async function createServerContext(
   { now = () => new Date(), createMasterKey = true }: ContextOptions = {},
 ): Promise<ServerContext> {
   const { keyring, created } = loadKeyring({ ...config, create: createMasterKey });
-  const database = openDatabase(config);
+  const database = openDatabase({
+    ...config,
+    backgroundCheckpoints: (problem) => {
+      process.emitWarning(`checkpointing the SQLite WAL failed: ${problem}`);
+    },
+  });
   try {
     await migrateToLatest(database);
     const secrets = new SealedSecrets(keyring, now);

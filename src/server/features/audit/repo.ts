@@ -1,16 +1,26 @@
 import type { Kysely } from 'kysely';
+import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
 import type { AuditEventsTable, DatabaseSchema } from '../../../db/schema.js';
 
 /** Claims the next position in the chain; the update also locks the head until commit. */
-export async function claimNextSeq(
-  trx: Kysely<DatabaseSchema>,
-): Promise<{ seq: number; prevHash: string }> {
-  const head = await trx
+// Every audited change runs these three: prepared once.
+const claimQuery = preparedQuery((db) =>
+  db
     .updateTable('audit_head')
     .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
     .where('id', '=', 1)
-    .returning(['last_seq', 'last_hash'])
-    .executeTakeFirstOrThrow();
+    .returning(['last_seq', 'last_hash']),
+);
+
+const headHashQuery = preparedQuery((db, values: { hash: string }) =>
+  db.updateTable('audit_head').set({ last_hash: values.hash }).where('id', '=', 1),
+);
+
+export async function claimNextSeq(
+  trx: Kysely<DatabaseSchema>,
+): Promise<{ seq: number; prevHash: string }> {
+  const [head] = await claimQuery(trx, {}, undefined);
+  if (!head) throw new Error('the audit chain head is missing');
   return { seq: head.last_seq, prevHash: head.last_hash };
 }
 
@@ -18,8 +28,8 @@ export async function insertEvent(
   trx: Kysely<DatabaseSchema>,
   event: AuditEventsTable,
 ): Promise<void> {
-  await trx.insertInto('audit_events').values(event).execute();
-  await trx.updateTable('audit_head').set({ last_hash: event.hash }).where('id', '=', 1).execute();
+  await insertRow(trx, 'audit_events', event);
+  await headHashQuery(trx, { hash: event.hash }, undefined);
 }
 
 /** The events a person may see: what they did, and what was done to their account. */

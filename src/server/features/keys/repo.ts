@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
-import { preparedQuery } from '../../../db/prepared-query.js';
+import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
 import type {
   BackupDestination,
   DatabaseSchema,
@@ -38,18 +38,23 @@ export interface DeviceRow {
   name: string;
 }
 
-export function findDeviceByName(
+const deviceByNameQuery = preparedQuery(
+  (db, values: { owner: string; nameNormalized: string }, column: OwnerColumn) =>
+    db
+      .selectFrom('devices')
+      .select(['id', 'name'])
+      .where(column, '=', values.owner)
+      .where('name_normalized', '=', values.nameNormalized),
+);
+
+export async function findDeviceByName(
   db: Db,
   owner: Owner,
   nameNormalized: string,
 ): Promise<DeviceRow | undefined> {
   const { column, value } = ownerFilter(owner);
-  return db
-    .selectFrom('devices')
-    .select(['id', 'name'])
-    .where(column, '=', value)
-    .where('name_normalized', '=', nameNormalized)
-    .executeTakeFirst();
+  const [device] = await deviceByNameQuery(db, { owner: value, nameNormalized }, column);
+  return device;
 }
 
 export async function insertDevice(
@@ -88,19 +93,29 @@ export interface VolumeRow {
 }
 
 /** A device's volume: by its GUID when known, else by its label among those without a GUID. */
-export function findVolume(
+const volumeQuery = preparedQuery(
+  (db, values: { deviceId: string; volumeGuid: string; label: string }, byGuid: boolean) => {
+    const query = db
+      .selectFrom('volumes')
+      .select(['id', 'label', 'type', 'volume_guid'])
+      .where('device_id', '=', values.deviceId);
+    return byGuid
+      ? query.where('volume_guid', '=', values.volumeGuid)
+      : query.where('label', '=', values.label).where('volume_guid', 'is', null);
+  },
+);
+
+export async function findVolume(
   db: Db,
   deviceId: string,
   { volumeGuid, label }: { volumeGuid: string | null; label: string },
 ): Promise<VolumeRow | undefined> {
-  let query = db
-    .selectFrom('volumes')
-    .select(['id', 'label', 'type', 'volume_guid'])
-    .where('device_id', '=', deviceId);
-  query = volumeGuid
-    ? query.where('volume_guid', '=', volumeGuid)
-    : query.where('label', '=', label).where('volume_guid', 'is', null);
-  return query.executeTakeFirst();
+  const [volume] = await volumeQuery(
+    db,
+    { deviceId, volumeGuid: volumeGuid ?? '', label },
+    volumeGuid !== null && volumeGuid !== '',
+  );
+  return volume;
 }
 
 export async function insertVolume(
@@ -147,18 +162,23 @@ export async function updateVolume(
 
 export type KeyRow = RecoveryKeysTable;
 
-export function findKeyByProtector(
+const keyByProtectorQuery = preparedQuery(
+  (db, values: { owner: string; protectorHex: string }, column: OwnerColumn) =>
+    db
+      .selectFrom('recovery_keys')
+      .selectAll()
+      .where(column, '=', values.owner)
+      .where('protector_hex', '=', values.protectorHex),
+);
+
+export async function findKeyByProtector(
   db: Db,
   owner: Owner,
   protectorHex: string,
 ): Promise<KeyRow | undefined> {
   const { column, value } = ownerFilter(owner);
-  return db
-    .selectFrom('recovery_keys')
-    .selectAll()
-    .where(column, '=', value)
-    .where('protector_hex', '=', protectorHex)
-    .executeTakeFirst();
+  const [key] = await keyByProtectorQuery(db, { owner: value, protectorHex }, column);
+  return key;
 }
 
 export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | undefined> {
@@ -172,10 +192,7 @@ export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | unde
 }
 
 export async function insertKey(db: Db, owner: Owner, key: Omit<KeyRow, keyof OwnerColumns>) {
-  await db
-    .insertInto('recovery_keys')
-    .values({ ...key, ...ownerColumns(owner) })
-    .execute();
+  await insertRow(db, 'recovery_keys', { ...key, ...ownerColumns(owner) });
 }
 
 /** Changes one of the owner's keys; false when there is no such key. */
@@ -492,7 +509,7 @@ export type BackupRow = KeyBackupsTable;
 
 /** Only the backup row; the caller has already written the key's backup summary. */
 export async function insertBackupRecord(db: Db, backup: BackupRow): Promise<void> {
-  await db.insertInto('key_backups').values(backup).execute();
+  await insertRow(db, 'key_backups', backup);
 }
 
 /** Records a backup and keeps the key's backup summary in step, in the caller's transaction. */
