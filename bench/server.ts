@@ -533,8 +533,7 @@ async function measureLibrary(options: {
       await stop(server);
     }
   } finally {
-    if (process.env.KEEP) console.log('kept', dataDir);
-    else rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -571,13 +570,11 @@ async function main(): Promise<void> {
   );
 
   // The server runs from dist/, as `keyhold serve` does: compile it first.
-  const build = process.env.KEYHOLD_BENCH_NO_BUILD
-    ? { status: 0 }
-    : spawnSync(
-        process.execPath,
-        [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-        { cwd: root, stdio: 'inherit' },
-      );
+  const build = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: root, stdio: 'inherit' },
+  );
   if (build.status !== 0) console.warn('server bench: the build reported errors (see above)');
 
   console.log(`server bench: ${connections} connections, ${seconds} s per measurement`);
