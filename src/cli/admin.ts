@@ -23,7 +23,10 @@ function configFrom(flags: AdminFlags) {
 async function withContext<T>(flags: AdminFlags, work: (ctx: ServerContext) => Promise<T>) {
   let ctx: ServerContext;
   try {
-    ctx = await createServerContext(configFrom(flags), { createMasterKey: false });
+    ctx = await createServerContext(configFrom(flags), {
+      createMasterKey: false,
+      checkpointInBackground: false,
+    });
   } catch (error) {
     throw asCliError(error);
   }

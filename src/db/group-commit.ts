@@ -10,7 +10,7 @@ interface Queued {
 }
 
 /** Bounds how long the first writer of a batch waits for the commit behind the last one. */
-const defaultMaximumBatch = 128;
+const maximumBatch = 128;
 
 /**
  * Transactions that share their commit. SQLite with `synchronous=FULL` syncs the disk on every
@@ -25,13 +25,11 @@ const defaultMaximumBatch = 128;
  */
 export class GroupCommit {
   readonly #db: Kysely<DatabaseSchema>;
-  readonly #maximumBatch: number;
   #queue: Queued[] = [];
   #scheduled = false;
 
-  constructor(db: Kysely<DatabaseSchema>, maximumBatch = defaultMaximumBatch) {
+  constructor(db: Kysely<DatabaseSchema>) {
     this.#db = db;
-    this.#maximumBatch = maximumBatch;
   }
 
   run<T>(work: TransactionWork<T>): Promise<T> {
@@ -59,13 +57,15 @@ export class GroupCommit {
         for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
           batch.push(next);
           outcomes.push(await runInSavepoint(trx, next));
-          if (batch.length >= this.#maximumBatch) break;
+          if (batch.length >= maximumBatch) break;
         }
       });
     } catch (error) {
-      // The shared commit failed (or the database refused to start): nothing was kept. Writers
-      // already told of their own failure keep that answer (a promise settles once).
-      for (const queued of batch) queued.reject(error);
+      // The shared commit failed: nothing was kept. Writers already told of their own failure
+      // keep that answer (a promise settles once). When the transaction could not even begin
+      // (a closed database), the writers waiting now would only meet the same refusal.
+      const failed = batch.length > 0 ? batch : this.#queue.splice(0);
+      for (const queued of failed) queued.reject(error);
       if (this.#queue.length > 0) this.#schedule();
       return;
     }

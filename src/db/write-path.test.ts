@@ -2,15 +2,18 @@ import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import {
   createTestDatabase,
   databaseKinds,
   type TestDatabase,
 } from '../../test/server/databases.js';
 import { openDatabase, sqliteFileName, type Database } from './database.js';
+import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrate.js';
 import { preparedQuery } from './prepared-query.js';
+import type { DatabaseSchema } from './schema.js';
 import { tableWrittenBy } from './table-changes.js';
 
 const organisationNames = preparedQuery(
@@ -143,6 +146,41 @@ for (const kind of databaseKinds) {
     });
   });
 }
+
+describe('shared commits when the transaction cannot begin', () => {
+  it(
+    'refuses the waiting writers with the reason instead of retrying forever',
+    { timeout: 10_000 },
+    async () => {
+      const connection = new SqliteDatabase(':memory:');
+      const db = new Kysely<DatabaseSchema>({
+        dialect: new SqliteDialect({ database: connection }),
+      });
+      try {
+        // A transaction left open underneath makes SQLite refuse to begin another.
+        connection.exec('begin');
+        const group = new GroupCommit(db);
+        const outcomes = await Promise.allSettled(
+          [1, 2, 3].map(() =>
+            group.run(async (trx) => trx.selectFrom('users').selectAll().execute()),
+          ),
+        );
+        assert.deepEqual(
+          outcomes.map((outcome) =>
+            outcome.status === 'rejected' ? String(outcome.reason) : outcome.status,
+          ),
+          Array.from(
+            { length: 3 },
+            () => 'SqliteError: cannot start a transaction within a transaction',
+          ),
+        );
+      } finally {
+        connection.exec('rollback');
+        await db.destroy();
+      }
+    },
+  );
+});
 
 describe('which table a statement writes', () => {
   it('names the table of inserts, updates and deletes, and nothing for reads', () => {

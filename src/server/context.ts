@@ -35,19 +35,27 @@ export interface ContextOptions {
   now?: () => Date;
   /** False for admin commands: they need the existing master key, never a new one. */
   createMasterKey?: boolean;
+  /** False for admin commands: they end long before a WAL checkpoint thread would help. */
+  checkpointInBackground?: boolean;
 }
 
 /** Opens the database, brings its schema up to date and checks the master key against it. */
 export async function createServerContext(
   config: Config,
-  { now = () => new Date(), createMasterKey = true }: ContextOptions = {},
+  {
+    now = () => new Date(),
+    createMasterKey = true,
+    checkpointInBackground = true,
+  }: ContextOptions = {},
 ): Promise<ServerContext> {
   const { keyring, created } = loadKeyring({ ...config, create: createMasterKey });
   const database = openDatabase({
     ...config,
-    backgroundCheckpoints: (problem) => {
-      process.emitWarning(`checkpointing the SQLite WAL failed: ${problem}`);
-    },
+    backgroundCheckpoints: checkpointInBackground
+      ? (problem) => {
+          process.emitWarning(`checkpointing the SQLite WAL failed: ${problem}`);
+        }
+      : undefined,
   });
   try {
     await migrateToLatest(database);
