@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Compilable, type Kysely } from 'kysely';
 import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
 import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
 import type {
@@ -30,6 +30,23 @@ function ownerFilter(owner: Owner): { column: OwnerColumn; value: string } {
     : { column: 'owner_org_id', value: owner.organisationId };
 }
 
+/**
+ * A prepared lookup of one of an owner's rows: the owner column shapes the query's text, the
+ * owner's id is one of its values.
+ */
+function ownedRowQuery<Values extends object, Row>(
+  build: (db: Db, values: Values, column: OwnerColumn, owner: string) => Compilable<Row>,
+) {
+  const query = preparedQuery((db, values: Values & { owner: string }, column: OwnerColumn) =>
+    build(db, values, column, values.owner),
+  );
+  return async (db: Db, owner: Owner, values: Values): Promise<Row | undefined> => {
+    const { column, value } = ownerFilter(owner);
+    const [row] = await query(db, { ...values, owner: value }, column);
+    return row;
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Devices and volumes
 
@@ -38,23 +55,20 @@ export interface DeviceRow {
   name: string;
 }
 
-const deviceByNameQuery = preparedQuery(
-  (db, values: { owner: string; nameNormalized: string }, column: OwnerColumn) =>
-    db
-      .selectFrom('devices')
-      .select(['id', 'name'])
-      .where(column, '=', values.owner)
-      .where('name_normalized', '=', values.nameNormalized),
+const deviceByName = ownedRowQuery((db, values: { nameNormalized: string }, column, owner) =>
+  db
+    .selectFrom('devices')
+    .select(['id', 'name'])
+    .where(column, '=', owner)
+    .where('name_normalized', '=', values.nameNormalized),
 );
 
-export async function findDeviceByName(
+export function findDeviceByName(
   db: Db,
   owner: Owner,
   nameNormalized: string,
 ): Promise<DeviceRow | undefined> {
-  const { column, value } = ownerFilter(owner);
-  const [device] = await deviceByNameQuery(db, { owner: value, nameNormalized }, column);
-  return device;
+  return deviceByName(db, owner, { nameNormalized });
 }
 
 export async function insertDevice(
@@ -162,23 +176,20 @@ export async function updateVolume(
 
 export type KeyRow = RecoveryKeysTable;
 
-const keyByProtectorQuery = preparedQuery(
-  (db, values: { owner: string; protectorHex: string }, column: OwnerColumn) =>
-    db
-      .selectFrom('recovery_keys')
-      .selectAll()
-      .where(column, '=', values.owner)
-      .where('protector_hex', '=', values.protectorHex),
+const keyByProtector = ownedRowQuery((db, values: { protectorHex: string }, column, owner) =>
+  db
+    .selectFrom('recovery_keys')
+    .selectAll()
+    .where(column, '=', owner)
+    .where('protector_hex', '=', values.protectorHex),
 );
 
-export async function findKeyByProtector(
+export function findKeyByProtector(
   db: Db,
   owner: Owner,
   protectorHex: string,
 ): Promise<KeyRow | undefined> {
-  const { column, value } = ownerFilter(owner);
-  const [key] = await keyByProtectorQuery(db, { owner: value, protectorHex }, column);
-  return key;
+  return keyByProtector(db, owner, { protectorHex });
 }
 
 export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | undefined> {
@@ -263,19 +274,16 @@ function summariesOf(db: Db, owner: Owner) {
   return summaries(db, column, value);
 }
 
-const keySummaryQuery = preparedQuery(
-  (db, values: { owner: string; id: string }, column: OwnerColumn) =>
-    summaries(db, column, values.owner).where('k.id', '=', values.id),
+const keySummary = ownedRowQuery((db, values: { id: string }, column, owner) =>
+  summaries(db, column, owner).where('k.id', '=', values.id),
 );
 
-export async function findKeySummary(
+export function findKeySummary(
   db: Db,
   owner: Owner,
   id: string,
 ): Promise<KeySummaryRow | undefined> {
-  const { column, value } = ownerFilter(owner);
-  const [row] = await keySummaryQuery(db, { owner: value, id }, column);
-  return row;
+  return keySummary(db, owner, { id });
 }
 
 /** Where a page starts: after the key with this creation time and id (newest first). */
@@ -377,11 +385,8 @@ export async function listKeysInProtectorRange(
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
   const { shape, values } = pageOf(owner, page);
-  const rows = await protectorRangeQuery(
-    db,
-    { ...values, from: range.from, to: range.to ?? '' },
-    { ...shape, hasUpperEnd: range.to !== undefined },
-  );
+  const { from, to, hasUpperEnd } = rangeParts(range);
+  const rows = await protectorRangeQuery(db, { ...values, from, to }, { ...shape, hasUpperEnd });
   return rows.sort(newestFirst).slice(0, page.limit + 1);
 }
 
@@ -405,13 +410,9 @@ function devicesWithTerm(
   return hasUpperEnd ? devices.where('term', '<', values.to) : devices;
 }
 
-function termValues(owner: Owner, range: PrefixRange) {
-  const { column, value } = ownerFilter(owner);
-  return {
-    values: { owner: value, from: range.from, to: range.to ?? '' },
-    column,
-    hasUpperEnd: range.to !== undefined,
-  };
+/** A range as query values, and whether it has an upper end (which changes the query's text). */
+function rangeParts(range: PrefixRange) {
+  return { from: range.from, to: range.to ?? '', hasUpperEnd: range.to !== undefined };
 }
 
 const anyDeviceWithTermQuery = preparedQuery(
@@ -431,8 +432,13 @@ export async function hasDeviceWithTerm(
   owner: Owner,
   range: PrefixRange,
 ): Promise<boolean> {
-  const { values, column, hasUpperEnd } = termValues(owner, range);
-  const rows = await anyDeviceWithTermQuery(db, values, { column, hasUpperEnd });
+  const { column, value } = ownerFilter(owner);
+  const { from, to, hasUpperEnd } = rangeParts(range);
+  const rows = await anyDeviceWithTermQuery(
+    db,
+    { owner: value, from, to },
+    { column, hasUpperEnd },
+  );
   return rows.length > 0;
 }
 
@@ -472,11 +478,8 @@ export function listKeysOnDevicesWithTerm(
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
   const { shape, values } = pageOf(owner, page);
-  return keysOnDevicesWithTermQuery(
-    db,
-    { ...values, from: range.from, to: range.to ?? '' },
-    { ...shape, hasUpperEnd: range.to !== undefined },
-  );
+  const { from, to, hasUpperEnd } = rangeParts(range);
+  return keysOnDevicesWithTermQuery(db, { ...values, from, to }, { ...shape, hasUpperEnd });
 }
 
 /** Newest first, then by id, the order of every key list. */
