@@ -1,97 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
 import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
-import { testPassword as password } from '../server/key-library.js';
 import { startServe, type ServeProcess } from '../server/serve-process.js';
-import { keyholdBin, repoRoot, runKeyhold, type CliResult } from '../support/cli.js';
-
-interface Reply<T> {
-  status: number;
-  body: T;
-}
+import { runKeyhold } from '../support/cli.js';
+import { SignedInBrowser, startLogin } from '../support/device-login.js';
 
 const roots: string[] = [];
 function freshDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-login-'));
   roots.push(dir);
   return dir;
-}
-
-/** A person signed in in a browser: keeps the cookie and sends the CSRF token, as the web app does. */
-class SignedInBrowser {
-  private cookie = '';
-  private csrfToken = '';
-  accountId = '';
-
-  constructor(private readonly url: string) {}
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<Reply<T>> {
-    const headers: Record<string, string> = {};
-    if (this.cookie) headers.cookie = this.cookie;
-    if (this.csrfToken && method !== 'GET') headers['x-keyhold-csrf'] = this.csrfToken;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
-    const text = await response.text();
-    const parsed = (text ? JSON.parse(text) : null) as T;
-    const token = (parsed as { csrfToken?: unknown } | null)?.csrfToken;
-    if (typeof token === 'string') this.csrfToken = token;
-    return { status: response.status, body: parsed };
-  }
-
-  async signup(email: string, displayName: string): Promise<void> {
-    const response = await this.request<{ account: { id: string } }>(
-      'POST',
-      '/api/v1/auth/signup',
-      {
-        email,
-        displayName,
-        password,
-      },
-    );
-    assert.equal(response.status, 201, JSON.stringify(response.body));
-    this.accountId = response.body.account.id;
-  }
-}
-
-/**
- * `keyhold login` as a person runs it: the code is read off its output while it waits, then
- * approved (or denied) in the browser.
- */
-function startLogin(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [keyholdBin, 'login', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  const userCode = new Promise<string>((resolve, reject) => {
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const match = /enter the code:\s+([A-Z]{4}-[A-Z]{4})/.exec(stderr);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('close', () => {
-      reject(new Error(`login ended without a code:\n${stderr}`));
-    });
-  });
-  const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { userCode, done, stderr: () => stderr };
 }
 
 interface StoredFile {

@@ -1,89 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { testPassword } from '../server/key-library.js';
 import { startServe, type ServeProcess } from '../server/serve-process.js';
-import { keyholdBin, repoRoot, runKeyhold, type CliResult } from '../support/cli.js';
+import { runKeyhold } from '../support/cli.js';
+import { logIn, SignedInBrowser } from '../support/device-login.js';
 import { corpusSkip } from '../support/requirements.js';
 import { corpusImage } from './volume-corpus.js';
 
 const skip = corpusSkip();
-
-interface Reply<T> {
-  status: number;
-  body: T;
-}
-
-/** A person signed in to the web app: the session cookie and CSRF token, as the browser keeps them. */
-class SignedInBrowser {
-  private cookie = '';
-  private csrfToken = '';
-
-  constructor(private readonly url: string) {}
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<Reply<T>> {
-    const headers: Record<string, string> = {};
-    if (this.cookie) headers.cookie = this.cookie;
-    if (this.csrfToken && method !== 'GET') headers['x-keyhold-csrf'] = this.csrfToken;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
-    const text = await response.text();
-    const parsed = (text ? JSON.parse(text) : null) as T;
-    const token = (parsed as { csrfToken?: unknown } | null)?.csrfToken;
-    if (typeof token === 'string') this.csrfToken = token;
-    return { status: response.status, body: parsed };
-  }
-
-  async addKey(protectorId: string, recoveryPassword: string): Promise<void> {
-    const added = await this.request('POST', '/api/v1/keys', {
-      protectorId,
-      recoveryPassword,
-      deviceName: 'OLA-PC',
-      volume: { label: 'D:', type: 'fixed' },
-    });
-    assert.equal(added.status, 201, JSON.stringify(added.body));
-  }
-}
-
-/** Runs `keyhold login` and approves the code it shows in the signed-in browser. */
-async function logIn(server: string, browser: SignedInBrowser, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [keyholdBin, 'login', server], {
-    cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  let stderr = '';
-  const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code) => {
-      resolve({ code, stdout: '', stderr });
-    });
-  });
-  const userCode = await new Promise<string>((resolve, reject) => {
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const match = /enter the code:\s+([A-Z]{4}-[A-Z]{4})/.exec(stderr);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('close', () => {
-      reject(new Error(`login ended without a code:\n${stderr}`));
-    });
-  });
-  const approved = await browser.request('POST', '/api/v1/device/approve', {
-    userCode,
-    approve: true,
-  });
-  assert.equal(approved.status, 200);
-  const result = await done;
-  assert.equal(result.code, 0, result.stderr);
-}
 
 describe('keyhold verify --from-account', { skip }, () => {
   const roots: string[] = [];
@@ -99,12 +25,7 @@ describe('keyhold verify --from-account', { skip }, () => {
   before(async () => {
     server = await startServe(['--data-dir', freshDir()]);
     ola = new SignedInBrowser(server.url);
-    const signup = await ola.request('POST', '/api/v1/auth/signup', {
-      email: 'ola@example.org',
-      displayName: 'Ola Nordmann',
-      password: testPassword,
-    });
-    assert.equal(signup.status, 201, JSON.stringify(signup.body));
+    await ola.signup('ola@example.org', 'Ola Nordmann');
     await logIn(server.url, ola, env);
   });
   after(async () => {
