@@ -87,7 +87,7 @@ async function userOf(ctx: ServerContext, caller: Caller): Promise<repo.UserRow>
 }
 
 /** Counts a failed credential check against the IP and the account; the longer lock wins. */
-async function countFailure(ctx: ServerContext, ip: string, normalizedEmail: string) {
+export async function countFailure(ctx: ServerContext, ip: string, normalizedEmail: string) {
   const outcomes = await Promise.allSettled([
     ctx.limiter.fail(limitKeys.ip(ip), policies.ip),
     ctx.limiter.fail(limitKeys.account(normalizedEmail), policies.account),
@@ -106,7 +106,8 @@ async function countFailure(ctx: ServerContext, ip: string, normalizedEmail: str
   if (longest) throw longest;
 }
 
-async function checkLimits(ctx: ServerContext, ip: string, normalizedEmail: string) {
+/** Refuses while the IP or the account is locked out of credential checks. */
+export async function checkLimits(ctx: ServerContext, ip: string, normalizedEmail: string) {
   await ctx.limiter.check([limitKeys.ip(ip), limitKeys.account(normalizedEmail)]);
 }
 
@@ -329,9 +330,7 @@ export async function signinSecondFactor(
 
   let method: 'totp' | 'recovery_code' | undefined;
   if (input.totp !== undefined) {
-    const secret = await ctx.secrets.getText(ctx.db, totpRef(user.id));
-    const step = secret === undefined ? undefined : totpStep(secret, input.totp, now);
-    if (step !== undefined && (await repo.claimTotpStep(ctx.db, user.id, step))) method = 'totp';
+    if (await acceptsTotpCode(ctx, user.id, input.totp)) method = 'totp';
   } else if (input.recoveryCode !== undefined) {
     const used = await repo.useRecoveryCode(
       ctx.db,
@@ -597,6 +596,20 @@ export async function changePassword(
 
 function totpRef(userId: string) {
   return { kind: totpKind, boundId: userId, owner: userOwner(userId) };
+}
+
+/**
+ * Whether the code is the account's current authenticator code, used up by this check: a code
+ * is accepted once, so one seen over someone's shoulder cannot be replayed.
+ */
+export async function acceptsTotpCode(
+  ctx: ServerContext,
+  userId: string,
+  code: string,
+): Promise<boolean> {
+  const secret = await ctx.secrets.getText(ctx.db, totpRef(userId));
+  const step = secret === undefined ? undefined : totpStep(secret, code, ctx.now());
+  return step !== undefined && (await repo.claimTotpStep(ctx.db, userId, step));
 }
 
 function pendingTotpRef(userId: string) {

@@ -1,16 +1,15 @@
 import { userOwner } from '../../../db/owners.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { limitKeys, policies } from '../../credential-limits.js';
+import { limitKeys } from '../../credential-limits.js';
 import {
   DomainError,
   InvalidCredentialsError,
-  RateLimitedError,
   UnauthenticatedError,
   ValidationError,
 } from '../../errors.js';
-import { claimTotpStep, findUserById } from '../auth/repo.js';
-import { totpStep } from '../auth/totp.js';
+import { findUserById } from '../auth/repo.js';
+import { acceptsTotpCode, checkLimits, countFailure } from '../auth/service.js';
 import { filesInVault, keysInVault } from '../keys/repo.js';
 import { keyDisplayName, keySummary, type KeySummary } from '../keys/summary.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
@@ -44,11 +43,6 @@ export interface VaultItem {
   /** Only while the vault is open. */
   key?: KeySummary;
   file?: { fileName: string; size: number; format: string; createdAt: string };
-}
-
-/** The secret the auth feature keeps for an account's authenticator app. */
-function totpSecretRef(userId: string) {
-  return { kind: 'totp', boundId: userId, owner: userOwner(userId) };
 }
 
 function idleMs(ctx: ServerContext): number {
@@ -93,9 +87,7 @@ export async function confirmPresence(
 ): Promise<'totp' | 'password'> {
   const user = await findUserById(ctx.db, caller.accountId);
   if (!user) throw new UnauthenticatedError();
-  const ipKey = limitKeys.ip(caller.ipAddress);
-  const accountKey = limitKeys.account(user.email_normalized);
-  await ctx.limiter.check([ipKey, accountKey]);
+  await checkLimits(ctx, caller.ipAddress, user.email_normalized);
 
   const method = user.totp_enabled_at === null ? 'password' : 'totp';
   let confirmed: boolean;
@@ -105,9 +97,7 @@ export async function confirmPresence(
         { field: 'totpCode', reason: 'this account signs in with an authenticator app' },
       ]);
     }
-    const secret = await ctx.secrets.getText(ctx.db, totpSecretRef(user.id));
-    const step = secret === undefined ? undefined : totpStep(secret, proof.totpCode, ctx.now());
-    confirmed = step !== undefined && (await claimTotpStep(ctx.db, user.id, step));
+    confirmed = await acceptsTotpCode(ctx, user.id, proof.totpCode);
   } else {
     if (!proof.password) {
       throw new ValidationError('Enter your password.', [
@@ -117,7 +107,7 @@ export async function confirmPresence(
     confirmed = await ctx.passwords.verify(user.password_hash, proof.password);
   }
   if (confirmed) {
-    await ctx.limiter.clear(accountKey);
+    await ctx.limiter.clear(limitKeys.account(user.email_normalized));
     return method;
   }
 
@@ -128,19 +118,7 @@ export async function confirmPresence(
     ...origin(caller),
     details: { method },
   });
-  // Both counters move; if either now locks out, the longer lock-out is the answer.
-  const outcomes = await Promise.allSettled([
-    ctx.limiter.fail(ipKey, policies.ip),
-    ctx.limiter.fail(accountKey, policies.account),
-  ]);
-  const lockOuts: RateLimitedError[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.status === 'fulfilled') continue;
-    if (!(outcome.reason instanceof RateLimitedError)) throw outcome.reason;
-    lockOuts.push(outcome.reason);
-  }
-  const longest = lockOuts.sort((a, b) => b.retryAfterSeconds - a.retryAfterSeconds)[0];
-  if (longest) throw longest;
+  await countFailure(ctx, caller.ipAddress, user.email_normalized);
   throw new InvalidCredentialsError(
     method === 'totp' ? 'The code is not right.' : 'The password is not right.',
   );
