@@ -6,6 +6,7 @@ import { exportKeys } from '../api/keys.js';
 import { DeviceTokensSection } from '../components/device-tokens.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
+import { PasswordField } from '../components/password-field.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
@@ -35,8 +36,6 @@ function PasswordSection() {
   const [next, setNext] = useState('');
   const [done, setDone] = useState(false);
   const { busy, error, run } = useAction();
-  const currentId = useId();
-  const nextId = useId();
 
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
@@ -55,34 +54,19 @@ function PasswordSection() {
       <h2 id="password-heading">{t('security.password.title')}</h2>
       <form className="stack" onSubmit={submit}>
         <input type="email" hidden readOnly autoComplete="username" value={account.email} />
-        <div className="field">
-          <label htmlFor={currentId}>{t('security.password.current')}</label>
-          <input
-            id={currentId}
-            type="password"
-            autoComplete="current-password"
-            required
-            value={current}
-            onChange={(event) => {
-              setCurrent(event.target.value);
-            }}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={nextId}>{t('security.password.new')}</label>
-          <input
-            id={nextId}
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={10}
-            value={next}
-            onChange={(event) => {
-              setNext(event.target.value);
-            }}
-          />
-          <p className="hint">{t('security.password.hint')}</p>
-        </div>
+        <PasswordField
+          label={t('security.password.current')}
+          value={current}
+          onChange={setCurrent}
+        />
+        <PasswordField
+          label={t('security.password.new')}
+          value={next}
+          onChange={setNext}
+          autoComplete="new-password"
+          minLength={10}
+          hint={t('security.password.hint')}
+        />
         <ErrorMessage error={error} />
         {done ? (
           <p className="alert alert-ok" role="status">
@@ -166,7 +150,6 @@ function PasswordConfirm({
   onConfirm: (password: string) => void;
 }) {
   const [password, setPassword] = useState('');
-  const id = useId();
   return (
     <form
       className="stack"
@@ -176,19 +159,7 @@ function PasswordConfirm({
         setPassword('');
       }}
     >
-      <div className="field">
-        <label htmlFor={id}>{label}</label>
-        <input
-          id={id}
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(event) => {
-            setPassword(event.target.value);
-          }}
-        />
-      </div>
+      <PasswordField label={label} value={password} onChange={setPassword} />
       <div>
         <button type="submit" className="button button-primary" disabled={busy}>
           {submitLabel}
@@ -431,7 +402,6 @@ function ExportSection() {
   const [format, setFormat] = useState<'json' | 'csv'>('json');
   const [password, setPassword] = useState('');
   const { busy, error, run } = useAction();
-  const passwordId = useId();
 
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
@@ -465,19 +435,7 @@ function ExportSection() {
             </label>
           ))}
         </fieldset>
-        <div className="field">
-          <label htmlFor={passwordId}>{t('security.export.proof')}</label>
-          <input
-            id={passwordId}
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(event) => {
-              setPassword(event.target.value);
-            }}
-          />
-        </div>
+        <PasswordField label={t('security.export.proof')} value={password} onChange={setPassword} />
         <ErrorMessage error={error} />
         <div>
           <button type="submit" className="button" disabled={busy}>

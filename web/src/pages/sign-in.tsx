@@ -5,6 +5,7 @@ import { ApiError } from '../api/client.js';
 import { Avatar } from '../components/avatar.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
+import { PasswordField } from '../components/password-field.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useSession, type KnownAccount } from '../state/session.js';
 
@@ -104,7 +105,6 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const emailId = useId();
-  const passwordId = useId();
   const codeId = useId();
 
   // Coming from the picker with a signed-out account: go straight to "Hi, <name>".
@@ -261,21 +261,13 @@ export function SignInPage() {
         <form className="card stack" onSubmit={submitPassword}>
           {identity}
           <input type="email" hidden readOnly autoComplete="username" value={step.email} />
-          <div className="field">
-            <label htmlFor={passwordId}>{t('signIn.password')}</label>
-            <input
-              id={passwordId}
-              type="password"
-              autoComplete="current-password"
-              required
-              autoFocus
-              value={password}
-              aria-invalid={wrongPassword}
-              onChange={(event) => {
-                setPassword(event.target.value);
-              }}
-            />
-          </div>
+          <PasswordField
+            label={t('signIn.password')}
+            value={password}
+            onChange={setPassword}
+            autoFocus
+            invalid={wrongPassword}
+          />
           {wrongPassword ? (
             <p className="alert alert-error" role="alert">
               {t('signIn.wrongPassword')}
