@@ -220,7 +220,8 @@ export async function storeKey(
     created_at: at,
     updated_at: at,
   });
-  await ctx.secrets.put(db, passwordRef(owner, id), key.recoveryPassword);
+  // A new key has no secret yet: create it without looking for one to replace.
+  await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
   await repo.insertBackupRecord(db, {
     id: newId(),
     key_id: id,
