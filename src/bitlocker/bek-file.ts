@@ -1,5 +1,6 @@
 import { BitLockerFormatError } from './errors.js';
 import { protectorIdFromBytes, protectorIdToBytes } from './protector-id.js';
+import { dateToFiletime, filetimeToDate } from './volume/field-reader.js';
 
 /** Thrown for bytes that are not a BitLocker startup key (.BEK) file. */
 export class BekFileError extends BitLockerFormatError {}
@@ -27,20 +28,6 @@ const keyMethodExternal = 0x2002;
 const externalKeySize = 32;
 /** GUID and FILETIME ahead of the nested entries in an external-key value. */
 const externalKeyPrefix = 24;
-/** 100-ns intervals between 1601-01-01 and 1970-01-01. */
-const filetimeEpochOffset = 116444736000000000n;
-
-function filetimeToDate(value: bigint): Date | undefined {
-  if (value === 0n) return undefined;
-  const ms = Number((value - filetimeEpochOffset) / 10000n);
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function dateToFiletime(date: Date): bigint {
-  return BigInt(date.getTime()) * 10000n + filetimeEpochOffset;
-}
-
 interface Entry {
   type: number;
   valueType: number;

@@ -75,3 +75,7 @@ export function filetimeToDate(value: bigint): Date | undefined {
   const date = new Date(Number((value - filetimeEpochOffset) / 10000n));
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
+
+export function dateToFiletime(date: Date): bigint {
+  return BigInt(date.getTime()) * 10000n + filetimeEpochOffset;
+}
