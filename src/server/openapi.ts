@@ -5,13 +5,13 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { z } from 'zod';
 import { accountHeader, browserCookieName, csrfHeader } from './browser-cookie.js';
 import type { Config } from './config.js';
-import { webContentSecurityPolicy } from './web.js';
+import { contentSecurityPolicy } from './security-headers.js';
 
 /**
  * The web app's strict policy, plus the one inline style Swagger UI's bundle writes at runtime
  * (allowed by its hash, not by 'unsafe-inline'; the browser test notices if an upgrade changes it).
  */
-const docsContentSecurityPolicy = webContentSecurityPolicy.replace(
+const docsContentSecurityPolicy = contentSecurityPolicy.replace(
   "style-src 'self'",
   "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
 );

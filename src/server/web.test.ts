@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { handleError } from './errors.js';
-import { defaultWebRoot, registerWebApp, webContentSecurityPolicy } from './web.js';
+import { contentSecurityPolicy } from './security-headers.js';
+import { defaultWebRoot, registerWebApp } from './web.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
@@ -46,11 +47,11 @@ describe('web app serving', () => {
       const response = await app.inject({ url, headers: html });
       assert.equal(response.statusCode, 200, url);
       assert.match(response.body, /<div id="root">/, url);
-      assert.equal(response.headers['content-security-policy'], webContentSecurityPolicy);
+      assert.equal(response.headers['content-security-policy'], contentSecurityPolicy);
       assert.equal(response.headers['cache-control'], 'no-cache');
     }
-    assert.match(webContentSecurityPolicy, /script-src 'self';/);
-    assert.doesNotMatch(webContentSecurityPolicy, /unsafe-inline|unsafe-eval/);
+    assert.match(contentSecurityPolicy, /script-src 'self';/);
+    assert.doesNotMatch(contentSecurityPolicy, /unsafe-inline|unsafe-eval/);
   });
 
   it('keeps /api answers as JSON, including a 404 for unknown API paths', async () => {

@@ -3,27 +3,10 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from './errors.js';
+import { contentSecurityPolicy } from './security-headers.js';
 
 /** Where `npm run build:web` writes the app: web/dist beside src/ and dist/ alike. */
 export const defaultWebRoot = join(import.meta.dirname, '..', '..', 'web', 'dist');
-
-/**
- * The built app loads one module script and one stylesheet from its own origin and talks only to
- * /api, so everything else can be refused. `img-src data:` is for the TOTP QR code, drawn in the
- * page; `blob:` for downloads of recovery files and sheets.
- */
-export const webContentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /** Top-level files Vite copies from web/public (favicon and the like); never paths. */
 const publicFile = /^\/[\w-]+(\.[\w-]+)*\.(svg|png|ico|txt|webmanifest)$/;
@@ -39,7 +22,7 @@ function acceptsHtml(request: FastifyRequest): boolean {
 
 function sendIndex(reply: FastifyReply, root: string): FastifyReply {
   return reply
-    .header('content-security-policy', webContentSecurityPolicy)
+    .header('content-security-policy', contentSecurityPolicy)
     .header('cache-control', 'no-cache')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
