@@ -2,7 +2,6 @@ import { sql, type Compilable, type Kysely } from 'kysely';
 import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
 import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
 import type {
-  BackupDestination,
   DatabaseSchema,
   KeyBackupsTable,
   RecoveryKeysTable,
@@ -224,23 +223,12 @@ export async function updateKey(
 }
 
 /** What a list item shows: the key row with its device and volume, never the password. */
-export interface KeySummaryRow {
-  id: string;
-  protector_hex: string;
-  source: string;
-  backup_count: number;
-  last_backup_destination: BackupDestination | null;
-  last_backup_at: string | null;
-  offline_backup_at: string | null;
-  in_vault_at: string | null;
-  deleted_at: string | null;
-  created_at: string;
-  updated_at: string;
+export type KeySummaryRow = Omit<RecoveryKeysTable, keyof OwnerColumns | 'volume_id'> & {
   device_name: string;
   volume_label: string;
   volume_type: VolumeType;
   volume_guid: string | null;
-}
+};
 
 const summaryColumns = [
   'k.id',
