@@ -6,8 +6,8 @@ let used = pool.length;
 
 /**
  * Fresh secure random bytes, drawn from a pool filled by the operating system's generator in
- * large blocks. Asking the generator for a few bytes at a time (ids, IVs, data keys: a dozen per
- * stored key) costs more than everything else a write does in JavaScript.
+ * large blocks. Each call to the generator costs a few microseconds however few bytes it returns,
+ * and storing one key asks for a dozen small pieces (ids, IVs, data keys).
  */
 export function secureRandomBytes(length: number): Buffer {
   if (length > pool.length) return randomFillSync(Buffer.alloc(length));

@@ -1,21 +1,12 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
-import { insertRow, preparedQuery } from '../db/prepared-query.js';
+import { insertRow } from '../db/prepared-query.js';
 import { ownerColumns, ownerFromColumns, ownerLabel, type Owner } from '../db/owners.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import { openValue, sealValue } from './envelope.js';
 import type { Keyring } from './master-key.js';
 
 const serverOwned = { owner_user_id: null, owner_org_id: null };
-
-// Every stored key looks for its row's secret first: prepared once.
-const secretOfRowQuery = preparedQuery((db, values: { kind: string; boundId: string }) =>
-  db
-    .selectFrom('sealed_secrets')
-    .select(['id', 'owner_user_id', 'owner_org_id'])
-    .where('kind', '=', values.kind)
-    .where('bound_id', '=', values.boundId),
-);
 
 /** Names one secret: what it is, the row it belongs to, and who owns that row. */
 export interface SecretRef {
@@ -45,11 +36,12 @@ export class SealedSecrets {
     ref: SecretRef,
     plaintext: string | Buffer,
   ): Promise<string> {
-    const [existing] = await secretOfRowQuery(
-      db,
-      { kind: ref.kind, boundId: ref.boundId },
-      undefined,
-    );
+    const existing = await db
+      .selectFrom('sealed_secrets')
+      .select(['id', 'owner_user_id', 'owner_org_id'])
+      .where('kind', '=', ref.kind)
+      .where('bound_id', '=', ref.boundId)
+      .executeTakeFirst();
     if (!existing) return this.create(db, ref, plaintext);
     if (ownerLabel(ownerFromColumns(existing)) !== ownerLabel(ref.owner)) {
       throw new Error(`the ${ref.kind} secret of ${ref.boundId} belongs to another owner`);
