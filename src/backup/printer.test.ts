@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pdftotextSkip } from '../../test/support/requirements.js';
 import { BackupError } from './errors.js';
 import { printPdf } from './printer.js';
 import { renderRecoverySheet } from './recovery-sheet.js';
@@ -19,14 +20,9 @@ import { renderRecoverySheet } from './recovery-sheet.js';
 const id = '64311DEA-4587-4029-924A-BA299647998E';
 const password = '235818-357951-253979-013365-241120-245575-342914-591910';
 
-/** Poppler's tools read the PDF the way a viewer does; CI installs them (.ci/run). */
 function popplerSkip(): string | false {
   if (process.platform === 'win32') return 'skipped: the stand-in lp is a shell script';
-  if (!spawnSync('pdftotext', ['-v']).error) return false;
-  if (Object.keys(process.env).some((name) => name.startsWith('KEYHOLD_TEST_REQUIRE_'))) {
-    throw new Error('pdftotext (poppler-utils) is required here but not installed');
-  }
-  return 'skipped: pdftotext (poppler-utils) is not installed';
+  return pdftotextSkip();
 }
 
 const workDir = mkdtempSync(join(tmpdir(), 'keyhold-print-'));

@@ -36,9 +36,15 @@ export async function printPdf(pdf: Buffer, options: PrintOptions): Promise<Prin
   return await new Promise((resolve, reject) => {
     const lp = spawn('lp', ['-d', options.printer, '-t', title], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: lpTimeoutMs,
       windowsHide: true,
     });
+    // Our own timer rather than spawn's `timeout`, which outlives a missing lp and would hold
+    // the command open for the whole wait.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      lp.kill('SIGTERM');
+    }, lpTimeoutMs);
     let stdout = '';
     let stderr = '';
     lp.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -46,6 +52,7 @@ export async function printPdf(pdf: Buffer, options: PrintOptions): Promise<Prin
     // lp may exit before reading everything (an unknown printer); its exit status tells why.
     lp.stdin.on('error', () => undefined);
     lp.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       reject(
         error.code === 'ENOENT'
           ? new BackupError(
@@ -59,15 +66,15 @@ export async function printPdf(pdf: Buffer, options: PrintOptions): Promise<Prin
       );
     });
     lp.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) {
         const jobId = /request id is (\S+)/.exec(stdout)?.[1];
         resolve({ printer: options.printer, ...(jobId === undefined ? {} : { jobId }) });
         return;
       }
-      const reason =
-        signal === 'SIGTERM'
-          ? `lp did not finish within ${lpTimeoutMs / 1000} seconds`
-          : (stderr.trim().split('\n')[0] ?? '') || `lp exited with status ${code ?? signal}`;
+      const reason = timedOut
+        ? `lp did not finish within ${lpTimeoutMs / 1000} seconds`
+        : (stderr.trim().split('\n')[0] ?? '') || `lp exited with status ${code ?? signal}`;
       reject(
         new BackupError(
           'print-failed',

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pdftotextSkip } from '../../test/support/requirements.js';
 import QRCode from 'qrcode';
 import { RecoveryPasswordError } from '../bitlocker/recovery-password.js';
 import { readRecoveryKeyText } from '../bitlocker/recovery-file.js';
@@ -11,15 +12,6 @@ import { recoverySheetQrText, renderRecoverySheet } from './recovery-sheet.js';
 
 const id = '64311DEA-4587-4029-924A-BA299647998E';
 const password = '235818-357951-253979-013365-241120-245575-342914-591910';
-
-/** Poppler's tools read the PDF the way a viewer does; CI installs them (.ci/run). */
-function popplerSkip(): string | false {
-  if (!spawnSync('pdftotext', ['-v']).error) return false;
-  if (Object.keys(process.env).some((name) => name.startsWith('KEYHOLD_TEST_REQUIRE_'))) {
-    throw new Error('pdftotext (poppler-utils) is required here but not installed');
-  }
-  return 'skipped: pdftotext (poppler-utils) is not installed';
-}
 
 const workDir = mkdtempSync(join(tmpdir(), 'keyhold-sheet-'));
 after(() => {
@@ -81,7 +73,7 @@ function printedQrModules(path: string, size: number): boolean[][] {
   assert.fail('no QR code in the top-right corner of the sheet');
 }
 
-describe('recovery key sheet', { skip: popplerSkip() }, () => {
+describe('recovery key sheet', { skip: pdftotextSkip() }, () => {
   for (const lang of ['en', 'nb'] as const) {
     it(`holds the Key ID and the recovery key as text (${lang})`, async () => {
       const pdf = await renderRecoverySheet({

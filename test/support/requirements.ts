@@ -1,13 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Suites that need something outside the checkout (PostgreSQL, Chromium, the BitLocker corpus)
- * skip with a one-line reason on a developer machine, and fail in CI where the matching
+ * Suites that need something outside the checkout (PostgreSQL, Chromium, the BitLocker corpus,
+ * poppler's pdftotext) skip with a one-line reason on a developer machine, and fail in CI where the matching
  * KEYHOLD_TEST_REQUIRE_* variable is set.
  */
 export function requirement(
-  name: 'postgres' | 'browser' | 'corpus',
+  name: 'postgres' | 'browser' | 'corpus' | 'pdftotext',
   missingReason: string | undefined,
 ): string | false {
   if (missingReason === undefined) return false;
@@ -28,5 +29,14 @@ export function corpusSkip(): string | false {
   return requirement(
     'corpus',
     corpusDir() ? undefined : 'the BitLocker corpus (../shared/corpus/bitlocker) is not available',
+  );
+}
+
+/** Poppler's pdftotext reads a PDF's text the way a viewer shows it (Debian: poppler-utils). */
+export function pdftotextSkip(): string | false {
+  const missing = spawnSync('pdftotext', ['-v']).error !== undefined;
+  return requirement(
+    'pdftotext',
+    missing ? 'pdftotext (poppler-utils) is not installed' : undefined,
   );
 }

@@ -19,9 +19,10 @@ import {
   type KeySummaryReply,
 } from '../../../../test/server/key-library.js';
 import { repoRoot } from '../../../../test/support/cli.js';
+import { pdftotextSkip } from '../../../../test/support/requirements.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'windows-output');
-const hasPdftotext = spawnSync('sh', ['-c', 'command -v pdftotext']).status === 0;
+const sheetTextSkip = pdftotextSkip();
 
 interface ImportReply {
   found: { protectorId: string; type: string; action: string; reason?: string }[];
@@ -270,7 +271,7 @@ for (const kind of databaseKinds) {
 
     it(
       'prints a sheet holding the key and its ID, recorded as a paper backup',
-      { skip: !hasPdftotext && 'needs pdftotext (poppler-utils)' },
+      { skip: sheetTextSkip },
       async () => {
         const browser = await signedInBrowser();
         const key = randomKey();
