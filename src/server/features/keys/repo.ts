@@ -287,11 +287,16 @@ export interface KeyPageQuery {
   limit: number;
 }
 
-/** What shapes the text of a page query (prepared once per shape). */
+/**
+ * What shapes the text of a page query (prepared once per shape). The row count is part of it:
+ * SQLite plans a statement again on every run when its LIMIT is a bound parameter.
+ */
 interface PageShape {
   column: OwnerColumn;
   deleted: boolean | undefined;
   hasCursor: boolean;
+  /** One more than the page size: the extra row tells whether more follow. */
+  rows: number;
 }
 
 /** The values of a page query; the cursor fields are unused without a cursor. */
@@ -299,18 +304,15 @@ interface PageValues {
   owner: string;
   afterCreatedAt: string;
   afterId: string;
-  /** One more than the page size: the extra row tells whether more follow. */
-  rows: number;
 }
 
 function pageOf(owner: Owner, { deleted, after, limit }: KeyPageQuery) {
   const { column, value } = ownerFilter(owner);
-  const shape: PageShape = { column, deleted, hasCursor: after !== undefined };
+  const shape: PageShape = { column, deleted, hasCursor: after !== undefined, rows: limit + 1 };
   const values: PageValues = {
     owner: value,
     afterCreatedAt: after?.createdAt ?? '',
     afterId: after?.id ?? '',
-    rows: limit + 1,
   };
   return { shape, values };
 }
@@ -340,7 +342,7 @@ const keyPageQuery = preparedQuery((db, values: PageValues, shape: PageShape) =>
   pageOfSummaries(db, values, shape)
     .orderBy('k.created_at', 'desc')
     .orderBy('k.id', 'desc')
-    .limit(values.rows),
+    .limit(sql.lit(shape.rows)),
 );
 
 /** A page of the owner's keys, newest first; `limit + 1` rows tell whether more follow. */
@@ -349,23 +351,48 @@ export function listKeys(db: Db, owner: Owner, page: KeyPageQuery): Promise<KeyS
   return keyPageQuery(db, values, shape);
 }
 
-const protectorRangeQuery = preparedQuery(
-  (
-    db,
-    values: PageValues & { from: string; to: string },
-    shape: PageShape & { hasUpperEnd: boolean },
-  ) => {
-    const query = pageOfSummaries(db, values, shape).where('k.protector_hex', '>=', values.from);
-    return shape.hasUpperEnd ? query.where('k.protector_hex', '<', values.to) : query;
-  },
-);
+/** Strings s with from <= s < to (to undefined: no upper end), as index ranges compare them. */
+export interface PrefixRange {
+  from: string;
+  to: string | undefined;
+}
+
+/** A range's ends as query values (a missing upper end changes the query's text instead). */
+interface RangeValues {
+  from: string;
+  to: string;
+}
+
+function rangeValues(range: PrefixRange): RangeValues {
+  return { from: range.from, to: range.to ?? '' };
+}
+
+function hasUpperEnd(range: PrefixRange | undefined): boolean {
+  return range?.to !== undefined;
+}
 
 /**
- * The owner's keys whose protector ID lies in [from, to) (to undefined: no upper end), after the
- * cursor. The range runs on the (owner, protector_hex) index, and a Key ID prefix of 4 or more
- * hex digits matches at most one key in 65,536, so the rows are sorted here, not by the database
- * (asking the database to sort by date could tempt it onto the date index instead).
+ * The owner's keys whose protector ID lies in the range, unordered. The range runs on the
+ * (owner, protector_hex) index, and a Key ID prefix of 4 or more hex digits matches at most one
+ * key in 65,536, so callers sort the few rows themselves (asking the database to sort by date
+ * could tempt it onto the date index instead).
  */
+function keysInProtectorRange(
+  db: Db,
+  values: PageValues,
+  range: RangeValues,
+  shape: PageShape & { keyIdHasUpperEnd: boolean },
+) {
+  const query = pageOfSummaries(db, values, shape).where('k.protector_hex', '>=', range.from);
+  return shape.keyIdHasUpperEnd ? query.where('k.protector_hex', '<', range.to) : query;
+}
+
+const protectorRangeQuery = preparedQuery(
+  (db, values: PageValues & RangeValues, shape: PageShape & { keyIdHasUpperEnd: boolean }) =>
+    keysInProtectorRange(db, values, values, shape),
+);
+
+/** The owner's keys whose protector ID lies in the range, after the cursor, newest first. */
 export async function listKeysInProtectorRange(
   db: Db,
   owner: Owner,
@@ -373,101 +400,115 @@ export async function listKeysInProtectorRange(
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
   const { shape, values } = pageOf(owner, page);
-  const { from, to, hasUpperEnd } = rangeParts(range);
-  const rows = await protectorRangeQuery(db, { ...values, from, to }, { ...shape, hasUpperEnd });
-  return rows.sort(newestFirst).slice(0, page.limit + 1);
-}
-
-/** Strings s with from <= s < to (to undefined: no upper end), as index ranges compare them. */
-export interface PrefixRange {
-  from: string;
-  to: string | undefined;
-}
-
-function devicesWithTerm(
-  db: Db,
-  column: OwnerColumn,
-  values: { owner: string; from: string; to: string },
-  hasUpperEnd: boolean,
-) {
-  const devices = db
-    .selectFrom('device_terms')
-    .select('device_id')
-    .where(column, '=', values.owner)
-    .where('term', '>=', values.from);
-  return hasUpperEnd ? devices.where('term', '<', values.to) : devices;
-}
-
-/** A range as query values, and whether it has an upper end (which changes the query's text). */
-function rangeParts(range: PrefixRange) {
-  return { from: range.from, to: range.to ?? '', hasUpperEnd: range.to !== undefined };
-}
-
-const anyDeviceWithTermQuery = preparedQuery(
-  (
+  const rows = await protectorRangeQuery(
     db,
-    values: { owner: string; from: string; to: string },
-    shape: { column: OwnerColumn; hasUpperEnd: boolean },
-  ) => devicesWithTerm(db, shape.column, values, shape.hasUpperEnd).limit(1),
-);
-
-/**
- * Whether any of the owner's devices has a name term in the range: one step on the term index,
- * so a search by Key ID does not pay for the device-name query when no name matches.
- */
-export async function hasDeviceWithTerm(
-  db: Db,
-  owner: Owner,
-  range: PrefixRange,
-): Promise<boolean> {
-  const { column, value } = ownerFilter(owner);
-  const { from, to, hasUpperEnd } = rangeParts(range);
-  const rows = await anyDeviceWithTermQuery(
-    db,
-    { owner: value, from, to },
-    { column, hasUpperEnd },
+    { ...values, ...rangeValues(range) },
+    { ...shape, keyIdHasUpperEnd: hasUpperEnd(range) },
   );
-  return rows.length > 0;
+  return rows.sort(newestFirst).slice(0, shape.rows);
 }
 
-const keysOnDevicesWithTermQuery = preparedQuery(
-  (
-    db,
-    values: PageValues & { from: string; to: string },
-    shape: PageShape & { hasUpperEnd: boolean },
-  ) =>
-    db
-      .selectFrom(devicesWithTerm(db, shape.column, values, shape.hasUpperEnd).distinct().as('t'))
-      .crossJoin('volumes as v')
-      .crossJoin('recovery_keys as k')
-      .crossJoin('devices as d')
-      .select(summaryColumns)
-      .whereRef('v.device_id', '=', 't.device_id')
-      .where(`v.${shape.column}`, '=', values.owner)
-      .whereRef('k.volume_id', '=', 'v.id')
-      .whereRef('d.id', '=', 'v.device_id')
-      .where(pageFilter(values, shape))
-      .orderBy('k.created_at', 'desc')
-      .orderBy('k.id', 'desc')
-      .limit(values.rows),
-);
-
 /**
- * The owner's keys on devices with a name term in [from, to), newest first. The query walks from
+ * The owner's keys on devices with a name term in the range, newest first. The query walks from
  * the owner's matching terms to their devices' volumes (both filtered by owner) and on to each
  * volume's keys. CROSS JOIN fixes that order on SQLite (other databases plan it the same way from
  * their statistics); left to choose, SQLite walks the whole library in date order to save
- * sorting the few matches.
+ * sorting the few matches. When no term matches, the walk ends at its first index step.
  */
-export function listKeysOnDevicesWithTerm(
+function keysOnDevicesWithTerm(
+  db: Db,
+  values: PageValues,
+  range: RangeValues,
+  shape: PageShape & { nameHasUpperEnd: boolean },
+) {
+  const terms = db
+    .selectFrom('device_terms')
+    .select('device_id')
+    .where(shape.column, '=', values.owner)
+    .where('term', '>=', range.from);
+  const devices = shape.nameHasUpperEnd ? terms.where('term', '<', range.to) : terms;
+  return db
+    .selectFrom(devices.distinct().as('t'))
+    .crossJoin('volumes as v')
+    .crossJoin('recovery_keys as k')
+    .crossJoin('devices as d')
+    .select(summaryColumns)
+    .whereRef('v.device_id', '=', 't.device_id')
+    .where(`v.${shape.column}`, '=', values.owner)
+    .whereRef('k.volume_id', '=', 'v.id')
+    .whereRef('d.id', '=', 'v.device_id')
+    .where(pageFilter(values, shape))
+    .orderBy('k.created_at', 'desc')
+    .orderBy('k.id', 'desc')
+    .limit(sql.lit(shape.rows));
+}
+
+interface SearchValues extends PageValues {
+  keyIdFrom: string;
+  keyIdTo: string;
+  nameFrom: string;
+  nameTo: string;
+}
+
+interface SearchShape extends PageShape {
+  /** Whether the search text can be a Key ID prefix at all. */
+  byKeyId: boolean;
+  keyIdHasUpperEnd: boolean;
+  nameHasUpperEnd: boolean;
+}
+
+/** Both halves of a search in one statement: one trip through the database per search. */
+const searchQuery = preparedQuery((db, values: SearchValues, shape: SearchShape) => {
+  const byName = db
+    .selectFrom(
+      keysOnDevicesWithTerm(db, values, { from: values.nameFrom, to: values.nameTo }, shape).as(
+        'by_name',
+      ),
+    )
+    .selectAll();
+  if (!shape.byKeyId) return byName;
+  return db
+    .selectFrom(
+      keysInProtectorRange(db, values, { from: values.keyIdFrom, to: values.keyIdTo }, shape).as(
+        'by_key_id',
+      ),
+    )
+    .selectAll()
+    .unionAll(byName);
+});
+
+/**
+ * A search: the owner's keys whose protector ID lies in `keyIds` (undefined when the text cannot
+ * be a Key ID prefix) and those on devices with a name term in `names`, newest first, each key
+ * once.
+ */
+export async function searchKeys(
   db: Db,
   owner: Owner,
-  range: PrefixRange,
+  { keyIds, names }: { keyIds: PrefixRange | undefined; names: PrefixRange },
   page: KeyPageQuery,
 ): Promise<KeySummaryRow[]> {
   const { shape, values } = pageOf(owner, page);
-  const { from, to, hasUpperEnd } = rangeParts(range);
-  return keysOnDevicesWithTermQuery(db, { ...values, from, to }, { ...shape, hasUpperEnd });
+  const keyIdValues = keyIds ? rangeValues(keyIds) : { from: '', to: '' };
+  const nameValues = rangeValues(names);
+  const rows = await searchQuery(
+    db,
+    {
+      ...values,
+      keyIdFrom: keyIdValues.from,
+      keyIdTo: keyIdValues.to,
+      nameFrom: nameValues.from,
+      nameTo: nameValues.to,
+    },
+    {
+      ...shape,
+      byKeyId: keyIds !== undefined,
+      keyIdHasUpperEnd: hasUpperEnd(keyIds),
+      nameHasUpperEnd: hasUpperEnd(names),
+    },
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return [...byId.values()].sort(newestFirst).slice(0, shape.rows);
 }
 
 /** Newest first, then by id, the order of every key list. */

@@ -24,7 +24,7 @@ import { migrateToLatest } from '../../../db/migrate.js';
 import { userOwner } from '../../../db/owners.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
-import { hasDeviceWithTerm, listKeysInProtectorRange, listKeysOnDevicesWithTerm } from './repo.js';
+import { listKeysInProtectorRange, searchKeys } from './repo.js';
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -207,23 +207,28 @@ for (const kind of databaseKinds) {
       await testDb.cleanup();
     });
 
-    it('finds a Key ID prefix and a device name on their indexes', async () => {
+    it('finds a Key ID prefix and a device name on their indexes, in one statement', async () => {
       const owner = await seedLibrary(database, 5000);
       logged = [];
       const page = { deleted: false, after: undefined, limit: 50 };
-      await listKeysInProtectorRange(db, owner, { from: '64311DEA', to: '64311DEB' }, page);
-      await hasDeviceWithTerm(db, owner, { from: 'desktop-000001', to: 'desktop-000002' });
-      await listKeysOnDevicesWithTerm(
+      await searchKeys(
         db,
         owner,
-        { from: 'desktop-000001', to: 'desktop-000002' },
+        {
+          keyIds: { from: '64311DEA', to: '64311DEB' },
+          names: { from: 'desktop-000001', to: 'desktop-000002' },
+        },
         page,
       );
-      const [keyIdPlan, probePlan, devicePlan] = await plansOf(database, logged);
-      assert.match(keyIdPlan ?? '', /recovery_keys_protector_user/);
-      assert.match(probePlan ?? '', /device_terms_term_user/);
-      assert.match(devicePlan ?? '', /device_terms_term_user/);
-      assert.match(devicePlan ?? '', /recovery_keys_volume/);
+      assert.equal(logged.length, 1, 'a search is one statement');
+      await listKeysInProtectorRange(db, owner, { from: '64311DEA', to: '64311DEB' }, page);
+      const [searchPlan, keyIdPlan] = await plansOf(database, logged);
+      for (const plan of [searchPlan, keyIdPlan]) {
+        assert.match(plan ?? '', /recovery_keys_protector_user/);
+      }
+      assert.match(searchPlan ?? '', /device_terms_term_user/);
+      assert.match(searchPlan ?? '', /recovery_keys_volume/);
+      assert.doesNotMatch(searchPlan ?? '', /\bSCAN (k|recovery_keys)\b|Seq Scan on recovery_keys/);
     });
   });
 }

@@ -355,23 +355,15 @@ export async function listKeys(
   } else {
     const prefix = keyIdPrefixOf(q);
     const term = normalizeName(q);
-    const names = { from: term, to: prefixSuccessor(term) };
-    const [byKeyId, anyDevice] = await Promise.all([
-      prefix === undefined
-        ? []
-        : repo.listKeysInProtectorRange(
-            ctx.db,
-            owner,
-            { from: prefix, to: prefixSuccessor(prefix) },
-            page,
-          ),
-      repo.hasDeviceWithTerm(ctx.db, owner, names),
-    ]);
-    const byName = anyDevice
-      ? await repo.listKeysOnDevicesWithTerm(ctx.db, owner, names, page)
-      : [];
-    const byId = new Map([...byKeyId, ...byName].map((row) => [row.id, row]));
-    rows = [...byId.values()].sort(repo.newestFirst);
+    rows = await repo.searchKeys(
+      ctx.db,
+      owner,
+      {
+        keyIds: prefix === undefined ? undefined : { from: prefix, to: prefixSuccessor(prefix) },
+        names: { from: term, to: prefixSuccessor(term) },
+      },
+      page,
+    );
   }
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
