@@ -1,10 +1,11 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { BackgroundCheckpoints, fallbackCheckpointPages } from './background-checkpoints.js';
 import { GroupCommit, type TransactionWork } from './group-commit.js';
+import { LockingSqliteDialect, writeLockWaitMs } from './locking-sqlite-dialect.js';
 import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 import { TableChanges } from './table-changes.js';
@@ -24,7 +25,8 @@ export interface Database {
   transaction: <T>(work: TransactionWork<T>) => Promise<T>;
   /**
    * A value that changes whenever one of `tables` may have changed (SQLite: writes by this
-   * process, commits by others), for caches of small, hot tables. Undefined where changes cannot
+   * process at once, commits by others from the next turn of the event loop), for caches of
+   * small, hot tables. Undefined where changes cannot
    * be seen without reading (PostgreSQL, shared by several server processes): do not cache.
    */
   changeStamp: (tables: readonly string[]) => string | undefined;
@@ -63,8 +65,8 @@ export function openDatabase({
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  // Another process (an admin command next to the server) may hold the write lock briefly.
-  sqlite.pragma('busy_timeout = 5000');
+  // Another process (a second server worker, an admin command) may hold the write lock briefly.
+  sqlite.pragma(`busy_timeout = ${writeLockWaitMs}`);
   let checkpoints: BackgroundCheckpoints | undefined;
   if (backgroundCheckpoints) {
     sqlite.pragma(`wal_autocheckpoint = ${fallbackCheckpointPages}`);
@@ -72,20 +74,32 @@ export function openDatabase({
   }
   const changes = new TableChanges();
   const db = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({
+    dialect: new LockingSqliteDialect({
       database: cachingStatements(sqlite, (table) => {
         changes.noteWrite(table);
       }),
     }),
   });
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  // Read once per turn of the event loop: the requests handled in one turn arrived together, and
+  // each may as well have come before a commit elsewhere that lands meanwhile.
+  let otherCommits: number | undefined;
+  const otherProcessesVersion = (): number => {
+    if (otherCommits === undefined) {
+      otherCommits = dataVersion.get() as number;
+      setImmediate(() => {
+        otherCommits = undefined;
+      });
+    }
+    return otherCommits;
+  };
   const groupCommit = new GroupCommit(db);
   return {
     db,
     dialect: 'sqlite',
     location: file,
     transaction: (work) => groupCommit.run(work),
-    changeStamp: (tables) => changes.stamp(tables, dataVersion.get() as number),
+    changeStamp: (tables) => changes.stamp(tables, otherProcessesVersion()),
     close: async () => {
       await checkpoints?.stop();
       await db.destroy();

@@ -201,6 +201,66 @@ describe('which table a statement writes', () => {
   });
 });
 
+describe('SQLite writers in several processes', () => {
+  it('waits for the write lock without stalling, then sees what the other writer committed', async () => {
+    const testDb = await createTestDatabase('sqlite');
+    // Two connections to one file lock each other out exactly as two processes do.
+    const first = testDb.open();
+    const second = testDb.open();
+    try {
+      await migrateToLatest(first);
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let firstHasLock = (): void => undefined;
+      const locked = new Promise<void>((resolve) => (firstHasLock = resolve));
+      const holder = first.transaction(async (trx) => {
+        await trx.insertInto('organisations').values(organisation('first-writer')).execute();
+        firstHasLock();
+        await held;
+      });
+      await locked;
+      // Reads first, then writes: with a lock taken only at the first write, the first
+      // writer's commit in between would make SQLite refuse this transaction outright.
+      const waiter = second.transaction(async (trx) => {
+        const seen = await trx.selectFrom('organisations').select('name').execute();
+        await trx.insertInto('organisations').values(organisation('second-writer')).execute();
+        return seen.map((row) => row.name);
+      });
+      let ticks = 0;
+      for (let n = 0; n < 5; n++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        ticks += 1;
+      }
+      assert.equal(ticks, 5, 'timers keep firing while the second writer waits');
+      release();
+      await holder;
+      assert.deepEqual(await waiter, ['first-writer']);
+      assert.deepEqual(await names(first), ['first-writer', 'second-writer']);
+    } finally {
+      await second.close();
+      await first.close();
+      await testDb.cleanup();
+    }
+  });
+
+  it('brings a new database up to date from two processes starting at once', async () => {
+    const testDb = await createTestDatabase('sqlite');
+    const first = testDb.open();
+    const second = testDb.open();
+    try {
+      await Promise.all([migrateToLatest(first), migrateToLatest(second)]);
+      await first.transaction((trx) =>
+        trx.insertInto('organisations').values(organisation('after-migrating')).execute(),
+      );
+      assert.deepEqual(await names(second), ['after-migrating']);
+    } finally {
+      await second.close();
+      await first.close();
+      await testDb.cleanup();
+    }
+  });
+});
+
 describe('SQLite checkpoints on their own thread', () => {
   it('copies committed writes into the database file without any commit doing it', async () => {
     const testDb = await createTestDatabase('sqlite');

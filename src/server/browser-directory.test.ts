@@ -19,6 +19,8 @@ for (const kind of databaseKinds) {
           .updateTable('sessions')
           .set({ revoked_at: new Date().toISOString(), revoke_reason: 'signed_out' })
           .execute();
+        // The next request comes in on a later turn of the event loop, as over the network.
+        await new Promise((resolve) => setImmediate(resolve));
         assert.equal((await browser.request('GET', '/api/v1/auth/me')).status, 401);
       } finally {
         await elsewhere.close();
