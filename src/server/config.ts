@@ -8,6 +8,8 @@ export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Server processes sharing the port: one per CPU core uses them all. */
+    workers: z.coerce.number().int().min(1).max(64).default(1),
     dataDir: z.string().min(1),
     publicUrl: z.url().optional(),
     databaseUrl: z
@@ -83,6 +85,7 @@ export function isLoopback(host: string): boolean {
 const settingNames: Record<keyof ConfigInput, string> = {
   host: 'host',
   port: 'port',
+  workers: 'workers',
   dataDir: 'data-dir',
   publicUrl: 'public-url',
   databaseUrl: 'database-url',

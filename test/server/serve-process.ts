@@ -3,9 +3,11 @@ import { keyholdBin, repoRoot } from '../support/cli.js';
 
 export interface ServeProcess {
   url: string;
+  pid: number;
   /** Everything the process wrote so far. */
   output: () => string;
-  stop: () => Promise<void>;
+  /** SIGTERM, then the exit code once it has exited. */
+  stop: () => Promise<number | null>;
 }
 
 /** Cheap argon2id for servers started by tests (see test/server/harness.ts). */
@@ -32,7 +34,12 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
       const match = /serving on (http:\/\/[\d.:]+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve({ url: match[1], output: () => output, stop: () => stop(child) });
+        resolve({
+          url: match[1],
+          pid: child.pid ?? 0,
+          output: () => output,
+          stop: () => stop(child),
+        });
       }
     };
     child.stdout.on('data', onData);
@@ -44,11 +51,11 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
-    child.once('exit', () => {
-      resolve();
+    child.once('exit', (code) => {
+      resolve(code);
     });
     child.kill('SIGTERM');
   });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 interface ServeFlags {
   host?: string;
   port?: string;
+  workers?: string;
   dataDir?: string;
   publicUrl?: string;
   databaseUrl?: string;
@@ -25,6 +26,10 @@ export function registerServe(program: Command): void {
     .description('Run the Keyhold server and web app')
     .option('--host <address>', 'address to listen on (KEYHOLD_HOST)', undefined)
     .option('--port <number>', 'port to listen on (KEYHOLD_PORT)', undefined)
+    .option(
+      '--workers <n>',
+      'server processes sharing the port, up to one per CPU core; default 1 (KEYHOLD_WORKERS)',
+    )
     .option('--data-dir <dir>', 'where the database and master key live (KEYHOLD_DATA_DIR)')
     .option('--public-url <url>', 'the address people use to reach Keyhold (KEYHOLD_PUBLIC_URL)')
     .option('--database-url <url>', 'postgres://... to use PostgreSQL (KEYHOLD_DATABASE_URL)')
@@ -59,7 +64,7 @@ export function registerServe(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  keyhold serve\n  keyhold serve --host 0.0.0.0 --behind-proxy --public-url https://keys.example.org',
+      '\nExamples:\n  keyhold serve\n  keyhold serve --host 0.0.0.0 --behind-proxy --public-url https://keys.example.org\n  keyhold serve --workers 4',
     )
     .action(async (flags: ServeFlags) => {
       const { runServe } = await import('../serve.js');
