@@ -8,18 +8,26 @@
  * Targets (2 cores): search >= 40% of hello-world with p99 <= 20 ms; add and reveal >= 2,000/s on
  * SQLite; server RSS <= 300 MB with 1,000,000 keys.
  *
+ * Keyhold runs as one process (`keyhold serve`, the default) and as one worker per core
+ * (`--workers N`), each against the same library. The hello-world is measured both as one
+ * process and as N, and the faster of the two is the baseline. Memory is the
+ * whole server (supervisor and workers): the sum of their proportional set sizes, which counts
+ * the code pages the processes share once, sampled through the run for its peak.
+ *
  * Sizes and durations come from the environment so a quick run is possible:
  *   KEYHOLD_BENCH_KEYS=1000000  KEYHOLD_BENCH_PG_KEYS=200000  KEYHOLD_BENCH_SECONDS=10
- *   KEYHOLD_BENCH_CONNECTIONS=32  KEYHOLD_BENCH_DATABASE_URL=postgres://... (else
+ *   KEYHOLD_BENCH_WORKERS=1,<cores>  KEYHOLD_BENCH_CONNECTIONS=32
+ *   KEYHOLD_BENCH_DATABASE_URL=postgres://... (else
  *   KEYHOLD_TEST_DATABASE_URL; PostgreSQL is skipped when neither is set)
  *   KEYHOLD_BENCH_SCENARIOS=search,add (a subset)  KEYHOLD_BENCH_PROFILE_DIR=/tmp/profiles
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import cluster from 'node:cluster';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
@@ -233,31 +241,41 @@ async function waitUntilServing(child: ChildProcess, url: string, path: string):
   throw new Error(`${url} did not start`);
 }
 
-async function startHelloWorld(): Promise<Running> {
+async function startHelloWorld(workers: number): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', self, '--hello', String(port)], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const args = ['--import', 'tsx', self, '--hello', String(port), String(workers)];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilServing(child, url, '/');
   return { child, url };
 }
 
-async function serveHelloWorld(port: number): Promise<void> {
+async function serveHelloWorld(port: number, workers: number): Promise<void> {
+  if (workers > 1 && cluster.isPrimary) {
+    for (let n = 0; n < workers; n++) cluster.fork();
+    process.once('SIGTERM', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+      process.exit(0);
+    });
+    return;
+  }
   const { default: Fastify } = await import('fastify');
   const app = Fastify();
   app.get('/', () => ({ hello: 'world' }));
   await app.listen({ host: '127.0.0.1', port });
 }
 
-async function startKeyhold(dataDir: string, databaseUrl: string | undefined): Promise<Running> {
+async function startKeyhold(
+  dataDir: string,
+  databaseUrl: string | undefined,
+  workers: number,
+): Promise<Running> {
   const port = await freePort();
   // KEYHOLD_BENCH_PROFILE_DIR: the server writes a V8 CPU profile there when it stops.
   const profileDir = process.env.KEYHOLD_BENCH_PROFILE_DIR;
   const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   args.push(join(root, 'bin', 'keyhold.js'), 'serve', '--port', String(port));
-  args.push('--data-dir', dataDir, '--log-level', 'warn');
+  args.push('--data-dir', dataDir, '--log-level', 'warn', '--workers', String(workers));
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
@@ -278,13 +296,33 @@ function stop(running: Running): Promise<void> {
   });
 }
 
-/** CPU time a process has used so far, user and system, in microseconds (Linux). */
+/** A server's processes: the one started and the workers it started (Linux). */
+function processesOf(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // Exited already.
+  }
+  return [pid, ...children];
+}
+
+/** CPU time a server has used so far, user and system, in microseconds (Linux). */
 function cpuTimeOf(pid: number | undefined): number {
-  // Fields 14 and 15 of /proc/<pid>/stat, counted from after the command name's closing ')'.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100;
-  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+  let total = 0;
+  for (const each of processesOf(pid)) {
+    // Fields 14 and 15 of /proc/<pid>/stat, counted from after the command name's closing ')'.
+    const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticksPerSecond = 100;
+    total += ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+  }
+  return total;
 }
 
 /** Runs a load against a server and adds the server's CPU time per request. */
@@ -295,12 +333,46 @@ async function measure(server: Running, spec: LoadSpec): Promise<LoadResult> {
   return { ...result, cpuPerRequest: cpuUsed / Math.max(1, result.allRequests) };
 }
 
-/** Resident and peak resident memory of a process, in MB (Linux). */
-function memoryOf(pid: number | undefined): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) =>
-    Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
-  return { rss: field('VmRSS'), peak: field('VmHWM') };
+interface ServerMemory {
+  /** Resident memory of the whole server now and at the highest sample, in MB (PSS). */
+  resident: number;
+  peak: number;
+  /** Each process's own RSS now, in MB (shared code counted in each). */
+  rssPerProcess: number[];
+}
+
+/**
+ * Samples a server's memory while it runs. The proportional set size splits pages that several
+ * processes share (Node's code, libraries) among them, so the sum over the supervisor and its
+ * workers is what the server holds; RSS would count the shared pages once per process.
+ */
+function watchMemory(pid: number | undefined): { stop: () => ServerMemory } {
+  const kilobytes = (text: string, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  const sample = () => {
+    let resident = 0;
+    const rssPerProcess: number[] = [];
+    for (const each of processesOf(pid)) {
+      try {
+        resident += kilobytes(readFileSync(`/proc/${each}/smaps_rollup`, 'utf8'), 'Pss') / 1024;
+        rssPerProcess.push(kilobytes(readFileSync(`/proc/${each}/status`, 'utf8'), 'VmRSS') / 1024);
+      } catch {
+        // Exited between the listing and the read.
+      }
+    }
+    return { resident, rssPerProcess };
+  };
+  let peak = sample().resident;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, sample().resident);
+  }, 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const last = sample();
+      return { ...last, peak: Math.max(peak, last.resident) };
+    },
+  };
 }
 
 /** Signs up the bench account; returns the headers the web app would send as it. */
@@ -471,6 +543,14 @@ interface Measured {
   result: LoadResult;
 }
 
+function memoryLine(memory: ServerMemory): string {
+  const each = memory.rssPerProcess.map((mb) => mb.toFixed(0)).join(' + ');
+  return (
+    `  server memory: ${memory.resident.toFixed(0)} MB resident, peak ${memory.peak.toFixed(0)} MB ` +
+    `(RSS of its ${memory.rssPerProcess.length} processes: ${each} MB, shared code in each)`
+  );
+}
+
 function line(name: string, result: LoadResult, hello: LoadResult | undefined): string {
   const ratio = hello
     ? ` ${((result.perSecond / hello.perSecond) * 100).toFixed(0).padStart(3)}% of hello`
@@ -484,6 +564,13 @@ function line(name: string, result: LoadResult, hello: LoadResult | undefined): 
   );
 }
 
+interface Configuration {
+  workers: number;
+  measured: Measured[];
+  memory: ServerMemory;
+}
+
+/** Seeds a library once, then measures every scenario with each number of workers. */
 async function measureLibrary(options: {
   label: string;
   keys: number;
@@ -492,13 +579,14 @@ async function measureLibrary(options: {
   connections: number;
   hello: LoadResult;
   scenarios: readonly Scenario[];
-}): Promise<{ measured: Measured[]; memory: { rss: number; peak: number } }> {
+  workerCounts: readonly number[];
+}): Promise<Configuration[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   const samplesFile = join(dataDir, 'samples.txt');
   try {
-    let server = await startKeyhold(dataDir, options.databaseUrl);
-    const { accountId, headers } = await signUp(server.url);
-    await stop(server);
+    const first = await startKeyhold(dataDir, options.databaseUrl, 1);
+    const { accountId, headers } = await signUp(first.url);
+    await stop(first);
 
     const seedStart = performance.now();
     const database = openDatabase({ dataDir, databaseUrl: options.databaseUrl });
@@ -512,26 +600,33 @@ async function measureLibrary(options: {
       `  seeded ${options.keys.toLocaleString('en')} keys in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`,
     );
 
-    server = await startKeyhold(dataDir, options.databaseUrl);
-    const measured: Measured[] = [];
-    try {
-      for (const scenario of options.scenarios) {
-        const result = await measure(server, {
-          url: server.url,
-          scenario,
-          seconds: options.seconds,
-          warmUpSeconds: 2,
-          connections: options.connections,
-          headers,
-          samples: samplesFile,
-        });
-        measured.push({ scenario, result });
-        console.log(line(`${options.label} ${scenario}`, result, options.hello));
+    const configurations: Configuration[] = [];
+    for (const workers of options.workerCounts) {
+      const server = await startKeyhold(dataDir, options.databaseUrl, workers);
+      const memory = watchMemory(server.child.pid);
+      const measured: Measured[] = [];
+      try {
+        for (const scenario of options.scenarios) {
+          const result = await measure(server, {
+            url: server.url,
+            scenario,
+            seconds: options.seconds,
+            warmUpSeconds: 2,
+            connections: options.connections,
+            headers,
+            samples: samplesFile,
+          });
+          measured.push({ scenario, result });
+          console.log(line(`${options.label} x${workers} ${scenario}`, result, options.hello));
+        }
+        const configuration = { workers, measured, memory: memory.stop() };
+        console.log(memoryLine(configuration.memory));
+        configurations.push(configuration);
+      } finally {
+        await stop(server);
       }
-      return { measured, memory: memoryOf(server.child.pid) };
-    } finally {
-      await stop(server);
     }
+    return configurations;
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -562,6 +657,13 @@ async function main(): Promise<void> {
   const pgKeys = Number(process.env.KEYHOLD_BENCH_PG_KEYS ?? 200_000);
   const seconds = Number(process.env.KEYHOLD_BENCH_SECONDS ?? 10);
   const connections = Number(process.env.KEYHOLD_BENCH_CONNECTIONS ?? 32);
+  // One process, and one per core: what `keyhold serve` does by default and at its fastest.
+  const workerCounts = [
+    ...new Set(
+      (process.env.KEYHOLD_BENCH_WORKERS ?? `1,${availableParallelism()}`).split(',').map(Number),
+    ),
+  ];
+  const workers = Math.max(...workerCounts);
   const pgUrl = process.env.KEYHOLD_BENCH_DATABASE_URL ?? process.env.KEYHOLD_TEST_DATABASE_URL;
   const scenarios = libraryScenarios.filter(
     (scenario) =>
@@ -577,23 +679,31 @@ async function main(): Promise<void> {
   );
   if (build.status !== 0) console.warn('server bench: the build reported errors (see above)');
 
-  console.log(`server bench: ${connections} connections, ${seconds} s per measurement`);
-  const helloServer = await startHelloWorld();
-  let hello: LoadResult;
-  try {
-    hello = await measure(helloServer, {
-      url: helloServer.url,
-      scenario: 'hello',
-      seconds,
-      warmUpSeconds: 2,
-      connections,
-      headers: {},
-      samples: undefined,
-    });
-  } finally {
-    await stop(helloServer);
+  console.log(
+    `server bench: ${connections} connections, ${seconds} s per measurement, ` +
+      `Keyhold with ${workerCounts.join(' and ')} workers (xN below) on ${availableParallelism()} cores`,
+  );
+  const helloRuns: LoadResult[] = [];
+  for (const helloWorkers of new Set([1, workers])) {
+    const helloServer = await startHelloWorld(helloWorkers);
+    try {
+      const run = await measure(helloServer, {
+        url: helloServer.url,
+        scenario: 'hello',
+        seconds,
+        warmUpSeconds: 2,
+        connections,
+        headers: {},
+        samples: undefined,
+      });
+      helloRuns.push(run);
+      console.log(line(`fastify hello-world x${helloWorkers}`, run, undefined));
+    } finally {
+      await stop(helloServer);
+    }
   }
-  console.log(line('fastify hello-world', hello, undefined));
+  // The faster hello-world is the baseline, whichever it is.
+  const hello = helloRuns.reduce((best, run) => (run.perSecond > best.perSecond ? run : best));
 
   console.log(`SQLite, ${keys.toLocaleString('en')} keys in one account:`);
   const sqlite = await measureLibrary({
@@ -604,15 +714,12 @@ async function main(): Promise<void> {
     connections,
     hello,
     scenarios,
+    workerCounts,
   });
-  console.log(
-    `  server memory: RSS ${sqlite.memory.rss.toFixed(0)} MB, peak ${sqlite.memory.peak.toFixed(0)} MB`,
-  );
 
-  let postgres: Awaited<ReturnType<typeof measureLibrary>> | undefined;
   if (pgUrl && pgKeys > 0) {
     console.log(`PostgreSQL, ${pgKeys.toLocaleString('en')} keys in one account:`);
-    postgres = await withSchema(pgUrl, (databaseUrl) =>
+    await withSchema(pgUrl, (databaseUrl) =>
       measureLibrary({
         label: 'postgres',
         keys: pgKeys,
@@ -621,39 +728,38 @@ async function main(): Promise<void> {
         connections,
         hello,
         scenarios,
+        workerCounts,
       }),
-    );
-    console.log(
-      `  server memory: RSS ${postgres.memory.rss.toFixed(0)} MB, peak ${postgres.memory.peak.toFixed(0)} MB`,
     );
   } else {
     console.log('PostgreSQL: skipped (set KEYHOLD_BENCH_DATABASE_URL)');
   }
 
-  const result = (scenario: Scenario) =>
-    sqlite.measured.find((m) => m.scenario === scenario)?.result;
-  const search = result('search');
-  const checks: [string, boolean][] = [
-    [
-      `search >= ${targets.searchShare * 100}% of hello-world`,
-      (search?.perSecond ?? 0) >= targets.searchShare * hello.perSecond,
-    ],
-    [`search p99 <= ${targets.searchP99} ms`, (search?.p99 ?? Infinity) <= targets.searchP99],
-    [
-      `add >= ${targets.writesPerSecond}/s`,
-      (result('add')?.perSecond ?? 0) >= targets.writesPerSecond,
-    ],
-    [
-      `reveal >= ${targets.writesPerSecond}/s`,
-      (result('reveal')?.perSecond ?? 0) >= targets.writesPerSecond,
-    ],
-    [
-      `RSS <= ${targets.rssMb} MB with ${keys.toLocaleString('en')} keys`,
-      sqlite.memory.peak <= targets.rssMb,
-    ],
-  ];
-  console.log('targets (SQLite):');
-  for (const [name, met] of checks) console.log(`  ${met ? 'ok   ' : 'MISSED'} ${name}`);
+  for (const { workers, measured, memory } of sqlite) {
+    const result = (scenario: Scenario) => measured.find((m) => m.scenario === scenario)?.result;
+    const search = result('search');
+    const checks: [string, boolean][] = [
+      [
+        `search >= ${targets.searchShare * 100}% of hello-world`,
+        (search?.perSecond ?? 0) >= targets.searchShare * hello.perSecond,
+      ],
+      [`search p99 <= ${targets.searchP99} ms`, (search?.p99 ?? Infinity) <= targets.searchP99],
+      [
+        `add >= ${targets.writesPerSecond}/s`,
+        (result('add')?.perSecond ?? 0) >= targets.writesPerSecond,
+      ],
+      [
+        `reveal >= ${targets.writesPerSecond}/s`,
+        (result('reveal')?.perSecond ?? 0) >= targets.writesPerSecond,
+      ],
+      [
+        `server memory <= ${targets.rssMb} MB with ${keys.toLocaleString('en')} keys`,
+        memory.peak <= targets.rssMb,
+      ],
+    ];
+    console.log(`targets (SQLite, ${workers} worker${workers === 1 ? '' : 's'}):`);
+    for (const [name, met] of checks) console.log(`  ${met ? 'ok   ' : 'MISSED'} ${name}`);
+  }
 }
 
 const mode = process.argv[2];
@@ -662,7 +768,7 @@ if (mode === '--load') {
     JSON.stringify(await generateLoad(JSON.parse(process.argv[3] ?? '{}') as LoadSpec)),
   );
 } else if (mode === '--hello') {
-  await serveHelloWorld(Number(process.argv[3]));
+  await serveHelloWorld(Number(process.argv[3]), Number(process.argv[4] ?? 1));
 } else {
   await main();
 }
