@@ -10,9 +10,9 @@
  *
  * Keyhold runs as one process (`keyhold serve`, the default) and as one worker per core
  * (`--workers N`), each against the same library. The hello-world is measured both as one
- * process and as N, and the faster of the two is the baseline. Memory is the
- * whole server (supervisor and workers): the sum of their proportional set sizes, which counts
- * the code pages the processes share once, sampled through the run for its peak.
+ * process and as N, and the faster of the two is the baseline. Memory is the whole server
+ * (supervisor and workers) with the code they share counted once (see watchMemory), sampled
+ * through the run for its peak.
  *
  * Sizes and durations come from the environment so a quick run is possible:
  *   KEYHOLD_BENCH_KEYS=1000000  KEYHOLD_BENCH_PG_KEYS=200000  KEYHOLD_BENCH_SECONDS=10
@@ -334,7 +334,7 @@ async function measure(server: Running, spec: LoadSpec): Promise<LoadResult> {
 }
 
 interface ServerMemory {
-  /** Resident memory of the whole server now and at the highest sample, in MB (PSS). */
+  /** Resident memory of the whole server now and at the highest sample, in MB. */
   resident: number;
   peak: number;
   /** Each process's own RSS now, in MB (shared code counted in each). */
@@ -342,35 +342,50 @@ interface ServerMemory {
 }
 
 /**
- * Samples a server's memory while it runs. The proportional set size splits pages that several
- * processes share (Node's code, libraries) among them, so the sum over the supervisor and its
- * workers is what the server holds; RSS would count the shared pages once per process.
+ * Samples a server's memory while it runs: the RSS of its largest process, which holds all of
+ * the code the others share with it (Node, its libraries, the SQLite driver), plus the private
+ * pages of every other process. Summing RSS would count the shared code once per process; PSS
+ * would split it with unrelated Node processes too (the load generator), and so flatter.
+ * One process is simply its RSS, and its peak the kernel's high-water mark.
  */
 function watchMemory(pid: number | undefined): { stop: () => ServerMemory } {
   const kilobytes = (text: string, field: string) =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) / 1024;
   const sample = () => {
-    let resident = 0;
-    const rssPerProcess: number[] = [];
+    const processes: { rss: number; private: number; highWater: number }[] = [];
     for (const each of processesOf(pid)) {
       try {
-        resident += kilobytes(readFileSync(`/proc/${each}/smaps_rollup`, 'utf8'), 'Pss') / 1024;
-        rssPerProcess.push(kilobytes(readFileSync(`/proc/${each}/status`, 'utf8'), 'VmRSS') / 1024);
+        const rollup = readFileSync(`/proc/${each}/smaps_rollup`, 'utf8');
+        const status = readFileSync(`/proc/${each}/status`, 'utf8');
+        processes.push({
+          rss: kilobytes(rollup, 'Rss'),
+          private: kilobytes(rollup, 'Private_Clean') + kilobytes(rollup, 'Private_Dirty'),
+          highWater: kilobytes(status, 'VmHWM'),
+        });
       } catch {
         // Exited between the listing and the read.
       }
     }
-    return { resident, rssPerProcess };
+    let largest = processes[0];
+    for (const each of processes) if (each.rss > (largest?.rss ?? 0)) largest = each;
+    let resident = 0;
+    for (const each of processes) resident += each === largest ? each.rss : each.private;
+    const highWater = processes.length === 1 ? (largest?.highWater ?? 0) : 0;
+    return { resident, highWater, rssPerProcess: processes.map((each) => each.rss) };
   };
-  let peak = sample().resident;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, sample().resident);
-  }, 250);
+  let peak = 0;
+  const record = () => {
+    const now = sample();
+    peak = Math.max(peak, now.resident, now.highWater);
+    return now;
+  };
+  record();
+  const timer = setInterval(record, 250);
   return {
     stop: () => {
       clearInterval(timer);
-      const last = sample();
-      return { ...last, peak: Math.max(peak, last.resident) };
+      const { resident, rssPerProcess } = record();
+      return { resident, peak, rssPerProcess };
     },
   };
 }
@@ -547,7 +562,7 @@ function memoryLine(memory: ServerMemory): string {
   const each = memory.rssPerProcess.map((mb) => mb.toFixed(0)).join(' + ');
   return (
     `  server memory: ${memory.resident.toFixed(0)} MB resident, peak ${memory.peak.toFixed(0)} MB ` +
-    `(RSS of its ${memory.rssPerProcess.length} processes: ${each} MB, shared code in each)`
+    `(RSS of each process, shared code in each: ${each} MB)`
   );
 }
 
