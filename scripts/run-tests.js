@@ -62,6 +62,30 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/**
+ * The PostgreSQL suites each work in a schema of their own (test/server/databases.ts), dropped
+ * here before and after the run rather than while other suites run: Kysely's migrator reads the
+ * catalog across every schema, and a schema dropped under it fails that read.
+ */
+async function dropTestSchemas() {
+  if (!env.KEYHOLD_TEST_DATABASE_URL) return;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: env.KEYHOLD_TEST_DATABASE_URL });
+  try {
+    await client.connect();
+    const { rows } = await client.query(
+      "select nspname from pg_namespace where nspname like 'keyhold\\_test\\_%'",
+    );
+    for (const { nspname } of rows) await client.query(`drop schema "${nspname}" cascade`);
+  } catch (error) {
+    // The PostgreSQL suites say what is wrong with the database themselves.
+    console.warn(`could not drop old test schemas: ${error.message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+await dropTestSchemas();
 const tapFile = join(tmpdir(), `keyhold-tests-${process.pid}.tap`);
 const result = spawnSync(
   process.execPath,
@@ -78,6 +102,8 @@ const result = spawnSync(
   ],
   { stdio: 'inherit', cwd: root, env },
 );
+
+await dropTestSchemas();
 
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
 const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
