@@ -1,10 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { enforceCsrf, loadBrowser } from './browser-cookie.js';
 import type { Config } from './config.js';
@@ -21,6 +17,7 @@ import { organisationRoutes } from './features/orgs/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
+import { responseSerializerCompiler } from './response-serializer.js';
 import { securityHeaders } from './security-headers.js';
 import './fastify-types.js';
 
@@ -58,7 +55,7 @@ export async function buildApp({
     bodyLimit: bodyLimitBytes,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(() => {
     throw new NotFoundError('The page');
