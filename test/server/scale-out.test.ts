@@ -4,39 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runKeyhold } from '../support/cli.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './databases.js';
-import { startServe, type ServeProcess } from './serve-process.js';
+import { ServerBrowser, startServe, type ServeProcess } from './serve-process.js';
 
 const postgres = databaseKinds.find((kind) => kind.name === 'postgres');
-
-/** A browser that can talk to either server: one cookie, one CSRF token, whoever answers. */
-class Client {
-  private cookie = '';
-  private csrf = '';
-
-  async call(
-    server: ServeProcess,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const headers: Record<string, string> = {};
-    if (this.cookie) headers.cookie = this.cookie;
-    if (this.csrf) headers['x-keyhold-csrf'] = this.csrf;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const setCookie = response.headers.get('set-cookie');
-    const token = setCookie ? /keyhold-browser=([^;]*)/.exec(setCookie)?.[1] : undefined;
-    if (token) this.cookie = `keyhold-browser=${token}`;
-    const text = await response.text();
-    const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-    if (typeof parsed.csrfToken === 'string') this.csrf = parsed.csrfToken;
-    return { status: response.status, body: parsed };
-  }
-}
 
 describe('two server processes sharing one PostgreSQL database', { skip: postgres?.skip }, () => {
   let database: TestDatabase;
@@ -62,7 +32,7 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
   });
 
   it('accepts on one a session created through the other, and a sign-out on one ends it on both', async () => {
-    const browser = new Client();
+    const browser = new ServerBrowser();
     const signup = await browser.call(first, 'POST', '/api/v1/auth/signup', {
       email: 'scale@example.org',
       displayName: 'Scale',
@@ -95,7 +65,7 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
 
   it('keeps one intact audit chain when both write at the same time', async () => {
     const attempts = Array.from({ length: 12 }, (_, index) =>
-      new Client().call(index % 2 === 0 ? first : second, 'POST', '/api/v1/auth/signin', {
+      new ServerBrowser().call(index % 2 === 0 ? first : second, 'POST', '/api/v1/auth/signin', {
         email: 'scale@example.org',
         password: `wrong password ${index}`,
       }),

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { keyholdBin, repoRoot } from '../support/cli.js';
 
 export interface ServeProcess {
@@ -59,4 +60,57 @@ function stop(child: ChildProcess): Promise<number | null> {
     });
     child.kill('SIGTERM');
   });
+}
+
+export interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A browser talking to servers started by tests, as the web app does: it keeps the browser
+ * cookie and sends the CSRF token, whichever server answers. With `connectionPerRequest`, every
+ * request opens a connection of its own, so a cluster hands them to its workers in turn.
+ */
+export class ServerBrowser {
+  private cookie = '';
+  private csrf = '';
+
+  constructor(private readonly options: { connectionPerRequest?: boolean } = {}) {}
+
+  call(server: ServeProcess, method: string, path: string, body?: unknown): Promise<Reply> {
+    const url = new URL(path, server.url);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = {};
+    if (this.cookie) headers.cookie = this.cookie;
+    if (this.csrf) headers['x-keyhold-csrf'] = this.csrf;
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    return new Promise((resolve, reject) => {
+      const outgoing = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method,
+          headers,
+          ...(this.options.connectionPerRequest ? { agent: false } : {}),
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => {
+            const token = /keyhold-browser=([^;]*)/.exec(
+              String(response.headers['set-cookie'] ?? ''),
+            )?.[1];
+            if (token) this.cookie = `keyhold-browser=${token}`;
+            const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+            if (typeof parsed.csrfToken === 'string') this.csrf = parsed.csrfToken;
+            resolve({ status: response.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(payload);
+    });
+  }
 }

@@ -1,61 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { runKeyhold } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { randomKey, testPassword, uniqueEmail } from './key-library.js';
-import { startServe, testServeEnv, type ServeProcess } from './serve-process.js';
+import { ServerBrowser, startServe, testServeEnv, type ServeProcess } from './serve-process.js';
 
 /**
  * `keyhold serve --workers 2` on SQLite: two server processes behind one port. Every request goes
  * out on a connection of its own, so the cluster hands them to the workers in turn.
  */
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-/** A browser whose every request opens a new connection. */
-class Browser {
-  private cookie = '';
-  private csrf = '';
-  account = '';
-
-  call(server: ServeProcess, method: string, path: string, body?: unknown): Promise<Reply> {
-    const url = new URL(path, server.url);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = {};
-    if (this.cookie) headers.cookie = this.cookie;
-    if (this.csrf) headers['x-keyhold-csrf'] = this.csrf;
-    if (this.account) headers['x-keyhold-account'] = this.account;
-    if (payload !== undefined) headers['content-type'] = 'application/json';
-    return new Promise((resolve, reject) => {
-      const outgoing = request(
-        { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => {
-            const token = /keyhold-browser=([^;]*)/.exec(
-              String(response.headers['set-cookie'] ?? ''),
-            )?.[1];
-            if (token) this.cookie = `keyhold-browser=${token}`;
-            const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-            if (typeof parsed.csrfToken === 'string') this.csrf = parsed.csrfToken;
-            resolve({ status: response.statusCode ?? 0, body: parsed });
-          });
-        },
-      );
-      // A connection of its own (no keep-alive agent).
-      outgoing.shouldKeepAlive = false;
-      outgoing.on('error', reject);
-      outgoing.end(payload);
-    });
-  }
-}
 
 /** The workers a supervisor started (Linux). */
 function workersOf(pid: number): number[] {
@@ -106,7 +61,7 @@ describe('keyhold serve --workers 2 on SQLite', () => {
   });
 
   it('accepts on every worker a session made on one, and a sign-out on one ends it on all', async () => {
-    const browser = new Browser();
+    const browser = new ServerBrowser({ connectionPerRequest: true });
     const signup = await browser.call(server, 'POST', '/api/v1/auth/signup', {
       email: uniqueEmail('workers'),
       displayName: 'Workers',
@@ -125,7 +80,7 @@ describe('keyhold serve --workers 2 on SQLite', () => {
   });
 
   it('keeps every key added through both workers at once, and one intact audit chain', async () => {
-    const browser = new Browser();
+    const browser = new ServerBrowser({ connectionPerRequest: true });
     await browser.call(server, 'POST', '/api/v1/auth/signup', {
       email: uniqueEmail('writers'),
       displayName: 'Writers',
@@ -165,7 +120,11 @@ describe('keyhold serve --workers 2 on SQLite', () => {
       () => server.output().includes('a server worker stopped unexpectedly (SIGKILL)'),
       'the supervisor noticing',
     );
-    assert.equal((await new Browser().call(server, 'GET', '/healthz')).status, 200);
+    assert.equal(
+      (await new ServerBrowser({ connectionPerRequest: true }).call(server, 'GET', '/healthz'))
+        .status,
+      200,
+    );
     await waitFor(() => {
       const workers = workersOf(server.pid);
       return workers.length === 2 && !workers.includes(victim);
