@@ -26,8 +26,8 @@ export interface Database {
   /**
    * A value that changes whenever one of `tables` may have changed (SQLite: writes by this
    * process at once, commits by others from the next turn of the event loop), for caches of
-   * small, hot tables. Undefined where changes cannot
-   * be seen without reading (PostgreSQL, shared by several server processes): do not cache.
+   * small, hot tables. Undefined where changes cannot be seen without reading (PostgreSQL,
+   * shared by several server processes): do not cache.
    */
   changeStamp: (tables: readonly string[]) => string | undefined;
   close(): Promise<void>;

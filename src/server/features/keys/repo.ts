@@ -105,7 +105,6 @@ export interface VolumeRow {
   volume_guid: string | null;
 }
 
-/** A device's volume: by its GUID when known, else by its label among those without a GUID. */
 const volumeQuery = preparedQuery(
   (db, values: { deviceId: string; volumeGuid: string; label: string }, byGuid: boolean) => {
     const query = db
@@ -118,6 +117,7 @@ const volumeQuery = preparedQuery(
   },
 );
 
+/** A device's volume: by its GUID when known, else by its label among those without a GUID. */
 export async function findVolume(
   db: Db,
   deviceId: string,
