@@ -20,6 +20,8 @@
  *   KEYHOLD_BENCH_DATABASE_URL=postgres://... (else
  *   KEYHOLD_TEST_DATABASE_URL; PostgreSQL is skipped when neither is set)
  *   KEYHOLD_BENCH_SCENARIOS=search,add (a subset)  KEYHOLD_BENCH_PROFILE_DIR=/tmp/profiles
+ *   KEYHOLD_BENCH_LIBRARY_DIR=/tmp/library (SQLite: seed there once and reuse it on later runs of
+ *   the same size; the add scenario grows it, so reused figures drift slightly)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
@@ -390,19 +392,22 @@ function watchMemory(pid: number | undefined): { stop: () => ServerMemory } {
   };
 }
 
-/** Signs up the bench account; returns the headers the web app would send as it. */
-async function signUp(
+const benchAccount = { email: 'bench@example.org', password: 'violet tractor umbrella' };
+
+/**
+ * Signs up the bench account (or signs in to it, in a reused library); returns the headers the
+ * web app would send as it.
+ */
+async function signIn(
   url: string,
+  newAccount: boolean,
 ): Promise<{ accountId: string; headers: Record<string, string> }> {
-  const response = await fetch(`${url}/api/v1/auth/signup`, {
+  const response = await fetch(`${url}/api/v1/auth/${newAccount ? 'signup' : 'signin'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: 'bench@example.org',
-      displayName: 'Bench',
-      password: 'violet tractor umbrella',
-    }),
+    body: JSON.stringify(newAccount ? { ...benchAccount, displayName: 'Bench' } : benchAccount),
   });
+  if (!response.ok) throw new Error(`signing in the bench account: HTTP ${response.status}`);
   const body = (await response.json()) as { account: { id: string }; csrfToken: string };
   const cookie = response.headers.get('set-cookie')?.split(';')[0] ?? '';
   return {
@@ -596,24 +601,33 @@ async function measureLibrary(options: {
   scenarios: readonly Scenario[];
   workerCounts: readonly number[];
 }): Promise<Configuration[]> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
+  const keptDir = options.databaseUrl ? undefined : process.env.KEYHOLD_BENCH_LIBRARY_DIR;
+  const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   const samplesFile = join(dataDir, 'samples.txt');
+  const seededMarker = join(dataDir, 'bench-seeded.txt');
+  const reused = keptDir !== undefined && readIfPresent(seededMarker) === String(options.keys);
   try {
+    if (keptDir && !reused) rmSync(keptDir, { recursive: true, force: true });
     const first = await startKeyhold(dataDir, options.databaseUrl, 1);
-    const { accountId, headers } = await signUp(first.url);
+    const { accountId, headers } = await signIn(first.url, !reused);
     await stop(first);
 
-    const seedStart = performance.now();
-    const database = openDatabase({ dataDir, databaseUrl: options.databaseUrl });
-    try {
-      await seedLibrary(database, dataDir, accountId, options.keys, samplesFile);
-      if (database.dialect === 'postgres') await gatherPlannerStatistics(database);
-    } finally {
-      await database.close();
+    if (reused) {
+      console.log(`  reusing the library seeded in ${dataDir}`);
+    } else {
+      const seedStart = performance.now();
+      const database = openDatabase({ dataDir, databaseUrl: options.databaseUrl });
+      try {
+        await seedLibrary(database, dataDir, accountId, options.keys, samplesFile);
+        if (database.dialect === 'postgres') await gatherPlannerStatistics(database);
+      } finally {
+        await database.close();
+      }
+      if (keptDir) writeFileSync(seededMarker, String(options.keys));
+      console.log(
+        `  seeded ${options.keys.toLocaleString('en')} keys in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`,
+      );
     }
-    console.log(
-      `  seeded ${options.keys.toLocaleString('en')} keys in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`,
-    );
 
     const configurations: Configuration[] = [];
     for (const workers of options.workerCounts) {
@@ -643,7 +657,15 @@ async function measureLibrary(options: {
     }
     return configurations;
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keptDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
