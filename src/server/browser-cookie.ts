@@ -2,13 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { constantTimeEqual, sha256Hex } from '../crypto/tokens.js';
 import type { Config } from './config.js';
 import { CsrfError } from './errors.js';
-import type { KnownBrowser } from './browser-directory.js';
-
-/**
- * The one cookie a browser holds (see docs/api.md, "One browser, several accounts"). Its token
- * names a `browsers` row; the sessions of every account signed in there hang off that row.
- */
-export type BrowserState = KnownBrowser;
 
 export const csrfHeader = 'x-keyhold-csrf';
 export const accountHeader = 'x-keyhold-account';
@@ -25,6 +18,10 @@ export function cookieIsSecure(config: Config): boolean {
   return config.publicUrl?.startsWith('https:') ?? false;
 }
 
+/**
+ * The one cookie a browser holds (see docs/api.md, "One browser, several accounts"). Its token
+ * names a `browsers` row; the sessions of every account signed in there hang off that row.
+ */
 export function browserCookieName(config: Config): string {
   return cookieIsSecure(config) ? '__Host-keyhold-browser' : 'keyhold-browser';
 }

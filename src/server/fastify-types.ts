@@ -1,5 +1,5 @@
 import type {} from '@fastify/cookie';
-import type { BrowserState } from './browser-cookie.js';
+import type { KnownBrowser } from './browser-directory.js';
 import type { Caller } from './caller.js';
 import type { ServerContext } from './context.js';
 
@@ -10,7 +10,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** The browser behind the cookie; set for every /api request, null without one. */
-    browser: BrowserState | null;
+    browser: KnownBrowser | null;
     /** Set by the `requireAccount` preHandler. */
     caller: Caller | null;
   }

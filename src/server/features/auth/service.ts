@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
 import { userOwner } from '../../../db/owners.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
-import type { BrowserState } from '../../browser-cookie.js';
+import type { KnownBrowser } from '../../browser-directory.js';
 import { origin, type Caller, type RequestInfo } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { limitKeys, policies } from '../../credential-limits.js';
@@ -152,7 +152,7 @@ async function attachSession(
   ctx: ServerContext,
   trx: Db,
   userId: string,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
   info: RequestInfo,
 ): Promise<{ browserToken: string; csrfToken: string; sessionId: string }> {
   const now = ctx.now();
@@ -187,7 +187,7 @@ async function attachSession(
 async function completeSignin(
   ctx: ServerContext,
   user: repo.UserRow,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
   info: RequestInfo,
   method: 'password' | 'totp' | 'recovery_code',
 ): Promise<SignedIn> {
@@ -213,7 +213,7 @@ async function completeSignin(
 
 export async function signup(
   ctx: ServerContext,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
   info: RequestInfo,
   input: { email: string; displayName: string; password: string },
 ): Promise<SignedIn> {
@@ -255,7 +255,7 @@ export async function signup(
 
 export async function identify(
   ctx: ServerContext,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
   info: RequestInfo,
   input: { email: string },
 ): Promise<{ email: string; displayName: string; methods: 'password'[] }> {
@@ -276,7 +276,7 @@ export async function identify(
 
 export async function signin(
   ctx: ServerContext,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
   info: RequestInfo,
   input: { email: string; password: string },
 ): Promise<SignedIn | SecondFactorRequired> {
@@ -316,7 +316,7 @@ export async function signin(
 
 export async function signinSecondFactor(
   ctx: ServerContext,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
   info: RequestInfo,
   input: { challenge: string; totp?: string | undefined; recoveryCode?: string | undefined },
 ): Promise<SignedIn> {
@@ -370,7 +370,7 @@ export async function signinSecondFactor(
 
 export async function browserAccounts(
   ctx: ServerContext,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
 ): Promise<BrowserAccountView[]> {
   if (!browser) return [];
   const live = await repo.liveSessionsOfBrowser(ctx.db, browser.id, ctx.now());
@@ -440,7 +440,7 @@ export async function signout(
 /** Removes an account from the browser's picker, signing it out there first if needed. */
 export async function forgetAccount(
   ctx: ServerContext,
-  browser: BrowserState | null,
+  browser: KnownBrowser | null,
   info: RequestInfo,
   userId: string,
 ): Promise<void> {

@@ -186,7 +186,8 @@ for (const kind of databaseKinds) {
       await addKey(expired, randomKey());
       await server.ctx.db
         .updateTable('sessions')
-        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        // By the server's clock, which starts at real time but only moves as it is read.
+        .set({ expires_at: new Date(server.clock.now().getTime() - 1000).toISOString() })
         .where('user_id', '=', expiredId)
         .execute();
     });

@@ -1,23 +1,14 @@
+import type { z } from 'zod';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import type { BackupDestination, VolumeType } from '../../../db/schema.js';
+import type { BackupDestination } from '../../../db/schema.js';
 import type { KeySummaryRow } from './repo.js';
+import type { keySummary as keySummarySchema } from './schema.js';
 
-/** A key as every list and detail shows it. It has no field for the recovery password. */
-export interface KeySummary {
-  id: string;
-  protectorId: string;
-  shortId: string;
-  deviceName: string;
-  volume: { label: string; type: VolumeType; volumeGuid: string | null };
-  source: string;
-  createdAt: string;
-  updatedAt: string;
-  backupCount: number;
-  lastBackup: { destination: BackupDestination; at: string } | null;
-  hasOfflineBackup: boolean;
-  inVault: boolean;
-  deletedAt: string | null;
-}
+/**
+ * A key as every list and detail shows it: the response schema's type, so the two cannot drift.
+ * It has no field for the recovery password.
+ */
+export type KeySummary = z.infer<typeof keySummarySchema>;
 
 export const offlineDestinations: readonly BackupDestination[] = ['usb', 'file', 'print'];
 
