@@ -1,4 +1,5 @@
 import { BitLockerFormatError } from './errors.js';
+import { fveEntryHeaderSize, readFveEntries } from './fve-entries.js';
 import { protectorIdFromBytes, protectorIdToBytes } from './protector-id.js';
 import { dateToFiletime, filetimeToDate } from './volume/field-reader.js';
 
@@ -18,7 +19,6 @@ export interface BekFile {
 }
 
 const headerSize = 48;
-const entryHeaderSize = 8;
 const entryTypeStartupKey = 0x0006;
 const valueTypeKey = 0x0001;
 const valueTypeString = 0x0002;
@@ -34,39 +34,35 @@ interface Entry {
   value: Buffer;
 }
 
-/** Splits a run of metadata entries; every size is checked against the bytes that are there. */
+/** The entries of a run as Buffers; damage is told as a startup key file's. */
 function readEntries(bytes: Buffer, start: number, end: number, where: string): Entry[] {
-  const entries: Entry[] = [];
-  let offset = start;
-  while (offset + entryHeaderSize <= end) {
-    const size = bytes.readUInt16LE(offset);
-    if (size === 0) break;
-    if (size < entryHeaderSize || offset + size > end) {
-      throw new BekFileError(
+  const entries = readFveEntries(
+    bytes,
+    start,
+    end,
+    (offset, size) =>
+      new BekFileError(
         'bad-entry',
         `The startup key file is damaged: an entry in ${where} at byte ${offset} claims ${size} bytes.`,
-      );
-    }
-    entries.push({
-      type: bytes.readUInt16LE(offset + 2),
-      valueType: bytes.readUInt16LE(offset + 4),
-      value: bytes.subarray(offset + entryHeaderSize, offset + size),
-    });
-    offset += size;
-  }
-  return entries;
+      ),
+  );
+  return entries.map(({ type, valueType, value }) => ({
+    type,
+    valueType,
+    value: Buffer.from(value.buffer, value.byteOffset, value.length),
+  }));
 }
 
 /** Whether bytes start like a .BEK file: a 48-byte header whose sizes agree with each other. */
 export function looksLikeBekFile(bytes: Uint8Array): boolean {
-  if (bytes.length < headerSize + entryHeaderSize) return false;
+  if (bytes.length < headerSize + fveEntryHeaderSize) return false;
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const total = b.readUInt32LE(0);
   return (
     b.readUInt32LE(4) === 1 &&
     b.readUInt32LE(8) === headerSize &&
     b.readUInt32LE(12) === total &&
-    total >= headerSize + entryHeaderSize &&
+    total >= headerSize + fveEntryHeaderSize &&
     total <= 0x10000 &&
     b.readUInt16LE(headerSize + 2) === entryTypeStartupKey
   );
@@ -134,8 +130,8 @@ export function readBekFile(bytes: Uint8Array): BekFile {
 }
 
 function entry(type: number, valueType: number, value: Buffer): Buffer {
-  const header = Buffer.alloc(entryHeaderSize);
-  header.writeUInt16LE(entryHeaderSize + value.length, 0);
+  const header = Buffer.alloc(fveEntryHeaderSize);
+  header.writeUInt16LE(fveEntryHeaderSize + value.length, 0);
   header.writeUInt16LE(type, 2);
   header.writeUInt16LE(valueType, 4);
   header.writeUInt16LE(1, 6);

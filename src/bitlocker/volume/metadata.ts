@@ -1,3 +1,4 @@
+import { readFveEntries } from '../fve-entries.js';
 import { protectorIdFromBytes } from '../protector-id.js';
 import { crc32 } from './crc32.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
@@ -16,7 +17,6 @@ const signatureFixed = '-FVE-FS-';
 const signatureToGo = 'MSWIN4.1';
 const blockHeaderSize = 64;
 const metadataHeaderSize = 48;
-const entryHeaderSize = 8;
 /** Entries nest (VMK > stretch key > encrypted key); real volumes use three levels. */
 const maxEntryDepth = 4;
 const validationHeaderSize = 8;
@@ -200,28 +200,21 @@ function readEntries(reader: FieldReader, start: number, end: number, depth: num
       `${reader.what} is damaged: its entries nest more than ${maxEntryDepth} levels deep.`,
     );
   }
-  const entries: Entry[] = [];
-  let offset = start;
-  while (offset + entryHeaderSize <= end) {
-    const size = reader.u16(offset);
-    if (size === 0) break;
-    if (size < entryHeaderSize || offset + size > end) {
-      throw new VolumeFormatError(
+  const entries = readFveEntries(
+    reader.bytes,
+    start,
+    end,
+    (offset, size, left) =>
+      new VolumeFormatError(
         'bad-entry',
-        `${reader.what} is damaged: the entry at byte ${offset} claims ${size} bytes, ${end - offset} are left.`,
-      );
-    }
-    entries.push({
-      type: reader.u16(offset + 2),
-      valueType: reader.u16(offset + 4),
-      value: new FieldReader(
-        reader.bytesAt(offset + entryHeaderSize, size - entryHeaderSize),
-        `${reader.what} (entry at byte ${offset})`,
+        `${reader.what} is damaged: the entry at byte ${offset} claims ${size} bytes, ${left} are left.`,
       ),
-    });
-    offset += size;
-  }
-  return entries;
+  );
+  return entries.map(({ type, valueType, offset, value }) => ({
+    type,
+    valueType,
+    value: new FieldReader(value, `${reader.what} (entry at byte ${offset})`),
+  }));
 }
 
 function nested(entry: Entry, headerBytes: number, depth: number): Entry[] {
