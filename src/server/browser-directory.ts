@@ -17,7 +17,7 @@ export interface BrowserSession {
 export interface KnownBrowser {
   id: string;
   csrfToken: string;
-  /** Not revoked when read; check expiry against the clock (isLiveSession). */
+  /** Not revoked when read; check expiry against the clock (liveAt). */
   sessions: readonly BrowserSession[];
 }
 

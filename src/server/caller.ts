@@ -4,7 +4,7 @@ import type { MembershipRole } from '../db/schema.js';
 import { accountHeader } from './browser-cookie.js';
 import { UnauthenticatedError } from './errors.js';
 import { requireKeyToken } from './features/device-auth/bearer.js';
-import { isLiveSession, sessionTouchIntervalMs, touchSession } from './features/auth/repo.js';
+import { liveAt, sessionTouchIntervalMs, touchSession } from './features/auth/repo.js';
 
 /** Where a request came from; recorded with audit events and sessions. */
 export interface RequestInfo {
@@ -51,7 +51,7 @@ export async function requireAccount(request: FastifyRequest): Promise<void> {
   const { db, now } = request.server.keyhold;
   if (!request.browser) throw new UnauthenticatedError();
   const at = now();
-  const sessions = request.browser.sessions.filter((session) => isLiveSession(session, at));
+  const sessions = request.browser.sessions.filter(liveAt(at));
   const wanted = request.headers[accountHeader];
   let session;
   if (typeof wanted === 'string' && wanted !== '') {

@@ -117,13 +117,15 @@ function liveSince(now: Date): { at: string; idleSince: string } {
   };
 }
 
-/** The same test as liveSessionsOfBrowser's, for sessions read earlier (not revoked then). */
-export function isLiveSession(
-  session: { expires_at: string; last_used_at: string },
+/**
+ * The same test as liveSessionsOfBrowser's, for sessions read earlier (not revoked then): made
+ * once for `now` and applied to each of a browser's sessions.
+ */
+export function liveAt(
   now: Date,
-): boolean {
+): (session: { expires_at: string; last_used_at: string }) => boolean {
   const { at, idleSince } = liveSince(now);
-  return session.expires_at > at && session.last_used_at > idleSince;
+  return (session) => session.expires_at > at && session.last_used_at > idleSince;
 }
 
 export interface BrowserSessionRow {
