@@ -28,10 +28,12 @@ import cluster from 'node:cluster';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdtempSync,
   openSync,
   readFileSync,
+  readdirSync,
   readSync,
   rmSync,
   writeFileSync,
@@ -613,10 +615,8 @@ async function measureLibrary(options: {
   const keptDir = options.databaseUrl ? undefined : process.env.KEYHOLD_BENCH_LIBRARY_DIR;
   const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   const samplesFile = join(dataDir, 'samples.txt');
-  const seededMarker = join(dataDir, 'bench-seeded.txt');
-  const reused = keptDir !== undefined && readIfPresent(seededMarker) === String(options.keys);
+  const reused = keptDir !== undefined && reuseKeptLibrary(keptDir, options.keys);
   try {
-    if (keptDir && !reused) rmSync(keptDir, { recursive: true, force: true });
     const first = await startKeyhold(dataDir, options.databaseUrl, 1);
     const { accountId, headers } = await signIn(first.url, !reused);
     await stop(first);
@@ -633,7 +633,7 @@ async function measureLibrary(options: {
         await database.close();
       }
       if (database.dialect === 'sqlite') flushToDisk(join(dataDir, sqliteFileName));
-      if (keptDir) writeFileSync(seededMarker, String(options.keys));
+      if (keptDir) writeFileSync(join(keptDir, seededMarker), String(options.keys));
       console.log(
         `  seeded ${options.keys.toLocaleString('en')} keys in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`,
       );
@@ -672,20 +672,34 @@ async function measureLibrary(options: {
   }
 }
 
-function readIfPresent(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
+/** Names the number of keys a kept library was seeded with; written once seeding is complete. */
+const seededMarker = 'bench-seeded.txt';
+
+/**
+ * Whether the kept library folder holds a complete library of `keys` keys. One of another size
+ * (or one whose seeding was cut short) is removed to be seeded again; a folder holding anything
+ * else is never touched.
+ */
+function reuseKeptLibrary(dir: string, keys: number): boolean {
+  if (!existsSync(dir) || readdirSync(dir).length === 0) return false;
+  const marker = join(dir, seededMarker);
+  if (!existsSync(marker) && !existsSync(join(dir, sqliteFileName))) {
+    console.error(
+      `server bench: KEYHOLD_BENCH_LIBRARY_DIR=${dir} holds files that are not a bench ` +
+        'library; name a new or empty folder.',
+    );
+    process.exit(2);
   }
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === String(keys)) return true;
+  rmSync(dir, { recursive: true, force: true });
+  return false;
 }
 
-/*
+/**
  * Seeding writes without syncing, and the kernel writes that back to disk over the next minutes
  * (2 GB for a million keys on SQLite), which would take CPU and disk from the first
- * measurements. Both databases are written out before measuring.
+ * measurements: the library is written out before measuring (settlePostgres does the same there).
  */
-
 function flushToDisk(file: string): void {
   const descriptor = openSync(file, 'r+');
   try {
