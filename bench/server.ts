@@ -61,6 +61,7 @@ import type {
 } from '../src/db/schema.js';
 import { nameTerms, normalizeName } from '../src/server/features/keys/normalize.js';
 import { recoveryPasswordKind } from '../src/server/features/keys/repo.js';
+import { childProcessesOf } from '../test/support/processes.js';
 
 const root = join(import.meta.dirname, '..');
 const self = import.meta.filename;
@@ -311,18 +312,7 @@ function stop(running: Running): Promise<void> {
 
 /** A server's processes: the one started and the workers it started (Linux). */
 function processesOf(pid: number | undefined): number[] {
-  if (pid === undefined) return [];
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // Exited already.
-  }
-  return [pid, ...children];
+  return pid === undefined ? [] : [pid, ...childProcessesOf(pid)];
 }
 
 /** CPU time a server has used so far, user and system, in microseconds (Linux). */

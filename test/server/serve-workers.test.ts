@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { runKeyhold } from '../support/cli.js';
+import { childProcessesOf as workersOf } from '../support/processes.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { randomKey, testPassword, uniqueEmail } from './key-library.js';
 import { ServerBrowser, startServe, testServeEnv, type ServeProcess } from './serve-process.js';
@@ -11,15 +11,6 @@ import { ServerBrowser, startServe, testServeEnv, type ServeProcess } from './se
  * `keyhold serve --workers 2` on SQLite: two server processes behind one port. Every request goes
  * out on a connection of its own, so the cluster hands them to the workers in turn.
  */
-
-/** The workers a supervisor started (Linux). */
-function workersOf(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number);
-}
 
 /** The processes whose log lines say they answered a request. */
 function pidsThatAnswered(output: string): Set<number> {
