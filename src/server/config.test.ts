@@ -41,4 +41,13 @@ describe('configuration', () => {
     assert.equal(loadConfig({}, { KEYHOLD_ARGON2_MEMORY_KIB: '1024' }).argon2MemoryKib, 1024);
     assert.throws(() => loadConfig({ argon2MemoryKib: 8 }, {}), /--argon2-memory-kib/);
   });
+
+  it('runs one server process unless told to run more, and names the setting when it is wrong', () => {
+    assert.equal(loadConfig({}, {}).workers, 1);
+    assert.equal(loadConfig({}, { KEYHOLD_WORKERS: '4' }).workers, 4);
+    assert.equal(loadConfig({ workers: '2' }, { KEYHOLD_WORKERS: '4' }).workers, 2);
+    for (const wrong of ['0', 'many', '1.5']) {
+      assert.throws(() => loadConfig({ workers: wrong }, {}), /--workers \(KEYHOLD_WORKERS\)/);
+    }
+  });
 });
