@@ -24,10 +24,7 @@ export async function runServe(flags: object): Promise<void> {
 
 /** Serves in this process: the only one, or one of the workers `--workers` starts. */
 async function serveHere(config: Config): Promise<void> {
-  const [{ buildApp }, { registerWebApp }] = await Promise.all([
-    import('../server/app.js'),
-    import('../server/web.js'),
-  ]);
+  const { buildApp } = await import('../server/app.js');
   // Workers leave the one-time lines to the first of them and the supervisor.
   const worker = cluster.isWorker ? cluster.worker : undefined;
   const https =
@@ -39,7 +36,6 @@ async function serveHere(config: Config): Promise<void> {
     app = await buildApp({
       config,
       ...(https ? { https } : {}),
-      registerWebApp: (server) => registerWebApp(server),
     });
     const context = app.keyhold;
     if (context.createdMasterKey) {

@@ -19,6 +19,7 @@ import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 import { securityHeaders } from './security-headers.js';
+import { registerWebApp } from './web.js';
 import './fastify-types.js';
 
 export interface AppOptions {
@@ -29,10 +30,10 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   https?: { cert: Buffer; key: Buffer };
   /**
-   * Registers the web app's static files and SPA fallback (src/server/web.ts). Left out, the
-   * server answers only the API, its documentation and /healthz.
+   * Where the built web app lives (src/server/web.ts); tests point it elsewhere. The web app is
+   * always part of the app, so every test runs against the composition `keyhold serve` answers.
    */
-  registerWebApp?: (app: FastifyInstance) => Promise<void>;
+  webRoot?: string;
 }
 
 /** Request bodies are small JSON documents; anything bigger is refused before parsing. */
@@ -44,7 +45,7 @@ export async function buildApp({
   context,
   logStream,
   https,
-  registerWebApp,
+  webRoot,
 }: AppOptions): Promise<FastifyInstance> {
   const ctx = context ?? (await createServerContext(config));
   // The https variant only changes the server type, not anything the app registers.
@@ -94,7 +95,7 @@ export async function buildApp({
   findRoutes(app);
   feedbackRoutes(app);
   await deviceAuthRoutes(app);
-  if (registerWebApp) await registerWebApp(app);
+  await registerWebApp(app, webRoot ? { root: webRoot } : {});
 
   const prune = setInterval(() => {
     Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now())]).catch(

@@ -51,6 +51,9 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       },
     },
     transform: (route) => {
+      // The web app's static files and page fallback are not part of the API: leaving them out
+      // keeps the document to /api and spares the transform routes that have no schema at all.
+      if (!route.url.startsWith('/api/')) return { url: route.url, schema: { hide: true } };
       const transformed = jsonSchemaTransform(route);
       const response = (transformed.schema.response ?? {}) as Record<string, unknown>;
       const withErrors = {

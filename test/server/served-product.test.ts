@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startKeyhold, type KeyholdServer } from '../e2e/browser.js';
+
+/**
+ * The product as people run it: the compiled `keyhold serve` with the web app built, asked for
+ * what a first visit and the API documentation need. A route that only breaks in this
+ * composition (the web app's fallback beside the API) shows up here and nowhere else.
+ */
+describe('keyhold serve with the web app built', () => {
+  let server: KeyholdServer;
+  before(async () => {
+    server = await startKeyhold();
+  });
+  after(() => server.stop());
+
+  it('publishes the OpenAPI document and the page that browses it', async () => {
+    const document = await fetch(`${server.url}/api/docs/json`);
+    assert.equal(document.status, 200, await document.clone().text());
+    const { paths } = (await document.json()) as { paths: Record<string, unknown> };
+    assert.ok(Object.keys(paths).includes('/api/v1/keys'), 'the key library is described');
+    const outsideApi = Object.keys(paths).filter((path) => !path.startsWith('/api/'));
+    assert.deepEqual(outsideApi, [], 'only the API is described, not the web app');
+
+    const page = await fetch(`${server.url}/api/docs`, { redirect: 'follow' });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /swagger/i);
+  });
+
+  it('serves the web app for its pages and a JSON 404 for unknown API paths', async () => {
+    for (const path of ['/', '/sign-in', '/keys/0190d5a0-0000-7000-8000-000000000000']) {
+      const page = await fetch(`${server.url}${path}`, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200, path);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/, path);
+    }
+    const missing = await fetch(`${server.url}/api/v1/no-such-thing`);
+    assert.equal(missing.status, 404);
+    const body = (await missing.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'not_found');
+    const health = await fetch(`${server.url}/healthz`);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+  });
+});
