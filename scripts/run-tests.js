@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { summarizeTap } from './test-summary.js';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -106,10 +107,11 @@ const result = spawnSync(
 await dropTestSchemas();
 
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
-const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-const passed = count('pass');
-const failed = count('fail') + count('cancelled');
-const skipped = count('skipped');
+const { passed, failed, skips } = summarizeTap(tap);
+if (skips.length > 0) {
+  console.log(`\nskipped ${skips.length}:`);
+  for (const { name, reason } of skips) console.log(`  ${name}: ${reason}`);
+}
 const broken = result.status !== 0 && failed === 0 ? 1 : 0;
-console.log(`\n${passed} passed, ${failed + broken} failed, ${skipped} skipped`);
+console.log(`\n${passed} passed, ${failed + broken} failed, ${skips.length} skipped`);
 process.exit(result.status === 0 && failed === 0 ? 0 : 1);
