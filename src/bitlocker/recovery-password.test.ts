@@ -9,6 +9,7 @@ import {
   parseRecoveryPassword,
   recoveryPasswordToKey,
   RecoveryPasswordError,
+  redactRecoveryPasswords,
 } from './recovery-password.js';
 
 // The worked vector from the corpus image bitlk-aes-xts-128 (bitlocker-format.md section 1).
@@ -120,6 +121,32 @@ describe('recovery password', () => {
     const other = keyToRecoveryPassword(Buffer.alloc(16, 7));
     const text = `${password}\n${other}\n${password.replace('235818', '235819')}\n${password}`;
     assert.deepEqual(findRecoveryPasswords(text), [password, other]);
+  });
+
+  it('masks a password in free text however it is spaced, and leaves shorter numbers alone', () => {
+    const fullWidth = password.replace(/[0-9]/g, (digit) =>
+      String.fromCodePoint(0xff10 + Number(digit)),
+    );
+    for (const typed of [
+      password,
+      password.replace(/-/g, ' '),
+      password.replace(/-/g, ''),
+      password.replace(/-/g, '\n'),
+      password.replace(/-/g, ' – '),
+      fullWidth,
+    ]) {
+      const comment = `Order 2025-11-30, ticket 4711: my key is ${typed}. Thanks!`;
+      const { text, redacted } = redactRecoveryPasswords(comment, '[removed]');
+      assert.equal(redacted, 1, typed);
+      assert.equal(text, 'Order 2025-11-30, ticket 4711: my key is [removed]. Thanks!');
+    }
+    const typo = password.replace('235818', '235819');
+    assert.deepEqual(redactRecoveryPasswords(`almost: ${typo}`, '[removed]'), {
+      text: 'almost: [removed]',
+      redacted: 1,
+    });
+    const numbers = 'Call +47 22 33 44 55 between 08.00 and 16.00, case 1234567890.';
+    assert.deepEqual(redactRecoveryPasswords(numbers, '[removed]'), { text: numbers, redacted: 0 });
   });
 });
 

@@ -254,3 +254,32 @@ export function findRecoveryPasswords(text: string): string[] {
   }
   return [...found];
 }
+
+/**
+ * Stretches that start and end with a digit and hold only digits and the separators people put
+ * between blocks (in any script's digits and dashes, as `parseRecoveryPassword` reads them).
+ */
+const digitStretch = /\p{Nd}(?:[\p{Nd}\s.\p{Pd}\u2212]*\p{Nd})?/gu;
+
+/** What stands where a recovery password was removed: the same in every language. */
+export const removedPasswordMark = '[…]';
+
+/**
+ * Replaces every stretch of `text` that holds a recovery password `parseRecoveryPassword` would
+ * accept, however it is spaced, with `mask`. A stretch of 48 digits or more goes too, valid or
+ * not: a key with one mistyped digit still gives away the other seven blocks. Anything shorter
+ * (dates, order numbers) stays as it is.
+ */
+export function redactRecoveryPasswords(
+  text: string,
+  mask = removedPasswordMark,
+): { text: string; redacted: number } {
+  let redacted = 0;
+  const masked = text.replace(digitStretch, (stretch) => {
+    const digitCount = stretch.match(/\p{Nd}/gu)?.length ?? 0;
+    if (digitCount < passwordDigits && findRecoveryPasswords(stretch).length === 0) return stretch;
+    redacted += 1;
+    return mask;
+  });
+  return { text: masked, redacted };
+}

@@ -1,14 +1,22 @@
-import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+} from 'kysely';
 import type { Database, DialectName } from './database.js';
 import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-sessions-audit.js';
 import * as keyLibrary from './migrations/2025-11-26-key-library.js';
 import * as deviceAuthorization from './migrations/2025-11-27-device-authorization.js';
+import * as feedbackWithoutKeys from './migrations/2026-12-06-feedback-without-keys.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
   ['2025-11-25-accounts-sessions-audit', accountsSessionsAudit],
   ['2025-11-26-key-library', keyLibrary],
   ['2025-11-27-device-authorization', deviceAuthorization],
+  ['2026-12-06-feedback-without-keys', feedbackWithoutKeys],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {
@@ -45,6 +53,20 @@ export class MigrationError extends Error {
  * (a row lock on PostgreSQL) so each migration runs exactly once, in its own transaction.
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {
+  return migrate(database, (migrator) => migrator.migrateToLatest());
+}
+
+/** Brings the schema up to the named migration only: tests upgrade data older versions wrote. */
+export async function migrateUpTo(database: Database, name: MigrationName): Promise<string[]> {
+  return migrate(database, (migrator) => migrator.migrateTo(name));
+}
+
+export type MigrationName = (typeof migrationModules)[number][0];
+
+async function migrate(
+  database: Database,
+  run: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<string[]> {
   const migrator = new Migrator({
     db: database.db,
     provider: new InCodeMigrations(database.dialect),
@@ -54,7 +76,7 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
       ? { migrationTableSchema: await currentSchema(database) }
       : {}),
   });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  const { error, results = [] } = await run(migrator);
   if (error) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : JSON.stringify(error);

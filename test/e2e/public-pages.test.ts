@@ -51,7 +51,11 @@ describe('pages anyone can open', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Yes' }).click();
     await page.getByRole('radio', { name: /^4/ }).check();
     await page.getByRole('checkbox', { name: 'Clear instructions' }).check();
-    await page.getByLabel('Anything else? (optional)').fill('The USB warning was useful.');
+    const comment = page.getByLabel('Anything else? (optional)');
+    await comment.fill('Mine is 235818 357951 253979 013365 241120 245575 342914 591910');
+    await page.getByRole('alert').filter({ hasText: 'This looks like a recovery key' }).waitFor();
+    await comment.fill('The USB warning was useful.');
+    assert.equal(await page.getByText('This looks like a recovery key').count(), 0);
     await assertAccessible(page, 'the feedback form');
     await screenshot(page, 'help-article-feedback');
 

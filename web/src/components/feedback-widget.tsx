@@ -1,5 +1,6 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { redactRecoveryPasswords } from '../../../src/bitlocker/recovery-password.js';
 import { sendFeedback } from '../api/keys.js';
 import { currentLanguage } from '../i18n.js';
 import { ErrorMessage } from './error-message.js';
@@ -27,6 +28,9 @@ export function FeedbackWidget({ article }: { article: string }) {
   const [error, setError] = useState<unknown>(undefined);
   const commentId = useId();
   const headingId = useId();
+  const commentHintId = useId();
+  // The server removes keys too; warning while typing tells the person before anything is sent.
+  const commentHoldsKey = redactRecoveryPasswords(comment).redacted > 0;
 
   const answer = (value: boolean) => {
     setHelpful(value);
@@ -150,11 +154,21 @@ export function FeedbackWidget({ article }: { article: string }) {
               rows={3}
               maxLength={2000}
               value={comment}
+              aria-describedby={commentHintId}
+              aria-invalid={commentHoldsKey}
               onChange={(event) => {
                 setComment(event.target.value);
               }}
             />
-            <p className="hint">{t('feedback.commentHint')}</p>
+            {commentHoldsKey ? (
+              <p id={commentHintId} className="hint hint-error" role="alert">
+                {t('feedback.commentHoldsKey')}
+              </p>
+            ) : (
+              <p id={commentHintId} className="hint">
+                {t('feedback.commentHint')}
+              </p>
+            )}
           </div>
           <ErrorMessage error={error} />
           <div>

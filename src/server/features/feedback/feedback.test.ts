@@ -66,6 +66,29 @@ for (const kind of databaseKinds) {
       assert.equal(report.body.items.find((item) => !item.helpful)?.comment, 'Too long');
     });
 
+    it('never stores a recovery key written into a comment', async () => {
+      const reader = new TestBrowser(server.app);
+      const key = '235818 357951 253979 013365 241120 245575 342914 591910';
+      const sent = await reader.request<{ keysRemoved: number }>('POST', '/api/v1/feedback', {
+        body: { article: 'key-in-comment', helpful: false, comment: `Mine is ${key}, help` },
+      });
+      assert.equal(sent.status, 201);
+      assert.equal(sent.body.keysRemoved, 1);
+
+      const administrator = new TestBrowser(server.app);
+      await administrator.signin(admin, testPassword);
+      const report = await administrator.request<ReportReply>(
+        'GET',
+        '/api/v1/admin/feedback?article=key-in-comment',
+      );
+      assert.deepEqual(
+        report.body.items.map((item) => item.comment),
+        ['Mine is […], help'],
+      );
+      const stored = await server.ctx.db.selectFrom('feedback').select('comment').execute();
+      assert.ok(stored.every((row) => !row.comment?.includes('357951')));
+    });
+
     it('refuses malformed answers and slows down a flood from one address', async () => {
       const reader = new TestBrowser(server.app);
       const bad = await reader.request<ErrorReply>('POST', '/api/v1/feedback', {

@@ -17,7 +17,13 @@ export const feedbackBody = z.object({
     .optional(),
 });
 
-export const feedbackCreated = z.object({ id: z.string() });
+export const feedbackCreated = z.object({
+  id: z.string(),
+  keysRemoved: z
+    .number()
+    .int()
+    .describe('recovery keys found in the comment and removed before it was stored'),
+});
 
 export const reportQuery = z.object({
   article: z.string().max(120).optional(),

@@ -1,3 +1,4 @@
+import { redactRecoveryPasswords } from '../../../bitlocker/recovery-password.js';
 import { newId } from '../../../db/ids.js';
 import type { Caller, RequestInfo } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
@@ -25,9 +26,11 @@ export async function submitFeedback(
   ctx: ServerContext,
   info: RequestInfo,
   input: FeedbackInput,
-): Promise<{ id: string }> {
+): Promise<{ id: string; keysRemoved: number }> {
   await ctx.limiter.count(`feedback-ip:${info.ipAddress}`, feedbackPolicy);
-  const comment = input.comment?.trim() ?? '';
+  // Feedback is read by administrators and kept for ever: a key typed into it never reaches disk.
+  const { text, redacted } = redactRecoveryPasswords(input.comment?.trim() ?? '');
+  const comment = text;
   const id = newId();
   await repo.insertFeedback(ctx.db, {
     id,
@@ -40,7 +43,7 @@ export async function submitFeedback(
     user_id: null,
     created_at: ctx.now().toISOString(),
   });
-  return { id };
+  return { id, keysRemoved: redacted };
 }
 
 async function requireServerAdmin(ctx: ServerContext, caller: Caller): Promise<void> {
