@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
   existsSync,
+  fsyncSync,
   linkSync,
   mkdirSync,
+  openSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -80,11 +83,36 @@ export function generateMasterKey(version: number): MasterKey {
   return { version, key: randomBytes(keyBytes) };
 }
 
+/**
+ * Writes the keys to a new temporary file beside `file`, on disk (fsync) before anything is
+ * sealed with them, hands its name to `place`, and removes it whatever happens: no failure
+ * (a full disk, say) leaves a key file behind.
+ */
+function withTemporaryKeyFile<T>(
+  file: string,
+  keys: MasterKey[],
+  place: (temporary: string) => T,
+): T {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      writeFileSync(fd, formatMasterKeys(keys));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return place(temporary);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
 /** Writes the whole file or nothing: a temporary file in the same directory, then a rename. */
 export function writeMasterKeyFile(file: string, keys: MasterKey[]): void {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, formatMasterKeys(keys), { mode: 0o600, flag: 'wx' });
-  renameSync(temporary, file);
+  withTemporaryKeyFile(file, keys, (temporary) => {
+    renameSync(temporary, file);
+  });
 }
 
 /**
@@ -94,17 +122,22 @@ export function writeMasterKeyFile(file: string, keys: MasterKey[]): void {
  */
 function createMasterKeyFileIfMissing(file: string): boolean {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, formatMasterKeys([generateMasterKey(1)]), { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(temporary, file);
+  return withTemporaryKeyFile(file, [generateMasterKey(1)], (temporary) => {
+    try {
+      linkSync(temporary, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+    // The new name is on disk too before the first secret is sealed with the key.
+    const folder = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
     return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    unlinkSync(temporary);
-  }
+  });
 }
 
 function readKeyFile(file: string): { keys: MasterKey[]; stamp: string } {
@@ -208,10 +241,21 @@ export interface KeyringOptions {
   /** The contents of KEYHOLD_MASTER_KEY. */
   masterKey?: string | undefined;
   /**
-   * Whether a missing `<data-dir>/master.key` may be created (the server's first start). Admin
-   * commands say no: they must never invent a key for an existing database.
+   * Whether a missing `<data-dir>/master.key` may be created: only on the first start of a
+   * database that holds no sealed secrets (see `missingMasterKeyFile`). Admin commands say no:
+   * they must never invent a key for an existing database.
    */
   create?: boolean;
+}
+
+/**
+ * The `<data-dir>/master.key` that `loadKeyring` would create because it does not exist, or
+ * undefined when the key comes from KEYHOLD_MASTER_KEY, --master-key-file or an existing file.
+ */
+export function missingMasterKeyFile(options: KeyringOptions): string | undefined {
+  if (options.masterKey || options.masterKeyFile) return undefined;
+  const file = join(options.dataDir, masterKeyFileName);
+  return existsSync(file) ? undefined : file;
 }
 
 export interface LoadedKeyring {
@@ -240,8 +284,8 @@ export function loadKeyring(options: KeyringOptions): LoadedKeyring {
   const file = join(options.dataDir, masterKeyFileName);
   if (options.create === false && !existsSync(file)) {
     throw new MasterKeyError(
-      `there is no master key at ${file}. Give --data-dir (or --master-key-file) of the server ` +
-        'whose database this is.',
+      `master.key is missing: there is no master key at ${file}. Give --data-dir (or ` +
+        '--master-key-file) of the server whose database this is.',
     );
   }
   const created = createMasterKeyFileIfMissing(file);

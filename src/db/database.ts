@@ -1,9 +1,14 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { BackgroundCheckpoints, fallbackCheckpointPages } from './background-checkpoints.js';
+import {
+  BackgroundCheckpoints,
+  emptyWal,
+  fallbackCheckpointPages,
+} from './background-checkpoints.js';
+import { prepareDataDir } from './data-dir.js';
 import { GroupCommit, type TransactionWork } from './group-commit.js';
 import { LockingSqliteDialect, writeLockWaitMs } from './locking-sqlite-dialect.js';
 import type { DatabaseSchema } from './schema.js';
@@ -30,6 +35,14 @@ export interface Database {
    * shared by several server processes): do not cache.
    */
   changeStamp: (tables: readonly string[]) => string | undefined;
+  /**
+   * Leaves no bytes of rows deleted from `tables` in the database's own files (call it after
+   * the delete has committed). SQLite overwrites deleted content as it goes (`secure_delete`),
+   * so this only empties the WAL, which still holds the pages as they were; PostgreSQL keeps
+   * deleted rows in the table's file until it is rewritten (`VACUUM FULL`, which locks the table
+   * while it runs). Backups and WAL archives made before keep what they hold.
+   */
+  eraseDeletedRows: (tables: readonly string[]) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,7 +69,7 @@ export function openDatabase({
   backgroundCheckpoints,
 }: DatabaseOptions): Database {
   if (databaseUrl) return openPostgres(databaseUrl);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(dataDir);
   const file = join(dataDir, sqliteFileName);
   // Created private (SQLite gives its -wal and -shm files the same mode); an existing file keeps
   // whatever mode its operator chose.
@@ -65,6 +78,9 @@ export function openDatabase({
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten with zeros rather than left in free space, where a purged
+  // recovery key's sealed bytes could be carved out of the file.
+  sqlite.pragma('secure_delete = ON');
   // Another process (a second server worker, an admin command) may hold the write lock briefly.
   sqlite.pragma(`busy_timeout = ${writeLockWaitMs}`);
   let checkpoints: BackgroundCheckpoints | undefined;
@@ -94,12 +110,18 @@ export function openDatabase({
     return otherCommits;
   };
   const groupCommit = new GroupCommit(db);
+  const emptyWalNow = (): Promise<void> => {
+    if (checkpoints) return checkpoints.emptyWal();
+    emptyWal(sqlite);
+    return Promise.resolve();
+  };
   return {
     db,
     dialect: 'sqlite',
     location: file,
     transaction: (work) => groupCommit.run(work),
     changeStamp: (tables) => changes.stamp(tables, otherProcessesVersion()),
+    eraseDeletedRows: emptyWalNow,
     close: async () => {
       await checkpoints?.stop();
       await db.destroy();
@@ -118,6 +140,10 @@ function openPostgres(databaseUrl: string): Database {
     // groups their commits itself.
     transaction: (work) => db.transaction().execute(work),
     changeStamp: () => undefined,
+    eraseDeletedRows: async (tables) => {
+      // VACUUM cannot run inside a transaction; each statement runs on its own here.
+      for (const table of tables) await sql`vacuum (full) ${sql.table(table)}`.execute(db);
+    },
     close: () => db.destroy(),
   };
 }

@@ -6,3 +6,10 @@ export function isUniqueViolation(error: unknown): boolean {
   }
   return error.message.includes('UNIQUE constraint failed');
 }
+
+/** The table does not exist (yet): SQLite "no such table", PostgreSQL 42P01. */
+export function isMissingTable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ('code' in error && error.code === '42P01') return true;
+  return error.message.includes('no such table');
+}

@@ -88,8 +88,14 @@ async function runInSavepoint(
     value = await work(trx);
   } catch (error) {
     reject(error);
-    await sql`rollback to grouped_write`.execute(trx);
-    await sql`release grouped_write`.execute(trx);
+    try {
+      await sql`rollback to grouped_write`.execute(trx);
+      await sql`release grouped_write`.execute(trx);
+    } catch {
+      // SQLite has already ended the whole transaction (a full disk, an I/O error): the batch
+      // fails with that cause rather than with the savepoint it no longer has.
+      throw error;
+    }
     return () => undefined;
   }
   await sql`release grouped_write`.execute(trx);

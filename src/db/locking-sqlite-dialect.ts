@@ -71,6 +71,21 @@ class LockingSqliteDriver extends SqliteDriver {
       await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${busyTimeoutMs}`));
     }
   }
+
+  /**
+   * SQLite ends a transaction by itself when a statement or the commit fails on a full disk, an
+   * I/O error or lack of memory. Kysely then still rolls back, and the "no transaction is
+   * active" that answers would replace the error that says what went wrong (SQLITE_FULL).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes('no transaction is active'))) {
+        throw error;
+      }
+    }
+  }
 }
 
 function isBusy(error: unknown): boolean {

@@ -1,8 +1,18 @@
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { MasterKeyError, loadKeyring, type Keyring } from '../crypto/master-key.js';
+import {
+  MasterKeyError,
+  loadKeyring,
+  masterKeyFileName,
+  missingMasterKeyFile,
+  type Keyring,
+  type LoadedKeyring,
+} from '../crypto/master-key.js';
 import { SealedSecrets } from '../crypto/sealed-secrets.js';
 import { SecretIntegrityError } from '../crypto/envelope.js';
+import { prepareDataDir } from '../db/data-dir.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { isMissingTable } from '../db/errors.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import { BrowserDirectory } from './browser-directory.js';
@@ -39,6 +49,38 @@ export interface ContextOptions {
   checkpointInBackground?: boolean;
 }
 
+/** Whether anything was ever sealed in this database (false too before its first migration). */
+async function holdsSealedSecrets(database: Database): Promise<boolean> {
+  try {
+    const row = await database.db
+      .selectFrom('sealed_secrets')
+      .select('id')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  } catch (error) {
+    if (isMissingTable(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Creates `<data-dir>/master.key` for a database that has never sealed anything. One that has
+ * lost its key gets no new one: the server would start, then fail on every secret, and the new
+ * file would hide that the real key is missing.
+ */
+async function firstMasterKey(config: Config, database: Database): Promise<LoadedKeyring> {
+  if (await holdsSealedSecrets(database)) {
+    throw new MasterKeyError(
+      `master.key is missing: there is no ${join(config.dataDir, masterKeyFileName)}, and the ` +
+        `database at ${database.location} holds secrets sealed with it. Restore master.key ` +
+        'from your copy of it (or give --master-key-file or KEYHOLD_MASTER_KEY); a new key ' +
+        'could not open them, so none was created.',
+    );
+  }
+  return loadKeyring({ ...config, create: true });
+}
+
 /** Opens the database, brings its schema up to date and checks the master key against it. */
 export async function createServerContext(
   config: Config,
@@ -48,7 +90,13 @@ export async function createServerContext(
     checkpointInBackground = true,
   }: ContextOptions = {},
 ): Promise<ServerContext> {
-  const { keyring, created } = loadKeyring({ ...config, create: createMasterKey });
+  // A new master key only for a database with nothing sealed yet, which takes opening it first;
+  // any other key must exist before the database is touched.
+  if (!config.databaseUrl || (!config.masterKey && !config.masterKeyFile)) {
+    prepareDataDir(config.dataDir);
+  }
+  const createKey = createMasterKey && missingMasterKeyFile(config) !== undefined;
+  const existing = createKey ? undefined : loadKeyring({ ...config, create: false });
   const database = openDatabase({
     ...config,
     backgroundCheckpoints: checkpointInBackground
@@ -58,6 +106,7 @@ export async function createServerContext(
       : undefined,
   });
   try {
+    const { keyring, created } = existing ?? (await firstMasterKey(config, database));
     await migrateToLatest(database);
     const secrets = new SealedSecrets(keyring, now);
     let auditKey: Buffer;
