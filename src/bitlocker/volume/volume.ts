@@ -21,6 +21,7 @@ import {
   type VolumeKeys,
   type VolumeSecret,
 } from './volume-keys.js';
+import { truncationOf } from './volume-layout.js';
 
 /** Random access to the bytes of an image or device; the only I/O the volume code needs. */
 export interface ByteSource {
@@ -160,6 +161,16 @@ export async function verifyVolumeKey(source: ByteSource, secret: VolumeSecret):
     triedType: protectorTypeForSecret[secret.kind],
     protectors: result.protectors.map(summary),
   };
+}
+
+/**
+ * Refuses an image shorter than the volume its metadata describes, before anything is decrypted
+ * or written. `sourceSize` is undefined when the size cannot be known (some block devices); a
+ * short read is then caught while reading.
+ */
+export function assertComplete(volume: BitLockerVolume, sourceSize: number | undefined): void {
+  const truncation = truncationOf(volume.metadata[0], sourceSize);
+  if (truncation) throw truncation;
 }
 
 const unusableAlone: readonly VolumeProtectorType[] = ['tpm', 'tpm-pin', 'smart-card'];

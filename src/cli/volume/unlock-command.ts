@@ -2,6 +2,7 @@ import type { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader
 import { createVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import { protectorTypeForSecret } from '../../bitlocker/volume/volume-keys.js';
 import {
+  assertComplete,
   assertDecryptable,
   openVolume,
   readBitLockerVolume,
@@ -40,7 +41,10 @@ async function streamVolume(
       // Chunk n's buffer was last used by chunk n - buffers.length, which is written by now.
       const buffer = buffers[next % buffers.length] ?? new Uint8Array(chunkSize);
       const chunk = buffer.subarray(0, Math.min(chunkSize, size - offset));
-      pending.push(reader.readInto(offset, chunk).then(() => chunk));
+      const read = reader.readInto(offset, chunk).then(() => chunk);
+      // Marked handled now: it may fail while an earlier chunk is awaited, and is awaited later.
+      read.catch(() => undefined);
+      pending.push(read);
       next++;
     }
   };
@@ -54,6 +58,7 @@ async function streamVolume(
       written += length;
       progress.update(written);
     });
+    writing.catch(() => undefined);
     readAheadOfWriter();
   }
   await writing;
@@ -70,6 +75,7 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
   await withImage(path, async (source) => {
     const volume = await readBitLockerVolume(source);
     assertDecryptable(volume);
+    assertComplete(volume, source.size);
     const sink = await openOutputSink(flags.out, flags.force === true, path);
     const abortOnSignal = () => {
       void sink.abort().finally(() => process.exit(130));
