@@ -40,15 +40,9 @@ async function streamVolume(
   const pending: Promise<{ buffer: ArrayBuffer; length: number }>[] = [];
   let next = 0;
   const readAhead = () => {
-    for (
-      let buffer = free.pop();
-      buffer;
-      buffer = pending.length < inFlight ? free.pop() : undefined
-    ) {
-      if (next >= chunks) {
-        free.push(buffer);
-        return;
-      }
+    while (next < chunks && pending.length < inFlight) {
+      const buffer = free.pop();
+      if (!buffer) return;
       const offset = next * chunkSize;
       const length = Math.min(chunkSize, size - offset);
       const decrypted = decryptChunk(offset, buffer, length).then((memory) => ({
