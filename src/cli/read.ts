@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { BitLockerFormatError } from '../bitlocker/errors.js';
 import {
   bufferSource,
@@ -8,15 +7,18 @@ import {
   type FoundKey,
 } from '../bitlocker/key-sources.js';
 import { protectorTypeLabels } from '../bitlocker/protector-id.js';
-import { ExitCode, printError, printJson, printLine, style } from './output.js';
+import { CliError, ExitCode, printError, printJson, printLine, style } from './output.js';
 import { readStdin } from './stdin.js';
+import { openReadable } from './volume/file-kind.js';
 
 async function readFileKeys(path: string): Promise<FoundKey[]> {
   if (path === '-') return readKeySource(bufferSource('-', await readStdin()));
-  const handle = await open(path, 'r');
+  const { handle, info } = await openReadable(
+    path,
+    'file',
+    ' (to read a pipe, give "-" and send it to standard input)',
+  );
   try {
-    const info = await handle.stat();
-    if (info.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
     const source: ByteSource = {
       name: path,
       size: info.size,
@@ -39,8 +41,6 @@ function openFailure(error: NodeJS.ErrnoException): string {
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
-    case 'EISDIR':
-      return 'is a folder, not a file';
     default:
       return error.message;
   }
@@ -76,7 +76,10 @@ export async function runRead(paths: string[], flags: { json?: boolean }): Promi
       found.push(...keys);
       if (!flags.json) printKeys(path, keys);
     } catch (error) {
-      if (error instanceof BitLockerFormatError) {
+      if (error instanceof CliError) {
+        printError(error.message);
+        exitCode = Math.max(exitCode, error.exitCode);
+      } else if (error instanceof BitLockerFormatError) {
         printError(`${path}: ${error.message}`);
         exitCode = Math.max(exitCode, ExitCode.negative);
       } else if (error instanceof Error && 'code' in error) {

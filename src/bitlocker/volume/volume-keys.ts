@@ -3,13 +3,13 @@ import { parseProtectorId } from '../protector-id.js';
 import { recoveryPasswordToKey } from '../recovery-password.js';
 import { decryptAesCcm } from './aes-ccm.js';
 import { VolumeFormatError } from './errors.js';
-import { stretchKey } from './key-stretch.js';
 import type {
   EncryptedBlob,
   FveMetadata,
   VolumeProtector,
   VolumeProtectorType,
 } from './metadata.js';
+import { portableCrypto, type VolumeCrypto } from './volume-crypto.js';
 
 /** What a person can give Keyhold to open a volume. */
 export type VolumeSecret =
@@ -49,7 +49,10 @@ export class ProtectorKeyDeriver {
   private readonly stretched = new Map<string, Buffer>();
   private readonly initialHash: Buffer | undefined;
 
-  constructor(private readonly secret: VolumeSecret) {
+  constructor(
+    private readonly secret: VolumeSecret,
+    private readonly stretchKey: VolumeCrypto['stretchKey'] = portableCrypto.stretchKey,
+  ) {
     if (secret.kind === 'recovery-password') {
       this.initialHash = sha256(recoveryPasswordToKey(secret.password));
     } else if (secret.kind === 'password') {
@@ -78,7 +81,7 @@ export class ProtectorKeyDeriver {
         const saltKey = Buffer.from(protector.salt).toString('hex');
         let key = this.stretched.get(saltKey);
         if (!key) {
-          key = stretchKey(this.initialHash, protector.salt);
+          key = Buffer.from(this.stretchKey(this.initialHash, protector.salt));
           this.stretched.set(saltKey, key);
         }
         return key;

@@ -34,6 +34,23 @@ function mergeRanges(ranges: { start: number; end: number }[]): { start: number;
 }
 
 /**
+ * The error for an image shorter than the volume its metadata describes, or undefined. A fully
+ * encrypted volume is at least its encrypted size long; a shorter image is a partial copy, and
+ * decrypting it would give a short volume that looks whole.
+ */
+export function truncationOf(
+  metadata: FveMetadata,
+  sourceSize: number | undefined,
+): VolumeFormatError | undefined {
+  if (sourceSize === undefined || sourceSize >= metadata.encryptedVolumeSize) return undefined;
+  const bytes = (n: number) => n.toLocaleString('en-US');
+  return new VolumeFormatError(
+    'truncated-volume',
+    `The image is ${bytes(sourceSize)} bytes but the BitLocker metadata gives the volume as ${bytes(metadata.encryptedVolumeSize)} bytes: the image is incomplete. Copy the whole volume and try again.`,
+  );
+}
+
+/**
  * The layout of a fully encrypted volume. `sourceSize` is the size of the image or device when
  * known; otherwise the encrypted size recorded in the metadata is the volume's size.
  */
@@ -43,6 +60,8 @@ export function volumeLayout(
   sourceSize: number | undefined,
 ): VolumeLayout {
   const sectorSize = header.bytesPerSector;
+  const truncation = truncationOf(metadata, sourceSize);
+  if (truncation) throw truncation;
   const size = sourceSize ?? metadata.encryptedVolumeSize;
   const relocatedSize = metadata.relocatedSectorCount * sectorSize;
   const problem = (what: string) =>

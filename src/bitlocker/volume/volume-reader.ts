@@ -1,5 +1,6 @@
 import { VolumeFormatError } from './errors.js';
-import { createSectorDecryptor, type SectorDecryptor } from './sector-cipher.js';
+import type { SectorDecryptor } from './sector-cipher.js';
+import { portableCrypto, type VolumeCrypto } from './volume-crypto.js';
 import type { ByteSource } from './volume.js';
 import { mapRange, volumeLayout, type VolumeLayout } from './volume-layout.js';
 import type { BitLockerVolume } from './volume.js';
@@ -71,11 +72,16 @@ export function createVolumeReader(
   volume: BitLockerVolume,
   metadata: FveMetadata,
   keys: VolumeKeys,
+  crypto: VolumeCrypto = portableCrypto,
 ): DecryptedVolumeReader {
   const layout = volumeLayout(volume.header, metadata, source.size);
   if (!metadata.encryptionMethod) {
     throw new VolumeFormatError('unknown-encryption-method', 'The encryption method is unknown.');
   }
-  const decryptor = createSectorDecryptor(metadata.encryptionMethod, keys.fvek, layout.sectorSize);
+  const decryptor = crypto.createSectorDecryptor(
+    metadata.encryptionMethod,
+    keys.fvek,
+    layout.sectorSize,
+  );
   return new DecryptedVolumeReader(source, layout, decryptor);
 }

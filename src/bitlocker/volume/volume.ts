@@ -21,6 +21,8 @@ import {
   type VolumeKeys,
   type VolumeSecret,
 } from './volume-keys.js';
+import { portableCrypto, type VolumeCrypto } from './volume-crypto.js';
+import { truncationOf } from './volume-layout.js';
 
 /** Random access to the bytes of an image or device; the only I/O the volume code needs. */
 export interface ByteSource {
@@ -94,8 +96,12 @@ export type OpenResult =
  * decrypt with the VMK, and the metadata copy must match its integrity hash. A copy whose hash
  * does not match is skipped for the next one.
  */
-export function openVolume(volume: BitLockerVolume, secret: VolumeSecret): OpenResult {
-  const deriver = new ProtectorKeyDeriver(secret);
+export function openVolume(
+  volume: BitLockerVolume,
+  secret: VolumeSecret,
+  crypto: VolumeCrypto = portableCrypto,
+): OpenResult {
+  const deriver = new ProtectorKeyDeriver(secret, crypto.stretchKey);
   let anyCandidate = false;
   let tampered = false;
   for (const metadata of volume.metadata) {
@@ -148,10 +154,14 @@ function summary(protector: VolumeProtector): ProtectorSummary {
  * Does this secret open this volume? Reads only the metadata; never decrypts data. Throws
  * {@link BitLockerFormatError} subclasses for volumes or secrets that cannot be used.
  */
-export async function verifyVolumeKey(source: ByteSource, secret: VolumeSecret): Promise<KeyCheck> {
+export async function verifyVolumeKey(
+  source: ByteSource,
+  secret: VolumeSecret,
+  crypto: VolumeCrypto = portableCrypto,
+): Promise<KeyCheck> {
   const volume = await readBitLockerVolume(source);
   const volumeGuid = volume.metadata[0].volumeGuid;
-  const result = openVolume(volume, secret);
+  const result = openVolume(volume, secret, crypto);
   if (result.opened) return { opens: true, volumeGuid, protector: summary(result.keys.protector) };
   return {
     opens: false,
@@ -160,6 +170,16 @@ export async function verifyVolumeKey(source: ByteSource, secret: VolumeSecret):
     triedType: protectorTypeForSecret[secret.kind],
     protectors: result.protectors.map(summary),
   };
+}
+
+/**
+ * Refuses an image shorter than the volume its metadata describes, before anything is decrypted
+ * or written. `sourceSize` is undefined when the size cannot be known (some block devices); a
+ * short read is then caught while reading.
+ */
+export function assertComplete(volume: BitLockerVolume, sourceSize: number | undefined): void {
+  const truncation = truncationOf(volume.metadata[0], sourceSize);
+  if (truncation) throw truncation;
 }
 
 const unusableAlone: readonly VolumeProtectorType[] = ['tpm', 'tpm-pin', 'smart-card'];

@@ -5,6 +5,8 @@ export interface UnlockFlags extends SecretFlags {
   out: string;
   force?: boolean;
   json?: boolean;
+  threads?: string;
+  verbose?: boolean;
 }
 
 export function registerUnlock(program: Command): void {
@@ -16,10 +18,13 @@ export function registerUnlock(program: Command): void {
     .requiredOption('--out <file|->', 'where to write the decrypted volume; "-" is standard output')
     .option('--force', 'replace an existing output file')
     .option('--json', 'print {"out","bytes","volumeGuid","protectorId","seconds"} when done')
+    .option('--threads <n>', 'decryption threads (default: one per core)')
+    .option('--verbose', 'say on standard error whether the native addon or WebAssembly decrypts')
     .addHelpText(
       'after',
       `
-Streams with constant memory and shows progress on a terminal. The output file appears only
+Streams with constant memory and shows progress on a terminal; decrypts on --threads worker
+threads, with the native addon when it is built (KEYHOLD_NATIVE=0 forces WebAssembly). The output file appears only
 when the whole volume is written. Used-space-only and partially encrypted volumes, and volumes
 that only a TPM or smart card can open, are refused with the reason.
 

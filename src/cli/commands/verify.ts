@@ -14,6 +14,7 @@ export function registerVerify(program: Command): void {
     )
     .option('--account <name>', 'which login to use with --from-account (see keyhold whoami)')
     .option('--json', 'print {"opens","volumeGuid","protectorId","protectorType",...}')
+    .option('--verbose', 'say on standard error whether the native addon or WebAssembly runs')
     .addHelpText(
       'after',
       `

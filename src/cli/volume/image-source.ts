@@ -1,7 +1,8 @@
-import { constants } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { readFile, type FileHandle } from 'node:fs/promises';
 import type { ByteSource } from '../../bitlocker/volume/volume.js';
 import { CliError, ExitCode } from '../output.js';
+import { openReadable } from './file-kind.js';
 
 /** An image file or block device, opened read-only. */
 export interface ImageSource extends ByteSource {
@@ -32,8 +33,6 @@ function describeOpenError(path: string, error: NodeJS.ErrnoException): CliError
         `${path}: permission denied. Reading a device usually needs root (try sudo), or read an image of it.`,
         ExitCode.unusable,
       );
-    case 'EISDIR':
-      return new CliError(`${path} is a directory, not a volume image.`, ExitCode.unusable);
     default:
       return new CliError(
         `${path}: cannot open (${error.code ?? error.message}).`,
@@ -47,15 +46,12 @@ function describeOpenError(path: string, error: NodeJS.ErrnoException): CliError
  */
 export async function openImageSource(path: string): Promise<ImageSource> {
   let handle: FileHandle;
+  let stat: Stats;
   try {
-    handle = await open(path, constants.O_RDONLY);
+    ({ handle, info: stat } = await openReadable(path, 'file-or-block-device'));
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw describeOpenError(path, error as NodeJS.ErrnoException);
-  }
-  const stat = await handle.stat();
-  if (stat.isDirectory()) {
-    await handle.close();
-    throw new CliError(`${path} is a directory, not a volume image.`, ExitCode.unusable);
   }
   const size = stat.isBlockDevice() ? await blockDeviceSize(stat.rdev) : stat.size;
   const readInto = async (offset: number, target: Uint8Array): Promise<number> => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, unlinkSync } from 'node:fs';
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CliError, ExitCode } from '../output.js';
@@ -65,11 +65,21 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
   let position = 0;
   let isOpen = true;
   const close = async () => {
+    process.removeListener('exit', removeOnExit);
     if (isOpen) {
       isOpen = false;
       await handle.close();
     }
   };
+  // Whatever ends the process before commit or abort (an exit, a crash), no decrypted part stays.
+  function removeOnExit(): void {
+    try {
+      unlinkSync(partial);
+    } catch {
+      // Already gone.
+    }
+  }
+  process.once('exit', removeOnExit);
   return {
     toStdout: false,
     name: path,

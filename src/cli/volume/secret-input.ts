@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { BekFileError, readBekFile } from '../../bitlocker/bek-file.js';
 import {
@@ -9,6 +8,7 @@ import { decodeText } from '../../bitlocker/text-decoding.js';
 import type { VolumeSecret } from '../../bitlocker/volume/volume-keys.js';
 import { CliError, ExitCode } from '../output.js';
 import { readStdin } from '../stdin.js';
+import { openReadable } from './file-kind.js';
 import type { SecretFlags } from './secret-flags.js';
 
 /** Startup key files are a few hundred bytes; a larger file is not one. */
@@ -17,7 +17,7 @@ const maxBekFileSize = 64 * 1024;
 async function readBek(path: string): Promise<VolumeSecret> {
   let bytes: Buffer;
   try {
-    const handle = await open(path, 'r');
+    const { handle } = await openReadable(path, 'file');
     try {
       const buffer = Buffer.alloc(maxBekFileSize);
       const { bytesRead } = await handle.read(buffer, 0, maxBekFileSize, 0);
@@ -26,6 +26,7 @@ async function readBek(path: string): Promise<VolumeSecret> {
       await handle.close();
     }
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? '';
     throw new CliError(
       `${path}: cannot read the startup key file (${code === 'ENOENT' ? 'no such file' : code}).`,

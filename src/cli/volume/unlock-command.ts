@@ -1,63 +1,80 @@
-import type { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
+import { availableParallelism } from 'node:os';
 import { createVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import { protectorTypeForSecret } from '../../bitlocker/volume/volume-keys.js';
 import {
+  assertComplete,
   assertDecryptable,
   openVolume,
   readBitLockerVolume,
 } from '../../bitlocker/volume/volume.js';
 import type { UnlockFlags } from '../commands/unlock.js';
 import { CliError, ExitCode } from '../output.js';
+import { DecryptThreads, threadData } from './decrypt-threads.js';
+import { volumeCrypto } from './native-crypto.js';
 import { openOutputSink, type OutputSink } from './output-sink.js';
 import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
 import { doesNotOpenMessage } from './verify-command.js';
 import { volumeCliError, withImage } from './volume-errors.js';
 
-/** Bytes per read: large enough to amortise each call into OpenSSL, a multiple of any sector. */
-const chunkSize = 2 * 1024 * 1024;
-/** Chunks read ahead: one is decrypted on the main thread while the next is read from disk. */
-const readAhead = 2;
+/** Bytes per chunk: large enough to amortise each call into OpenSSL, a multiple of any sector. */
+const chunkSize = 4 * 1024 * 1024;
+
+/** Reads and decrypts `length` bytes at logical `offset` into `buffer`; resolves to the memory. */
+type ChunkDecryptor = (offset: number, buffer: ArrayBuffer, length: number) => Promise<ArrayBuffer>;
 
 /**
- * Copies the decrypted volume to the sink. Reading, decrypting and writing overlap: while one
- * chunk is written, the next is decrypted and the one after is read. One buffer per chunk in
- * flight, reused in turn, so memory stays the same whatever the volume's size.
+ * Copies the decrypted volume to the sink, in order. `inFlight` chunks are read and decrypted
+ * ahead of the writer (on worker threads, or interleaved on this one); each has its buffer from
+ * a fixed pool, returned once written, so memory stays the same whatever the volume's size.
  */
 async function streamVolume(
-  reader: DecryptedVolumeReader,
+  size: number,
+  decryptChunk: ChunkDecryptor,
+  inFlight: number,
   sink: OutputSink,
   progress: Progress,
 ): Promise<number> {
-  const size = reader.layout.size;
-  const buffers = Array.from({ length: readAhead + 1 }, () => new Uint8Array(chunkSize));
+  const free = Array.from({ length: inFlight }, () => new ArrayBuffer(chunkSize));
   const chunks = Math.ceil(size / chunkSize);
-  const pending: Promise<Uint8Array>[] = [];
+  const pending: Promise<{ buffer: ArrayBuffer; length: number }>[] = [];
   let next = 0;
-  const readAheadOfWriter = () => {
-    while (pending.length < readAhead && next < chunks) {
+  const readAhead = () => {
+    while (next < chunks && pending.length < inFlight) {
+      const buffer = free.pop();
+      if (!buffer) return;
       const offset = next * chunkSize;
-      // Chunk n's buffer was last used by chunk n - buffers.length, which is written by now.
-      const buffer = buffers[next % buffers.length] ?? new Uint8Array(chunkSize);
-      const chunk = buffer.subarray(0, Math.min(chunkSize, size - offset));
-      pending.push(reader.readInto(offset, chunk).then(() => chunk));
+      const length = Math.min(chunkSize, size - offset);
+      const decrypted = decryptChunk(offset, buffer, length).then((memory) => ({
+        buffer: memory,
+        length,
+      }));
+      // Marked handled now: it may fail while an earlier chunk is awaited, and is awaited later.
+      decrypted.catch(() => undefined);
+      pending.push(decrypted);
       next++;
     }
   };
   let written = 0;
-  let writing: Promise<void> = Promise.resolve();
-  readAheadOfWriter();
+  readAhead();
   for (let chunk = await pending.shift(); chunk; chunk = await pending.shift()) {
-    await writing;
-    const length = chunk.length;
-    writing = sink.write(chunk).then(() => {
-      written += length;
-      progress.update(written);
-    });
-    readAheadOfWriter();
+    await sink.write(new Uint8Array(chunk.buffer, 0, chunk.length));
+    written += chunk.length;
+    progress.update(written);
+    free.push(chunk.buffer);
+    readAhead();
   }
-  await writing;
   return written;
+}
+
+/** `--threads`: a whole number from 1 up; by default one thread per core. */
+export function parseThreads(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const threads = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(threads) || threads < 1 || threads > 256) {
+    throw new CliError(`--threads ${value}: give a whole number of threads from 1 to 256.`);
+  }
+  return threads;
 }
 
 function summaryStream(sink: OutputSink): NodeJS.WriteStream {
@@ -65,11 +82,14 @@ function summaryStream(sink: OutputSink): NodeJS.WriteStream {
 }
 
 export async function runUnlock(path: string, flags: UnlockFlags): Promise<void> {
+  const threads = parseThreads(flags.threads);
   const secret = await secretFromFlags(flags);
-  compileWebAssemblyOptimized();
+  const crypto = volumeCrypto(flags);
+  if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
   await withImage(path, async (source) => {
     const volume = await readBitLockerVolume(source);
     assertDecryptable(volume);
+    assertComplete(volume, source.size);
     const sink = await openOutputSink(flags.out, flags.force === true, path);
     const abortOnSignal = () => {
       void sink.abort().finally(() => process.exit(130));
@@ -77,7 +97,7 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
     process.once('SIGINT', abortOnSignal);
     process.once('SIGTERM', abortOnSignal);
     try {
-      const opened = openVolume(volume, secret);
+      const opened = openVolume(volume, secret, crypto);
       if (!opened.opened) {
         throw new CliError(
           doesNotOpenMessage({
@@ -90,12 +110,34 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
           ExitCode.negative,
         );
       }
-      const reader = createVolumeReader(source, volume, opened.metadata, opened.keys);
-      const progress = flags.json
-        ? silentProgress
-        : createProgressBar(reader.layout.size, 'Decrypting');
+      const reader = createVolumeReader(source, volume, opened.metadata, opened.keys, crypto);
+      const { layout } = reader;
+      const progress = flags.json ? silentProgress : createProgressBar(layout.size, 'Decrypting');
       const started = performance.now();
-      const bytes = await streamVolume(reader, sink, progress);
+      let bytes: number;
+      if (threads === 1) {
+        // One extra chunk in flight: one is read from disk while the other is decrypted.
+        const decryptHere: ChunkDecryptor = async (offset, buffer, length) => {
+          await reader.readInto(offset, new Uint8Array(buffer, 0, length));
+          return buffer;
+        };
+        bytes = await streamVolume(layout.size, decryptHere, 3, sink, progress);
+      } else {
+        const method = opened.metadata.encryptionMethod;
+        if (!method) throw new Error('assertDecryptable lets only known methods through');
+        const pool = new DecryptThreads(
+          threads,
+          threadData(path, layout, method, opened.keys.fvek, crypto.name === 'native'),
+        );
+        try {
+          // Two chunks a thread: each decrypts one while the next is read.
+          const onThreads: ChunkDecryptor = (offset, buffer, length) =>
+            pool.decrypt(offset, buffer, length);
+          bytes = await streamVolume(layout.size, onThreads, 2 * threads, sink, progress);
+        } finally {
+          await pool.close();
+        }
+      }
       await sink.commit();
       progress.finish();
       const seconds = (performance.now() - started) / 1000;

@@ -2,6 +2,7 @@ import type { KeyCheck } from '../../bitlocker/volume/volume.js';
 import { verifyVolumeKey } from '../../bitlocker/volume/volume.js';
 import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
 import { secretFromAccount, type AccountSecret } from './account-secret.js';
+import { volumeCrypto } from './native-crypto.js';
 import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
 import { withImage } from './volume-errors.js';
@@ -21,6 +22,7 @@ export interface VerifyFlags extends SecretFlags {
   fromAccount?: string;
   account?: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
 async function fetchedFromAccount(flags: VerifyFlags): Promise<AccountSecret | undefined> {
@@ -47,8 +49,9 @@ async function fetchedFromAccount(flags: VerifyFlags): Promise<AccountSecret | u
 export async function runVerify(path: string, flags: VerifyFlags): Promise<void> {
   const fromAccount = await fetchedFromAccount(flags);
   const secret = fromAccount?.secret ?? (await secretFromFlags(flags));
-  compileWebAssemblyOptimized();
-  const check = await withImage(path, (source) => verifyVolumeKey(source, secret));
+  const crypto = volumeCrypto(flags);
+  if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
+  const check = await withImage(path, (source) => verifyVolumeKey(source, secret, crypto));
   const origin = fromAccount ? { fromAccount: fromAccount.account } : {};
   if (check.opens) {
     if (flags.json) {

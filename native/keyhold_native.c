@@ -1,0 +1,381 @@
+/*
+ * Keyhold's native fast path for BitLocker volumes: the million-round SHA-256 key stretch and
+ * bulk sector decryption (XTS-AES, AES-CBC with and without the Elephant diffuser).
+ *
+ * It links no crypto library of its own: Node exports its OpenSSL to addons, so SHA256_Transform
+ * and the EVP AES calls resolve against the running Node and use the CPU's SHA and AES
+ * instructions. The JavaScript/WebAssembly code in src/bitlocker/volume is the reference; the
+ * property tests compare the two on random inputs.
+ *
+ * Sector modes are built on AES-ECB, which OpenSSL runs at full speed over large buffers: one
+ * ECB call makes the tweaks or IVs of a batch of sectors and one decrypts the batch. A batch is
+ * small enough (64 KiB) to stay in the CPU cache between the passes.
+ */
+#include <node_api.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK 16
+#define BATCH_BYTES (64 * 1024)
+#define STRETCH_ROUNDS 0x100000u
+
+#define CHECK(call)                                                                       \
+  do {                                                                                    \
+    if ((call) != napi_ok) {                                                              \
+      napi_throw_error(env, NULL, "keyhold native: N-API call failed: " #call);           \
+      return NULL;                                                                        \
+    }                                                                                     \
+  } while (0)
+
+static napi_value throw_error(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  napi_typedarray_type type;
+  size_t count;
+  void *pointer;
+  napi_value buffer;
+  size_t offset;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  if (napi_get_typedarray_info(env, value, &type, &count, &pointer, &buffer, &offset) != napi_ok)
+    return 0;
+  if (type != napi_uint8_array) return 0;
+  *data = (uint8_t *)pointer;
+  *length = count;
+  return 1;
+}
+
+static void store_be32(uint8_t *to, uint32_t value) {
+  to[0] = (uint8_t)(value >> 24);
+  to[1] = (uint8_t)(value >> 16);
+  to[2] = (uint8_t)(value >> 8);
+  to[3] = (uint8_t)value;
+}
+
+/*
+ * BitLocker's stretch: `rounds` times, last = SHA-256({last[32], initial[32], salt[16],
+ * u64le count}), count counting from 0. The 88-byte message is two padded SHA-256 blocks laid
+ * out once; each round rewrites only `last` and the count and runs the two block transforms.
+ */
+static void stretch(const uint8_t *initial, const uint8_t *salt, uint32_t rounds, uint8_t *out) {
+  uint8_t message[128];
+  memset(message, 0, sizeof message);
+  memcpy(message + 32, initial, 32);
+  memcpy(message + 64, salt, 16);
+  message[88] = 0x80;
+  /* Message length in bits, big-endian, at the end of the second block: 88 * 8 = 704. */
+  message[126] = 0x02;
+  message[127] = 0xc0;
+  for (uint32_t count = 0; count < rounds; count++) {
+    message[80] = (uint8_t)count;
+    message[81] = (uint8_t)(count >> 8);
+    message[82] = (uint8_t)(count >> 16);
+    message[83] = (uint8_t)(count >> 24);
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    SHA256_Transform(&context, message);
+    SHA256_Transform(&context, message + 64);
+    for (int i = 0; i < 8; i++) store_be32(message + 4 * i, context.h[i]);
+  }
+  memcpy(out, message, 32);
+}
+
+/* stretchKey(initialHash: Uint8Array(32), salt: Uint8Array(16), rounds: number): Buffer */
+static napi_value stretch_key(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *initial, *salt;
+  size_t initial_length, salt_length;
+  uint32_t rounds;
+  if (argc < 3 || !bytes_of(env, argv[0], &initial, &initial_length) ||
+      !bytes_of(env, argv[1], &salt, &salt_length) || initial_length != 32 || salt_length != 16 ||
+      napi_get_value_uint32(env, argv[2], &rounds) != napi_ok) {
+    return throw_error(env, "stretchKey needs a 32-byte hash, a 16-byte salt and a round count");
+  }
+  uint8_t out[32];
+  stretch(initial, salt, rounds, out);
+  napi_value result;
+  CHECK(napi_create_buffer_copy(env, 32, out, NULL, &result));
+  return result;
+}
+
+enum mode { MODE_XTS = 0, MODE_CBC = 1, MODE_CBC_ELEPHANT = 2 };
+
+typedef struct {
+  enum mode mode;
+  uint32_t sector_size;
+  EVP_CIPHER_CTX *data_key;   /* AES-ECB decryption with the data key */
+  EVP_CIPHER_CTX *tweak_key;  /* AES-ECB encryption: XTS tweaks, or CBC IVs */
+  EVP_CIPHER_CTX *sector_key; /* AES-ECB encryption: Elephant sector keys */
+  uint8_t *scratch;           /* BATCH_BYTES: tweaks or ECB output */
+  uint8_t *counters;          /* per-sector tweak inputs, then outputs (32 bytes a sector) */
+} decryptor;
+
+static void free_decryptor(decryptor *d) {
+  if (!d) return;
+  EVP_CIPHER_CTX_free(d->data_key);
+  EVP_CIPHER_CTX_free(d->tweak_key);
+  EVP_CIPHER_CTX_free(d->sector_key);
+  free(d->scratch);
+  free(d->counters);
+  free(d);
+}
+
+static void finalize_decryptor(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free_decryptor((decryptor *)data);
+}
+
+static const EVP_CIPHER *ecb_for(size_t key_size) {
+  return key_size == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb();
+}
+
+static EVP_CIPHER_CTX *ecb_context(const uint8_t *key, size_t key_size, int encrypt) {
+  EVP_CIPHER_CTX *context = EVP_CIPHER_CTX_new();
+  if (!context) return NULL;
+  if (EVP_CipherInit_ex(context, ecb_for(key_size), NULL, key, NULL, encrypt) != 1 ||
+      EVP_CIPHER_CTX_set_padding(context, 0) != 1) {
+    EVP_CIPHER_CTX_free(context);
+    return NULL;
+  }
+  return context;
+}
+
+static int ecb(EVP_CIPHER_CTX *context, const uint8_t *in, uint8_t *out, size_t length) {
+  int written = 0;
+  return EVP_CipherUpdate(context, out, &written, in, (int)length) == 1 &&
+         (size_t)written == length;
+}
+
+/* createDecryptor(mode: 0 xts | 1 cbc | 2 cbc-elephant, keySize: 16 | 32, fvek, sectorSize) */
+static napi_value create_decryptor(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t mode, key_size, sector_size;
+  uint8_t *fvek;
+  size_t fvek_length;
+  if (argc < 4 || napi_get_value_uint32(env, argv[0], &mode) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &key_size) != napi_ok ||
+      !bytes_of(env, argv[2], &fvek, &fvek_length) ||
+      napi_get_value_uint32(env, argv[3], &sector_size) != napi_ok || mode > MODE_CBC_ELEPHANT ||
+      (key_size != 16 && key_size != 32) || sector_size < BLOCK || sector_size % BLOCK != 0 ||
+      sector_size > BATCH_BYTES) {
+    return throw_error(env, "createDecryptor: bad arguments");
+  }
+  size_t needed = mode == MODE_XTS ? 2 * key_size : mode == MODE_CBC ? key_size : 32 + key_size;
+  if (fvek_length < needed) return throw_error(env, "createDecryptor: the key is too short");
+  decryptor *d = calloc(1, sizeof *d);
+  if (!d) return throw_error(env, "createDecryptor: out of memory");
+  d->mode = (enum mode)mode;
+  d->sector_size = sector_size;
+  d->scratch = malloc(BATCH_BYTES);
+  d->counters = malloc((BATCH_BYTES / BLOCK) * 2 * BLOCK);
+  d->data_key = ecb_context(fvek, key_size, 0);
+  /* XTS: the second half of the key encrypts the tweaks; CBC: the data key encrypts the IVs. */
+  d->tweak_key = ecb_context(mode == MODE_XTS ? fvek + key_size : fvek, key_size, 1);
+  /* Elephant's sector key comes from the second 32 bytes of the FVEK. */
+  d->sector_key = mode == MODE_CBC_ELEPHANT ? ecb_context(fvek + 32, key_size, 1) : NULL;
+  if (!d->scratch || !d->counters || !d->data_key || !d->tweak_key ||
+      (mode == MODE_CBC_ELEPHANT && !d->sector_key)) {
+    free_decryptor(d);
+    return throw_error(env, "createDecryptor: OpenSSL refused the key");
+  }
+  napi_value result;
+  if (napi_create_external(env, d, finalize_decryptor, NULL, &result) != napi_ok) {
+    free_decryptor(d);
+    return throw_error(env, "createDecryptor: N-API call failed");
+  }
+  return result;
+}
+
+/* Little-endian 64-bit loads and stores: one instruction each on little-endian CPUs. */
+static uint64_t load_le64(const uint8_t *from) {
+  uint64_t value;
+  memcpy(&value, from, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  value = __builtin_bswap64(value);
+#endif
+  return value;
+}
+
+static void store_le64(uint8_t *to, uint64_t value) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  value = __builtin_bswap64(value);
+#endif
+  memcpy(to, &value, 8);
+}
+
+/* A 16-byte little-endian counter with an optional top byte (Elephant's second half). */
+static void counter(uint8_t *to, uint64_t value, uint8_t top) {
+  store_le64(to, value);
+  memset(to + 8, 0, 8);
+  to[15] = top;
+}
+
+static void xor_block(uint8_t *to, const uint8_t *a, const uint8_t *b) {
+  uint64_t x[2], y[2];
+  memcpy(x, a, 16);
+  memcpy(y, b, 16);
+  x[0] ^= y[0];
+  x[1] ^= y[1];
+  memcpy(to, x, 16);
+}
+
+/* XTS (IEEE 1619): tweak = AES(K2, sector number), multiplied by x for each block. */
+static int xts_batch(decryptor *d, const uint8_t *in, uint8_t *out, size_t length, uint64_t sector) {
+  size_t sectors = length / d->sector_size;
+  for (size_t i = 0; i < sectors; i++) counter(d->counters + i * BLOCK, sector + i, 0);
+  if (!ecb(d->tweak_key, d->counters, d->counters, sectors * BLOCK)) return 0;
+  uint8_t *tweaks = d->scratch;
+  for (size_t i = 0; i < sectors; i++) {
+    uint64_t low = load_le64(d->counters + i * BLOCK);
+    uint64_t high = load_le64(d->counters + i * BLOCK + 8);
+    size_t start = i * d->sector_size;
+    for (size_t at = start; at < start + d->sector_size; at += BLOCK) {
+      store_le64(tweaks + at, low);
+      store_le64(tweaks + at + 8, high);
+      store_le64(out + at, load_le64(in + at) ^ low);
+      store_le64(out + at + 8, load_le64(in + at + 8) ^ high);
+      /* Multiply the tweak by x in GF(2^128), reduced by x^128 + x^7 + x^2 + x + 1. */
+      uint64_t carry = high >> 63;
+      high = (high << 1) | (low >> 63);
+      low = (low << 1) ^ (carry * 0x87);
+    }
+  }
+  if (!ecb(d->data_key, out, out, length)) return 0;
+  for (size_t at = 0; at < length; at += BLOCK) xor_block(out + at, out + at, tweaks + at);
+  return 1;
+}
+
+static uint32_t load_le32(const uint8_t *from) {
+  return (uint32_t)from[0] | (uint32_t)from[1] << 8 | (uint32_t)from[2] << 16 |
+         (uint32_t)from[3] << 24;
+}
+
+static void store_le32(uint8_t *to, uint32_t value) {
+  to[0] = (uint8_t)value;
+  to[1] = (uint8_t)(value >> 8);
+  to[2] = (uint8_t)(value >> 16);
+  to[3] = (uint8_t)(value >> 24);
+}
+
+static uint32_t rotl(uint32_t value, unsigned bits) {
+  return bits == 0 ? value : (value << bits) | (value >> (32 - bits));
+}
+
+/*
+ * Elephant diffuser, decryption direction: B (3 cycles), A (5 cycles), then the sector key.
+ * Indices wrap around the sector only for the first or last five words; the rest of each cycle
+ * runs without the wrap-around arithmetic. `n` is a multiple of 4 (sectors are whole blocks).
+ */
+static void undiffuse(uint32_t *w, size_t n, const uint8_t *sector_key) {
+  static const unsigned rotations_a[4] = {9, 0, 13, 0};
+  static const unsigned rotations_b[4] = {0, 10, 0, 25};
+  for (int cycle = 0; cycle < 3; cycle++) {
+    size_t i = 0;
+    for (; i + 5 < n; i++) w[i] += w[i + 2] ^ rotl(w[i + 5], rotations_b[i & 3]);
+    for (; i < n; i++) {
+      size_t two = i + 2 >= n ? i + 2 - n : i + 2;
+      size_t five = i + 5 >= n ? i + 5 - n : i + 5;
+      w[i] += w[two] ^ rotl(w[five], rotations_b[i & 3]);
+    }
+  }
+  for (int cycle = 0; cycle < 5; cycle++) {
+    size_t i = 0;
+    for (; i < 5; i++) {
+      size_t two = i < 2 ? i + n - 2 : i - 2;
+      w[i] += w[two] ^ rotl(w[i + n - 5], rotations_a[i & 3]);
+    }
+    for (; i < n; i++) w[i] += w[i - 2] ^ rotl(w[i - 5], rotations_a[i & 3]);
+  }
+  for (size_t i = 0; i < n; i++) w[i] ^= load_le32(sector_key + 4 * (i & 7));
+}
+
+/* AES-CBC with IV = AES(K, byte offset), optionally followed by the Elephant diffuser. */
+static int cbc_batch(decryptor *d, const uint8_t *in, uint8_t *out, size_t length, uint64_t offset) {
+  size_t sectors = length / d->sector_size;
+  for (size_t i = 0; i < sectors; i++) {
+    counter(d->counters + i * BLOCK, offset + i * d->sector_size, 0);
+  }
+  if (!ecb(d->tweak_key, d->counters, d->counters, sectors * BLOCK)) return 0;
+  uint8_t *plain = d->scratch;
+  if (!ecb(d->data_key, in, plain, length)) return 0;
+  for (size_t i = 0; i < sectors; i++) {
+    size_t start = i * d->sector_size;
+    /* Last block first: in place, each block's predecessor is still ciphertext when read. */
+    for (size_t at = start + d->sector_size - BLOCK; at > start; at -= BLOCK) {
+      xor_block(out + at, plain + at, in + at - BLOCK);
+    }
+    xor_block(out + start, plain + start, d->counters + i * BLOCK);
+  }
+  if (d->mode != MODE_CBC_ELEPHANT) return 1;
+  for (size_t i = 0; i < sectors; i++) {
+    uint64_t at = offset + i * d->sector_size;
+    counter(d->counters + i * 2 * BLOCK, at, 0);
+    counter(d->counters + i * 2 * BLOCK + BLOCK, at, 0x80);
+  }
+  if (!ecb(d->sector_key, d->counters, d->counters, sectors * 2 * BLOCK)) return 0;
+  size_t words = d->sector_size / 4;
+  uint32_t *w = (uint32_t *)plain; /* the ECB output is no longer needed: reuse it */
+  for (size_t i = 0; i < sectors; i++) {
+    uint8_t *sector = out + i * d->sector_size;
+    for (size_t k = 0; k < words; k++) w[k] = load_le32(sector + 4 * k);
+    undiffuse(w, words, d->counters + i * 2 * BLOCK);
+    for (size_t k = 0; k < words; k++) store_le32(sector + 4 * k, w[k]);
+  }
+  return 1;
+}
+
+/* decrypt(decryptor, input: Uint8Array, physicalOffset: number, output: Uint8Array) */
+static napi_value decrypt(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  decryptor *d;
+  uint8_t *in, *out;
+  size_t in_length, out_length;
+  double offset_number;
+  if (argc < 4 || napi_get_value_external(env, argv[0], (void **)&d) != napi_ok ||
+      !bytes_of(env, argv[1], &in, &in_length) ||
+      napi_get_value_double(env, argv[2], &offset_number) != napi_ok ||
+      !bytes_of(env, argv[3], &out, &out_length)) {
+    return throw_error(env, "decrypt: bad arguments");
+  }
+  uint64_t offset = (uint64_t)offset_number;
+  if (offset_number < 0 || (double)offset != offset_number || offset % d->sector_size != 0 ||
+      in_length != out_length || in_length % d->sector_size != 0) {
+    return throw_error(env, "decrypt: needs whole sectors at a sector offset");
+  }
+  /* Input and output may be the same buffer, but must not otherwise overlap. */
+  if (in != out && in < out + out_length && out < in + in_length) {
+    return throw_error(env, "decrypt: input and output overlap");
+  }
+  size_t step = BATCH_BYTES - BATCH_BYTES % d->sector_size;
+  for (size_t at = 0; at < in_length; at += step) {
+    size_t length = in_length - at < step ? in_length - at : step;
+    int ok = d->mode == MODE_XTS
+                 ? xts_batch(d, in + at, out + at, length, (offset + at) / d->sector_size)
+                 : cbc_batch(d, in + at, out + at, length, offset + at);
+    if (!ok) return throw_error(env, "decrypt: OpenSSL failed");
+  }
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"stretchKey", NULL, stretch_key, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"createDecryptor", NULL, create_decryptor, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"decrypt", NULL, decrypt, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, 3, properties) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,73 @@
+import { stretchKey } from './key-stretch.js';
+import type { EncryptionMethod } from './metadata.js';
+import { createSectorDecryptor, type SectorDecryptor } from './sector-cipher.js';
+
+/**
+ * The two costly steps of reading a volume, behind one interface so the caller chooses the
+ * implementation: the portable WebAssembly and JavaScript code of this folder, or Keyhold's
+ * native addon (native/keyhold_native.c), which the CLI loads (src/cli/volume/native-crypto.ts).
+ * Both give the same bytes; the property tests compare them.
+ */
+export interface VolumeCrypto {
+  /** `native` or `webassembly`, for messages and benchmarks. */
+  readonly name: 'native' | 'webassembly';
+  /** BitLocker's million-round SHA-256 stretch (key-stretch.ts). */
+  readonly stretchKey: (initialHash: Uint8Array, salt: Uint8Array, rounds?: number) => Uint8Array;
+  readonly createSectorDecryptor: (
+    method: EncryptionMethod,
+    fvek: Uint8Array,
+    sectorSize: number,
+  ) => SectorDecryptor;
+}
+
+/** The WebAssembly and JavaScript implementation: works wherever Node runs. */
+export const portableCrypto: VolumeCrypto = {
+  name: 'webassembly',
+  stretchKey,
+  createSectorDecryptor,
+};
+
+/** The functions the native addon exports (see native/keyhold_native.c). */
+export interface NativeBinding {
+  stretchKey(initialHash: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array;
+  /** `mode`: 0 XTS, 1 CBC, 2 CBC with the Elephant diffuser. */
+  createDecryptor(mode: number, keySize: number, fvek: Uint8Array, sectorSize: number): object;
+  decrypt(decryptor: object, input: Uint8Array, physicalOffset: number, output: Uint8Array): void;
+}
+
+const nativeModes: Readonly<Record<EncryptionMethod, { mode: number; keySize: number }>> = {
+  'aes-xts-128': { mode: 0, keySize: 16 },
+  'aes-xts-256': { mode: 0, keySize: 32 },
+  'aes-cbc-128': { mode: 1, keySize: 16 },
+  'aes-cbc-256': { mode: 1, keySize: 32 },
+  'aes-cbc-128-elephant': { mode: 2, keySize: 16 },
+  'aes-cbc-256-elephant': { mode: 2, keySize: 32 },
+};
+
+const bitlockerRounds = 0x100000;
+
+/** The native addon behind the {@link VolumeCrypto} interface. */
+export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
+  return {
+    name: 'native',
+    stretchKey: (initialHash, salt, rounds = bitlockerRounds) => {
+      if (initialHash.length !== 32 || salt.length !== 16) {
+        throw new RangeError('stretchKey needs a 32-byte hash and a 16-byte salt');
+      }
+      return binding.stretchKey(initialHash, salt, rounds);
+    },
+    createSectorDecryptor: (method, fvek, sectorSize) => {
+      const { mode, keySize } = nativeModes[method];
+      const decryptor = binding.createDecryptor(mode, keySize, fvek, sectorSize);
+      return {
+        sectorSize,
+        decrypt(input, physicalOffset, output) {
+          if (input.length % sectorSize !== 0 || output.length !== input.length) {
+            throw new RangeError(`sector decryption needs whole ${sectorSize}-byte sectors`);
+          }
+          binding.decrypt(decryptor, input, physicalOffset, output);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { VolumeFormatError } from '../../bitlocker/volume/errors.js';
+import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
+import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
+import type { ChunkReply, ChunkRequest, UnlockWorkerData } from './unlock-worker.js';
+
+/** Turns a failure reported by a worker back into the kind of error the CLI explains. */
+function errorFromWorker(error: {
+  message: string;
+  name: string;
+  code: string | undefined;
+}): Error {
+  if (error.name.endsWith('VolumeError') || error.name === 'VolumeFormatError') {
+    return new VolumeFormatError(error.code ?? 'volume', error.message);
+  }
+  return Object.assign(new Error(error.message), { code: error.code });
+}
+
+/**
+ * Worker threads that read and decrypt chunks of a volume. `decrypt` resolves with the same
+ * memory, moved back from the worker; chunks are spread over the threads in turn.
+ */
+export class DecryptThreads {
+  private readonly workers: Worker[];
+  private readonly waiting = new Map<
+    number,
+    { resolve: (buffer: ArrayBuffer) => void; reject: (error: unknown) => void }
+  >();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(threads: number, data: UnlockWorkerData) {
+    const script = new URL('./unlock-worker.js', import.meta.url);
+    this.workers = Array.from({ length: threads }, () => {
+      const worker = new Worker(script, { workerData: data });
+      worker.on('message', (reply: ChunkReply) => {
+        const waiter = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        if ('error' in reply) waiter?.reject(errorFromWorker(reply.error));
+        else waiter?.resolve(reply.buffer);
+      });
+      worker.on('error', (error) => {
+        this.fail(error);
+      });
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`a decryption thread stopped (exit ${code})`));
+      });
+      return worker;
+    });
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+
+  /** Reads and decrypts `length` bytes at logical `offset` into `buffer`, which is moved. */
+  decrypt(offset: number, buffer: ArrayBuffer, length: number): Promise<ArrayBuffer> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const worker = this.workers[id % this.workers.length];
+    if (!worker) return Promise.reject(new Error('no decryption threads'));
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, offset, length, buffer } satisfies ChunkRequest, [buffer]);
+    });
+  }
+
+  /** Lets each thread close its image and end; stops at once the ones that already failed. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        worker.removeAllListeners('exit');
+        if (this.failure !== undefined) {
+          await worker.terminate();
+          return;
+        }
+        const ended = once(worker, 'exit');
+        worker.postMessage('close');
+        await ended;
+      }),
+    );
+  }
+}
+
+export function threadData(
+  path: string,
+  layout: VolumeLayout,
+  method: EncryptionMethod,
+  fvek: Uint8Array,
+  native: boolean,
+): UnlockWorkerData {
+  return { path, layout, method, fvek: Uint8Array.from(fvek), native };
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
+import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
+import { requirement } from '../../../test/support/requirements.js';
+import { chooseVolumeCrypto } from './native-crypto.js';
+
+const choice = chooseVolumeCrypto();
+const native = choice.crypto;
+const skip = requirement(
+  'native',
+  native.name === 'native' ? undefined : `the native addon is not in use (${choice.notice})`,
+);
+
+const methods: EncryptionMethod[] = [
+  'aes-xts-128',
+  'aes-xts-256',
+  'aes-cbc-128',
+  'aes-cbc-256',
+  'aes-cbc-128-elephant',
+  'aes-cbc-256-elephant',
+];
+
+describe('the native addon and the WebAssembly path agree', { skip }, () => {
+  it('on the key stretch, for random hashes, salts and round counts', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        (hash, salt, rounds) => {
+          const expected = Buffer.from(portableCrypto.stretchKey(hash, salt, rounds));
+          assert.deepEqual(Buffer.from(native.stretchKey(hash, salt, rounds)), expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("on BitLocker's full 1,048,576-round stretch", () => {
+    const hash = Buffer.alloc(32, 0x5a);
+    const salt = Buffer.alloc(16, 0xa5);
+    assert.deepEqual(
+      Buffer.from(native.stretchKey(hash, salt)),
+      Buffer.from(portableCrypto.stretchKey(hash, salt)),
+    );
+  });
+
+  it('on sector decryption, for every cipher, random keys, sectors and sector numbers', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...methods),
+        fc.constantFrom(512, 4096),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.integer({ min: 1, max: 40 }),
+        // Sector numbers up to 2^40: offsets past 4 GiB exercise the high words of the tweak.
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (method, sectorSize, fvek, sectors, sector, seed) => {
+          const input = new Uint8Array(sectors * sectorSize);
+          let state = seed;
+          for (let i = 0; i < input.length; i++) {
+            state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+            input[i] = state >>> 24;
+          }
+          const offset = sector * sectorSize;
+          const expected = new Uint8Array(input.length);
+          portableCrypto
+            .createSectorDecryptor(method, fvek, sectorSize)
+            .decrypt(input, offset, expected);
+          const decryptor = native.createSectorDecryptor(method, fvek, sectorSize);
+          const actual = new Uint8Array(input.length);
+          decryptor.decrypt(input, offset, actual);
+          assert.deepEqual(Buffer.from(actual), Buffer.from(expected));
+          // In place, as unlock decrypts.
+          const inPlace = Uint8Array.from(input);
+          decryptor.decrypt(inPlace, offset, inPlace);
+          assert.deepEqual(Buffer.from(inPlace), Buffer.from(expected));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses partial sectors instead of reading past the buffer', () => {
+    const decryptor = native.createSectorDecryptor('aes-xts-128', new Uint8Array(64), 512);
+    assert.throws(() => {
+      decryptor.decrypt(new Uint8Array(700), 0, new Uint8Array(700));
+    }, /whole 512-byte sectors/);
+  });
+});

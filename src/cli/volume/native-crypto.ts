@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import {
+  nativeCrypto,
+  portableCrypto,
+  type NativeBinding,
+  type VolumeCrypto,
+} from '../../bitlocker/volume/volume-crypto.js';
+
+/** Where node-gyp puts the addon: native/ at the package root, from src/ or dist/ alike. */
+const addonPath = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'native',
+  'build',
+  'Release',
+  'keyhold_native.node',
+);
+
+export interface CryptoChoice {
+  crypto: VolumeCrypto;
+  /** One line saying which path runs and, for the fallback, why; shown under --verbose. */
+  notice: string;
+}
+
+let chosen: CryptoChoice | undefined;
+
+/**
+ * The native addon when it is built and loads, otherwise the portable WebAssembly path.
+ * KEYHOLD_NATIVE=0 forces the portable path (to compare the two, or to rule the addon out).
+ */
+export function chooseVolumeCrypto(): CryptoChoice {
+  if (chosen) return chosen;
+  if (process.env.KEYHOLD_NATIVE === '0') {
+    chosen = {
+      crypto: portableCrypto,
+      notice: 'crypto: WebAssembly path (KEYHOLD_NATIVE=0 turns the native addon off)',
+    };
+    return chosen;
+  }
+  try {
+    const binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
+    chosen = { crypto: nativeCrypto(binding), notice: `crypto: native addon (${addonPath})` };
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+        ? 'it is not built; `npm run build:native` builds it'
+        : (error as Error).message.split('\n')[0];
+    chosen = {
+      crypto: portableCrypto,
+      notice: `crypto: WebAssembly path (the native addon cannot be loaded: ${reason ?? ''})`,
+    };
+  }
+  return chosen;
+}
+
+/** Picks the implementation and, with --verbose, says which on standard error. */
+export function volumeCrypto(flags: { verbose?: boolean }): VolumeCrypto {
+  const choice = chooseVolumeCrypto();
+  if (flags.verbose) process.stderr.write(`${choice.notice}\n`);
+  return choice.crypto;
+}

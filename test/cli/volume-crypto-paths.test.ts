@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chooseVolumeCrypto } from '../../src/cli/volume/native-crypto.js';
+import { runKeyhold } from '../support/cli.js';
+import { corpusSkip, requirement } from '../support/requirements.js';
+import { corpusImages, sha256File, type CorpusImage } from './volume-corpus.js';
+
+/**
+ * The corpus volumes decrypt to their reference SHA-256 on both implementations: the native
+ * addon (on one thread, in-process) and the WebAssembly fallback (on worker threads).
+ * test/cli/volume-unlock.test.ts covers the default (native when built, one thread per core).
+ */
+const nativeChoice = chooseVolumeCrypto();
+const paths = [
+  {
+    name: 'the native addon',
+    env: {},
+    threads: '1',
+    notice: /^crypto: native addon/,
+    skip: requirement(
+      'native',
+      nativeChoice.crypto.name === 'native' ? undefined : `not in use (${nativeChoice.notice})`,
+    ),
+  },
+  {
+    name: 'the WebAssembly fallback',
+    env: { KEYHOLD_NATIVE: '0' },
+    threads: '2',
+    notice: /^crypto: WebAssembly path \(KEYHOLD_NATIVE=0/,
+    skip: false as const,
+  },
+];
+
+function secretArgs(image: CorpusImage): string[] {
+  return image.recoveryPassword ? ['--recovery-password', image.recoveryPassword] : ['--clear-key'];
+}
+
+describe('corpus volumes on both crypto paths', { skip: corpusSkip() }, () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyhold-paths-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const path of paths) {
+    describe(path.name, { skip: path.skip }, () => {
+      for (const image of corpusImages().filter((i) => i.sha256)) {
+        it(`unlocks ${image.name} on ${path.threads} thread(s) to the reference SHA-256`, async () => {
+          const out = join(dir, `${image.name}.plain`);
+          const result = await runKeyhold(
+            ['unlock', image.path, ...secretArgs(image), '--out', out, '--threads', path.threads],
+            { env: path.env },
+          );
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(await sha256File(out), image.sha256);
+          await rm(out);
+        });
+      }
+
+      it('verifies a recovery password and names the path under --verbose', async () => {
+        const image = corpusImages().find((i) => i.name === 'bitlk-aes-xts-128');
+        assert.ok(image?.recoveryPassword);
+        const result = await runKeyhold(
+          ['verify', image.path, '--recovery-password', image.recoveryPassword, '--verbose'],
+          { env: path.env },
+        );
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /^opens 64311DEA-4587-4029-924A-BA299647998E/);
+        const lines = result.stderr.trimEnd().split('\n');
+        assert.equal(lines.length, 1);
+        assert.match(lines[0] ?? '', path.notice);
+      });
+    });
+  }
+
+  it('refuses a --threads value that is not a whole number', async () => {
+    const image = corpusImages()[0];
+    assert.ok(image);
+    const result = await runKeyhold([
+      'unlock',
+      image.path,
+      '--clear-key',
+      '--out',
+      join(dir, 'never.img'),
+      '--threads',
+      '0',
+    ]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--threads 0: give a whole number of threads from 1 to 256\./);
+  });
+});
