@@ -129,15 +129,26 @@ function createMasterKeyFileIfMissing(file: string): boolean {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     }
-    // The new name is on disk too before the first secret is sealed with the key.
-    const folder = openSync(dirname(file), 'r');
-    try {
-      fsyncSync(folder);
-    } finally {
-      closeSync(folder);
-    }
+    syncFolderOf(file);
     return true;
   });
+}
+
+/**
+ * The new name is on disk too before the first secret is sealed with the key. Windows cannot
+ * open folders, and some file systems (FUSE, network mounts) cannot sync them.
+ */
+function syncFolderOf(file: string): void {
+  if (process.platform === 'win32') return;
+  const folder = openSync(dirname(file), 'r');
+  try {
+    fsyncSync(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (!['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EISDIR'].includes(code)) throw error;
+  } finally {
+    closeSync(folder);
+  }
 }
 
 function readKeyFile(file: string): { keys: MasterKey[]; stamp: string } {

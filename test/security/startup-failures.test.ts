@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { keyholdBin, repoRoot, type CliResult } from '../support/cli.js';
+import { createTestDatabase, databaseKinds } from '../server/databases.js';
 import { startServe, testServeEnv } from '../server/serve-process.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -88,6 +89,24 @@ describe('keyhold serve refuses to start', () => {
       );
     }
   });
+
+  it(
+    'when master.key is missing for a PostgreSQL database with sealed secrets',
+    { skip: databaseKinds.find((kind) => kind.name === 'postgres')?.skip ?? false },
+    async () => {
+      const testDb = await createTestDatabase('postgres');
+      const database = ['--database-url', testDb.databaseUrl ?? ''];
+      try {
+        const first = await startServe(['--data-dir', testDb.dataDir, ...database]);
+        assert.equal(await first.stop(), 0);
+        await rm(join(testDb.dataDir, 'master.key'));
+        assertRefused(await serve(testDb.dataDir, { args: database }), /master\.key is missing/);
+        assert.deepEqual(await readdir(testDb.dataDir), []);
+      } finally {
+        await testDb.cleanup();
+      }
+    },
+  );
 
   it('when the data folder is a file', async () => {
     const file = join(dir, 'a-file');
