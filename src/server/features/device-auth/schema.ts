@@ -3,8 +3,12 @@ import { z } from 'zod';
 /** The one grant type the token endpoint serves (RFC 8628 section 3.4). */
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
-/** Clients that may ask; a public client, so the id names it rather than proving anything. */
-export const knownClients: Readonly<Record<string, string>> = { 'keyhold-cli': 'Keyhold CLI' };
+/**
+ * Clients that may ask, by id, with the program name people see; a public client, so the id
+ * names it rather than proving anything. A Map, so only these ids match: an object would also
+ * answer `constructor`, `__proto__` or `toString` through its prototype.
+ */
+export const knownClients: ReadonlyMap<string, string> = new Map([['keyhold-cli', 'Keyhold CLI']]);
 
 /** The only scope: key operations (add, search, reveal, record backups). */
 export const keysScope = 'keys';
