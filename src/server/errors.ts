@@ -86,6 +86,21 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** Text that would act on a screen (control characters, bidi overrides): see plain-text.ts. */
+export const invalidCharactersCode = 'invalid_characters';
+
+/** For text that does not arrive through a schema (an uploaded file's name or contents). */
+export class InvalidCharactersError extends DomainError {
+  constructor(field: string, what: string) {
+    super(
+      400,
+      invalidCharactersCode,
+      `${what} holds control characters or text-direction overrides; remove them and try again.`,
+      [{ field, reason: 'remove control characters and text-direction overrides' }],
+    );
+  }
+}
+
 const frameworkErrors: Partial<Record<number, { code: string; message: string }>> = {
   413: { code: 'body_too_large', message: 'The request body is too large.' },
   415: {
@@ -121,10 +136,18 @@ export function handleError(
       message: issue.message,
     }));
     const fields = details.map((d) => d.field || 'body').join(', ');
+    // Refusals of plainText() carry their reason; when they are all that is wrong, say so.
+    const onlyCharacters = error.validation.every(
+      (issue) =>
+        (issue.params as { params?: { reason?: unknown } }).params?.reason ===
+        invalidCharactersCode,
+    );
     return reply.status(400).send({
       error: {
-        code: 'invalid_request',
-        message: `The request is not valid: check ${fields}.`,
+        code: onlyCharacters ? invalidCharactersCode : 'invalid_request',
+        message: onlyCharacters
+          ? `${fields} holds control characters or text-direction overrides; remove them and try again.`
+          : `The request is not valid: check ${fields}.`,
         details,
       },
     } satisfies ErrorBody);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../plain-text.js';
 
 /** The one grant type the token endpoint serves (RFC 8628 section 3.4). */
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -17,7 +18,7 @@ export const authorizeBody = z.object({
   client_id: z.string().min(1).max(100),
   scope: z.string().max(200).optional(),
   /** Not in RFC 8628: how the client describes itself to the person approving it. */
-  device_name: z.string().trim().min(1).max(100).optional(),
+  device_name: plainText(z.string().trim().min(1).max(100)).optional(),
 });
 
 export const authorizeResponse = z.object({
