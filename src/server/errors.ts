@@ -114,6 +114,30 @@ export interface ErrorBody {
 }
 
 /**
+ * What a body, query or parameters refused by their schema is answered with. When every issue
+ * is a refusal of plain-text.ts (control characters, bidi overrides), the code says so.
+ */
+export function validationFailure(error: FastifyError): ErrorBody['error'] {
+  const issues = error.validation ?? [];
+  const details = issues.map((issue) => ({
+    field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+    message: issue.message,
+  }));
+  const fields = details.map((d) => d.field || 'body').join(', ');
+  const onlyCharacters = issues.every(
+    (issue) =>
+      (issue.params as { params?: { reason?: unknown } }).params?.reason === invalidCharactersCode,
+  );
+  return onlyCharacters
+    ? {
+        code: invalidCharactersCode,
+        message: `${fields} holds control characters or text-direction overrides; remove them and try again.`,
+        details,
+      }
+    : { code: 'invalid_request', message: `The request is not valid: check ${fields}.`, details };
+}
+
+/**
  * The one place errors become responses. Domain errors carry their own message; anything else
  * is logged and answered with a generic 500 so internals (and secrets) never reach the client.
  */
@@ -131,26 +155,7 @@ export function handleError(
     return reply.status(error.status).send(body);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const details = error.validation.map((issue) => ({
-      field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
-      message: issue.message,
-    }));
-    const fields = details.map((d) => d.field || 'body').join(', ');
-    // Refusals of plainText() carry their reason; when they are all that is wrong, say so.
-    const onlyCharacters = error.validation.every(
-      (issue) =>
-        (issue.params as { params?: { reason?: unknown } }).params?.reason ===
-        invalidCharactersCode,
-    );
-    return reply.status(400).send({
-      error: {
-        code: onlyCharacters ? invalidCharactersCode : 'invalid_request',
-        message: onlyCharacters
-          ? `${fields} holds control characters or text-direction overrides; remove them and try again.`
-          : `The request is not valid: check ${fields}.`,
-        details,
-      },
-    } satisfies ErrorBody);
+    return reply.status(400).send({ error: validationFailure(error) } satisfies ErrorBody);
   }
   const statusCode = 'statusCode' in error ? error.statusCode : undefined;
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
