@@ -260,6 +260,18 @@ dns.lookup = function (host, ...rest) {
       }
     });
 
+    it("refuses a device name that would act on the approver's screen, before asking", async () => {
+      const result = await runKeyhold(
+        ['login', `http://127.0.0.1:${closedPort}`, '--device-name', 'ola\u001b[2J\u202elaptop'],
+        { env: { ...env, NODE_OPTIONS: `--import=${guard}` } },
+      );
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /^error: --device-name holds control characters or text-direction overrides; give a plain name/,
+      );
+    });
+
     it('accepts localhost, [::1] and addresses in 127.0.0.0/8', async () => {
       for (const host of ['localhost', '[::1]', '127.0.0.1', '127.0.0.2', '127.1.2.3']) {
         const server = `http://${host}:${closedPort}`;
