@@ -72,6 +72,27 @@ for (const kind of databaseKinds) {
       assert.match(unknown.stderr, /no account uses nobody@example.org\. Sign up/);
     });
 
+    it('create-org refuses a name with control characters or a text-direction override', async () => {
+      for (const name of ['Acme\u001b[2J IT', 'Acme \u202eTI']) {
+        const refused = await runKeyhold([
+          'admin',
+          'create-org',
+          '--name',
+          name,
+          '--owner',
+          email,
+          ...dataFlags,
+        ]);
+        assert.equal(refused.code, 2, refused.stderr);
+        assert.match(refused.stderr, /--name holds control characters or text-direction overrides/);
+      }
+      const names = await server.ctx.db.selectFrom('organisations').select('name').execute();
+      assert.ok(
+        names.every(({ name }) => name === 'Acme IT'),
+        JSON.stringify(names),
+      );
+    });
+
     it('verify-audit passes an intact chain and names the first edited or deleted event', async () => {
       const intact = await runKeyhold(['admin', 'verify-audit', ...dataFlags]);
       assert.equal(intact.code, 0, intact.stderr);

@@ -6,8 +6,9 @@ import { createServerContext, type ServerContext } from '../server/context.js';
 import { findUserByEmail } from '../server/features/auth/repo.js';
 import { normalizeEmail } from '../server/features/auth/service.js';
 import { createOrganisation } from '../server/features/orgs/service.js';
+import { hasUnsafeCharacters } from '../text/unsafe-characters.js';
 import type { AdminFlags } from './commands/admin.js';
-import { CliError, ExitCode, printJson, printLine, style } from './output.js';
+import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from './output.js';
 import { asCliError } from './server-errors.js';
 
 function configFrom(flags: AdminFlags) {
@@ -113,6 +114,11 @@ export async function runCreateOrg(flags: AdminFlags & { name: string; owner: st
   if (name === '' || name.length > 100) {
     throw new CliError('--name must be 1 to 100 characters.');
   }
+  if (hasUnsafeCharacters(name)) {
+    throw new CliError(
+      '--name holds control characters or text-direction overrides; give a plain name.',
+    );
+  }
   await withContext(flags, async (ctx) => {
     const owner = await findUserByEmail(ctx.db, normalizeEmail(flags.owner));
     if (!owner) {
@@ -125,7 +131,9 @@ export async function runCreateOrg(flags: AdminFlags & { name: string; owner: st
       printJson({ organisation, owner: { id: owner.id, email: owner.email } });
     } else {
       printLine(
-        `Created ${organisation.name} (${organisation.id}) with ${owner.email} as its owner.`,
+        escapeForTerminal(
+          `Created ${organisation.name} (${organisation.id}) with ${owner.email} as its owner.`,
+        ),
       );
     }
   });

@@ -16,8 +16,8 @@ import {
 } from '../bitlocker/recovery-password.js';
 import { decodeText } from '../bitlocker/text-decoding.js';
 import type { KeyFileFlags } from './commands/key.js';
-import { CliError, ExitCode, printJson, printLine, style } from './output.js';
-import { readStdin } from './stdin.js';
+import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from './output.js';
+import { readStdin, stdinLimits } from './stdin.js';
 
 export function runKeyGenerate(flags: { json?: boolean }): void {
   const recoveryPassword = generateRecoveryPassword();
@@ -33,7 +33,7 @@ export function runKeyGenerate(flags: { json?: boolean }): void {
 
 async function passwordArgument(words: string[]): Promise<string> {
   return words.length === 1 && words[0] === '-'
-    ? decodeText(await readStdin()).text
+    ? decodeText(await readStdin(stdinLimits.secret)).text
     : words.join(' ');
 }
 
@@ -49,7 +49,7 @@ export async function runKeyCheck(words: string[], flags: { json?: boolean }): P
   }
   if (flags.json) printJson({ valid: false, errors: result.errors });
   process.stderr.write(
-    `${style.red('invalid:', process.stderr)} ${describeRecoveryPasswordErrors(result.errors)}\n`,
+    `${style.red('invalid:', process.stderr)} ${escapeForTerminal(describeRecoveryPasswordErrors(result.errors))}\n`,
   );
   process.exitCode = ExitCode.negative;
 }
@@ -149,7 +149,7 @@ export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
     throw error;
   }
   const password = parseRecoveryPassword(
-    flags.password === '-' ? decodeText(await readStdin()).text : flags.password,
+    flags.password === '-' ? decodeText(await readStdin(stdinLimits.secret)).text : flags.password,
   );
   if (!password.valid) {
     throw new CliError(

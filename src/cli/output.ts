@@ -1,4 +1,11 @@
-/** Small shared helpers so every command prints, colours and fails the same way. */
+/**
+ * Small shared helpers so every command prints, colours and fails the same way. Text someone
+ * else chose (device names, drive labels, file names and contents, server answers) goes through
+ * `escapeForTerminal` before it is printed for a person; `printJson` output stays exact JSON.
+ */
+import { escapeForTerminal } from '../text/unsafe-characters.js';
+
+export { escapeForTerminal };
 
 export const ExitCode = {
   ok: 0,
@@ -47,10 +54,16 @@ export function printLine(text = ''): void {
   process.stdout.write(`${text}\n`);
 }
 
+/** A message that may span lines, with anything else a terminal would act on escaped. */
+function escapedLines(text: string): string {
+  return text.split('\n').map(escapeForTerminal).join('\n');
+}
+
+/** Messages often quote a path or a server's answer, so they are escaped whole. */
 export function printError(text: string): void {
-  process.stderr.write(`${style.red('error:')} ${text}\n`);
+  process.stderr.write(`${style.red('error:')} ${escapedLines(text)}\n`);
 }
 
 export function printWarning(text: string): void {
-  process.stderr.write(`${style.yellow('warning:')} ${text}\n`);
+  process.stderr.write(`${style.yellow('warning:')} ${escapedLines(text)}\n`);
 }

@@ -7,12 +7,20 @@ import {
   type FoundKey,
 } from '../bitlocker/key-sources.js';
 import { protectorTypeLabels } from '../bitlocker/protector-id.js';
-import { CliError, ExitCode, printError, printJson, printLine, style } from './output.js';
-import { readStdin } from './stdin.js';
+import {
+  CliError,
+  escapeForTerminal,
+  ExitCode,
+  printError,
+  printJson,
+  printLine,
+  style,
+} from './output.js';
+import { readStdin, stdinLimits } from './stdin.js';
 import { openReadable } from './volume/file-kind.js';
 
 async function readFileKeys(path: string): Promise<FoundKey[]> {
-  if (path === '-') return readKeySource(bufferSource('-', await readStdin()));
+  if (path === '-') return readKeySource(bufferSource('-', await readStdin(stdinLimits.file)));
   const { handle, info } = await openReadable(
     path,
     'file',
@@ -53,10 +61,10 @@ function formatDescription(format: string): string {
 function printKeys(path: string, keys: FoundKey[]): void {
   const format = keys[0]?.format ?? '';
   const count = `${keys.length} key protector${keys.length === 1 ? '' : 's'}`;
-  printLine(`${style.bold(path)}: ${formatDescription(format)}, ${count}`);
+  printLine(`${style.bold(escapeForTerminal(path))}: ${formatDescription(format)}, ${count}`);
   for (const key of keys) {
     const parts = [key.protectorId, protectorTypeLabels[key.type]];
-    if (key.volume) parts.push(`volume ${key.volume}`);
+    if (key.volume) parts.push(`volume ${escapeForTerminal(key.volume)}`);
     if (key.recoveryPassword) parts.push(key.recoveryPassword);
     printLine(`  ${parts.join('  ')}`);
   }

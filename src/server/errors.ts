@@ -86,6 +86,21 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** Text that would act on a screen (control characters, bidi overrides): see plain-text.ts. */
+export const invalidCharactersCode = 'invalid_characters';
+
+/** For text that does not arrive through a schema (an uploaded file's name or contents). */
+export class InvalidCharactersError extends DomainError {
+  constructor(field: string, what: string) {
+    super(
+      400,
+      invalidCharactersCode,
+      `${what} holds control characters or text-direction overrides; remove them and try again.`,
+      [{ field, reason: 'remove control characters and text-direction overrides' }],
+    );
+  }
+}
+
 const frameworkErrors: Partial<Record<number, { code: string; message: string }>> = {
   413: { code: 'body_too_large', message: 'The request body is too large.' },
   415: {
@@ -96,6 +111,30 @@ const frameworkErrors: Partial<Record<number, { code: string; message: string }>
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
+}
+
+/**
+ * What a body, query or parameters refused by their schema is answered with. When every issue
+ * is a refusal of plain-text.ts (control characters, bidi overrides), the code says so.
+ */
+export function validationFailure(error: FastifyError): ErrorBody['error'] {
+  const issues = error.validation ?? [];
+  const details = issues.map((issue) => ({
+    field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+    message: issue.message,
+  }));
+  const fields = details.map((d) => d.field || 'body').join(', ');
+  const onlyCharacters = issues.every(
+    (issue) =>
+      (issue.params as { params?: { reason?: unknown } }).params?.reason === invalidCharactersCode,
+  );
+  return onlyCharacters
+    ? {
+        code: invalidCharactersCode,
+        message: `${fields} holds control characters or text-direction overrides; remove them and try again.`,
+        details,
+      }
+    : { code: 'invalid_request', message: `The request is not valid: check ${fields}.`, details };
 }
 
 /**
@@ -116,18 +155,7 @@ export function handleError(
     return reply.status(error.status).send(body);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const details = error.validation.map((issue) => ({
-      field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
-      message: issue.message,
-    }));
-    const fields = details.map((d) => d.field || 'body').join(', ');
-    return reply.status(400).send({
-      error: {
-        code: 'invalid_request',
-        message: `The request is not valid: check ${fields}.`,
-        details,
-      },
-    } satisfies ErrorBody);
+    return reply.status(400).send({ error: validationFailure(error) } satisfies ErrorBody);
   }
   const statusCode = 'statusCode' in error ? error.statusCode : undefined;
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {

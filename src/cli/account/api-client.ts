@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { CliError, ExitCode } from '../output.js';
 import type { StoredCredential } from './credentials.js';
 
@@ -18,6 +19,16 @@ const requestTimeoutMs = 30_000;
 const userAgent = `keyhold/0.1.0 (${process.platform}; node ${process.versions.node})`;
 
 /**
+ * `localhost`, `[::1]` or an IPv4 address in 127.0.0.0/8, as the URL parser leaves a host name
+ * (IPv4 in dotted decimal, whatever form was typed). A name that merely starts with "127."
+ * (`127.evil.example`) is resolved by DNS and can point anywhere.
+ */
+export function isThisComputer(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  return isIPv4(hostname) && hostname.startsWith('127.');
+}
+
+/**
  * Turns what a person typed (`keys.example.org`, `http://localhost:8080/`) into the server's
  * origin. Tokens travel in every request, so plain HTTP is refused except on this computer.
  */
@@ -32,9 +43,7 @@ export function serverOrigin(input: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new CliError(`"${input}" is not a server address. Give it as https://keys.example.org.`);
   }
-  const loopback =
-    ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol === 'http:' && !loopback) {
+  if (url.protocol === 'http:' && !isThisComputer(url.hostname)) {
     throw new CliError(
       `Refusing to log in over plain HTTP to ${url.host}: the token would travel unencrypted. Use https://${url.host}.`,
     );

@@ -1,10 +1,18 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
 import { createProgress } from '../backup/progress.js';
 import type { LoginFlags } from '../commands/login.js';
 import type { LogoutFlags } from '../commands/logout.js';
 import type { WhoamiFlags } from '../commands/whoami.js';
-import { CliError, ExitCode, printJson, printLine, printWarning } from '../output.js';
+import {
+  CliError,
+  escapeForTerminal,
+  ExitCode,
+  printJson,
+  printLine,
+  printWarning,
+} from '../output.js';
 import { ApiError, KeyholdApi, serverOrigin } from './api-client.js';
 import {
   credentialsPath,
@@ -88,6 +96,11 @@ async function waitForApproval(api: KeyholdApi, codes: DeviceCodes): Promise<Iss
 
 export async function runLogin(server: string, flags: LoginFlags): Promise<void> {
   const origin = serverOrigin(server);
+  if (flags.deviceName !== undefined && hasUnsafeCharacters(flags.deviceName)) {
+    throw new CliError(
+      '--device-name holds control characters or text-direction overrides; give a plain name such as "ola-laptop".',
+    );
+  }
   const api = new KeyholdApi(origin);
   let codes: DeviceCodes;
   try {
@@ -106,12 +119,13 @@ export async function runLogin(server: string, flags: LoginFlags): Promise<void>
     );
   }
   const minutes = Math.round(codes.expires_in / 60);
-  // The instructions go to standard error so --json output stays a single document.
+  // The instructions go to standard error so --json output stays a single document. The
+  // server chose the address and code, so they are printed escaped like any answer of its.
   process.stderr.write(
     `To connect this computer, open this address in a browser where you are signed in:\n\n` +
-      `  ${codes.verification_uri}\n\n` +
-      `and enter the code:\n\n  ${codes.user_code}\n\n` +
-      `(or open ${codes.verification_uri_complete}). The code works for ${minutes} minutes.\n`,
+      `  ${escapeForTerminal(codes.verification_uri)}\n\n` +
+      `and enter the code:\n\n  ${escapeForTerminal(codes.user_code)}\n\n` +
+      `(or open ${escapeForTerminal(codes.verification_uri_complete)}). The code works for ${minutes} minutes.\n`,
   );
   const progress = createProgress(flags);
   progress.start('Waiting for approval in the browser');
@@ -147,7 +161,9 @@ export async function runLogin(server: string, flags: LoginFlags): Promise<void>
     return;
   }
   printLine(
-    `Logged in as ${holder.account.displayName} <${holder.account.email}> on ${origin} (saved as "${credential.name}" in ${path}).`,
+    escapeForTerminal(
+      `Logged in as ${holder.account.displayName} <${holder.account.email}> on ${origin} (saved as "${credential.name}" in ${path}).`,
+    ),
   );
 }
 
@@ -182,7 +198,7 @@ export async function runLogout(flags: LogoutFlags): Promise<void> {
         `${describeCredential(credential)}: could not revoke the token on the server (${problem}). Revoke it under Security in the web app.`,
       );
     } else if (!flags.json) {
-      printLine(`Logged out of ${describeCredential(credential)}.`);
+      printLine(escapeForTerminal(`Logged out of ${describeCredential(credential)}.`));
     }
   }
   await writeCredentials(credentials.filter((credential) => !ending.includes(credential)));
@@ -252,9 +268,11 @@ export async function runWhoami(flags: WhoamiFlags): Promise<void> {
       const who = `${entry.displayName} <${entry.email}> on ${entry.server}`;
       const named = entry.name === entry.email ? '' : ` (--account ${entry.name})`;
       printLine(
-        entry.valid
-          ? `${who}${named}; token valid until ${entry.tokenExpiresAt?.slice(0, 10) ?? '?'}`
-          : `${who}${named}: ${entry.problem ?? ''}`,
+        escapeForTerminal(
+          entry.valid
+            ? `${who}${named}; token valid until ${entry.tokenExpiresAt?.slice(0, 10) ?? '?'}`
+            : `${who}${named}: ${entry.problem ?? ''}`,
+        ),
       );
     }
   }

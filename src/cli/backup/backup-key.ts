@@ -14,8 +14,8 @@ import {
   parseRecoveryPassword,
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
-import { CliError, ExitCode } from '../output.js';
-import { readStdin } from '../stdin.js';
+import { CliError, escapeForTerminal, ExitCode } from '../output.js';
+import { readStdin, stdinLimits } from '../stdin.js';
 
 export type VolumeType = 'os' | 'fixed' | 'removable';
 
@@ -38,9 +38,9 @@ export interface BackupKey {
   source: string;
 }
 
-/** What a key is called in messages: never its recovery password. */
+/** What a key is called in messages (escaped for the terminal): never its recovery password. */
 export function describeKey(key: BackupKey): string {
-  const volume = key.volume ? ` (volume ${key.volume})` : '';
+  const volume = key.volume ? ` (volume ${escapeForTerminal(key.volume)})` : '';
   return `${key.protectorId}${volume}`;
 }
 
@@ -81,7 +81,7 @@ export async function keysFromFile(path: string): Promise<BackupKey[]> {
   let found;
   try {
     if (path === '-') {
-      const bytes = await readStdin();
+      const bytes = await readStdin(stdinLimits.file);
       found = await readKeySource({
         name: 'standard input',
         size: bytes.length,
@@ -131,7 +131,7 @@ export async function keysFromFile(path: string): Promise<BackupKey[]> {
 
 /** A recovery password typed as --password ("-" reads standard input), normalized. */
 export async function typedRecoveryPassword(password: string): Promise<string> {
-  const typed = password === '-' ? decodeText(await readStdin()).text : password;
+  const typed = password === '-' ? decodeText(await readStdin(stdinLimits.secret)).text : password;
   const parsed = parseRecoveryPassword(typed);
   if (!parsed.valid) {
     throw new CliError(
@@ -189,6 +189,6 @@ export function filterKeys(keys: readonly BackupKey[], filter: KeyFilter): Backu
 /** One line per key for lists: short ID emphasised by position, volume and origin. */
 export function keyChoiceLabel(key: BackupKey): string {
   const parts = [`${shortProtectorId(key.protectorId)} (${key.protectorId})`];
-  if (key.volume) parts.push(`volume ${key.volume}`);
+  if (key.volume) parts.push(`volume ${escapeForTerminal(key.volume)}`);
   return parts.join('  ');
 }

@@ -30,7 +30,7 @@ import {
   type StoredCredential,
 } from '../account/credentials.js';
 import type { BackupFlags } from '../commands/backup.js';
-import { CliError, ExitCode } from '../output.js';
+import { CliError, escapeForTerminal, ExitCode } from '../output.js';
 import {
   defaultDeviceName,
   keyChoiceLabel,
@@ -73,7 +73,7 @@ async function askForKeyFile(): Promise<BackupKey[]> {
       return await keysFromFile(path.trim());
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      log.error(error.message);
+      log.error(escapeForTerminal(error.message));
     }
   }
 }
@@ -139,7 +139,11 @@ async function chooseKey(flags: BackupFlags): Promise<BackupKey> {
   return answered(
     await select({
       message: 'Which key do you want to back up?',
-      options: picked.map((key) => ({ value: key, label: keyChoiceLabel(key), hint: key.source })),
+      options: picked.map((key) => ({
+        value: key,
+        label: keyChoiceLabel(key),
+        hint: escapeForTerminal(key.source),
+      })),
     }),
   );
 }
@@ -183,7 +187,7 @@ async function chooseAccount(
       message: 'Which account?',
       options: credentials.map((credential) => ({
         value: credential,
-        label: describeCredential(credential),
+        label: escapeForTerminal(describeCredential(credential)),
       })),
     }),
   );
@@ -198,7 +202,7 @@ async function chooseUsb(flags: BackupFlags): Promise<PlannedDestination> {
     drives = await mountedDrives();
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
-    log.warn(error.message);
+    log.warn(escapeForTerminal(error.message));
   } finally {
     looking.clear();
   }
@@ -212,9 +216,9 @@ async function chooseUsb(flags: BackupFlags): Promise<PlannedDestination> {
       options: [
         ...drives.map((drive) => ({
           value: drive.mountPoint ?? '',
-          label: drive.label
-            ? `${drive.label} (${drive.mountPoint ?? ''})`
-            : (drive.mountPoint ?? ''),
+          label: escapeForTerminal(
+            drive.label ? `${drive.label} (${drive.mountPoint ?? ''})` : (drive.mountPoint ?? ''),
+          ),
           hint: drive.device,
         })),
         { value: typed, label: 'Type the folder where it is mounted' },
@@ -287,7 +291,9 @@ export async function runBackupWizard(
 ): Promise<void> {
   intro('Back up your BitLocker recovery key');
   const key = await checkedKey(await chooseKey(flags), flags.image, createProgress(flags));
-  if (key.verifiedAgainst) log.success(`The key opens the volume in ${key.verifiedAgainst}.`);
+  if (key.verifiedAgainst) {
+    log.success(escapeForTerminal(`The key opens the volume in ${key.verifiedAgainst}.`));
+  }
   const credentials = await readCredentials();
   const destinations = await chooseDestinations(flags, credentials);
   checkDestinationFlags(flags, destinations);
@@ -320,7 +326,9 @@ export async function runBackupWizard(
             return `print    PDF ${destination.path}`;
         }
       }),
-    ].join('\n'),
+    ]
+      .map(escapeForTerminal)
+      .join('\n'),
     'About to back up',
   );
   if (!answered(await confirm({ message: 'Go ahead?', initialValue: true }))) {

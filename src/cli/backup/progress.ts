@@ -1,4 +1,5 @@
 import { spinner } from '@clack/prompts';
+import { escapeForTerminal } from '../output.js';
 
 /** A one-line activity indicator on standard error, shown only to a person at a terminal. */
 export interface Progress {
@@ -22,19 +23,20 @@ export function createProgress(options: { json?: boolean | undefined }): Progres
   const indicator = spinner({ output: process.stderr, withGuide: false });
   let running = false;
   return {
+    // Messages name drives, folders and accounts, so they are escaped like any printed name.
     start(message) {
-      if (running) indicator.message(message);
-      else indicator.start(message);
+      if (running) indicator.message(escapeForTerminal(message));
+      else indicator.start(escapeForTerminal(message));
       running = true;
     },
     update(message) {
-      if (running) indicator.message(message);
+      if (running) indicator.message(escapeForTerminal(message));
     },
     stop(message) {
       if (!running) return;
       running = false;
       if (message === undefined) indicator.clear();
-      else indicator.stop(message);
+      else indicator.stop(escapeForTerminal(message));
     },
   };
 }

@@ -6,7 +6,7 @@ import {
   type StoredCredential,
 } from '../account/credentials.js';
 import type { BackupFlags } from '../commands/backup.js';
-import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
+import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import {
   defaultDeviceName,
   describeKey,
@@ -184,7 +184,7 @@ export function protectedVolumeOf(key: BackupKey): string | undefined {
 
 function resultLine(result: DestinationResult): string {
   const mark = result.ok ? style.green('ok') : style.bold('FAILED');
-  return `${mark} ${result.destination}: ${result.message}`;
+  return `${mark} ${result.destination}: ${escapeForTerminal(result.message)}`;
 }
 
 function summary(results: readonly DestinationResult[]): CliError | undefined {
@@ -254,7 +254,7 @@ export async function performBackup(
     if (!flags.json) printLine(`  ${resultLine(result)}`);
   });
   const recorded: RecordedBackup[] = await recordBackups(results, settings, flags, (line) => {
-    if (!flags.json) printLine(`  ${line}`);
+    if (!flags.json) printLine(`  ${escapeForTerminal(line)}`);
   });
   const problem = summary(results);
   if (flags.json) {

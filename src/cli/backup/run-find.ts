@@ -11,7 +11,15 @@ import { ApiError } from '../account/api-client.js';
 import { describeCredential, readCredentials, selectCredentials } from '../account/credentials.js';
 import { AccountKeys } from '../account/key-library.js';
 import type { FindFlags } from '../commands/find.js';
-import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
+import {
+  CliError,
+  escapeForTerminal,
+  ExitCode,
+  printJson,
+  printLine,
+  printWarning,
+  style,
+} from '../output.js';
 import {
   defaultSearchLimits,
   searchPlace,
@@ -184,7 +192,7 @@ async function revealAccountKeys(
     if (!account) continue;
     if (!flags.yes) {
       const answer = await confirm({
-        message: `Show the recovery key ${match.protectorId} held by ${match.placeDescription}? This is recorded in the account's activity.`,
+        message: `Show the recovery key ${match.protectorId} held by ${escapeForTerminal(match.placeDescription)}? This is recorded in the account's activity.`,
         initialValue: false,
       });
       if (isCancel(answer) || !answer) continue;
@@ -211,10 +219,12 @@ function printMatches(prefix: string, matches: FindMatch[], show: boolean): void
   for (const match of matches) {
     const kind = protectorTypeLabels[match.type];
     if (match.account) {
-      const drive = [match.deviceName, match.volume].filter(Boolean).join(' ');
-      printLine(`  ${match.placeDescription}: ${match.protectorId}${drive ? `  ${drive}` : ''}`);
+      const drive = escapeForTerminal([match.deviceName, match.volume].filter(Boolean).join(' '));
+      const where = escapeForTerminal(match.placeDescription);
+      printLine(`  ${where}: ${match.protectorId}${drive ? `  ${drive}` : ''}`);
     } else {
-      printLine(`  ${match.placeDescription}: ${match.path ?? ''}`);
+      const where = escapeForTerminal(match.placeDescription);
+      printLine(`  ${where}: ${escapeForTerminal(match.path ?? '')}`);
       printLine(`      ${match.protectorId}  ${kind}`);
     }
     if (show && match.recoveryPassword) printLine(`      recovery key: ${match.recoveryPassword}`);
@@ -252,14 +262,13 @@ export async function runFind(keyId: string, flags: FindFlags): Promise<void> {
   if (flags.json) {
     printJson({ keyId: prefix, matches: shown, searched, problems });
   } else {
-    for (const problem of problems)
-      process.stderr.write(`${style.yellow('warning:')} ${problem.message}\n`);
+    for (const problem of problems) printWarning(problem.message);
     if (matches.length > 0) {
       printMatches(prefix, matches, flags.show === true);
     } else {
       const where = searched.length > 0 ? searched.join('; ') : 'nowhere (nothing to search)';
       process.stderr.write(
-        `No key with an ID starting ${prefix} was found. Searched: ${where}.\n` +
+        `No key with an ID starting ${prefix} was found. Searched: ${escapeForTerminal(where)}.\n` +
           'Also look on paper printouts, other USB drives, other Keyhold accounts (keyhold login), ' +
           "and ask your organisation's IT if the computer is managed.\n",
       );

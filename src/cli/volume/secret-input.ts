@@ -7,7 +7,7 @@ import {
 import { decodeText } from '../../bitlocker/text-decoding.js';
 import type { VolumeSecret } from '../../bitlocker/volume/volume-keys.js';
 import { CliError, ExitCode } from '../output.js';
-import { readStdin } from '../stdin.js';
+import { readStdin, stdinLimits } from '../stdin.js';
 import { openReadable } from './file-kind.js';
 import type { SecretFlags } from './secret-flags.js';
 
@@ -45,7 +45,7 @@ async function readBek(path: string): Promise<VolumeSecret> {
 /** Reads "-" from standard input, without the line break a shell or editor adds. */
 async function valueOrStdin(value: string): Promise<string> {
   if (value !== '-') return value;
-  return decodeText(await readStdin()).text.replace(/\r?\n$/, '');
+  return decodeText(await readStdin(stdinLimits.secret)).text.replace(/\r?\n$/, '');
 }
 
 /** The one secret the flags name, validated: a bad recovery password names its wrong block. */

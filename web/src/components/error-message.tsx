@@ -7,6 +7,7 @@ const translatedCodes = new Set([
   'forbidden',
   'not_found',
   'vault_locked',
+  'invalid_characters',
   'internal',
 ]);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../plain-text.js';
 import { membershipRoles } from '../../../db/schema.js';
 
 /** Kept generous: the strength check explains what is wrong, not the schema. */
@@ -38,7 +39,7 @@ export const accountsResponse = z.object({
 
 export const signupBody = z.object({
   email: emailInput,
-  displayName: z.string().trim().min(1, 'enter your name').max(100),
+  displayName: plainText(z.string().trim().min(1, 'enter your name').max(100)),
   password: passwordInput,
 });
 
@@ -95,7 +96,7 @@ export const membership = z.object({
 });
 export const meResponse = z.object({ account, memberships: z.array(membership) });
 export const updateMeBody = z.object({
-  displayName: z.string().trim().min(1, 'enter your name').max(100),
+  displayName: plainText(z.string().trim().min(1, 'enter your name').max(100)),
 });
 
 export const session = z

@@ -322,6 +322,16 @@ for (const kind of databaseKinds) {
       assert.equal(wrongGrant.body.error, 'unsupported_grant_type');
     });
 
+    it('knows only its own clients: names inherited by every object are not client ids', async () => {
+      for (const clientId of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        const answer = await device().request<OAuthReply>('POST', '/api/v1/device/authorize', {
+          body: { client_id: clientId, scope: 'keys', device_name: 'ola-laptop' },
+        });
+        assert.equal(answer.status, 401, `${clientId}: ${JSON.stringify(answer.body)}`);
+        assert.equal(answer.body.error, 'invalid_client', clientId);
+      }
+    });
+
     it('locks out an account that keeps typing wrong codes', async () => {
       const { browser } = await signedIn();
       const statuses: number[] = [];

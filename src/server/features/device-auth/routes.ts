@@ -1,8 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf, requestInfo, requireAccount } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
+import { handleError, validationFailure } from '../../errors.js';
 import { idParam } from '../auth/schema.js';
 import { requireTokenHolder, tokenHolderOf } from './bearer.js';
 import {
@@ -53,6 +57,14 @@ async function oauth<T>(reply: FastifyReply, work: () => Promise<T>) {
  * use no cookie and act as no account, so a form post gains an attacker nothing.
  */
 function oauthEndpoints(app: FastifyInstance, ctx: ServerContext): void {
+  // A body the schema refuses is an OAuth invalid_request too, which is what OAuth clients read.
+  app.setErrorHandler<FastifyError>((error, request, reply) => {
+    if (!hasZodFastifySchemaValidationErrors(error)) return handleError(error, request, reply);
+    return reply
+      .status(400)
+      .header('cache-control', 'no-store')
+      .send({ error: 'invalid_request', error_description: validationFailure(error).message });
+  });
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },

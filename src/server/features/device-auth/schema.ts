@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { plainText } from '../../plain-text.js';
 
 /** The one grant type the token endpoint serves (RFC 8628 section 3.4). */
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
-/** Clients that may ask; a public client, so the id names it rather than proving anything. */
-export const knownClients: Readonly<Record<string, string>> = { 'keyhold-cli': 'Keyhold CLI' };
+/**
+ * Clients that may ask, by id, with the program name people see; a public client, so the id
+ * names it rather than proving anything. A Map, so only these ids match: an object would also
+ * answer `constructor`, `__proto__` or `toString` through its prototype.
+ */
+export const knownClients: ReadonlyMap<string, string> = new Map([['keyhold-cli', 'Keyhold CLI']]);
 
 /** The only scope: key operations (add, search, reveal, record backups). */
 export const keysScope = 'keys';
@@ -13,7 +18,7 @@ export const authorizeBody = z.object({
   client_id: z.string().min(1).max(100),
   scope: z.string().max(200).optional(),
   /** Not in RFC 8628: how the client describes itself to the person approving it. */
-  device_name: z.string().trim().min(1).max(100).optional(),
+  device_name: plainText(z.string().trim().min(1).max(100)).optional(),
 });
 
 export const authorizeResponse = z.object({

@@ -78,7 +78,7 @@ export async function authorize(
   input: AuthorizeInput,
   verificationUri: string,
 ) {
-  if (!(input.client_id in knownClients)) {
+  if (!knownClients.has(input.client_id)) {
     throw new OAuthError('invalid_client', `Unknown client "${input.client_id}".`, 401);
   }
   const scope = input.scope ?? keysScope;
@@ -225,7 +225,7 @@ async function pendingRequest(ctx: ServerContext, caller: Caller, typed: string)
 function describeRequest(row: repo.DeviceAuthorizationRow) {
   return {
     userCode: formatUserCode(row.user_code),
-    clientName: knownClients[row.client_id] ?? row.client_id,
+    clientName: knownClients.get(row.client_id) ?? row.client_id,
     deviceName: row.device_name,
     scope: row.scope,
     ipAddress: row.ip_address,
@@ -272,7 +272,7 @@ function describeToken(row: repo.ApiTokenRow) {
   return {
     id: row.id,
     name: row.name,
-    client: knownClients[row.client_id] ?? row.client_id,
+    client: knownClients.get(row.client_id) ?? row.client_id,
     scope: row.scope,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainMultilineText } from '../../plain-text.js';
 
 export const feedbackBody = z.object({
   article: z
@@ -10,7 +11,7 @@ export const feedbackBody = z.object({
     .array(z.string().regex(/^[a-z0-9-]{1,40}$/, 'a reason code such as "too-technical"'))
     .max(10)
     .optional(),
-  comment: z.string().max(2000).optional(),
+  comment: plainMultilineText(z.string().max(2000)).optional(),
   language: z
     .string()
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, 'a language tag such as en or nb')

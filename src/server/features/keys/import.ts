@@ -5,9 +5,10 @@ import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import { newId } from '../../../db/ids.js';
 import { userOwner } from '../../../db/owners.js';
 import type { VolumeType } from '../../../db/schema.js';
+import { hasUnsafeCharacters } from '../../../text/unsafe-characters.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { ValidationError } from '../../errors.js';
+import { InvalidCharactersError, ValidationError } from '../../errors.js';
 import * as repo from './repo.js';
 import {
   KeyConflictError,
@@ -70,8 +71,19 @@ async function readUpload(upload: Upload): Promise<FoundKey[]> {
       { field: 'file', reason: 'the file is empty' },
     ]);
   }
+  // Names that reach the library from an upload meet the rule typed names do (plain-text.ts).
+  if (hasUnsafeCharacters(upload.fileName)) {
+    throw new InvalidCharactersError('filename', "The file's name");
+  }
+  if (upload.deviceName !== undefined && hasUnsafeCharacters(upload.deviceName)) {
+    throw new InvalidCharactersError('deviceName', 'The device name');
+  }
   try {
-    return await readKeySource(bufferSource(upload.fileName, upload.bytes));
+    const found = await readKeySource(bufferSource(upload.fileName, upload.bytes));
+    if (found.some((key) => key.volume !== undefined && hasUnsafeCharacters(key.volume))) {
+      throw new InvalidCharactersError('file', 'A drive named in the file');
+    }
+    return found;
   } catch (error) {
     if (!(error instanceof BitLockerFormatError)) throw error;
     throw new ValidationError(`${upload.fileName} ${error.message}.`, [

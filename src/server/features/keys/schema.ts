@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText, plainMultilineText } from '../../plain-text.js';
 import { backupDestinations, volumeTypes } from '../../../db/schema.js';
 import { maximumPageSize } from './service.js';
 
@@ -40,9 +41,9 @@ export const keyResponse = z.object({ key: keySummary });
 export const addKeyBody = z.object({
   protectorId: z.string().max(200).describe('The key protector ID (Key ID), any usual form'),
   recoveryPassword: z.string().max(400).describe('The 48-digit recovery password'),
-  deviceName: z.string().max(400),
+  deviceName: plainText(z.string().max(400)),
   volume: z.object({
-    label: z.string().max(400).describe('Drive letter, mount point or label, e.g. "C:"'),
+    label: plainText(z.string().max(400)).describe('Drive letter, mount point or label, e.g. "C:"'),
     type: volumeType,
     volumeGuid: z.string().max(100).nullish(),
   }),
@@ -117,7 +118,7 @@ const backup = z.object({
 
 export const addBackupBody = z.object({
   destination: z.enum(['usb', 'file', 'print']),
-  note: z.string().max(500).optional(),
+  note: plainMultilineText(z.string().max(500)).optional(),
 });
 export const backupResponse = z.object({ backup });
 export const backupsResponse = z.object({ items: z.array(backup) });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../plain-text.js';
 import { membershipRoles } from '../../../db/schema.js';
 
 const role = z.enum(membershipRoles);
@@ -21,7 +22,7 @@ export const orgParams = z.object({ orgId: z.uuid() });
 export const memberParams = z.object({ orgId: z.uuid(), accountId: z.uuid() });
 
 export const createOrganisationBody = z.object({
-  name: z.string().trim().min(1, 'enter a name').max(100),
+  name: plainText(z.string().trim().min(1, 'enter a name').max(100)),
 });
 export const addMemberBody = z.object({
   email: z.string().trim().max(254).pipe(z.email('enter the email of their Keyhold account')),
