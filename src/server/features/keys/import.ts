@@ -7,7 +7,8 @@ import { userOwner } from '../../../db/owners.js';
 import type { VolumeType } from '../../../db/schema.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { ValidationError } from '../../errors.js';
+import type { LimitPolicy } from '../../credential-limits.js';
+import { DomainError, RateLimitedError, ValidationError } from '../../errors.js';
 import * as repo from './repo.js';
 import {
   KeyConflictError,
@@ -19,6 +20,52 @@ import {
 
 /** Key files and tool output are a few kilobytes; a megabyte leaves room for long outputs. */
 export const maximumUploadBytes = 1024 * 1024;
+
+/**
+ * Imports (dry runs included) one account may start: a file of thousands of keys costs seconds of
+ * work, so the allowance is generous for people and small for a script. Past it, each further
+ * import waits a growing time (credential-limits.ts), counters start again after a quiet hour.
+ */
+export const importPolicy: LimitPolicy = { free: 30, quietMinutes: 60 };
+
+/** Keys looked up or stored between two turns of the event loop. */
+const keysPerTurn = 50;
+
+export class ImportLimitError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super(
+      429,
+      'import_limited',
+      `This account has started ${importPolicy.free} imports within the hour, the most allowed. ` +
+        `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      { retryAfterSeconds, limit: importPolicy.free },
+    );
+  }
+}
+
+async function countImport(ctx: ServerContext, caller: Caller): Promise<void> {
+  try {
+    await ctx.limiter.count(`import:${caller.accountId}`, importPolicy);
+  } catch (error) {
+    if (error instanceof RateLimitedError) throw new ImportLimitError(error.retryAfterSeconds);
+    throw error;
+  }
+}
+
+/** Lets other requests run between slices of a long import. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The name without any folder: a client may send a path (`C:\Users\...\key.TXT`,
+ * `../../x`), and only the name is worth keeping or showing.
+ */
+export function baseName(fileName: string): string {
+  const name = fileName.split(/[\\/]/).pop()?.trim() ?? '';
+  return name === '' || name === '.' || name === '..' ? 'upload' : name;
+}
 
 export interface Upload {
   fileName: string;
@@ -96,12 +143,15 @@ export async function importKeyFile(
   upload: Upload,
   { dryRun }: { dryRun: boolean },
 ): Promise<ImportResult> {
+  await countImport(ctx, caller);
   const owner = userOwner(caller.accountId);
-  const foundKeys = await readUpload(upload);
+  const fileName = baseName(upload.fileName);
+  const foundKeys = await readUpload({ ...upload, fileName });
   const deviceName = upload.deviceName?.normalize('NFKC').trim().replace(/\s+/g, ' ') ?? '';
   const seen = new Set<string>();
   const plan: Planned[] = [];
-  for (const found of foundKeys) {
+  for (const [index, found] of foundKeys.entries()) {
+    if (index > 0 && index % keysPerTurn === 0) await nextTurn();
     const protectorId = parseProtectorId(found.protectorId);
     const label = found.volume ?? '';
     const finding: ImportFinding = {
@@ -171,7 +221,8 @@ export async function importKeyFile(
 
   const fileId = await retryingOnDuplicate(ctx, async (trx) => {
     const storedIds: string[] = [];
-    for (const planned of plan) {
+    for (const [index, planned] of plan.entries()) {
+      if (index > 0 && index % keysPerTurn === 0) await nextTurn();
       if (!planned.key) continue;
       try {
         // Without a device name the upload says nothing reliable about where a stored key lives.
@@ -193,7 +244,7 @@ export async function importKeyFile(
       owner,
       {
         id,
-        file_name: upload.fileName,
+        file_name: fileName,
         size: upload.bytes.length,
         format: foundKeys[0]?.format ?? 'unknown',
         in_vault_at: null,
@@ -209,7 +260,7 @@ export async function importKeyFile(
       ...origin(caller),
       details: {
         fileId: id,
-        fileName: upload.fileName,
+        fileName,
         added: plan.filter((p) => p.finding.action === 'add').length,
         updated: plan.filter((p) => p.finding.action === 'update').length,
         conflicts: plan.filter((p) => p.finding.action === 'conflict').length,
