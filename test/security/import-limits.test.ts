@@ -135,4 +135,15 @@ describe('a large import on sqlite', () => {
     const listed = await browser.request<{ items: unknown[] }>('GET', '/api/v1/keys?limit=200');
     assert.equal(listed.body.items.length, 200);
   });
+
+  it('refuses a large file that holds no keys with the same plain message as a small one', async () => {
+    const browser = new TestBrowser(server.app);
+    await browser.signup(uniqueEmail('importer'), testPassword);
+    const text = 'Minutes of the meeting. Nothing about keys here.\n'.repeat(4000);
+    const refused = await browser.request<ErrorReply>('POST', '/api/v1/keys/import', {
+      body: { filename: 'notes.txt', contentBase64: Buffer.from(text).toString('base64') },
+    });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error.message, /^notes\.txt looks like /);
+  });
 });

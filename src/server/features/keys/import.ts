@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { BitLockerFormatError } from '../../../bitlocker/errors.js';
 import { bufferSource, readKeySource, type FoundKey } from '../../../bitlocker/key-sources.js';
 import { parseProtectorId, type ProtectorType } from '../../../bitlocker/protector-id.js';
@@ -111,6 +114,53 @@ function guessVolumeType(label: string, given: VolumeType | undefined): VolumeTy
   return label === '' || /^c:\\?$/i.test(label) ? 'os' : 'fixed';
 }
 
+/** Uploads larger than this are read on a worker thread; smaller ones take a few milliseconds. */
+const offThreadBytes = 64 * 1024;
+
+/**
+ * The worker beside this module: compiled (.js) when the server runs from dist; the TypeScript
+ * source when the tests run it under tsx, whose loader hooks Node 20 does not pass on to worker
+ * threads, so there it goes through tsx's own `require`.
+ */
+const workerFile = fileURLToPath(import.meta.url).replace(
+  /import\.(ts|js)$/,
+  'read-upload-worker.$1',
+);
+const workerStart = `
+const { workerData } = require('node:worker_threads');
+if (workerData.file.endsWith('.ts')) require(workerData.tsx).require(workerData.file, workerData.file);
+else import(require('node:url').pathToFileURL(workerData.file).href);
+`;
+const tsxApi = workerFile.endsWith('.ts')
+  ? createRequire(import.meta.url).resolve('tsx/cjs/api')
+  : undefined;
+
+/** Reads a large upload on a worker thread, so the event loop stays free while it parses. */
+function readKeysOffThread(fileName: string, bytes: Buffer): Promise<FoundKey[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerStart, {
+      eval: true,
+      workerData: { fileName, bytes, file: workerFile, tsx: tsxApi },
+    });
+    worker.once('message', (answer: { keys?: FoundKey[]; formatError?: FormatErrorData }) => {
+      if (answer.formatError) {
+        reject(new BitLockerFormatError(answer.formatError.code, answer.formatError.message));
+      } else {
+        resolve(answer.keys ?? []);
+      }
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`reading ${fileName} on a worker thread stopped (exit code ${code})`));
+    });
+  });
+}
+
+interface FormatErrorData {
+  code: string;
+  message: string;
+}
+
 async function readUpload(upload: Upload): Promise<FoundKey[]> {
   if (upload.bytes.length === 0) {
     throw new ValidationError(`${upload.fileName} is empty.`, [
@@ -118,6 +168,9 @@ async function readUpload(upload: Upload): Promise<FoundKey[]> {
     ]);
   }
   try {
+    if (upload.bytes.length > offThreadBytes) {
+      return await readKeysOffThread(upload.fileName, upload.bytes);
+    }
     return await readKeySource(bufferSource(upload.fileName, upload.bytes));
   } catch (error) {
     if (!(error instanceof BitLockerFormatError)) throw error;
