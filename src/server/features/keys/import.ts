@@ -47,9 +47,11 @@ export class ImportLimitError extends DomainError {
   }
 }
 
+export const importLimitKey = (accountId: string) => `import:${accountId}`;
+
 async function countImport(ctx: ServerContext, caller: Caller): Promise<void> {
   try {
-    await ctx.limiter.count(`import:${caller.accountId}`, importPolicy);
+    await ctx.limiter.count(importLimitKey(caller.accountId), importPolicy);
   } catch (error) {
     if (error instanceof RateLimitedError) throw new ImportLimitError(error.retryAfterSeconds);
     throw error;
