@@ -74,12 +74,20 @@ describe('connecting a device in the browser', { skip: browserSkip }, () => {
     await assertAccessible(page, 'the Connect a device page');
     await page.getByRole('button', { name: 'Continue' }).click();
 
-    await page.getByRole('heading', { level: 2, name: 'Connect ada-laptop?' }).waitFor();
+    // The heading is the page's own words; the name the requester chose is quoted data.
+    await page.getByRole('heading', { level: 2, name: 'Connect this device?' }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: /ada-laptop/ }).count(), 0);
+    await page.getByText('“ada-laptop”').waitFor();
     await page.getByText('Keyhold CLI').waitFor();
+    // The code came in the link: approving needs the person to say it matches the terminal.
+    const connect = page.getByRole('button', { name: 'Connect', exact: true });
+    assert.equal(await connect.isDisabled(), true);
+    const matches = page.getByLabel(`The code ${code} is the one my terminal shows`);
     await assertAccessible(page, 'the device confirmation');
     await screenshot(page, 'connect-device');
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await page.getByRole('status').getByText('ada-laptop is connected').waitFor();
+    await matches.check();
+    await connect.click();
+    await page.getByRole('status').getByText('“ada-laptop” is connected').waitFor();
 
     const result = await login.exited;
     assert.equal(result.code, 0, result.stderr);

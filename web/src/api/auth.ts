@@ -112,7 +112,10 @@ export const revokeSession = (account: string, id: string) =>
   request<unknown>(`/auth/sessions/${encodeURIComponent(id)}`, { account, method: 'DELETE' });
 
 export const revokeOtherSessions = (account: string) =>
-  request<{ revoked: number }>('/auth/sessions', { account, method: 'DELETE' });
+  request<{ revoked: number; tokensRevoked: number }>('/auth/sessions', {
+    account,
+    method: 'DELETE',
+  });
 
 export const changePassword = (
   account: string,

@@ -11,6 +11,12 @@ const translatedCodes = new Set([
   'internal',
 ]);
 
+/** The wait an error names in its details (an import refusal), else a minute. */
+function waitOf(error: ApiError): number {
+  const details = error.details as { retryAfterSeconds?: unknown } | undefined;
+  return typeof details?.retryAfterSeconds === 'number' ? details.retryAfterSeconds : 60;
+}
+
 /**
  * Errors in the reader's language where the code is known; otherwise the server's own message,
  * which is written for people and never contains secrets.
@@ -19,9 +25,9 @@ function useErrorText(): (error: unknown) => string {
   const { t } = useTranslation();
   return (error) => {
     if (error instanceof ApiError) {
-      if (error.code === 'rate_limited') {
-        const minutes = Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60));
-        return t('errors.rate_limited', { count: minutes });
+      if (error.code === 'rate_limited' || error.code === 'import_limited') {
+        const minutes = Math.max(1, Math.ceil((error.retryAfterSeconds ?? waitOf(error)) / 60));
+        return t(`errors.${error.code}`, { count: minutes });
       }
       if (translatedCodes.has(error.code)) return t(`errors.${error.code}`);
       if (error.message && !error.code.startsWith('http_')) return error.message;

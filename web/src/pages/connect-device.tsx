@@ -16,18 +16,26 @@ type Step =
 /**
  * "Connect a device": where a person approves `keyhold login` (RFC 8628). The code comes typed
  * or in the link the terminal showed; what would be connected is shown before anything is
- * approved, so a code from someone else's terminal is easy to spot and deny.
+ * approved, so a code from someone else's terminal is easy to spot and deny. The device name is
+ * the requester's own words, so it is shown only as quoted data, never as the page's heading;
+ * and a code that arrived in a link (anyone can send one) is approved only once the person has
+ * said it matches their terminal.
  */
 export function ConnectDevicePage() {
   const { t } = useTranslation();
   const account = useActiveAccount();
   const { query } = useLocation();
   const [code, setCode] = useState(query.get('code') ?? '');
+  const [fromLink, setFromLink] = useState(code !== '');
+  const [matchConfirmed, setMatchConfirmed] = useState(false);
+  const matchId = useId();
   const [step, setStep] = useState<Step>({ kind: 'enter' });
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const codeId = useId();
   const hintId = useId();
+
+  const quoted = (value: string) => t('connectDevice.quoted', { value });
 
   const run = (action: () => Promise<void>) => {
     setBusy(true);
@@ -83,6 +91,7 @@ export function ConnectDevicePage() {
               required
               onChange={(event) => {
                 setCode(event.target.value);
+                setFromLink(false);
               }}
             />
             <p className="hint" id={hintId}>
@@ -100,13 +109,11 @@ export function ConnectDevicePage() {
 
       {step.kind === 'confirm' ? (
         <section className="card stack" aria-labelledby="device-request-heading">
-          <h2 id="device-request-heading">
-            {t('connectDevice.confirmTitle', { device: step.request.deviceName })}
-          </h2>
+          <h2 id="device-request-heading">{t('connectDevice.confirmTitle')}</h2>
           <dl className="facts">
             {[
               [t('connectDevice.program'), step.request.clientName],
-              [t('connectDevice.device'), step.request.deviceName],
+              [t('connectDevice.device'), quoted(step.request.deviceName)],
               [t('connectDevice.requested'), formatDateTime(step.request.requestedAt)],
               [
                 t('connectDevice.address'),
@@ -122,12 +129,25 @@ export function ConnectDevicePage() {
           </dl>
           <p className="callout callout-warning">{t('connectDevice.warning')}</p>
           <p>{t('connectDevice.scope')}</p>
+          {fromLink ? (
+            <label className="check" htmlFor={matchId}>
+              <input
+                id={matchId}
+                type="checkbox"
+                checked={matchConfirmed}
+                onChange={(event) => {
+                  setMatchConfirmed(event.target.checked);
+                }}
+              />
+              {t('connectDevice.matchesTerminal', { code: step.request.userCode })}
+            </label>
+          ) : null}
           <ErrorMessage error={error} />
           <div className="button-row">
             <button
               type="button"
               className="button button-primary"
-              disabled={busy}
+              disabled={busy || (fromLink && !matchConfirmed)}
               onClick={() => {
                 decide(step.request, true);
               }}
@@ -152,8 +172,8 @@ export function ConnectDevicePage() {
         <div className="stack">
           <p className={step.approved ? 'alert alert-ok' : 'alert alert-warning'} role="status">
             {step.approved
-              ? t('connectDevice.approved', { device: step.request.deviceName })
-              : t('connectDevice.denied', { device: step.request.deviceName })}
+              ? t('connectDevice.approved', { device: quoted(step.request.deviceName) })
+              : t('connectDevice.denied', { device: quoted(step.request.deviceName) })}
           </p>
           <p>
             <Link to="/security">{t('connectDevice.manage')}</Link>

@@ -179,8 +179,10 @@ function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () 
   const downloadFile = () => {
     setError(undefined);
     downloadRecoveryFile(account.id, summary, currentLanguage())
-      .then((file) => {
+      .then(async (file) => {
         saveFile(file);
+        // Fetching the file records nothing on the server; the saved copy is recorded here.
+        await recordBackup(account.id, summary.id, { destination: 'file' });
         done(t('detail.backup.fileSaved', { name: file.filename }));
       })
       .catch(fail);
@@ -189,8 +191,9 @@ function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () 
   const printSheet = () => {
     setError(undefined);
     downloadSheet(account.id, summary, currentLanguage(), paper)
-      .then((file) => {
+      .then(async (file) => {
         saveFile(file);
+        await recordBackup(account.id, summary.id, { destination: 'print' });
         done(t('detail.backup.sheetSaved', { name: file.filename }));
       })
       .catch(fail);

@@ -343,7 +343,10 @@ function SessionsSection() {
   const revoke = (id: string | null) => {
     run(async () => {
       if (id) await auth.revokeSession(account.id, id);
-      else await auth.revokeOtherSessions(account.id);
+      else {
+        await auth.revokeOtherSessions(account.id);
+        invalidate(account.id, '/auth/tokens');
+      }
       sessions.reload();
     });
   };
@@ -390,6 +393,7 @@ function SessionsSection() {
           >
             {t('security.sessions.signOutOthers')}
           </button>
+          <p className="hint">{t('security.sessions.signOutOthersDevices')}</p>
         </div>
       ) : null}
     </section>

@@ -14,9 +14,22 @@ type Step =
   | { kind: 'password'; email: string; displayName: string }
   | { kind: 'second-factor'; email: string; displayName: string; challenge: string };
 
-/** Only same-site paths are followed after sign-in, never a full URL from the query string. */
+/**
+ * Where to go after sign-in: a path on this origin, as the browser itself reads it, else the
+ * library. Parsing is what counts: the URL parser treats `\` as `/` and drops tabs and line
+ * breaks, so `/\evil.example` or `/%09/evil.example` name another host however they start.
+ */
 function safeNext(next: string | null): string {
-  return next?.startsWith('/') && !next.startsWith('//') ? next : '/keys';
+  const fallback = '/keys';
+  if (!next?.startsWith('/')) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, window.location.origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== window.location.origin || url.pathname.startsWith('//')) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 function AccountPicker({ onAnother }: { onAnother: () => void }) {

@@ -116,7 +116,8 @@ export function authRoutes(app: FastifyInstance): void {
       preHandler: requireAccount,
       schema: {
         tags,
-        summary: 'Sign the selected account out of this browser (or everywhere, or all accounts)',
+        summary:
+          'Sign the selected account out of this browser, or everywhere (every session and device token), or all accounts',
         body: signoutBody,
         response: { 200: accountsResponse },
         security: signedInSecurity,
@@ -254,12 +255,12 @@ export function authRoutes(app: FastifyInstance): void {
       preHandler: requireAccount,
       schema: {
         tags,
-        summary: 'End every other session of the selected account',
+        summary: 'End every other session and every device token (keyhold login) of the account',
         response: { 200: revokedResponse },
         security: signedInSecurity,
       },
     },
-    async (request) => ({ revoked: await auth.revokeOtherSessions(ctx, callerOf(request)) }),
+    (request) => auth.revokeOtherSessions(ctx, callerOf(request)),
   );
 
   routes.post(

@@ -112,7 +112,11 @@ export const session = z
   .meta({ id: 'Session' });
 export const sessionsResponse = z.object({ sessions: z.array(session) });
 export const sessionResponse = z.object({ session });
-export const revokedResponse = z.object({ revoked: z.number().int() });
+export const revokedResponse = z.object({
+  revoked: z.number().int(),
+  /** Device (`keyhold login`) tokens ended with the sessions. */
+  tokensRevoked: z.number().int(),
+});
 
 export const changePasswordBody = z.object({
   currentPassword: passwordInput,

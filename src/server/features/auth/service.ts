@@ -425,13 +425,19 @@ export async function signout(
       now,
       ...(everywhere ? {} : { only: caller.sessionId }),
     });
+    // Everywhere means every device too: a `keyhold login` token would otherwise still read keys.
+    const tokensRevoked = everywhere ? await revokeAllTokensOfUser(trx, caller.accountId, now) : 0;
     if (revoked > 0 || everywhere) {
       await ctx.audit.record(trx, {
         action: 'signout',
         actorUserId: caller.accountId,
         subjectUserId: caller.accountId,
         ...origin(caller),
-        details: { scope: everywhere ? 'everywhere' : 'this_browser', sessionsEnded: revoked },
+        details: {
+          scope: everywhere ? 'everywhere' : 'this_browser',
+          sessionsEnded: revoked,
+          ...(everywhere ? { tokensRevoked } : {}),
+        },
       });
     }
   });
@@ -540,21 +546,27 @@ export async function revokeSession(
   });
 }
 
-export async function revokeOtherSessions(ctx: ServerContext, caller: Caller): Promise<number> {
+/** Ends every other browser session of the account and every device (`keyhold login`) token. */
+export async function revokeOtherSessions(
+  ctx: ServerContext,
+  caller: Caller,
+): Promise<{ revoked: number; tokensRevoked: number }> {
+  const now = ctx.now();
   return ctx.database.transaction(async (trx) => {
     const revoked = await repo.revokeSessionsOfUser(trx, caller.accountId, {
       reason: 'revoked',
-      now: ctx.now(),
+      now,
       except: caller.sessionId,
     });
+    const tokensRevoked = await revokeAllTokensOfUser(trx, caller.accountId, now);
     await ctx.audit.record(trx, {
       action: 'sessions_revoked',
       actorUserId: caller.accountId,
       subjectUserId: caller.accountId,
       ...origin(caller),
-      details: { sessionsEnded: revoked },
+      details: { sessionsEnded: revoked, tokensRevoked },
     });
-    return revoked;
+    return { revoked, tokensRevoked };
   });
 }
 

@@ -228,6 +228,32 @@ for (const kind of databaseKinds) {
       assert.deepEqual(gone.body.tokens, []);
     });
 
+    it('ends device tokens with "sign out everywhere" and "sign out other sessions"', async () => {
+      const keysWith = async (token: string) =>
+        (await device().request('GET', '/api/v1/keys', bearer(token))).status;
+
+      const everywhere = await connected();
+      assert.equal(await keysWith(everywhere.token), 200);
+      await everywhere.browser.request('POST', '/api/v1/auth/signout', {
+        body: { everywhere: true },
+      });
+      assert.equal(await keysWith(everywhere.token), 401);
+
+      const others = await connected();
+      const ended = await others.browser.request<{ revoked: number; tokensRevoked: number }>(
+        'DELETE',
+        '/api/v1/auth/sessions',
+      );
+      assert.deepEqual(ended.body, { revoked: 0, tokensRevoked: 1 });
+      assert.equal(await keysWith(others.token), 401);
+      assert.equal((await others.browser.request('GET', '/api/v1/keys')).status, 200);
+
+      // Signing out of this browser only leaves the devices connected, as the API says.
+      const here = await connected();
+      await here.browser.request('POST', '/api/v1/auth/signout', { body: {} });
+      assert.equal(await keysWith(here.token), 200);
+    });
+
     it('lets a device revoke its own token (keyhold logout)', async () => {
       const { token } = await connected();
       const out = await device().request('DELETE', '/api/v1/device/token', bearer(token));

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { writeRecoveryKeyFile } from '../../../bitlocker/recovery-file.js';
 import { newId } from '../../../db/ids.js';
+import { importLimitKey } from './import.js';
 import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
 import {
@@ -195,6 +196,8 @@ for (const kind of databaseKinds) {
 
     /** A fresh key and uploaded file of the owner's, so no row depends on another. */
     async function ownerFixture(): Promise<Fixture> {
+      // A file per fixture is far more than a person imports; the allowance is not under test here.
+      await server.ctx.limiter.clear(importLimitKey(ownerId));
       const key = await addKey(owner, randomKey());
       const upload = await owner.request<{ fileId: string }>('POST', '/api/v1/keys/import', {
         body: uploadBody(),

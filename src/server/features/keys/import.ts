@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { BitLockerFormatError } from '../../../bitlocker/errors.js';
 import { bufferSource, readKeySource, type FoundKey } from '../../../bitlocker/key-sources.js';
 import { parseProtectorId, type ProtectorType } from '../../../bitlocker/protector-id.js';
@@ -8,7 +11,13 @@ import type { VolumeType } from '../../../db/schema.js';
 import { hasUnsafeCharacters } from '../../../text/unsafe-characters.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { InvalidCharactersError, ValidationError } from '../../errors.js';
+import type { LimitPolicy } from '../../credential-limits.js';
+import {
+  DomainError,
+  InvalidCharactersError,
+  RateLimitedError,
+  ValidationError,
+} from '../../errors.js';
 import * as repo from './repo.js';
 import {
   KeyConflictError,
@@ -20,6 +29,54 @@ import {
 
 /** Key files and tool output are a few kilobytes; a megabyte leaves room for long outputs. */
 export const maximumUploadBytes = 1024 * 1024;
+
+/**
+ * Imports (dry runs included) one account may start: a file of thousands of keys costs seconds of
+ * work, so the allowance is generous for people and small for a script. Past it, each further
+ * import waits a growing time (credential-limits.ts), counters start again after a quiet hour.
+ */
+export const importPolicy: LimitPolicy = { free: 30, quietMinutes: 60 };
+
+/** Keys looked up or stored between two turns of the event loop. */
+const keysPerTurn = 50;
+
+export class ImportLimitError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super(
+      429,
+      'import_limited',
+      `This account has started ${importPolicy.free} imports within the hour, the most allowed. ` +
+        `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      { retryAfterSeconds, limit: importPolicy.free },
+    );
+  }
+}
+
+export const importLimitKey = (accountId: string) => `import:${accountId}`;
+
+async function countImport(ctx: ServerContext, caller: Caller): Promise<void> {
+  try {
+    await ctx.limiter.count(importLimitKey(caller.accountId), importPolicy);
+  } catch (error) {
+    if (error instanceof RateLimitedError) throw new ImportLimitError(error.retryAfterSeconds);
+    throw error;
+  }
+}
+
+/** Lets other requests run between slices of a long import. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The name without any folder: a client may send a path (`C:\Users\...\key.TXT`,
+ * `../../x`), and only the name is worth keeping or showing.
+ */
+export function baseName(fileName: string): string {
+  const name = fileName.split(/[\\/]/).pop()?.trim() ?? '';
+  return name === '' || name === '.' || name === '..' ? 'upload' : name;
+}
 
 export interface Upload {
   fileName: string;
@@ -65,6 +122,53 @@ function guessVolumeType(label: string, given: VolumeType | undefined): VolumeTy
   return label === '' || /^c:\\?$/i.test(label) ? 'os' : 'fixed';
 }
 
+/** Uploads larger than this are read on a worker thread; smaller ones take a few milliseconds. */
+const offThreadBytes = 64 * 1024;
+
+/**
+ * The worker beside this module: compiled (.js) when the server runs from dist; the TypeScript
+ * source when the tests run it under tsx, whose loader hooks Node 20 does not pass on to worker
+ * threads, so there it goes through tsx's own `require`.
+ */
+const workerFile = fileURLToPath(import.meta.url).replace(
+  /import\.(ts|js)$/,
+  'read-upload-worker.$1',
+);
+const workerStart = `
+const { workerData } = require('node:worker_threads');
+if (workerData.file.endsWith('.ts')) require(workerData.tsx).require(workerData.file, workerData.file);
+else import(require('node:url').pathToFileURL(workerData.file).href);
+`;
+const tsxApi = workerFile.endsWith('.ts')
+  ? createRequire(import.meta.url).resolve('tsx/cjs/api')
+  : undefined;
+
+/** Reads a large upload on a worker thread, so the event loop stays free while it parses. */
+function readKeysOffThread(fileName: string, bytes: Buffer): Promise<FoundKey[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerStart, {
+      eval: true,
+      workerData: { fileName, bytes, file: workerFile, tsx: tsxApi },
+    });
+    worker.once('message', (answer: { keys?: FoundKey[]; formatError?: FormatErrorData }) => {
+      if (answer.formatError) {
+        reject(new BitLockerFormatError(answer.formatError.code, answer.formatError.message));
+      } else {
+        resolve(answer.keys ?? []);
+      }
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`reading ${fileName} on a worker thread stopped (exit code ${code})`));
+    });
+  });
+}
+
+interface FormatErrorData {
+  code: string;
+  message: string;
+}
+
 async function readUpload(upload: Upload): Promise<FoundKey[]> {
   if (upload.bytes.length === 0) {
     throw new ValidationError(`${upload.fileName} is empty.`, [
@@ -79,7 +183,10 @@ async function readUpload(upload: Upload): Promise<FoundKey[]> {
     throw new InvalidCharactersError('deviceName', 'The device name');
   }
   try {
-    const found = await readKeySource(bufferSource(upload.fileName, upload.bytes));
+    const found =
+      upload.bytes.length > offThreadBytes
+        ? await readKeysOffThread(upload.fileName, upload.bytes)
+        : await readKeySource(bufferSource(upload.fileName, upload.bytes));
     if (found.some((key) => key.volume !== undefined && hasUnsafeCharacters(key.volume))) {
       throw new InvalidCharactersError('file', 'A drive named in the file');
     }
@@ -108,12 +215,15 @@ export async function importKeyFile(
   upload: Upload,
   { dryRun }: { dryRun: boolean },
 ): Promise<ImportResult> {
+  await countImport(ctx, caller);
   const owner = userOwner(caller.accountId);
-  const foundKeys = await readUpload(upload);
+  const fileName = baseName(upload.fileName);
+  const foundKeys = await readUpload({ ...upload, fileName });
   const deviceName = upload.deviceName?.normalize('NFKC').trim().replace(/\s+/g, ' ') ?? '';
   const seen = new Set<string>();
   const plan: Planned[] = [];
-  for (const found of foundKeys) {
+  for (const [index, found] of foundKeys.entries()) {
+    if (index > 0 && index % keysPerTurn === 0) await nextTurn();
     const protectorId = parseProtectorId(found.protectorId);
     const label = found.volume ?? '';
     const finding: ImportFinding = {
@@ -183,7 +293,8 @@ export async function importKeyFile(
 
   const fileId = await retryingOnDuplicate(ctx, async (trx) => {
     const storedIds: string[] = [];
-    for (const planned of plan) {
+    for (const [index, planned] of plan.entries()) {
+      if (index > 0 && index % keysPerTurn === 0) await nextTurn();
       if (!planned.key) continue;
       try {
         // Without a device name the upload says nothing reliable about where a stored key lives.
@@ -205,7 +316,7 @@ export async function importKeyFile(
       owner,
       {
         id,
-        file_name: upload.fileName,
+        file_name: fileName,
         size: upload.bytes.length,
         format: foundKeys[0]?.format ?? 'unknown',
         in_vault_at: null,
@@ -221,7 +332,7 @@ export async function importKeyFile(
       ...origin(caller),
       details: {
         fileId: id,
-        fileName: upload.fileName,
+        fileName,
         added: plan.filter((p) => p.finding.action === 'add').length,
         updated: plan.filter((p) => p.finding.action === 'update').length,
         conflicts: plan.filter((p) => p.finding.action === 'conflict').length,

@@ -585,10 +585,13 @@ export async function insertFile(
     .insertInto('uploaded_files')
     .values({ ...file, ...ownerColumns(owner) })
     .execute();
-  if (keyIds.length > 0) {
+  // In slices, so a file of thousands of keys stays within either database's parameter limit.
+  for (let start = 0; start < keyIds.length; start += 1000) {
     await db
       .insertInto('uploaded_file_keys')
-      .values(keyIds.map((keyId) => ({ file_id: file.id, key_id: keyId })))
+      .values(
+        keyIds.slice(start, start + 1000).map((keyId) => ({ file_id: file.id, key_id: keyId })),
+      )
       .execute();
   }
 }

@@ -113,6 +113,9 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.keyhold;
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const signedIn = { preHandler: requireAccount };
+  // A download reads a secret and is audited; HEAD would do both without handing anything over,
+  // so these routes answer GET only.
+  const secretDownload = { exposeHeadRoute: false };
 
   routes.post(
     '/api/v1/keys',
@@ -230,10 +233,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/keys/:id/recovery-file',
     {
       ...signedIn,
+      ...secretDownload,
       schema: {
         tags,
         security,
-        summary: 'The recovery key file as Windows writes it (recorded as a file backup)',
+        summary:
+          'The recovery key file as Windows writes it (audited; record the backup with POST …/backups)',
         params: idParams,
         querystring: recoveryFileQuery,
       },
@@ -257,10 +262,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/keys/:id/sheet.pdf',
     {
       ...signedIn,
+      ...secretDownload,
       schema: {
         tags,
         security,
-        summary: 'A printable recovery key sheet, PDF (recorded as a paper backup)',
+        summary:
+          'A printable recovery key sheet, PDF (audited; record the backup with POST …/backups)',
         params: idParams,
         querystring: sheetQuery,
       },
@@ -403,6 +410,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/files/:id/download',
     {
       ...signedIn,
+      ...secretDownload,
       schema: {
         tags,
         security,

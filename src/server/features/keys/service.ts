@@ -422,12 +422,11 @@ export async function revealKey(
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }
 
-async function recordBackupWithEvent(
+async function recordBackup(
   ctx: ServerContext,
   caller: Caller,
   row: repo.KeySummaryRow,
   backup: { destination: BackupDestination; note: string | null },
-  event: { action: string; details?: Record<string, unknown> } | undefined,
 ): Promise<repo.BackupRow> {
   const saved: repo.BackupRow = {
     id: newId(),
@@ -439,19 +438,17 @@ async function recordBackupWithEvent(
   };
   await ctx.database.transaction(async (trx) => {
     await repo.insertBackup(trx, saved, offlineDestinations.includes(backup.destination));
-    if (event) {
-      await ctx.audit.record(trx, {
-        action: event.action,
-        ...keyEvent(caller, row, { destination: backup.destination, ...event.details }),
-      });
-    }
   });
   return saved;
 }
 
 export type FileLanguage = 'en' | 'nb';
 
-/** The Windows-layout recovery key file; recorded as a "file" backup and audited. */
+/**
+ * The Windows-layout recovery key file; audited. A download is not a backup by itself (it may
+ * sit in a downloads folder on the very computer it unlocks): the person records where the copy
+ * went through `addBackup`.
+ */
 export async function recoveryFile(
   ctx: ServerContext,
   caller: Caller,
@@ -464,20 +461,14 @@ export async function recoveryFile(
     recoveryPassword,
     language: lang,
   });
-  await recordBackupWithEvent(
-    ctx,
-    caller,
-    row,
-    { destination: 'file', note: null },
-    {
-      action: 'key_downloaded',
-      details: { lang },
-    },
-  );
+  await ctx.audit.recordAlone({
+    action: 'key_downloaded',
+    ...keyEvent(caller, row, { destination: 'file', lang }),
+  });
   return file;
 }
 
-/** The printable sheet (PDF); recorded as a "print" backup and audited. */
+/** The printable sheet (PDF); audited, and like the file not a backup until it is recorded. */
 export async function recoverySheet(
   ctx: ServerContext,
   caller: Caller,
@@ -497,16 +488,10 @@ export async function recoverySheet(
     lang: options.lang,
     paper: options.paper,
   });
-  await recordBackupWithEvent(
-    ctx,
-    caller,
-    row,
-    { destination: 'print', note: null },
-    {
-      action: 'key_printed',
-      details: { lang: options.lang, paper: options.paper },
-    },
-  );
+  await ctx.audit.recordAlone({
+    action: 'key_printed',
+    ...keyEvent(caller, row, { destination: 'print', lang: options.lang, paper: options.paper }),
+  });
   return { fileName: `BitLocker Recovery Key ${row.protector_hex.slice(0, 8)}.pdf`, bytes };
 }
 
@@ -529,7 +514,10 @@ async function ownKeyRow(ctx: ServerContext, caller: Caller, id: string) {
   return row;
 }
 
-/** Records a backup made outside Keyhold (a USB drive, a file, paper). */
+/**
+ * Records a backup: a copy the person says they keep on a USB drive, as a file or on paper,
+ * whether made here (a downloaded recovery file or sheet) or elsewhere.
+ */
 export async function addBackup(
   ctx: ServerContext,
   caller: Caller,
@@ -538,13 +526,10 @@ export async function addBackup(
 ): Promise<BackupView> {
   const row = await ownKeyRow(ctx, caller, id);
   const note = input.note?.trim() ?? '';
-  const saved = await recordBackupWithEvent(
-    ctx,
-    caller,
-    row,
-    { destination: input.destination, note: note === '' ? null : note },
-    undefined,
-  );
+  const saved = await recordBackup(ctx, caller, row, {
+    destination: input.destination,
+    note: note === '' ? null : note,
+  });
   return backupView(saved);
 }
 
@@ -620,7 +605,11 @@ export function moveKeyOutOfVault(ctx: ServerContext, caller: Caller, id: string
   });
 }
 
-/** A soft delete: the key moves to the bin and can be restored until it is purged. */
+/**
+ * A soft delete: the key moves to the bin and can be restored until it is purged. A key in the
+ * vault needs the vault open, as reading it would: otherwise anyone at a signed-in browser could
+ * remove a key the person chose to guard.
+ */
 export function deleteKey(
   ctx: ServerContext,
   caller: Caller,
@@ -630,13 +619,15 @@ export function deleteKey(
   const owner = ownerOf(caller);
   return changeKey(ctx, caller, id, {
     done: (row) => row.deleted_at !== null,
-    before: () => {
-      if (input.confirmSaved === true) return Promise.resolve();
-      throw new ValidationError(
-        'Confirm that this key is saved somewhere else (or that the drive no longer exists): ' +
-          'send {"confirmSaved": true}.',
-        [{ field: 'confirmSaved', reason: 'must be true to delete a key' }],
-      );
+    before: async (row) => {
+      if (input.confirmSaved !== true) {
+        throw new ValidationError(
+          'Confirm that this key is saved somewhere else (or that the drive no longer exists): ' +
+            'send {"confirmSaved": true}.',
+          [{ field: 'confirmSaved', reason: 'must be true to delete a key' }],
+        );
+      }
+      if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
     },
     apply: async (trx, row, at) => {
       await repo.updateKey(trx, owner, row.id, { deleted_at: at, updated_at: at });
