@@ -6,20 +6,59 @@ export interface Argon2Cost {
   parallelism: number;
 }
 
+/** The cost a stored hash was made with, read from its PHC string; undefined if it is not argon2id. */
+export function costOfHash(passwordHash: string): Argon2Cost | undefined {
+  const match = /^\$argon2id\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+  if (!match) return undefined;
+  return {
+    memoryKib: Number(match[1]),
+    iterations: Number(match[2]),
+    parallelism: Number(match[3]),
+  };
+}
+
+/** Argon2 time grows with memory times passes, divided among the lanes computed in parallel. */
+function work(cost: Argon2Cost): number {
+  return (cost.memoryKib * cost.iterations) / cost.parallelism;
+}
+
+/** The least memory argon2 takes per lane. */
+const minimumKibPerLane = 8;
+
+/**
+ * The extra verification that makes a wrong password checked against a cheaper, older hash take
+ * as long as one checked at `current` (so timing tells neither whether an account exists nor how
+ * old its hash is); undefined when the older hash costs about as much already.
+ */
+export function paddingCost(stored: Argon2Cost, current: Argon2Cost): Argon2Cost | undefined {
+  const missing = work(current) - work(stored);
+  if (missing <= work(current) / 10) return undefined;
+  const memoryKib = Math.round((missing * current.parallelism) / current.iterations);
+  if (memoryKib < minimumKibPerLane * current.parallelism) return undefined;
+  return { memoryKib, iterations: current.iterations, parallelism: current.parallelism };
+}
+
+export interface PasswordCheck {
+  right: boolean;
+  /** For a right password whose hash was made at another cost: the same password at today's. */
+  upgradedHash?: string;
+}
+
 /**
  * Hashes and checks passwords with argon2id (the library's default algorithm; its enum is a
  * const enum that isolated modules cannot name) at the configured cost.
  */
 export class PasswordHasher {
-  private dummyHash: Promise<string> | undefined;
+  /** Hashes of a fixed text at a given cost, verified against to spend that cost for nothing. */
+  private readonly dummyHashes = new Map<string, Promise<string>>();
 
   constructor(private readonly cost: Argon2Cost) {}
 
-  hash(password: string): Promise<string> {
+  hash(password: string, cost: Argon2Cost = this.cost): Promise<string> {
     return hash(password, {
-      memoryCost: this.cost.memoryKib,
-      timeCost: this.cost.iterations,
-      parallelism: this.cost.parallelism,
+      memoryCost: cost.memoryKib,
+      timeCost: cost.iterations,
+      parallelism: cost.parallelism,
     });
   }
 
@@ -31,14 +70,48 @@ export class PasswordHasher {
     }
   }
 
+  /** Whether a stored hash was made at another cost (or algorithm) than the configured one. */
+  isOutdated(passwordHash: string): boolean {
+    const stored = costOfHash(passwordHash);
+    return (
+      stored?.memoryKib !== this.cost.memoryKib ||
+      stored.iterations !== this.cost.iterations ||
+      stored.parallelism !== this.cost.parallelism
+    );
+  }
+
+  /**
+   * Checks an account's password. A right one stored at an older cost comes back re-hashed at
+   * today's (the only moment the password is at hand); a wrong one against a cheaper, older hash
+   * spends the difference, so it costs what any other check costs.
+   */
+  async check(passwordHash: string, password: string): Promise<PasswordCheck> {
+    const right = await this.verify(passwordHash, password);
+    if (!this.isOutdated(passwordHash)) return { right };
+    if (right) return { right, upgradedHash: await this.hash(password) };
+    const stored = costOfHash(passwordHash);
+    const padding = stored && paddingCost(stored, this.cost);
+    if (padding) await this.verifyDummy(padding, password);
+    return { right };
+  }
+
   /**
    * Spends the same time as checking a real password, for emails that have no account, so the
    * answer's timing does not tell whether an account exists.
    */
   async verifyNothing(password: string): Promise<false> {
-    this.dummyHash ??= this.hash('keyhold: no account has this email');
-    await this.verify(await this.dummyHash, password);
+    await this.verifyDummy(this.cost, password);
     return false;
+  }
+
+  private async verifyDummy(cost: Argon2Cost, password: string): Promise<void> {
+    const name = `${cost.memoryKib},${cost.iterations},${cost.parallelism}`;
+    let dummy = this.dummyHashes.get(name);
+    if (!dummy) {
+      dummy = this.hash('keyhold: no account has this email', cost);
+      this.dummyHashes.set(name, dummy);
+    }
+    await this.verify(await dummy, password);
   }
 }
 
