@@ -10,6 +10,17 @@ const translatedCodes = new Set([
   'internal',
 ]);
 
+/** The lengths the server asks of a password (docs/api.md), for the reasons that name them. */
+const passwordLengthLimits: Partial<Record<string, number>> = { too_short: 10, too_long: 256 };
+
+/** The codes of a refused password's reasons (`details.codes`), if the server sent them. */
+function weakPasswordCodes(details: unknown): string[] {
+  const codes = (details as { codes?: unknown } | undefined)?.codes;
+  return Array.isArray(codes)
+    ? codes.filter((code): code is string => typeof code === 'string')
+    : [];
+}
+
 /**
  * Errors in the reader's language where the code is known; otherwise the server's own message,
  * which is written for people and never contains secrets.
@@ -21,6 +32,13 @@ function useErrorText(): (error: unknown) => string {
       if (error.code === 'rate_limited') {
         const minutes = Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60));
         return t('errors.rate_limited', { count: minutes });
+      }
+      const weaknesses = error.code === 'weak_password' ? weakPasswordCodes(error.details) : [];
+      if (weaknesses.length > 0) {
+        const reasons = weaknesses.map((code) =>
+          t(`errors.weakPassword.${code}`, { count: passwordLengthLimits[code] }),
+        );
+        return t('errors.weak_password', { reasons: reasons.join('; ') });
       }
       if (translatedCodes.has(error.code)) return t(`errors.${error.code}`);
       if (error.message && !error.code.startsWith('http_')) return error.message;

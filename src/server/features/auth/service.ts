@@ -19,7 +19,7 @@ import {
 } from '../../errors.js';
 import { revokeAllTokensOfUser } from '../device-auth/service.js';
 import { describeDevice } from './device.js';
-import { passwordWeaknesses } from './passwords.js';
+import { passwordWeaknessReasons, passwordWeaknesses } from './passwords.js';
 import { hashRecoveryCode, newRecoveryCode, recoveryCodeCount } from './recovery-codes.js';
 import * as repo from './repo.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
@@ -194,8 +194,13 @@ function requireStrongPassword(
   password: string,
   account: { email: string; displayName: string },
 ): void {
-  const reasons = passwordWeaknesses(password, account);
-  if (reasons.length > 0) throw new WeakPasswordError(reasons);
+  const weaknesses = passwordWeaknesses(password, account);
+  if (weaknesses.length > 0) {
+    throw new WeakPasswordError(
+      weaknesses.map((weakness) => passwordWeaknessReasons[weakness]),
+      weaknesses,
+    );
+  }
 }
 
 /**
