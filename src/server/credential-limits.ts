@@ -45,7 +45,7 @@ export const limitKeys = {
   memberInvite: (userId: string) => `member-invite:${userId}`,
 };
 
-/** The refusal for an attempt whose own failure kept the lock-out it started until `lockedUntil`. */
+/** The refusal for a failed trial: its lock-out, started when it was reserved, stands. */
 export function lockedOutUntil(lockedUntil: string, now: Date): RateLimitedError {
   return new RateLimitedError(
     Math.max(1, Math.ceil((Date.parse(lockedUntil) - now.getTime()) / 1000)),

@@ -8,7 +8,7 @@ export interface Argon2Cost {
   parallelism: number;
 }
 
-/** The cost a stored hash was made with, read from its PHC string; undefined if it is not argon2id. */
+/** The cost a stored hash was made with, from its PHC string; undefined if not argon2id. */
 export function costOfHash(passwordHash: string): Argon2Cost | undefined {
   const match = /^\$argon2id\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
   if (!match) return undefined;

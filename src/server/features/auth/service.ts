@@ -92,10 +92,10 @@ export interface CredentialSubject {
 }
 
 /**
- * Runs one credential check under the limits and returns what `evaluate` found (false: wrong). The attempt is reserved on the address and the
- * account before `evaluate` looks at anything (so a burst gets no more evaluations than the
- * allowance, across every server process), and only a few run at once per account and address
- * in this process. A right credential gives the reservations back, clearing the account's
+ * Runs one credential check under the limits and returns what `evaluate` found (false: wrong).
+ * The attempt is reserved on the address and the account before `evaluate` looks at anything (so
+ * a burst gets no more evaluations than the allowance, across every server process), and only a
+ * few run at once per account and address in this process. A right credential gives the reservations back, clearing the account's
  * counter when `clearsAccount` (a completed proof, not a password still waiting for its second
  * factor); a wrong one keeps them, runs `recordFailure` and throws `wrong()`, or RateLimitedError
  * when this attempt was the one trial after a lock-out.
