@@ -121,17 +121,19 @@ export async function createServerContext(
       }
       throw error;
     }
+    const passwords = new PasswordHasher({
+      memoryKib: config.argon2MemoryKib,
+      iterations: config.argon2Iterations,
+      parallelism: config.argon2Parallelism,
+    });
+    passwords.warmUp();
     return {
       config,
       database,
       db: database.db,
       keyring,
       secrets,
-      passwords: new PasswordHasher({
-        memoryKib: config.argon2MemoryKib,
-        iterations: config.argon2Iterations,
-        parallelism: config.argon2Parallelism,
-      }),
+      passwords,
       audit: new AuditLog(auditKey, now, database.transaction),
       browsers: new BrowserDirectory(database),
       limiter: new CredentialLimiter(database.db, now),

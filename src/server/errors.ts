@@ -50,8 +50,12 @@ export class CsrfError extends DomainError {
 }
 
 export class WeakPasswordError extends DomainError {
-  constructor(reasons: string[]) {
-    super(400, 'weak_password', `Choose another password: ${reasons.join('; ')}.`, { reasons });
+  /** `codes` name each reason for clients that word it themselves (the web app, in Bokmål). */
+  constructor(reasons: string[], codes: string[] = []) {
+    super(400, 'weak_password', `Choose another password: ${reasons.join('; ')}.`, {
+      reasons,
+      codes,
+    });
   }
 }
 

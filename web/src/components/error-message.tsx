@@ -17,6 +17,17 @@ function waitOf(error: ApiError): number {
   return typeof details?.retryAfterSeconds === 'number' ? details.retryAfterSeconds : 60;
 }
 
+/** The lengths the server asks of a password (docs/api.md), for the reasons that name them. */
+const passwordLengthLimits: Partial<Record<string, number>> = { too_short: 10, too_long: 256 };
+
+/** The codes of a refused password's reasons (`details.codes`), if the server sent them. */
+function weakPasswordCodes(details: unknown): string[] {
+  const codes = (details as { codes?: unknown } | undefined)?.codes;
+  return Array.isArray(codes)
+    ? codes.filter((code): code is string => typeof code === 'string')
+    : [];
+}
+
 /**
  * Errors in the reader's language where the code is known; otherwise the server's own message,
  * which is written for people and never contains secrets.
@@ -28,6 +39,13 @@ function useErrorText(): (error: unknown) => string {
       if (error.code === 'rate_limited' || error.code === 'import_limited') {
         const minutes = Math.max(1, Math.ceil((error.retryAfterSeconds ?? waitOf(error)) / 60));
         return t(`errors.${error.code}`, { count: minutes });
+      }
+      const weaknesses = error.code === 'weak_password' ? weakPasswordCodes(error.details) : [];
+      if (weaknesses.length > 0) {
+        const reasons = weaknesses.map((code) =>
+          t(`errors.weakPassword.${code}`, { count: passwordLengthLimits[code] }),
+        );
+        return t('errors.weak_password', { reasons: reasons.join('; ') });
       }
       if (translatedCodes.has(error.code)) return t(`errors.${error.code}`);
       if (error.message && !error.code.startsWith('http_')) return error.message;

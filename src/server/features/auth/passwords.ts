@@ -1,4 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 
 export interface Argon2Cost {
   memoryKib: number;
@@ -6,20 +8,59 @@ export interface Argon2Cost {
   parallelism: number;
 }
 
+/** The cost a stored hash was made with, from its PHC string; undefined if not argon2id. */
+export function costOfHash(passwordHash: string): Argon2Cost | undefined {
+  const match = /^\$argon2id\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+  if (!match) return undefined;
+  return {
+    memoryKib: Number(match[1]),
+    iterations: Number(match[2]),
+    parallelism: Number(match[3]),
+  };
+}
+
+/** Argon2 time grows with memory times passes, divided among the lanes computed in parallel. */
+function work(cost: Argon2Cost): number {
+  return (cost.memoryKib * cost.iterations) / cost.parallelism;
+}
+
+/** The least memory argon2 takes per lane. */
+const minimumKibPerLane = 8;
+
+/**
+ * The extra verification that makes a wrong password checked against a cheaper, older hash take
+ * as long as one checked at `current` (so timing tells neither whether an account exists nor how
+ * old its hash is); undefined when the older hash costs about as much already.
+ */
+export function paddingCost(stored: Argon2Cost, current: Argon2Cost): Argon2Cost | undefined {
+  const missing = work(current) - work(stored);
+  if (missing <= work(current) / 10) return undefined;
+  const memoryKib = Math.round((missing * current.parallelism) / current.iterations);
+  if (memoryKib < minimumKibPerLane * current.parallelism) return undefined;
+  return { memoryKib, iterations: current.iterations, parallelism: current.parallelism };
+}
+
+export interface PasswordCheck {
+  right: boolean;
+  /** For a right password whose hash was made at another cost: the same password at today's. */
+  upgradedHash?: string;
+}
+
 /**
  * Hashes and checks passwords with argon2id (the library's default algorithm; its enum is a
  * const enum that isolated modules cannot name) at the configured cost.
  */
 export class PasswordHasher {
-  private dummyHash: Promise<string> | undefined;
+  /** Hashes of a fixed text at a given cost, verified against to spend that cost for nothing. */
+  private readonly dummyHashes = new Map<string, Promise<string>>();
 
   constructor(private readonly cost: Argon2Cost) {}
 
-  hash(password: string): Promise<string> {
+  hash(password: string, cost: Argon2Cost = this.cost): Promise<string> {
     return hash(password, {
-      memoryCost: this.cost.memoryKib,
-      timeCost: this.cost.iterations,
-      parallelism: this.cost.parallelism,
+      memoryCost: cost.memoryKib,
+      timeCost: cost.iterations,
+      parallelism: cost.parallelism,
     });
   }
 
@@ -31,62 +72,100 @@ export class PasswordHasher {
     }
   }
 
+  /** Whether a stored hash was made at another cost (or algorithm) than the configured one. */
+  isOutdated(passwordHash: string): boolean {
+    const stored = costOfHash(passwordHash);
+    return (
+      stored?.memoryKib !== this.cost.memoryKib ||
+      stored.iterations !== this.cost.iterations ||
+      stored.parallelism !== this.cost.parallelism
+    );
+  }
+
+  /**
+   * Checks an account's password. A right one stored at an older cost comes back re-hashed at
+   * today's (the only moment the password is at hand); a wrong one against a cheaper, older hash
+   * spends the difference, so it costs what any other check costs.
+   */
+  async check(passwordHash: string, password: string): Promise<PasswordCheck> {
+    const right = await this.verify(passwordHash, password);
+    if (!this.isOutdated(passwordHash)) return { right };
+    if (right) return { right, upgradedHash: await this.hash(password) };
+    const stored = costOfHash(passwordHash);
+    const padding = stored && paddingCost(stored, this.cost);
+    if (padding) await this.verifyDummy(padding, password);
+    return { right };
+  }
+
+  /** Makes the hash `verifyNothing` uses now, so the first unknown email costs no more. */
+  warmUp(): void {
+    this.dummyHash(this.cost).catch(() => {
+      // A failure here shows again, and is reported, when the hash is first needed.
+    });
+  }
+
   /**
    * Spends the same time as checking a real password, for emails that have no account, so the
    * answer's timing does not tell whether an account exists.
    */
   async verifyNothing(password: string): Promise<false> {
-    this.dummyHash ??= this.hash('keyhold: no account has this email');
-    await this.verify(await this.dummyHash, password);
+    await this.verifyDummy(this.cost, password);
     return false;
+  }
+
+  private async verifyDummy(cost: Argon2Cost, password: string): Promise<void> {
+    await this.verify(await this.dummyHash(cost), password);
+  }
+
+  private dummyHash(cost: Argon2Cost): Promise<string> {
+    const name = `${cost.memoryKib},${cost.iterations},${cost.parallelism}`;
+    let dummy = this.dummyHashes.get(name);
+    if (!dummy) {
+      dummy = this.hash('keyhold: no account has this email', cost);
+      this.dummyHashes.set(name, dummy);
+    }
+    return dummy;
   }
 }
 
 export const passwordLimits = { minLength: 10, maxLength: 256 } as const;
 
-/** Passwords people pick first; a list of a few dozen catches most of what a guesser tries. */
-const commonPasswords = new Set([
-  'password',
-  'passw0rd',
-  'password1',
-  'password12',
-  'password123',
-  'password1234',
-  'qwertyuiop',
-  'qwerty1234',
-  'qwerty12345',
-  'qwerty123456',
-  'asdfghjkl',
-  'asdfghjkl1',
-  'zxcvbnm123',
-  '1q2w3e4r5t',
-  '1qaz2wsx3edc',
-  'iloveyou12',
-  'letmein123',
-  'welcome123',
-  'welcome1234',
-  'administrator',
-  'admin12345',
-  'changeme123',
-  'trustno1234',
-  'football123',
-  'baseball123',
-  'sunshine123',
-  'princess123',
-  'superman123',
-  'starwars123',
-  'dragon12345',
-  'monkey12345',
-  'michael1234',
-  'liverpool1',
-  'charlie123',
-  'whatever123',
-  'keyhold123',
-  'keyholdpassword',
-  'bitlocker123',
-  'recoverykey',
-  'correcthorsebatterystaple',
-]);
+/**
+ * Passwords seen most often in breaches: about 49,000 of them, ranked, from the list
+ * @zxcvbn-ts/language-common ships (English, Norwegian and many more languages among them).
+ */
+const breachedPasswords = new Set(dictionary['passwords-common']);
+
+/** Words anyone guessing a Keyhold password tries first, whatever the lists say. */
+const serviceWords = ['keyhold', 'bitlocker', 'recovery', 'recoverykey', 'recoverypassword'];
+
+/** What people type for letters: `p@ssw0rd`, `$ummer`, `l3tm31n`. */
+const leetLetters: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '!': 'i',
+  '3': 'e',
+  '4': 'a',
+  '@': 'a',
+  $: 's',
+  '5': 's',
+  '7': 't',
+  '+': 't',
+  '8': 'b',
+  '9': 'g',
+  '|': 'l',
+};
+
+let estimator: ZxcvbnFactory | undefined;
+
+/** zxcvbn with the shipped breach list, word list and keyboard layouts; built on first use. */
+function strengthEstimator(): ZxcvbnFactory {
+  estimator ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  return estimator;
+}
+
+/** zxcvbn's score from 0 to 4; 3 means about 10^8 guesses, far beyond any online guessing. */
+const minimumScore = 3;
 
 const keyboardRows = [
   'qwertyuiop',
@@ -113,38 +192,96 @@ function isRunOrRepeat(text: string): boolean {
   return false;
 }
 
+/** Lower case, compatibility forms folded, without the spaces and dots people put between words. */
+function fold(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\-_.]/g, '');
+}
+
+/** Without the digits and punctuation people add before or after a word: `summer2025!!`. */
+function core(text: string): string {
+  return text.replace(/^[\p{N}\p{P}\p{S}]+|[\p{N}\p{P}\p{S}]+$/gu, '');
+}
+
+function unleet(text: string, one: 'i' | 'l'): string {
+  return text.replace(/[0-9!@$+|]/g, (c) => (c === '1' ? one : (leetLetters[c] ?? c)));
+}
+
+/** The forms of a password a guesser would try as one word from a list. */
+function baseForms(password: string): Set<string> {
+  const folded = fold(password);
+  const bare = core(folded);
+  // A symbol in front may be a letter ("$ummer2025"): read it before the ends are trimmed.
+  const withoutTail = folded.replace(/[\p{N}\p{P}\p{S}]+$/u, '');
+  const forms = [folded, bare];
+  for (const one of ['i', 'l'] as const) {
+    forms.push(unleet(bare, one), core(unleet(withoutTail, one)));
+  }
+  return new Set(forms.filter(Boolean));
+}
+
+/** The person's own details, whole and in pieces: `dave.smith@example.org` and `Dave Smith`. */
+function personalParts(account: { email: string; displayName?: string | undefined }): string[] {
+  const localPart = account.email.split('@')[0] ?? '';
+  const pieces = [
+    account.email,
+    localPart,
+    ...localPart.split(/[.\-_+]/),
+    account.displayName ?? '',
+    ...(account.displayName ?? '').split(/\s+/),
+  ];
+  return [...new Set(pieces.map(fold))].filter((part) => part.length >= 3);
+}
+
+/** Why a password may be refused; each has a stable code the web app words in its language. */
+export const passwordWeaknessReasons = {
+  too_short: `use at least ${passwordLimits.minLength} characters`,
+  too_long: `use at most ${passwordLimits.maxLength} characters`,
+  common: 'it is one of the most common passwords',
+  pattern: 'it is a run or a repetition of characters',
+  personal: 'it is mostly your email or name',
+  guessable: 'it is easy to guess; add a few words that do not belong together',
+} as const;
+
+export type PasswordWeakness = keyof typeof passwordWeaknessReasons;
+
 /**
  * Why a new password is refused; empty when it is acceptable. Follows NIST SP 800-63B: a
- * minimum length, no composition rules, and a refusal of passwords that are common or made of
- * the account's own details.
+ * minimum length, no composition rules, and a refusal of passwords that are breached or common
+ * (also with a changed case, letters written as digits or symbols, or digits and punctuation
+ * added), patterned, made of the account's own details, or otherwise quick to guess.
  */
 export function passwordWeaknesses(
   password: string,
   account: { email: string; displayName?: string | undefined },
-): string[] {
-  const reasons: string[] = [];
+): PasswordWeakness[] {
+  const weaknesses: PasswordWeakness[] = [];
   // Characters as people count them: an emoji or an accented letter is one.
   const length = [...new Intl.Segmenter().segment(password)].length;
-  if (length < passwordLimits.minLength) {
-    reasons.push(`use at least ${passwordLimits.minLength} characters`);
-  }
+  if (length < passwordLimits.minLength) weaknesses.push('too_short');
   if (length > passwordLimits.maxLength) {
-    reasons.push(`use at most ${passwordLimits.maxLength} characters`);
+    weaknesses.push('too_long');
+    return weaknesses;
   }
-  const fold = (text: string) => text.toLowerCase().replace(/[\s\-_.]/g, '');
+  const forms = [...baseForms(password)];
   const folded = fold(password);
-  const withoutDigits = folded.replace(/\d+$/, '');
-  if (commonPasswords.has(folded) || commonPasswords.has(withoutDigits)) {
-    reasons.push('it is one of the most common passwords');
+  if (forms.some((form) => breachedPasswords.has(form) || serviceWords.includes(form))) {
+    weaknesses.push('common');
   } else if (isRunOrRepeat(folded)) {
-    reasons.push('it is a run or a repetition of characters');
+    weaknesses.push('pattern');
   }
-  const localPart = account.email.split('@')[0] ?? '';
-  const personal = [account.email, localPart, account.displayName ?? '']
-    .map(fold)
-    .filter((part) => part.length >= 4);
-  if (personal.some((part) => folded.includes(part) && folded.length - part.length < 6)) {
-    reasons.push('it is mostly your email or name');
+  const personal = personalParts(account);
+  const mostlyPersonal = personal.some(
+    (part) =>
+      forms.includes(part) ||
+      (part.length >= 4 && folded.includes(part) && folded.length - part.length < 6),
+  );
+  if (mostlyPersonal) weaknesses.push('personal');
+  if (weaknesses.length === 0) {
+    const estimate = strengthEstimator().check(password, [...personal, ...serviceWords]);
+    if (estimate.score < minimumScore) weaknesses.push('guessable');
   }
-  return reasons;
+  return weaknesses;
 }

@@ -37,6 +37,23 @@ export async function updateUser(
   await db.updateTable('users').set(changes).where('id', '=', userId).execute();
 }
 
+/**
+ * Stores the same password's hash at a new cost, unless the password changed meanwhile (the old
+ * hash no longer there), so an upgrade never undoes a change.
+ */
+export async function upgradePasswordHash(
+  db: Db,
+  userId: string,
+  hashes: { from: string; to: string },
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ password_hash: hashes.to })
+    .where('id', '=', userId)
+    .where('password_hash', '=', hashes.from)
+    .execute();
+}
+
 /** Accepts a TOTP step only if it is newer than every step used before (a code works once). */
 export async function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
   const result = await db
@@ -377,12 +394,24 @@ export function findChallenge(db: Db, tokenHash: string, now: Date) {
     .executeTakeFirst();
 }
 
-export async function countChallengeFailure(db: Db, challengeId: string): Promise<void> {
-  await db
+/**
+ * Uses up one of a live challenge's attempts, in one statement so that concurrent tries cannot
+ * all see the same count; false when none is left (or it expired).
+ */
+export async function claimChallengeAttempt(
+  db: Db,
+  tokenHash: string,
+  allowed: number,
+  now: Date,
+): Promise<boolean> {
+  const result = await db
     .updateTable('signin_challenges')
     .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
-    .where('id', '=', challengeId)
-    .execute();
+    .where('token_hash', '=', tokenHash)
+    .where('expires_at', '>', now.toISOString())
+    .where('failed_attempts', '<', allowed)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function deleteChallenge(db: Db, challengeId: string): Promise<void> {

@@ -7,12 +7,11 @@ import type { DatabaseSchema } from '../../../db/schema.js';
 import type { KnownBrowser } from '../../browser-directory.js';
 import { origin, type Caller, type RequestInfo } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { limitKeys, policies } from '../../credential-limits.js';
+import { inFlightCaps, limitKeys, lockedOutUntil, policies } from '../../credential-limits.js';
 import {
   ConflictError,
   InvalidCredentialsError,
   NotFoundError,
-  RateLimitedError,
   SigninExpiredError,
   UnauthenticatedError,
   ValidationError,
@@ -20,7 +19,7 @@ import {
 } from '../../errors.js';
 import { revokeAllTokensOfUser } from '../device-auth/service.js';
 import { describeDevice } from './device.js';
-import { passwordWeaknesses } from './passwords.js';
+import { passwordWeaknessReasons, passwordWeaknesses } from './passwords.js';
 import { hashRecoveryCode, newRecoveryCode, recoveryCodeCount } from './recovery-codes.js';
 import * as repo from './repo.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
@@ -86,29 +85,81 @@ async function userOf(ctx: ServerContext, caller: Caller): Promise<repo.UserRow>
   return user;
 }
 
-/** Counts a failed credential check against the IP and the account; the longer lock wins. */
-export async function countFailure(ctx: ServerContext, ip: string, normalizedEmail: string) {
-  const outcomes = await Promise.allSettled([
-    ctx.limiter.fail(limitKeys.ip(ip), policies.ip),
-    ctx.limiter.fail(limitKeys.account(normalizedEmail), policies.account),
-  ]);
-  const locks = outcomes.flatMap((outcome) =>
-    outcome.status === 'rejected' && outcome.reason instanceof RateLimitedError
-      ? [outcome.reason]
-      : [],
-  );
-  const failure = outcomes.find(
-    (outcome): outcome is PromiseRejectedResult =>
-      outcome.status === 'rejected' && !(outcome.reason instanceof RateLimitedError),
-  );
-  if (failure) throw failure.reason;
-  const longest = locks.sort((a, b) => b.retryAfterSeconds - a.retryAfterSeconds)[0];
-  if (longest) throw longest;
+export interface CredentialSubject {
+  ipAddress: string;
+  /** The account's normalized email: unknown emails are limited exactly like real ones. */
+  normalizedEmail: string;
 }
 
-/** Refuses while the IP or the account is locked out of credential checks. */
-export async function checkLimits(ctx: ServerContext, ip: string, normalizedEmail: string) {
-  await ctx.limiter.check([limitKeys.ip(ip), limitKeys.account(normalizedEmail)]);
+/**
+ * Runs one credential check under the limits and returns what `evaluate` found (false: wrong).
+ * The attempt is reserved on the address and the account before `evaluate` looks at anything (so
+ * a burst gets no more evaluations than the allowance, across every server process), and only a
+ * few run at once per account and address in this process. A right credential gives the reservations back, clearing the account's
+ * counter when `clearsAccount` (a completed proof, not a password still waiting for its second
+ * factor); a wrong one keeps them, runs `recordFailure` and throws `wrong()`, or RateLimitedError
+ * when this attempt was the one trial after a lock-out.
+ */
+export async function checkCredential<T>(
+  ctx: ServerContext,
+  subject: CredentialSubject,
+  evaluate: () => Promise<T | false>,
+  outcome: {
+    clearsAccount: boolean;
+    recordFailure: () => Promise<void>;
+    wrong: () => Error;
+  },
+): Promise<T> {
+  const ipKey = limitKeys.ip(subject.ipAddress);
+  const accountKey = limitKeys.account(subject.normalizedEmail);
+  const leave = await ctx.limiter.enter([
+    { key: ipKey, cap: inFlightCaps.ip },
+    { key: accountKey, cap: inFlightCaps.account },
+  ]);
+  try {
+    const reservations = await ctx.limiter.reserve([
+      { key: ipKey, policy: policies.ip },
+      { key: accountKey, policy: policies.account },
+    ]);
+    let right: T | false;
+    try {
+      right = await evaluate();
+    } catch (error) {
+      await Promise.all(reservations.map((reservation) => ctx.limiter.release(reservation)));
+      throw error;
+    }
+    if (right !== false) {
+      await Promise.all(
+        reservations.map((reservation) =>
+          outcome.clearsAccount && reservation.key === accountKey
+            ? ctx.limiter.clear(accountKey)
+            : ctx.limiter.release(reservation),
+        ),
+      );
+      return right;
+    }
+    await outcome.recordFailure();
+    const lockEnd = reservations
+      .flatMap((reservation) => (reservation.lockedUntil ? [reservation.lockedUntil] : []))
+      .sort()
+      .at(-1);
+    throw lockEnd ? lockedOutUntil(lockEnd, ctx.now()) : outcome.wrong();
+  } finally {
+    leave();
+  }
+}
+
+/** Whether the password is the account's; a right one kept at an older cost is re-hashed. */
+export async function verifyPassword(
+  ctx: ServerContext,
+  user: repo.UserRow,
+  password: string,
+): Promise<boolean> {
+  const { right, upgradedHash } = await ctx.passwords.check(user.password_hash, password);
+  if (upgradedHash) {
+    await repo.upgradePasswordHash(ctx.db, user.id, { from: user.password_hash, to: upgradedHash });
+  }
+  return right;
 }
 
 /**
@@ -121,27 +172,35 @@ async function confirmPassword(
   user: repo.UserRow,
   password: string,
 ): Promise<void> {
-  await checkLimits(ctx, caller.ipAddress, user.email_normalized);
-  if (await ctx.passwords.verify(user.password_hash, password)) {
-    await ctx.limiter.clear(limitKeys.account(user.email_normalized));
-    return;
-  }
-  await ctx.audit.recordAlone({
-    action: 'password_check_failed',
-    actorUserId: user.id,
-    subjectUserId: user.id,
-    ...origin(caller),
-  });
-  await countFailure(ctx, caller.ipAddress, user.email_normalized);
-  throw new InvalidCredentialsError('The password is not right.');
+  await checkCredential(
+    ctx,
+    { ipAddress: caller.ipAddress, normalizedEmail: user.email_normalized },
+    () => verifyPassword(ctx, user, password),
+    {
+      clearsAccount: true,
+      recordFailure: () =>
+        ctx.audit.recordAlone({
+          action: 'password_check_failed',
+          actorUserId: user.id,
+          subjectUserId: user.id,
+          ...origin(caller),
+        }),
+      wrong: () => new InvalidCredentialsError('The password is not right.'),
+    },
+  );
 }
 
 function requireStrongPassword(
   password: string,
   account: { email: string; displayName: string },
 ): void {
-  const reasons = passwordWeaknesses(password, account);
-  if (reasons.length > 0) throw new WeakPasswordError(reasons);
+  const weaknesses = passwordWeaknesses(password, account);
+  if (weaknesses.length > 0) {
+    throw new WeakPasswordError(
+      weaknesses.map((weakness) => passwordWeaknessReasons[weakness]),
+      weaknesses,
+    );
+  }
 }
 
 /**
@@ -281,21 +340,27 @@ export async function signin(
   input: { email: string; password: string },
 ): Promise<SignedIn | SecondFactorRequired> {
   const emailNormalized = normalizeEmail(input.email);
-  await checkLimits(ctx, info.ipAddress, emailNormalized);
-  const user = await repo.findUserByEmail(ctx.db, emailNormalized);
-  const passwordOk = user
-    ? await ctx.passwords.verify(user.password_hash, input.password)
-    : await ctx.passwords.verifyNothing(input.password);
-  if (!user || !passwordOk) {
-    await ctx.audit.recordAlone({
-      action: 'signin_failed',
-      subjectUserId: user?.id,
-      ...origin(info),
-      details: { reason: user ? 'password' : 'unknown_email' },
-    });
-    await countFailure(ctx, info.ipAddress, emailNormalized);
-    throw new InvalidCredentialsError();
-  }
+  const found = await repo.findUserByEmail(ctx.db, emailNormalized);
+  const user = await checkCredential(
+    ctx,
+    { ipAddress: info.ipAddress, normalizedEmail: emailNormalized },
+    async () => {
+      if (!found) return ctx.passwords.verifyNothing(input.password);
+      return (await verifyPassword(ctx, found, input.password)) && found;
+    },
+    {
+      // With a second factor to come, the password alone proves nothing yet.
+      clearsAccount: found?.totp_enabled_at === null,
+      recordFailure: () =>
+        ctx.audit.recordAlone({
+          action: 'signin_failed',
+          subjectUserId: found?.id,
+          ...origin(info),
+          details: { reason: found ? 'password' : 'unknown_email' },
+        }),
+      wrong: () => new InvalidCredentialsError(),
+    },
+  );
   if (user.totp_enabled_at === null) {
     return completeSignin(ctx, user, browser, info, 'password');
   }
@@ -320,42 +385,39 @@ export async function signinSecondFactor(
   info: RequestInfo,
   input: { challenge: string; totp?: string | undefined; recoveryCode?: string | undefined },
 ): Promise<SignedIn> {
-  await ctx.limiter.check([limitKeys.ip(info.ipAddress)]);
-  const now = ctx.now();
-  const challenge = await repo.findChallenge(ctx.db, sha256Hex(input.challenge), now);
+  const tokenHash = sha256Hex(input.challenge);
+  const challenge = await repo.findChallenge(ctx.db, tokenHash, ctx.now());
   if (!challenge) throw new SigninExpiredError();
   const user = await repo.findUserById(ctx.db, challenge.user_id);
   if (!user) throw new SigninExpiredError();
-  await checkLimits(ctx, info.ipAddress, user.email_normalized);
 
-  let method: 'totp' | 'recovery_code' | undefined;
-  if (input.totp !== undefined) {
-    if (await acceptsTotpCode(ctx, user.id, input.totp)) method = 'totp';
-  } else if (input.recoveryCode !== undefined) {
-    const used = await repo.useRecoveryCode(
-      ctx.db,
-      user.id,
-      hashRecoveryCode(input.recoveryCode),
-      now,
-    );
-    if (used) method = 'recovery_code';
-  }
-
-  if (method === undefined) {
-    await ctx.audit.recordAlone({
-      action: 'signin_failed',
-      subjectUserId: user.id,
-      ...origin(info),
-      details: { reason: 'second_factor' },
-    });
-    if (challenge.failed_attempts + 1 >= challengeAttempts) {
-      await repo.deleteChallenge(ctx.db, challenge.id);
-    } else {
-      await repo.countChallengeFailure(ctx.db, challenge.id);
-    }
-    await countFailure(ctx, info.ipAddress, user.email_normalized);
-    throw new InvalidCredentialsError('The code is not right.');
-  }
+  const method = await checkCredential<'totp' | 'recovery_code'>(
+    ctx,
+    { ipAddress: info.ipAddress, normalizedEmail: user.email_normalized },
+    async () => {
+      // Each try uses up one of the challenge's attempts before the code is looked at.
+      if (!(await repo.claimChallengeAttempt(ctx.db, tokenHash, challengeAttempts, ctx.now()))) {
+        throw new SigninExpiredError();
+      }
+      if (input.totp !== undefined) {
+        return (await acceptsTotpCode(ctx, user.id, input.totp)) && 'totp';
+      }
+      if (input.recoveryCode === undefined) return false;
+      const code = hashRecoveryCode(input.recoveryCode);
+      return (await repo.useRecoveryCode(ctx.db, user.id, code, ctx.now())) && 'recovery_code';
+    },
+    {
+      clearsAccount: true,
+      recordFailure: () =>
+        ctx.audit.recordAlone({
+          action: 'signin_failed',
+          subjectUserId: user.id,
+          ...origin(info),
+          details: { reason: 'second_factor' },
+        }),
+      wrong: () => new InvalidCredentialsError('The code is not right.'),
+    },
+  );
   await repo.deleteChallenge(ctx.db, challenge.id);
   if (method === 'recovery_code') {
     await ctx.audit.recordAlone({

@@ -5,7 +5,7 @@ import { newId } from '../../../db/ids.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import { origin, type Caller, type RequestInfo } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import type { LimitPolicy } from '../../credential-limits.js';
+import { lockedOutUntil, type LimitPolicy } from '../../credential-limits.js';
 import { NotFoundError } from '../../errors.js';
 import * as repo from './repo.js';
 import { deviceCodeGrantType, keysScope, knownClients } from './schema.js';
@@ -209,16 +209,23 @@ export async function pollForToken(ctx: ServerContext, info: RequestInfo, input:
   };
 }
 
-/** The pending request behind a typed code; a wrong code counts against the account. */
+/**
+ * The pending request behind a typed code. Each look-up reserves a guess on the account first (so
+ * a burst gets no more look-ups than the allowance); a code that exists gives it back.
+ */
 async function pendingRequest(ctx: ServerContext, caller: Caller, typed: string) {
-  const limitKey = `device-code-guesses:${caller.accountId}`;
-  await ctx.limiter.check([limitKey]);
+  const [reservation] = await ctx.limiter.reserve([
+    { key: `device-code-guesses:${caller.accountId}`, policy: limits.codeGuesses },
+  ]);
   const userCode = normalizeUserCode(typed);
   const row = userCode ? await repo.findPendingByUserCode(ctx.db, userCode, ctx.now()) : undefined;
   if (!row) {
-    await ctx.limiter.fail(limitKey, limits.codeGuesses);
+    if (reservation?.lockedUntil) {
+      throw lockedOutUntil(reservation.lockedUntil, ctx.now());
+    }
     throw new NotFoundError('That code');
   }
+  if (reservation) await ctx.limiter.release(reservation);
   return row;
 }
 

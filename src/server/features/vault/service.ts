@@ -1,7 +1,6 @@
 import { userOwner } from '../../../db/owners.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { limitKeys } from '../../credential-limits.js';
 import {
   DomainError,
   InvalidCredentialsError,
@@ -9,7 +8,7 @@ import {
   ValidationError,
 } from '../../errors.js';
 import { findUserById } from '../auth/repo.js';
-import { acceptsTotpCode, checkLimits, countFailure } from '../auth/service.js';
+import { acceptsTotpCode, checkCredential, verifyPassword } from '../auth/service.js';
 import { filesInVault, keysInVault } from '../keys/repo.js';
 import { keyDisplayName, keySummary, type KeySummary } from '../keys/summary.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
@@ -87,41 +86,41 @@ export async function confirmPresence(
 ): Promise<'totp' | 'password'> {
   const user = await findUserById(ctx.db, caller.accountId);
   if (!user) throw new UnauthenticatedError();
-  await checkLimits(ctx, caller.ipAddress, user.email_normalized);
-
   const method = user.totp_enabled_at === null ? 'password' : 'totp';
-  let confirmed: boolean;
-  if (method === 'totp') {
-    if (!proof.totpCode) {
-      throw new ValidationError('Enter the 6-digit code from your authenticator app.', [
-        { field: 'totpCode', reason: 'this account signs in with an authenticator app' },
-      ]);
-    }
-    confirmed = await acceptsTotpCode(ctx, user.id, proof.totpCode);
-  } else {
-    if (!proof.password) {
-      throw new ValidationError('Enter your password.', [
-        { field: 'password', reason: 'required to confirm it is you' },
-      ]);
-    }
-    confirmed = await ctx.passwords.verify(user.password_hash, proof.password);
+  if (method === 'totp' && !proof.totpCode) {
+    throw new ValidationError('Enter the 6-digit code from your authenticator app.', [
+      { field: 'totpCode', reason: 'this account signs in with an authenticator app' },
+    ]);
   }
-  if (confirmed) {
-    await ctx.limiter.clear(limitKeys.account(user.email_normalized));
-    return method;
+  if (method === 'password' && !proof.password) {
+    throw new ValidationError('Enter your password.', [
+      { field: 'password', reason: 'required to confirm it is you' },
+    ]);
   }
-
-  await ctx.audit.recordAlone({
-    action: `${purpose}_failed`,
-    actorUserId: user.id,
-    subjectUserId: user.id,
-    ...origin(caller),
-    details: { method },
-  });
-  await countFailure(ctx, caller.ipAddress, user.email_normalized);
-  throw new InvalidCredentialsError(
-    method === 'totp' ? 'The code is not right.' : 'The password is not right.',
+  await checkCredential(
+    ctx,
+    { ipAddress: caller.ipAddress, normalizedEmail: user.email_normalized },
+    () =>
+      method === 'totp'
+        ? acceptsTotpCode(ctx, user.id, proof.totpCode ?? '')
+        : verifyPassword(ctx, user, proof.password ?? ''),
+    {
+      clearsAccount: true,
+      recordFailure: () =>
+        ctx.audit.recordAlone({
+          action: `${purpose}_failed`,
+          actorUserId: user.id,
+          subjectUserId: user.id,
+          ...origin(caller),
+          details: { method },
+        }),
+      wrong: () =>
+        new InvalidCredentialsError(
+          method === 'totp' ? 'The code is not right.' : 'The password is not right.',
+        ),
+    },
   );
+  return method;
 }
 
 export async function unlockVault(
