@@ -433,8 +433,11 @@ export async function renderRecoverySheet(input: RecoverySheetInput): Promise<Bu
   mainFace(doc, 400).fontSize(7.5).fillColor(colour.muted);
   doc.text(words.qrCaption, qrX - 6, margin + qrSide + 8, { width: qrSide + 12, align: 'center' });
 
+  // The title keeps to one line: Bokmål's one long compound word would otherwise break at its
+  // hyphen.
   mainFace(doc, 700).fontSize(22).fillColor(colour.ink);
-  doc.text(words.title, margin, margin - 4, { width: leftWidth });
+  doc.fontSize(Math.min(22, (22 * leftWidth) / doc.widthOfString(words.title)));
+  doc.text(words.title, margin, margin - 4, { width: leftWidth, lineBreak: false });
   mainFace(doc, 400).fontSize(10.5).fillColor(colour.muted);
   doc.text(words.subtitle, margin, doc.y + 2, { width: leftWidth });
 

@@ -25,7 +25,9 @@ const faces = [
 export interface SheetFont {
   /** The name the font is registered under in a PDF document. */
   key: string;
+  /** For looking up which characters it has; documents draw with their own copy. */
   font: Font;
+  sfnt: Buffer;
 }
 
 interface Subset {
@@ -129,18 +131,29 @@ export function sfntFromWoff(woff: Buffer): Buffer {
   return Buffer.concat(chunks);
 }
 
-function usableFont(key: string, bytes: Buffer): SheetFont | null {
-  const font = create(sfntFromWoff(bytes));
+function usableFont(key: string, woff: Buffer): SheetFont | null {
+  const sfnt = sfntFromWoff(woff);
+  const font = create(sfnt);
   try {
     font.hasGlyphForCodePoint(0x20);
   } catch {
     // One subset file in the packages has no character map; the next file or face is tried.
     return null;
   }
+  return { key, font, sfnt };
+}
+
+/**
+ * A fresh copy of the font for one PDF document. fontkit remembers each glyph with the
+ * characters it was first reached by, and embedding reaches some glyphs as parts of others (the
+ * dot in a colon), so a copy shared between documents would lose the text behind those glyphs.
+ */
+export function documentFont(font: SheetFont): Font {
+  const copy = create(font.sfnt);
   // pdfkit treats two fonts with the same PostScript name as one; the subsets of a face share
   // it, so each gets its own.
-  Object.defineProperty(font, 'postscriptName', { value: `${font.postscriptName}-${key}` });
-  return { key, font };
+  Object.defineProperty(copy, 'postscriptName', { value: `${copy.postscriptName}-${font.key}` });
+  return copy;
 }
 
 function covers(subset: Subset, codePoint: number): boolean {

@@ -1,5 +1,11 @@
 import bidiModule from 'bidi-js';
-import { fontForCodePoints, mainFont, type SheetFont, type SheetWeight } from './sheet-fonts.js';
+import {
+  documentFont,
+  fontForCodePoints,
+  mainFont,
+  type SheetFont,
+  type SheetWeight,
+} from './sheet-fonts.js';
 
 /** How text a person typed (a device name, a drive label) is printed on the sheet. */
 export interface NameStyle {
@@ -61,9 +67,20 @@ function pieces(line: string, weight: SheetWeight): Piece[] {
   return result;
 }
 
+const registered = new WeakMap<PDFKit.PDFDocument, Set<string>>();
+
 function useFont(doc: PDFKit.PDFDocument, font: SheetFont): PDFKit.PDFDocument {
-  // pdfkit accepts a fontkit font object as a font source; its types list only files and bytes.
-  return doc.registerFont(font.key, font.font as unknown as Uint8Array).font(font.key);
+  let keys = registered.get(doc);
+  if (keys === undefined) {
+    keys = new Set();
+    registered.set(doc, keys);
+  }
+  if (!keys.has(font.key)) {
+    keys.add(font.key);
+    // pdfkit accepts a fontkit font object as a font source; its types list only files and bytes.
+    doc.registerFont(font.key, documentFont(font) as unknown as Uint8Array);
+  }
+  return doc.font(font.key);
 }
 
 /** Switches to the face of the sheet's own wording; pdfkit embeds only the glyphs used. */
@@ -75,36 +92,62 @@ export function mainFace(doc: PDFKit.PDFDocument, weight: SheetWeight): PDFKit.P
 // shape and order a right-to-left phrase as one run instead of word by word.
 const wholeRun: PDFKit.Mixins.TextOptions = { features: [], lineBreak: false };
 
-function widthOf(doc: PDFKit.PDFDocument, text: string, style: NameStyle): number {
-  let width = 0;
-  for (const piece of pieces(text, style.weight)) {
-    useFont(doc, piece.font).fontSize(style.size);
-    width += doc.widthOfString(piece.text, wholeRun);
-  }
-  return width;
+/** Measures text in the style, remembering each word's width (fitting a name measures it often). */
+function measurer(doc: PDFKit.PDFDocument, style: NameStyle): (text: string) => number {
+  const widths = new Map<string, number>();
+  return (text) => {
+    let width = widths.get(text);
+    if (width === undefined) {
+      width = 0;
+      for (const piece of pieces(text, style.weight)) {
+        useFont(doc, piece.font).fontSize(style.size);
+        width += doc.widthOfString(piece.text, wholeRun);
+      }
+      widths.set(text, width);
+    }
+    return width;
+  };
 }
 
-/** Greedy line breaking at word boundaries, and inside a word only when it is wider than a line. */
-function wrap(doc: PDFKit.PDFDocument, text: string, style: NameStyle, width: number): string[] {
+/**
+ * Greedy line breaking at word boundaries (Intl.Segmenter finds them in every script, CJK
+ * included), and inside a word only when the word alone is wider than a line.
+ */
+function wrap(text: string, width: number, measure: (text: string) => number): string[] {
   const lines: string[] = [];
   let line = '';
-  const fits = (candidate: string) => widthOf(doc, candidate.trimEnd(), style) <= width;
-  for (const { segment } of words.segment(text)) {
-    if (fits(line + segment)) {
-      line += segment;
-      continue;
-    }
+  let lineWidth = 0;
+  let trailingSpace = 0;
+  const endLine = () => {
     if (line.trim() !== '') lines.push(line.trimEnd());
     line = '';
-    for (const { segment: cluster } of graphemes.segment(segment.trimStart())) {
-      if (line !== '' && !fits(line + cluster)) {
-        lines.push(line.trimEnd());
-        line = '';
+    lineWidth = 0;
+    trailingSpace = 0;
+  };
+  const append = (part: string, partWidth: number) => {
+    if (line !== '' && lineWidth + trailingSpace + partWidth > width) endLine();
+    line += part;
+    lineWidth += trailingSpace + partWidth;
+    trailingSpace = 0;
+  };
+  for (const { segment } of words.segment(text)) {
+    if (segment.trim() === '') {
+      // Spaces count only once something follows them on the same line.
+      if (line !== '') {
+        line += segment;
+        trailingSpace += measure(segment);
       }
-      line += cluster;
+      continue;
     }
+    const segmentWidth = measure(segment);
+    if (segmentWidth <= width) {
+      append(segment, segmentWidth);
+      continue;
+    }
+    for (const { segment: cluster } of graphemes.segment(segment))
+      append(cluster, measure(cluster));
   }
-  if (line.trim() !== '') lines.push(line.trimEnd());
+  endLine();
   return lines;
 }
 
@@ -120,7 +163,8 @@ export function fitName(
   width: number,
   maxLines: number,
 ): string[] {
-  const whole = wrap(doc, text, style, width);
+  const measure = measurer(doc, style);
+  const whole = wrap(text, width, measure);
   if (whole.length <= maxLines) return whole;
   const clusters = Array.from(graphemes.segment(text), ({ segment }) => segment);
   const shortened = (keep: number) => {
@@ -132,10 +176,10 @@ export function fitName(
   let high = clusters.length - 1;
   while (low < high) {
     const keep = Math.ceil((low + high) / 2);
-    if (wrap(doc, shortened(keep), style, width).length <= maxLines) low = keep;
+    if (wrap(shortened(keep), width, measure).length <= maxLines) low = keep;
     else high = keep - 1;
   }
-  return wrap(doc, shortened(low), style, width);
+  return wrap(shortened(low), width, measure);
 }
 
 /** Unicode's rule L2: reverse every run at or above each level, highest first. */
