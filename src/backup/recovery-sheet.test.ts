@@ -174,6 +174,105 @@ describe('recovery key sheet', { skip: pdftotextSkip() }, () => {
     assert.ok(matches, 'the printed modules are the QR encoding of the Key ID and key');
   });
 
+  /** The text as pdftotext gives it, without the direction marks it puts around Arabic. */
+  function readableText(path: string): string {
+    return pdfText(path)
+      .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(/\s+/g, ' ');
+  }
+
+  for (const [script, name] of [
+    ['Chinese', '中文笔记本电脑'],
+    ['Japanese', '日本語のノートパソコン'],
+    ['Korean', '한국어 노트북'],
+    ['Arabic', 'حاسوب أحمد'],
+    ['Cyrillic and Greek', 'Ноутбук Пётра Ελληνικά'],
+    ['emoji', 'Ola 🚀💻'],
+  ] as const) {
+    it(`prints a ${script} device name and drive label as text a reader gets back`, async () => {
+      const pdf = await renderRecoverySheet({
+        protectorId: id,
+        recoveryPassword: password,
+        deviceName: name,
+        volumeLabel: `D: ${name}`,
+        lang: 'en',
+        paper: 'a4',
+      });
+      const text = readableText(saved(pdf, `script-${script}`));
+      assert.ok(text.includes(` ${name} `), `the device name: ${text.slice(0, 400)}`);
+      assert.ok(text.includes(`D: ${name}`), 'the drive label');
+      // The fonts are embedded as subsets holding only the glyphs used, not whole CJK faces.
+      assert.ok(pdf.length < 100_000, `${pdf.length} bytes`);
+    });
+  }
+
+  /** Every word pdftotext finds, with its box in points from the page's top-left corner. */
+  function wordBoxes(path: string): {
+    page: { width: number; height: number };
+    words: { text: string; xMin: number; yMin: number; xMax: number; yMax: number }[];
+  } {
+    const html = execFileSync('pdftotext', ['-bbox', path, '-'], { encoding: 'utf8' });
+    const page = /<page width="([\d.]+)" height="([\d.]+)">/.exec(html);
+    assert.ok(page, 'pdftotext -bbox gives the page box');
+    const words = Array.from(
+      html.matchAll(
+        /<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<\/word>/g,
+      ),
+      ([, xMin, yMin, xMax, yMax, text]) => ({
+        text: text ?? '',
+        xMin: Number(xMin),
+        yMin: Number(yMin),
+        xMax: Number(xMax),
+        yMax: Number(yMax),
+      }),
+    );
+    return { page: { width: Number(page[1]), height: Number(page[2]) }, words };
+  }
+
+  for (const [kind, name] of [
+    ['Latin', `${'Family-Laptop-'.repeat(10)}${'x'.repeat(29)} in the study upstairs END-7F3A`],
+    ['Chinese', `办公室${'笔记本电脑'.repeat(39)}末尾`],
+  ] as const) {
+    it(`keeps a 200-character ${kind} device name inside its column, shortened in the middle`, async () => {
+      assert.equal(Array.from(name).length, 200);
+      for (const paper of ['a4', 'letter'] as const) {
+        const pdf = await renderRecoverySheet({
+          protectorId: id,
+          recoveryPassword: password,
+          deviceName: name,
+          volumeLabel: name,
+          volumeType: 'fixed',
+          lang: 'nb',
+          paper,
+        });
+        const path = saved(pdf, `long-${kind}-${paper}`);
+        assert.match(execFileSync('pdfinfo', [path], { encoding: 'utf8' }), /^Pages:\s+1$/m);
+        const { page, words } = wordBoxes(path);
+        for (const word of words) {
+          assert.ok(
+            word.xMin >= 0 && word.xMax <= page.width && word.yMin >= 0 && word.yMax <= page.height,
+            `"${word.text}" at ${word.xMin},${word.yMin}–${word.xMax},${word.yMax} is off the page`,
+          );
+        }
+        // The name's lines: from the device row's first word to the drive row's label.
+        const label = words.findIndex((word) => word.text === 'Enhet');
+        const next = words.findIndex((word) => word.text === 'Stasjon');
+        const nameWords = words.slice(label + 1, next);
+        const qrLeft = page.width - 54 - 120;
+        for (const word of nameWords) {
+          assert.ok(word.xMax < qrLeft, `"${word.text}" runs into the QR code`);
+        }
+        assert.ok(new Set(nameWords.map((word) => Math.round(word.yMin))).size <= 3);
+        const printed = nameWords.map((word) => word.text).join('');
+        const start = Array.from(name).slice(0, 12).join('');
+        const end = Array.from(name).slice(-8).join('').replace(/\s/g, '');
+        assert.ok(printed.startsWith(start.replace(/\s/g, '')), `starts like the name: ${printed}`);
+        assert.ok(printed.endsWith(end), `ends like the name: ${printed}`);
+        assert.ok(printed.includes('…'), 'the middle is shortened with an ellipsis');
+      }
+    });
+  }
+
   it('refuses a recovery key with a typo, naming the block', async () => {
     await assert.rejects(
       renderRecoverySheet({

@@ -3,6 +3,7 @@ import QRCode from 'qrcode';
 import { parseProtectorId } from '../bitlocker/protector-id.js';
 import { RecoveryPasswordError, parseRecoveryPassword } from '../bitlocker/recovery-password.js';
 import { BackupError } from './errors.js';
+import { drawName, fitName, mainFace, type NameStyle } from './sheet-text.js';
 
 export type SheetLanguage = 'en' | 'nb';
 export type SheetPaper = 'a4' | 'letter';
@@ -189,7 +190,7 @@ function drawQrCode(doc: PDFKit.PDFDocument, text: string, x: number, y: number)
 }
 
 function sectionLabel(doc: PDFKit.PDFDocument, text: string, x: number, y: number): number {
-  doc.font('Helvetica-Bold').fontSize(8.5).fillColor(colour.muted);
+  mainFace(doc, 700).fontSize(8.5).fillColor(colour.muted);
   doc.text(text, x, y, { characterSpacing: 1.2, lineBreak: false });
   return y + 14;
 }
@@ -215,12 +216,21 @@ function drawKeyId(
 
   const hintY = y + fontSize + 8;
   const [before, after] = words.shortIdHint;
-  doc.font('Helvetica').fontSize(9.5).fillColor(colour.muted);
+  mainFace(doc, 400).fontSize(9.5).fillColor(colour.muted);
   doc.text(before, x, hintY, { continued: true, width });
-  doc.font('Helvetica-Bold').fillColor(colour.ink).text(shortId, { continued: true });
-  doc.font('Helvetica').fillColor(colour.muted).text(after);
+  mainFace(doc, 700).fillColor(colour.ink).text(shortId, { continued: true });
+  mainFace(doc, 400).fillColor(colour.muted).text(after);
   return doc.y;
 }
+
+const detailValueStyle: NameStyle = {
+  size: 11,
+  weight: 700,
+  colour: colour.ink,
+  lineHeight: 1.3,
+};
+/** A longer device name or drive label is shortened in the middle to fit these lines. */
+const detailMaxLines = 3;
 
 function drawDetails(
   doc: PDFKit.PDFDocument,
@@ -232,7 +242,7 @@ function drawDetails(
   const labelWidth = 62;
   let rowY = y;
   for (const [label, value] of rows) {
-    doc.font('Helvetica').fontSize(9.5).fillColor(colour.muted);
+    mainFace(doc, 400).fontSize(9.5).fillColor(colour.muted);
     doc.text(label, x, rowY + 1, { width: labelWidth, lineBreak: false });
     const valueX = x + labelWidth;
     const valueWidth = width - labelWidth;
@@ -246,9 +256,10 @@ function drawDetails(
         .stroke();
       rowY += 20;
     } else {
-      doc.font('Helvetica-Bold').fontSize(11).fillColor(colour.ink);
-      doc.text(value, valueX, rowY, { width: valueWidth });
-      rowY = Math.max(doc.y, rowY + 14) + 6;
+      // Names come in every script and any length: each character is set in a font that has
+      // it, and the value stays inside its column.
+      const lines = fitName(doc, value, detailValueStyle, valueWidth, detailMaxLines);
+      rowY = Math.max(drawName(doc, lines, detailValueStyle, valueX, rowY - 1), rowY + 14) + 6;
     }
   }
   return rowY;
@@ -276,7 +287,7 @@ function drawRecoveryKey(
       .lineWidth(0.8)
       .strokeColor(colour.rule)
       .stroke();
-    doc.font('Helvetica').fontSize(7.5).fillColor(colour.muted);
+    mainFace(doc, 400).fontSize(7.5).fillColor(colour.muted);
     doc.text(String(index + 1), boxX + 7, boxY + 6, { lineBreak: false });
     doc.font('Courier-Bold').fontSize(fontSize).fillColor(colour.ink);
     const textWidth = doc.widthOfString(block);
@@ -296,7 +307,7 @@ function drawSteps(
   y: number,
   width: number,
 ): number {
-  doc.font('Helvetica-Bold').fontSize(12).fillColor(colour.ink);
+  mainFace(doc, 700).fontSize(12).fillColor(colour.ink);
   doc.text(words.stepsHeading, x, y, { width });
   let stepY = doc.y + 8;
   const badge = 16;
@@ -306,9 +317,9 @@ function drawSteps(
       .circle(x + badge / 2, stepY + badge / 2 - 2, badge / 2)
       .fillColor(colour.accent)
       .fill();
-    doc.font('Helvetica-Bold').fontSize(9).fillColor('#ffffff');
+    mainFace(doc, 700).fontSize(9).fillColor('#ffffff');
     doc.text(String(index + 1), x, stepY + 2, { width: badge, align: 'center', lineBreak: false });
-    doc.font('Helvetica').fontSize(10.5).fillColor(colour.ink);
+    mainFace(doc, 400).fontSize(10.5).fillColor(colour.ink);
     doc.text(step, textX, stepY, { width: width - (textX - x), lineGap: 2 });
     stepY = doc.y + 8;
   });
@@ -326,9 +337,9 @@ function drawWarning(
   const iconSize = 22;
   const textX = x + padding + iconSize + 12;
   const textWidth = width - (textX - x) - padding;
-  doc.font('Helvetica-Bold').fontSize(12);
+  mainFace(doc, 700).fontSize(12);
   const headingHeight = doc.heightOfString(words.warningHeading, { width: textWidth });
-  doc.font('Helvetica').fontSize(10);
+  mainFace(doc, 400).fontSize(10);
   const bodyHeight = doc.heightOfString(words.warning, { width: textWidth, lineGap: 2 });
   const height = padding * 2 + headingHeight + 4 + bodyHeight;
 
@@ -340,16 +351,16 @@ function drawWarning(
     .circle(iconX, iconY, iconSize / 2)
     .fillColor(colour.warningRule)
     .fill();
-  doc.font('Helvetica-Bold').fontSize(15).fillColor('#ffffff');
+  mainFace(doc, 700).fontSize(15).fillColor('#ffffff');
   doc.text('!', iconX - iconSize / 2, iconY - 7, {
     width: iconSize,
     align: 'center',
     lineBreak: false,
   });
 
-  doc.font('Helvetica-Bold').fontSize(12).fillColor(colour.warningInk);
+  mainFace(doc, 700).fontSize(12).fillColor(colour.warningInk);
   doc.text(words.warningHeading, textX, y + padding, { width: textWidth });
-  doc.font('Helvetica').fontSize(10).fillColor(colour.ink);
+  mainFace(doc, 400).fontSize(10).fillColor(colour.ink);
   doc.text(words.warning, textX, doc.y + 4, { width: textWidth, lineGap: 2 });
   return y + height;
 }
@@ -419,12 +430,15 @@ export async function renderRecoverySheet(input: RecoverySheetInput): Promise<Bu
     qrX,
     margin,
   );
-  doc.font('Helvetica').fontSize(7.5).fillColor(colour.muted);
+  mainFace(doc, 400).fontSize(7.5).fillColor(colour.muted);
   doc.text(words.qrCaption, qrX - 6, margin + qrSide + 8, { width: qrSide + 12, align: 'center' });
 
-  doc.font('Helvetica-Bold').fontSize(22).fillColor(colour.ink);
-  doc.text(words.title, margin, margin - 4, { width: leftWidth });
-  doc.font('Helvetica').fontSize(10.5).fillColor(colour.muted);
+  // The title keeps to one line: Bokmål's one long compound word would otherwise break at its
+  // hyphen.
+  mainFace(doc, 700).fontSize(22).fillColor(colour.ink);
+  doc.fontSize(Math.min(22, (22 * leftWidth) / doc.widthOfString(words.title)));
+  doc.text(words.title, margin, margin - 4, { width: leftWidth, lineBreak: false });
+  mainFace(doc, 400).fontSize(10.5).fillColor(colour.muted);
   doc.text(words.subtitle, margin, doc.y + 2, { width: leftWidth });
 
   let y = sectionLabel(doc, words.keyIdLabel, margin, doc.y + 18);
@@ -459,7 +473,7 @@ export async function renderRecoverySheet(input: RecoverySheetInput): Promise<Bu
   drawNotes(doc, words.notesLabel, margin, y + 28, contentWidth, footerY - 24);
 
   const footer = `${words.printed} ${formatDate(new Date(), words, input.paper)} · Keyhold`;
-  doc.font('Helvetica').fontSize(8).fillColor(colour.muted);
+  mainFace(doc, 400).fontSize(8).fillColor(colour.muted);
   doc.text(footer, margin, footerY, { width: contentWidth, lineBreak: false });
 
   doc.end();
