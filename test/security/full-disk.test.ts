@@ -6,9 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import { randomKey, testPassword, uniqueEmail } from '../server/key-library.js';
+import { requirement } from '../support/requirements.js';
 
-/** Mounting a small file system needs root; anyone else skips with this reason. */
-const mountSkip = process.getuid?.() === 0 ? false : 'skipped: mounting a small tmpfs needs root';
+/** Mounting a small file system needs root; anyone else skips (CI requires it). */
+const mountSkip = requirement(
+  'mount',
+  process.getuid?.() === 0 ? undefined : 'mounting a small tmpfs needs root',
+);
 
 /** Writes zeros into `file` until the file system has no space left. */
 async function fillUp(file: string): Promise<void> {
@@ -34,7 +38,7 @@ describe('a full disk', { skip: mountSkip }, () => {
         stdio: 'pipe',
       });
     } catch (error) {
-      mountFailure = `skipped: this machine refuses to mount a tmpfs (${(error as Error).message})`;
+      mountFailure = `this machine refuses to mount a tmpfs (${(error as Error).message})`;
     }
   });
   after(async () => {
@@ -45,7 +49,7 @@ describe('a full disk', { skip: mountSkip }, () => {
 
   it('is named in the log as the cause of failed writes (SQLITE_FULL)', async (t: TestContext) => {
     if (mountFailure !== undefined) {
-      t.skip(mountFailure);
+      t.skip(requirement('mount', mountFailure) || undefined);
       return;
     }
     server = await startTestApp('sqlite', { flags: { dataDir: mountPoint }, logLevel: 'error' });

@@ -8,6 +8,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { keyholdBin, repoRoot, type CliResult } from '../support/cli.js';
 import { createTestDatabase, databaseKinds } from '../server/databases.js';
 import { startServe, testServeEnv } from '../server/serve-process.js';
+import { requirement } from '../support/requirements.js';
 
 const isRoot = process.getuid?.() === 0;
 /** The account root lends a process that must meet "permission denied". */
@@ -116,7 +117,7 @@ describe('keyhold serve refuses to start', () => {
 
   it(
     'when the data folder is on a read-only file system',
-    { skip: !isRoot && 'skipped: mounting a read-only tmpfs needs root' },
+    { skip: requirement('mount', isRoot ? undefined : 'mounting a read-only tmpfs needs root') },
     async (t: TestContext) => {
       const mount = join(dir, 'read-only');
       await mkdir(mount);
@@ -125,7 +126,8 @@ describe('keyhold serve refuses to start', () => {
           stdio: 'pipe',
         });
       } catch (error) {
-        t.skip(`skipped: this machine refuses to mount a tmpfs (${(error as Error).message})`);
+        const reason = `this machine refuses to mount a tmpfs (${(error as Error).message})`;
+        t.skip(requirement('mount', reason) || undefined);
         return;
       }
       mounts.push(mount);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * KEYHOLD_TEST_REQUIRE_* variable is set.
  */
 export function requirement(
-  name: 'postgres' | 'browser' | 'corpus' | 'pdftotext' | 'native',
+  name: 'postgres' | 'browser' | 'corpus' | 'pdftotext' | 'native' | 'mount',
   missingReason: string | undefined,
 ): string | false {
   if (missingReason === undefined) return false;
