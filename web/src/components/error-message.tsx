@@ -8,6 +8,7 @@ const translatedCodes = new Set([
   'not_found',
   'vault_locked',
   'internal',
+  'host_not_allowed',
 ]);
 
 /**
