@@ -49,7 +49,7 @@ export const configSchema = z
     /** A request (headers and body) must arrive within this; slow senders are cut off. */
     requestTimeoutSeconds: z.coerce.number().int().min(1).max(3600).default(30),
     /** Open connections one client address may hold at once (per server process). */
-    maxConnectionsPerAddress: z.coerce.number().int().min(1).max(100_000).default(64),
+    connectionsPerAddress: z.coerce.number().int().min(1).max(100_000).default(64),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -150,7 +150,7 @@ const settingNames: Record<keyof ConfigInput, string> = {
   trustedProxies: 'trusted-proxies',
   proxyHops: 'proxy-hops',
   requestTimeoutSeconds: 'request-timeout-seconds',
-  maxConnectionsPerAddress: 'max-connections-per-address',
+  connectionsPerAddress: 'connections-per-address',
   logLevel: 'log-level',
   argon2MemoryKib: 'argon2-memory-kib',
   argon2Iterations: 'argon2-iterations',

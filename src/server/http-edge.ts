@@ -78,7 +78,7 @@ export function limitConnectionsPerAddress(server: Server, config: Config): void
     const address = socket.remoteAddress;
     if (address === undefined || isProxy(address)) return;
     const count = (open.get(address) ?? 0) + 1;
-    if (count > config.maxConnectionsPerAddress) {
+    if (count > config.connectionsPerAddress) {
       socket.destroy();
       return;
     }

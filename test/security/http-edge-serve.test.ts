@@ -113,12 +113,12 @@ describe('slow senders (keyhold serve --workers 2 --request-timeout-seconds 2)',
   });
 });
 
-describe('connections per address (keyhold serve --max-connections-per-address 4)', () => {
+describe('connections per address (keyhold serve --connections-per-address 4)', () => {
   let server: ServeProcess;
   let dataDir: string;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'keyhold-edge-'));
-    server = await startServe(['--data-dir', dataDir, '--max-connections-per-address', '4']);
+    server = await startServe(['--data-dir', dataDir, '--connections-per-address', '4']);
   });
   after(async () => {
     await server.stop();

@@ -301,8 +301,8 @@ describe('proxy settings', () => {
       /--request-timeout-seconds \(KEYHOLD_REQUEST_TIMEOUT_SECONDS\)/,
     );
     assert.throws(
-      () => loadConfig({}, { KEYHOLD_MAX_CONNECTIONS_PER_ADDRESS: 'lots' }),
-      /--max-connections-per-address \(KEYHOLD_MAX_CONNECTIONS_PER_ADDRESS\)/,
+      () => loadConfig({}, { KEYHOLD_CONNECTIONS_PER_ADDRESS: 'lots' }),
+      /--connections-per-address \(KEYHOLD_CONNECTIONS_PER_ADDRESS\)/,
     );
   });
 });

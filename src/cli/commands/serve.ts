@@ -14,7 +14,7 @@ interface ServeFlags {
   trustedProxies?: string;
   proxyHops?: string;
   requestTimeoutSeconds?: string;
-  maxConnectionsPerAddress?: string;
+  connectionsPerAddress?: string;
   logLevel?: string;
   vaultIdleMinutes?: string;
   deletedKeyRetentionDays?: string;
@@ -54,8 +54,8 @@ export function registerServe(program: Command): void {
       'a request and its body must arrive within this; default 30 (KEYHOLD_REQUEST_TIMEOUT_SECONDS)',
     )
     .option(
-      '--max-connections-per-address <n>',
-      'open connections per client address; default 64 (KEYHOLD_MAX_CONNECTIONS_PER_ADDRESS)',
+      '--connections-per-address <n>',
+      'most open connections one client address may hold; default 64 (KEYHOLD_CONNECTIONS_PER_ADDRESS)',
     )
     .option(
       '--log-level <level>',
