@@ -1,4 +1,5 @@
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+import { stdSerializers } from 'pino';
 
 /** Every field name that can hold a secret anywhere in the API or the services. */
 const secretFields = [
@@ -77,6 +78,16 @@ export function requestForLog(request: Partial<FastifyRequest>): Record<string, 
   };
 }
 
+/**
+ * An error as logged. Node hands a request it cannot parse to the log as an error holding every
+ * byte received (`rawPacket`: the query string, the cookie, the CSRF header); those stay out.
+ */
+export function errorForLog(error: Error): ReturnType<typeof stdSerializers.err> {
+  const serialized = stdSerializers.err(error);
+  delete serialized.rawPacket;
+  return serialized;
+}
+
 export function loggerOptions(
   level: string,
   stream: NodeJS.WritableStream | undefined,
@@ -84,7 +95,7 @@ export function loggerOptions(
   return {
     level,
     redact: { paths: redactedPaths, censor },
-    serializers: { req: requestForLog },
+    serializers: { req: requestForLog, err: errorForLog },
     formatters: { log: (object) => censorSecrets(object) as Record<string, unknown> },
     ...(stream ? { stream } : {}),
   };

@@ -72,19 +72,15 @@ function askHealth(socket: Socket): Promise<string> {
   });
 }
 
-describe('slow senders (keyhold serve --workers 2 --request-timeout-seconds 2)', () => {
+describe('slow senders (keyhold serve --workers 2 --request-timeout-seconds 2, trace log)', () => {
   let server: ServeProcess;
   let dataDir: string;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'keyhold-edge-'));
-    server = await startServe([
-      '--data-dir',
-      dataDir,
-      '--workers',
-      '2',
-      '--request-timeout-seconds',
-      '2',
-    ]);
+    server = await startServe(
+      ['--data-dir', dataDir, '--workers', '2', '--request-timeout-seconds', '2'],
+      { KEYHOLD_LOG_LEVEL: 'trace' },
+    );
   });
   after(async () => {
     await server.stop();
@@ -110,6 +106,30 @@ describe('slow senders (keyhold serve --workers 2 --request-timeout-seconds 2)',
     const { received, sentBytes } = await dripRequest(server.url, '', 'G'.repeat(1000), 1000);
     assert.ok(sentBytes < 1000);
     assert.doesNotMatch(received, /200 OK/);
+  });
+
+  it('keeps the bytes of a request it cannot parse out of the trace log', async () => {
+    const socket = await openSocket(server.url);
+    const answer = await new Promise<string>((resolve) => {
+      let received = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        resolve(received);
+      });
+      socket.write(
+        'GET /api/v1/keys?q=424242-131313 HTTP/1.1\r\nHost: localhost\r\n' +
+          'X-Keyhold-CSRF: csrf-token-that-must-stay-private\r\nNot a header\r\n\r\n',
+      );
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    // The line is written as the error is handled; give the process a moment to flush it.
+    for (let attempt = 0; attempt < 50 && !server.output().includes('client error'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const output = server.output();
+    assert.match(output, /client error/);
+    assert.doesNotMatch(output, /rawPacket|424242|csrf-token-that-must-stay-private/);
   });
 });
 
