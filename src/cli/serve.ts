@@ -1,7 +1,8 @@
 import cluster from 'node:cluster';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../server/config.js';
+import { CliError, ExitCode } from './output.js';
 import { asCliError } from './server-errors.js';
 
 export async function runServe(flags: object): Promise<void> {
@@ -27,10 +28,7 @@ async function serveHere(config: Config): Promise<void> {
   const { buildApp } = await import('../server/app.js');
   // Workers leave the one-time lines to the first of them and the supervisor.
   const worker = cluster.isWorker ? cluster.worker : undefined;
-  const https =
-    config.tlsCert && config.tlsKey
-      ? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) }
-      : undefined;
+  const https = await readTlsFiles(config);
   let app: FastifyInstance;
   try {
     app = await buildApp({
@@ -44,7 +42,16 @@ async function serveHere(config: Config): Promise<void> {
           'database backups. Without it the stored recovery keys cannot be read.',
       );
     }
-    if (!worker || worker.id === 1) app.log.info(`data: ${context.database.location}`);
+    if (!worker || worker.id === 1) {
+      app.log.info(`data: ${context.database.location}`);
+      const mode = await folderMode(config.dataDir);
+      if (mode !== undefined && (mode & 0o077) !== 0) {
+        app.log.warn(
+          `the data folder ${config.dataDir} is open to other users (mode ` +
+            `${(mode & 0o777).toString(8)}); run: chmod 700 ${config.dataDir}`,
+        );
+      }
+    }
   } catch (error) {
     throw asCliError(error);
   }
@@ -57,4 +64,39 @@ async function serveHere(config: Config): Promise<void> {
   process.once('SIGTERM', shutdown);
   const address = await app.listen({ host: config.host, port: config.port });
   if (!worker) app.log.info(`Keyhold is serving on ${address}`);
+}
+
+/**
+ * The certificate and its key. A key file other users can read is refused, as the master key file
+ * is: whoever reads it can pose as this server.
+ */
+async function readTlsFiles(config: Config): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (!config.tlsCert || !config.tlsKey) return undefined;
+  try {
+    const { mode } = await stat(config.tlsKey);
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new CliError(
+        `the TLS key file ${config.tlsKey} can be read by other users; run: chmod 600 ${config.tlsKey}`,
+        ExitCode.environment,
+      );
+    }
+    return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(
+      `cannot read the TLS certificate or key (--tls-cert, --tls-key): ${(error as Error).message}`,
+      ExitCode.environment,
+    );
+  }
+}
+
+/** The permission bits of a folder, or undefined when there is none (PostgreSQL, no key file). */
+async function folderMode(dir: string): Promise<number | undefined> {
+  if (process.platform === 'win32') return undefined;
+  try {
+    const folder = await stat(dir);
+    return folder.isDirectory() ? folder.mode : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,14 @@ import { enforceCsrf, loadBrowser } from './browser-cookie.js';
 import type { Config } from './config.js';
 import { createServerContext, type ServerContext } from './context.js';
 import { handleError, NotFoundError } from './errors.js';
+import {
+  enforceHost,
+  hostAllowList,
+  limitConnectionsPerAddress,
+  proxyTrust,
+  serverTimeouts,
+  tlsSettings,
+} from './http-edge.js';
 import { auditRoutes } from './features/audit/routes.js';
 import { pruneChallenges } from './features/auth/repo.js';
 import { authRoutes } from './features/auth/routes.js';
@@ -48,13 +56,16 @@ export async function buildApp({
   webRoot,
 }: AppOptions): Promise<FastifyInstance> {
   const ctx = context ?? (await createServerContext(config));
+  const timeouts = serverTimeouts(config);
   // The https variant only changes the server type, not anything the app registers.
   const app = (Fastify as (options: object) => FastifyInstance)({
-    ...(https ? { https } : {}),
+    ...(https ? { https: { ...https, ...tlsSettings, ...timeouts } } : { http: timeouts }),
+    requestTimeout: timeouts.requestTimeout,
     logger: loggerOptions(config.logLevel, logStream),
-    trustProxy: config.behindProxy,
+    trustProxy: proxyTrust(config),
     bodyLimit: bodyLimitBytes,
   }).withTypeProvider<ZodTypeProvider>();
+  limitConnectionsPerAddress(app.server, config);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(handleError);
@@ -74,10 +85,13 @@ export async function buildApp({
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(headers);
   });
+  app.addHook('onRequest', enforceHost(hostAllowList(config, https?.cert)));
   await registerOpenApi(app, config);
 
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/api/')) return;
+    // Answers name accounts, sessions, keys and secrets: none belongs in a browser's disk cache.
+    void reply.header('cache-control', 'no-store');
     await loadBrowser(request, reply);
     enforceCsrf(request);
   });

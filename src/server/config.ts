@@ -22,6 +22,34 @@ export const configSchema = z
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
     behindProxy: z.boolean().default(false),
+    /**
+     * Behind a proxy, the addresses (or CIDR ranges) of the proxies whose X-Forwarded-For is
+     * believed; anyone else connecting is the client, whatever it claims.
+     */
+    trustedProxies: z
+      .string()
+      .transform((list, ctx) => {
+        const entries = list
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== '');
+        for (const entry of entries) {
+          if (!isAddressOrRange(entry)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${entry}" is not an IP address or a range such as 10.0.0.0/8`,
+            });
+          }
+        }
+        return entries;
+      })
+      .optional(),
+    /** Behind a proxy without a trusted list: how many proxies in a row add X-Forwarded-For. */
+    proxyHops: z.coerce.number().int().min(1).max(10).optional(),
+    /** A request (headers and body) must arrive within this; slow senders are cut off. */
+    requestTimeoutSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+    /** Open connections one client address may hold at once (per server process). */
+    connectionsPerAddress: z.coerce.number().int().min(1).max(100_000).default(64),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -53,6 +81,22 @@ export const configSchema = z
         message: 'set both --tls-cert and --tls-key, or neither',
       });
     }
+    for (const key of ['trustedProxies', 'proxyHops'] as const) {
+      if (config[key] !== undefined && !config.behindProxy) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'only applies behind a proxy: add --behind-proxy (KEYHOLD_BEHIND_PROXY)',
+        });
+      }
+    }
+    if (config.trustedProxies && config.proxyHops !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['proxyHops'],
+        message: 'give either --trusted-proxies or --proxy-hops, not both',
+      });
+    }
     if (config.masterKey && config.masterKeyFile) {
       ctx.addIssue({
         code: 'custom',
@@ -81,6 +125,15 @@ export function isLoopback(host: string): boolean {
   return host === '::1' || host === '[::1]';
 }
 
+/** An IPv4 or IPv6 address, or a CIDR range of either (`10.0.0.0/8`, `fd00::/8`). */
+export function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
 /** Each setting's flag name; its variable is KEYHOLD_ + the flag name in capitals. */
 const settingNames: Record<keyof ConfigInput, string> = {
   host: 'host',
@@ -94,6 +147,10 @@ const settingNames: Record<keyof ConfigInput, string> = {
   tlsCert: 'tls-cert',
   tlsKey: 'tls-key',
   behindProxy: 'behind-proxy',
+  trustedProxies: 'trusted-proxies',
+  proxyHops: 'proxy-hops',
+  requestTimeoutSeconds: 'request-timeout-seconds',
+  connectionsPerAddress: 'connections-per-address',
   logLevel: 'log-level',
   argon2MemoryKib: 'argon2-memory-kib',
   argon2Iterations: 'argon2-iterations',

@@ -49,6 +49,17 @@ export class CsrfError extends DomainError {
   }
 }
 
+/** The Host names another server: a page from elsewhere whose name was pointed here. */
+export class HostNotAllowedError extends DomainError {
+  constructor() {
+    super(
+      421,
+      'host_not_allowed',
+      'Keyhold does not answer to this host name. Open it at the address your administrator gave you.',
+    );
+  }
+}
+
 export class WeakPasswordError extends DomainError {
   /** `codes` name each reason for clients that word it themselves (the web app, in Bokmål). */
   constructor(reasons: string[], codes: string[] = []) {

@@ -1,4 +1,5 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+import { stdSerializers } from 'pino';
 
 /** Every field name that can hold a secret anywhere in the API or the services. */
 const secretFields = [
@@ -17,6 +18,9 @@ const secretFields = [
   'masterKey',
   'cookie',
   'authorization',
+  // Header objects logged whole (multipart parsing does at trace level) carry these by name.
+  'x-keyhold-csrf',
+  'set-cookie',
 ];
 
 const secretFieldSet = new Set(secretFields);
@@ -57,6 +61,33 @@ export function censorSecrets(value: unknown, seen = new Set<object>()): unknown
   return copy;
 }
 
+/**
+ * How a request appears in the log: the path without its query string, which can hold what a
+ * person typed into search (a recovery password) or a device sign-in code.
+ */
+export function requestForLog(request: Partial<FastifyRequest>): Record<string, unknown> {
+  // Something else logged under `req` by hand goes through as it is (and through redaction).
+  if (typeof request.url !== 'string') return request;
+  const query = request.url.indexOf('?');
+  return {
+    method: request.method,
+    url: query === -1 ? request.url : request.url.slice(0, query),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
+/**
+ * An error as logged. Node hands a request it cannot parse to the log as an error holding every
+ * byte received (`rawPacket`: the query string, the cookie, the CSRF header); those stay out.
+ */
+export function errorForLog(error: Error): ReturnType<typeof stdSerializers.err> {
+  const serialized = stdSerializers.err(error);
+  delete serialized.rawPacket;
+  return serialized;
+}
+
 export function loggerOptions(
   level: string,
   stream: NodeJS.WritableStream | undefined,
@@ -64,6 +95,7 @@ export function loggerOptions(
   return {
     level,
     redact: { paths: redactedPaths, censor },
+    serializers: { req: requestForLog, err: errorForLog },
     formatters: { log: (object) => censorSecrets(object) as Record<string, unknown> },
     ...(stream ? { stream } : {}),
   };

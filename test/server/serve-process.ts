@@ -32,7 +32,7 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      const match = /serving on (http:\/\/[\d.:]+)/.exec(output);
+      const match = /serving on (https?:\/\/[\d.:]+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve({

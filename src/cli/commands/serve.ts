@@ -11,6 +11,10 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   behindProxy?: boolean;
+  trustedProxies?: string;
+  proxyHops?: string;
+  requestTimeoutSeconds?: string;
+  connectionsPerAddress?: string;
   logLevel?: string;
   vaultIdleMinutes?: string;
   deletedKeyRetentionDays?: string;
@@ -37,7 +41,26 @@ export function registerServe(program: Command): void {
     .option('--tls-cert <file>', 'TLS certificate, PEM (KEYHOLD_TLS_CERT)')
     .option('--tls-key <file>', 'TLS private key, PEM (KEYHOLD_TLS_KEY)')
     .option('--behind-proxy', 'a TLS-terminating proxy forwards requests (KEYHOLD_BEHIND_PROXY)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent (KEYHOLD_LOG_LEVEL)')
+    .option(
+      '--trusted-proxies <addresses>',
+      'behind a proxy, the proxy addresses or CIDR ranges whose X-Forwarded-For counts (KEYHOLD_TRUSTED_PROXIES)',
+    )
+    .option(
+      '--proxy-hops <n>',
+      'behind a proxy without --trusted-proxies, proxies in a row; default 1 (KEYHOLD_PROXY_HOPS)',
+    )
+    .option(
+      '--request-timeout-seconds <seconds>',
+      'a request and its body must arrive within this; default 30 (KEYHOLD_REQUEST_TIMEOUT_SECONDS)',
+    )
+    .option(
+      '--connections-per-address <n>',
+      'most open connections one client address may hold; default 64 (KEYHOLD_CONNECTIONS_PER_ADDRESS)',
+    )
+    .option(
+      '--log-level <level>',
+      'fatal, error, warn, info, debug, trace or silent (KEYHOLD_LOG_LEVEL)',
+    )
     .option(
       '--vault-idle-minutes <minutes>',
       'lock the vault after this long unused; default 20 (KEYHOLD_VAULT_IDLE_MINUTES)',

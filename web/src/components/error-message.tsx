@@ -9,6 +9,7 @@ const translatedCodes = new Set([
   'vault_locked',
   'invalid_characters',
   'internal',
+  'host_not_allowed',
 ]);
 
 /** The wait an error names in its details (an import refusal), else a minute. */

@@ -54,16 +54,33 @@ function sendSecretFile(
     .send(file.body);
 }
 
+/**
+ * Busboy reports a form it cannot read (no boundary, cut short, a broken part header) as a plain
+ * Error; that is the sender's mistake, not the server's. Errors with a status (too large) stay.
+ */
+async function readingForm<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (!(error instanceof Error) || 'statusCode' in error) throw error;
+    throw new ValidationError(
+      'The upload is not a complete multipart form: send multipart/form-data with its boundary ' +
+        'and the file in the field "file".',
+      [{ field: 'file', reason: 'malformed multipart form' }],
+    );
+  }
+}
+
 /** The upload, from a multipart form (field `file`) or from JSON with the content in base64. */
 async function readUpload(request: FastifyRequest): Promise<Upload> {
   if (request.isMultipart()) {
-    const part = await request.file();
+    const part = await readingForm(request.file());
     if (!part) {
       throw new ValidationError('Attach the file as the form field "file".', [
         { field: 'file', reason: 'missing' },
       ]);
     }
-    const bytes = await part.toBuffer();
+    const bytes = await readingForm(part.toBuffer());
     const field = (name: string) => {
       const value = part.fields[name];
       return value &&
