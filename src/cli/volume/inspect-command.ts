@@ -1,6 +1,6 @@
 import { inspectVolume, type VolumeInspection } from '../../bitlocker/volume/inspection.js';
 import { readBitLockerVolume } from '../../bitlocker/volume/volume.js';
-import { printJson, printLine, style } from '../output.js';
+import { escapeForTerminal, printJson, printLine, style } from '../output.js';
 import { withImage } from './volume-errors.js';
 
 const methodNames: Record<VolumeInspection['encryptionMethod'], string> = {
@@ -30,7 +30,11 @@ function when(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '';
 }
 
-function printInspection(path: string, info: VolumeInspection): void {
+/**
+ * The report a person reads. The description and the path come from the volume and the command
+ * line, so anything in them that would steer the terminal is shown escaped.
+ */
+export function inspectionLines(path: string, info: VolumeInspection): string[] {
   const mib = (info.encryptedSize / 1024 / 1024).toFixed(info.encryptedSize < 1 << 30 ? 1 : 0);
   const rows: [string, string][] = [
     ['Volume GUID', info.volumeGuid],
@@ -39,22 +43,23 @@ function printInspection(path: string, info: VolumeInspection): void {
     ['Encrypted size', `${info.encryptedSize.toLocaleString('en-US')} bytes (${mib} MiB)`],
     ['State', stateNames[info.state]],
     ['Created', when(info.createdAt)],
-    ['Description', info.description],
+    ['Description', escapeForTerminal(info.description)],
     ['Kind', info.kind === 'to-go' ? 'BitLocker To Go (removable drive)' : 'fixed drive'],
   ];
-  printLine(`${style.bold('BitLocker volume')} ${path}`);
-  for (const [label, value] of rows) printLine(`  ${label.padEnd(16)}${value}`);
-  printLine(style.bold(`Protectors (${info.protectors.length})`));
+  const lines = [`${style.bold('BitLocker volume')} ${escapeForTerminal(path)}`];
+  for (const [label, value] of rows) lines.push(`  ${label.padEnd(16)}${value}`);
+  lines.push(style.bold(`Protectors (${info.protectors.length})`));
   for (const protector of info.protectors) {
     const type =
       protector.type === 'unknown' ? `unknown (${protector.protectionCode ?? ''})` : protector.type;
-    printLine(`  ${protector.id}  ${type.padEnd(18)}  ${when(protector.createdAt)}`.trimEnd());
+    lines.push(`  ${protector.id}  ${type.padEnd(18)}  ${when(protector.createdAt)}`.trimEnd());
   }
-  printLine(style.bold('Metadata copies'));
+  lines.push(style.bold('Metadata copies'));
   info.metadataCopies.forEach((copy, i) => {
     const state = copy.status === 'good' ? style.green('good') : copyStates[copy.status];
-    printLine(`  ${i + 1}  at byte ${copy.offset}  ${state}`);
+    lines.push(`  ${i + 1}  at byte ${copy.offset}  ${state}`);
   });
+  return lines;
 }
 
 export async function runInspect(path: string, flags: { json?: boolean }): Promise<void> {
@@ -62,5 +67,5 @@ export async function runInspect(path: string, flags: { json?: boolean }): Promi
     inspectVolume(await readBitLockerVolume(source)),
   );
   if (flags.json) printJson(info);
-  else printInspection(path, info);
+  else for (const line of inspectionLines(path, info)) printLine(line);
 }
