@@ -1,5 +1,6 @@
 import { verifyVolumeKey, type KeyCheck } from '../../bitlocker/volume/volume.js';
 import { CliError, ExitCode } from '../output.js';
+import { chooseVolumeCrypto } from '../volume/native-crypto.js';
 import { compileWebAssemblyOptimized } from '../volume/secret-input.js';
 import { doesNotOpenMessage } from '../volume/verify-command.js';
 import { withImage } from '../volume/volume-errors.js';
@@ -12,11 +13,12 @@ export async function checkAgainstImage(
   recoveryPassword: string,
   progress: Progress,
 ): Promise<KeyCheck> {
-  compileWebAssemblyOptimized();
+  const { crypto } = chooseVolumeCrypto();
+  if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
   progress.start(`Checking the key against ${image}`);
   try {
     return await withImage(image, (source) =>
-      verifyVolumeKey(source, { kind: 'recovery-password', password: recoveryPassword }),
+      verifyVolumeKey(source, { kind: 'recovery-password', password: recoveryPassword }, crypto),
     );
   } finally {
     progress.stop();
