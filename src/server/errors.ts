@@ -89,15 +89,21 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** Whole minutes to wait, at least one, as the messages of refusals name them. */
+export function minutesToWait(retryAfterSeconds: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** Too many attempts; answered with a Retry-After header. Subclasses name their own limit. */
 export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-    super(
-      429,
-      'rate_limited',
-      `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      { retryAfterSeconds },
-    );
+  constructor(
+    readonly retryAfterSeconds: number,
+    code = 'rate_limited',
+    message = `Too many attempts. Try again in ${minutesToWait(retryAfterSeconds)}.`,
+    details: Record<string, unknown> = {},
+  ) {
+    super(429, code, message, { retryAfterSeconds, ...details });
   }
 }
 

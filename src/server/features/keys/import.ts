@@ -13,8 +13,8 @@ import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import type { LimitPolicy } from '../../credential-limits.js';
 import {
-  DomainError,
   InvalidCharactersError,
+  minutesToWait,
   RateLimitedError,
   ValidationError,
 } from '../../errors.js';
@@ -40,15 +40,14 @@ export const importPolicy: LimitPolicy = { free: 30, quietMinutes: 60 };
 /** Keys looked up or stored between two turns of the event loop. */
 const keysPerTurn = 50;
 
-export class ImportLimitError extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+export class ImportLimitError extends RateLimitedError {
+  constructor(retryAfterSeconds: number) {
     super(
-      429,
+      retryAfterSeconds,
       'import_limited',
       `This account has started ${importPolicy.free} imports within the hour, the most allowed. ` +
-        `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      { retryAfterSeconds, limit: importPolicy.free },
+        `Try again in ${minutesToWait(retryAfterSeconds)}.`,
+      { limit: importPolicy.free },
     );
   }
 }
