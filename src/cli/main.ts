@@ -11,6 +11,7 @@ import { registerServe } from './commands/serve.js';
 import { registerUnlock } from './commands/unlock.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWhoami } from './commands/whoami.js';
+import { addExitCodesToHelp } from './exit-codes.js';
 import { CliError, ExitCode, printError } from './output.js';
 
 // A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
@@ -42,12 +43,14 @@ registerWhoami(program);
 registerInspect(program);
 registerVerify(program);
 registerUnlock(program);
+addExitCodesToHelp(program);
 
 program.addHelpText(
   'after',
   `
 Exit codes: 0 success, 1 negative answer (invalid key, key does not open the volume, nothing
-found), 2 unusable input, 3 a server, network or disk failure.`,
+found), 2 unusable input, 3 a server, network or disk failure. Each command's --help lists
+the codes it can end with and what they mean there.`,
 );
 
 try {
