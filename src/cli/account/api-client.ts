@@ -17,7 +17,11 @@ export class ApiError extends Error {
 
 /** The server could not be reached at all (refused, no TLS, timed out): exit 3. */
 export class ServerUnreachableError extends CliError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Why, in a word or two: `ECONNREFUSED`, `no answer within 30 seconds`. */
+    readonly reason: string,
+  ) {
     super(message, ExitCode.environment);
     this.name = 'ServerUnreachableError';
   }
@@ -72,6 +76,7 @@ function networkFailure(origin: string, error: unknown): ServerUnreachableError 
       : (cause?.code ?? cause?.message ?? (error as Error).message);
   return new ServerUnreachableError(
     `Could not reach ${origin} (${reason}). Check the address and your network connection.`,
+    reason,
   );
 }
 

@@ -114,7 +114,10 @@ function withPlainHttpAdvice(
   const { hostname, host } = new URL(origin);
   if (!isThisComputer(hostname)) return error;
   return new ServerUnreachableError(
-    `${error.message}\n"${typed}" has no scheme, so https:// was tried. A Keyhold server on this computer without TLS answers over plain HTTP: run keyhold login http://${host}`,
+    `Could not reach ${origin} (${error.reason}): "${typed}" has no scheme, so https:// was tried. ` +
+      `A Keyhold server on this computer without TLS answers over plain HTTP; use http://.\n` +
+      `Run: keyhold login http://${host}`,
+    error.reason,
   );
 }
 
