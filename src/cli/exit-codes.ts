@@ -23,7 +23,8 @@ export const commandExitCodes: Readonly<Record<string, readonly ExitCodeMeaning[
     { code: ExitCode.unusable, meaning: `${badFlags}, or a setting that cannot be used` },
     {
       code: ExitCode.environment,
-      meaning: 'the data folder, database or master key could not be opened, or a worker failed',
+      meaning:
+        'the data folder, database or master key could not be opened, the port is taken, or a worker failed',
     },
   ],
   'admin migrate': [
