@@ -1,4 +1,5 @@
 import { BitLockerFormatError } from './errors.js';
+import { describeLookalikes, keyIdLookalikes } from './lookalike-digits.js';
 
 /** Thrown for text or bytes that are not a key protector ID. */
 export class ProtectorIdError extends BitLockerFormatError {
@@ -13,6 +14,12 @@ const dashedGuid = /^([0-9A-F]{8})-?([0-9A-F]{4})-?([0-9A-F]{4})-?([0-9A-F]{4})-
 function describe(input: string): string {
   const shown = input.length > 60 ? `${input.slice(0, 57)}...` : input;
   return JSON.stringify(shown);
+}
+
+/** " The letter "O" should be the digit 0 (zero)." when such letters were typed, else ''. */
+function lookalikeHint(input: string): string {
+  const hint = describeLookalikes(keyIdLookalikes(input));
+  return hint === '' ? '' : ` ${hint}`;
 }
 
 function formatHex(hex: string): string {
@@ -34,7 +41,9 @@ export function parseProtectorId(input: string): string {
       hexDigits > 0 && hexDigits < guidLength
         ? ` It has ${hexDigits} hex digits; a full ID has 32. To look a key up by the 8 characters the recovery screen shows, search by prefix instead.`
         : ' Expected 32 hex digits such as 64311DEA-4587-4029-924A-BA299647998E.';
-    throw new ProtectorIdError(`${describe(input)} is not a key protector ID.${hint}`);
+    throw new ProtectorIdError(
+      `${describe(input)} is not a key protector ID.${lookalikeHint(input)}${hint}`,
+    );
   }
   return match.slice(1).join('-');
 }
@@ -84,7 +93,7 @@ export function normalizeKeyIdPrefix(input: string): string {
   }
   if (!/^[0-9A-F]+$/.test(hex)) {
     throw new ProtectorIdError(
-      `${describe(input)} is not a Key ID: only the digits 0-9 and letters A-F can appear in one.`,
+      `${describe(input)} is not a Key ID: only the digits 0-9 and letters A-F can appear in one.${lookalikeHint(input)}`,
     );
   }
   if (hex.length > guidLength) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BitLockerFormatError } from './errors.js';
+import { describeLookalikes, recoveryPasswordLookalikes } from './lookalike-digits.js';
 
 /** One block of a recovery password that cannot be right, by its 1-based position. */
 export interface BlockError {
@@ -224,6 +225,15 @@ function diagnose(run: readonly string[] | undefined): RecoveryPasswordResult {
  * cannot be right is reported with its position and value.
  */
 export function parseRecoveryPassword(input: string): RecoveryPasswordResult {
+  const result = parseDigits(input);
+  if (result.valid) return result;
+  // Letters typed for look-alike digits ("O13365") split the blocks; say which digit they are.
+  const hint = describeLookalikes(recoveryPasswordLookalikes(input));
+  if (hint === '') return result;
+  return { valid: false, errors: [...result.errors, { block: 0, value: '', reason: hint }] };
+}
+
+function parseDigits(input: string): RecoveryPasswordResult {
   const runs = digitRuns(normalizeTyping(input));
   for (const run of runs) {
     for (const stretch of blockAlignedStretches(run)) {

@@ -226,10 +226,33 @@ describe('keyhold find in folders', () => {
       ...offline,
     ]);
     assert.equal(result.code, 0);
-    assert.ok(result.stderr.includes(`warning: folder ${missing}: no such folder`));
+    assert.ok(
+      result.stderr.includes(`warning: folder ${missing} could not be searched: no such folder.`),
+      result.stderr,
+    );
 
     const nothing = await runKeyhold(['find', '64311DEA', '--in', missing, ...offline]);
     assert.equal(nothing.code, 3);
+    assert.match(nothing.stderr, /Searched: nowhere \(no place could be searched\)\./);
+    assert.ok(!nothing.stderr.includes(`Searched: folder ${missing}`), nothing.stderr);
+
+    const json = await runKeyhold([
+      'find',
+      'DEADBEEF',
+      '--in',
+      missing,
+      '--in',
+      documents,
+      ...offline,
+      '--json',
+    ]);
+    assert.equal(json.code, 3);
+    const report = JSON.parse(json.stdout) as FindReport;
+    assert.deepEqual(report.searched, [`folder ${documents}`]);
+    assert.deepEqual(
+      report.problems.map((problem) => problem.place),
+      [missing],
+    );
   });
 
   it('refuses a Key ID too short or not hex (exit 2)', async () => {
@@ -239,5 +262,17 @@ describe('keyhold find in folders', () => {
     const wrong = await runKeyhold(['find', 'KEYS1234', ...offline]);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /only the digits 0-9 and letters A-F/);
+  });
+
+  it('says which letters typed in a Key ID should be the digits 0 and 1', async () => {
+    const zero = await runKeyhold(['find', '6431lDEA', ...offline]);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /The letter "l" should be the digit 1 \(one\)\./);
+    const both = await runKeyhold(['find', 'O4I1', ...offline]);
+    assert.equal(both.code, 2);
+    assert.match(
+      both.stderr,
+      /The letters "O" should be the digit 0 \(zero\), and "I" should be the digit 1 \(one\)\./,
+    );
   });
 });

@@ -60,6 +60,31 @@ describe('keyhold key check', () => {
     assert.match(human.stderr, /^invalid: Block 5 \(241210\) [^\n]+\n$/);
   });
 
+  it('says which letters typed among the digits should be 0 and 1', async () => {
+    const withO = await runKeyhold(['key', 'check', password.replace('013365', 'O13365')]);
+    assert.equal(withO.code, 1);
+    assert.match(withO.stderr, /The letter "O" should be the digit 0 \(zero\)\./);
+    assert.doesNotMatch(withO.stderr, /digit 1/);
+    const withL = await runKeyhold([
+      'key',
+      'check',
+      password.replace('591910', '59l9l0'),
+      '--json',
+    ]);
+    assert.equal(withL.code, 1);
+    const answer = JSON.parse(withL.stdout) as { errors: { reason: string }[] };
+    assert.ok(
+      answer.errors.some((error) => error.reason === 'The letter "l" should be the digit 1 (one).'),
+      withL.stdout,
+    );
+    // Words around a pasted key are not typos: no hint for the letters of "Recovery key".
+    const words = await runKeyhold(['key', 'check', '-'], {
+      input: `Recovery key: ${password.replace('241120', '241210')}`,
+    });
+    assert.equal(words.code, 1);
+    assert.doesNotMatch(words.stderr, /should be the digit/);
+  });
+
   it('reads the password from standard input with "-"', async () => {
     const result = await runKeyhold(['key', 'check', '-'], { input: `Key:\r\n\t${password}\r\n` });
     assert.equal(result.code, 0);
@@ -207,6 +232,21 @@ describe('keyhold key file', () => {
     ]);
     assert.equal(badId.code, 2);
     assert.match(badId.stderr, /--id: "64311DEA" is not a key protector ID/);
+    const lookalikeId = await runKeyhold([
+      'key',
+      'file',
+      '--id',
+      id.replace('4029', '4O29').replace('BA29', 'BA2I'),
+      '--password',
+      password,
+      '--out',
+      empty,
+    ]);
+    assert.equal(lookalikeId.code, 2);
+    assert.match(
+      lookalikeId.stderr,
+      /The letters "O" should be the digit 0 \(zero\), and "I" should be the digit 1 \(one\)\./,
+    );
     const badLanguage = await runKeyhold([
       'key',
       'file',

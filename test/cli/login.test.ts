@@ -138,6 +138,23 @@ describe('keyhold login, whoami, logout and the account in backup and find', () 
     assert.match(whoami.stderr, /Not logged in\. Run: keyhold login <server-url>/);
   });
 
+  it('tries https:// for an address without a scheme and, on this computer, says to use http://', async () => {
+    // The server under test listens on plain HTTP at 127.0.0.1, as `keyhold serve` does by default.
+    const hostAndPort = server.url.replace(/^http:\/\//, '');
+    const home = freshDir();
+    const result = await runKeyhold(['login', hostAndPort], { env: { XDG_CONFIG_HOME: home } });
+    assert.equal(result.code, 3);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^error: Could not reach https://${hostAndPort} \\([^)]+\\): "${hostAndPort}" has no scheme, so https:// was tried\\.`,
+      ),
+    );
+    assert.ok(result.stderr.includes('without TLS answers over plain HTTP; use http://.'));
+    assert.ok(result.stderr.endsWith(`\nRun: keyhold login ${server.url}\n`), result.stderr);
+    assert.deepEqual(readdirSync(home), [], 'nothing saved');
+  });
+
   it('refuses plain HTTP to another computer', async () => {
     const result = await runKeyhold(['login', 'http://keys.example.org'], {
       env: { XDG_CONFIG_HOME: freshDir() },

@@ -11,6 +11,27 @@ import { corpusImage } from './volume-corpus.js';
 
 const skip = corpusSkip();
 
+describe('keyhold verify --from-account with a mistyped Key ID', () => {
+  it('says which letters should be the digits 0 and 1 (exit 2), before asking any server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyhold-verify-account-'));
+    try {
+      const result = await runKeyhold(
+        ['verify', join(dir, 'disk.img'), '--from-account', 'O4311DEA'],
+        {
+          env: { XDG_CONFIG_HOME: dir },
+        },
+      );
+      assert.equal(result.code, 2);
+      assert.equal(
+        result.stderr,
+        'error: --from-account: "O4311DEA" is not a Key ID: only the digits 0-9 and letters A-F can appear in one. The letter "O" should be the digit 0 (zero).\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('keyhold verify --from-account', { skip }, () => {
   const roots: string[] = [];
   const freshDir = () => {

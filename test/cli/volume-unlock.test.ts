@@ -19,6 +19,28 @@ function secretArgs(image: CorpusImage): string[] {
   return image.recoveryPassword ? ['--recovery-password', image.recoveryPassword] : ['--clear-key'];
 }
 
+describe('keyhold unlock --out in a folder that does not exist', () => {
+  it('says the folder does not exist (exit 2) before reading anything, and writes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'keyhold-unlock-out-'));
+    try {
+      // Not a volume at all: the missing folder is reported before the image is even read.
+      const image = join(dir, 'disk.img');
+      await writeFile(image, Buffer.alloc(4096));
+      const missing = join(dir, 'missing', 'dir');
+      const out = join(missing, 'x.img');
+      const result = await runKeyhold(['unlock', image, '--clear-key', '--out', out]);
+      assert.equal(result.code, 2);
+      assert.equal(
+        result.stderr,
+        `error: --out ${out}: the folder ${missing} does not exist. Create it first, or choose another --out.\n`,
+      );
+      assert.deepEqual(await readdir(dir), ['disk.img']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('keyhold unlock', { skip }, () => {
   let dir = '';
   before(async () => {

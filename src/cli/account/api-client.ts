@@ -15,6 +15,18 @@ export class ApiError extends Error {
   }
 }
 
+/** The server could not be reached at all (refused, no TLS, timed out): exit 3. */
+export class ServerUnreachableError extends CliError {
+  constructor(
+    message: string,
+    /** Why, in a word or two: `ECONNREFUSED`, `no answer within 30 seconds`. */
+    readonly reason: string,
+  ) {
+    super(message, ExitCode.environment);
+    this.name = 'ServerUnreachableError';
+  }
+}
+
 const requestTimeoutMs = 30_000;
 const userAgent = `keyhold/0.1.0 (${process.platform}; node ${process.versions.node})`;
 
@@ -28,12 +40,17 @@ export function isThisComputer(hostname: string): boolean {
   return isIPv4(hostname) && hostname.startsWith('127.');
 }
 
+/** Whether the address was typed with its scheme (`http://...`); without one, https is tried. */
+export function hasScheme(input: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
+}
+
 /**
  * Turns what a person typed (`keys.example.org`, `http://localhost:8080/`) into the server's
  * origin. Tokens travel in every request, so plain HTTP is refused except on this computer.
  */
 export function serverOrigin(input: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`;
+  const withScheme = hasScheme(input) ? input : `https://${input}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -51,15 +68,15 @@ export function serverOrigin(input: string): string {
   return url.origin;
 }
 
-function networkFailure(origin: string, error: unknown): CliError {
+function networkFailure(origin: string, error: unknown): ServerUnreachableError {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const reason =
     (error as Error).name === 'TimeoutError'
       ? `no answer within ${requestTimeoutMs / 1000} seconds`
       : (cause?.code ?? cause?.message ?? (error as Error).message);
-  return new CliError(
+  return new ServerUnreachableError(
     `Could not reach ${origin} (${reason}). Check the address and your network connection.`,
-    ExitCode.environment,
+    reason,
   );
 }
 

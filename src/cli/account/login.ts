@@ -13,7 +13,14 @@ import {
   printLine,
   printWarning,
 } from '../output.js';
-import { ApiError, KeyholdApi, serverOrigin } from './api-client.js';
+import {
+  ApiError,
+  hasScheme,
+  isThisComputer,
+  KeyholdApi,
+  serverOrigin,
+  ServerUnreachableError,
+} from './api-client.js';
 import {
   credentialsPath,
   describeCredential,
@@ -94,6 +101,26 @@ async function waitForApproval(api: KeyholdApi, codes: DeviceCodes): Promise<Iss
   }
 }
 
+/**
+ * An address typed without a scheme is tried over https. A server on this computer usually
+ * listens on plain HTTP (`keyhold serve` without --tls-cert), so when https fails there, the
+ * answer names the http:// address to use instead; elsewhere plain HTTP stays refused.
+ */
+function withPlainHttpAdvice(
+  typed: string,
+  origin: string,
+  error: ServerUnreachableError,
+): ServerUnreachableError {
+  const { hostname, host } = new URL(origin);
+  if (!isThisComputer(hostname)) return error;
+  return new ServerUnreachableError(
+    `Could not reach ${origin} (${error.reason}): "${typed}" has no scheme, so https:// was tried. ` +
+      `A Keyhold server on this computer without TLS answers over plain HTTP; use http://.\n` +
+      `Run: keyhold login http://${host}`,
+    error.reason,
+  );
+}
+
 export async function runLogin(server: string, flags: LoginFlags): Promise<void> {
   const origin = serverOrigin(server);
   if (flags.deviceName !== undefined && hasUnsafeCharacters(flags.deviceName)) {
@@ -110,6 +137,9 @@ export async function runLogin(server: string, flags: LoginFlags): Promise<void>
       device_name: flags.deviceName ?? `keyhold on ${hostname()}`,
     });
   } catch (error) {
+    if (error instanceof ServerUnreachableError && !hasScheme(server)) {
+      throw withPlainHttpAdvice(server, origin, error);
+    }
     if (!(error instanceof ApiError)) throw error;
     throw new CliError(
       error.status === 404

@@ -98,16 +98,25 @@ export async function searchLocalPlaces(
   prefix: string,
   limits: SearchLimits,
   progress: Progress,
-): Promise<{ matches: FindMatch[]; problems: FindProblem[] }> {
+): Promise<{ matches: FindMatch[]; problems: FindProblem[]; searched: string[] }> {
   const matches: FindMatch[] = [];
   const problems: FindProblem[] = [];
+  /** Only places that could be opened: a missing folder was not searched. */
+  const searched: string[] = [];
   for (const place of places) {
     const name = describePlace(place);
     progress.start(`Searching ${name}`);
     const result = await searchPlace(place, prefix, limits, (seen) => {
       progress.update(`Searching ${name}: ${seen} files and folders`);
     });
-    if (result.error) problems.push({ place: place.path, message: `${name}: ${result.error}` });
+    if (result.error) {
+      problems.push({
+        place: place.path,
+        message: `${name} could not be searched: ${result.error}.`,
+      });
+    } else {
+      searched.push(name);
+    }
     if (result.incomplete) {
       problems.push({
         place: place.path,
@@ -117,7 +126,7 @@ export async function searchLocalPlaces(
     matches.push(...localMatches(result));
   }
   progress.stop();
-  return { matches, problems };
+  return { matches, problems, searched };
 }
 
 async function driveSearchPlaces(problems: FindProblem[]): Promise<SearchPlace[]> {
@@ -250,7 +259,7 @@ export async function runFind(keyId: string, flags: FindFlags): Promise<void> {
   const local = await searchLocalPlaces(places, prefix, limits, progress);
   matches.push(...local.matches);
   problems.push(...local.problems);
-  searched.push(...places.map(describePlace));
+  searched.push(...local.searched);
 
   if (flags.show) await revealAccountKeys(matches, flags, problems);
   const shown = matches.map((match) =>
@@ -266,7 +275,12 @@ export async function runFind(keyId: string, flags: FindFlags): Promise<void> {
     if (matches.length > 0) {
       printMatches(prefix, matches, flags.show === true);
     } else {
-      const where = searched.length > 0 ? searched.join('; ') : 'nowhere (nothing to search)';
+      const where =
+        searched.length > 0
+          ? searched.join('; ')
+          : problems.length > 0
+            ? 'nowhere (no place could be searched)'
+            : 'nowhere (nothing to search)';
       process.stderr.write(
         `No key with an ID starting ${prefix} was found. Searched: ${escapeForTerminal(where)}.\n` +
           'Also look on paper printouts, other USB drives, other Keyhold accounts (keyhold login), ' +

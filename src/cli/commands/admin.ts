@@ -50,7 +50,7 @@ export function registerAdmin(program: Command): void {
     });
 
   withDataFlags(admin.command('verify-audit'))
-    .description('Check the audit log hash chain; exit code 1 names the first broken link')
+    .description('Check the audit log hash chain and name the first broken link')
     .addHelpText(
       'after',
       '\nExamples:\n  keyhold admin verify-audit\n  keyhold admin verify-audit --json',

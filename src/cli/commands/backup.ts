@@ -60,10 +60,7 @@ something is missing. Each destination is reported on its own line. When you are
 
 On Windows (run as administrator) the keys of this computer's volumes are offered; elsewhere
 give --from or --id with --password.
-
-Exit codes: 0 every destination succeeded; 2 unusable input (no key, bad flags, a file that
-holds another key, the drive the key unlocks); 3 a drive, printer or server failed. When some
-destinations failed, the message names those that succeeded.
+When some destinations failed, the message names those that succeeded.
 
 Examples:
   keyhold backup

@@ -40,9 +40,7 @@ Searches the accounts you are logged in to (keyhold login), every mounted remova
 the folders given with --in, for recovery key files (.TXT), startup key files (.BEK) and saved
 manage-bde or PowerShell output whose Key ID starts with what you typed. Files larger than
 64 KB are not opened. Revealing a key held by a server is recorded in that account's activity.
-
-Exit codes: 0 found, 1 nothing found, 2 unusable input, 3 a place could not be searched and
-nothing was found elsewhere.
+A folder or drive that cannot be opened is named in a warning and not counted as searched.
 
 Examples:
   keyhold find 64311DEA

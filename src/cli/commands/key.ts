@@ -35,7 +35,7 @@ Examples:
   key
     .command('check')
     .description(
-      'Check a recovery password as typed (dashes, spaces or none); name each wrong block. Exit 1 when invalid',
+      'Check a recovery password as typed (dashes, spaces or none); name each wrong block',
     )
     .argument(
       '<password...>',

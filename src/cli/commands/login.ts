@@ -34,9 +34,8 @@ only add, search, show and record backups of keys; it is stored in
 $XDG_CONFIG_HOME/keyhold/credentials.json (~/.config/keyhold, or %APPDATA%\\keyhold on Windows),
 readable by you only, and is listed under Security in the web app, where you can revoke it.
 Log in to several servers or accounts by running login again; --account names each one.
-
-Exit codes: 0 logged in, 1 the request was denied or expired, 2 a bad address, 3 the server
-could not be reached.
+Without a scheme (keys.example.org) https:// is used; a server on this computer without TLS
+is reached with http://, e.g. http://127.0.0.1:8080.
 
 Examples:
   keyhold login https://keys.example.org

@@ -17,7 +17,7 @@ export function registerLogout(program: Command): void {
       'after',
       `
 When the server cannot be reached the login is still forgotten here, and the message says to
-revoke the token under Security in the web app (exit 3).
+revoke the token under Security in the web app.
 
 Examples:
   keyhold logout

@@ -14,8 +14,7 @@ export function registerRead(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit 1 when a file holds no readable keys (the message says what it looks like), 2 when a file
-cannot be opened.
+When a file holds no readable keys, the message says what it looks like.
 
 Examples:
   keyhold read "BitLocker Recovery Key 64311DEA-4587-4029-924A-BA299647998E.TXT"

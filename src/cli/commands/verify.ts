@@ -18,12 +18,11 @@ export function registerVerify(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit 0 and the ID of the protector the key opens; exit 1 when the key does not open the
-volume; exit 2 when the key or the volume cannot be used (the message says why).
-The key is checked all the way: the volume master key's authentication tag, the volume key,
+Prints the ID of the protector the key opens; when the key or the volume cannot be used, the
+message says why. The key is checked all the way: the volume master key's authentication tag, the volume key,
 and the metadata's integrity hash.
 With --from-account the recovery password comes from the account you logged in to with
-keyhold login and is never shown; exit 1 also when no logged-in account holds that Key ID.
+keyhold login and is never shown.
 
 Examples:
   keyhold verify disk.img --recovery-password 235818-357951-253979-013365-241120-245575-342914-591910

@@ -17,9 +17,6 @@ export function registerWhoami(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 every login works, 1 not logged in or a login no longer works (revoked or
-expired), 3 a server could not be reached.
-
 Examples:
   keyhold whoami
   keyhold whoami --account work --json`,

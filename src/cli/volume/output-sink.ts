@@ -60,6 +60,7 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
     handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT') throw missingFolderError(path);
     throw new CliError(`Cannot write to ${dirname(path)} (${code}).`, ExitCode.environment);
   }
   let position = 0;
@@ -105,6 +106,25 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
       await unlink(partial).catch(() => undefined);
     },
   };
+}
+
+function missingFolderError(out: string): CliError {
+  return new CliError(
+    `--out ${out}: the folder ${dirname(out)} does not exist. Create it first, or choose another --out.`,
+  );
+}
+
+/**
+ * Fails before any work when `--out` names a file in a folder that is not there, so a
+ * mistyped path is reported at once rather than after the key has been checked.
+ */
+export async function assertOutputFolderExists(out: string): Promise<void> {
+  if (out === '-') return;
+  const folder = await stat(dirname(out)).catch(() => undefined);
+  if (!folder) throw missingFolderError(out);
+  if (!folder.isDirectory()) {
+    throw new CliError(`--out ${out}: ${dirname(out)} is not a folder. Choose another --out.`);
+  }
 }
 
 /** Opens `--out`, refusing to overwrite the volume being read. */

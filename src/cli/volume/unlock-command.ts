@@ -11,7 +11,7 @@ import type { UnlockFlags } from '../commands/unlock.js';
 import { CliError, ExitCode } from '../output.js';
 import { DecryptThreads, threadData } from './decrypt-threads.js';
 import { volumeCrypto } from './native-crypto.js';
-import { openOutputSink, type OutputSink } from './output-sink.js';
+import { assertOutputFolderExists, openOutputSink, type OutputSink } from './output-sink.js';
 import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
 import { doesNotOpenMessage } from './verify-command.js';
@@ -83,6 +83,7 @@ function summaryStream(sink: OutputSink): NodeJS.WriteStream {
 
 export async function runUnlock(path: string, flags: UnlockFlags): Promise<void> {
   const threads = parseThreads(flags.threads);
+  await assertOutputFolderExists(flags.out);
   const secret = await secretFromFlags(flags);
   const crypto = volumeCrypto(flags);
   if (crypto.name === 'webassembly') compileWebAssemblyOptimized();

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  describeLookalikes,
+  keyIdLookalikes,
+  recoveryPasswordLookalikes,
+} from './lookalike-digits.js';
+
+describe('look-alike digits', () => {
+  it('finds O for 0 and I, i, l for 1 in a Key ID, each letter once, in the order typed', () => {
+    assert.deepEqual(keyIdLookalikes('l43IO1DEA-o'), [
+      { letter: 'l', digit: '1' },
+      { letter: 'I', digit: '1' },
+      { letter: 'O', digit: '0' },
+      { letter: 'o', digit: '0' },
+    ]);
+    assert.deepEqual(keyIdLookalikes('64311DEA'), []);
+  });
+
+  it('finds them among the digits of a recovery password, not in the words around it', () => {
+    assert.deepEqual(recoveryPasswordLookalikes('Recovery key: 235818-O57951 2I3979 Win10'), [
+      { letter: 'O', digit: '0' },
+      { letter: 'I', digit: '1' },
+    ]);
+    assert.deepEqual(recoveryPasswordLookalikes('Recovery Key ID: 64311DEA Volume 1'), []);
+  });
+
+  it('says in one sentence which digit each letter should be', () => {
+    assert.equal(describeLookalikes([]), '');
+    assert.equal(
+      describeLookalikes(keyIdLookalikes('O')),
+      'The letter "O" should be the digit 0 (zero).',
+    );
+    assert.equal(
+      describeLookalikes(keyIdLookalikes('OolI')),
+      'The letters "O" and "o" should be the digit 0 (zero), and "l" and "I" should be the digit 1 (one).',
+    );
+  });
+});
