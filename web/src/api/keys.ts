@@ -234,3 +234,32 @@ export interface FeedbackReport {
 
 export const getFeedbackReport = (account: string) =>
   request<FeedbackReport>('/admin/feedback', { account });
+
+/** Deletes a key in the bin for good; it cannot be restored afterwards. */
+export const purgeKey = (account: string, id: string) =>
+  request<unknown>(`/keys/${encodeURIComponent(id)}/permanently`, {
+    account,
+    method: 'DELETE',
+    body: { confirmPermanent: true },
+  });
+
+/** A key file as it was uploaded (imported), kept so the original can be downloaded. */
+export interface UploadedFile {
+  id: string;
+  fileName: string;
+  size: number;
+  format: string;
+  createdAt: string;
+  inVault: boolean;
+  keyIds: string[];
+}
+
+export const listFiles = (account: string, signal?: AbortSignal) =>
+  request<{ items: UploadedFile[] }>('/files', { account, ...(signal ? { signal } : {}) });
+
+/** Into the vault needs no unlock; out of it needs the vault open. */
+export const moveFileToVault = (account: string, id: string, into: boolean) =>
+  request<unknown>(`/files/${encodeURIComponent(id)}/vault`, {
+    account,
+    method: into ? 'POST' : 'DELETE',
+  });

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { navigate } from '../router.js';
 import { useSession } from '../state/session.js';
 import { Avatar } from './avatar.js';
+import { EmailText } from './email-text.js';
 
 /** The signed-in person's menu: who is active, switch to another account, add one, sign out. */
 export function AccountMenu() {
@@ -62,7 +63,9 @@ export function AccountMenu() {
           <Avatar account={active} size="large" />
           <div>
             <p className="account-name">{active.displayName}</p>
-            <p className="account-email">{active.email}</p>
+            <p className="account-email">
+              <EmailText email={active.email} />
+            </p>
           </div>
         </div>
         {others.length > 0 ? (
@@ -84,7 +87,9 @@ export function AccountMenu() {
                   <Avatar account={account} />
                   <span className="account-row-text">
                     <span className="account-name">{account.displayName}</span>
-                    <span className="account-email">{account.email}</span>
+                    <span className="account-email">
+                      <EmailText email={account.email} />
+                    </span>
                     {account.signedIn ? null : (
                       <span className="badge">{t('accounts.signedOut')}</span>
                     )}

@@ -1,11 +1,11 @@
-import { useId, useRef, useState, type SubmitEvent } from 'react';
+import { useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { findKey, type ElsewherePlace, type FindResult } from '../api/keys.js';
 import { allPlaces, ElsewhereList } from '../components/elsewhere-list.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
 import { Page } from '../components/page.js';
-import { Link, navigate } from '../router.js';
+import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../state/session.js';
 
 const shortIdLength = 8;
@@ -15,10 +15,17 @@ function normalizeTyped(input: string): string {
   return input.replace(/[{}\s-]/g, '').toUpperCase();
 }
 
+/** This page with what is typed so far, so signing in brings the person back to it. */
+function findPath(prefix: string): string {
+  return prefix === '' ? '/find' : `/find?${new URLSearchParams({ keyId: prefix }).toString()}`;
+}
+
 export function FindPage() {
   const { t } = useTranslation();
   const { active, accounts, switchTo } = useSession();
-  const [typed, setTyped] = useState('');
+  const { query } = useLocation();
+  // A Key ID typed before signing in comes back with the page (`/find?keyId=...`).
+  const [typed, setTyped] = useState(() => query.get('keyId') ?? '');
   const [result, setResult] = useState<{ prefix: string; found: FindResult } | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
@@ -47,9 +54,24 @@ export function FindPage() {
       });
   };
 
+  // Back from sign-in with the Key ID already typed: search it as if it had just been typed.
+  const typedOnArrival = useRef(prefix);
+  useEffect(() => {
+    const arrived = typedOnArrival.current;
+    if (signedIn && arrived.length >= 4 && lastSearched.current === '') search(arrived);
+    // Runs when the session learns of a signed-in account; the typed ID is the one on arrival.
+  }, [signedIn]);
+
   const onChange = (value: string) => {
     setTyped(value);
     const normalized = normalizeTyped(value);
+    // Results for an earlier Key ID would read as results for what is typed now: clear them.
+    if (normalized.length < 4 || /[^0-9A-F]/.test(normalized)) {
+      lastSearched.current = '';
+      setResult(null);
+      setError(undefined);
+      return;
+    }
     // The eighth character completes what the recovery screen shows: search without a click.
     if (normalized.length === shortIdLength && normalized !== lastSearched.current) {
       search(normalized);
@@ -110,7 +132,10 @@ export function FindPage() {
           </button>
         ) : (
           <p className="callout">
-            {t('find.signInFirst')} <Link to="/sign-in?next=%2Ffind">{t('nav.signIn')}</Link>
+            {t('find.signInFirst')}{' '}
+            <Link to={`/sign-in?next=${encodeURIComponent(findPath(prefix))}`}>
+              {t('nav.signIn')}
+            </Link>
           </p>
         )}
       </form>

@@ -1,10 +1,11 @@
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { listKeys, restoreKey, type KeySummary } from '../api/keys.js';
+import { listKeys, purgeKey, restoreKey, type KeySummary } from '../api/keys.js';
 import { DriveLabel } from '../components/drive.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
 import { Page } from '../components/page.js';
+import { UploadedFiles } from '../components/uploaded-files.js';
 import { formatDate, formatNumber } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
@@ -233,6 +234,7 @@ export function LibraryPage() {
           />
         </>
       )}
+      {isEmptyLibrary ? null : <UploadedFiles />}
       <p className="page-footer-links">
         <Link to="/keys/deleted">{t('keys.deleted.link')}</Link>
       </p>
@@ -248,6 +250,22 @@ export function DeletedKeysPage() {
   const deleted = useResource(cacheKey(account.id, '/keys?deleted'), (signal) =>
     listKeys(account.id, { deleted: true, limit: 200 }, signal),
   );
+
+  const [purged, setPurged] = useState<string[]>([]);
+  const [confirming, setConfirming] = useState<string | null>(null);
+
+  const purge = (summary: KeySummary) => {
+    setError(undefined);
+    purgeKey(account.id, summary.id)
+      .then(() => {
+        invalidate(account.id);
+        setConfirming(null);
+        setPurged((current) => [...current, summary.id]);
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
 
   const restore = (summary: KeySummary) => {
     setError(undefined);
@@ -288,17 +306,61 @@ export function DeletedKeysPage() {
                 {t('keys.deleted.restored')}{' '}
                 <Link to={`/keys/${encodeURIComponent(summary.id)}`}>{t('keys.open')}</Link>
               </p>
-            ) : (
-              <button
-                type="button"
-                className="button"
-                onClick={() => {
-                  restore(summary);
-                }}
+            ) : purged.includes(summary.id) ? (
+              <p role="status">{t('keys.deleted.purged')}</p>
+            ) : confirming === summary.id ? (
+              <div
+                className="stack purge-confirm"
+                role="alertdialog"
+                aria-labelledby={`purge-${summary.id}`}
               >
-                {t('keys.restore')}
-                <span className="visually-hidden"> {summary.shortId}</span>
-              </button>
+                <p id={`purge-${summary.id}`}>
+                  {t('keys.deleted.purgeConfirm', { shortId: summary.shortId })}
+                </p>
+                <div className="form-actions">
+                  <button
+                    type="button"
+                    className="button"
+                    onClick={() => {
+                      setConfirming(null);
+                    }}
+                  >
+                    {t('common.cancel')}
+                  </button>
+                  <button
+                    type="button"
+                    className="button button-danger"
+                    onClick={() => {
+                      purge(summary);
+                    }}
+                  >
+                    {t('keys.deleted.purgeSubmit')}
+                  </button>
+                </div>
+              </div>
+            ) : (
+              <div className="deleted-actions">
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => {
+                    restore(summary);
+                  }}
+                >
+                  {t('keys.restore')}
+                  <span className="visually-hidden"> {summary.shortId}</span>
+                </button>
+                <button
+                  type="button"
+                  className="button button-quiet"
+                  onClick={() => {
+                    setConfirming(summary.id);
+                  }}
+                >
+                  {t('keys.deleted.purge')}
+                  <span className="visually-hidden"> {summary.shortId}</span>
+                </button>
+              </div>
             )}
           </li>
         ))}

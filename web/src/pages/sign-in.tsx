@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import * as auth from '../api/auth.js';
 import { ApiError } from '../api/client.js';
 import { Avatar } from '../components/avatar.js';
+import { EmailText } from '../components/email-text.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { PasswordField } from '../components/password-field.js';
@@ -47,7 +48,11 @@ function AccountPicker({ onAnother }: { onAnother: () => void }) {
   };
 
   return (
-    <Page title={t('signIn.chooseTitle')} intro={<p>{t('signIn.chooseIntro')}</p>} narrow>
+    <Page
+      title={t('signIn.chooseTitle')}
+      intro={<p>{accounts.length > 1 ? t('signIn.chooseIntro') : t('signIn.chooseIntroOne')}</p>}
+      narrow
+    >
       <ul className="picker" aria-label={t('signIn.accountsLabel')}>
         {accounts.map((account) => (
           <li key={account.id} className="picker-item">
@@ -61,7 +66,9 @@ function AccountPicker({ onAnother }: { onAnother: () => void }) {
               <Avatar account={account} />
               <span className="account-row-text">
                 <span className="account-name">{account.displayName}</span>
-                <span className="account-email">{account.email}</span>
+                <span className="account-email">
+                  <EmailText email={account.email} />
+                </span>
               </span>
               <span className={account.signedIn ? 'badge badge-ok' : 'badge'}>
                 {account.signedIn ? t('accounts.signedIn') : t('accounts.signedOut')}

@@ -10,31 +10,31 @@ import { Link } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
 import { useActiveAccount } from '../state/session.js';
 
+/**
+ * Seconds until `iso`, counted from the moment of each render: a countdown that appears (the
+ * vault just opened) starts at the right time rather than from when the page was first shown.
+ */
 function useSecondsUntil(iso: string | null): number | null {
-  const [now, setNow] = useState(() => Date.now());
+  const [, setTick] = useState(0);
   useEffect(() => {
     if (!iso) return;
     const timer = setInterval(() => {
-      setNow(Date.now());
+      setTick((tick) => tick + 1);
     }, 1000);
     return () => {
       clearInterval(timer);
     };
   }, [iso]);
   if (!iso) return null;
-  return Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000));
+  return Math.max(0, Math.ceil((Date.parse(iso) - Date.now()) / 1000));
 }
 
 function UnlockForm({ onUnlocked }: { onUnlocked: () => void }) {
   const { t } = useTranslation();
   const account = useActiveAccount();
   const me = useResource(cacheKey(account.id, '/auth/me'), () => getMe(account.id));
-  const [choice, setChoice] = useState<'password' | 'totp' | null>(null);
-  // The vault asks for the second factor, or the password when none is set up.
-  const usePassword = choice ? choice === 'password' : me.data?.account.totpEnabled === false;
-  const setUsePassword = (update: (current: boolean) => boolean) => {
-    setChoice(update(usePassword) ? 'password' : 'totp');
-  };
+  // The server asks for the authenticator code when one is set up, else the password: offer that.
+  const usePassword = me.data ? !me.data.account.totpEnabled : undefined;
   const [secret, setSecret] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -60,6 +60,16 @@ function UnlockForm({ onUnlocked }: { onUnlocked: () => void }) {
       });
   };
 
+  if (usePassword === undefined) {
+    return (
+      <div className="card stack">
+        <h2>{t('vault.unlockTitle')}</h2>
+        <ErrorMessage error={me.error} />
+        {me.error ? null : <p role="status">{t('common.loading')}</p>}
+      </div>
+    );
+  }
+
   return (
     <form className="card stack" onSubmit={submit}>
       <h2>{t('vault.unlockTitle')}</h2>
@@ -79,16 +89,6 @@ function UnlockForm({ onUnlocked }: { onUnlocked: () => void }) {
       </div>
       <ErrorMessage error={error} />
       <div className="form-actions">
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => {
-            setUsePassword((value) => !value);
-            setSecret('');
-          }}
-        >
-          {usePassword ? t('vault.useTotp') : t('vault.usePassword')}
-        </button>
         <button type="submit" className="button button-primary" disabled={busy}>
           {t('vault.unlock')}
         </button>

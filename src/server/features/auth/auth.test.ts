@@ -320,7 +320,7 @@ for (const kind of databaseKinds) {
         body: { challenge, totp: totpCode(secret, server.clock.now()) },
       });
       assert.equal(replay.status, 401);
-      assert.equal(replay.body.error.code, 'invalid_credentials');
+      assert.equal(replay.body.error.code, 'code_already_used');
 
       server.clock.advance(30_000);
       const good = await other.request<MeReply>('POST', '/api/v1/auth/signin/second-factor', {

@@ -10,6 +10,7 @@ import type { ServerContext } from '../../context.js';
 import { inFlightCaps, limitKeys, lockedOutUntil, policies } from '../../credential-limits.js';
 import {
   ConflictError,
+  DomainError,
   InvalidCredentialsError,
   NotFoundError,
   SigninExpiredError,
@@ -391,6 +392,7 @@ export async function signinSecondFactor(
   const user = await repo.findUserById(ctx.db, challenge.user_id);
   if (!user) throw new SigninExpiredError();
 
+  let codeReused = false;
   const method = await checkCredential<'totp' | 'recovery_code'>(
     ctx,
     { ipAddress: info.ipAddress, normalizedEmail: user.email_normalized },
@@ -400,7 +402,9 @@ export async function signinSecondFactor(
         throw new SigninExpiredError();
       }
       if (input.totp !== undefined) {
-        return (await acceptsTotpCode(ctx, user.id, input.totp)) && 'totp';
+        const totp = await checkTotpCode(ctx, user.id, input.totp);
+        codeReused = totp === 'already_used';
+        return totp === 'accepted' && 'totp';
       }
       if (input.recoveryCode === undefined) return false;
       const code = hashRecoveryCode(input.recoveryCode);
@@ -415,7 +419,10 @@ export async function signinSecondFactor(
           ...origin(info),
           details: { reason: 'second_factor' },
         }),
-      wrong: () => new InvalidCredentialsError('The code is not right.'),
+      wrong: () =>
+        codeReused
+          ? new CodeAlreadyUsedError()
+          : new InvalidCredentialsError('The code is not right.'),
     },
   );
   await repo.deleteChallenge(ctx.db, challenge.id);
@@ -676,14 +683,30 @@ function totpRef(userId: string) {
  * Whether the code is the account's current authenticator code, used up by this check: a code
  * is accepted once, so one seen over someone's shoulder cannot be replayed.
  */
-export async function acceptsTotpCode(
+/**
+ * A right code whose time step was already taken (by an earlier sign-in, unlock or export) is
+ * refused as "already used", so the person waits for the next code rather than retyping this one.
+ */
+export class CodeAlreadyUsedError extends DomainError {
+  constructor() {
+    super(
+      401,
+      'code_already_used',
+      'This code was already used. Wait for the next code in your authenticator app and enter that one.',
+    );
+  }
+}
+
+/** Whether the code is the account's for now and unused; taking it uses its time step up. */
+export async function checkTotpCode(
   ctx: ServerContext,
   userId: string,
   code: string,
-): Promise<boolean> {
+): Promise<'accepted' | 'already_used' | 'wrong'> {
   const secret = await ctx.secrets.getText(ctx.db, totpRef(userId));
   const step = secret === undefined ? undefined : totpStep(secret, code, ctx.now());
-  return step !== undefined && (await repo.claimTotpStep(ctx.db, userId, step));
+  if (step === undefined) return 'wrong';
+  return (await repo.claimTotpStep(ctx.db, userId, step)) ? 'accepted' : 'already_used';
 }
 
 function pendingTotpRef(userId: string) {

@@ -120,6 +120,14 @@ const endpoints: Endpoint[] = [
     scope: 'key',
     ownerStatus: 200,
   },
+  {
+    method: 'DELETE',
+    path: (f) => `/api/v1/keys/${f.key.id}/permanently`,
+    scope: 'key',
+    body: () => ({ confirmPermanent: true }),
+    // The owner's fixture key is not in the bin, so it is refused (purge.test.ts covers the rest).
+    ownerStatus: 409,
+  },
   { method: 'GET', path: () => '/api/v1/files', scope: 'collection', ownerStatus: 200 },
   {
     method: 'GET',

@@ -1,4 +1,4 @@
-import { sql, type Compilable, type Kysely } from 'kysely';
+import { sql, type Compilable, type ExpressionBuilder, type Kysely } from 'kysely';
 import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
 import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
 import type {
@@ -694,18 +694,47 @@ async function forEachChunk(ids: string[], work: (chunk: string[]) => Promise<un
   }
 }
 
+/** Which keys in the bin a purge takes: all deleted before a time, or one key of an owner. */
+type PurgeSelection = { deletedBefore: string } | { owner: Owner; id: string };
+
+function inPurgeSelection(
+  eb: ExpressionBuilder<DatabaseSchema, 'recovery_keys'>,
+  selection: PurgeSelection,
+) {
+  if ('deletedBefore' in selection) {
+    return eb.and([
+      eb('deleted_at', 'is not', null),
+      eb('deleted_at', '<', selection.deletedBefore),
+    ]);
+  }
+  const { column, value } = ownerFilter(selection.owner);
+  return eb.and([
+    eb('deleted_at', 'is not', null),
+    eb(column, '=', value),
+    eb('id', '=', selection.id),
+  ]);
+}
+
 /**
  * Removes keys deleted before `before` with everything that hangs off them: their sealed
  * passwords and backups, the uploaded files that held only purged keys (with the sealed file),
  * and the volumes and devices (with their name terms) no other key is on. Nothing of a purged
  * key stays listed, searchable or downloadable.
  */
-export async function purgeKeysDeletedBefore(db: Db, before: string): Promise<Purged> {
+export function purgeKeysDeletedBefore(db: Db, before: string): Promise<Purged> {
+  return purgeKeys(db, { deletedBefore: before });
+}
+
+/** The same purge for one key of the owner, and only while it is in the bin. */
+export function purgeDeletedKey(db: Db, owner: Owner, id: string): Promise<Purged> {
+  return purgeKeys(db, { owner, id });
+}
+
+async function purgeKeys(db: Db, selection: PurgeSelection): Promise<Purged> {
   const expired = await db
     .selectFrom('recovery_keys')
     .select(['id', 'volume_id'])
-    .where('deleted_at', 'is not', null)
-    .where('deleted_at', '<', before)
+    .where((eb) => inPurgeSelection(eb, selection))
     .execute();
   const keyIds: string[] = [];
   const linkedFiles = new Set<string>();
@@ -722,8 +751,7 @@ export async function purgeKeysDeletedBefore(db: Db, before: string): Promise<Pu
       const deleted = await db
         .deleteFrom('recovery_keys')
         .where('id', 'in', chunk)
-        .where('deleted_at', 'is not', null)
-        .where('deleted_at', '<', before)
+        .where((eb) => inPurgeSelection(eb, selection))
         .returning('id')
         .execute();
       const ids = deleted.map((row) => row.id);

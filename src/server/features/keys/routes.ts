@@ -7,6 +7,7 @@ import { ValidationError } from '../../errors.js';
 import { exportKeys } from './export.js';
 import * as files from './files.js';
 import { importKeyFile, maximumUploadBytes, type Upload } from './import.js';
+import { purgeKeyFromBin } from './purge.js';
 import { startRetention } from './retention.js';
 import {
   addBackupBody,
@@ -24,6 +25,7 @@ import {
   keyPage,
   keyResponse,
   listQuery,
+  purgeBody,
   recoveryFileQuery,
   revealResponse,
   sheetQuery,
@@ -390,6 +392,26 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     async (request) => ({
       key: await keys.deleteKey(ctx, callerOf(request), request.params.id, request.body ?? {}),
     }),
+  );
+
+  routes.delete(
+    '/api/v1/keys/:id/permanently',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary:
+          'Delete a key in the bin for good (audited; cannot be undone). Needs {"confirmPermanent": true}',
+        params: idParams,
+        body: purgeBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await purgeKeyFromBin(ctx, callerOf(request), request.params.id, request.body ?? {});
+      return reply.status(204).send(null);
+    },
   );
 
   routes.post(

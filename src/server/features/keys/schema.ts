@@ -125,6 +125,8 @@ export const backupsResponse = z.object({ items: z.array(backup) });
 
 export const deleteBody = z.object({ confirmSaved: z.boolean().optional() }).optional();
 
+export const purgeBody = z.object({ confirmPermanent: z.boolean().optional() }).optional();
+
 export const exportBody = z.object({
   format: z.enum(['json', 'csv']),
   password: z.string().max(1024).optional(),

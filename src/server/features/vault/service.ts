@@ -8,7 +8,12 @@ import {
   ValidationError,
 } from '../../errors.js';
 import { findUserById } from '../auth/repo.js';
-import { acceptsTotpCode, checkCredential, verifyPassword } from '../auth/service.js';
+import {
+  checkCredential,
+  checkTotpCode,
+  CodeAlreadyUsedError,
+  verifyPassword,
+} from '../auth/service.js';
 import { filesInVault, keysInVault } from '../keys/repo.js';
 import { keyDisplayName, keySummary, type KeySummary } from '../keys/summary.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
@@ -97,13 +102,16 @@ export async function confirmPresence(
       { field: 'password', reason: 'required to confirm it is you' },
     ]);
   }
+  let codeReused = false;
   await checkCredential(
     ctx,
     { ipAddress: caller.ipAddress, normalizedEmail: user.email_normalized },
-    () =>
-      method === 'totp'
-        ? acceptsTotpCode(ctx, user.id, proof.totpCode ?? '')
-        : verifyPassword(ctx, user, proof.password ?? ''),
+    async () => {
+      if (method === 'password') return verifyPassword(ctx, user, proof.password ?? '');
+      const totp = await checkTotpCode(ctx, user.id, proof.totpCode ?? '');
+      codeReused = totp === 'already_used';
+      return totp === 'accepted';
+    },
     {
       clearsAccount: true,
       recordFailure: () =>
@@ -114,10 +122,12 @@ export async function confirmPresence(
           ...origin(caller),
           details: { method },
         }),
-      wrong: () =>
-        new InvalidCredentialsError(
+      wrong: () => {
+        if (codeReused) return new CodeAlreadyUsedError();
+        return new InvalidCredentialsError(
           method === 'totp' ? 'The code is not right.' : 'The password is not right.',
-        ),
+        );
+      },
     },
   );
   return method;

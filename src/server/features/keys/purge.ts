@@ -1,0 +1,61 @@
+import { parseProtectorId } from '../../../bitlocker/protector-id.js';
+import { idPattern } from '../../../db/ids.js';
+import { userOwner } from '../../../db/owners.js';
+import { origin, type Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { requireOpenVault } from '../vault/service.js';
+import * as repo from './repo.js';
+
+/**
+ * Deletes a key in the bin for good, at the person's request: the same clean-up as the retention
+ * purge (sealed password, backups, files and devices nothing else needs), then the sealed bytes
+ * are erased from the database's files. Only a key already in the bin qualifies, so one mistaken
+ * click cannot lose a key; a key in the vault needs the vault open, as deleting it did.
+ */
+export async function purgeKeyFromBin(
+  ctx: ServerContext,
+  caller: Caller,
+  id: string,
+  input: { confirmPermanent?: boolean | undefined },
+): Promise<void> {
+  const owner = userOwner(caller.accountId);
+  const row = idPattern.test(id) ? await repo.findKeySummary(ctx.db, owner, id) : undefined;
+  if (!row) throw new NotFoundError('The key');
+  if (row.deleted_at === null) {
+    throw new ConflictError(
+      'Only a key in the bin can be deleted permanently. Delete it first, then empty it from the bin.',
+    );
+  }
+  if (input.confirmPermanent !== true) {
+    throw new ValidationError(
+      'Confirm that this key should be gone for good (it cannot be restored afterwards): ' +
+        'send {"confirmPermanent": true}.',
+      [{ field: 'confirmPermanent', reason: 'must be true to delete a key permanently' }],
+    );
+  }
+  if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
+  const purged = await ctx.database.transaction(async (trx) => {
+    const removed = await repo.purgeDeletedKey(trx, owner, row.id);
+    // Restored meanwhile by another request: nothing was removed, so nothing is recorded.
+    if (removed.keyIds.length === 0) return false;
+    await ctx.audit.record(trx, {
+      action: 'key_purged',
+      actorUserId: caller.accountId,
+      subjectUserId: caller.accountId,
+      ...origin(caller),
+      details: {
+        keyId: row.id,
+        protectorId: parseProtectorId(row.protector_hex),
+        deviceName: row.device_name,
+        files: removed.fileIds.length,
+        devices: removed.deviceIds.length,
+      },
+    });
+    return true;
+  });
+  if (!purged) {
+    throw new ConflictError('The key is no longer in the bin, so it was not deleted.');
+  }
+  await ctx.database.eraseDeletedRows(['sealed_secrets']);
+}
