@@ -59,6 +59,7 @@ export const addKeyBody = z.object({
   defaults: z
     .object({
       deviceName: plainText(z.string().max(400)).optional(),
+      volumeLabel: plainText(z.string().max(400)).optional(),
       volumeType: volumeType.optional(),
     })
     .optional()

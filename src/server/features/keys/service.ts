@@ -42,7 +42,13 @@ export interface NewKeyInput {
    * Details for a new key where the person gave none (the CLI sends the computer's name). They
    * are guesses, so they never replace what a stored key already has.
    */
-  defaults?: { deviceName?: string | undefined; volumeType?: VolumeType | undefined } | undefined;
+  defaults?:
+    | {
+        deviceName?: string | undefined;
+        volumeLabel?: string | undefined;
+        volumeType?: VolumeType | undefined;
+      }
+    | undefined;
   source?: string | undefined;
 }
 
@@ -192,6 +198,7 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
     given.volumeLabel = label;
   }
   if (input.volume?.type !== undefined) given.volumeType = input.volume.type;
+  const defaultLabel = input.defaults?.volumeLabel?.trim().slice(0, maximumNameLength) ?? '';
   if (input.volume?.volumeGuid) {
     try {
       given.volumeGuid = parseProtectorId(input.volume.volumeGuid);
@@ -213,8 +220,8 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
     fallback: {
       deviceName: defaultName,
       volume: {
-        label: '',
-        type: input.defaults?.volumeType ?? guessVolumeType(label ?? ''),
+        label: defaultLabel,
+        type: input.defaults?.volumeType ?? guessVolumeType(label ?? defaultLabel),
         volumeGuid: null,
       },
     },
