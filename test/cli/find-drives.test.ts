@@ -84,6 +84,7 @@ describe('removable drives found by lsblk', () => {
       {
         key: { protectorId, recoveryPassword, source: 'typed in' },
         deviceName: 'laptop-ola',
+        deviceNameGuessed: false,
         lang: 'en',
         paper: 'a4',
       },

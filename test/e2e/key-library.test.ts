@@ -183,7 +183,7 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     await session.close();
   });
 
-  it('downloads the recovery file that reads back, and prints the sheet', async () => {
+  it('downloads the recovery file and the sheet, asking where each copy was kept', async () => {
     const session = await signedInPage('Katherine Johnson');
     const { page, problems } = session;
     const key = newKey('WORKSTATION-KJ');
@@ -200,6 +200,13 @@ describe('the recovery key library', { skip: browserSkip }, () => {
     assert.deepEqual(readBack, [
       { protectorId: key.protectorId, recoveryPassword: key.recoveryPassword },
     ]);
+    // A download is not a backup by itself: the page asks where the copy went.
+    const where = page.getByRole('group', { name: 'Where did you keep it?' });
+    await where.waitFor();
+    await assertAccessible(page, 'the "Where did you keep it?" question');
+    await where.getByRole('button', { name: 'Not yet' }).click();
+    await page.getByText(/^Nothing recorded\./).waitFor();
+    assert.equal(await page.getByText(/This key has no offline copy/).count(), 1);
 
     const [sheet] = await Promise.all([
       page.waitForEvent('download'),
@@ -214,7 +221,9 @@ describe('the recovery key library', { skip: browserSkip }, () => {
       const groups = [...text.matchAll(/\b\d{6}\b/g)].map(([group]) => group).join('-');
       assert.ok(groups.includes(key.recoveryPassword), 'the sheet shows the recovery key');
     }
-    // Both count as offline copies now.
+    await where.getByRole('button', { name: 'Printed' }).click();
+    await page.getByText('Recorded: Paper.').waitFor();
+    // The printed copy is an offline copy.
     await page.reload();
     await page.getByRole('heading', { name: 'Back up' }).waitFor();
     assert.equal(await page.getByText(/This key has no offline copy/).count(), 0);

@@ -17,6 +17,17 @@ export interface KeySummary {
 
 export type BackupDestination = 'usb' | 'file' | 'print';
 
+/** The details of a stored key a save can change, as the server names them. */
+export type KeyDetailField = 'deviceName' | 'volume.label' | 'volume.type' | 'volume.volumeGuid';
+
+/** How a changed detail is named in a sentence. */
+export const detailWords: Record<KeyDetailField, string> = {
+  deviceName: 'device name',
+  'volume.label': 'drive',
+  'volume.type': 'drive type',
+  'volume.volumeGuid': 'volume GUID',
+};
+
 /** Calls to the key library API with one stored login; a rejected login says how to fix it. */
 export class AccountKeys {
   private readonly api: KeyholdApi;
@@ -52,13 +63,17 @@ export class AccountKeys {
     return items.find((item) => item.protectorId === protectorId);
   }
 
-  /** Adds the key (or updates its details); refuses loudly a different password under its ID. */
+  /**
+   * Adds the key, or updates the details given of the stored one; `defaults` (guesses such as
+   * this computer's name) only fill in a new key. Refuses loudly a different password under its ID.
+   */
   async upload(key: {
     protectorId: string;
     recoveryPassword: string;
-    deviceName: string;
-    volume: { label: string; type: 'os' | 'fixed' | 'removable'; volumeGuid?: string };
-  }): Promise<{ key: KeySummary; created: boolean }> {
+    deviceName?: string;
+    volume?: { label?: string; type?: 'os' | 'fixed' | 'removable'; volumeGuid?: string };
+    defaults?: { deviceName?: string };
+  }): Promise<{ key: KeySummary; created: boolean; updated: KeyDetailField[] }> {
     try {
       return await this.call('POST', '/api/v1/keys', { ...key, source: 'cli' });
     } catch (error) {

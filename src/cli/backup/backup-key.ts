@@ -44,8 +44,18 @@ export function describeKey(key: BackupKey): string {
   return `${key.protectorId}${volume}`;
 }
 
-export function defaultDeviceName(): string {
-  return hostname();
+/**
+ * The computer a key belongs to: --device-name, else what the source says, else this computer's
+ * name, which is only a guess (the key may come from a file of another PC) and is marked so.
+ */
+export function deviceNameOf(
+  given: string | undefined,
+  key: BackupKey,
+): { deviceName: string; deviceNameGuessed: boolean } {
+  const named = given ?? key.deviceName;
+  return named === undefined
+    ? { deviceName: hostname(), deviceNameGuessed: true }
+    : { deviceName: named, deviceNameGuessed: false };
 }
 
 function fileSource(

@@ -32,7 +32,7 @@ import {
 import type { BackupFlags } from '../commands/backup.js';
 import { CliError, escapeForTerminal, ExitCode } from '../output.js';
 import {
-  defaultDeviceName,
+  deviceNameOf,
   keyChoiceLabel,
   keyFromTyped,
   keysFromFile,
@@ -336,11 +336,11 @@ export async function runBackupWizard(
     process.exitCode = ExitCode.negative;
     return;
   }
-  const deviceName = flags.deviceName ?? key.deviceName ?? defaultDeviceName();
+  const device = deviceNameOf(flags.deviceName, key);
   const protectedVolume = protectedVolumeOf(key);
   await performBackup(
     planned,
-    { key, deviceName, ...settings, ...(protectedVolume ? { protectedVolume } : {}) },
+    { key, ...device, ...settings, ...(protectedVolume ? { protectedVolume } : {}) },
     flags,
   );
   outro('Done. Keep each copy away from the computer it unlocks.');

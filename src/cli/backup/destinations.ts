@@ -9,7 +9,7 @@ import { saveToUsbDrive } from '../../backup/usb-destination.js';
 import { writeRecoveryKeyFile, type RecoveryFileLanguage } from '../../bitlocker/recovery-file.js';
 import { ApiError } from '../account/api-client.js';
 import type { StoredCredential } from '../account/credentials.js';
-import { AccountKeys } from '../account/key-library.js';
+import { AccountKeys, detailWords, type BackupDestination } from '../account/key-library.js';
 import { CliError, ExitCode } from '../output.js';
 import type { BackupKey } from './backup-key.js';
 
@@ -26,7 +26,13 @@ export type PlannedDestination =
 
 export interface BackupSettings {
   key: BackupKey;
+  /** The computer the drive belongs to, as the sheet shows it. */
   deviceName: string;
+  /**
+   * True when nobody said which computer it is (no --device-name, nothing in the source) and
+   * `deviceName` is this computer's name: good for a new key, never to replace a stored one.
+   */
+  deviceNameGuessed: boolean;
   lang: RecoveryFileLanguage;
   paper: SheetPaper;
   /**
@@ -39,6 +45,8 @@ export interface BackupSettings {
 /** What happened at one destination, as shown on its own line and in --json. */
 export interface DestinationResult {
   destination: DestinationName;
+  /** What the account records it as, when that differs (a saved PDF is a file until printed). */
+  recordAs?: BackupDestination;
   ok: boolean;
   /** One line for people: where it went, or why it did not. */
   message: string;
@@ -173,21 +181,29 @@ async function runOne(
   switch (planned.kind) {
     case 'account': {
       const { credential } = planned;
+      // Only details someone gave are sent as such; a stored key keeps the rest.
       const uploaded = await new AccountKeys(credential).upload({
         protectorId: key.protectorId,
         recoveryPassword: key.recoveryPassword,
-        deviceName: settings.deviceName,
+        ...(settings.deviceNameGuessed
+          ? { defaults: { deviceName: settings.deviceName } }
+          : { deviceName: settings.deviceName }),
         volume: {
-          label: key.volume ?? '',
-          type: key.volumeType ?? 'fixed',
+          ...(key.volume ? { label: key.volume } : {}),
+          ...(key.volumeType ? { type: key.volumeType } : {}),
           ...(key.volumeGuid ? { volumeGuid: key.volumeGuid } : {}),
         },
       });
       const where = `${credential.email} on ${credential.server}`;
+      const changed = uploaded.updated.map((field) => detailWords[field]);
       return {
         destination: 'account',
         ok: true,
-        message: uploaded.created ? `saved in ${where}` : `already in ${where} (details updated)`,
+        message: uploaded.created
+          ? `saved in ${where}`
+          : changed.length > 0
+            ? `already in ${where}; updated its ${changed.join(', ')}`
+            : `already in ${where}; its stored details were kept`,
         keyRecordId: uploaded.key.id,
         server: credential.server,
         exitCode: ExitCode.ok,
@@ -243,8 +259,10 @@ async function runOne(
       const path = await savePdf(planned.path, await sheet(settings));
       return {
         destination: 'print',
+        // Not paper yet: a PDF on a disk is a file until someone prints it.
+        recordAs: 'file',
         ok: true,
-        message: `saved the printable sheet as ${path}. Print it, keep the paper away from the computer, and delete the PDF.`,
+        message: `saved the printable sheet as ${path}. It counts as a file backup until it is printed: print it, keep the paper away from the computer, delete the PDF and record the paper copy in the web app.`,
         path,
         exitCode: ExitCode.ok,
       };

@@ -47,10 +47,10 @@ export async function recordBackups(
   flags: { account?: string | undefined },
   report: (line: string) => void,
 ): Promise<RecordedBackup[]> {
-  const offline = results.filter(
-    (result): result is DestinationResult & { destination: BackupDestination } =>
-      result.ok && result.destination !== 'account',
-  );
+  const offline = results.flatMap((result) => {
+    const destination = result.recordAs ?? result.destination;
+    return result.ok && destination !== 'account' ? [{ ...result, destination }] : [];
+  });
   if (offline.length === 0) return [];
   const credentials = selectCredentials(await readCredentials(), flags.account);
   const recorded: RecordedBackup[] = [];

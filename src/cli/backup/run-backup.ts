@@ -8,7 +8,7 @@ import {
 import type { BackupFlags } from '../commands/backup.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import {
-  defaultDeviceName,
+  deviceNameOf,
   describeKey,
   filterKeys,
   keyChoiceLabel,
@@ -234,7 +234,7 @@ export async function runBackup(flags: BackupFlags): Promise<void> {
     planned,
     {
       key: picked,
-      deviceName: flags.deviceName ?? picked.deviceName ?? defaultDeviceName(),
+      ...deviceNameOf(flags.deviceName, picked),
       lang,
       paper: sheetPaper,
       ...(protectedVolumeOf(picked) ? { protectedVolume: protectedVolumeOf(picked) } : {}),

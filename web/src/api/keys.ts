@@ -35,10 +35,16 @@ export interface Backup {
 export interface NewKey {
   protectorId: string;
   recoveryPassword: string;
-  deviceName: string;
-  volume: { label: string; type: DriveType };
+  /** Details the person gave; left out, a key already stored keeps its own. */
+  deviceName?: string;
+  volume?: { label?: string; type?: DriveType };
+  /** What the form showed without the person changing it: used for a new key only. */
+  defaults?: { volumeLabel?: string; volumeType?: DriveType };
   source: 'manual';
 }
+
+/** The details of a stored key a save can change, as the server names them. */
+export type DetailField = 'deviceName' | 'volume.label' | 'volume.type' | 'volume.volumeGuid';
 
 export interface ImportFinding {
   protectorId: string;
@@ -46,6 +52,7 @@ export interface ImportFinding {
   volume?: { label?: string; type?: DriveType } | null;
   action: 'add' | 'update' | 'skip' | 'conflict';
   reason?: string;
+  updated?: DetailField[];
 }
 
 export interface ImportResult {
@@ -100,7 +107,11 @@ export const getKey = (account: string, id: string) =>
   request<{ key: KeySummary }>(`/keys/${encodeURIComponent(id)}`, { account });
 
 export const addKey = (account: string, key: NewKey) =>
-  request<{ key: KeySummary; created: boolean }>('/keys', { account, method: 'POST', body: key });
+  request<{ key: KeySummary; created: boolean; updated: DetailField[] }>('/keys', {
+    account,
+    method: 'POST',
+    body: key,
+  });
 
 export interface ImportUpload {
   filename: string;

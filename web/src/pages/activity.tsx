@@ -36,6 +36,22 @@ export function ActivityPage() {
       ? t(`activity.actions.${event.action}`)
       : event.action;
 
+  // The key an event is about, as the recovery screen and the library name it.
+  const subject = (event: AuditEvent) => {
+    const details = event.details ?? {};
+    const text = (name: string) => (typeof details[name] === 'string' ? details[name] : '');
+    const shortId = text('shortId') || text('protectorId').slice(0, 8);
+    if (shortId === '') return null;
+    const device = text('deviceName');
+    const key = device
+      ? t('activity.keyOnDevice', { shortId, device })
+      : t('activity.key', { shortId });
+    const destination = text('destination');
+    return event.action === 'key_backup_recorded' && i18n.exists(`keys.destination.${destination}`)
+      ? `${key} · ${t(`keys.destination.${destination}`)}`
+      : key;
+  };
+
   return (
     <Page
       title={t('activity.title')}
@@ -49,6 +65,7 @@ export function ActivityPage() {
           <li key={event.id}>
             <time dateTime={event.at}>{formatDateTime(event.at)}</time>
             <span className="activity-type">{describe(event)}</span>
+            {subject(event) ? <span className="activity-subject">{subject(event)}</span> : null}
             {event.ipAddress ? <span className="hint">{event.ipAddress}</span> : null}
           </li>
         ))}

@@ -39,14 +39,20 @@ function isProtectorId(text: string): boolean {
   }
 }
 
+const initialLabel = 'C:';
+const initialType: DriveType = 'os';
+
 function PasteForm() {
   const { t } = useTranslation();
   const account = useActiveAccount();
   const [password, setPassword] = useState('');
   const [protectorId, setProtectorId] = useState('');
   const [deviceName, setDeviceName] = useState('');
-  const [label, setLabel] = useState('C:');
-  const [driveType, setDriveType] = useState<DriveType>('os');
+  const [label, setLabel] = useState(initialLabel);
+  const [driveType, setDriveType] = useState<DriveType>(initialType);
+  // The drive fields start with a guess; only what the person changes replaces a stored key's.
+  const [labelChanged, setLabelChanged] = useState(false);
+  const [typeChanged, setTypeChanged] = useState(false);
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -100,12 +106,18 @@ function PasteForm() {
       protectorId: parseProtectorId(protectorId),
       recoveryPassword: check.normalized,
       deviceName: deviceName.trim(),
-      volume: { label: label.trim(), type: driveType },
+      volume: {
+        ...(labelChanged ? { label: label.trim() } : {}),
+        ...(typeChanged ? { type: driveType } : {}),
+      },
+      defaults: { volumeLabel: label.trim(), volumeType: driveType },
       source: 'manual',
     })
-      .then(({ key }) => {
+      .then(({ key, created, updated }) => {
         invalidate(account.id, '/keys');
-        navigate(`/keys/${encodeURIComponent(key.id)}`);
+        // A key already in the library opens saying which of its details changed.
+        const saved = created ? '' : `?saved=${updated.length > 0 ? updated.join(',') : 'none'}`;
+        navigate(`/keys/${encodeURIComponent(key.id)}${saved}`);
       })
       .catch((caught: unknown) => {
         setError(caught);
@@ -195,6 +207,7 @@ function PasteForm() {
             value={label}
             onChange={(event) => {
               setLabel(event.target.value);
+              setLabelChanged(true);
             }}
           />
         </div>
@@ -205,6 +218,7 @@ function PasteForm() {
             value={driveType}
             onChange={(event) => {
               setDriveType(event.target.value as DriveType);
+              setTypeChanged(true);
             }}
           >
             {(['os', 'fixed', 'removable'] as const).map((type) => (
@@ -388,6 +402,16 @@ function ImportPanel() {
                           {t(`add.import.actions.${item.action}`)}
                         </span>
                         {item.reason ? <span className="hint"> {item.reason}</span> : null}
+                        {item.updated && item.updated.length > 0 ? (
+                          <span className="hint">
+                            {' '}
+                            {t('add.import.updates', {
+                              details: item.updated
+                                .map((field) => t(`keys.detailFields.${field}`))
+                                .join(', '),
+                            })}
+                          </span>
+                        ) : null}
                       </td>
                     </tr>
                   ))}
@@ -433,6 +457,18 @@ function ImportPanel() {
       {done ? (
         <p className="alert alert-ok" role="status">
           {t('add.import.done', { added: done.added, updated: done.updated })}{' '}
+          {done.found
+            .filter((item) => item.updated && item.updated.length > 0)
+            .map((item) => (
+              <span key={item.protectorId}>
+                {t('add.import.updatedKey', {
+                  shortId: item.protectorId.slice(0, 8),
+                  details: (item.updated ?? [])
+                    .map((field) => t(`keys.detailFields.${field}`))
+                    .join(', '),
+                })}{' '}
+              </span>
+            ))}
           <Link to="/keys">{t('keys.backToLibrary')}</Link>
         </p>
       ) : null}

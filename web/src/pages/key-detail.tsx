@@ -149,6 +149,59 @@ function RevealPanel({ summary, autoReveal }: { summary: KeySummary; autoReveal:
   );
 }
 
+/** Where a downloaded copy went: what the library records as its backup. */
+type KeptPlace = 'usb' | 'file' | 'print';
+
+/**
+ * Asked after each download of the recovery file or sheet: only a copy kept away from the
+ * computer is a backup, so the answer (or "not yet") decides what is recorded.
+ */
+function WhereKept({
+  what,
+  onAnswer,
+}: {
+  what: 'file' | 'sheet';
+  onAnswer: (place: KeptPlace | null) => void;
+}) {
+  const { t } = useTranslation();
+  const headingId = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+  }, [what]);
+  return (
+    <div className="where-kept stack" role="group" aria-labelledby={headingId}>
+      <h3 id={headingId} ref={heading} tabIndex={-1}>
+        {t('detail.backup.where.title')}
+      </h3>
+      <p className="hint">{t(`detail.backup.where.intro.${what}`)}</p>
+      <div className="button-row">
+        {(['usb', 'file', 'print'] as const).map((place) => (
+          <button
+            key={place}
+            type="button"
+            className="button"
+            onClick={() => {
+              onAnswer(place);
+            }}
+          >
+            {t(`detail.backup.where.${place}`)}
+          </button>
+        ))}
+        <button
+          type="button"
+          className="button"
+          onClick={() => {
+            onAnswer(null);
+          }}
+        >
+          {t('detail.backup.where.notYet')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
 function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () => void }) {
   const { t } = useTranslation();
   const account = useActiveAccount();
@@ -159,6 +212,7 @@ function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () 
   const [note, setNote] = useState('');
   const [error, setError] = useState<unknown>(undefined);
   const [message, setMessage] = useState('');
+  const [asking, setAsking] = useState<'file' | 'sheet' | null>(null);
   const paperId = useId();
   const noteId = useId();
   const backups = useResource(cacheKey(account.id, `/keys/${summary.id}/backups`), () =>
@@ -179,11 +233,11 @@ function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () 
   const downloadFile = () => {
     setError(undefined);
     downloadRecoveryFile(account.id, summary, currentLanguage())
-      .then(async (file) => {
+      .then((file) => {
         saveFile(file);
-        // Fetching the file records nothing on the server; the saved copy is recorded here.
-        await recordBackup(account.id, summary.id, { destination: 'file' });
-        done(t('detail.backup.fileSaved', { name: file.filename }));
+        // A download is not a backup until the copy is kept somewhere away from the computer.
+        setMessage(t('detail.backup.fileSaved', { name: file.filename }));
+        setAsking('file');
       })
       .catch(fail);
   };
@@ -191,10 +245,24 @@ function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () 
   const printSheet = () => {
     setError(undefined);
     downloadSheet(account.id, summary, currentLanguage(), paper)
-      .then(async (file) => {
+      .then((file) => {
         saveFile(file);
-        await recordBackup(account.id, summary.id, { destination: 'print' });
-        done(t('detail.backup.sheetSaved', { name: file.filename }));
+        setMessage(t('detail.backup.sheetSaved', { name: file.filename }));
+        setAsking('sheet');
+      })
+      .catch(fail);
+  };
+
+  const answer = (place: KeptPlace | null) => {
+    setAsking(null);
+    if (place === null) {
+      setMessage(t('detail.backup.where.notRecorded'));
+      return;
+    }
+    setError(undefined);
+    recordBackup(account.id, summary.id, { destination: place })
+      .then(() => {
+        done(t('detail.backup.where.recorded', { place: t(`keys.destination.${place}`) }));
       })
       .catch(fail);
   };
@@ -241,6 +309,7 @@ function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () 
         </button>
       </div>
       <p className="hint">{t('detail.backup.keepApart')}</p>
+      {asking ? <WhereKept what={asking} onAnswer={answer} /> : null}
       <form className="stack record-backup" onSubmit={record}>
         <fieldset>
           <legend>{t('detail.backup.recordTitle')}</legend>
@@ -404,9 +473,10 @@ function DeletePanel({ summary, onChange }: { summary: KeySummary; onChange: () 
 }
 
 export function KeyDetailPage({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const account = useActiveAccount();
   const { query } = useLocation();
+  const saved = query.get('saved');
   const key = useResource(cacheKey(account.id, `/keys/${id}`), () => getKey(account.id, id));
   const summary = key.data?.key;
 
@@ -432,6 +502,19 @@ export function KeyDetailPage({ id }: { id: string }) {
       <p>
         <Link to="/keys">{t('keys.backToLibrary')}</Link>
       </p>
+      {saved ? (
+        <p className="alert alert-ok" role="status">
+          {saved === 'none'
+            ? t('detail.saved.kept')
+            : t('detail.saved.updated', {
+                details: saved
+                  .split(',')
+                  .filter((field) => i18n.exists(`keys.detailFields.${field}`))
+                  .map((field) => t(`keys.detailFields.${field}`))
+                  .join(', '),
+              })}
+        </p>
+      ) : null}
       <dl className="facts card">
         <div>
           <dt>{t('keys.columns.keyId')}</dt>

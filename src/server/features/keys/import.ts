@@ -20,10 +20,16 @@ import {
 } from '../../errors.js';
 import * as repo from './repo.js';
 import {
+  guessVolumeType,
   KeyConflictError,
+  normalizeDeviceName,
   passwordRef,
+  placementAfterSave,
   retryingOnDuplicate,
+  storedPlacement,
   storeKey,
+  type DetailField,
+  type GivenDetails,
   type ValidKey,
 } from './service.js';
 
@@ -94,6 +100,8 @@ export interface ImportFinding {
   volume: { label: string; type: VolumeType } | null;
   action: ImportAction;
   reason?: string;
+  /** For a key already stored: the details this import changes (or changed). */
+  updated?: DetailField[];
 }
 
 export interface ImportResult {
@@ -110,16 +118,6 @@ const skipReasons: Partial<Record<ProtectorType, string>> = {
   tpm: 'the TPM protector holds nothing to back up',
   password: 'a password protector: only recovery keys (48 digits) are kept in the library',
 };
-
-/**
- * The system drive is the one people most often need a recovery key for, and Windows names it
- * C:. Anything else is taken as a fixed data drive; the person can correct it by adding the key
- * again with the right details.
- */
-function guessVolumeType(label: string, given: VolumeType | undefined): VolumeType {
-  if (given) return given;
-  return label === '' || /^c:\\?$/i.test(label) ? 'os' : 'fixed';
-}
 
 /** Uploads larger than this are read on a worker thread; smaller ones take a few milliseconds. */
 const offThreadBytes = 64 * 1024;
@@ -218,7 +216,7 @@ export async function importKeyFile(
   const owner = userOwner(caller.accountId);
   const fileName = baseName(upload.fileName);
   const foundKeys = await readUpload({ ...upload, fileName });
-  const deviceName = upload.deviceName?.normalize('NFKC').trim().replace(/\s+/g, ' ') ?? '';
+  const deviceName = upload.deviceName === undefined ? '' : normalizeDeviceName(upload.deviceName);
   const seen = new Set<string>();
   const plan: Planned[] = [];
   for (const [index, found] of foundKeys.entries()) {
@@ -228,7 +226,7 @@ export async function importKeyFile(
     const finding: ImportFinding = {
       protectorId,
       type: found.type,
-      volume: found.volume ? { label, type: guessVolumeType(label, upload.volumeType) } : null,
+      volume: found.volume ? { label, type: upload.volumeType ?? guessVolumeType(label) } : null,
       action: 'add',
     };
     if (found.recoveryPassword === undefined) {
@@ -258,11 +256,21 @@ export async function importKeyFile(
       });
       continue;
     }
+    // Only what the upload says counts as given: the person's device name and drive type, the
+    // drive a tool's output names. A stored key keeps everything else.
+    const given: GivenDetails = {
+      ...(deviceName === '' ? {} : { deviceName }),
+      ...(found.volume === undefined ? {} : { volumeLabel: label }),
+      ...(upload.volumeType === undefined ? {} : { volumeType: upload.volumeType }),
+    };
     const key: ValidKey = {
       protectorHex: protectorId.replaceAll('-', ''),
       recoveryPassword: parsed.normalized,
-      deviceName,
-      volume: { label, type: guessVolumeType(label, upload.volumeType), volumeGuid: null },
+      given,
+      fallback: {
+        deviceName: '',
+        volume: { label: '', type: guessVolumeType(label), volumeGuid: null },
+      },
       source: 'import',
     };
     const existing = await repo.findKeyByProtector(ctx.db, owner, key.protectorHex);
@@ -271,9 +279,18 @@ export async function importKeyFile(
       continue;
     }
     const stored = await ctx.secrets.getText(ctx.db, passwordRef(owner, existing.id));
+    const row = await repo.findKeySummary(ctx.db, owner, existing.id);
     plan.push(
-      stored === key.recoveryPassword
-        ? { finding: { ...finding, action: 'update', reason: 'already in your library' }, key }
+      stored === key.recoveryPassword && row
+        ? {
+            finding: {
+              ...finding,
+              action: 'update',
+              reason: 'already in your library',
+              updated: placementAfterSave(given, storedPlacement(row), true).updated,
+            },
+            key,
+          }
         : {
             finding: {
               ...finding,
@@ -296,11 +313,10 @@ export async function importKeyFile(
       if (index > 0 && index % keysPerTurn === 0) await nextTurn();
       if (!planned.key) continue;
       try {
-        // Without a device name the upload says nothing reliable about where a stored key lives.
-        const stored = await storeKey(ctx, trx, caller, planned.key, {
-          keepPlacement: deviceName === '',
-        });
+        const stored = await storeKey(ctx, trx, caller, planned.key);
         planned.finding.action = stored.outcome === 'created' ? 'add' : 'update';
+        if (stored.outcome === 'updated') planned.finding.updated = stored.updated;
+        else delete planned.finding.updated;
         storedIds.push(stored.id);
       } catch (error) {
         // Another upload stored a different password under this Key ID since the plan was made.

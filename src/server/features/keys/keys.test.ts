@@ -89,6 +89,8 @@ for (const kind of databaseKinds) {
       assert.deepEqual(reveal?.details, {
         keyId: summary.id,
         protectorId: canonicalId,
+        shortId: canonicalId.slice(0, 8),
+        deviceName: 'ADA-LAPTOP',
         inVault: false,
       });
     });

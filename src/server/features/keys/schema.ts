@@ -38,22 +38,45 @@ export const keySummary = z
 
 export const keyResponse = z.object({ key: keySummary });
 
+const detailField = z.enum(['deviceName', 'volume.label', 'volume.type', 'volume.volumeGuid']);
+
 export const addKeyBody = z.object({
   protectorId: z.string().max(200).describe('The key protector ID (Key ID), any usual form'),
   recoveryPassword: z.string().max(400).describe('The 48-digit recovery password'),
-  deviceName: plainText(z.string().max(400)),
-  volume: z.object({
-    label: plainText(z.string().max(400)).describe('Drive letter, mount point or label, e.g. "C:"'),
-    type: volumeType,
-    volumeGuid: z.string().max(100).nullish(),
-  }),
+  deviceName: plainText(z.string().max(400))
+    .optional()
+    .describe('The computer the drive belongs to; left out, a stored key keeps its own'),
+  volume: z
+    .object({
+      label: plainText(z.string().max(400))
+        .optional()
+        .describe('Drive letter, mount point or label, e.g. "C:"'),
+      type: volumeType.optional(),
+      volumeGuid: z.string().max(100).nullish(),
+    })
+    .optional()
+    .describe('Details left out keep what a stored key already has'),
+  defaults: z
+    .object({
+      deviceName: plainText(z.string().max(400)).optional(),
+      volumeLabel: plainText(z.string().max(400)).optional(),
+      volumeType: volumeType.optional(),
+    })
+    .optional()
+    .describe(
+      "Guesses for a new key only (e.g. the computer's name); never replace stored details",
+    ),
   source: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/, 'a short lower-case word such as manual or cli')
     .optional(),
 });
 
-export const addKeyResponse = z.object({ key: keySummary, created: z.boolean() });
+export const addKeyResponse = z.object({
+  key: keySummary,
+  created: z.boolean(),
+  updated: z.array(detailField).describe('For a stored key: the details this save changed'),
+});
 
 export const listQuery = z.object({
   q: z.string().max(200).optional(),
@@ -89,6 +112,7 @@ export const importResponse = z.object({
       volume: z.object({ label: z.string(), type: volumeType }).nullable(),
       action: z.enum(['add', 'update', 'skip', 'conflict']),
       reason: z.string().optional(),
+      updated: z.array(detailField).optional(),
     }),
   ),
   added: z.number().int(),

@@ -29,18 +29,88 @@ const maximumNameLength = 200;
 export interface NewKeyInput {
   protectorId: string;
   recoveryPassword: string;
-  deviceName: string;
-  volume: { label: string; type: VolumeType; volumeGuid?: string | null | undefined };
+  /** Details the person gave; one left out keeps what a stored key already has. */
+  deviceName?: string | undefined;
+  volume?:
+    | {
+        label?: string | undefined;
+        type?: VolumeType | undefined;
+        volumeGuid?: string | null | undefined;
+      }
+    | undefined;
+  /**
+   * Details for a new key where the person gave none (the CLI sends the computer's name). They
+   * are guesses, so they never replace what a stored key already has.
+   */
+  defaults?:
+    | {
+        deviceName?: string | undefined;
+        volumeLabel?: string | undefined;
+        volumeType?: VolumeType | undefined;
+      }
+    | undefined;
   source?: string | undefined;
 }
+
+/** Where a key lives: its device and drive. */
+export interface Placement {
+  deviceName: string;
+  volume: { label: string; type: VolumeType; volumeGuid: string | null };
+}
+
+/** The details a person actually gave, in canonical forms; absent ones were not given. */
+export interface GivenDetails {
+  deviceName?: string;
+  volumeLabel?: string;
+  volumeType?: VolumeType;
+  volumeGuid?: string;
+}
+
+/** The names the answers use for the details of a key that a save changed. */
+export type DetailField = 'deviceName' | 'volume.label' | 'volume.type' | 'volume.volumeGuid';
 
 /** A key that passed every check, in canonical forms. */
 export interface ValidKey {
   protectorHex: string;
   recoveryPassword: string;
-  deviceName: string;
-  volume: { label: string; type: VolumeType; volumeGuid: string | null };
+  given: GivenDetails;
+  /** The placement of a new key where nothing was given (an empty name, a guessed type). */
+  fallback: Placement;
   source: string;
+}
+
+/**
+ * The placement after a save: a new key takes the given details over the fallback; a stored key
+ * keeps every detail that was not given. `updated` names the given details that differ from
+ * what was stored.
+ */
+export function placementAfterSave(
+  given: GivenDetails,
+  base: Placement,
+  stored: boolean,
+): { placement: Placement; updated: DetailField[] } {
+  const placement: Placement = {
+    deviceName: given.deviceName ?? base.deviceName,
+    volume: {
+      label: given.volumeLabel ?? base.volume.label,
+      type: given.volumeType ?? base.volume.type,
+      volumeGuid: given.volumeGuid ?? base.volume.volumeGuid,
+    },
+  };
+  if (!stored) return { placement, updated: [] };
+  const updated: DetailField[] = [];
+  if (placement.deviceName !== base.deviceName) updated.push('deviceName');
+  if (placement.volume.label !== base.volume.label) updated.push('volume.label');
+  if (placement.volume.type !== base.volume.type) updated.push('volume.type');
+  if (placement.volume.volumeGuid !== base.volume.volumeGuid) updated.push('volume.volumeGuid');
+  return { placement, updated };
+}
+
+export function storedPlacement(row: repo.KeySummaryRow): Placement {
+  return {
+    deviceName: row.device_name,
+    volume: { label: row.volume_label, type: row.volume_type, volumeGuid: row.volume_guid },
+  };
 }
 
 export interface FieldProblem {
@@ -100,24 +170,38 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
       );
     }
   }
-  const deviceName = input.deviceName.normalize('NFKC').trim().replace(/\s+/g, ' ');
-  if (deviceName === '' || deviceName.length > maximumNameLength) {
-    problems.push({
-      field: 'deviceName',
-      reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
-    });
+  const given: GivenDetails = {};
+  const deviceName =
+    input.deviceName === undefined ? undefined : normalizeDeviceName(input.deviceName);
+  const defaultName =
+    input.defaults?.deviceName === undefined ? '' : normalizeDeviceName(input.defaults.deviceName);
+  for (const [field, name] of [
+    ['deviceName', deviceName],
+    ['defaults.deviceName', input.defaults?.deviceName === undefined ? undefined : defaultName],
+  ] as const) {
+    if (name !== undefined && (name === '' || name.length > maximumNameLength)) {
+      problems.push({
+        field,
+        reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+      });
+    }
   }
-  const label = input.volume.label.trim();
-  if (label.length > maximumNameLength) {
-    problems.push({
-      field: 'volume.label',
-      reason: `A drive label has at most ${maximumNameLength} characters.`,
-    });
+  if (deviceName !== undefined) given.deviceName = deviceName;
+  const label = input.volume?.label?.trim();
+  if (label !== undefined) {
+    if (label.length > maximumNameLength) {
+      problems.push({
+        field: 'volume.label',
+        reason: `A drive label has at most ${maximumNameLength} characters.`,
+      });
+    }
+    given.volumeLabel = label;
   }
-  let volumeGuid: string | null = null;
-  if (input.volume.volumeGuid) {
+  if (input.volume?.type !== undefined) given.volumeType = input.volume.type;
+  const defaultLabel = input.defaults?.volumeLabel?.trim().slice(0, maximumNameLength) ?? '';
+  if (input.volume?.volumeGuid) {
     try {
-      volumeGuid = parseProtectorId(input.volume.volumeGuid);
+      given.volumeGuid = parseProtectorId(input.volume.volumeGuid);
     } catch {
       problems.push({
         field: 'volume.volumeGuid',
@@ -132,19 +216,34 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
   return {
     protectorHex: hex,
     recoveryPassword: parsed.normalized,
-    deviceName,
-    volume: { label, type: input.volume.type, volumeGuid },
+    given,
+    fallback: {
+      deviceName: defaultName,
+      volume: {
+        label: defaultLabel,
+        type: input.defaults?.volumeType ?? guessVolumeType(label ?? defaultLabel),
+        volumeGuid: null,
+      },
+    },
     source: input.source ?? 'manual',
   };
 }
 
+/**
+ * The system drive is the one people most often need a recovery key for, and Windows names it
+ * C:. Anything else is taken as a fixed data drive; the person can correct it by saving the key
+ * again with the type given.
+ */
+export function guessVolumeType(label: string): VolumeType {
+  return label === '' || /^c:\\?$/i.test(label) ? 'os' : 'fixed';
+}
+
+export function normalizeDeviceName(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ');
+}
+
 /** Finds or creates the device and volume a key belongs to; returns the volume id. */
-async function placeKey(
-  db: Db,
-  owner: Owner,
-  key: Pick<ValidKey, 'deviceName' | 'volume'>,
-  at: string,
-): Promise<string> {
+async function placeKey(db: Db, owner: Owner, key: Placement, at: string): Promise<string> {
   const nameNormalized = normalizeName(key.deviceName);
   const device = await repo.findDeviceByName(db, owner, nameNormalized);
   const newVolume = async (deviceId: string) => {
@@ -176,19 +275,29 @@ async function placeKey(
 
 export type StoreOutcome = 'created' | 'updated';
 
+export interface Stored {
+  id: string;
+  outcome: StoreOutcome;
+  /** The details of a stored key this save changed (empty for a new key). */
+  updated: DetailField[];
+  /** Where the key lives now. */
+  placement: Placement;
+}
+
 /**
- * Stores a key in the caller's transaction: a new key, or (same Key ID, same password) fresh
- * details for the stored one, which also brings it back from the bin. A different password under
- * the same Key ID throws KeyConflictError before anything is written.
- * `keepPlacement` leaves a stored key's device and volume alone (an import that does not know them).
+ * Stores a key in the caller's transaction: a new key, or (same Key ID, same password) the
+ * details the person gave for the stored one, which also brings it back from the bin. Details
+ * not given keep their stored values. A different password under the same Key ID throws
+ * KeyConflictError before anything is written. `requireDeviceName` refuses a new key without a
+ * device name (the form and the CLI always know one; an import may not).
  */
 export async function storeKey(
   ctx: ServerContext,
   db: Db,
   caller: Caller,
   key: ValidKey,
-  { keepPlacement = false }: { keepPlacement?: boolean } = {},
-): Promise<{ id: string; outcome: StoreOutcome }> {
+  { requireDeviceName = false }: { requireDeviceName?: boolean } = {},
+): Promise<Stored> {
   const owner = ownerOf(caller);
   const at = ctx.now().toISOString();
   const existing = await repo.findKeyByProtector(db, owner, key.protectorHex);
@@ -197,18 +306,30 @@ export async function storeKey(
     if (stored !== key.recoveryPassword) {
       throw new KeyConflictError(parseProtectorId(key.protectorHex));
     }
+    const row = await repo.findKeySummary(db, owner, existing.id);
+    if (!row) throw new Error(`recovery key ${existing.id} has no device or volume`);
+    const { placement, updated } = placementAfterSave(key.given, storedPlacement(row), true);
     await repo.updateKey(db, owner, existing.id, {
-      ...(keepPlacement ? {} : { volume_id: await placeKey(db, owner, key, at) }),
+      ...(updated.length > 0 ? { volume_id: await placeKey(db, owner, placement, at) } : {}),
       deleted_at: null,
       updated_at: at,
     });
-    return { id: existing.id, outcome: 'updated' };
+    return { id: existing.id, outcome: 'updated', updated, placement };
+  }
+  const { placement } = placementAfterSave(key.given, key.fallback, false);
+  if (requireDeviceName && placement.deviceName === '') {
+    throw new ValidationError("The key was not saved: give the device's name.", [
+      {
+        field: 'deviceName',
+        reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+      },
+    ]);
   }
   const id = newId();
   await repo.insertKey(db, owner, {
     id,
     protector_hex: key.protectorHex,
-    volume_id: await placeKey(db, owner, key, at),
+    volume_id: await placeKey(db, owner, placement, at),
     source: key.source,
     // Being stored in the library is the key's first backup.
     backup_count: 1,
@@ -230,7 +351,7 @@ export async function storeKey(
     actor_user_id: caller.accountId,
     at,
   });
-  return { id, outcome: 'created' };
+  return { id, outcome: 'created', updated: [], placement };
 }
 
 /**
@@ -254,21 +375,31 @@ export async function addKey(
   ctx: ServerContext,
   caller: Caller,
   input: NewKeyInput,
-): Promise<{ key: KeySummary; created: boolean }> {
+): Promise<{ key: KeySummary; created: boolean; updated: DetailField[] }> {
   const key = validateNewKey(input);
   const owner = ownerOf(caller);
-  const { id, outcome } = await retryingOnDuplicate(ctx, async (trx) => {
-    const stored = await storeKey(ctx, trx, caller, key);
+  const stored = await retryingOnDuplicate(ctx, async (trx) => {
+    const saved = await storeKey(ctx, trx, caller, key, { requireDeviceName: true });
     await ctx.audit.record(trx, {
-      action: stored.outcome === 'created' ? 'key_added' : 'key_updated',
+      action: saved.outcome === 'created' ? 'key_added' : 'key_updated',
       actorUserId: caller.accountId,
       subjectUserId: caller.accountId,
       ...origin(caller),
-      details: { keyId: stored.id, protectorId: parseProtectorId(key.protectorHex) },
+      details: {
+        keyId: saved.id,
+        protectorId: parseProtectorId(key.protectorHex),
+        shortId: key.protectorHex.slice(0, 8),
+        deviceName: saved.placement.deviceName,
+        ...(saved.outcome === 'updated' ? { updated: saved.updated } : {}),
+      },
     });
-    return stored;
+    return saved;
   });
-  return { key: await summaryOrThrow(ctx.db, owner, id), created: outcome === 'created' };
+  return {
+    key: await summaryOrThrow(ctx.db, owner, stored.id),
+    created: stored.outcome === 'created',
+    updated: stored.updated,
+  };
 }
 
 async function summaryOrThrow(db: Db, owner: Owner, id: string): Promise<KeySummary> {
@@ -405,6 +536,9 @@ function keyEvent(caller: Caller, row: repo.KeySummaryRow, details: Record<strin
     details: {
       keyId: row.id,
       protectorId: parseProtectorId(row.protector_hex),
+      // What the activity page names the key by: the recovery screen's 8 characters and device.
+      shortId: row.protector_hex.slice(0, 8),
+      deviceName: row.device_name,
       inVault: row.in_vault_at !== null,
       ...details,
     },
@@ -438,6 +572,10 @@ async function recordBackup(
   };
   await ctx.database.transaction(async (trx) => {
     await repo.insertBackup(trx, saved, offlineDestinations.includes(backup.destination));
+    await ctx.audit.record(trx, {
+      action: 'key_backup_recorded',
+      ...keyEvent(caller, row, { destination: backup.destination }),
+    });
   });
   return saved;
 }
@@ -568,25 +706,16 @@ async function changeKey(
   return summaryOrThrow(ctx.db, owner, id);
 }
 
-/** Moves a key into the vault (recorded as a "vault" backup); no unlock needed to put it in. */
+/**
+ * Moves a key into the vault; no unlock needed to put it in. The vault is a place in the library,
+ * not another copy of the key, so it is not recorded as a backup.
+ */
 export function moveKeyToVault(ctx: ServerContext, caller: Caller, id: string) {
   const owner = ownerOf(caller);
   return changeKey(ctx, caller, id, {
     done: (row) => row.in_vault_at !== null,
     apply: async (trx, row, at) => {
       await repo.updateKey(trx, owner, row.id, { in_vault_at: at, updated_at: at });
-      await repo.insertBackup(
-        trx,
-        {
-          id: newId(),
-          key_id: row.id,
-          destination: 'vault',
-          note: null,
-          actor_user_id: caller.accountId,
-          at,
-        },
-        false,
-      );
     },
     action: 'key_moved_to_vault',
   });
