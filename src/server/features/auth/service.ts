@@ -18,7 +18,8 @@ import {
   WeakPasswordError,
 } from '../../errors.js';
 import { revokeAllTokensOfUser } from '../device-auth/service.js';
-import { describeDevice } from './device.js';
+import type { Language } from '../../messages.js';
+import { describeDevice, deviceParts } from './device.js';
 import { passwordWeaknessReasons, passwordWeaknesses } from './passwords.js';
 import { hashRecoveryCode, newRecoveryCode, recoveryCodeCount } from './recovery-codes.js';
 import * as repo from './repo.js';
@@ -185,7 +186,11 @@ async function confirmPassword(
           subjectUserId: user.id,
           ...origin(caller),
         }),
-      wrong: () => new InvalidCredentialsError('The password is not right.'),
+      wrong: () =>
+        new InvalidCredentialsError({
+          en: 'The password is not right.',
+          nb: 'Passordet er ikke riktig.',
+        }),
     },
   );
 }
@@ -279,7 +284,10 @@ export async function signup(
   await ctx.limiter.count(limitKeys.signup(info.ipAddress), policies.signup);
   const emailNormalized = normalizeEmail(input.email);
   requireStrongPassword(input.password, input);
-  const taken = new ConflictError('An account with this email already exists. Sign in instead.');
+  const taken = new ConflictError({
+    en: 'An account with this email already exists. Sign in instead.',
+    nb: 'Det finnes allerede en konto med denne e-postadressen. Logg på i stedet.',
+  });
   if (await repo.findUserByEmail(ctx.db, emailNormalized)) throw taken;
   const passwordHash = await ctx.passwords.hash(input.password);
   const at = ctx.now().toISOString();
@@ -415,7 +423,8 @@ export async function signinSecondFactor(
           ...origin(info),
           details: { reason: 'second_factor' },
         }),
-      wrong: () => new InvalidCredentialsError('The code is not right.'),
+      wrong: () =>
+        new InvalidCredentialsError({ en: 'The code is not right.', nb: 'Koden er ikke riktig.' }),
     },
   );
   await repo.deleteChallenge(ctx.db, challenge.id);
@@ -564,13 +573,15 @@ export async function updateMe(ctx: ServerContext, caller: Caller, input: { disp
   return me(ctx, caller);
 }
 
-export async function listSessions(ctx: ServerContext, caller: Caller) {
+/** `device` is worded in `language`; `browser` and `system` are the same facts for scripts. */
+export async function listSessions(ctx: ServerContext, caller: Caller, language: Language = 'en') {
   const sessions = await repo.liveSessionsOfUser(ctx.db, caller.accountId, ctx.now());
   return sessions.map((session) => {
     const idleEnd = new Date(Date.parse(session.last_used_at) + repo.sessionIdleMs).toISOString();
     return {
       id: session.id,
-      device: describeDevice(session.user_agent),
+      device: describeDevice(session.user_agent, language),
+      ...deviceParts(session.user_agent),
       ipAddress: session.ip_address,
       createdAt: session.created_at,
       lastUsedAt: session.last_used_at,
@@ -580,8 +591,13 @@ export async function listSessions(ctx: ServerContext, caller: Caller) {
   });
 }
 
-export async function getSession(ctx: ServerContext, caller: Caller, sessionId: string) {
-  const session = (await listSessions(ctx, caller)).find((s) => s.id === sessionId);
+export async function getSession(
+  ctx: ServerContext,
+  caller: Caller,
+  sessionId: string,
+  language: Language = 'en',
+) {
+  const session = (await listSessions(ctx, caller, language)).find((s) => s.id === sessionId);
   if (!session) throw new NotFoundError('The session');
   return session;
 }
@@ -641,7 +657,10 @@ export async function changePassword(
   await confirmPassword(ctx, caller, user, input.currentPassword);
   requireStrongPassword(input.newPassword, { email: user.email, displayName: user.display_name });
   if (input.newPassword === input.currentPassword) {
-    throw new ValidationError('The new password is the same as the current one.');
+    throw new ValidationError({
+      en: 'The new password is the same as the current one.',
+      nb: 'Det nye passordet er det samme som det du har nå.',
+    });
   }
   const passwordHash = await ctx.passwords.hash(input.newPassword);
   const now = ctx.now();
@@ -724,7 +743,10 @@ export async function confirmTotp(
   const user = await userOf(ctx, caller);
   const secret = await ctx.secrets.getText(ctx.db, pendingTotpRef(user.id));
   if (secret === undefined) {
-    throw new ValidationError('Start TOTP enrolment first: there is no code to confirm.');
+    throw new ValidationError({
+      en: 'Start TOTP enrolment first: there is no code to confirm.',
+      nb: 'Start oppsettet av autentiseringsappen først: det er ingen kode å bekrefte.',
+    });
   }
   const now = ctx.now();
   const step = totpStep(secret, input.totp, now);
@@ -788,7 +810,10 @@ export async function regenerateRecoveryCodes(
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);
   if (user.totp_enabled_at === null) {
-    throw new ValidationError('Turn on TOTP first: recovery codes stand in for its codes.');
+    throw new ValidationError({
+      en: 'Turn on TOTP first: recovery codes stand in for its codes.',
+      nb: 'Slå på autentiseringsappen først: gjenopprettingskodene erstatter kodene fra den.',
+    });
   }
   return ctx.database.transaction(async (trx) => {
     const codes = await issueRecoveryCodes(ctx, trx, user.id);

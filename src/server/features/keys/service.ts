@@ -127,7 +127,13 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
   }
   if (problems.length > 0 || !parsed.valid) {
     const fields = [...new Set(problems.map((problem) => problem.field))].join(', ');
-    throw new ValidationError(`The key was not saved: check ${fields}.`, problems);
+    throw new ValidationError(
+      {
+        en: `The key was not saved: check ${fields}.`,
+        nb: `Nøkkelen ble ikke lagret: sjekk ${fields}.`,
+      },
+      problems,
+    );
   }
   return {
     protectorHex: hex,
