@@ -144,6 +144,22 @@ for (const kind of databaseKinds) {
       assert.equal(wrong.body.error.message, 'E-postadressen eller passordet er ikke riktig.');
     });
 
+    it('words a conflicting key (another password under a stored Key ID) in Bokmål', async () => {
+      const browser = await signedInBrowser();
+      const key = randomKey();
+      await addKey(browser, key);
+      const again = { ...key, recoveryPassword: randomKey().recoveryPassword };
+      const conflict = await browser.request<ErrorReply>('POST', '/api/v1/keys', {
+        body: again,
+        headers: norwegian,
+      });
+      assert.equal(conflict.status, 409);
+      assert.equal(conflict.body.error.code, 'conflict');
+      assert.match(conflict.body.error.message, /finnes allerede i biblioteket ditt med et annet/);
+      const english = await browser.request<ErrorReply>('POST', '/api/v1/keys', { body: again });
+      assert.match(english.body.error.message, /already in your library with a different/);
+    });
+
     it("describes a session's device in Bokmål, headless Chrome included", async () => {
       const headless =
         'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36';

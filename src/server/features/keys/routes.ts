@@ -96,7 +96,10 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
       reason: issue.message,
     }));
     throw new ValidationError(
-      'Send the file as multipart form field "file", or as JSON {"filename", "contentBase64"}.',
+      {
+        en: 'Send the file as multipart form field "file", or as JSON {"filename", "contentBase64"}.',
+        nb: 'Send filen som skjemafeltet «file» (multipart), eller som JSON {"filename", "contentBase64"}.',
+      },
       details,
     );
   }

@@ -54,9 +54,16 @@ export interface FieldProblem {
 export class KeyConflictError extends ConflictError {
   constructor(protectorId: string) {
     super(
-      `Key ID ${protectorId} is already in your library with a different recovery password. ` +
-        'One of the two is wrong (a damaged or mistyped backup, or a key of another drive). ' +
-        'Nothing was changed: reveal the stored key and compare it with the one you have.',
+      {
+        en:
+          `Key ID ${protectorId} is already in your library with a different recovery password. ` +
+          'One of the two is wrong (a damaged or mistyped backup, or a key of another drive). ' +
+          'Nothing was changed: reveal the stored key and compare it with the one you have.',
+        nb:
+          `Nøkkel-ID ${protectorId} finnes allerede i biblioteket ditt med et annet gjenopprettingspassord. ` +
+          'Ett av dem er feil (en skadet eller feilskrevet kopi, eller nøkkelen til en annen stasjon). ' +
+          'Ingenting ble endret: vis den lagrede nøkkelen og sammenlign den med den du har.',
+      },
       { field: 'recoveryPassword', protectorId },
     );
   }
