@@ -78,4 +78,22 @@ describe("the server's messages in the app's language", { skip: browserSkip }, (
     assert.deepEqual(problems.errors, []);
     await context.close();
   });
+
+  it("prints on A4 in Bokmål even where the browser's region uses Letter", async () => {
+    const { context, problems } = await openContext(browser, { locale: 'en-US' });
+    const page = await context.newPage();
+    await signUp(page, server.url, newPerson('Ola Nordmann'));
+    const [added] = await addKeysThroughApi(page, [newKey('OLA-PC')]);
+    await page.goto(`${server.url}/keys/${added?.id ?? ''}`);
+    // English in the US: Letter, as people there expect.
+    assert.equal(await page.getByLabel('Paper size').inputValue(), 'letter');
+
+    await page.evaluate(() => {
+      localStorage.setItem('keyhold.language', 'nb');
+    });
+    await page.reload();
+    assert.equal(await page.getByLabel('Papirstørrelse').inputValue(), 'a4');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
 });
