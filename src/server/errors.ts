@@ -68,11 +68,10 @@ export class SigninExpiredError extends DomainError {
 
 export class CsrfError extends DomainError {
   constructor() {
-    super(
-      403,
-      'csrf_failed',
-      'The request was refused because it did not come from the Keyhold app. Reload the page and try again.',
-    );
+    super(403, 'csrf_failed', {
+      en: 'The request was refused because it did not come from the Keyhold app. Reload the page and try again.',
+      nb: 'Forespørselen ble avvist fordi den ikke kom fra Keyhold-appen. Last inn siden på nytt og prøv igjen.',
+    });
   }
 }
 
@@ -111,7 +110,10 @@ export class RateLimitedError extends DomainError {
     super(
       429,
       'rate_limited',
-      `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      {
+        en: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        nb: `For mange forsøk. Prøv igjen om ${minutes} ${minutes === 1 ? 'minutt' : 'minutter'}.`,
+      },
       { retryAfterSeconds },
     );
   }

@@ -10,6 +10,7 @@ import {
   uniqueEmail,
   type ErrorReply,
 } from '../../test/server/key-library.js';
+import { CsrfError, RateLimitedError } from './errors.js';
 import { languageOf } from './messages.js';
 
 interface ImportReply {
@@ -30,6 +31,18 @@ describe('the language of server messages', () => {
     assert.equal(languageOf('nb;q=0.3,en;q=0.9'), 'en');
     assert.equal(languageOf(undefined), 'en');
     assert.equal(languageOf('fr'), 'en');
+  });
+
+  it('words waits and refused requests in Bokmål, with the right number of minutes', () => {
+    assert.equal(
+      new RateLimitedError(120).messageIn('nb'),
+      'For mange forsøk. Prøv igjen om 2 minutter.',
+    );
+    assert.equal(
+      new RateLimitedError(30).messageIn('en'),
+      'Too many attempts. Try again in 1 minute.',
+    );
+    assert.match(new CsrfError().messageIn('nb'), /Last inn siden på nytt/);
   });
 });
 

@@ -751,9 +751,10 @@ export async function confirmTotp(
   const now = ctx.now();
   const step = totpStep(secret, input.totp, now);
   if (step === undefined) {
-    throw new InvalidCredentialsError(
-      'The code is not right. Check the time on your phone and try the next code.',
-    );
+    throw new InvalidCredentialsError({
+      en: 'The code is not right. Check the time on your phone and try the next code.',
+      nb: 'Koden er ikke riktig. Sjekk klokken på telefonen og prøv neste kode.',
+    });
   }
   const recoveryCodes = await ctx.database.transaction(async (trx) => {
     await ctx.secrets.put(trx, totpRef(user.id), secret);

@@ -47,8 +47,14 @@ export class ImportLimitError extends DomainError {
     super(
       429,
       'import_limited',
-      `This account has started ${importPolicy.free} imports within the hour, the most allowed. ` +
-        `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      {
+        en:
+          `This account has started ${importPolicy.free} imports within the hour, the most allowed. ` +
+          `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        nb:
+          `Denne kontoen har startet ${importPolicy.free} importer den siste timen, det meste som er tillatt. ` +
+          `Prøv igjen om ${minutes} ${minutes === 1 ? 'minutt' : 'minutter'}.`,
+      },
       { retryAfterSeconds, limit: importPolicy.free },
     );
   }
