@@ -40,14 +40,18 @@ describe('recovery key file writer', () => {
     assert.equal(lines[12], `\t${password}`);
   });
 
-  it('writes Norwegian Bokmål wording around the same layout', () => {
-    const { bytes } = writeRecoveryKeyFile({
+  it('writes Norwegian Bokmål wording around the same layout, under the Norwegian name', () => {
+    const { fileName, bytes } = writeRecoveryKeyFile({
       protectorId: id,
       recoveryPassword: password,
       language: 'nb',
     });
+    assert.equal(fileName, `BitLocker-gjenopprettingsnøkkel ${id}.TXT`);
+    assert.equal(recoveryKeyFileName(id, 'nb'), fileName);
     const lines = bytes.subarray(2).toString('utf16le').split('\r\n');
-    assert.match(lines[0] ?? '', /Gjenopprettingsnøkkel/);
+    assert.equal(lines[0], 'Gjenopprettingsnøkkel for BitLocker-stasjonskryptering');
+    assert.equal(lines[8]?.startsWith('Når de to stemmer overens'), true);
+    assert.equal(lines[10], 'Gjenopprettingsnøkkel:');
     assert.equal(lines[4], 'Identifikator:');
     assert.equal(lines[6], `\t${id}`);
     assert.equal(lines[12], `\t${password}`);

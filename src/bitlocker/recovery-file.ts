@@ -82,7 +82,9 @@ interface FileWording {
   closing: string[];
 }
 
-// Our own wording, laid out the way Windows lays out the file.
+// Our own wording, laid out the way Windows lays out the file. The Bokmål uses the terms
+// Microsoft's Norwegian (nb-NO) Windows help uses: "BitLocker-stasjonskryptering",
+// "gjenopprettingsnøkkel"; the sentences are Keyhold's (README, "Recovery key files").
 const wording: Record<RecoveryFileLanguage, FileWording> = {
   en: {
     heading: 'BitLocker Drive Encryption recovery key',
@@ -111,9 +113,21 @@ const wording: Record<RecoveryFileLanguage, FileWording> = {
   },
 };
 
-/** The name Windows gives the file: `BitLocker Recovery Key <GUID>.TXT`. */
-export function recoveryKeyFileName(protectorId: string): string {
-  return `BitLocker Recovery Key ${parseProtectorId(protectorId)}.TXT`;
+/**
+ * The name Windows gives the file: `BitLocker Recovery Key <GUID>.TXT` in English. Windows names
+ * the file in its display language; in Bokmål it is Microsoft's own term for the key,
+ * "BitLocker-gjenopprettingsnøkkel", in the same pattern.
+ */
+const fileNamePrefix: Record<RecoveryFileLanguage, string> = {
+  en: 'BitLocker Recovery Key',
+  nb: 'BitLocker-gjenopprettingsnøkkel',
+};
+
+export function recoveryKeyFileName(
+  protectorId: string,
+  language: RecoveryFileLanguage = 'en',
+): string {
+  return `${fileNamePrefix[language]} ${parseProtectorId(protectorId)}.TXT`;
 }
 
 /**
@@ -154,7 +168,7 @@ export function writeRecoveryKeyFile(options: {
   ];
   const text = lines.join('\r\n');
   return {
-    fileName: recoveryKeyFileName(protectorId),
+    fileName: recoveryKeyFileName(protectorId, options.language),
     bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
   };
 }

@@ -1,21 +1,40 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { $ZodRawIssue } from 'zod/v4/core';
+import {
+  issueMessage,
+  requestLanguage,
+  requestMessages,
+  type Language,
+  type Wording,
+} from './messages.js';
 
-/** Errors the domain raises on purpose; each maps to one HTTP status and a stable code. */
+/**
+ * Errors the domain raises on purpose; each maps to one HTTP status and a stable code. A message
+ * given as a Wording reaches the person in the language the request asks for (messages.ts); a
+ * plain string is English only, for messages the web app words itself by their code.
+ */
 export class DomainError extends Error {
+  readonly wording: Wording | undefined;
+
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    message: string | Wording,
     readonly details?: unknown,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : message.en);
+    this.wording = typeof message === 'string' ? undefined : message;
     this.name = new.target.name;
+  }
+
+  messageIn(language: Language): string {
+    return this.wording?.[language] ?? this.message;
   }
 }
 
 export class ValidationError extends DomainError {
-  constructor(message: string, details?: unknown) {
+  constructor(message: string | Wording, details?: unknown) {
     super(400, 'invalid_request', message, details);
   }
 }
@@ -28,24 +47,31 @@ export class UnauthenticatedError extends DomainError {
 
 /** Wrong email, password or code: one message whatever was wrong, so nothing is given away. */
 export class InvalidCredentialsError extends DomainError {
-  constructor(message = 'The email or password is not right.') {
+  constructor(
+    message: string | Wording = {
+      en: 'The email or password is not right.',
+      nb: 'E-postadressen eller passordet er ikke riktig.',
+    },
+  ) {
     super(401, 'invalid_credentials', message);
   }
 }
 
 export class SigninExpiredError extends DomainError {
   constructor() {
-    super(401, 'signin_expired', 'Sign-in took too long. Start again with your email.');
+    super(401, 'signin_expired', {
+      en: 'Sign-in took too long. Start again with your email.',
+      nb: 'Påloggingen tok for lang tid. Begynn på nytt med e-postadressen din.',
+    });
   }
 }
 
 export class CsrfError extends DomainError {
   constructor() {
-    super(
-      403,
-      'csrf_failed',
-      'The request was refused because it did not come from the Keyhold app. Reload the page and try again.',
-    );
+    super(403, 'csrf_failed', {
+      en: 'The request was refused because it did not come from the Keyhold app. Reload the page and try again.',
+      nb: 'Forespørselen ble avvist fordi den ikke kom fra Keyhold-appen. Last inn siden på nytt og prøv igjen.',
+    });
   }
 }
 
@@ -84,15 +110,18 @@ export class NotFoundError extends DomainError {
 }
 
 export class ConflictError extends DomainError {
-  constructor(message: string, details?: unknown) {
+  constructor(message: string | Wording, details?: unknown) {
     super(409, 'conflict', message, details);
   }
 }
 
 /** Whole minutes to wait, at least one, as the messages of refusals name them. */
-export function minutesToWait(retryAfterSeconds: number): string {
+export function minutesToWait(retryAfterSeconds: number): Wording {
   const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return {
+    en: `${minutes} minute${minutes === 1 ? '' : 's'}`,
+    nb: `${minutes} ${minutes === 1 ? 'minutt' : 'minutter'}`,
+  };
 }
 
 /** Too many attempts; answered with a Retry-After header. Subclasses name their own limit. */
@@ -100,7 +129,10 @@ export class RateLimitedError extends DomainError {
   constructor(
     readonly retryAfterSeconds: number,
     code = 'rate_limited',
-    message = `Too many attempts. Try again in ${minutesToWait(retryAfterSeconds)}.`,
+    message: Wording = {
+      en: `Too many attempts. Try again in ${minutesToWait(retryAfterSeconds).en}.`,
+      nb: `For mange forsøk. Prøv igjen om ${minutesToWait(retryAfterSeconds).nb}.`,
+    },
     details: Record<string, unknown> = {},
   ) {
     super(429, code, message, { retryAfterSeconds, ...details });
@@ -112,22 +144,23 @@ export const invalidCharactersCode = 'invalid_characters';
 
 /** For text that does not arrive through a schema (an uploaded file's name or contents). */
 export class InvalidCharactersError extends DomainError {
-  constructor(field: string, what: string) {
+  /** `what` names the text in each language: "The device name", "Enhetsnavnet". */
+  constructor(field: string, what: Wording) {
     super(
       400,
       invalidCharactersCode,
-      `${what} holds control characters or text-direction overrides; remove them and try again.`,
+      {
+        en: requestMessages.invalidCharacters(what.en).en,
+        nb: requestMessages.invalidCharacters(what.nb).nb,
+      },
       [{ field, reason: 'remove control characters and text-direction overrides' }],
     );
   }
 }
 
-const frameworkErrors: Partial<Record<number, { code: string; message: string }>> = {
-  413: { code: 'body_too_large', message: 'The request body is too large.' },
-  415: {
-    code: 'unsupported_media_type',
-    message: 'Send the request body as JSON with content-type: application/json.',
-  },
+const frameworkErrors: Partial<Record<number, { code: string; message: Wording }>> = {
+  413: { code: 'body_too_large', message: requestMessages.bodyTooLarge },
+  415: { code: 'unsupported_media_type', message: requestMessages.unsupportedMediaType },
 };
 
 export interface ErrorBody {
@@ -138,12 +171,24 @@ export interface ErrorBody {
  * What a body, query or parameters refused by their schema is answered with. When every issue
  * is a refusal of plain-text.ts (control characters, bidi overrides), the code says so.
  */
-export function validationFailure(error: FastifyError): ErrorBody['error'] {
+export function validationFailure(
+  error: FastifyError,
+  language: Language = 'en',
+): ErrorBody['error'] {
   const issues = error.validation ?? [];
-  const details = issues.map((issue) => ({
-    field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
-    message: issue.message,
-  }));
+  const details = issues.map((issue) => {
+    const path = issue.instancePath.replace(/^\//, '');
+    const raw = {
+      ...issue.params,
+      code: issue.keyword,
+      path: path === '' ? [] : path.split('/'),
+      message: issue.message,
+    } as $ZodRawIssue;
+    return {
+      field: path.replaceAll('/', '.'),
+      message: issueMessage(raw, issue.message ?? '', language),
+    };
+  });
   const fields = details.map((d) => d.field || 'body').join(', ');
   const onlyCharacters = issues.every(
     (issue) =>
@@ -152,10 +197,14 @@ export function validationFailure(error: FastifyError): ErrorBody['error'] {
   return onlyCharacters
     ? {
         code: invalidCharactersCode,
-        message: `${fields} holds control characters or text-direction overrides; remove them and try again.`,
+        message: requestMessages.invalidCharacters(fields)[language],
         details,
       }
-    : { code: 'invalid_request', message: `The request is not valid: check ${fields}.`, details };
+    : {
+        code: 'invalid_request',
+        message: requestMessages.invalidRequest(fields)[language],
+        details,
+      };
 }
 
 /**
@@ -167,30 +216,38 @@ export function handleError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  const language = requestLanguage(request);
   if (error instanceof DomainError) {
     if (error instanceof RateLimitedError) {
       void reply.header('retry-after', String(error.retryAfterSeconds));
     }
-    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    const body: ErrorBody = { error: { code: error.code, message: error.messageIn(language) } };
     if (error.details !== undefined) body.error.details = error.details;
     return reply.status(error.status).send(body);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    return reply.status(400).send({ error: validationFailure(error) } satisfies ErrorBody);
+    return reply
+      .status(400)
+      .send({ error: validationFailure(error, language) } satisfies ErrorBody);
   }
   const statusCode = 'statusCode' in error ? error.statusCode : undefined;
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     // Framework-level client errors (body too large, bad JSON, wrong content type).
+    const known = frameworkErrors[statusCode];
     return reply.status(statusCode).send({
-      error: frameworkErrors[statusCode] ?? {
-        code:
-          statusCode === 400 || !('code' in error) ? 'invalid_request' : error.code.toLowerCase(),
-        message: error.message,
-      },
+      error: known
+        ? { code: known.code, message: known.message[language] }
+        : {
+            code:
+              statusCode === 400 || !('code' in error)
+                ? 'invalid_request'
+                : error.code.toLowerCase(),
+            message: error.message,
+          },
     } satisfies ErrorBody);
   }
   request.log.error({ err: error }, 'unhandled error');
   return reply.status(500).send({
-    error: { code: 'internal', message: 'Something went wrong on the server. Try again.' },
+    error: { code: 'internal', message: requestMessages.internal[language] },
   } satisfies ErrorBody);
 }

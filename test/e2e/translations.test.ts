@@ -90,6 +90,15 @@ describe('web app translations', () => {
     assert.deepEqual(mismatched, [], 'keys whose {{placeholders}} differ between en and nb');
   });
 
+  it('keeps a noun and a verb apart in Bokmål where English does ("Backups", "Back up")', () => {
+    const words = (language: (typeof languages)[number]) =>
+      ['keys.columns.backups', 'detail.backup.title'].map((key) => messages[language].get(key));
+    assert.deepEqual(words('en'), ['Backups', 'Back up']);
+    const [noun, verb] = words('nb');
+    assert.equal(noun, 'Sikkerhetskopier');
+    assert.notEqual(verb, noun);
+  });
+
   it('has every key the code asks for, and no key the code never uses', () => {
     const { literal, patterns } = keysAskedFor();
     const known = new Set([...messages.en.keys()].map((key) => key.replace(pluralSuffix, '')));

@@ -68,3 +68,13 @@ export async function chooseLanguage(language: Language): Promise<void> {
 export function currentLanguage(): Language {
   return isLanguage(i18next.language) ? i18next.language : 'en';
 }
+
+export type Paper = 'a4' | 'letter';
+
+/**
+ * The sheet's paper size before the person picks one: Letter only for English read where Letter
+ * is the norm (the US, Canada, Mexico, the Philippines); A4 everywhere else, Bokmål included.
+ */
+export function defaultPaper(language: string, browserLocale: string): Paper {
+  return language === 'en' && /-(US|CA|MX|PH)$/i.test(browserLocale) ? 'letter' : 'a4';
+}

@@ -3,6 +3,8 @@
  * as (a browser may be signed in to several) and every change carries the browser's CSRF token;
  * errors arrive as ApiError with the server's stable code and its message.
  */
+import { currentLanguage } from '../i18n.js';
+
 const accountHeader = 'x-keyhold-account';
 const csrfHeader = 'x-keyhold-csrf';
 
@@ -70,7 +72,7 @@ async function send(path: string, options: RequestOptions, retried = false): Pro
   // The interface language, so the server can word its messages in it where it is able to.
   const headers: Record<string, string> = {
     accept: 'application/json',
-    'accept-language': document.documentElement.lang || 'en',
+    'accept-language': currentLanguage(),
   };
   if (options.account) headers[accountHeader] = options.account;
   if (method !== 'GET' && csrfToken) headers[csrfHeader] = csrfToken;

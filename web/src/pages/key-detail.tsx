@@ -19,7 +19,7 @@ import { KeyId } from '../components/key-id.js';
 import { Page } from '../components/page.js';
 import { RecoveryKeyBlocks } from '../components/recovery-key-blocks.js';
 import { formatCountdown, formatDate, formatDateTime } from '../format.js';
-import { currentLanguage } from '../i18n.js';
+import { currentLanguage, defaultPaper, type Paper } from '../i18n.js';
 import { Link, useLocation } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
 import { useActiveAccount } from '../state/session.js';
@@ -203,11 +203,11 @@ function WhereKept({
 }
 
 function BackupPanel({ summary, onChange }: { summary: KeySummary; onChange: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const account = useActiveAccount();
-  const [paper, setPaper] = useState<'a4' | 'letter'>(() =>
-    /-(US|CA|MX|PH)$/i.test(navigator.language) ? 'letter' : 'a4',
-  );
+  // Until the person picks a size, it follows the app's language (A4 for Bokmål).
+  const [chosenPaper, setPaper] = useState<Paper | null>(null);
+  const paper = chosenPaper ?? defaultPaper(i18n.language, navigator.language);
   const [destination, setDestination] = useState<'usb' | 'file' | 'print'>('usb');
   const [note, setNote] = useState('');
   const [error, setError] = useState<unknown>(undefined);

@@ -334,10 +334,12 @@ function TotpSection() {
 }
 
 function SessionsSection() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const account = useActiveAccount();
-  const sessions = useResource(cacheKey(account.id, '/auth/sessions'), () =>
-    auth.listSessions(account.id),
+  // The server words each device in the app's language, so another language is another answer.
+  const sessions = useResource(
+    cacheKey(account.id, `/auth/sessions?language=${i18n.language}`),
+    () => auth.listSessions(account.id),
   );
   const { error, run } = useAction();
   const revoke = (id: string | null) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { setBrowserCookie } from '../../browser-cookie.js';
 import { callerOf, requestInfo, requireAccount } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
+import { requestLanguage } from '../../messages.js';
 import {
   accountResponse,
   accountsResponse,
@@ -211,7 +212,9 @@ export function authRoutes(app: FastifyInstance): void {
         security: signedInSecurity,
       },
     },
-    async (request) => ({ sessions: await auth.listSessions(ctx, callerOf(request)) }),
+    async (request) => ({
+      sessions: await auth.listSessions(ctx, callerOf(request), requestLanguage(request)),
+    }),
   );
 
   routes.get(
@@ -227,7 +230,12 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      session: await auth.getSession(ctx, callerOf(request), request.params.id),
+      session: await auth.getSession(
+        ctx,
+        callerOf(request),
+        request.params.id,
+        requestLanguage(request),
+      ),
     }),
   );
 

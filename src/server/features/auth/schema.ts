@@ -102,7 +102,10 @@ export const updateMeBody = z.object({
 export const session = z
   .object({
     id: z.string(),
+    /** "Chrome on Linux", in the language of the request (Accept-Language). */
     device: z.string(),
+    browser: z.string().nullable(),
+    system: z.string().nullable(),
     ipAddress: z.string().nullable(),
     createdAt: z.string(),
     lastUsedAt: z.string(),

@@ -19,7 +19,8 @@ import {
   WeakPasswordError,
 } from '../../errors.js';
 import { revokeAllTokensOfUser } from '../device-auth/service.js';
-import { describeDevice } from './device.js';
+import type { Language } from '../../messages.js';
+import { describeDevice, deviceParts } from './device.js';
 import { passwordWeaknessReasons, passwordWeaknesses } from './passwords.js';
 import { hashRecoveryCode, newRecoveryCode, recoveryCodeCount } from './recovery-codes.js';
 import * as repo from './repo.js';
@@ -186,7 +187,11 @@ async function confirmPassword(
           subjectUserId: user.id,
           ...origin(caller),
         }),
-      wrong: () => new InvalidCredentialsError('The password is not right.'),
+      wrong: () =>
+        new InvalidCredentialsError({
+          en: 'The password is not right.',
+          nb: 'Passordet er ikke riktig.',
+        }),
     },
   );
 }
@@ -280,7 +285,10 @@ export async function signup(
   await ctx.limiter.count(limitKeys.signup(info.ipAddress), policies.signup);
   const emailNormalized = normalizeEmail(input.email);
   requireStrongPassword(input.password, input);
-  const taken = new ConflictError('An account with this email already exists. Sign in instead.');
+  const taken = new ConflictError({
+    en: 'An account with this email already exists. Sign in instead.',
+    nb: 'Det finnes allerede en konto med denne e-postadressen. Logg på i stedet.',
+  });
   if (await repo.findUserByEmail(ctx.db, emailNormalized)) throw taken;
   const passwordHash = await ctx.passwords.hash(input.password);
   const at = ctx.now().toISOString();
@@ -422,7 +430,10 @@ export async function signinSecondFactor(
       wrong: () =>
         codeReused
           ? new CodeAlreadyUsedError()
-          : new InvalidCredentialsError('The code is not right.'),
+          : new InvalidCredentialsError({
+              en: 'The code is not right.',
+              nb: 'Koden er ikke riktig.',
+            }),
     },
   );
   await repo.deleteChallenge(ctx.db, challenge.id);
@@ -571,13 +582,15 @@ export async function updateMe(ctx: ServerContext, caller: Caller, input: { disp
   return me(ctx, caller);
 }
 
-export async function listSessions(ctx: ServerContext, caller: Caller) {
+/** `device` is worded in `language`; `browser` and `system` are the same facts for scripts. */
+export async function listSessions(ctx: ServerContext, caller: Caller, language: Language = 'en') {
   const sessions = await repo.liveSessionsOfUser(ctx.db, caller.accountId, ctx.now());
   return sessions.map((session) => {
     const idleEnd = new Date(Date.parse(session.last_used_at) + repo.sessionIdleMs).toISOString();
     return {
       id: session.id,
-      device: describeDevice(session.user_agent),
+      device: describeDevice(session.user_agent, language),
+      ...deviceParts(session.user_agent),
       ipAddress: session.ip_address,
       createdAt: session.created_at,
       lastUsedAt: session.last_used_at,
@@ -587,8 +600,13 @@ export async function listSessions(ctx: ServerContext, caller: Caller) {
   });
 }
 
-export async function getSession(ctx: ServerContext, caller: Caller, sessionId: string) {
-  const session = (await listSessions(ctx, caller)).find((s) => s.id === sessionId);
+export async function getSession(
+  ctx: ServerContext,
+  caller: Caller,
+  sessionId: string,
+  language: Language = 'en',
+) {
+  const session = (await listSessions(ctx, caller, language)).find((s) => s.id === sessionId);
   if (!session) throw new NotFoundError('The session');
   return session;
 }
@@ -648,7 +666,10 @@ export async function changePassword(
   await confirmPassword(ctx, caller, user, input.currentPassword);
   requireStrongPassword(input.newPassword, { email: user.email, displayName: user.display_name });
   if (input.newPassword === input.currentPassword) {
-    throw new ValidationError('The new password is the same as the current one.');
+    throw new ValidationError({
+      en: 'The new password is the same as the current one.',
+      nb: 'Det nye passordet er det samme som det du har nå.',
+    });
   }
   const passwordHash = await ctx.passwords.hash(input.newPassword);
   const now = ctx.now();
@@ -689,11 +710,10 @@ function totpRef(userId: string) {
  */
 export class CodeAlreadyUsedError extends DomainError {
   constructor() {
-    super(
-      401,
-      'code_already_used',
-      'This code was already used. Wait for the next code in your authenticator app and enter that one.',
-    );
+    super(401, 'code_already_used', {
+      en: 'This code was already used. Wait for the next code in your authenticator app and enter that one.',
+      nb: 'Denne koden er allerede brukt. Vent på neste kode i autentiseringsappen, og skriv inn den.',
+    });
   }
 }
 
@@ -747,14 +767,18 @@ export async function confirmTotp(
   const user = await userOf(ctx, caller);
   const secret = await ctx.secrets.getText(ctx.db, pendingTotpRef(user.id));
   if (secret === undefined) {
-    throw new ValidationError('Start TOTP enrolment first: there is no code to confirm.');
+    throw new ValidationError({
+      en: 'Start TOTP enrolment first: there is no code to confirm.',
+      nb: 'Start oppsettet av autentiseringsappen først: det er ingen kode å bekrefte.',
+    });
   }
   const now = ctx.now();
   const step = totpStep(secret, input.totp, now);
   if (step === undefined) {
-    throw new InvalidCredentialsError(
-      'The code is not right. Check the time on your phone and try the next code.',
-    );
+    throw new InvalidCredentialsError({
+      en: 'The code is not right. Check the time on your phone and try the next code.',
+      nb: 'Koden er ikke riktig. Sjekk klokken på telefonen og prøv neste kode.',
+    });
   }
   const recoveryCodes = await ctx.database.transaction(async (trx) => {
     await ctx.secrets.put(trx, totpRef(user.id), secret);
@@ -811,7 +835,10 @@ export async function regenerateRecoveryCodes(
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);
   if (user.totp_enabled_at === null) {
-    throw new ValidationError('Turn on TOTP first: recovery codes stand in for its codes.');
+    throw new ValidationError({
+      en: 'Turn on TOTP first: recovery codes stand in for its codes.',
+      nb: 'Slå på autentiseringsappen først: gjenopprettingskodene erstatter kodene fra den.',
+    });
   }
   return ctx.database.transaction(async (trx) => {
     const codes = await issueRecoveryCodes(ctx, trx, user.id);

@@ -37,11 +37,23 @@ function parsePrefix(keyId: string): string {
     prefix = normalizeKeyIdPrefix(keyId);
   } catch (error) {
     if (!(error instanceof ProtectorIdError)) throw error;
-    throw new ValidationError(error.message, [{ field: 'keyId', reason: error.message }]);
+    throw new ValidationError(
+      {
+        en: error.message,
+        nb: 'Dette er ikke en gyldig nøkkel-ID: skriv de 8 tegnene gjenopprettingsskjermen viser (bare sifrene 0-9 og bokstavene A-F, høyst 32 tegn).',
+      },
+      [{ field: 'keyId', reason: error.message }],
+    );
   }
   if (prefix.length < minimumKeyIdPrefix) {
     const reason = `type at least ${minimumKeyIdPrefix} characters of the Key ID (the recovery screen shows 8)`;
-    throw new ValidationError(`Too short to search: ${reason}.`, [{ field: 'keyId', reason }]);
+    throw new ValidationError(
+      {
+        en: `Too short to search: ${reason}.`,
+        nb: `For kort til å søke: skriv minst ${minimumKeyIdPrefix} tegn av nøkkel-ID-en (gjenopprettingsskjermen viser 8).`,
+      },
+      [{ field: 'keyId', reason }],
+    );
   }
   return prefix;
 }

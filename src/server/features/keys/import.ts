@@ -12,6 +12,7 @@ import { hasUnsafeCharacters } from '../../../text/unsafe-characters.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import type { LimitPolicy } from '../../credential-limits.js';
+import type { Language, Wording } from '../../messages.js';
 import {
   InvalidCharactersError,
   minutesToWait,
@@ -51,8 +52,14 @@ export class ImportLimitError extends RateLimitedError {
     super(
       retryAfterSeconds,
       'import_limited',
-      `This account has started ${importPolicy.free} imports within the hour, the most allowed. ` +
-        `Try again in ${minutesToWait(retryAfterSeconds)}.`,
+      {
+        en:
+          `This account has started ${importPolicy.free} imports within the hour, the most allowed. ` +
+          `Try again in ${minutesToWait(retryAfterSeconds).en}.`,
+        nb:
+          `Denne kontoen har startet ${importPolicy.free} importer den siste timen, det meste som er tillatt. ` +
+          `Prøv igjen om ${minutesToWait(retryAfterSeconds).nb}.`,
+      },
       { limit: importPolicy.free },
     );
   }
@@ -93,12 +100,60 @@ export interface Upload {
 
 export type ImportAction = 'add' | 'update' | 'skip' | 'conflict';
 
+/** Why a protector is skipped or not changed: a stable code, worded in importReasons. */
+export type ImportReason =
+  | 'startup_key'
+  | 'tpm'
+  | 'password_protector'
+  | 'no_recovery_password'
+  | 'repeated'
+  | 'invalid_password'
+  | 'already_stored'
+  | 'different_password';
+
+const importReasons: Record<ImportReason, Wording> = {
+  startup_key: {
+    en: 'a startup key (.BEK): it is not a recovery key; keep the file on its USB drive as it is',
+    nb: 'en oppstartsnøkkel (.BEK): den er ikke en gjenopprettingsnøkkel; la filen ligge på USB-stasjonen som den er',
+  },
+  tpm: {
+    en: 'the TPM protector holds nothing to back up',
+    nb: 'TPM-beskyttelsen har ikke noe å sikkerhetskopiere',
+  },
+  password_protector: {
+    en: 'a password protector: only recovery keys (48 digits) are kept in the library',
+    nb: 'en passordbeskyttelse: bare gjenopprettingsnøkler (48 sifre) lagres i biblioteket',
+  },
+  no_recovery_password: {
+    en: 'this protector holds no recovery password',
+    nb: 'denne beskyttelsen har ikke noe gjenopprettingspassord',
+  },
+  repeated: {
+    en: 'the same key appears earlier in the file',
+    nb: 'den samme nøkkelen står tidligere i filen',
+  },
+  invalid_password: {
+    en: 'its recovery password is not valid',
+    nb: 'gjenopprettingspassordet er ikke gyldig',
+  },
+  already_stored: {
+    en: 'already in your library',
+    nb: 'finnes allerede i biblioteket ditt',
+  },
+  different_password: {
+    en: 'your library holds a different recovery password for this Key ID; nothing was changed',
+    nb: 'biblioteket ditt har et annet gjenopprettingspassord for denne nøkkel-ID-en; ingenting ble endret',
+  },
+};
+
 /** One protector found in the file. It never carries the recovery password. */
 export interface ImportFinding {
   protectorId: string;
   type: ProtectorType;
   volume: { label: string; type: VolumeType } | null;
   action: ImportAction;
+  reasonCode?: ImportReason;
+  /** The reason in the language of the request; set by `wordImportResult`. */
   reason?: string;
   /** For a key already stored: the details this import changes (or changed). */
   updated?: DetailField[];
@@ -112,12 +167,40 @@ export interface ImportResult {
   fileId: string | null;
 }
 
-const skipReasons: Partial<Record<ProtectorType, string>> = {
-  'external-key':
-    'a startup key (.BEK): it is not a recovery key; keep the file on its USB drive as it is',
-  tpm: 'the TPM protector holds nothing to back up',
-  password: 'a password protector: only recovery keys (48 digits) are kept in the library',
+const skipReasons: Partial<Record<ProtectorType, ImportReason>> = {
+  'external-key': 'startup_key',
+  tpm: 'tpm',
+  password: 'password_protector',
 };
+
+/** The result with each finding's reason worded in the language the request asks for. */
+export function wordImportResult(result: ImportResult, language: Language): ImportResult {
+  return {
+    ...result,
+    found: result.found.map((finding) =>
+      finding.reasonCode
+        ? { ...finding, reason: importReasons[finding.reasonCode][language] }
+        : finding,
+    ),
+  };
+}
+
+/** Why a whole file cannot be read, for the person who uploaded it. */
+function formatRefusal(fileName: string, error: BitLockerFormatError): Wording {
+  const nb: Partial<Record<string, string>> = {
+    'status-only': `${fileName} er utdata fra manage-bde -status: den viser hvilke beskyttelser stasjonen har, men ingen ID-er eller gjenopprettingspassord. Lagre utdata fra «manage-bde -protectors -get C:» i stedet.`,
+    'too-large': `${fileName} er mye større enn noen nøkkelfil eller utdata fra et verktøy.`,
+    'no-recovery-password': `${fileName} har ikke noe gyldig gjenopprettingspassord på 48 sifre.`,
+    'no-protector-id': `${fileName} har et gjenopprettingspassord, men ingen fullstendig nøkkel-ID (identifikator) som hører til det.`,
+    ambiguous: `${fileName} har ulikt antall nøkkel-ID-er og gjenopprettingspassord, så det er ikke klart hva som hører sammen.`,
+  };
+  return {
+    en: `${fileName} ${error.message}.`,
+    nb:
+      nb[error.code] ??
+      `${fileName} kan ikke leses: Keyhold kjenner den ikke igjen som en gjenopprettingsnøkkelfil, en .BEK-fil eller utdata fra manage-bde eller Get-BitLockerVolume.`,
+  };
+}
 
 /** Uploads larger than this are read on a worker thread; smaller ones take a few milliseconds. */
 const offThreadBytes = 64 * 1024;
@@ -168,16 +251,17 @@ interface FormatErrorData {
 
 async function readUpload(upload: Upload): Promise<FoundKey[]> {
   if (upload.bytes.length === 0) {
-    throw new ValidationError(`${upload.fileName} is empty.`, [
-      { field: 'file', reason: 'the file is empty' },
-    ]);
+    throw new ValidationError(
+      { en: `${upload.fileName} is empty.`, nb: `${upload.fileName} er tom.` },
+      [{ field: 'file', reason: 'the file is empty' }],
+    );
   }
   // Names that reach the library from an upload meet the rule typed names do (plain-text.ts).
   if (hasUnsafeCharacters(upload.fileName)) {
-    throw new InvalidCharactersError('filename', "The file's name");
+    throw new InvalidCharactersError('filename', { en: "The file's name", nb: 'Filnavnet' });
   }
   if (upload.deviceName !== undefined && hasUnsafeCharacters(upload.deviceName)) {
-    throw new InvalidCharactersError('deviceName', 'The device name');
+    throw new InvalidCharactersError('deviceName', { en: 'The device name', nb: 'Enhetsnavnet' });
   }
   try {
     const found =
@@ -185,12 +269,15 @@ async function readUpload(upload: Upload): Promise<FoundKey[]> {
         ? await readKeysOffThread(upload.fileName, upload.bytes)
         : await readKeySource(bufferSource(upload.fileName, upload.bytes));
     if (found.some((key) => key.volume !== undefined && hasUnsafeCharacters(key.volume))) {
-      throw new InvalidCharactersError('file', 'A drive named in the file');
+      throw new InvalidCharactersError('file', {
+        en: 'A drive named in the file',
+        nb: 'En stasjon som er nevnt i filen',
+      });
     }
     return found;
   } catch (error) {
     if (!(error instanceof BitLockerFormatError)) throw error;
-    throw new ValidationError(`${upload.fileName} ${error.message}.`, [
+    throw new ValidationError(formatRefusal(upload.fileName, error), [
       { field: 'file', reason: error.message },
     ]);
   }
@@ -234,7 +321,7 @@ export async function importKeyFile(
         finding: {
           ...finding,
           action: 'skip',
-          reason: skipReasons[found.type] ?? 'this protector holds no recovery password',
+          reasonCode: skipReasons[found.type] ?? 'no_recovery_password',
         },
         key: undefined,
       });
@@ -242,7 +329,7 @@ export async function importKeyFile(
     }
     if (seen.has(protectorId)) {
       plan.push({
-        finding: { ...finding, action: 'skip', reason: 'the same key appears earlier in the file' },
+        finding: { ...finding, action: 'skip', reasonCode: 'repeated' },
         key: undefined,
       });
       continue;
@@ -251,7 +338,7 @@ export async function importKeyFile(
     const parsed = parseRecoveryPassword(found.recoveryPassword);
     if (!parsed.valid) {
       plan.push({
-        finding: { ...finding, action: 'skip', reason: 'its recovery password is not valid' },
+        finding: { ...finding, action: 'skip', reasonCode: 'invalid_password' },
         key: undefined,
       });
       continue;
@@ -286,18 +373,13 @@ export async function importKeyFile(
             finding: {
               ...finding,
               action: 'update',
-              reason: 'already in your library',
+              reasonCode: 'already_stored',
               updated: placementAfterSave(given, storedPlacement(row), true).updated,
             },
             key,
           }
         : {
-            finding: {
-              ...finding,
-              action: 'conflict',
-              reason:
-                'your library holds a different recovery password for this Key ID; nothing was changed',
-            },
+            finding: { ...finding, action: 'conflict', reasonCode: 'different_password' },
             key: undefined,
           },
     );
@@ -322,6 +404,7 @@ export async function importKeyFile(
         // Another upload stored a different password under this Key ID since the plan was made.
         if (!(error instanceof KeyConflictError)) throw error;
         planned.finding.action = 'conflict';
+        planned.finding.reasonCode = 'different_password';
       }
     }
     if (storedIds.length === 0) return null;

@@ -255,7 +255,9 @@ for (const kind of databaseKinds) {
       assert.equal(response.statusCode, 200);
       assert.match(
         String(response.headers['content-disposition']),
-        new RegExp(`filename="BitLocker Recovery Key ${added.protectorId}\\.TXT"`),
+        new RegExp(
+          `filename\\*=UTF-8''${encodeURIComponent(`BitLocker-gjenopprettingsnøkkel ${added.protectorId}.TXT`)}`,
+        ),
       );
       assert.equal(response.headers['cache-control'], 'no-store');
       assert.deepEqual(readRecoveryKeyFile(response.rawPayload), [

@@ -6,7 +6,8 @@ import { callerOf, requireAccount } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
 import { exportKeys } from './export.js';
 import * as files from './files.js';
-import { importKeyFile, maximumUploadBytes, type Upload } from './import.js';
+import { requestLanguage } from '../../messages.js';
+import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
 import { startRetention } from './retention.js';
 import {
@@ -78,9 +79,13 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
   if (request.isMultipart()) {
     const part = await readingForm(request.file());
     if (!part) {
-      throw new ValidationError('Attach the file as the form field "file".', [
-        { field: 'file', reason: 'missing' },
-      ]);
+      throw new ValidationError(
+        {
+          en: 'Attach the file as the form field "file".',
+          nb: 'Legg ved filen i skjemafeltet «file».',
+        },
+        [{ field: 'file', reason: 'missing' }],
+      );
     }
     const bytes = await readingForm(part.toBuffer());
     const field = (name: string) => {
@@ -110,15 +115,20 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
       reason: issue.message,
     }));
     throw new ValidationError(
-      'Send the file as multipart form field "file", or as JSON {"filename", "contentBase64"}.',
+      {
+        en: 'Send the file as multipart form field "file", or as JSON {"filename", "contentBase64"}.',
+        nb: 'Send filen som skjemafeltet «file» (multipart), eller som JSON {"filename", "contentBase64"}.',
+      },
       details,
     );
   }
   const bytes = Buffer.from(parsed.data.contentBase64, 'base64');
   if (bytes.length > maximumUploadBytes) {
-    throw new ValidationError(`The file is larger than ${maximumUploadBytes / 1024} KiB.`, [
-      { field: 'contentBase64', reason: 'too large for a key file' },
-    ]);
+    const limit = maximumUploadBytes / 1024;
+    throw new ValidationError(
+      { en: `The file is larger than ${limit} KiB.`, nb: `Filen er større enn ${limit} KiB.` },
+      [{ field: 'contentBase64', reason: 'too large for a key file' }],
+    );
   }
   return {
     fileName: parsed.data.filename,
@@ -192,9 +202,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         },
       },
       async (request) =>
-        importKeyFile(ctx, callerOf(request), await readUpload(request), {
-          dryRun: request.query.dryRun ?? false,
-        }),
+        wordImportResult(
+          await importKeyFile(ctx, callerOf(request), await readUpload(request), {
+            dryRun: request.query.dryRun ?? false,
+          }),
+          requestLanguage(request),
+        ),
     );
   });
 

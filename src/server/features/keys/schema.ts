@@ -111,6 +111,19 @@ export const importResponse = z.object({
       type: z.string(),
       volume: z.object({ label: z.string(), type: volumeType }).nullable(),
       action: z.enum(['add', 'update', 'skip', 'conflict']),
+      /** Stable, for scripts; `reason` says the same in the language asked for. */
+      reasonCode: z
+        .enum([
+          'startup_key',
+          'tpm',
+          'password_protector',
+          'no_recovery_password',
+          'repeated',
+          'invalid_password',
+          'already_stored',
+          'different_password',
+        ])
+        .optional(),
       reason: z.string().optional(),
       updated: z.array(detailField).optional(),
     }),

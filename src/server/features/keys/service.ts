@@ -124,9 +124,16 @@ export interface FieldProblem {
 export class KeyConflictError extends ConflictError {
   constructor(protectorId: string) {
     super(
-      `Key ID ${protectorId} is already in your library with a different recovery password. ` +
-        'One of the two is wrong (a damaged or mistyped backup, or a key of another drive). ' +
-        'Nothing was changed: reveal the stored key and compare it with the one you have.',
+      {
+        en:
+          `Key ID ${protectorId} is already in your library with a different recovery password. ` +
+          'One of the two is wrong (a damaged or mistyped backup, or a key of another drive). ' +
+          'Nothing was changed: reveal the stored key and compare it with the one you have.',
+        nb:
+          `Nøkkel-ID ${protectorId} finnes allerede i biblioteket ditt med et annet gjenopprettingspassord. ` +
+          'Ett av dem er feil (en skadet eller feilskrevet kopi, eller nøkkelen til en annen stasjon). ' +
+          'Ingenting ble endret: vis den lagrede nøkkelen og sammenlign den med den du har.',
+      },
       { field: 'recoveryPassword', protectorId },
     );
   }
@@ -211,7 +218,13 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
   }
   if (problems.length > 0 || !parsed.valid) {
     const fields = [...new Set(problems.map((problem) => problem.field))].join(', ');
-    throw new ValidationError(`The key was not saved: check ${fields}.`, problems);
+    throw new ValidationError(
+      {
+        en: `The key was not saved: check ${fields}.`,
+        nb: `Nøkkelen ble ikke lagret: sjekk ${fields}.`,
+      },
+      problems,
+    );
   }
   return {
     protectorHex: hex,

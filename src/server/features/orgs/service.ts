@@ -142,7 +142,10 @@ export async function addMember(
   await ctx.database.transaction(async (trx) => {
     await repo.lockOrganisation(trx, organisationId, at);
     if (await repo.memberOf(trx, organisationId, user.id)) {
-      throw new ConflictError('This person is already a member of the organisation.');
+      throw new ConflictError({
+        en: 'This person is already a member of the organisation.',
+        nb: 'Denne personen er allerede medlem av organisasjonen.',
+      });
     }
     await repo.insertMembership(trx, { organisationId, userId: user.id, role: input.role, at });
     await ctx.audit.record(trx, {
@@ -175,9 +178,10 @@ export async function changeMemberRole(
     requireMayAssign(actorRole, target.role, input.role);
     if (target.role === input.role) return;
     if (target.role === 'owner' && (await repo.countOwners(trx, organisationId)) === 1) {
-      throw new ConflictError(
-        'The organisation needs at least one owner: make someone else an owner first.',
-      );
+      throw new ConflictError({
+        en: 'The organisation needs at least one owner: make someone else an owner first.',
+        nb: 'Organisasjonen må ha minst én eier: gjør noen andre til eier først.',
+      });
     }
     await repo.updateMembershipRole(trx, organisationId, userId, input.role, at);
     await ctx.audit.record(trx, {
@@ -212,9 +216,10 @@ export async function removeMember(
     if (!target) throw new NotFoundError('The member');
     if (!leaving) requireMayAssign(actorRole, target.role);
     if (target.role === 'owner' && (await repo.countOwners(trx, organisationId)) === 1) {
-      throw new ConflictError(
-        'The organisation needs at least one owner: make someone else an owner first.',
-      );
+      throw new ConflictError({
+        en: 'The organisation needs at least one owner: make someone else an owner first.',
+        nb: 'Organisasjonen må ha minst én eier: gjør noen andre til eier først.',
+      });
     }
     await repo.deleteMembership(trx, organisationId, userId);
     await ctx.audit.record(trx, {

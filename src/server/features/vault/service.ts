@@ -93,12 +93,16 @@ export async function confirmPresence(
   if (!user) throw new UnauthenticatedError();
   const method = user.totp_enabled_at === null ? 'password' : 'totp';
   if (method === 'totp' && !proof.totpCode) {
-    throw new ValidationError('Enter the 6-digit code from your authenticator app.', [
-      { field: 'totpCode', reason: 'this account signs in with an authenticator app' },
-    ]);
+    throw new ValidationError(
+      {
+        en: 'Enter the 6-digit code from your authenticator app.',
+        nb: 'Skriv inn den sekssifrede koden fra autentiseringsappen.',
+      },
+      [{ field: 'totpCode', reason: 'this account signs in with an authenticator app' }],
+    );
   }
   if (method === 'password' && !proof.password) {
-    throw new ValidationError('Enter your password.', [
+    throw new ValidationError({ en: 'Enter your password.', nb: 'Skriv inn passordet ditt.' }, [
       { field: 'password', reason: 'required to confirm it is you' },
     ]);
   }
@@ -125,7 +129,9 @@ export async function confirmPresence(
       wrong: () => {
         if (codeReused) return new CodeAlreadyUsedError();
         return new InvalidCredentialsError(
-          method === 'totp' ? 'The code is not right.' : 'The password is not right.',
+          method === 'totp'
+            ? { en: 'The code is not right.', nb: 'Koden er ikke riktig.' }
+            : { en: 'The password is not right.', nb: 'Passordet er ikke riktig.' },
         );
       },
     },

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { writeRecoveryKeyFile } from '../bitlocker/recovery-file.js';
+import { databaseKinds } from '../../test/server/databases.js';
+import { startTestApp, TestBrowser, type TestApp } from '../../test/server/harness.js';
+import {
+  addKey,
+  randomKey,
+  testPassword,
+  uniqueEmail,
+  type ErrorReply,
+} from '../../test/server/key-library.js';
+import { CsrfError, RateLimitedError } from './errors.js';
+import { languageOf } from './messages.js';
+
+interface ImportReply {
+  found: { action: string; reasonCode?: string; reason?: string }[];
+}
+
+interface SessionsReply {
+  sessions: { device: string; browser: string | null; system: string | null }[];
+}
+
+describe('the language of server messages', () => {
+  it('follows Accept-Language, Norwegian in any written form giving Bokmål', () => {
+    assert.equal(languageOf('nb'), 'nb');
+    assert.equal(languageOf('nn-NO,en;q=0.5'), 'nb');
+    assert.equal(languageOf('no'), 'nb');
+    assert.equal(languageOf('de-DE,nb;q=0.8,en;q=0.5'), 'nb');
+    assert.equal(languageOf('en;q=0.9,nb;q=0.2'), 'en');
+    assert.equal(languageOf('nb;q=0.3,en;q=0.9'), 'en');
+    assert.equal(languageOf(undefined), 'en');
+    assert.equal(languageOf('fr'), 'en');
+  });
+
+  it('words waits and refused requests in Bokmål, with the right number of minutes', () => {
+    assert.equal(
+      new RateLimitedError(120).messageIn('nb'),
+      'For mange forsøk. Prøv igjen om 2 minutter.',
+    );
+    assert.equal(
+      new RateLimitedError(30).messageIn('en'),
+      'Too many attempts. Try again in 1 minute.',
+    );
+    assert.match(new CsrfError().messageIn('nb'), /Last inn siden på nytt/);
+  });
+});
+
+const norwegian = { 'accept-language': 'nb' };
+
+for (const kind of databaseKinds) {
+  describe(`messages in the app's language on ${kind.name}`, { skip: kind.skip }, () => {
+    let server: TestApp;
+    before(async () => {
+      server = await startTestApp(kind.name);
+    });
+    after(() => server.close());
+
+    async function signedInBrowser(userAgent?: string): Promise<TestBrowser> {
+      const browser = new TestBrowser(server.app, userAgent);
+      await browser.signup(uniqueEmail('kari'), testPassword);
+      return browser;
+    }
+
+    it('words import conflicts and skips in Bokmål for nb and in English otherwise', async () => {
+      const browser = await signedInBrowser();
+      const key = randomKey();
+      await addKey(browser, key);
+      const same = writeRecoveryKeyFile(key);
+      const different = writeRecoveryKeyFile({
+        protectorId: key.protectorId,
+        recoveryPassword: randomKey().recoveryPassword,
+      });
+      const upload = (file: { fileName: string; bytes: Buffer }, headers = {}) =>
+        browser.request<ImportReply>('POST', '/api/v1/keys/import?dryRun=true', {
+          body: { filename: file.fileName, contentBase64: file.bytes.toString('base64') },
+          headers,
+        });
+
+      const stored = await upload(same, norwegian);
+      assert.equal(stored.status, 200);
+      assert.deepEqual(stored.body.found[0], {
+        ...stored.body.found[0],
+        action: 'update',
+        reasonCode: 'already_stored',
+        reason: 'finnes allerede i biblioteket ditt',
+      });
+      const conflict = await upload(different, norwegian);
+      const [conflicting] = conflict.body.found;
+      assert.equal(conflicting?.reasonCode, 'different_password');
+      assert.match(String(conflicting.reason), /annet gjenopprettingspassord/);
+
+      const english = await upload(same);
+      assert.equal(english.body.found[0]?.reason, 'already in your library');
+      const englishConflict = await upload(different, { 'accept-language': 'en-GB' });
+      assert.match(englishConflict.body.found[0]?.reason ?? '', /different recovery password/);
+    });
+
+    it('refuses a file it cannot read in Bokmål, naming the file', async () => {
+      const browser = await signedInBrowser();
+      const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+      const body = { filename: 'bilde.png', contentBase64: png.toString('base64') };
+      const refused = await browser.request<ErrorReply>('POST', '/api/v1/keys/import', {
+        body,
+        headers: norwegian,
+      });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.code, 'invalid_request');
+      assert.match(refused.body.error.message, /^bilde\.png kan ikke leses: Keyhold kjenner/);
+      const empty = await browser.request<ErrorReply>('POST', '/api/v1/keys/import', {
+        body: { filename: 'tom.txt', contentBase64: '' },
+        headers: norwegian,
+      });
+      assert.equal(empty.body.error.message, 'tom.txt er tom.');
+      const english = await browser.request<ErrorReply>('POST', '/api/v1/keys/import', { body });
+      assert.match(english.body.error.message, /^bilde\.png looks like a PNG image/);
+    });
+
+    it('words schema validation, the whole message and each field, in Bokmål', async () => {
+      const browser = await signedInBrowser();
+      const tooLong = { ...randomKey(), deviceName: 'x'.repeat(5000) };
+      const norwegianReply = await browser.request<ErrorReply>('POST', '/api/v1/keys', {
+        body: tooLong,
+        headers: norwegian,
+      });
+      assert.equal(norwegianReply.status, 400);
+      assert.equal(norwegianReply.body.error.code, 'invalid_request');
+      assert.match(norwegianReply.body.error.message, /^Forespørselen er ikke gyldig: sjekk /);
+      const details = norwegianReply.body.error.details as { field: string; message: string }[];
+      assert.ok(details.length > 0);
+      assert.match(details[0]?.message ?? '', /For stor|forventet/);
+
+      const englishReply = await browser.request<ErrorReply>('POST', '/api/v1/keys', {
+        body: tooLong,
+      });
+      assert.match(englishReply.body.error.message, /^The request is not valid: check /);
+    });
+
+    it('words domain errors (a wrong password, a taken email) in Bokmål', async () => {
+      const email = uniqueEmail('ola');
+      await new TestBrowser(server.app).signup(email, testPassword);
+      const taken = await new TestBrowser(server.app).request<ErrorReply>(
+        'POST',
+        '/api/v1/auth/signup',
+        { body: { email, password: testPassword, displayName: 'Ola' }, headers: norwegian },
+      );
+      assert.equal(taken.status, 409);
+      assert.equal(taken.body.error.code, 'conflict');
+      assert.match(taken.body.error.message, /Det finnes allerede en konto/);
+
+      const wrong = await new TestBrowser(server.app).request<ErrorReply>(
+        'POST',
+        '/api/v1/auth/signin',
+        { body: { email, password: `${testPassword}x` }, headers: norwegian },
+      );
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.body.error.message, 'E-postadressen eller passordet er ikke riktig.');
+    });
+
+    it('words a conflicting key (another password under a stored Key ID) in Bokmål', async () => {
+      const browser = await signedInBrowser();
+      const key = randomKey();
+      await addKey(browser, key);
+      const again = { ...key, recoveryPassword: randomKey().recoveryPassword };
+      const conflict = await browser.request<ErrorReply>('POST', '/api/v1/keys', {
+        body: again,
+        headers: norwegian,
+      });
+      assert.equal(conflict.status, 409);
+      assert.equal(conflict.body.error.code, 'conflict');
+      assert.match(conflict.body.error.message, /finnes allerede i biblioteket ditt med et annet/);
+      const english = await browser.request<ErrorReply>('POST', '/api/v1/keys', { body: again });
+      assert.match(english.body.error.message, /already in your library with a different/);
+    });
+
+    it("describes a session's device in Bokmål, headless Chrome included", async () => {
+      const headless =
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36';
+      const browser = await signedInBrowser(headless);
+      const inBokmal = await browser.request<SessionsReply>('GET', '/api/v1/auth/sessions', {
+        headers: norwegian,
+      });
+      assert.equal(inBokmal.status, 200);
+      assert.deepEqual(inBokmal.body.sessions[0], {
+        ...inBokmal.body.sessions[0],
+        device: 'Chrome på Linux',
+        browser: 'Chrome',
+        system: 'Linux',
+      });
+      const inEnglish = await browser.request<SessionsReply>('GET', '/api/v1/auth/sessions');
+      assert.equal(inEnglish.body.sessions[0]?.device, 'Chrome on Linux');
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import type { FastifyRequest } from 'fastify';
+import type { $ZodRawIssue } from 'zod/v4/core';
+import { locales } from 'zod';
+
+/**
+ * The languages the server words its messages in. The web app sends its interface language as
+ * Accept-Language (web/src/api/client.ts); scripts that send none get English.
+ */
+export type Language = 'en' | 'nb';
+
+/** A message in every language the server speaks; English is the one logs and scripts see. */
+export interface Wording {
+  en: string;
+  nb: string;
+}
+
+/**
+ * The first language in Accept-Language that the server speaks, by the order of preference the
+ * header gives (q-values). Norwegian in any written form (nb, no, nn) gets Bokmål, as in the app.
+ */
+export function languageOf(acceptLanguage: string | undefined): Language {
+  const preferred = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...parameters] = part.trim().split(';');
+      const q = parameters.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { base: tag.trim().toLowerCase().split('-')[0] ?? '', q: q ? Number(q) : 1, index };
+    })
+    .filter((entry) => entry.base !== '' && entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { base } of preferred) {
+    if (base === 'nb' || base === 'no' || base === 'nn') return 'nb';
+    if (base === 'en') return 'en';
+  }
+  return 'en';
+}
+
+export function requestLanguage(request: FastifyRequest): Language {
+  return languageOf(request.headers['accept-language']);
+}
+
+/** Whole-request messages the error handler words itself. */
+export const requestMessages = {
+  invalidRequest: (fields: string): Wording => ({
+    en: `The request is not valid: check ${fields}.`,
+    nb: `Forespørselen er ikke gyldig: sjekk ${fields}.`,
+  }),
+  invalidCharacters: (what: string): Wording => ({
+    en: `${what} holds control characters or text-direction overrides; remove them and try again.`,
+    nb: `${what} inneholder kontrolltegn eller tegn som snur skriveretningen; fjern dem og prøv igjen.`,
+  }),
+  bodyTooLarge: {
+    en: 'The request body is too large.',
+    nb: 'Forespørselen er for stor.',
+  },
+  unsupportedMediaType: {
+    en: 'Send the request body as JSON with content-type: application/json.',
+    nb: 'Send innholdet som JSON med content-type: application/json.',
+  },
+  internal: {
+    en: 'Something went wrong on the server. Try again.',
+    nb: 'Noe gikk galt på serveren. Prøv igjen.',
+  },
+} satisfies Record<string, Wording | ((...args: string[]) => Wording)>;
+
+const norwegianIssues = locales.no().localeError;
+
+/**
+ * One schema issue worded for a person. An issue whose message the schema set itself (a
+ * `message:` in the schema) is English-only, so in Bokmål zod's own Norwegian wording of the
+ * issue's kind is used instead.
+ */
+export function issueMessage(issue: $ZodRawIssue, english: string, language: Language): string {
+  if (language === 'en') return english;
+  const worded = norwegianIssues(issue);
+  if (typeof worded === 'string') return worded;
+  return worded?.message ?? english;
+}
