@@ -89,16 +89,16 @@ export function errorForLog(error: Error): ReturnType<typeof stdSerializers.err>
   return serialized;
 }
 
-/** The `--log-format` setting: `auto` is `pretty` on a terminal and `json` otherwise. */
+/** The `--log-format` setting: `auto` is `pretty` when the log goes to a terminal, else `json`. */
 export type LogFormatSetting = 'auto' | 'pretty' | 'json';
 export type LogFormat = 'pretty' | 'json';
 
 export function resolveLogFormat(
   setting: LogFormatSetting,
-  stdout: { isTTY?: boolean } = process.stdout,
+  destination: object = process.stdout,
 ): LogFormat {
   if (setting !== 'auto') return setting;
-  return stdout.isTTY === true ? 'pretty' : 'json';
+  return 'isTTY' in destination && destination.isTTY === true ? 'pretty' : 'json';
 }
 
 /**
@@ -156,16 +156,15 @@ const prettyMessage: MessageFormatFunc = (log, messageKey, _levelLabel, { colors
  * redaction and censoring, turned into text by pino-pretty and written synchronously, so the
  * last line before exit is never lost and no transport thread has to find pino-pretty.
  */
-function prettyDestination(): DestinationStream {
+function prettyDestination(target: NodeJS.WritableStream | DestinationStream): DestinationStream {
   const format = prettyFactory({
     translateTime: 'SYS:HH:MM:ss',
     ignore: `pid,hostname,reqId,req,res,responseTime,${noticeField}`,
     messageFormat: prettyMessage,
   });
-  const stdout = pino.destination({ dest: 1, sync: true });
   return {
     write: (line: string) => {
-      stdout.write(format(line));
+      target.write(format(line));
     },
   };
 }
@@ -175,7 +174,17 @@ export function loggerOptions(
   stream: NodeJS.WritableStream | DestinationStream | undefined,
   format: LogFormat = 'json',
 ): FastifyServerOptions['logger'] {
-  const destination = stream ?? (format === 'pretty' ? prettyDestination() : undefined);
+  if (format === 'json') return loggerFields(level, stream);
+  return loggerFields(
+    level,
+    prettyDestination(stream ?? pino.destination({ dest: 1, sync: true })),
+  );
+}
+
+function loggerFields(
+  level: string,
+  destination: NodeJS.WritableStream | DestinationStream | undefined,
+): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: redactedPaths, censor },

@@ -39,7 +39,7 @@ export function serverLogging(
   format: LogFormatSetting,
 ): Pick<FastifyServerOptions, 'logger' | 'logController'> {
   return {
-    logger: loggerOptions(level, stream, resolveLogFormat(format)),
+    logger: loggerOptions(level, stream, resolveLogFormat(format, stream ?? process.stdout)),
     logController: new RequestLogController(),
   };
 }
