@@ -1,8 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
-import { pino } from 'pino';
 import type { Config } from '../server/config.js';
-import { loggerOptions } from '../server/logging.js';
+import { processLogger, resolveLogFormat } from '../server/logging.js';
 import { ExitCode } from './output.js';
+import { stoppedCleanly } from './serve.js';
 
 /**
  * V8 lets each process's young generation grow to 32 MB under load, and several workers on one
@@ -26,12 +26,14 @@ const maximumRestartsInWindow = 5;
  * database (see docs/architecture.md, "Several server processes").
  */
 export function superviseWorkers(config: Config): Promise<never> {
-  const log = pino(loggerOptions(config.logLevel, undefined) as pino.LoggerOptions);
+  const log = processLogger(config.logLevel, resolveLogFormat(config.logFormat));
   const listening = new Set<Worker>();
   const restarts: number[] = [];
   let othersStarted = false;
   let announced = false;
   let stoppingWith: number | undefined;
+  /** Whether every worker stopped as asked, once stopping. */
+  let allStoppedCleanly = true;
 
   const running = () => Object.values(cluster.workers ?? {}).filter((worker) => worker);
   const stopAll = (exitCode: number) => {
@@ -63,8 +65,11 @@ export function superviseWorkers(config: Config): Promise<never> {
   cluster.on('exit', (worker, code, signal) => {
     const wasServing = listening.delete(worker);
     if (stoppingWith !== undefined) {
-      if (running().length === 0) process.exit(stoppingWith);
-      return;
+      // A worker still starting has no handler yet, so the signal itself ends it.
+      if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') allStoppedCleanly = false;
+      if (running().length > 0) return;
+      if (stoppingWith === ExitCode.ok && allStoppedCleanly) log.info(stoppedCleanly);
+      process.exit(stoppingWith);
     }
     if (!wasServing) {
       // Killed by a signal, a worker has no exit code (whatever the types say).

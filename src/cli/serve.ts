@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { readFile, stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../server/config.js';
+import { noticeField } from '../server/logging.js';
 import { CliError, ExitCode } from './output.js';
 import { asCliError } from './server-errors.js';
 
@@ -23,6 +24,9 @@ export async function runServe(flags: object): Promise<void> {
   }
 }
 
+/** The last line after Ctrl-C (SIGINT) or SIGTERM, once every connection is closed. */
+export const stoppedCleanly = 'Keyhold stopped cleanly.';
+
 /** Serves in this process: the only one, or one of the workers `--workers` starts. */
 async function serveHere(config: Config): Promise<void> {
   const { buildApp } = await import('../server/app.js');
@@ -38,6 +42,7 @@ async function serveHere(config: Config): Promise<void> {
     const context = app.keyhold;
     if (context.createdMasterKey) {
       app.log.warn(
+        { [noticeField]: 'A new master key was created' },
         `created a new master key in ${context.keyring.source}: back it up now, apart from ` +
           'database backups. Without it the stored recovery keys cannot be read.',
       );
@@ -58,7 +63,11 @@ async function serveHere(config: Config): Promise<void> {
   let closing: Promise<void> | undefined;
   const shutdown = (): void => {
     // A terminal's Ctrl-C reaches the workers and the supervisor, which passes it on too.
-    closing ??= app.close().then(() => process.exit(0));
+    closing ??= app.close().then(() => {
+      // With --workers, the supervisor says so once every worker has stopped.
+      if (!worker) app.log.info(stoppedCleanly);
+      process.exit(0);
+    });
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -23,8 +23,8 @@ import { findRoutes } from './features/find/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { organisationRoutes } from './features/orgs/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
-import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
+import { serverLogging } from './request-log.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 import { securityHeaders } from './security-headers.js';
 import { registerWebApp } from './web.js';
@@ -61,7 +61,7 @@ export async function buildApp({
   const app = (Fastify as (options: object) => FastifyInstance)({
     ...(https ? { https: { ...https, ...tlsSettings, ...timeouts } } : { http: timeouts }),
     requestTimeout: timeouts.requestTimeout,
-    logger: loggerOptions(config.logLevel, logStream),
+    ...serverLogging(config.logLevel, logStream, config.logFormat),
     trustProxy: proxyTrust(config),
     bodyLimit: bodyLimitBytes,
   }).withTypeProvider<ZodTypeProvider>();

@@ -53,6 +53,8 @@ export const configSchema = z
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    /** `auto`: readable lines on a terminal, one JSON object per line otherwise. */
+    logFormat: z.enum(['auto', 'pretty', 'json']).default('auto'),
     // Argon2id cost for password hashes. The defaults follow RFC 9106's second recommendation;
     // tests lower them to keep two cores free, never below what argon2id itself accepts.
     argon2MemoryKib: z.coerce.number().int().min(1024).max(4_194_304).default(65_536),
@@ -152,6 +154,7 @@ const settingNames: Record<keyof ConfigInput, string> = {
   requestTimeoutSeconds: 'request-timeout-seconds',
   connectionsPerAddress: 'connections-per-address',
   logLevel: 'log-level',
+  logFormat: 'log-format',
   argon2MemoryKib: 'argon2-memory-kib',
   argon2Iterations: 'argon2-iterations',
   argon2Parallelism: 'argon2-parallelism',

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { loggerOptions } from './logging.js';
+import { loggerOptions, type LogFormat } from './logging.js';
 
-function captureLogger() {
+function captureLogger(format: LogFormat = 'json') {
   let written = '';
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -12,8 +12,11 @@ function captureLogger() {
       done();
     },
   });
-  const options = loggerOptions('info', stream) as pino.LoggerOptions & { stream: Writable };
-  return { logger: pino(options, stream), written: () => written };
+  const options = loggerOptions('info', stream, format) as pino.LoggerOptions & {
+    stream: pino.DestinationStream;
+  };
+  // The options carry the destination, which formats the lines for a terminal.
+  return { logger: pino(options, options.stream), written: () => written };
 }
 
 describe('log redaction', () => {
@@ -45,5 +48,31 @@ describe('log redaction', () => {
     assert.equal(line.req.headers.cookie, '[redacted]');
     assert.equal(line.req.headers.host, 'x');
     assert.equal(written().includes('looped-secret'), false);
+  });
+});
+
+describe('log lines for a terminal (--log-format pretty)', () => {
+  it('censor the same secrets and headers as JSON lines, and are not JSON', () => {
+    const { logger, written } = captureLogger('pretty');
+    logger.info(
+      {
+        a: { b: { password: 'Deep-Secret-1', kept: 'visible' } },
+        items: [{ recoveryPassword: '111111-222222' }],
+        headers: { 'x-keyhold-csrf': 'csrf-value', cookie: 'keyhold-browser=abc' },
+      },
+      'an event',
+    );
+    logger.info(
+      { req: { method: 'GET', url: '/api/v1/keys', headers: { authorization: 'Bearer t0k3n' } } },
+      'incoming request',
+    );
+    const text = written();
+    assert.match(text, /INFO.*an event/);
+    assert.match(text, /visible/);
+    assert.match(text, /GET \/api\/v1\/keys \(incoming request\)/);
+    for (const secret of ['Deep-Secret-1', '111111-222222', 'csrf-value', 'browser=abc', 't0k3n']) {
+      assert.equal(text.includes(secret), false, `${secret} was written`);
+    }
+    assert.equal(text.trimStart().startsWith('{'), false);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
-import { stdSerializers } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { prettyFactory, type MessageFormatFunc } from 'pino-pretty';
 
 /** Every field name that can hold a secret anywhere in the API or the services. */
 const secretFields = [
@@ -88,15 +89,116 @@ export function errorForLog(error: Error): ReturnType<typeof stdSerializers.err>
   return serialized;
 }
 
+/** The `--log-format` setting: `auto` is `pretty` when the log goes to a terminal, else `json`. */
+export type LogFormatSetting = 'auto' | 'pretty' | 'json';
+export type LogFormat = 'pretty' | 'json';
+
+export function resolveLogFormat(
+  setting: LogFormatSetting,
+  destination: object = process.stdout,
+): LogFormat {
+  if (setting !== 'auto') return setting;
+  return 'isTTY' in destination && destination.isTTY === true ? 'pretty' : 'json';
+}
+
+/**
+ * Marks a log line that a person must act on (the new master key). In JSON it is an ordinary
+ * warning with this field; on a terminal it is drawn as a framed notice.
+ */
+export const noticeField = 'notice';
+
+const noticeWidth = 72;
+
+/** Words wrapped into lines of at most `width` characters (a longer word keeps its own line). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** A titled box around a message, set apart by a blank line above and below. */
+export function framedNotice(title: string, message: string): string {
+  const inner = noticeWidth - 4;
+  const lines = [title.toUpperCase(), '', ...wrap(message, inner)].map(
+    (line) => `║ ${line.padEnd(inner)} ║`,
+  );
+  const rule = '═'.repeat(noticeWidth - 2);
+  return ['', `╔${rule}╗`, ...lines, `╚${rule}╝`, ''].join('\n');
+}
+
+/**
+ * The message of a line on a terminal: a request as `GET /api/v1/keys 200 3 ms` instead of its
+ * `req` and `res` objects, a notice framed.
+ */
+const prettyMessage: MessageFormatFunc = (log, messageKey, _levelLabel, { colors }) => {
+  const message = typeof log[messageKey] === 'string' ? log[messageKey] : '';
+  const notice = log[noticeField];
+  if (typeof notice === 'string') return colors.yellow(framedNotice(notice, message));
+  const req = log.req as { method?: unknown; url?: unknown } | undefined;
+  if (typeof req?.method !== 'string' || typeof req.url !== 'string') return message;
+  const status = (log.res as { statusCode?: unknown } | undefined)?.statusCode;
+  if (typeof status !== 'number') return `${req.method} ${req.url} (${message})`;
+  const time = typeof log.responseTime === 'number' ? ` ${Math.round(log.responseTime)} ms` : '';
+  return `${req.method} ${req.url} ${status}${time}`;
+};
+
+/**
+ * Lines for a person on a terminal, formatted in this process: the same JSON pino writes, after
+ * redaction and censoring, turned into text by pino-pretty and written synchronously, so the
+ * last line before exit is never lost and no transport thread has to find pino-pretty.
+ */
+function prettyDestination(target: NodeJS.WritableStream | DestinationStream): DestinationStream {
+  const format = prettyFactory({
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: `pid,hostname,reqId,req,res,responseTime,${noticeField}`,
+    messageFormat: prettyMessage,
+  });
+  return {
+    write: (line: string) => {
+      target.write(format(line));
+    },
+  };
+}
+
 export function loggerOptions(
   level: string,
-  stream: NodeJS.WritableStream | undefined,
+  stream: NodeJS.WritableStream | DestinationStream | undefined,
+  format: LogFormat = 'json',
+): FastifyServerOptions['logger'] {
+  if (format === 'json') return loggerFields(level, stream);
+  return loggerFields(
+    level,
+    prettyDestination(stream ?? pino.destination({ dest: 1, sync: true })),
+  );
+}
+
+function loggerFields(
+  level: string,
+  destination: NodeJS.WritableStream | DestinationStream | undefined,
 ): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: redactedPaths, censor },
     serializers: { req: requestForLog, err: errorForLog },
     formatters: { log: (object) => censorSecrets(object) as Record<string, unknown> },
-    ...(stream ? { stream } : {}),
+    ...(destination ? { stream: destination } : {}),
   };
+}
+
+/** A logger outside the server (the `--workers` supervisor), with the same rules and format. */
+export function processLogger(level: string, format: LogFormat): Logger {
+  const options = loggerOptions(level, undefined, format) as pino.LoggerOptions & {
+    stream?: DestinationStream;
+  };
+  const { stream, ...rest } = options;
+  return stream ? pino(rest, stream) : pino(rest);
 }

@@ -7,8 +7,8 @@ export interface ServeProcess {
   pid: number;
   /** Everything the process wrote so far. */
   output: () => string;
-  /** SIGTERM, then the exit code once it has exited. */
-  stop: () => Promise<number | null>;
+  /** SIGTERM (or the signal given, e.g. SIGINT for Ctrl-C), then the exit code once it has exited. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
 /** Cheap argon2id for servers started by tests (see test/server/harness.ts). */
@@ -39,7 +39,7 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
           url: match[1],
           pid: child.pid ?? 0,
           output: () => output,
-          stop: () => stop(child),
+          stop: (signal) => stop(child, signal),
         });
       }
     };
@@ -52,13 +52,13 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
-function stop(child: ChildProcess): Promise<number | null> {
+function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
     child.once('exit', (code) => {
       resolve(code);
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 

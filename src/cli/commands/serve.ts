@@ -16,6 +16,7 @@ interface ServeFlags {
   requestTimeoutSeconds?: string;
   connectionsPerAddress?: string;
   logLevel?: string;
+  logFormat?: string;
   vaultIdleMinutes?: string;
   deletedKeyRetentionDays?: string;
   serverAdmins?: string;
@@ -60,6 +61,10 @@ export function registerServe(program: Command): void {
     .option(
       '--log-level <level>',
       'fatal, error, warn, info, debug, trace or silent (KEYHOLD_LOG_LEVEL)',
+    )
+    .option(
+      '--log-format <format>',
+      'auto (readable on a terminal, else JSON), pretty or json (KEYHOLD_LOG_FORMAT)',
     )
     .option(
       '--vault-idle-minutes <minutes>',
