@@ -53,22 +53,6 @@ found), 2 unusable input, 3 a server, network or disk failure. Each command's --
 the codes it can end with and what they mean there.`,
 );
 
-/** `keyhold serve` could not take its address: the port is taken, or needs privileges. */
-function listenFailure(error: unknown): string | undefined {
-  const failure = error as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (!(error instanceof Error) || failure.syscall !== 'listen') return undefined;
-  const where = `${failure.address ?? ''}:${failure.port ?? ''}`;
-  const reason =
-    failure.code === 'EADDRINUSE'
-      ? 'another program already listens there. Stop it, or choose another --port'
-      : failure.code === 'EACCES'
-        ? 'that port needs administrator rights. Choose a port above 1023'
-        : failure.code === 'EADDRNOTAVAIL'
-          ? 'this computer has no such address. Check --host'
-          : (failure.code ?? failure.message);
-  return `Cannot listen on ${where}: ${reason}.`;
-}
-
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -80,10 +64,6 @@ try {
   } else if (error instanceof Error && error.name === 'ConfigError') {
     printError(error.message);
     process.exitCode = ExitCode.unusable;
-  } else if (listenFailure(error) !== undefined) {
-    printError(listenFailure(error) ?? '');
-    // The server built before listening still holds its database: end here, not when it closes.
-    process.exit(ExitCode.environment);
   } else {
     throw error;
   }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../server/config.js';
 import { noticeField } from '../server/logging.js';
 import { CliError, ExitCode } from './output.js';
-import { asCliError } from './server-errors.js';
+import { asCliError, listenFailure } from './server-errors.js';
 
 export async function runServe(flags: object): Promise<void> {
   const config = loadConfig(flags);
@@ -71,7 +71,16 @@ async function serveHere(config: Config): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  const address = await app.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const refusal = listenFailure(error);
+    if (!refusal) throw error;
+    // The server built before listening holds the database: let it go before saying why.
+    await app.close();
+    throw refusal;
+  }
   if (!worker) app.log.info(`Keyhold is serving on ${address}`);
 }
 

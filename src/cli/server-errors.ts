@@ -23,3 +23,19 @@ export function asCliError(error: unknown): unknown {
   }
   return error;
 }
+
+/** Why `keyhold serve` could not take its address (the port is taken, or needs privileges). */
+export function listenFailure(error: unknown): CliError | undefined {
+  const failure = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (!(error instanceof Error) || failure.syscall !== 'listen') return undefined;
+  const where = `${failure.address ?? ''}:${failure.port ?? ''}`;
+  const reason =
+    failure.code === 'EADDRINUSE'
+      ? 'another program already listens there. Stop it, or choose another --port'
+      : failure.code === 'EACCES'
+        ? 'that port needs administrator rights. Choose a port above 1023'
+        : failure.code === 'EADDRNOTAVAIL'
+          ? 'this computer has no such address. Check --host'
+          : (failure.code ?? failure.message);
+  return new CliError(`Cannot listen on ${where}: ${reason}.`, ExitCode.environment);
+}
