@@ -3,14 +3,9 @@ import { idPattern } from '../db/ids.js';
 import type { MembershipRole } from '../db/schema.js';
 import { accountHeader } from './browser-cookie.js';
 import { UnauthenticatedError } from './errors.js';
-import { requireKeyToken } from './features/device-auth/bearer.js';
-import { liveAt, sessionTouchIntervalMs, touchSession } from './features/auth/repo.js';
-
-/** Where a request came from; recorded with audit events and sessions. */
-export interface RequestInfo {
-  ipAddress: string;
-  userAgent: string | null;
-}
+import { requireKeyToken } from './features/device-auth/index.js';
+import { requestInfo, type RequestInfo } from './request-info.js';
+import { liveAt, sessionTouchIntervalMs, touchSession } from './accounts/sessions-repo.js';
 
 /**
  * The caller: the account a request acts as, through which session and browser, and the
@@ -22,16 +17,6 @@ export interface Caller extends RequestInfo {
   browserId: string;
   /** Organisation id -> this account's role there. */
   memberships: ReadonlyMap<string, MembershipRole>;
-}
-
-/** Just the request's origin, for audit events (a Caller carries more than an event needs). */
-export function origin(info: RequestInfo): RequestInfo {
-  return { ipAddress: info.ipAddress, userAgent: info.userAgent };
-}
-
-export function requestInfo(request: FastifyRequest): RequestInfo {
-  const userAgent = request.headers['user-agent'];
-  return { ipAddress: request.ip, userAgent: userAgent ? userAgent.slice(0, 512) : null };
 }
 
 /**

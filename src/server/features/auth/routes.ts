@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { setBrowserCookie } from '../../browser-cookie.js';
-import { callerOf, requestInfo, requireAccount } from '../../caller.js';
+import { callerOf, requireAccount } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { requestLanguage } from '../../messages.js';
 import {
@@ -30,13 +31,26 @@ import {
   totpEnrolResponse,
   updateMeBody,
 } from './schema.js';
-import * as auth from './service.js';
+import { changePassword } from './password-change.js';
+import { me, updateMe } from './profile.js';
+import { regenerateRecoveryCodes } from './recovery-code-sets.js';
+import {
+  browserAccounts,
+  forgetAccount,
+  getSession,
+  listSessions,
+  revokeOtherSessions,
+  revokeSession,
+  signout,
+} from './sessions.js';
+import { type SignedIn, identify, signin, signinSecondFactor, signup } from './signin.js';
+import { confirmTotp, disableTotp, startTotpEnrolment } from './totp-enrolment.js';
 
 const tags = ['Authentication'];
 const signedInSecurity = [{ browserCookie: [] }];
 
 /** The browser gets its new token as the cookie; the body never carries it. */
-function signedIn(reply: FastifyReply, ctx: ServerContext, result: auth.SignedIn) {
+function signedIn(reply: FastifyReply, ctx: ServerContext, result: SignedIn) {
   setBrowserCookie(reply, ctx.config, result.browserToken);
   return { status: result.status, account: result.account, csrfToken: result.csrfToken };
 }
@@ -56,7 +70,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signup(ctx, request.browser, requestInfo(request), request.body);
+      const result = await signup(ctx, request.browser, requestInfo(request), request.body);
       return reply.status(201).send(signedIn(reply, ctx, result));
     },
   );
@@ -71,7 +85,7 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: identifyResponse },
       },
     },
-    (request) => auth.identify(ctx, request.browser, requestInfo(request), request.body),
+    (request) => identify(ctx, request.browser, requestInfo(request), request.body),
   );
 
   routes.post(
@@ -85,7 +99,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signin(ctx, request.browser, requestInfo(request), request.body);
+      const result = await signin(ctx, request.browser, requestInfo(request), request.body);
       return result.status === 'signed_in' ? signedIn(reply, ctx, result) : result;
     },
   );
@@ -101,7 +115,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signinSecondFactor(
+      const result = await signinSecondFactor(
         ctx,
         request.browser,
         requestInfo(request),
@@ -125,9 +139,9 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => {
-      await auth.signout(ctx, callerOf(request), request.body ?? {});
+      await signout(ctx, callerOf(request), request.body ?? {});
       return {
-        accounts: await auth.browserAccounts(ctx, request.browser),
+        accounts: await browserAccounts(ctx, request.browser),
         csrfToken: request.browser?.csrfToken ?? null,
       };
     },
@@ -143,7 +157,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      accounts: await auth.browserAccounts(ctx, request.browser),
+      accounts: await browserAccounts(ctx, request.browser),
       csrfToken: request.browser?.csrfToken ?? null,
     }),
   );
@@ -159,14 +173,9 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => {
-      await auth.forgetAccount(
-        ctx,
-        request.browser,
-        requestInfo(request),
-        request.params.accountId,
-      );
+      await forgetAccount(ctx, request.browser, requestInfo(request), request.params.accountId);
       return {
-        accounts: await auth.browserAccounts(ctx, request.browser),
+        accounts: await browserAccounts(ctx, request.browser),
         csrfToken: request.browser?.csrfToken ?? null,
       };
     },
@@ -183,7 +192,7 @@ export function authRoutes(app: FastifyInstance): void {
         security: signedInSecurity,
       },
     },
-    (request) => auth.me(ctx, callerOf(request)),
+    (request) => me(ctx, callerOf(request)),
   );
 
   routes.patch(
@@ -198,7 +207,7 @@ export function authRoutes(app: FastifyInstance): void {
         security: signedInSecurity,
       },
     },
-    (request) => auth.updateMe(ctx, callerOf(request), request.body),
+    (request) => updateMe(ctx, callerOf(request), request.body),
   );
 
   routes.get(
@@ -213,7 +222,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      sessions: await auth.listSessions(ctx, callerOf(request), requestLanguage(request)),
+      sessions: await listSessions(ctx, callerOf(request), requestLanguage(request)),
     }),
   );
 
@@ -230,7 +239,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      session: await auth.getSession(
+      session: await getSession(
         ctx,
         callerOf(request),
         request.params.id,
@@ -252,7 +261,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      await auth.revokeSession(ctx, callerOf(request), request.params.id);
+      await revokeSession(ctx, callerOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -268,7 +277,7 @@ export function authRoutes(app: FastifyInstance): void {
         security: signedInSecurity,
       },
     },
-    (request) => auth.revokeOtherSessions(ctx, callerOf(request)),
+    (request) => revokeOtherSessions(ctx, callerOf(request)),
   );
 
   routes.post(
@@ -284,7 +293,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      revokedSessions: await auth.changePassword(ctx, callerOf(request), request.body),
+      revokedSessions: await changePassword(ctx, callerOf(request), request.body),
     }),
   );
 
@@ -300,7 +309,7 @@ export function authRoutes(app: FastifyInstance): void {
         security: signedInSecurity,
       },
     },
-    (request) => auth.startTotpEnrolment(ctx, callerOf(request), request.body),
+    (request) => startTotpEnrolment(ctx, callerOf(request), request.body),
   );
 
   routes.post(
@@ -315,7 +324,7 @@ export function authRoutes(app: FastifyInstance): void {
         security: signedInSecurity,
       },
     },
-    (request) => auth.confirmTotp(ctx, callerOf(request), request.body),
+    (request) => confirmTotp(ctx, callerOf(request), request.body),
   );
 
   routes.post(
@@ -330,7 +339,7 @@ export function authRoutes(app: FastifyInstance): void {
         security: signedInSecurity,
       },
     },
-    async (request) => ({ account: await auth.disableTotp(ctx, callerOf(request), request.body) }),
+    async (request) => ({ account: await disableTotp(ctx, callerOf(request), request.body) }),
   );
 
   routes.post(
@@ -346,7 +355,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      recoveryCodes: await auth.regenerateRecoveryCodes(ctx, callerOf(request), request.body),
+      recoveryCodes: await regenerateRecoveryCodes(ctx, callerOf(request), request.body),
     }),
   );
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { requestInfo } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import { ForbiddenError, UnauthenticatedError } from '../../errors.js';
-import { membershipsOfUser } from '../auth/repo.js';
+import { membershipsOfUser } from '../../accounts/users-repo.js';
 import { keysScope } from './schema.js';
 import { authenticateToken, type TokenHolder } from './service.js';
 

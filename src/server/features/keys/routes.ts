@@ -9,7 +9,6 @@ import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
-import { startRetention } from './retention.js';
 import {
   addBackupBody,
   addKeyBody,
@@ -501,6 +500,4 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     });
   }
-
-  startRetention(app);
 }

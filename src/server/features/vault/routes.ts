@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { callerOf, requireAccount } from '../../caller.js';
 import { unlockBody, vaultResponse, vaultStatusResponse } from './schema.js';
+import { vaultContents } from './contents.js';
 import * as vault from './service.js';
 
 const tags = ['Vault'];
@@ -22,7 +23,7 @@ export function vaultRoutes(app: FastifyInstance): void {
         response: { 200: vaultResponse },
       },
     },
-    (request) => vault.vaultContents(ctx, callerOf(request)),
+    (request) => vaultContents(ctx, callerOf(request)),
   );
 
   routes.post(

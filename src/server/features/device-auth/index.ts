@@ -1,0 +1,2 @@
+export { requireKeyToken } from './bearer.js';
+export { revokeAllTokensOfUser } from './service.js';
