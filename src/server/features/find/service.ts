@@ -3,7 +3,10 @@ import { userOwner } from '../../../db/owners.js';
 import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
-import { liveSessionsOfBrowser, rememberedAccountsOfBrowser } from '../auth/repo.js';
+import {
+  liveSessionsOfBrowser,
+  rememberedAccountsOfBrowser,
+} from '../../accounts/sessions-repo.js';
 import { prefixSuccessor } from '../keys/normalize.js';
 import { listKeysInProtectorRange } from '../keys/repo.js';
 import { minimumKeyIdPrefix } from '../keys/service.js';
