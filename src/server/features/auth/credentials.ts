@@ -1,5 +1,5 @@
 import { upgradePasswordHash, type UserRow } from '../../accounts/users-repo.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { inFlightCaps, limitKeys, lockedOutUntil, policies } from '../../credential-limits.js';
 import { InvalidCredentialsError, WeakPasswordError } from '../../errors.js';
@@ -88,7 +88,7 @@ export async function verifyPassword(
  */
 export async function confirmPassword(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   user: UserRow,
   password: string,
 ): Promise<void> {

@@ -1,6 +1,6 @@
 import { revokeSessionsOfUser } from '../../accounts/sessions-repo.js';
 import { updateUser } from '../../accounts/users-repo.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { revokeAllTokensOfUser } from '../device-auth/index.js';
@@ -9,7 +9,7 @@ import { confirmPassword, requireStrongPassword } from './credentials.js';
 
 export async function changePassword(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { currentPassword: string; newPassword: string },
 ): Promise<number> {
   const user = await userOf(ctx, caller);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../../../db/schema.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { userOf } from './account-view.js';
@@ -19,7 +19,7 @@ export async function issueRecoveryCodes(ctx: ServerContext, trx: Db, userId: st
 
 export async function regenerateRecoveryCodes(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { password: string },
 ): Promise<string[]> {
   const user = await userOf(ctx, caller);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { setBrowserCookie } from '../../browser-cookie.js';
-import { callerOf, requireAccount } from '../../caller.js';
+import { sessionCallerOf } from '../../caller.js';
 import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { requestLanguage } from '../../messages.js';
@@ -47,7 +47,6 @@ import { type SignedIn, identify, signin, signinSecondFactor, signup } from './s
 import { confirmTotp, disableTotp, startTotpEnrolment } from './totp-enrolment.js';
 
 const tags = ['Authentication'];
-const signedInSecurity = [{ browserCookie: [] }];
 
 /** The browser gets its new token as the cookie; the body never carries it. */
 function signedIn(reply: FastifyReply, ctx: ServerContext, result: SignedIn) {
@@ -62,6 +61,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/signup',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Create an account and sign it in to this browser',
@@ -78,6 +78,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/identify',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'First step of sign-in: greet the person and offer sign-in methods',
@@ -91,6 +92,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/signin',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Sign in with email and password',
@@ -107,6 +109,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/signin/second-factor',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Finish sign-in with a TOTP code or a recovery code',
@@ -128,18 +131,17 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/signout',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary:
           'Sign the selected account out of this browser, or everywhere (every session and device token), or all accounts',
         body: signoutBody,
         response: { 200: accountsResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => {
-      await signout(ctx, callerOf(request), request.body ?? {});
+      await signout(ctx, sessionCallerOf(request), request.body ?? {});
       return {
         accounts: await browserAccounts(ctx, request.browser),
         csrfToken: request.browser?.csrfToken ?? null,
@@ -150,6 +152,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/auth/accounts',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: "This browser's accounts, for the account picker, and its CSRF token",
@@ -165,6 +168,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/auth/accounts/:accountId',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: "Remove an account from this browser's picker (signing it out here)",
@@ -184,64 +188,60 @@ export function authRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/auth/me',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'The selected account and its organisations',
         response: { 200: meResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => me(ctx, callerOf(request)),
+    (request) => me(ctx, sessionCallerOf(request)),
   );
 
   routes.patch(
     '/api/v1/auth/me',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Change the display name',
         body: updateMeBody,
         response: { 200: meResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => updateMe(ctx, callerOf(request), request.body),
+    (request) => updateMe(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.get(
     '/api/v1/auth/sessions',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The selected account's sessions on every device",
         response: { 200: sessionsResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
-      sessions: await listSessions(ctx, callerOf(request), requestLanguage(request)),
+      sessions: await listSessions(ctx, sessionCallerOf(request), requestLanguage(request)),
     }),
   );
 
   routes.get(
     '/api/v1/auth/sessions/:id',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'One live session of the selected account',
         params: z.object({ id: idParam }),
         response: { 200: sessionResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
       session: await getSession(
         ctx,
-        callerOf(request),
+        sessionCallerOf(request),
         request.params.id,
         requestLanguage(request),
       ),
@@ -251,17 +251,16 @@ export function authRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/auth/sessions/:id',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'End one session of the selected account',
         params: z.object({ id: idParam }),
         response: { 204: z.null() },
-        security: signedInSecurity,
       },
     },
     async (request, reply) => {
-      await revokeSession(ctx, callerOf(request), request.params.id);
+      await revokeSession(ctx, sessionCallerOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -269,93 +268,89 @@ export function authRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/auth/sessions',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'End every other session and every device token (keyhold login) of the account',
         response: { 200: revokedResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => revokeOtherSessions(ctx, callerOf(request)),
+    (request) => revokeOtherSessions(ctx, sessionCallerOf(request)),
   );
 
   routes.post(
     '/api/v1/auth/password',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Change the password; ends every other session',
         body: changePasswordBody,
         response: { 200: changePasswordResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
-      revokedSessions: await changePassword(ctx, callerOf(request), request.body),
+      revokedSessions: await changePassword(ctx, sessionCallerOf(request), request.body),
     }),
   );
 
   routes.post(
     '/api/v1/auth/totp/enrol',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Start TOTP enrolment: a new secret to add to an authenticator app',
         body: passwordBody,
         response: { 200: totpEnrolResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => startTotpEnrolment(ctx, callerOf(request), request.body),
+    (request) => startTotpEnrolment(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.post(
     '/api/v1/auth/totp/confirm',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Turn TOTP on with a first code; returns one-time recovery codes',
         body: totpConfirmBody,
         response: { 200: totpConfirmResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => confirmTotp(ctx, callerOf(request), request.body),
+    (request) => confirmTotp(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.post(
     '/api/v1/auth/totp/disable',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Turn TOTP off (and delete the recovery codes)',
         body: passwordBody,
         response: { 200: accountResponse },
-        security: signedInSecurity,
       },
     },
-    async (request) => ({ account: await disableTotp(ctx, callerOf(request), request.body) }),
+    async (request) => ({
+      account: await disableTotp(ctx, sessionCallerOf(request), request.body),
+    }),
   );
 
   routes.post(
     '/api/v1/auth/recovery-codes',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Replace the recovery codes with new ones',
         body: passwordBody,
         response: { 200: recoveryCodesResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
-      recoveryCodes: await regenerateRecoveryCodes(ctx, callerOf(request), request.body),
+      recoveryCodes: await regenerateRecoveryCodes(ctx, sessionCallerOf(request), request.body),
     }),
   );
 }

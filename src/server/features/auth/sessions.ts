@@ -8,7 +8,7 @@ import {
   sessionIdleMs,
 } from '../../accounts/sessions-repo.js';
 import type { KnownBrowser } from '../../browser-directory.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import type { Language } from '../../messages.js';
@@ -55,7 +55,7 @@ export async function browserAccounts(
 
 export async function signout(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { everywhere?: boolean | undefined; allAccounts?: boolean | undefined },
 ): Promise<void> {
   const now = ctx.now();
@@ -127,7 +127,11 @@ export async function forgetAccount(
 }
 
 /** `device` is worded in `language`; `browser` and `system` are the same facts for scripts. */
-export async function listSessions(ctx: ServerContext, caller: Caller, language: Language = 'en') {
+export async function listSessions(
+  ctx: ServerContext,
+  caller: SessionCaller,
+  language: Language = 'en',
+) {
   const sessions = await liveSessionsOfUser(ctx.db, caller.accountId, ctx.now());
   return sessions.map((session) => {
     const idleEnd = new Date(Date.parse(session.last_used_at) + sessionIdleMs).toISOString();
@@ -146,7 +150,7 @@ export async function listSessions(ctx: ServerContext, caller: Caller, language:
 
 export async function getSession(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   sessionId: string,
   language: Language = 'en',
 ) {
@@ -157,7 +161,7 @@ export async function getSession(
 
 export async function revokeSession(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   sessionId: string,
 ): Promise<void> {
   await ctx.database.transaction(async (trx) => {
@@ -177,7 +181,7 @@ export async function revokeSession(
 /** Ends every other browser session of the account and every device (`keyhold login`) token. */
 export async function revokeOtherSessions(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
 ): Promise<{ revoked: number; tokensRevoked: number }> {
   const now = ctx.now();
   return ctx.database.transaction(async (trx) => {

@@ -1,6 +1,6 @@
 import { claimTotpStep, updateUser } from '../../accounts/users-repo.js';
 import { userOwner } from '../../../db/owners.js';
-import type { Caller } from '../../caller.js';
+import type { Caller, SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError, InvalidCredentialsError, ValidationError } from '../../errors.js';
 import { accountView, userOf, type AccountView } from './account-view.js';
@@ -47,7 +47,7 @@ function pendingTotpRef(userId: string) {
 
 export async function startTotpEnrolment(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { password: string },
 ): Promise<{ secret: string; otpauthUri: string }> {
   const user = await userOf(ctx, caller);
@@ -103,7 +103,7 @@ export async function confirmTotp(
 
 export async function disableTotp(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { password: string },
 ): Promise<AccountView> {
   const user = await userOf(ctx, caller);

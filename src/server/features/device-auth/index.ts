@@ -1,2 +1,3 @@
-export { requireKeyToken } from './bearer.js';
+export { refuseToken, tokenCallerFor } from './bearer.js';
 export { revokeAllTokensOfUser } from './service.js';
+export { keysScope } from './schema.js';

@@ -1,5 +1,5 @@
 import { userOwner } from '../../../db/owners.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { filesInVault, keysInVault } from '../keys/repo.js';
 import { keyDisplayName, keySummary } from '../keys/summary.js';
@@ -10,7 +10,7 @@ import { vaultStatus, type VaultItem, type VaultStatus } from './service.js';
 /** What is in the vault: names only while it is locked, the details once it is open. */
 export async function vaultContents(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
 ): Promise<VaultStatus & { items: VaultItem[] }> {
   const owner = userOwner(caller.accountId);
   const status = await vaultStatus(ctx, caller);

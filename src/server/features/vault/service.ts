@@ -1,4 +1,4 @@
-import type { Caller } from '../../caller.js';
+import type { Caller, SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import {
   DomainError,
@@ -51,7 +51,7 @@ function idleMs(ctx: ServerContext): number {
   return ctx.config.vaultIdleMinutes * 60_000;
 }
 
-export async function vaultStatus(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+export async function vaultStatus(ctx: ServerContext, caller: SessionCaller): Promise<VaultStatus> {
   const unlock = await findUnlock(ctx.db, caller.sessionId, caller.accountId);
   if (!unlock) return { locked: true, lockExpiresAt: null };
   const expiresAt = Date.parse(unlock.last_activity_at) + idleMs(ctx);
@@ -61,9 +61,11 @@ export async function vaultStatus(ctx: ServerContext, caller: Caller): Promise<V
 
 /**
  * Throws VaultLockedError unless the caller's vault is open; otherwise counts this as vault
- * activity, which keeps it open for another idle period.
+ * activity, which keeps it open for another idle period. The vault opens for a browser session,
+ * so to a token it is always locked.
  */
 export async function requireOpenVault(ctx: ServerContext, caller: Caller): Promise<void> {
+  if (caller.kind !== 'session') throw new VaultLockedError();
   const now = ctx.now();
   const stillOpen = await touchUnlock(ctx.db, caller.sessionId, caller.accountId, {
     at: now.toISOString(),
@@ -83,7 +85,7 @@ export interface PresenceProof {
  */
 export async function confirmPresence(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   proof: PresenceProof,
   purpose: 'vault_unlock' | 'keys_export',
 ): Promise<'totp' | 'password'> {
@@ -136,7 +138,7 @@ export async function confirmPresence(
 
 export async function unlockVault(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   proof: PresenceProof,
 ): Promise<VaultStatus> {
   const method = await confirmPresence(ctx, caller, proof, 'vault_unlock');
@@ -156,7 +158,7 @@ export async function unlockVault(
   return vaultStatus(ctx, caller);
 }
 
-export async function lockVault(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+export async function lockVault(ctx: ServerContext, caller: SessionCaller): Promise<VaultStatus> {
   await deleteUnlock(ctx.db, caller.sessionId);
   return { locked: true, lockExpiresAt: null };
 }
