@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { startServe, type ServeProcess } from '../server/serve-process.js';
 import { runKeyhold } from '../support/cli.js';
 import { SignedInBrowser, startLogin } from '../support/device-login.js';

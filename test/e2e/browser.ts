@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { keyholdBin, repoRoot } from '../support/cli.js';
 import { requirement } from '../support/requirements.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { databaseKinds } from '../server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import {

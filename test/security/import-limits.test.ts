@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
 import { importPolicy } from '../../src/server/features/keys/import.js';
 import { databaseKinds } from '../server/databases.js';

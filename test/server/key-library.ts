@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import type { ApiResponse, TestBrowser } from './harness.js';
 
 /** What the key library answers, as the tests read it. */
