@@ -8,20 +8,13 @@ import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-
 import { startServe, type ServeProcess } from '../server/serve-process.js';
 import { runKeyhold } from '../support/cli.js';
 import { SignedInBrowser, startLogin } from '../support/device-login.js';
+import type { KeyPage as Listed } from '../../src/api/keys.js';
 
 const roots: string[] = [];
 function freshDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-backup-account-'));
   roots.push(dir);
   return dir;
-}
-
-interface Listed {
-  items: {
-    id: string;
-    deviceName: string;
-    volume: { label: string; type: string; volumeGuid: string | null };
-  }[];
 }
 
 describe('keyhold backup with an account: stored details and what counts as a backup', () => {

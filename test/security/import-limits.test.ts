@@ -8,12 +8,7 @@ import { importPolicy } from '../../src/server/features/keys/import.js';
 import { databaseKinds } from '../server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import { randomKey, testPassword, uniqueEmail, type ErrorReply } from '../server/key-library.js';
-
-interface ImportReply {
-  added: number;
-  fileId: string | null;
-  found: unknown[];
-}
+import type { ImportResult as ImportReply } from '../../src/api/keys.js';
 
 /** `manage-bde -protectors -get` output listing `count` recovery keys: about 154 bytes each. */
 function manageBdeOutput(count: number): string {
