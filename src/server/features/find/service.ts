@@ -1,10 +1,13 @@
 import type { FindAnswer } from '../../../api/find.js';
 import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/protector-id.js';
 import { userOwner } from '../../../db/owners.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
-import { liveSessionsOfBrowser, rememberedAccountsOfBrowser } from '../auth/repo.js';
+import {
+  liveSessionsOfBrowser,
+  rememberedAccountsOfBrowser,
+} from '../../accounts/sessions-repo.js';
 import { prefixSuccessor } from '../keys/normalize.js';
 import { listKeysInProtectorRange } from '../keys/repo.js';
 import { minimumKeyIdPrefix } from '../keys/service.js';
@@ -47,7 +50,7 @@ function parsePrefix(keyId: string): string {
  */
 export async function findKey(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   keyId: string,
 ): Promise<FindAnswer> {
   const prefix = parsePrefix(keyId);
