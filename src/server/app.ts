@@ -26,6 +26,7 @@ import { vaultRoutes } from './features/vault/routes.js';
 import { registerOpenApi } from './openapi.js';
 import { serverLogging } from './request-log.js';
 import { responseSerializerCompiler } from './response-serializer.js';
+import { installRouteAccess } from './route-access.js';
 import { securityHeaders } from './security-headers.js';
 import { registerWebApp } from './web.js';
 import './fastify-types.js';
@@ -79,6 +80,8 @@ export async function buildApp({
   app.decorateRequest('browser', null);
   app.decorateRequest('caller', null);
   if (!context) app.addHook('onClose', () => ctx.close());
+  // Before any route, so every route's declared access becomes its check.
+  installRouteAccess(app);
 
   await app.register(fastifyCookie);
   const headers = securityHeaders(config);
@@ -98,7 +101,10 @@ export async function buildApp({
 
   app.get(
     '/healthz',
-    { schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { access: 'public' },
+      schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
     () => ({ status: 'ok' as const }),
   );
   authRoutes(app);

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { corpusImage, corpusImages } from '../../../test/cli/volume-corpus.js';
 import { corpusSkip } from '../../../test/support/requirements.js';
 import { openImageSource, type ImageSource } from '../../cli/volume/image-source.js';
+import type { ByteSource } from '../byte-source.js';
 import { BitLockerFormatError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
@@ -13,7 +14,6 @@ import {
   openVolume,
   readBitLockerVolume,
   verifyVolumeKey,
-  type ByteSource,
 } from './volume.js';
 import { createVolumeReader } from './volume-reader.js';
 
@@ -29,6 +29,7 @@ async function editedCopy(
   const bytes = Buffer.from(await source.read(0, end));
   edit(bytes, volume.header.metadataOffsets);
   return {
+    name: 'edited copy',
     size: bytes.length,
     read: (offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)),
   };
@@ -119,6 +120,7 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
     const togo = await readBitLockerVolume(source('bitlk-togo-aes-cbc-128'));
     assert.equal(togo.header.kind, 'to-go');
     const blank: ByteSource = {
+      name: 'blank',
       size: volumeHeaderSize,
       read: () => Promise.resolve(new Uint8Array(volumeHeaderSize)),
     };

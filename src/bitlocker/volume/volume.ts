@@ -1,3 +1,4 @@
+import type { ByteSource } from '../byte-source.js';
 import { BitLockerFormatError } from '../errors.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
 import {
@@ -25,19 +26,6 @@ import {
 } from './volume-keys.js';
 import { portableCrypto, type VolumeCrypto } from './volume-crypto.js';
 import { truncationOf } from './volume-layout.js';
-
-/** Random access to the bytes of an image or device; the only I/O the volume code needs. */
-export interface ByteSource {
-  /** Reads `length` bytes at `offset`; fewer only where the source ends. */
-  read(offset: number, length: number): Promise<Uint8Array>;
-  /**
-   * Optional: reads into `target` at `offset` and resolves to the byte count (fewer only where
-   * the source ends). Streaming a whole volume uses it to reuse one buffer for every read.
-   */
-  readInto?(offset: number, target: Uint8Array): Promise<number>;
-  /** Total size in bytes, when known. */
-  readonly size: number | undefined;
-}
 
 export interface MetadataCopyStatus {
   offset: number;
