@@ -2,9 +2,6 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
 import { createProgress } from '../backup/progress.js';
-import type { LoginFlags } from '../commands/login.js';
-import type { LogoutFlags } from '../commands/logout.js';
-import type { WhoamiFlags } from '../commands/whoami.js';
 import {
   CliError,
   escapeForTerminal,
@@ -31,6 +28,23 @@ import {
   writeCredentials,
   type StoredCredential,
 } from './credentials.js';
+
+export interface WhoamiFlags {
+  account?: string;
+  json?: boolean;
+}
+
+export interface LogoutFlags {
+  account?: string;
+  all?: boolean;
+  json?: boolean;
+}
+
+export interface LoginFlags {
+  account?: string;
+  deviceName?: string;
+  json?: boolean;
+}
 
 const clientId = 'keyhold-cli';
 const deviceCodeGrant = 'urn:ietf:params:oauth:grant-type:device_code';
