@@ -47,6 +47,9 @@ async function serveHere(config: Config): Promise<void> {
           'database backups. Without it the stored recovery keys cannot be read.',
       );
     }
+    if (context.upgradeBackup) {
+      app.log.info(`backed up the database before migrating it: ${context.upgradeBackup}`);
+    }
     if (!worker || worker.id === 1) {
       app.log.info(`data: ${context.database.location}`);
       const mode = await folderMode(config.dataDir);

@@ -23,7 +23,9 @@ import { findRoutes } from './features/find/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { organisationRoutes } from './features/orgs/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
+import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { readinessRoute } from './readiness.js';
 import { serverLogging } from './request-log.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 import { securityHeaders } from './security-headers.js';
@@ -101,6 +103,8 @@ export async function buildApp({
     { schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } },
     () => ({ status: 'ok' as const }),
   );
+  readinessRoute(app);
+  if (config.metricsListen) registerMetrics(app, ctx, config.metricsListen);
   authRoutes(app);
   auditRoutes(app);
   organisationRoutes(app);
