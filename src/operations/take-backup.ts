@@ -120,7 +120,8 @@ export function findOnPath(command: string, path = process.env.PATH ?? ''): stri
 
 /**
  * libpq takes the password from PGPASSWORD: a password in the URL would show in `ps` while the
- * tool runs.
+ * tool runs. `options` (a search_path, say) goes to PGOPTIONS, because libpq reads a `+` in a
+ * URL literally where node-postgres reads a space.
  */
 export function postgresToolConnection(databaseUrl: string): {
   url: string;
@@ -128,10 +129,16 @@ export function postgresToolConnection(databaseUrl: string): {
 } {
   const url = new URL(databaseUrl);
   const password = decodeURIComponent(url.password);
+  const options = url.searchParams.get('options');
   url.password = '';
+  url.searchParams.delete('options');
   return {
     url: url.toString(),
-    env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) },
+    env: {
+      ...process.env,
+      ...(password ? { PGPASSWORD: password } : {}),
+      ...(options ? { PGOPTIONS: options } : {}),
+    },
   };
 }
 
