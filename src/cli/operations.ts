@@ -201,7 +201,7 @@ export async function runMigrateDryRun(flags: AdminFlags): Promise<void> {
   const database = openDatabase(config);
   try {
     const pending = await pendingMigrations(database).catch((error: unknown) => {
-      throw asOperationCliError(error);
+      throw asCliError(error);
     });
     if (flags.json) {
       printJson({ database: database.location, pending });
