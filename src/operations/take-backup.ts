@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
@@ -32,6 +32,7 @@ export interface TakeBackupOptions {
  * consistent snapshot; on PostgreSQL, pg_dump joins the snapshot the facts were read in.
  */
 export async function takeBackup(options: TakeBackupOptions): Promise<BackupManifest> {
+  await mkdir(dirname(options.out), { recursive: true, mode: 0o700 });
   // Beside the destination: no copy of the database lands on another disk (or in /tmp).
   const workDir = await mkdtemp(join(dirname(options.out), '.keyhold-backup-'));
   try {
