@@ -28,6 +28,7 @@ import { registerOpenApi } from './openapi.js';
 import { readinessRoute } from './readiness.js';
 import { serverLogging } from './request-log.js';
 import { responseSerializerCompiler } from './response-serializer.js';
+import { installRouteAccess } from './route-access.js';
 import { securityHeaders } from './security-headers.js';
 import { registerWebApp } from './web.js';
 import './fastify-types.js';
@@ -81,6 +82,8 @@ export async function buildApp({
   app.decorateRequest('browser', null);
   app.decorateRequest('caller', null);
   if (!context) app.addHook('onClose', () => ctx.close());
+  // Before any route, so every route's declared access becomes its check.
+  installRouteAccess(app);
 
   await app.register(fastifyCookie);
   const headers = securityHeaders(config);
@@ -100,7 +103,10 @@ export async function buildApp({
 
   app.get(
     '/healthz',
-    { schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { access: 'public' },
+      schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
     () => ({ status: 'ok' as const }),
   );
   readinessRoute(app);

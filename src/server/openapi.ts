@@ -5,6 +5,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { z } from 'zod';
 import { accountHeader, browserCookieName, csrfHeader } from './browser-cookie.js';
 import type { Config } from './config.js';
+import { declareAccessOfPluginRoutes, securitySchemes } from './route-access.js';
 import { contentSecurityPolicy } from './security-headers.js';
 
 /**
@@ -46,7 +47,16 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       ...(config.publicUrl ? { servers: [{ url: config.publicUrl }] } : {}),
       components: {
         securitySchemes: {
-          browserCookie: { type: 'apiKey', in: 'cookie', name: browserCookieName(config) },
+          [securitySchemes.browserCookie]: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: browserCookieName(config),
+          },
+          [securitySchemes.bearerToken]: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A token from keyhold login (device sign-in, RFC 8628)',
+          },
         },
       },
     },
@@ -64,9 +74,12 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
     },
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, {
-    routePrefix: '/api/docs',
-    staticCSP: docsContentSecurityPolicy,
-    uiConfig: { docExpansion: 'list', deepLinking: false },
+  await app.register(async (docs) => {
+    declareAccessOfPluginRoutes(docs, 'public');
+    await docs.register(fastifySwaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP: docsContentSecurityPolicy,
+      uiConfig: { docExpansion: 'list', deepLinking: false },
+    });
   });
 }

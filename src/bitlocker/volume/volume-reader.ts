@@ -1,7 +1,7 @@
+import type { ByteSource } from '../byte-source.js';
 import { VolumeFormatError } from './errors.js';
 import type { SectorDecryptor } from './sector-cipher.js';
 import { portableCrypto, type VolumeCrypto } from './volume-crypto.js';
-import type { ByteSource } from './volume.js';
 import { mapRange, volumeLayout, type VolumeLayout } from './volume-layout.js';
 import type { BitLockerVolume } from './volume.js';
 import type { VolumeKeys } from './volume-keys.js';

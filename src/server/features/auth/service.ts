@@ -5,7 +5,7 @@ import { newId } from '../../../db/ids.js';
 import { userOwner } from '../../../db/owners.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import type { KnownBrowser } from '../../browser-directory.js';
-import { origin, type Caller, type RequestInfo } from '../../caller.js';
+import { origin, type Caller, type RequestInfo, type SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { inFlightCaps, limitKeys, lockedOutUntil, policies } from '../../credential-limits.js';
 import {
@@ -170,7 +170,7 @@ export async function verifyPassword(
  */
 async function confirmPassword(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   user: repo.UserRow,
   password: string,
 ): Promise<void> {
@@ -479,7 +479,7 @@ export async function browserAccounts(
 
 export async function signout(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { everywhere?: boolean | undefined; allAccounts?: boolean | undefined },
 ): Promise<void> {
   const now = ctx.now();
@@ -583,7 +583,11 @@ export async function updateMe(ctx: ServerContext, caller: Caller, input: { disp
 }
 
 /** `device` is worded in `language`; `browser` and `system` are the same facts for scripts. */
-export async function listSessions(ctx: ServerContext, caller: Caller, language: Language = 'en') {
+export async function listSessions(
+  ctx: ServerContext,
+  caller: SessionCaller,
+  language: Language = 'en',
+) {
   const sessions = await repo.liveSessionsOfUser(ctx.db, caller.accountId, ctx.now());
   return sessions.map((session) => {
     const idleEnd = new Date(Date.parse(session.last_used_at) + repo.sessionIdleMs).toISOString();
@@ -602,7 +606,7 @@ export async function listSessions(ctx: ServerContext, caller: Caller, language:
 
 export async function getSession(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   sessionId: string,
   language: Language = 'en',
 ) {
@@ -613,7 +617,7 @@ export async function getSession(
 
 export async function revokeSession(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   sessionId: string,
 ): Promise<void> {
   await ctx.database.transaction(async (trx) => {
@@ -636,7 +640,7 @@ export async function revokeSession(
 /** Ends every other browser session of the account and every device (`keyhold login`) token. */
 export async function revokeOtherSessions(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
 ): Promise<{ revoked: number; tokensRevoked: number }> {
   const now = ctx.now();
   return ctx.database.transaction(async (trx) => {
@@ -659,7 +663,7 @@ export async function revokeOtherSessions(
 
 export async function changePassword(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { currentPassword: string; newPassword: string },
 ): Promise<number> {
   const user = await userOf(ctx, caller);
@@ -735,7 +739,7 @@ function pendingTotpRef(userId: string) {
 
 export async function startTotpEnrolment(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { password: string },
 ): Promise<{ secret: string; otpauthUri: string }> {
   const user = await userOf(ctx, caller);
@@ -803,7 +807,7 @@ export async function confirmTotp(
 
 export async function disableTotp(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { password: string },
 ): Promise<AccountView> {
   const user = await userOf(ctx, caller);
@@ -829,7 +833,7 @@ export async function disableTotp(
 
 export async function regenerateRecoveryCodes(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: { password: string },
 ): Promise<string[]> {
   const user = await userOf(ctx, caller);

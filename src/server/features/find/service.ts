@@ -1,6 +1,6 @@
 import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/protector-id.js';
 import { userOwner } from '../../../db/owners.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { liveSessionsOfBrowser, rememberedAccountsOfBrowser } from '../auth/repo.js';
@@ -65,7 +65,7 @@ function parsePrefix(keyId: string): string {
  */
 export async function findKey(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   keyId: string,
 ): Promise<FindResult> {
   const prefix = parsePrefix(keyId);

@@ -1,6 +1,6 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { userOwner } from '../../../db/owners.js';
-import { origin, type Caller } from '../../caller.js';
+import { origin, type SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { confirmPresence, type PresenceProof } from '../vault/service.js';
 import * as repo from './repo.js';
@@ -59,7 +59,7 @@ const exportBatch = 500;
  */
 export async function exportKeys(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: PresenceProof & { format: ExportFormat },
 ): Promise<{ fileName: string; contentType: string; body: string }> {
   const method = await confirmPresence(ctx, caller, input, 'keys_export');

@@ -208,6 +208,7 @@ for (const kind of databaseKinds) {
             .execute()
         ).map((row) => row.bound_id);
       const caller = (memberships: [string, 'owner' | 'helpdesk'][]): Caller => ({
+        kind: 'session',
         accountId: ids.owner ?? '',
         sessionId: newId(),
         browserId: newId(),

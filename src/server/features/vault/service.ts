@@ -1,5 +1,5 @@
 import { userOwner } from '../../../db/owners.js';
-import { origin, type Caller } from '../../caller.js';
+import { origin, type Caller, type SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import {
   DomainError,
@@ -53,7 +53,7 @@ function idleMs(ctx: ServerContext): number {
   return ctx.config.vaultIdleMinutes * 60_000;
 }
 
-export async function vaultStatus(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+export async function vaultStatus(ctx: ServerContext, caller: SessionCaller): Promise<VaultStatus> {
   const unlock = await findUnlock(ctx.db, caller.sessionId, caller.accountId);
   if (!unlock) return { locked: true, lockExpiresAt: null };
   const expiresAt = Date.parse(unlock.last_activity_at) + idleMs(ctx);
@@ -63,9 +63,11 @@ export async function vaultStatus(ctx: ServerContext, caller: Caller): Promise<V
 
 /**
  * Throws VaultLockedError unless the caller's vault is open; otherwise counts this as vault
- * activity, which keeps it open for another idle period.
+ * activity, which keeps it open for another idle period. The vault opens for a browser session,
+ * so to a token it is always locked.
  */
 export async function requireOpenVault(ctx: ServerContext, caller: Caller): Promise<void> {
+  if (caller.kind !== 'session') throw new VaultLockedError();
   const now = ctx.now();
   const stillOpen = await touchUnlock(ctx.db, caller.sessionId, caller.accountId, {
     at: now.toISOString(),
@@ -85,7 +87,7 @@ export interface PresenceProof {
  */
 export async function confirmPresence(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   proof: PresenceProof,
   purpose: 'vault_unlock' | 'keys_export',
 ): Promise<'totp' | 'password'> {
@@ -141,7 +143,7 @@ export async function confirmPresence(
 
 export async function unlockVault(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   proof: PresenceProof,
 ): Promise<VaultStatus> {
   const method = await confirmPresence(ctx, caller, proof, 'vault_unlock');
@@ -164,7 +166,7 @@ export async function unlockVault(
   return vaultStatus(ctx, caller);
 }
 
-export async function lockVault(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+export async function lockVault(ctx: ServerContext, caller: SessionCaller): Promise<VaultStatus> {
   await deleteUnlock(ctx.db, caller.sessionId);
   return { locked: true, lockExpiresAt: null };
 }
@@ -172,7 +174,7 @@ export async function lockVault(ctx: ServerContext, caller: Caller): Promise<Vau
 /** What is in the vault: names only while it is locked, the details once it is open. */
 export async function vaultContents(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
 ): Promise<VaultStatus & { items: VaultItem[] }> {
   const owner = userOwner(caller.accountId);
   const status = await vaultStatus(ctx, caller);
