@@ -4,7 +4,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { syncDirectory } from '../backup/file-destination.js';
+import { syncDirectory } from '../files/atomic-file.js';
 import { OperationError, operationMessages } from './messages.js';
 
 /**
