@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -270,10 +270,30 @@ async function restorePostgres(backup: BackupFile, databaseUrl: string, keys: Ke
     }
     const payload = join(stage, 'payload');
     await extractPayload(backup, payload);
+    const pgRestore = requirePgTool('pg_restore');
+    // The schema may exist already, empty (`public` always does): create it here if not, and
+    // leave its CREATE SCHEMA out of what pg_restore runs.
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(database.db);
+    const { stdout: contents } = await runTool(pgRestore, ['--list', payload], process.env);
+    const listFile = join(stage, 'restore.list');
+    await writeFile(
+      listFile,
+      contents
+        .split('\n')
+        .filter((line) => !/^\d+; \d+ \d+ SCHEMA - /.test(line))
+        .join('\n'),
+    );
     const connection = postgresToolConnection(databaseUrl);
     await runTool(
-      requirePgTool('pg_restore'),
-      ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${connection.url}`, payload],
+      pgRestore,
+      [
+        '--no-owner',
+        '--no-privileges',
+        '--exit-on-error',
+        `--use-list=${listFile}`,
+        `--dbname=${connection.url}`,
+        payload,
+      ],
       connection.env,
     );
     return await checkRestoredDatabase(database, backup.manifest, keys);

@@ -119,7 +119,9 @@ for (const kind of databaseKinds) {
         await server.close();
         const client = new pg.Client({ connectionString: process.env.KEYHOLD_TEST_DATABASE_URL });
         await client.connect();
+        // Dropped and made again empty, as a new database's `public` schema is.
         await client.query(`drop schema ${server.testDb.schema ?? ''} cascade`);
+        await client.query(`create schema ${server.testDb.schema ?? ''}`);
         await client.end();
         restoreFlags.push('--database-url', server.testDb.databaseUrl ?? '');
       }
