@@ -231,6 +231,28 @@ for (const kind of databaseKinds) {
         /er ikke den hemmelighetene i denne sikkerhetskopien ble forseglet med/,
       );
 
+      if (kind.name === 'postgres') {
+        const noPgDump = await runKeyhold(
+          [
+            'admin',
+            'backup',
+            // The server's own folder went with it; the restored one has the same key.
+            '--data-dir',
+            join(work, 'restored'),
+            '--database-url',
+            server.testDb.databaseUrl ?? '',
+            '--out',
+            join(work, 'never.keyhold-backup'),
+          ],
+          { env: { PATH: '/nonexistent' } },
+        );
+        assert.equal(noPgDump.code, 1);
+        assert.match(
+          noPgDump.stderr,
+          /pg_dump is not on the PATH[^]*back it up with: pg_dump --format=custom --schema=keyhold_test_/,
+        );
+      }
+
       const notEmpty = await runKeyhold([
         'admin',
         'restore',

@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { loadConfig } from '../../src/server/config.js';
 import { databaseKinds } from '../server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import { addKey, randomKey, revealKey } from '../server/key-library.js';
+
+describe('the metrics setting', () => {
+  it('is off by default and names the flag and variable when it is not host:port', () => {
+    assert.equal(loadConfig({ dataDir: '/srv/keyhold' }, {}).metricsListen, undefined);
+    assert.throws(
+      () => loadConfig({ dataDir: '/srv/keyhold' }, { KEYHOLD_METRICS_LISTEN: '9464' }),
+      /--metrics-listen \(KEYHOLD_METRICS_LISTEN\): must be host:port, such as 127\.0\.0\.1:9464/,
+    );
+  });
+});
 
 for (const kind of databaseKinds) {
   describe(`metrics and health on ${kind.name}`, { skip: kind.skip }, () => {
