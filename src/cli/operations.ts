@@ -43,7 +43,7 @@ async function passphraseFromFile(file: string): Promise<string> {
 
 async function askPassphrase(message: string): Promise<string> {
   const answer = await password({ message });
-  if (isCancel(answer)) throw new CliError('cancelled', ExitCode.unusable);
+  if (isCancel(answer)) refuse(operationMessages.passphraseCancelled);
   return answer;
 }
 

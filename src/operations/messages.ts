@@ -156,6 +156,14 @@ export const operationMessages = {
       `pg_dump finnes ikke i PATH, så Keyhold kan ikke sikkerhetskopiere denne PostgreSQL-databasen selv. ` +
       `Installer PostgreSQLs klientverktøy, eller ta sikkerhetskopien med: ${command}`,
   }),
+  pgToolMissing: (tool: string): Wording => ({
+    en: `${tool} is not on the PATH: install the PostgreSQL client tools (postgresql-client).`,
+    nb: `${tool} finnes ikke i PATH: installer PostgreSQLs klientverktøy (postgresql-client).`,
+  }),
+  passphraseCancelled: {
+    en: 'cancelled: no passphrase was given, nothing was written.',
+    nb: 'avbrutt: ingen passordfrase ble oppgitt, ingenting ble skrevet.',
+  },
   pgToolFailed: (tool: string, detail: string): Wording => ({
     en: `${tool} failed: ${detail}`,
     nb: `${tool} feilet: ${detail}`,

@@ -190,9 +190,7 @@ export async function verifyBackup(file: string, input: MasterKeyInput): Promise
 function requirePgTool(tool: string): string {
   const found = findOnPath(tool);
   if (!found) {
-    throw new OperationError(
-      operationMessages.pgToolFailed(tool, 'not on the PATH; install the PostgreSQL client tools'),
-    );
+    throw new OperationError(operationMessages.pgToolMissing(tool));
   }
   return found;
 }
