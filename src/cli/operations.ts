@@ -73,13 +73,13 @@ export async function runBackup(flags: BackupFlags): Promise<void> {
     logLevel: 'silent',
   });
   const { takeBackup } = await import('../operations/take-backup.js');
-  const passphrase = flags.withMasterKey ? await passphraseSource(flags, true)() : undefined;
   let keyring;
   try {
     ({ keyring } = loadKeyring({ ...config, create: false }));
   } catch (error) {
     throw asCliError(error);
   }
+  const passphrase = flags.withMasterKey ? await passphraseSource(flags, true)() : undefined;
   const database = openDatabase(config);
   try {
     const manifest = await takeBackup({
