@@ -9,10 +9,10 @@ import {
 } from '../bitlocker/recovery-file.js';
 import {
   describeRecoveryPasswordErrors,
-  generateRecoveryPassword,
   parseRecoveryPassword,
   recoveryPasswordToKey,
 } from '../bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../bitlocker/recovery-password-generation.js';
 import { decodeText } from '../bitlocker/text-decoding.js';
 import { writeFileAtomically } from '../files/atomic-file.js';
 import type { KeyFileFlags } from './commands/key.js';
@@ -24,7 +24,7 @@ export function runKeyGenerate(flags: { json?: boolean }): void {
   if (flags.json) {
     printJson({
       recoveryPassword,
-      keyHex: recoveryPasswordToKey(recoveryPassword).toString('hex'),
+      keyHex: Buffer.from(recoveryPasswordToKey(recoveryPassword)).toString('hex'),
     });
   } else {
     printLine(recoveryPassword);
@@ -41,7 +41,11 @@ export async function runKeyCheck(words: string[], flags: { json?: boolean }): P
   const result = parseRecoveryPassword(await passwordArgument(words));
   if (result.valid) {
     if (flags.json) {
-      printJson({ valid: true, normalized: result.normalized, keyHex: result.key.toString('hex') });
+      printJson({
+        valid: true,
+        normalized: result.normalized,
+        keyHex: Buffer.from(result.key).toString('hex'),
+      });
     } else {
       printLine(`${style.green('valid')} ${result.normalized}`);
     }

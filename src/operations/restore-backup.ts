@@ -9,7 +9,7 @@ import { loadKeyring, writeMasterKeyFile, type MasterKey } from '../crypto/maste
 import { openDatabase, redactUrl, sqliteFileName, type Database } from '../db/database.js';
 import { knownMigrations } from '../db/migrate.js';
 import { ownerFromColumns } from '../db/owners.js';
-import { AuditLog } from '../server/features/audit/service.js';
+import { AuditLog } from '../server/features/audit/index.js';
 import {
   extractPayload,
   openBackupFile,

@@ -15,7 +15,6 @@ import {
   tlsSettings,
 } from './http-edge.js';
 import { auditRoutes } from './features/audit/routes.js';
-import { pruneChallenges } from './features/auth/repo.js';
 import { authRoutes } from './features/auth/routes.js';
 import { deviceAuthRoutes } from './features/device-auth/routes.js';
 import { feedbackRoutes } from './features/feedback/routes.js';
@@ -23,6 +22,7 @@ import { findRoutes } from './features/find/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { organisationRoutes } from './features/orgs/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
+import { startJobs } from './jobs.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { readinessRoute } from './readiness.js';
@@ -49,7 +49,6 @@ export interface AppOptions {
 
 /** Request bodies are small JSON documents; anything bigger is refused before parsing. */
 export const bodyLimitBytes = 64 * 1024;
-const pruneIntervalMs = 60 * 60_000;
 
 export async function buildApp({
   config,
@@ -121,18 +120,7 @@ export async function buildApp({
   await deviceAuthRoutes(app);
   await registerWebApp(app, webRoot ? { root: webRoot } : {});
 
-  const prune = setInterval(() => {
-    Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now())]).catch(
-      (error: unknown) => {
-        app.log.warn({ err: error }, 'pruning old sign-in state failed');
-      },
-    );
-  }, pruneIntervalMs);
-  prune.unref();
-  app.addHook('onClose', () => {
-    clearInterval(prune);
-  });
-
+  startJobs(app);
   await app.ready();
   return app;
 }

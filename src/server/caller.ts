@@ -3,13 +3,8 @@ import { idPattern } from '../db/ids.js';
 import type { MembershipRole } from '../db/schema.js';
 import { accountHeader } from './browser-cookie.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
-import { liveAt, sessionTouchIntervalMs, touchSession } from './features/auth/repo.js';
-
-/** Where a request came from; recorded with audit events and sessions. */
-export interface RequestInfo {
-  ipAddress: string;
-  userAgent: string | null;
-}
+import { liveAt, sessionTouchIntervalMs, touchSession } from './accounts/sessions-repo.js';
+import { requestInfo, type RequestInfo } from './request-info.js';
 
 /** What every caller has: the account a request acts as and the organisations it belongs to. */
 interface AccountCaller extends RequestInfo {
@@ -39,16 +34,6 @@ export interface TokenCaller extends AccountCaller {
 
 /** The caller: services and repos take it and scope every query to its account. */
 export type Caller = SessionCaller | TokenCaller;
-
-/** Just the request's origin, for audit events (a Caller carries more than an event needs). */
-export function origin(info: RequestInfo): RequestInfo {
-  return { ipAddress: info.ipAddress, userAgent: info.userAgent };
-}
-
-export function requestInfo(request: FastifyRequest): RequestInfo {
-  const userAgent = request.headers['user-agent'];
-  return { ipAddress: request.ip, userAgent: userAgent ? userAgent.slice(0, 512) : null };
-}
 
 /** What a token hears where only a person signed in in a browser may act. */
 export class BrowserSessionRequiredError extends ForbiddenError {

@@ -211,6 +211,21 @@ describe('route access', () => {
         }
         const stillThere = await browser.request<{ items: unknown[] }>('GET', '/api/v1/keys');
         assert.equal(stillThere.body.items.length, 1, 'no browser-only route deleted the key');
+
+        // The vault opens for a browser session; a token never reads through it.
+        const reveal = `/api/v1/keys/${added.body.key.id}/reveal`;
+        await browser.request('POST', `/api/v1/keys/${added.body.key.id}/vault`);
+        const unlocked = await browser.request('POST', '/api/v1/vault/unlock', {
+          body: { password: testPassword },
+        });
+        assert.equal(unlocked.status, 200);
+        assert.equal((await browser.request('POST', reveal, { body: {} })).status, 200);
+        const throughToken = await device.request<{ error: { code: string } }>('POST', reveal, {
+          body: {},
+          headers: bearer,
+        });
+        assert.equal(throughToken.status, 423);
+        assert.equal(throughToken.body.error.code, 'vault_locked');
       });
 
       it('refuses a session where only a token may act, and a token that is not live', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { sessionCallerFor } from './caller.js';
-import { refuseToken, tokenCallerFor } from './features/device-auth/bearer.js';
-import type { keysScope } from './features/device-auth/schema.js';
+import { refuseToken, tokenCallerFor } from './features/device-auth/index.js';
+import type { keysScope } from './features/device-auth/index.js';
 
 /**
  * Who may call a route, declared on the route as `config: { access }`:

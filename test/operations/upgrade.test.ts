@@ -11,7 +11,7 @@ import { migrateUpTo } from '../../src/db/migrate.js';
 import { OperationError } from '../../src/operations/messages.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createServerContext } from '../../src/server/context.js';
-import { AuditLog, loadAuditKey } from '../../src/server/features/audit/service.js';
+import { AuditLog, loadAuditKey, serverActor } from '../../src/server/features/audit/index.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../server/databases.js';
 import { testArgon2 } from '../server/harness.js';
 import { runKeyhold } from '../support/cli.js';
@@ -25,7 +25,7 @@ async function databaseFromPreviousRelease(testDb: TestDatabase): Promise<Databa
   const { keyring } = loadKeyring({ dataDir: testDb.dataDir, create: true });
   const auditKey = await loadAuditKey(database.db, new SealedSecrets(keyring));
   const audit = new AuditLog(auditKey, () => new Date(), database.transaction);
-  for (const action of ['auth.signup', 'key.add']) await audit.recordAlone({ action });
+  for (const action of ['auth.signup', 'key.add']) await audit.recordAlone(serverActor, { action });
   await database.db
     .insertInto('feedback')
     .values({

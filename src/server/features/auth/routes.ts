@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { setBrowserCookie } from '../../browser-cookie.js';
-import { requestInfo, sessionCallerOf } from '../../caller.js';
+import { sessionCallerOf } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { requestLanguage } from '../../messages.js';
 import {
@@ -30,12 +31,25 @@ import {
   totpEnrolResponse,
   updateMeBody,
 } from './schema.js';
-import * as auth from './service.js';
+import { changePassword } from './password-change.js';
+import { me, updateMe } from './profile.js';
+import { regenerateRecoveryCodes } from './recovery-code-sets.js';
+import {
+  browserAccounts,
+  forgetAccount,
+  getSession,
+  listSessions,
+  revokeOtherSessions,
+  revokeSession,
+  signout,
+} from './sessions.js';
+import { type SignedIn, identify, signin, signinSecondFactor, signup } from './signin.js';
+import { confirmTotp, disableTotp, startTotpEnrolment } from './totp-enrolment.js';
 
 const tags = ['Authentication'];
 
 /** The browser gets its new token as the cookie; the body never carries it. */
-function signedIn(reply: FastifyReply, ctx: ServerContext, result: auth.SignedIn) {
+function signedIn(reply: FastifyReply, ctx: ServerContext, result: SignedIn) {
   setBrowserCookie(reply, ctx.config, result.browserToken);
   return { status: result.status, account: result.account, csrfToken: result.csrfToken };
 }
@@ -56,7 +70,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signup(ctx, request.browser, requestInfo(request), request.body);
+      const result = await signup(ctx, request.browser, requestInfo(request), request.body);
       return reply.status(201).send(signedIn(reply, ctx, result));
     },
   );
@@ -72,7 +86,7 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: identifyResponse },
       },
     },
-    (request) => auth.identify(ctx, request.browser, requestInfo(request), request.body),
+    (request) => identify(ctx, request.browser, requestInfo(request), request.body),
   );
 
   routes.post(
@@ -87,7 +101,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signin(ctx, request.browser, requestInfo(request), request.body);
+      const result = await signin(ctx, request.browser, requestInfo(request), request.body);
       return result.status === 'signed_in' ? signedIn(reply, ctx, result) : result;
     },
   );
@@ -104,7 +118,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signinSecondFactor(
+      const result = await signinSecondFactor(
         ctx,
         request.browser,
         requestInfo(request),
@@ -127,9 +141,9 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => {
-      await auth.signout(ctx, sessionCallerOf(request), request.body ?? {});
+      await signout(ctx, sessionCallerOf(request), request.body ?? {});
       return {
-        accounts: await auth.browserAccounts(ctx, request.browser),
+        accounts: await browserAccounts(ctx, request.browser),
         csrfToken: request.browser?.csrfToken ?? null,
       };
     },
@@ -146,7 +160,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      accounts: await auth.browserAccounts(ctx, request.browser),
+      accounts: await browserAccounts(ctx, request.browser),
       csrfToken: request.browser?.csrfToken ?? null,
     }),
   );
@@ -163,14 +177,9 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => {
-      await auth.forgetAccount(
-        ctx,
-        request.browser,
-        requestInfo(request),
-        request.params.accountId,
-      );
+      await forgetAccount(ctx, request.browser, requestInfo(request), request.params.accountId);
       return {
-        accounts: await auth.browserAccounts(ctx, request.browser),
+        accounts: await browserAccounts(ctx, request.browser),
         csrfToken: request.browser?.csrfToken ?? null,
       };
     },
@@ -186,7 +195,7 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: meResponse },
       },
     },
-    (request) => auth.me(ctx, sessionCallerOf(request)),
+    (request) => me(ctx, sessionCallerOf(request)),
   );
 
   routes.patch(
@@ -200,7 +209,7 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: meResponse },
       },
     },
-    (request) => auth.updateMe(ctx, sessionCallerOf(request), request.body),
+    (request) => updateMe(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.get(
@@ -214,7 +223,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      sessions: await auth.listSessions(ctx, sessionCallerOf(request), requestLanguage(request)),
+      sessions: await listSessions(ctx, sessionCallerOf(request), requestLanguage(request)),
     }),
   );
 
@@ -230,7 +239,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      session: await auth.getSession(
+      session: await getSession(
         ctx,
         sessionCallerOf(request),
         request.params.id,
@@ -251,7 +260,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      await auth.revokeSession(ctx, sessionCallerOf(request), request.params.id);
+      await revokeSession(ctx, sessionCallerOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -266,7 +275,7 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: revokedResponse },
       },
     },
-    (request) => auth.revokeOtherSessions(ctx, sessionCallerOf(request)),
+    (request) => revokeOtherSessions(ctx, sessionCallerOf(request)),
   );
 
   routes.post(
@@ -281,7 +290,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      revokedSessions: await auth.changePassword(ctx, sessionCallerOf(request), request.body),
+      revokedSessions: await changePassword(ctx, sessionCallerOf(request), request.body),
     }),
   );
 
@@ -296,7 +305,7 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: totpEnrolResponse },
       },
     },
-    (request) => auth.startTotpEnrolment(ctx, sessionCallerOf(request), request.body),
+    (request) => startTotpEnrolment(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.post(
@@ -310,7 +319,7 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: totpConfirmResponse },
       },
     },
-    (request) => auth.confirmTotp(ctx, sessionCallerOf(request), request.body),
+    (request) => confirmTotp(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.post(
@@ -325,7 +334,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      account: await auth.disableTotp(ctx, sessionCallerOf(request), request.body),
+      account: await disableTotp(ctx, sessionCallerOf(request), request.body),
     }),
   );
 
@@ -341,11 +350,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      recoveryCodes: await auth.regenerateRecoveryCodes(
-        ctx,
-        sessionCallerOf(request),
-        request.body,
-      ),
+      recoveryCodes: await regenerateRecoveryCodes(ctx, sessionCallerOf(request), request.body),
     }),
   );
 }

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { BrowserSessionRequiredError, requestInfo, type TokenCaller } from '../../caller.js';
+import { BrowserSessionRequiredError, type TokenCaller } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import { UnauthenticatedError } from '../../errors.js';
-import { membershipsOfUser } from '../auth/repo.js';
+import { membershipsOfUser } from '../../accounts/users-repo.js';
 import { authenticateToken, type TokenHolder } from './service.js';
 
 const holders = new WeakMap<FastifyRequest, TokenHolder>();

@@ -4,10 +4,10 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf, requestInfo, tokenCallerOf } from '../../caller.js';
+import { callerOf, tokenCallerOf } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { handleError, validationFailure } from '../../errors.js';
-import { idParam } from '../auth/schema.js';
 import { tokenHolderOf } from './bearer.js';
 import {
   approveBody,
@@ -180,7 +180,7 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Revoke one device token of the selected account',
-        params: z.object({ id: idParam }),
+        params: z.object({ id: z.uuid() }),
         response: { 204: z.null() },
       },
     },

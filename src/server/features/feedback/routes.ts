@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { callerOf, requestInfo } from '../../caller.js';
+import { callerOf } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import { feedbackBody, feedbackCreated, reportQuery, reportResponse } from './schema.js';
 import { feedbackReport, submitFeedback } from './service.js';
 

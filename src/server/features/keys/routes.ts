@@ -4,13 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf, sessionCallerOf } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
-import { keysScope } from '../device-auth/schema.js';
+import { keysScope } from '../device-auth/index.js';
 import { exportKeys } from './export.js';
 import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
-import { startRetention } from './retention.js';
 import {
   addBackupBody,
   addKeyBody,
@@ -487,6 +486,4 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     });
   }
-
-  startRetention(app);
 }

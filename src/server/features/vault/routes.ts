@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sessionCallerOf } from '../../caller.js';
 import { unlockBody, vaultResponse, vaultStatusResponse } from './schema.js';
+import { vaultContents } from './contents.js';
 import * as vault from './service.js';
 
 const tags = ['Vault'];
@@ -20,7 +21,7 @@ export function vaultRoutes(app: FastifyInstance): void {
         response: { 200: vaultResponse },
       },
     },
-    (request) => vault.vaultContents(ctx, sessionCallerOf(request)),
+    (request) => vaultContents(ctx, sessionCallerOf(request)),
   );
 
   routes.post(

@@ -1,5 +1,4 @@
-import { userOwner } from '../../../db/owners.js';
-import { origin, type Caller, type SessionCaller } from '../../caller.js';
+import type { Caller, SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import {
   DomainError,
@@ -7,15 +6,14 @@ import {
   UnauthenticatedError,
   ValidationError,
 } from '../../errors.js';
-import { findUserById } from '../auth/repo.js';
+import { findUserById } from '../../accounts/users-repo.js';
 import {
   checkCredential,
   checkTotpCode,
   CodeAlreadyUsedError,
   verifyPassword,
-} from '../auth/service.js';
-import { filesInVault, keysInVault } from '../keys/repo.js';
-import { keyDisplayName, keySummary, type KeySummary } from '../keys/summary.js';
+} from '../auth/index.js';
+import type { KeySummary } from '../keys/summary.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
 
 /**
@@ -121,11 +119,8 @@ export async function confirmPresence(
     {
       clearsAccount: true,
       recordFailure: () =>
-        ctx.audit.recordAlone({
+        ctx.audit.recordAlone(caller, {
           action: `${purpose}_failed`,
-          actorUserId: user.id,
-          subjectUserId: user.id,
-          ...origin(caller),
           details: { method },
         }),
       wrong: () => {
@@ -155,11 +150,8 @@ export async function unlockVault(
       unlocked_at: at,
       last_activity_at: at,
     });
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'vault_unlocked',
-      actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
-      ...origin(caller),
       details: { method },
     });
   });
@@ -169,41 +161,4 @@ export async function unlockVault(
 export async function lockVault(ctx: ServerContext, caller: SessionCaller): Promise<VaultStatus> {
   await deleteUnlock(ctx.db, caller.sessionId);
   return { locked: true, lockExpiresAt: null };
-}
-
-/** What is in the vault: names only while it is locked, the details once it is open. */
-export async function vaultContents(
-  ctx: ServerContext,
-  caller: SessionCaller,
-): Promise<VaultStatus & { items: VaultItem[] }> {
-  const owner = userOwner(caller.accountId);
-  const status = await vaultStatus(ctx, caller);
-  const [keys, files] = await Promise.all([
-    keysInVault(ctx.db, owner),
-    filesInVault(ctx.db, owner),
-  ]);
-  const items: VaultItem[] = [
-    ...keys.map((row) => ({
-      id: row.id,
-      kind: 'key' as const,
-      name: keyDisplayName(row),
-      ...(status.locked ? {} : { key: keySummary(row) }),
-    })),
-    ...files.map((row) => ({
-      id: row.id,
-      kind: 'file' as const,
-      name: row.file_name,
-      ...(status.locked
-        ? {}
-        : {
-            file: {
-              fileName: row.file_name,
-              size: row.size,
-              format: row.format,
-              createdAt: row.created_at,
-            },
-          }),
-    })),
-  ];
-  return { ...status, items };
 }
