@@ -8,7 +8,13 @@ import { BitLockerFormatError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
 import { volumeHeaderSize } from './metadata.js';
-import { assertDecryptable, openVolume, readBitLockerVolume, verifyVolumeKey } from './volume.js';
+import {
+  assertDecryptable,
+  ConversionRefusedError,
+  openVolume,
+  readBitLockerVolume,
+  verifyVolumeKey,
+} from './volume.js';
 import { createVolumeReader } from './volume-reader.js';
 
 const skip = corpusSkip();
@@ -98,13 +104,16 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
   it('tells a used-space-only volume, a To Go volume and a non-BitLocker volume apart', async () => {
     const eow = await readBitLockerVolume(source('bitlk-aes-xts-128-eow'));
     assert.equal(eow.state, 'used-space-only');
+    assert.equal(eow.conversion.mode, 'used-space-only');
+    assert.equal(eow.conversion.status, 'fully-encrypted');
     assert.throws(
       () => {
         assertDecryptable(eow);
       },
       (error: unknown) => {
         assert.ok(error instanceof UnsupportedVolumeError);
-        assert.match(error.message, /used-space-only/);
+        assert.equal(error.code, 'used-space-only');
+        assert.match(error.message, /encryption mode used-space-only, conversion fully encrypted/);
         return true;
       },
     );
@@ -177,19 +186,33 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
       const size = bytes.readUInt16LE(offset + 8) * 16;
       bytes.writeUInt32LE(crc32(bytes.subarray(offset, offset + size)), offset + size + 4);
     };
+    // Encryption paused after the first 40 MiB: current state 5 (paused), next 4 (encrypted).
     const paused = await editedCopy(image, (bytes, offsets) => {
       for (const offset of offsets) {
         bytes.writeUInt16LE(5, offset + 12);
+        bytes.writeBigUInt64LE(40n << 20n, offset + 16);
         withCrc(bytes, offset);
       }
     });
     const pausedVolume = await readBitLockerVolume(paused);
     assert.equal(pausedVolume.state, 'partially-encrypted');
+    assert.deepEqual(pausedVolume.conversion, {
+      mode: 'full',
+      status: 'paused',
+      pausedWhile: 'encrypting',
+      encryptedSize: 40 << 20,
+    });
     assert.throws(
       () => {
         assertDecryptable(pausedVolume);
       },
-      { code: 'partially-encrypted', message: /partially encrypted/ },
+      (error: unknown) => {
+        assert.ok(error instanceof ConversionRefusedError);
+        assert.equal(error.code, 'partially-encrypted');
+        assert.match(error.message, /encryption mode full, conversion paused while encrypting/);
+        assert.match(error.message, /41,943,040 of [\d,]+ bytes encrypted/);
+        return true;
+      },
     );
 
     const tpmOnly = await editedCopy(image, (bytes, offsets) => {

@@ -20,7 +20,11 @@ export async function runKeyCheck(words: string[], flags: KeyCheckFlags): Promis
   const result = parseRecoveryPassword(await passwordArgument(words));
   if (result.valid) {
     if (flags.json) {
-      printJson({ valid: true, normalized: result.normalized, keyHex: result.key.toString('hex') });
+      printJson({
+        valid: true,
+        normalized: result.normalized,
+        keyHex: Buffer.from(result.key).toString('hex'),
+      });
     } else {
       printLine(`${style.green('valid')} ${result.normalized}`);
     }

@@ -1,7 +1,5 @@
-import {
-  generateRecoveryPassword,
-  recoveryPasswordToKey,
-} from '../../bitlocker/recovery-password.js';
+import { recoveryPasswordToKey } from '../../bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../bitlocker/recovery-password-generation.js';
 import { printJson, printLine } from '../output.js';
 
 export interface KeyGenerateFlags {
@@ -13,7 +11,7 @@ export function runKeyGenerate(flags: KeyGenerateFlags): void {
   if (flags.json) {
     printJson({
       recoveryPassword,
-      keyHex: recoveryPasswordToKey(recoveryPassword).toString('hex'),
+      keyHex: Buffer.from(recoveryPasswordToKey(recoveryPassword)).toString('hex'),
     });
   } else {
     printLine(recoveryPassword);

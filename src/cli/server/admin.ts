@@ -1,11 +1,11 @@
 import { rotateMasterKey } from '../../crypto/rotation.js';
 import { openDatabase } from '../../db/database.js';
 import { migrateToLatest } from '../../db/migrate.js';
+import { normalizeEmail } from '../../server/accounts/email.js';
+import { findUserByEmail } from '../../server/accounts/users-repo.js';
 import { loadConfig } from '../../server/config.js';
 import { createServerContext, type ServerContext } from '../../server/context.js';
-import { findUserByEmail } from '../../server/features/auth/repo.js';
-import { normalizeEmail } from '../../server/features/auth/service.js';
-import { createOrganisation } from '../../server/features/orgs/service.js';
+import { createOrganisation } from '../../server/features/orgs/index.js';
 import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import { asCliError } from '../server-errors.js';
@@ -30,10 +30,7 @@ function configFrom(flags: AdminFlags) {
 async function withContext<T>(flags: AdminFlags, work: (ctx: ServerContext) => Promise<T>) {
   let ctx: ServerContext;
   try {
-    ctx = await createServerContext(configFrom(flags), {
-      createMasterKey: false,
-      checkpointInBackground: false,
-    });
+    ctx = await createServerContext(configFrom(flags), { createMasterKey: false });
   } catch (error) {
     throw asCliError(error);
   }

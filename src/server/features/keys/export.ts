@@ -1,8 +1,8 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { userOwner } from '../../../db/owners.js';
-import { origin, type Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { confirmPresence, type PresenceProof } from '../vault/service.js';
+import { confirmPresence, type PresenceProof } from '../vault/index.js';
 import * as repo from './repo.js';
 import { passwordRef } from './service.js';
 
@@ -59,7 +59,7 @@ const exportBatch = 500;
  */
 export async function exportKeys(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   input: PresenceProof & { format: ExportFormat },
 ): Promise<{ fileName: string; contentType: string; body: string }> {
   const method = await confirmPresence(ctx, caller, input, 'keys_export');
@@ -91,11 +91,8 @@ export async function exportKeys(
     after = { createdAt: last.created_at, id: last.id };
   }
   const exportedAt = ctx.now().toISOString();
-  await ctx.audit.recordAlone({
+  await ctx.audit.recordAlone(caller, {
     action: 'keys_exported',
-    actorUserId: caller.accountId,
-    subjectUserId: caller.accountId,
-    ...origin(caller),
     details: { format: input.format, keys: keys.length, method },
   });
   const fileName = `keyhold-keys-${exportedAt.slice(0, 10)}.${input.format}`;

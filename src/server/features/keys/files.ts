@@ -1,9 +1,9 @@
 import { idPattern } from '../../../db/ids.js';
 import { userOwner } from '../../../db/owners.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
-import { requireOpenVault } from '../vault/service.js';
+import { requireOpenVault } from '../vault/index.js';
 import * as repo from './repo.js';
 
 /** Uploaded key files, kept encrypted as they were sent so the original can be downloaded. */
@@ -41,11 +41,8 @@ async function ownFile(ctx: ServerContext, caller: Caller, id: string): Promise<
   return file;
 }
 
-function fileEvent(caller: Caller, file: repo.FileRow) {
+function fileEvent(file: repo.FileRow) {
   return {
-    actorUserId: caller.accountId,
-    subjectUserId: caller.accountId,
-    ...origin(caller),
     details: { fileId: file.id, fileName: file.file_name, inVault: file.in_vault_at !== null },
   };
 }
@@ -61,7 +58,7 @@ export async function downloadFile(
   const owner = userOwner(caller.accountId);
   const bytes = await ctx.secrets.get(ctx.db, { kind: repo.uploadedFileKind, boundId: id, owner });
   if (!bytes) throw new Error(`uploaded file ${id} has no stored content`);
-  await ctx.audit.recordAlone({ action: 'file_downloaded', ...fileEvent(caller, file) });
+  await ctx.audit.recordAlone(caller, { action: 'file_downloaded', ...fileEvent(file) });
   return { fileName: file.file_name, bytes };
 }
 
@@ -82,9 +79,9 @@ export async function setFileInVault(
       id,
       inVault ? ctx.now().toISOString() : null,
     );
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: inVault ? 'file_moved_to_vault' : 'file_moved_out_of_vault',
-      ...fileEvent(caller, file),
+      ...fileEvent(file),
     });
   });
 }

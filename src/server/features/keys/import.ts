@@ -9,7 +9,7 @@ import { newId } from '../../../db/ids.js';
 import { userOwner } from '../../../db/owners.js';
 import type { VolumeType } from '../../../db/schema.js';
 import { hasUnsafeCharacters } from '../../../text/unsafe-characters.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import type { LimitPolicy } from '../../credential-limits.js';
 import type { Language, Wording } from '../../messages.js';
@@ -423,11 +423,8 @@ export async function importKeyFile(
       storedIds,
     );
     await ctx.secrets.put(trx, { kind: repo.uploadedFileKind, boundId: id, owner }, upload.bytes);
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'keys_imported',
-      actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
-      ...origin(caller),
       details: {
         fileId: id,
         fileName,

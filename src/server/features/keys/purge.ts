@@ -1,10 +1,10 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { idPattern } from '../../../db/ids.js';
 import { userOwner } from '../../../db/owners.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { requireOpenVault } from '../vault/service.js';
+import { requireOpenVault } from '../vault/index.js';
 import * as repo from './repo.js';
 
 /**
@@ -39,11 +39,8 @@ export async function purgeKeyFromBin(
     const removed = await repo.purgeDeletedKey(trx, owner, row.id);
     // Restored meanwhile by another request: nothing was removed, so nothing is recorded.
     if (removed.keyIds.length === 0) return false;
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'key_purged',
-      actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
-      ...origin(caller),
       details: {
         keyId: row.id,
         protectorId: parseProtectorId(row.protector_hex),

@@ -1,15 +1,15 @@
 import fastifyMultipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf, requireAccount } from '../../caller.js';
+import { callerOf, sessionCallerOf } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
+import { keysScope } from '../device-auth/index.js';
 import { exportKeys } from './export.js';
 import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
-import { startRetention } from './retention.js';
 import {
   addBackupBody,
   addKeyBody,
@@ -34,7 +34,6 @@ import {
 import * as keys from './service.js';
 
 const tags = ['Key library'];
-const security = [{ browserCookie: [] }];
 
 /**
  * `attachment` with a plain ASCII name for old clients and the exact name (RFC 6266 / 5987)
@@ -141,7 +140,11 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
 export async function keyRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.keyhold;
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const signedIn = { preHandler: requireAccount };
+  const signedIn: { config: FastifyContextConfig } = { config: { access: 'browser' } };
+  // What a device connected with `keyhold login` may do as well: the key operations.
+  const keyOperation: { config: FastifyContextConfig } = {
+    config: { access: 'browser-or-token', scope: keysScope },
+  };
   // A download reads a secret and is audited; HEAD would do both without handing anything over,
   // so these routes answer GET only.
   const secretDownload = { exposeHeadRoute: false };
@@ -149,10 +152,9 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/api/v1/keys',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'Add a recovery key (or refresh the details of one already stored)',
         body: addKeyBody,
         response: { 200: addKeyResponse, 201: addKeyResponse },
@@ -167,10 +169,9 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/api/v1/keys',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'List and search keys (Key ID prefix or device name); never shows secrets',
         querystring: listQuery,
         response: { 200: keyPage },
@@ -188,11 +189,10 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     uploads.withTypeProvider<ZodTypeProvider>().post(
       '/api/v1/keys/import',
       {
-        ...signedIn,
+        ...keyOperation,
         bodyLimit: 2 * maximumUploadBytes,
         schema: {
           tags,
-          security,
           summary: 'Import keys from a recovery key file, .BEK, manage-bde or PowerShell output',
           description:
             'multipart/form-data with the field "file", or JSON {"filename", "contentBase64", ' +
@@ -217,13 +217,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Download every key with its recovery password (password or code re-entered)',
         body: exportBody,
       },
     },
     async (request, reply) => {
-      const exported = await exportKeys(ctx, callerOf(request), request.body);
+      const exported = await exportKeys(ctx, sessionCallerOf(request), request.body);
       return sendSecretFile(reply, exported);
     },
   );
@@ -231,10 +230,9 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/api/v1/keys/:id',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'One key',
         params: idParams,
         response: { 200: keyResponse },
@@ -246,10 +244,9 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/api/v1/keys/:id/reveal',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'Reveal the recovery password (audited; a vault key needs the vault open)',
         params: idParams,
         response: { 200: revealResponse },
@@ -264,11 +261,10 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/api/v1/keys/:id/recovery-file',
     {
-      ...signedIn,
+      ...keyOperation,
       ...secretDownload,
       schema: {
         tags,
-        security,
         summary:
           'The recovery key file as Windows writes it (audited; record the backup with POST …/backups)',
         params: idParams,
@@ -293,11 +289,10 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/api/v1/keys/:id/sheet.pdf',
     {
-      ...signedIn,
+      ...keyOperation,
       ...secretDownload,
       schema: {
         tags,
-        security,
         summary:
           'A printable recovery key sheet, PDF (audited; record the backup with POST …/backups)',
         params: idParams,
@@ -322,10 +317,9 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/api/v1/keys/:id/backups',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'Record a backup made elsewhere (USB drive, file, paper)',
         params: idParams,
         body: addBackupBody,
@@ -341,10 +335,9 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/api/v1/keys/:id/backups',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: "A key's backups, newest first",
         params: idParams,
         response: { 200: backupsResponse },
@@ -361,7 +354,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Move a key into the vault',
         params: idParams,
         response: { 200: keyResponse },
@@ -378,7 +370,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Take a key out of the vault (the vault must be open)',
         params: idParams,
         response: { 200: keyResponse },
@@ -395,7 +386,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Delete a key (soft delete; restore brings it back). Needs {"confirmSaved": true}',
         params: idParams,
         body: deleteBody,
@@ -413,7 +403,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary:
           'Delete a key in the bin for good (audited; cannot be undone). Needs {"confirmPermanent": true}',
         params: idParams,
@@ -433,7 +422,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Restore a deleted key',
         params: idParams,
         response: { 200: keyResponse },
@@ -450,7 +438,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Uploaded key files, kept as they were sent',
         response: { 200: filesResponse },
       },
@@ -465,7 +452,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...secretDownload,
       schema: {
         tags,
-        security,
         summary: 'Download an uploaded file as it was sent (audited)',
         params: idParams,
       },
@@ -490,7 +476,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: inVault ? 'Move a file into the vault' : 'Take a file out of the vault',
         params: idParams,
         response: { 204: z.null() },
@@ -501,6 +486,4 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     });
   }
-
-  startRetention(app);
 }

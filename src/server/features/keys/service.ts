@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { maximumPageSize } from '../../../api/keys.js';
 import {
   normalizeKeyIdPrefix,
   parseProtectorId,
@@ -10,10 +11,10 @@ import { isUniqueViolation } from '../../../db/errors.js';
 import { idPattern, newId } from '../../../db/ids.js';
 import { userOwner, type Owner } from '../../../db/owners.js';
 import type { BackupDestination, DatabaseSchema, VolumeType } from '../../../db/schema.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { requireOpenVault } from '../vault/service.js';
+import { requireOpenVault } from '../vault/index.js';
 import { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
 import * as repo from './repo.js';
 import { keySummary, offlineDestinations, type KeySummary } from './summary.js';
@@ -23,7 +24,6 @@ type Db = Kysely<DatabaseSchema>;
 /** A Key ID search needs this many hex digits; fewer would match too much to be useful. */
 export const minimumKeyIdPrefix = 4;
 export const defaultPageSize = 50;
-export const maximumPageSize = 200;
 const maximumNameLength = 200;
 
 export interface NewKeyInput {
@@ -393,11 +393,8 @@ export async function addKey(
   const owner = ownerOf(caller);
   const stored = await retryingOnDuplicate(ctx, async (trx) => {
     const saved = await storeKey(ctx, trx, caller, key, { requireDeviceName: true });
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: saved.outcome === 'created' ? 'key_added' : 'key_updated',
-      actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
-      ...origin(caller),
       details: {
         keyId: saved.id,
         protectorId: parseProtectorId(key.protectorHex),
@@ -541,11 +538,8 @@ async function openKey(ctx: ServerContext, caller: Caller, id: string): Promise<
   return { row, recoveryPassword };
 }
 
-function keyEvent(caller: Caller, row: repo.KeySummaryRow, details: Record<string, unknown> = {}) {
+function keyEvent(row: repo.KeySummaryRow, details: Record<string, unknown> = {}) {
   return {
-    actorUserId: caller.accountId,
-    subjectUserId: caller.accountId,
-    ...origin(caller),
     details: {
       keyId: row.id,
       protectorId: parseProtectorId(row.protector_hex),
@@ -565,7 +559,7 @@ export async function revealKey(
   id: string,
 ): Promise<{ recoveryPassword: string; protectorId: string }> {
   const { row, recoveryPassword } = await openKey(ctx, caller, id);
-  await ctx.audit.recordAlone({ action: 'key_revealed', ...keyEvent(caller, row) });
+  await ctx.audit.recordAlone(caller, { action: 'key_revealed', ...keyEvent(row) });
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }
 
@@ -585,9 +579,9 @@ async function recordBackup(
   };
   await ctx.database.transaction(async (trx) => {
     await repo.insertBackup(trx, saved, offlineDestinations.includes(backup.destination));
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'key_backup_recorded',
-      ...keyEvent(caller, row, { destination: backup.destination }),
+      ...keyEvent(row, { destination: backup.destination }),
     });
   });
   return saved;
@@ -612,9 +606,9 @@ export async function recoveryFile(
     recoveryPassword,
     language: lang,
   });
-  await ctx.audit.recordAlone({
+  await ctx.audit.recordAlone(caller, {
     action: 'key_downloaded',
-    ...keyEvent(caller, row, { destination: 'file', lang }),
+    ...keyEvent(row, { destination: 'file', lang }),
   });
   return file;
 }
@@ -639,9 +633,9 @@ export async function recoverySheet(
     lang: options.lang,
     paper: options.paper,
   });
-  await ctx.audit.recordAlone({
+  await ctx.audit.recordAlone(caller, {
     action: 'key_printed',
-    ...keyEvent(caller, row, { destination: 'print', lang: options.lang, paper: options.paper }),
+    ...keyEvent(row, { destination: 'print', lang: options.lang, paper: options.paper }),
   });
   return { fileName: `BitLocker Recovery Key ${row.protector_hex.slice(0, 8)}.pdf`, bytes };
 }
@@ -714,7 +708,7 @@ async function changeKey(
   await change.before?.(row);
   await ctx.database.transaction(async (trx) => {
     await change.apply(trx, row, ctx.now().toISOString());
-    await ctx.audit.record(trx, { action: change.action, ...keyEvent(caller, row) });
+    await ctx.audit.record(trx, caller, { action: change.action, ...keyEvent(row) });
   });
   return summaryOrThrow(ctx.db, owner, id);
 }

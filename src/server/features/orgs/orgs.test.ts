@@ -6,16 +6,10 @@ import { newId } from '../../../db/ids.js';
 import { organisationOwner, ownerColumns, userOwner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import { mayActFor, managingRoles, ownedBy } from '../../owners.js';
+import type { ErrorBody as ErrorReply } from '../../../api/errors.js';
+import type { Member } from '../../../api/orgs.js';
 
 const password = 'violet tractor umbrella';
-
-interface ErrorReply {
-  error: { code: string; message: string };
-}
-interface Member {
-  accountId: string;
-  role: string;
-}
 
 for (const kind of databaseKinds) {
   describe(`organisations on ${kind.name}`, { skip: kind.skip }, () => {
@@ -208,6 +202,7 @@ for (const kind of databaseKinds) {
             .execute()
         ).map((row) => row.bound_id);
       const caller = (memberships: [string, 'owner' | 'helpdesk'][]): Caller => ({
+        kind: 'session',
         accountId: ids.owner ?? '',
         sessionId: newId(),
         browserId: newId(),

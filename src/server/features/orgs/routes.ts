@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf, requireAccount } from '../../caller.js';
+import { callerOf } from '../../caller.js';
 import {
   addMemberBody,
   changeRoleBody,
@@ -16,7 +16,6 @@ import {
 import * as orgs from './service.js';
 
 const tags = ['Organisations'];
-const security = [{ browserCookie: [] }];
 
 export function organisationRoutes(app: FastifyInstance): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -25,12 +24,11 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The selected account's organisations and its role in each",
         response: { 200: organisationsResponse },
-        security,
       },
     },
     async (request) => ({
@@ -41,13 +39,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/orgs',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Create an organisation; the creator becomes its owner',
         body: createOrganisationBody,
         response: { 201: organisationResponse },
-        security,
       },
     },
     async (request, reply) => {
@@ -64,13 +61,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs/:orgId',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'One organisation the selected account belongs to',
         params: orgParams,
         response: { 200: organisationResponse },
-        security,
       },
     },
     async (request) => ({
@@ -81,13 +77,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs/:orgId/members',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The organisation's members",
         params: orgParams,
         response: { 200: membersResponse },
-        security,
       },
     },
     async (request) => ({
@@ -98,14 +93,13 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/orgs/:orgId/members',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Add an existing account to the organisation (owners and admins)',
         params: orgParams,
         body: addMemberBody,
         response: { 201: memberResponse },
-        security,
       },
     },
     async (request, reply) => {
@@ -122,14 +116,13 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.patch(
     '/api/v1/orgs/:orgId/members/:accountId',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "Change a member's role (owners and admins)",
         params: memberParams,
         body: changeRoleBody,
         response: { 200: memberResponse },
-        security,
       },
     },
     async (request) => ({
@@ -146,13 +139,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/orgs/:orgId/members/:accountId',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Remove a member, or leave the organisation',
         params: memberParams,
         response: { 204: z.null() },
-        security,
       },
     },
     async (request, reply) => {

@@ -1,0 +1,1 @@
+export { createOrganisation } from './service.js';
