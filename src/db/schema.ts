@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The tables as Kysely sees them. Both databases store the same shapes: ids are UUIDv7 text,
  * timestamps are ISO 8601 UTC strings (they compare and sort correctly as text on both), binary
@@ -101,11 +103,17 @@ export interface CredentialAttemptsTable {
 export interface OrganisationsTable {
   id: string;
   name: string;
+  /** 1: members may reveal the keys of devices assigned to them. */
+  self_service_reveal: Generated<number>;
+  /** 1: a helpdesk reveal waits for an admin's or a second helpdesk person's approval. */
+  require_approval: Generated<number>;
+  /** 1: the person a device is assigned to is told when its key is revealed. */
+  notify_assignee: Generated<number>;
   created_at: string;
   updated_at: string;
 }
 
-export const membershipRoles = ['owner', 'admin', 'helpdesk', 'member'] as const;
+export const membershipRoles = ['owner', 'admin', 'helpdesk', 'member', 'auditor'] as const;
 export type MembershipRole = (typeof membershipRoles)[number];
 
 export interface MembershipsTable {
@@ -165,6 +173,8 @@ export interface DevicesTable {
   name: string;
   /** Trimmed, NFKC, lower case: one device per owner and name. */
   name_normalized: string;
+  /** The person of the organisation who uses the device (organisation devices only). */
+  assigned_user_id: string | null;
   created_at: string;
   updated_at: string;
 }

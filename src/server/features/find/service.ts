@@ -1,8 +1,8 @@
 import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/protector-id.js';
-import { userOwner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
+import { authorize, personalLibrary } from '../../policies.js';
 import { liveSessionsOfBrowser, rememberedAccountsOfBrowser } from '../auth/repo.js';
 import { prefixSuccessor } from '../keys/normalize.js';
 import { listKeysInProtectorRange } from '../keys/repo.js';
@@ -73,7 +73,14 @@ export async function findKey(
   const sessions = await liveSessionsOfBrowser(ctx.db, caller.browserId, ctx.now());
   const matches: FindResult['matches'] = [];
   for (const session of sessions) {
-    const rows = await listKeysInProtectorRange(ctx.db, userOwner(session.user_id), range, {
+    // Each account signed in here acts for itself and reads its own library, where no
+    // organisation role counts.
+    const { owner } = authorize(
+      { accountId: session.user_id, memberships: new Map() },
+      'read',
+      personalLibrary(session.user_id),
+    );
+    const rows = await listKeysInProtectorRange(ctx.db, owner, range, {
       deleted: undefined,
       after: undefined,
       limit: matchesPerAccount,

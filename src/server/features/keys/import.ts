@@ -6,12 +6,12 @@ import { bufferSource, readKeySource, type FoundKey } from '../../../bitlocker/k
 import { parseProtectorId, type ProtectorType } from '../../../bitlocker/protector-id.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import { newId } from '../../../db/ids.js';
-import { userOwner } from '../../../db/owners.js';
 import type { VolumeType } from '../../../db/schema.js';
 import { hasUnsafeCharacters } from '../../../text/unsafe-characters.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import type { LimitPolicy } from '../../credential-limits.js';
+import { authorize, type Library } from '../../policies.js';
 import type { Language, Wording } from '../../messages.js';
 import {
   InvalidCharactersError,
@@ -29,6 +29,8 @@ import {
   retryingOnDuplicate,
   storedPlacement,
   storeKey,
+  librarySubject,
+  notFoundLibrary,
   type DetailField,
   type GivenDetails,
   type ValidKey,
@@ -296,11 +298,13 @@ interface Planned {
 export async function importKeyFile(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   upload: Upload,
   { dryRun }: { dryRun: boolean },
 ): Promise<ImportResult> {
+  const access = authorize(caller, 'write', library, notFoundLibrary(library));
   await countImport(ctx, caller);
-  const owner = userOwner(caller.accountId);
+  const owner = access.owner;
   const fileName = baseName(upload.fileName);
   const foundKeys = await readUpload({ ...upload, fileName });
   const deviceName = upload.deviceName === undefined ? '' : normalizeDeviceName(upload.deviceName);
@@ -395,7 +399,7 @@ export async function importKeyFile(
       if (index > 0 && index % keysPerTurn === 0) await nextTurn();
       if (!planned.key) continue;
       try {
-        const stored = await storeKey(ctx, trx, caller, planned.key);
+        const stored = await storeKey(ctx, trx, caller, access, planned.key);
         planned.finding.action = stored.outcome === 'created' ? 'add' : 'update';
         if (stored.outcome === 'updated') planned.finding.updated = stored.updated;
         else delete planned.finding.updated;
@@ -426,7 +430,7 @@ export async function importKeyFile(
     await ctx.audit.record(trx, {
       action: 'keys_imported',
       actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
+      ...librarySubject(access),
       ...origin(caller),
       details: {
         fileId: id,

@@ -228,6 +228,8 @@ export type KeySummaryRow = Omit<RecoveryKeysTable, keyof OwnerColumns | 'volume
   volume_label: string;
   volume_type: VolumeType;
   volume_guid: string | null;
+  /** The person of the organisation the key's device is assigned to. */
+  device_assignee_id: string | null;
 };
 
 const summaryColumns = [
@@ -246,6 +248,7 @@ const summaryColumns = [
   'v.label as volume_label',
   'v.type as volume_type',
   'v.volume_guid',
+  'd.assigned_user_id as device_assignee_id',
 ] as const;
 
 function summaries(db: Db, column: OwnerColumn, owner: string) {
@@ -285,6 +288,8 @@ export interface KeyPageQuery {
   deleted: boolean | undefined;
   after: PageCursor | undefined;
   limit: number;
+  /** Only keys on devices assigned to this account (an organisation's member); undefined: all. */
+  assignee?: string | undefined;
 }
 
 /**
@@ -295,6 +300,7 @@ interface PageShape {
   column: OwnerColumn;
   deleted: boolean | undefined;
   hasCursor: boolean;
+  assignedOnly: boolean;
   /** One more than the page size: the extra row tells whether more follow. */
   rows: number;
 }
@@ -304,21 +310,29 @@ interface PageValues {
   owner: string;
   afterCreatedAt: string;
   afterId: string;
+  assignee: string;
 }
 
-function pageOf(owner: Owner, { deleted, after, limit }: KeyPageQuery) {
+function pageOf(owner: Owner, { deleted, after, limit, assignee }: KeyPageQuery) {
   const { column, value } = ownerFilter(owner);
-  const shape: PageShape = { column, deleted, hasCursor: after !== undefined, rows: limit + 1 };
+  const shape: PageShape = {
+    column,
+    deleted,
+    hasCursor: after !== undefined,
+    assignedOnly: assignee !== undefined,
+    rows: limit + 1,
+  };
   const values: PageValues = {
     owner: value,
     afterCreatedAt: after?.createdAt ?? '',
     afterId: after?.id ?? '',
+    assignee: assignee ?? '',
   };
   return { shape, values };
 }
 
 /** The bin filter and the cursor of a page, over the keys aliased `k`. */
-function pageFilter(values: PageValues, { deleted, hasCursor }: PageShape) {
+function pageFilter(values: PageValues, { deleted, hasCursor, assignedOnly }: PageShape) {
   const conditions = [
     deleted === undefined
       ? sql<boolean>`1 = 1`
@@ -326,6 +340,7 @@ function pageFilter(values: PageValues, { deleted, hasCursor }: PageShape) {
         ? sql<boolean>`k.deleted_at is not null`
         : sql<boolean>`k.deleted_at is null`,
   ];
+  if (assignedOnly) conditions.push(sql<boolean>`d.assigned_user_id = ${values.assignee}`);
   if (hasCursor) {
     conditions.push(
       sql<boolean>`(k.created_at, k.id) < (${values.afterCreatedAt}, ${values.afterId})`,

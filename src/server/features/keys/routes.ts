@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf, requireAccount } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
+import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
 import { exportKeys } from './export.js';
 import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
@@ -138,7 +139,36 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
   };
 }
 
+/** The personal library at /api/v1/..., each organisation's at /api/v1/orgs/:orgId/.... */
 export async function keyRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(
+    (scope) => libraryRoutes(scope, (request) => personalLibrary(callerOf(request).accountId)),
+    {
+      prefix: '/api/v1',
+    },
+  );
+  await app.register(
+    (scope) => {
+      // Read before the route's own params schema (which names only `id`) drops it.
+      scope.addHook('onRequest', (request, _reply, done) => {
+        organisationOf.set(request, (request.params as { orgId?: string }).orgId ?? '');
+        done();
+      });
+      return libraryRoutes(scope, (request) =>
+        organisationLibrary(organisationOf.get(request) ?? ''),
+      );
+    },
+    { prefix: '/api/v1/orgs/:orgId' },
+  );
+  startRetention(app);
+}
+
+const organisationOf = new WeakMap<FastifyRequest, string>();
+
+async function libraryRoutes(
+  app: FastifyInstance,
+  libraryOf: (request: FastifyRequest) => Library,
+): Promise<void> {
   const ctx = app.keyhold;
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const signedIn = { preHandler: requireAccount };
@@ -147,7 +177,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   const secretDownload = { exposeHeadRoute: false };
 
   routes.post(
-    '/api/v1/keys',
+    '/keys',
     {
       ...signedIn,
       schema: {
@@ -159,13 +189,13 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const result = await keys.addKey(ctx, callerOf(request), request.body);
+      const result = await keys.addKey(ctx, callerOf(request), libraryOf(request), request.body);
       return reply.status(result.created ? 201 : 200).send(result);
     },
   );
 
   routes.get(
-    '/api/v1/keys',
+    '/keys',
     {
       ...signedIn,
       schema: {
@@ -176,7 +206,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: keyPage },
       },
     },
-    (request) => keys.listKeys(ctx, callerOf(request), request.query),
+    (request) => keys.listKeys(ctx, callerOf(request), libraryOf(request), request.query),
   );
 
   // Uploads get their own scope: only here is a multipart body accepted, and up to a megabyte.
@@ -186,7 +216,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       throwFileSizeLimit: true,
     });
     uploads.withTypeProvider<ZodTypeProvider>().post(
-      '/api/v1/keys/import',
+      '/keys/import',
       {
         ...signedIn,
         bodyLimit: 2 * maximumUploadBytes,
@@ -203,16 +233,22 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
       async (request) =>
         wordImportResult(
-          await importKeyFile(ctx, callerOf(request), await readUpload(request), {
-            dryRun: request.query.dryRun ?? false,
-          }),
+          await importKeyFile(
+            ctx,
+            callerOf(request),
+            libraryOf(request),
+            await readUpload(request),
+            {
+              dryRun: request.query.dryRun ?? false,
+            },
+          ),
           requestLanguage(request),
         ),
     );
   });
 
   routes.post(
-    '/api/v1/keys/export',
+    '/keys/export',
     {
       ...signedIn,
       schema: {
@@ -223,13 +259,13 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const exported = await exportKeys(ctx, callerOf(request), request.body);
+      const exported = await exportKeys(ctx, callerOf(request), libraryOf(request), request.body);
       return sendSecretFile(reply, exported);
     },
   );
 
   routes.get(
-    '/api/v1/keys/:id',
+    '/keys/:id',
     {
       ...signedIn,
       schema: {
@@ -240,11 +276,13 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: keyResponse },
       },
     },
-    async (request) => ({ key: await keys.getKey(ctx, callerOf(request), request.params.id) }),
+    async (request) => ({
+      key: await keys.getKey(ctx, callerOf(request), libraryOf(request), request.params.id),
+    }),
   );
 
   routes.post(
-    '/api/v1/keys/:id/reveal',
+    '/keys/:id/reveal',
     {
       ...signedIn,
       schema: {
@@ -256,13 +294,18 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const revealed = await keys.revealKey(ctx, callerOf(request), request.params.id);
+      const revealed = await keys.revealKey(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+      );
       return reply.header('cache-control', 'no-store').send(revealed);
     },
   );
 
   routes.get(
-    '/api/v1/keys/:id/recovery-file',
+    '/keys/:id/recovery-file',
     {
       ...signedIn,
       ...secretDownload,
@@ -279,6 +322,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       const file = await keys.recoveryFile(
         ctx,
         callerOf(request),
+        libraryOf(request),
         request.params.id,
         request.query.lang,
       );
@@ -291,7 +335,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   );
 
   routes.get(
-    '/api/v1/keys/:id/sheet.pdf',
+    '/keys/:id/sheet.pdf',
     {
       ...signedIn,
       ...secretDownload,
@@ -308,6 +352,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       const sheet = await keys.recoverySheet(
         ctx,
         callerOf(request),
+        libraryOf(request),
         request.params.id,
         request.query,
       );
@@ -320,7 +365,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   );
 
   routes.post(
-    '/api/v1/keys/:id/backups',
+    '/keys/:id/backups',
     {
       ...signedIn,
       schema: {
@@ -333,13 +378,19 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const backup = await keys.addBackup(ctx, callerOf(request), request.params.id, request.body);
+      const backup = await keys.addBackup(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+        request.body,
+      );
       return reply.status(201).send({ backup });
     },
   );
 
   routes.get(
-    '/api/v1/keys/:id/backups',
+    '/keys/:id/backups',
     {
       ...signedIn,
       schema: {
@@ -351,12 +402,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      items: await keys.listBackups(ctx, callerOf(request), request.params.id),
+      items: await keys.listBackups(ctx, callerOf(request), libraryOf(request), request.params.id),
     }),
   );
 
   routes.post(
-    '/api/v1/keys/:id/vault',
+    '/keys/:id/vault',
     {
       ...signedIn,
       schema: {
@@ -368,12 +419,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      key: await keys.moveKeyToVault(ctx, callerOf(request), request.params.id),
+      key: await keys.moveKeyToVault(ctx, callerOf(request), libraryOf(request), request.params.id),
     }),
   );
 
   routes.delete(
-    '/api/v1/keys/:id/vault',
+    '/keys/:id/vault',
     {
       ...signedIn,
       schema: {
@@ -385,12 +436,17 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      key: await keys.moveKeyOutOfVault(ctx, callerOf(request), request.params.id),
+      key: await keys.moveKeyOutOfVault(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+      ),
     }),
   );
 
   routes.delete(
-    '/api/v1/keys/:id',
+    '/keys/:id',
     {
       ...signedIn,
       schema: {
@@ -403,12 +459,18 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      key: await keys.deleteKey(ctx, callerOf(request), request.params.id, request.body ?? {}),
+      key: await keys.deleteKey(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+        request.body ?? {},
+      ),
     }),
   );
 
   routes.delete(
-    '/api/v1/keys/:id/permanently',
+    '/keys/:id/permanently',
     {
       ...signedIn,
       schema: {
@@ -422,13 +484,19 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      await purgeKeyFromBin(ctx, callerOf(request), request.params.id, request.body ?? {});
+      await purgeKeyFromBin(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+        request.body ?? {},
+      );
       return reply.status(204).send(null);
     },
   );
 
   routes.post(
-    '/api/v1/keys/:id/restore',
+    '/keys/:id/restore',
     {
       ...signedIn,
       schema: {
@@ -440,12 +508,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      key: await keys.restoreKey(ctx, callerOf(request), request.params.id),
+      key: await keys.restoreKey(ctx, callerOf(request), libraryOf(request), request.params.id),
     }),
   );
 
   routes.get(
-    '/api/v1/files',
+    '/files',
     {
       ...signedIn,
       schema: {
@@ -455,11 +523,13 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: filesResponse },
       },
     },
-    async (request) => ({ items: await files.listFiles(ctx, callerOf(request)) }),
+    async (request) => ({
+      items: await files.listFiles(ctx, callerOf(request), libraryOf(request)),
+    }),
   );
 
   routes.get(
-    '/api/v1/files/:id/download',
+    '/files/:id/download',
     {
       ...signedIn,
       ...secretDownload,
@@ -471,7 +541,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const file = await files.downloadFile(ctx, callerOf(request), request.params.id);
+      const file = await files.downloadFile(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+      );
       return sendSecretFile(reply, {
         fileName: file.fileName,
         contentType: 'application/octet-stream',
@@ -486,7 +561,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   ] as const) {
     routes.route({
       method,
-      url: '/api/v1/files/:id/vault',
+      url: '/files/:id/vault',
       ...signedIn,
       schema: {
         tags,
@@ -496,11 +571,15 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         response: { 204: z.null() },
       },
       handler: async (request, reply) => {
-        await files.setFileInVault(ctx, callerOf(request), request.params.id, inVault);
+        await files.setFileInVault(
+          ctx,
+          callerOf(request),
+          libraryOf(request),
+          request.params.id,
+          inVault,
+        );
         return reply.status(204).send(null);
       },
     });
   }
-
-  startRetention(app);
 }

@@ -8,11 +8,18 @@ import { writeRecoveryKeyFile } from '../../../bitlocker/recovery-file.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { idPattern, newId } from '../../../db/ids.js';
-import { userOwner, type Owner } from '../../../db/owners.js';
+import type { Owner } from '../../../db/owners.js';
 import type { BackupDestination, DatabaseSchema, VolumeType } from '../../../db/schema.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import {
+  authorize,
+  inReach,
+  type Library,
+  type LibraryAccess,
+  type LibraryAction,
+} from '../../policies.js';
 import { requireOpenVault } from '../vault/service.js';
 import { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
 import * as repo from './repo.js';
@@ -143,9 +150,14 @@ export function passwordRef(owner: Owner, keyId: string) {
   return { kind: repo.recoveryPasswordKind, boundId: keyId, owner };
 }
 
-/** The caller's own library; organisation libraries reuse the same functions with their owner. */
-function ownerOf(caller: Caller): Owner {
-  return userOwner(caller.accountId);
+/**
+ * Who an event is about: the person whose library it is, or for an organisation's library the
+ * organisation and the person the device is assigned to.
+ */
+export function librarySubject(access: LibraryAccess, assignee: string | null = null) {
+  return access.library.kind === 'personal'
+    ? { subjectUserId: access.library.accountId }
+    : { subjectUserId: assignee, organisationId: access.library.organisationId };
 }
 
 function protectorHex(protectorId: string): string {
@@ -308,10 +320,11 @@ export async function storeKey(
   ctx: ServerContext,
   db: Db,
   caller: Caller,
+  access: LibraryAccess,
   key: ValidKey,
   { requireDeviceName = false }: { requireDeviceName?: boolean } = {},
 ): Promise<Stored> {
-  const owner = ownerOf(caller);
+  const owner = access.owner;
   const at = ctx.now().toISOString();
   const existing = await repo.findKeyByProtector(db, owner, key.protectorHex);
   if (existing) {
@@ -387,16 +400,18 @@ export async function retryingOnDuplicate<T>(
 export async function addKey(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   input: NewKeyInput,
 ): Promise<{ key: KeySummary; created: boolean; updated: DetailField[] }> {
+  const access = authorize(caller, 'write', library);
   const key = validateNewKey(input);
-  const owner = ownerOf(caller);
+  const owner = access.owner;
   const stored = await retryingOnDuplicate(ctx, async (trx) => {
-    const saved = await storeKey(ctx, trx, caller, key, { requireDeviceName: true });
+    const saved = await storeKey(ctx, trx, caller, access, key, { requireDeviceName: true });
     await ctx.audit.record(trx, {
       action: saved.outcome === 'created' ? 'key_added' : 'key_updated',
       actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
+      ...librarySubject(access),
       ...origin(caller),
       details: {
         keyId: saved.id,
@@ -415,14 +430,41 @@ export async function addKey(
   };
 }
 
+/** What a caller who cannot see a library is told: the same as for a missing organisation. */
+export function notFoundLibrary(library: Library): string {
+  return library.kind === 'personal' ? 'The key' : 'The organisation';
+}
+
 async function summaryOrThrow(db: Db, owner: Owner, id: string): Promise<KeySummary> {
   const row = idPattern.test(id) ? await repo.findKeySummary(db, owner, id) : undefined;
   if (!row) throw new NotFoundError('The key');
   return keySummary(row);
 }
 
-export function getKey(ctx: ServerContext, caller: Caller, id: string): Promise<KeySummary> {
-  return summaryOrThrow(ctx.db, ownerOf(caller), id);
+/**
+ * The access for `action` and one key in reach of it; a key out of reach (another library, or
+ * for an organisation's member a device not theirs) answers like a missing one.
+ */
+export async function keyInReach(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  action: LibraryAction,
+  id: string,
+): Promise<{ access: LibraryAccess; row: repo.KeySummaryRow }> {
+  const access = authorize(caller, action, library);
+  const row = idPattern.test(id) ? await repo.findKeySummary(ctx.db, access.owner, id) : undefined;
+  if (!row || !inReach(access, row.device_assignee_id)) throw new NotFoundError('The key');
+  return { access, row };
+}
+
+export async function getKey(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  id: string,
+): Promise<KeySummary> {
+  return keySummary((await keyInReach(ctx, caller, library, 'read', id)).row);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,10 +526,13 @@ export function keyIdPrefixOf(q: string): string | undefined {
 export async function listKeys(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   query: ListQuery,
 ): Promise<KeyPage> {
-  const owner = ownerOf(caller);
+  const access = authorize(caller, 'read', library, notFoundLibrary(library));
+  const owner = access.owner;
   const page: repo.KeyPageQuery = {
+    assignee: access.assignee,
     deleted: query.deleted ?? false,
     after: query.cursor ? decodeCursor(query.cursor) : undefined,
     limit: Math.min(Math.max(query.limit ?? defaultPageSize, 1), maximumPageSize),
@@ -524,27 +569,36 @@ export async function listKeys(
 // Revealing and backing up
 
 interface OpenedKey {
+  access: LibraryAccess;
   row: repo.KeySummaryRow;
   recoveryPassword: string;
 }
 
-/** The key with its password, for the caller only, and only through an open vault if it is in one. */
-async function openKey(ctx: ServerContext, caller: Caller, id: string): Promise<OpenedKey> {
-  const owner = ownerOf(caller);
-  const row = idPattern.test(id) ? await repo.findKeySummary(ctx.db, owner, id) : undefined;
-  if (!row) throw new NotFoundError('The key');
+/** The key with its password, for a caller who may reveal it, through an open vault if it is in one. */
+async function openKey(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  id: string,
+): Promise<OpenedKey> {
+  const { access, row } = await keyInReach(ctx, caller, library, 'reveal', id);
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
-  const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(owner, id));
+  const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, id));
   if (recoveryPassword === undefined) {
     throw new Error(`recovery key ${id} has no stored recovery password`);
   }
-  return { row, recoveryPassword };
+  return { access, row, recoveryPassword };
 }
 
-function keyEvent(caller: Caller, row: repo.KeySummaryRow, details: Record<string, unknown> = {}) {
+export function keyEvent(
+  caller: Caller,
+  access: LibraryAccess,
+  row: repo.KeySummaryRow,
+  details: Record<string, unknown> = {},
+) {
   return {
     actorUserId: caller.accountId,
-    subjectUserId: caller.accountId,
+    ...librarySubject(access, row.device_assignee_id),
     ...origin(caller),
     details: {
       keyId: row.id,
@@ -562,16 +616,18 @@ function keyEvent(caller: Caller, row: repo.KeySummaryRow, details: Record<strin
 export async function revealKey(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
 ): Promise<{ recoveryPassword: string; protectorId: string }> {
-  const { row, recoveryPassword } = await openKey(ctx, caller, id);
-  await ctx.audit.recordAlone({ action: 'key_revealed', ...keyEvent(caller, row) });
+  const { access, row, recoveryPassword } = await openKey(ctx, caller, library, id);
+  await ctx.audit.recordAlone({ action: 'key_revealed', ...keyEvent(caller, access, row) });
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }
 
 async function recordBackup(
   ctx: ServerContext,
   caller: Caller,
+  access: LibraryAccess,
   row: repo.KeySummaryRow,
   backup: { destination: BackupDestination; note: string | null },
 ): Promise<repo.BackupRow> {
@@ -587,7 +643,7 @@ async function recordBackup(
     await repo.insertBackup(trx, saved, offlineDestinations.includes(backup.destination));
     await ctx.audit.record(trx, {
       action: 'key_backup_recorded',
-      ...keyEvent(caller, row, { destination: backup.destination }),
+      ...keyEvent(caller, access, row, { destination: backup.destination }),
     });
   });
   return saved;
@@ -603,10 +659,11 @@ export type FileLanguage = 'en' | 'nb';
 export async function recoveryFile(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
   lang: FileLanguage,
 ): Promise<{ fileName: string; bytes: Buffer }> {
-  const { row, recoveryPassword } = await openKey(ctx, caller, id);
+  const { access, row, recoveryPassword } = await openKey(ctx, caller, library, id);
   const file = writeRecoveryKeyFile({
     protectorId: row.protector_hex,
     recoveryPassword,
@@ -614,7 +671,7 @@ export async function recoveryFile(
   });
   await ctx.audit.recordAlone({
     action: 'key_downloaded',
-    ...keyEvent(caller, row, { destination: 'file', lang }),
+    ...keyEvent(caller, access, row, { destination: 'file', lang }),
   });
   return file;
 }
@@ -623,10 +680,11 @@ export async function recoveryFile(
 export async function recoverySheet(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
   options: { lang: FileLanguage; paper: 'a4' | 'letter' },
 ): Promise<{ fileName: string; bytes: Buffer }> {
-  const { row, recoveryPassword } = await openKey(ctx, caller, id);
+  const { access, row, recoveryPassword } = await openKey(ctx, caller, library, id);
   // pdfkit and its fonts are loaded on the first print, not at server start.
   const { renderRecoverySheet } = await import('../../../backup/recovery-sheet.js');
   const bytes = await renderRecoverySheet({
@@ -641,7 +699,11 @@ export async function recoverySheet(
   });
   await ctx.audit.recordAlone({
     action: 'key_printed',
-    ...keyEvent(caller, row, { destination: 'print', lang: options.lang, paper: options.paper }),
+    ...keyEvent(caller, access, row, {
+      destination: 'print',
+      lang: options.lang,
+      paper: options.paper,
+    }),
   });
   return { fileName: `BitLocker Recovery Key ${row.protector_hex.slice(0, 8)}.pdf`, bytes };
 }
@@ -657,14 +719,6 @@ function backupView(row: repo.BackupRow): BackupView {
   return { id: row.id, destination: row.destination, at: row.at, note: row.note };
 }
 
-async function ownKeyRow(ctx: ServerContext, caller: Caller, id: string) {
-  const row = idPattern.test(id)
-    ? await repo.findKeySummary(ctx.db, ownerOf(caller), id)
-    : undefined;
-  if (!row) throw new NotFoundError('The key');
-  return row;
-}
-
 /**
  * Records a backup: a copy the person says they keep on a USB drive, as a file or on paper,
  * whether made here (a downloaded recovery file or sheet) or elsewhere.
@@ -672,12 +726,13 @@ async function ownKeyRow(ctx: ServerContext, caller: Caller, id: string) {
 export async function addBackup(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
   input: { destination: 'usb' | 'file' | 'print'; note?: string | undefined },
 ): Promise<BackupView> {
-  const row = await ownKeyRow(ctx, caller, id);
+  const { access, row } = await keyInReach(ctx, caller, library, 'write', id);
   const note = input.note?.trim() ?? '';
-  const saved = await recordBackup(ctx, caller, row, {
+  const saved = await recordBackup(ctx, caller, access, row, {
     destination: input.destination,
     note: note === '' ? null : note,
   });
@@ -687,9 +742,10 @@ export async function addBackup(
 export async function listBackups(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
 ): Promise<BackupView[]> {
-  const row = await ownKeyRow(ctx, caller, id);
+  const { row } = await keyInReach(ctx, caller, library, 'read', id);
   return (await repo.listBackups(ctx.db, row.id)).map(backupView);
 }
 
@@ -699,35 +755,37 @@ export async function listBackups(
 async function changeKey(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
   change: {
+    /** What the policy must allow. */
+    needs: LibraryAction;
     /** Nothing to do when the key is already in the wanted state. */
     done: (row: repo.KeySummaryRow) => boolean;
     before?: (row: repo.KeySummaryRow) => Promise<void>;
-    apply: (trx: Db, row: repo.KeySummaryRow, at: string) => Promise<void>;
+    apply: (trx: Db, owner: Owner, row: repo.KeySummaryRow, at: string) => Promise<void>;
     action: string;
   },
 ): Promise<KeySummary> {
-  const owner = ownerOf(caller);
-  const row = await ownKeyRow(ctx, caller, id);
+  const { access, row } = await keyInReach(ctx, caller, library, change.needs, id);
   if (change.done(row)) return keySummary(row);
   await change.before?.(row);
   await ctx.database.transaction(async (trx) => {
-    await change.apply(trx, row, ctx.now().toISOString());
-    await ctx.audit.record(trx, { action: change.action, ...keyEvent(caller, row) });
+    await change.apply(trx, access.owner, row, ctx.now().toISOString());
+    await ctx.audit.record(trx, { action: change.action, ...keyEvent(caller, access, row) });
   });
-  return summaryOrThrow(ctx.db, owner, id);
+  return summaryOrThrow(ctx.db, access.owner, id);
 }
 
 /**
  * Moves a key into the vault; no unlock needed to put it in. The vault is a place in the library,
  * not another copy of the key, so it is not recorded as a backup.
  */
-export function moveKeyToVault(ctx: ServerContext, caller: Caller, id: string) {
-  const owner = ownerOf(caller);
-  return changeKey(ctx, caller, id, {
+export function moveKeyToVault(ctx: ServerContext, caller: Caller, library: Library, id: string) {
+  return changeKey(ctx, caller, library, id, {
+    needs: 'write',
     done: (row) => row.in_vault_at !== null,
-    apply: async (trx, row, at) => {
+    apply: async (trx, owner, row, at) => {
       await repo.updateKey(trx, owner, row.id, { in_vault_at: at, updated_at: at });
     },
     action: 'key_moved_to_vault',
@@ -735,12 +793,17 @@ export function moveKeyToVault(ctx: ServerContext, caller: Caller, id: string) {
 }
 
 /** Takes a key out of the vault; the vault must be open. */
-export function moveKeyOutOfVault(ctx: ServerContext, caller: Caller, id: string) {
-  const owner = ownerOf(caller);
-  return changeKey(ctx, caller, id, {
+export function moveKeyOutOfVault(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  id: string,
+) {
+  return changeKey(ctx, caller, library, id, {
+    needs: 'write',
     done: (row) => row.in_vault_at === null,
     before: () => requireOpenVault(ctx, caller),
-    apply: async (trx, row, at) => {
+    apply: async (trx, owner, row, at) => {
       await repo.updateKey(trx, owner, row.id, { in_vault_at: null, updated_at: at });
     },
     action: 'key_moved_out_of_vault',
@@ -755,11 +818,12 @@ export function moveKeyOutOfVault(ctx: ServerContext, caller: Caller, id: string
 export function deleteKey(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
   input: { confirmSaved?: boolean | undefined },
 ) {
-  const owner = ownerOf(caller);
-  return changeKey(ctx, caller, id, {
+  return changeKey(ctx, caller, library, id, {
+    needs: 'delete',
     done: (row) => row.deleted_at !== null,
     before: async (row) => {
       if (input.confirmSaved !== true) {
@@ -771,18 +835,18 @@ export function deleteKey(
       }
       if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
     },
-    apply: async (trx, row, at) => {
+    apply: async (trx, owner, row, at) => {
       await repo.updateKey(trx, owner, row.id, { deleted_at: at, updated_at: at });
     },
     action: 'key_deleted',
   });
 }
 
-export function restoreKey(ctx: ServerContext, caller: Caller, id: string) {
-  const owner = ownerOf(caller);
-  return changeKey(ctx, caller, id, {
+export function restoreKey(ctx: ServerContext, caller: Caller, library: Library, id: string) {
+  return changeKey(ctx, caller, library, id, {
+    needs: 'delete',
     done: (row) => row.deleted_at === null,
-    apply: async (trx, row, at) => {
+    apply: async (trx, owner, row, at) => {
       await repo.updateKey(trx, owner, row.id, { deleted_at: null, updated_at: at });
     },
     action: 'key_restored',

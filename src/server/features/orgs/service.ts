@@ -4,7 +4,7 @@ import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { limitKeys, policies } from '../../credential-limits.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
-import { managingRoles } from '../../owners.js';
+import { managingRoles } from '../../policies.js';
 import { findUserByEmail } from '../auth/repo.js';
 import { normalizeEmail } from '../auth/service.js';
 import * as repo from './repo.js';

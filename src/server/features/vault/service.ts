@@ -1,6 +1,6 @@
-import { userOwner } from '../../../db/owners.js';
 import { origin, type Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
+import { authorize, personalLibrary } from '../../policies.js';
 import {
   DomainError,
   InvalidCredentialsError,
@@ -174,7 +174,8 @@ export async function vaultContents(
   ctx: ServerContext,
   caller: Caller,
 ): Promise<VaultStatus & { items: VaultItem[] }> {
-  const owner = userOwner(caller.accountId);
+  // The vault is a place in the person's own library.
+  const { owner } = authorize(caller, 'read', personalLibrary(caller.accountId));
   const status = await vaultStatus(ctx, caller);
   const [keys, files] = await Promise.all([
     keysInVault(ctx.db, owner),
