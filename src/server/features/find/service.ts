@@ -4,11 +4,13 @@ import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { authorize, personalLibrary } from '../../policies.js';
 import { liveSessionsOfBrowser, rememberedAccountsOfBrowser } from '../auth/repo.js';
-import { prefixSuccessor } from '../keys/normalize.js';
-import { listKeysInProtectorRange } from '../keys/repo.js';
-import { minimumKeyIdPrefix } from '../keys/service.js';
-import type { KeySummary } from '../keys/summary.js';
-import { keySummary } from '../keys/summary.js';
+import {
+  keySummary,
+  listKeysInProtectorRange,
+  minimumKeyIdPrefix,
+  prefixSuccessor,
+  type KeySummary,
+} from '../keys/index.js';
 
 export type Place = 'paper' | 'usb' | 'file' | 'other-account' | 'organisation';
 

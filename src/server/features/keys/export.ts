@@ -4,7 +4,7 @@ import type { ServerContext } from '../../context.js';
 import { authorize, type Library } from '../../policies.js';
 import { confirmPresence, type PresenceProof } from '../vault/service.js';
 import * as repo from './repo.js';
-import { librarySubject, notFoundLibrary, passwordRef } from './service.js';
+import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
 
 export type ExportFormat = 'json' | 'csv';
 

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess, type LibraryAction } from '../../policies.js';
 import { requireOpenVault } from '../vault/service.js';
 import * as repo from './repo.js';
-import { librarySubject, notFoundLibrary } from './service.js';
+import { librarySubject, notFoundLibrary } from './key-access.js';
 
 /** Uploaded key files, kept encrypted as they were sent so the original can be downloaded. */
 export interface UploadedFileView {

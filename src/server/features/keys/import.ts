@@ -20,21 +20,18 @@ import {
   ValidationError,
 } from '../../errors.js';
 import * as repo from './repo.js';
+import { retryingOnDuplicate, storeKey } from './add-key.js';
+import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
 import {
   guessVolumeType,
   KeyConflictError,
   normalizeDeviceName,
-  passwordRef,
   placementAfterSave,
-  retryingOnDuplicate,
   storedPlacement,
-  storeKey,
-  librarySubject,
-  notFoundLibrary,
   type DetailField,
   type GivenDetails,
   type ValidKey,
-} from './service.js';
+} from './new-key.js';
 
 /** Key files and tool output are a few kilobytes; a megabyte leaves room for long outputs. */
 export const maximumUploadBytes = 1024 * 1024;

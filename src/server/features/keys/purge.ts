@@ -5,7 +5,7 @@ import { ConflictError, ValidationError } from '../../errors.js';
 import { requireOpenVault } from '../vault/service.js';
 import type { Library } from '../../policies.js';
 import * as repo from './repo.js';
-import { keyInReach, librarySubject } from './service.js';
+import { keyInReach, librarySubject } from './key-access.js';
 
 /**
  * Deletes a key in the bin for good, at the person's request: the same clean-up as the retention

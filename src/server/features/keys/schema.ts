@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { plainText, plainMultilineText } from '../../plain-text.js';
 import { backupDestinations, volumeTypes } from '../../../db/schema.js';
-import { maximumPageSize } from './service.js';
+import { maximumPageSize } from './list-keys.js';
 
 /**
  * Request and response shapes of the key library (docs/api.md, "Key library"). Response schemas

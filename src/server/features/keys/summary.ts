@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import type { BackupDestination } from '../../../db/schema.js';
-import type { KeySummaryRow } from './repo.js';
+import type { KeySummaryRow } from './keys-repo.js';
 import type { keySummary as keySummarySchema } from './schema.js';
 
 /**

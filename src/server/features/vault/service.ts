@@ -14,8 +14,13 @@ import {
   CodeAlreadyUsedError,
   verifyPassword,
 } from '../auth/service.js';
-import { filesInVault, keysInVault } from '../keys/repo.js';
-import { keyDisplayName, keySummary, type KeySummary } from '../keys/summary.js';
+import {
+  filesInVault,
+  keyDisplayName,
+  keysInVault,
+  keySummary,
+  type KeySummary,
+} from '../keys/index.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
 
 /**
