@@ -5,7 +5,7 @@ import { NotFoundError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess, type LibraryAction } from '../../policies.js';
 import { requireOpenVault } from '../vault/service.js';
 import * as repo from './repo.js';
-import { librarySubject, notFoundLibrary } from './key-access.js';
+import { downloadAction, librarySubject, notFoundLibrary } from './key-access.js';
 
 /** Uploaded key files, kept encrypted as they were sent so the original can be downloaded. */
 export interface UploadedFileView {
@@ -80,7 +80,7 @@ export async function downloadFile(
   library: Library,
   id: string,
 ): Promise<{ fileName: string; bytes: Buffer }> {
-  const { access, file } = await fileInReach(ctx, caller, library, 'reveal', id);
+  const { access, file } = await fileInReach(ctx, caller, library, downloadAction(library), id);
   if (file.in_vault_at !== null) await requireOpenVault(ctx, caller);
   const bytes = await ctx.secrets.get(ctx.db, {
     kind: repo.uploadedFileKind,

@@ -81,3 +81,11 @@ export function keyEvent(
     },
   };
 }
+
+/**
+ * A file or sheet hands over the password without a reason: in an organisation's library that
+ * is for those who may export the library anyway; everyone else reveals with a reason.
+ */
+export function downloadAction(library: Library): LibraryAction {
+  return library.kind === 'organisation' ? 'export' : 'reveal';
+}

@@ -6,6 +6,7 @@ import { callerOf, requireAccount } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
 import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
 import { exportKeys } from './export.js';
+import * as devices from './devices.js';
 import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
@@ -15,9 +16,13 @@ import {
   addBackupBody,
   addKeyBody,
   addKeyResponse,
+  assignDeviceBody,
   backupResponse,
   backupsResponse,
   deleteBody,
+  deviceListQuery,
+  devicePage,
+  deviceResponse,
   exportBody,
   filesResponse,
   idParams,
@@ -27,6 +32,9 @@ import {
   keyPage,
   keyResponse,
   listQuery,
+  organisationAddKeyBody,
+  organisationRevealBody,
+  personalRevealBody,
   purgeBody,
   recoveryFileQuery,
   revealResponse,
@@ -142,7 +150,8 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
 /** The personal library at /api/v1/..., each organisation's at /api/v1/orgs/:orgId/.... */
 export async function keyRoutes(app: FastifyInstance): Promise<void> {
   await app.register(
-    (scope) => libraryRoutes(scope, (request) => personalLibrary(callerOf(request).accountId)),
+    (scope) =>
+      libraryRoutes(scope, 'personal', (request) => personalLibrary(callerOf(request).accountId)),
     {
       prefix: '/api/v1',
     },
@@ -154,7 +163,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         organisationOf.set(request, (request.params as { orgId?: string }).orgId ?? '');
         done();
       });
-      return libraryRoutes(scope, (request) =>
+      return libraryRoutes(scope, 'organisation', (request) =>
         organisationLibrary(organisationOf.get(request) ?? ''),
       );
     },
@@ -167,6 +176,7 @@ const organisationOf = new WeakMap<FastifyRequest, string>();
 
 async function libraryRoutes(
   app: FastifyInstance,
+  kind: Library['kind'],
   libraryOf: (request: FastifyRequest) => Library,
 ): Promise<void> {
   const ctx = app.keyhold;
@@ -184,7 +194,7 @@ async function libraryRoutes(
         tags,
         security,
         summary: 'Add a recovery key (or refresh the details of one already stored)',
-        body: addKeyBody,
+        body: kind === 'organisation' ? organisationAddKeyBody : addKeyBody,
         response: { 200: addKeyResponse, 201: addKeyResponse },
       },
     },
@@ -288,8 +298,12 @@ async function libraryRoutes(
       schema: {
         tags,
         security,
-        summary: 'Reveal the recovery password (audited; a vault key needs the vault open)',
+        summary:
+          kind === 'organisation'
+            ? 'Reveal the recovery password, with the reason it is needed (audited)'
+            : 'Reveal the recovery password (audited; a vault key needs the vault open)',
         params: idParams,
+        body: kind === 'organisation' ? organisationRevealBody : personalRevealBody,
         response: { 200: revealResponse },
       },
     },
@@ -299,6 +313,7 @@ async function libraryRoutes(
         callerOf(request),
         libraryOf(request),
         request.params.id,
+        request.body,
       );
       return reply.header('cache-control', 'no-store').send(revealed);
     },
@@ -406,44 +421,52 @@ async function libraryRoutes(
     }),
   );
 
-  routes.post(
-    '/keys/:id/vault',
-    {
-      ...signedIn,
-      schema: {
-        tags,
-        security,
-        summary: 'Move a key into the vault',
-        params: idParams,
-        response: { 200: keyResponse },
+  // The vault is a place in a person's own library.
+  if (kind === 'personal') {
+    routes.post(
+      '/keys/:id/vault',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          security,
+          summary: 'Move a key into the vault',
+          params: idParams,
+          response: { 200: keyResponse },
+        },
       },
-    },
-    async (request) => ({
-      key: await keys.moveKeyToVault(ctx, callerOf(request), libraryOf(request), request.params.id),
-    }),
-  );
+      async (request) => ({
+        key: await keys.moveKeyToVault(
+          ctx,
+          callerOf(request),
+          libraryOf(request),
+          request.params.id,
+        ),
+      }),
+    );
 
-  routes.delete(
-    '/keys/:id/vault',
-    {
-      ...signedIn,
-      schema: {
-        tags,
-        security,
-        summary: 'Take a key out of the vault (the vault must be open)',
-        params: idParams,
-        response: { 200: keyResponse },
+    routes.delete(
+      '/keys/:id/vault',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          security,
+          summary: 'Take a key out of the vault (the vault must be open)',
+          params: idParams,
+          response: { 200: keyResponse },
+        },
       },
-    },
-    async (request) => ({
-      key: await keys.moveKeyOutOfVault(
-        ctx,
-        callerOf(request),
-        libraryOf(request),
-        request.params.id,
-      ),
-    }),
-  );
+      async (request) => ({
+        key: await keys.moveKeyOutOfVault(
+          ctx,
+          callerOf(request),
+          libraryOf(request),
+          request.params.id,
+        ),
+      }),
+    );
+  }
 
   routes.delete(
     '/keys/:id',
@@ -555,31 +578,96 @@ async function libraryRoutes(
     },
   );
 
-  for (const [method, inVault] of [
-    ['POST', true],
-    ['DELETE', false],
-  ] as const) {
-    routes.route({
-      method,
-      url: '/files/:id/vault',
+  if (kind === 'personal') {
+    for (const [method, inVault] of [
+      ['POST', true],
+      ['DELETE', false],
+    ] as const) {
+      routes.route({
+        method,
+        url: '/files/:id/vault',
+        ...signedIn,
+        schema: {
+          tags,
+          security,
+          summary: inVault ? 'Move a file into the vault' : 'Take a file out of the vault',
+          params: idParams,
+          response: { 204: z.null() },
+        },
+        handler: async (request, reply) => {
+          await files.setFileInVault(
+            ctx,
+            callerOf(request),
+            libraryOf(request),
+            request.params.id,
+            inVault,
+          );
+          return reply.status(204).send(null);
+        },
+      });
+    }
+  }
+
+  routes.get(
+    '/devices',
+    {
       ...signedIn,
       schema: {
         tags,
         security,
-        summary: inVault ? 'Move a file into the vault' : 'Take a file out of the vault',
-        params: idParams,
-        response: { 204: z.null() },
+        summary: "The library's devices by name; an organisation's members see their own",
+        querystring: deviceListQuery,
+        response: { 200: devicePage },
       },
-      handler: async (request, reply) => {
-        await files.setFileInVault(
+    },
+    (request) => devices.listDevices(ctx, callerOf(request), libraryOf(request), request.query),
+  );
+
+  routes.get(
+    '/devices/:id',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        security,
+        summary: "A device with its drives and each drive's current and previous keys",
+        params: idParams,
+        response: { 200: deviceResponse },
+      },
+    },
+    async (request) => ({
+      device: await devices.getDevice(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+      ),
+    }),
+  );
+
+  if (kind === 'organisation') {
+    routes.patch(
+      '/devices/:id',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          security,
+          summary: 'Assign a device to a member of the organisation (null: to nobody)',
+          params: idParams,
+          body: assignDeviceBody,
+          response: { 200: deviceResponse },
+        },
+      },
+      async (request) => ({
+        device: await devices.assignDevice(
           ctx,
           callerOf(request),
           libraryOf(request),
           request.params.id,
-          inVault,
-        );
-        return reply.status(204).send(null);
-      },
-    });
+          request.body,
+        ),
+      }),
+    );
   }
 }

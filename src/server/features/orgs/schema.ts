@@ -34,3 +34,15 @@ export const organisationResponse = z.object({ organisation });
 export const organisationsResponse = z.object({ organisations: z.array(organisation) });
 export const memberResponse = z.object({ member });
 export const membersResponse = z.object({ members: z.array(member) });
+
+export const libraryPolicies = z
+  .object({
+    selfServiceReveal: z.boolean().describe('Members may reveal the keys of their own devices'),
+    requireApproval: z
+      .boolean()
+      .describe("A helpdesk reveal waits for an admin's or a second helpdesk person's approval"),
+    notifyAssignee: z.boolean().describe('The person a device is assigned to is told of a reveal'),
+  })
+  .meta({ id: 'LibraryPolicies' });
+export const changePoliciesBody = libraryPolicies.partial();
+export const policiesResponse = z.object({ policies: libraryPolicies });
