@@ -5,7 +5,7 @@
  * Medians, the three kinds alternated so each sees the same machine load. Target: within 25%.
  */
 import { performance } from 'node:perf_hooks';
-import { PasswordHasher } from '../src/server/features/auth/passwords.js';
+import { PasswordHasher } from '../src/server/features/auth/index.js';
 
 const runs = Math.max(9, Number(process.env.KEYHOLD_BENCH_RUNS ?? 15));
 const target = 0.25;

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { link, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { BitLockerFormatError } from '../bitlocker/errors.js';
 import { type RecoveryFileKey, readRecoveryKeyFile } from '../bitlocker/recovery-file.js';
+import { writeFileAtomically } from '../files/atomic-file.js';
 import { BackupError, DifferentKeyFileError } from './errors.js';
 
 export interface SaveRecoveryFileOptions {
@@ -53,22 +53,6 @@ export async function isOnVolume(path: string, volumePath: string): Promise<bool
   if (!volume || !target) return false;
   if (volume.dev !== 0 && target.dev !== 0) return volume.dev === target.dev;
   return isWithin(await realpath(path), await realpath(volumePath));
-}
-
-/** Makes a rename or new name in `dir` survive a power cut. Windows cannot open folders. */
-export async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some filesystems (FUSE, network mounts) do not support syncing a folder at all.
-    if (!['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EISDIR'].includes(errorCode(error) ?? '')) {
-      throw error;
-    }
-  } finally {
-    await handle.close();
-  }
 }
 
 function describeWriteFailure(path: string, error: unknown): BackupError {
@@ -169,43 +153,6 @@ async function checkExisting(
   );
 }
 
-async function writeTemporary(dir: string, name: string, bytes: Uint8Array): Promise<string> {
-  const path = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-  // Readable by the owner only: the file holds a secret until it is renamed into place.
-  const handle = await open(path, 'wx', 0o600);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(path).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  return path;
-}
-
-/** Errors from link() on filesystems without hard links (FAT, exFAT, some network shares). */
-const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
-
-/**
- * Puts the finished temporary file in place without ever replacing a file that appeared
- * meanwhile: link() refuses an existing name. Where the filesystem has no hard links, rename()
- * replaces; the target was checked just before, which leaves only a moment's race.
- */
-async function moveIntoPlace(temporary: string, target: string): Promise<boolean> {
-  try {
-    await link(temporary, target);
-    await unlink(temporary);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    if (!noHardLinks.has(errorCode(error) ?? '')) throw error;
-  }
-  await rename(temporary, target);
-  return true;
-}
-
 /**
  * Saves a recovery key file into a folder or to a path, atomically (a temporary file in the
  * same folder, flushed, then moved into place, then the folder flushed): a crash leaves either
@@ -228,27 +175,18 @@ export async function saveRecoveryFile(
   if ((await checkExisting(target, options.bytes, key)) === 'already-there') {
     return { path: target, outcome: 'already-there' };
   }
-  let temporary: string | undefined;
   try {
-    temporary = await writeTemporary(dir, basename(target), options.bytes);
-    if (!(await moveIntoPlace(temporary, target))) {
-      // Something wrote the file since the check: judge what is there now.
-      await unlink(temporary);
-      temporary = undefined;
-      if ((await checkExisting(target, options.bytes, key)) === 'already-there') {
-        return { path: target, outcome: 'already-there' };
-      }
-      throw new BackupError(
-        'write-failed',
-        `${target} changed while it was being written. Try again.`,
-      );
-    }
-    temporary = undefined;
-    await syncDirectory(dir);
+    await writeFileAtomically(target, options.bytes);
   } catch (error) {
-    if (temporary !== undefined) await unlink(temporary).catch(() => undefined);
-    if (error instanceof BackupError) throw error;
-    throw describeWriteFailure(target, error);
+    if (errorCode(error) !== 'EEXIST') throw describeWriteFailure(target, error);
+    // Something wrote the file since the check: judge what is there now.
+    if ((await checkExisting(target, options.bytes, key)) === 'already-there') {
+      return { path: target, outcome: 'already-there' };
+    }
+    throw new BackupError(
+      'write-failed',
+      `${target} changed while it was being written. Try again.`,
+    );
   }
   return { path: target, outcome: 'written' };
 }

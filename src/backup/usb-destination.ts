@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { BitLockerFormatError } from '../bitlocker/errors.js';
 import { readRecoveryKeyFile } from '../bitlocker/recovery-file.js';
 import { BackupError } from './errors.js';
-import { isOnVolume, saveRecoveryFile, syncDirectory } from './file-destination.js';
+import { syncDirectory } from '../files/atomic-file.js';
+import { isOnVolume, saveRecoveryFile } from './file-destination.js';
 
 export interface UsbBackupOptions {
   /** The drive's mount point (`/media/ola/KEYS`, `/Volumes/KEYS`, `E:\`); the file goes in its root. */

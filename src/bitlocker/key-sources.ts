@@ -3,10 +3,11 @@
  * startup key (.BEK) files, manage-bde output and PowerShell JSON. The file name never matters.
  *
  * Each format is a `KeySource` in `keySources`; a new format (such as BitLocker volume images)
- * plugs in by adding one there. Sources read through `ByteSource`, so this module does no I/O and
+ * plugs in by adding one there. Sources read through a `ByteSource`, so this module does no I/O and
  * a large image never has to be loaded whole.
  */
 import { looksLikeBekFile, readBekFile } from './bek-file.js';
+import type { SizedByteSource } from './byte-source.js';
 import { BitLockerFormatError } from './errors.js';
 import {
   manageBdeOutputKind,
@@ -32,13 +33,6 @@ export interface FoundKey {
   format: string;
 }
 
-/** Random access to the bytes of a file or device; the caller owns the I/O. */
-export interface ByteSource {
-  readonly name: string;
-  readonly size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
-
 /** What a source sees first: the leading bytes and, when they read as text, that text. */
 export interface SourceHead {
   bytes: Uint8Array;
@@ -54,7 +48,7 @@ export interface KeySource {
   /** A cheap check on the head alone. */
   matches(head: SourceHead): boolean;
   /** Reads the keys; throws BitLockerFormatError for a damaged or keyless file. */
-  read(source: ByteSource, head: SourceHead): Promise<Omit<FoundKey, 'source' | 'format'>[]>;
+  read(source: SizedByteSource, head: SourceHead): Promise<Omit<FoundKey, 'source' | 'format'>[]>;
 }
 
 /** Thrown when no source reads a file; the message says what the file looks like. */
@@ -72,7 +66,7 @@ export const headSize = 64 * 1024;
 /** Key files and tool output are a few kilobytes; anything this big is something else. */
 export const maxTextSize = 16 * 1024 * 1024;
 
-async function readWholeText(source: ByteSource, head: SourceHead): Promise<string> {
+async function readWholeText(source: SizedByteSource, head: SourceHead): Promise<string> {
   if (source.size <= head.bytes.length) return head.text ?? '';
   if (source.size > maxTextSize) {
     throw new BitLockerFormatError(
@@ -209,7 +203,7 @@ export function sourceHead(bytes: Uint8Array): SourceHead {
  * what the file looks like) when no format fits, or the fitting format's BitLockerFormatError.
  */
 export async function readKeySource(
-  source: ByteSource,
+  source: SizedByteSource,
   sources: readonly KeySource[] = keySources,
 ): Promise<FoundKey[]> {
   const head = sourceHead(await source.read(0, Math.min(source.size, headSize)));
@@ -235,8 +229,8 @@ export async function readKeySource(
   }
 }
 
-/** A ByteSource over bytes already in memory (tests, uploads, stdin). */
-export function bufferSource(name: string, bytes: Uint8Array): ByteSource {
+/** A source over bytes already in memory (tests, uploads, stdin). */
+export function bufferSource(name: string, bytes: Uint8Array): SizedByteSource {
   return {
     name,
     size: bytes.length,

@@ -32,7 +32,10 @@ describe('key protector ID', () => {
 
   it('reads and writes the mixed-endian on-disk bytes', () => {
     assert.equal(protectorIdFromBytes(Buffer.from(onDisk, 'hex')), canonical);
-    assert.equal(protectorIdToBytes(`{${canonical.toLowerCase()}}`).toString('hex'), onDisk);
+    assert.equal(
+      Buffer.from(protectorIdToBytes(`{${canonical.toLowerCase()}}`)).toString('hex'),
+      onDisk,
+    );
   });
 
   it('gives the 8-character Key ID the recovery screen shows', () => {

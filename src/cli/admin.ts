@@ -3,9 +3,9 @@ import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { loadConfig } from '../server/config.js';
 import { createServerContext, type ServerContext } from '../server/context.js';
-import { findUserByEmail } from '../server/features/auth/repo.js';
-import { normalizeEmail } from '../server/features/auth/service.js';
-import { createOrganisation } from '../server/features/orgs/service.js';
+import { normalizeEmail } from '../server/accounts/email.js';
+import { findUserByEmail } from '../server/accounts/users-repo.js';
+import { createOrganisation } from '../server/features/orgs/index.js';
 import { hasUnsafeCharacters } from '../text/unsafe-characters.js';
 import type { AdminFlags } from './commands/admin.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from './output.js';
@@ -24,10 +24,7 @@ function configFrom(flags: AdminFlags) {
 async function withContext<T>(flags: AdminFlags, work: (ctx: ServerContext) => Promise<T>) {
   let ctx: ServerContext;
   try {
-    ctx = await createServerContext(configFrom(flags), {
-      createMasterKey: false,
-      checkpointInBackground: false,
-    });
+    ctx = await createServerContext(configFrom(flags), { createMasterKey: false });
   } catch (error) {
     throw asCliError(error);
   }

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink, mkdir } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import { ProtectorIdError, parseProtectorId } from '../bitlocker/protector-id.js';
 import {
   readRecoveryKeyFile,
@@ -10,11 +9,12 @@ import {
 } from '../bitlocker/recovery-file.js';
 import {
   describeRecoveryPasswordErrors,
-  generateRecoveryPassword,
   parseRecoveryPassword,
   recoveryPasswordToKey,
 } from '../bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../bitlocker/recovery-password-generation.js';
 import { decodeText } from '../bitlocker/text-decoding.js';
+import { writeFileAtomically } from '../files/atomic-file.js';
 import type { KeyFileFlags } from './commands/key.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from './output.js';
 import { readStdin, stdinLimits } from './stdin.js';
@@ -24,7 +24,7 @@ export function runKeyGenerate(flags: { json?: boolean }): void {
   if (flags.json) {
     printJson({
       recoveryPassword,
-      keyHex: recoveryPasswordToKey(recoveryPassword).toString('hex'),
+      keyHex: Buffer.from(recoveryPasswordToKey(recoveryPassword)).toString('hex'),
     });
   } else {
     printLine(recoveryPassword);
@@ -41,7 +41,11 @@ export async function runKeyCheck(words: string[], flags: { json?: boolean }): P
   const result = parseRecoveryPassword(await passwordArgument(words));
   if (result.valid) {
     if (flags.json) {
-      printJson({ valid: true, normalized: result.normalized, keyHex: result.key.toString('hex') });
+      printJson({
+        valid: true,
+        normalized: result.normalized,
+        keyHex: Buffer.from(result.key).toString('hex'),
+      });
     } else {
       printLine(`${style.green('valid')} ${result.normalized}`);
     }
@@ -102,38 +106,6 @@ function differenceFrom(
   }
 }
 
-/**
- * Writes the whole file under a temporary name in the same folder, then moves it into place, so
- * the target is never half-written. A new file is linked in, which fails if another appeared
- * meanwhile; file systems without hard links (FAT on USB sticks) fall back to a rename.
- */
-async function writeAtomically(path: string, bytes: Buffer, replace: boolean): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    if (replace) {
-      await rename(temporary, path);
-      return;
-    }
-    try {
-      await link(temporary, path);
-    } catch (error) {
-      if (!isErrno(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV')) throw error;
-      if (await stat(path).catch(() => undefined))
-        throw Object.assign(new Error('exists'), { code: 'EEXIST' });
-      await rename(temporary, path);
-    }
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
-}
-
 export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
   if (!recoveryFileLanguages.includes(flags.lang as RecoveryFileLanguage)) {
     throw new CliError(
@@ -176,7 +148,7 @@ export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
   const written = existing === undefined || difference !== undefined;
   if (written) {
     try {
-      await writeAtomically(path, bytes, existing !== undefined);
+      await writeFileAtomically(path, bytes, { replace: existing !== undefined });
     } catch (error) {
       if (isErrno(error, 'EEXIST')) {
         throw new CliError(

@@ -3,7 +3,6 @@ import {
   bufferSource,
   keySources,
   readKeySource,
-  type ByteSource,
   type FoundKey,
 } from '../bitlocker/key-sources.js';
 import { protectorTypeLabels } from '../bitlocker/protector-id.js';
@@ -16,42 +15,16 @@ import {
   printLine,
   style,
 } from './output.js';
+import { withInputFile } from './input-file.js';
 import { readStdin, stdinLimits } from './stdin.js';
-import { openReadable } from './volume/file-kind.js';
 
 async function readFileKeys(path: string): Promise<FoundKey[]> {
   if (path === '-') return readKeySource(bufferSource('-', await readStdin(stdinLimits.file)));
-  const { handle, info } = await openReadable(
+  return withInputFile(
     path,
-    'file',
-    ' (to read a pipe, give "-" and send it to standard input)',
+    { pipeHint: ' (to read a pipe, give "-" and send it to standard input)' },
+    readKeySource,
   );
-  try {
-    const source: ByteSource = {
-      name: path,
-      size: info.size,
-      async read(offset, length) {
-        const buffer = Buffer.alloc(Math.max(0, Math.min(length, info.size - offset)));
-        const { bytesRead } = await handle.read({ buffer, position: offset });
-        return buffer.subarray(0, bytesRead);
-      },
-    };
-    return await readKeySource(source);
-  } finally {
-    await handle.close();
-  }
-}
-
-function openFailure(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    default:
-      return error.message;
-  }
 }
 
 function formatDescription(format: string): string {
@@ -90,9 +63,6 @@ export async function runRead(paths: string[], flags: { json?: boolean }): Promi
       } else if (error instanceof BitLockerFormatError) {
         printError(`${path}: ${error.message}`);
         exitCode = Math.max(exitCode, ExitCode.negative);
-      } else if (error instanceof Error && 'code' in error) {
-        printError(`${path}: cannot open: ${openFailure(error as NodeJS.ErrnoException)}`);
-        exitCode = Math.max(exitCode, ExitCode.unusable);
       } else {
         throw error;
       }

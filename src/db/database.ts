@@ -43,31 +43,30 @@ export interface Database {
    * while it runs). Backups and WAL archives made before keep what they hold.
    */
   eraseDeletedRows: (tables: readonly string[]) => Promise<void>;
+  /**
+   * SQLite: checkpoints the WAL on a thread of its own from now on (the server's jobs start it;
+   * short-lived commands leave it to SQLite), telling `onProblem` of any problem it meets.
+   * Returns what stops it. PostgreSQL: nothing to do.
+   */
+  checkpointInBackground: (onProblem: (problem: string) => void) => () => Promise<void>;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
-  /**
-   * SQLite: checkpoint the WAL on a thread of its own (the server; short-lived commands leave
-   * it to SQLite). Told of any problem it meets.
-   */
-  backgroundCheckpoints?: ((problem: string) => void) | undefined;
 }
 
 export const sqliteFileName = 'keyhold.db';
+/** SQLite's own default: where a connection checkpoints when no thread does it for it. */
+const sqliteAutocheckpointPages = 1000;
 
 /**
  * SQLite in `<data-dir>/keyhold.db` unless a PostgreSQL URL is given. SQLite runs with WAL (readers
  * never wait for the writer), `synchronous=FULL` (a confirmed write survives power loss, which
  * matters more than speed for the only copy of a recovery key) and foreign keys enforced.
  */
-export function openDatabase({
-  dataDir,
-  databaseUrl,
-  backgroundCheckpoints,
-}: DatabaseOptions): Database {
+export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Database {
   if (databaseUrl) return openPostgres(databaseUrl);
   prepareDataDir(dataDir);
   const file = join(dataDir, sqliteFileName);
@@ -84,10 +83,19 @@ export function openDatabase({
   // Another process (a second server worker, an admin command) may hold the write lock briefly.
   sqlite.pragma(`busy_timeout = ${writeLockWaitMs}`);
   let checkpoints: BackgroundCheckpoints | undefined;
-  if (backgroundCheckpoints) {
-    sqlite.pragma(`wal_autocheckpoint = ${fallbackCheckpointPages}`);
-    checkpoints = new BackgroundCheckpoints(file, backgroundCheckpoints);
-  }
+  const checkpointInBackground = (onProblem: (problem: string) => void) => {
+    if (!checkpoints) {
+      sqlite.pragma(`wal_autocheckpoint = ${fallbackCheckpointPages}`);
+      checkpoints = new BackgroundCheckpoints(file, onProblem);
+    }
+    const started = checkpoints;
+    return async () => {
+      if (checkpoints !== started) return;
+      checkpoints = undefined;
+      await started.stop();
+      sqlite.pragma(`wal_autocheckpoint = ${sqliteAutocheckpointPages}`);
+    };
+  };
   const changes = new TableChanges();
   const db = new Kysely<DatabaseSchema>({
     dialect: new LockingSqliteDialect({
@@ -122,6 +130,7 @@ export function openDatabase({
     transaction: (work) => groupCommit.run(work),
     changeStamp: (tables) => changes.stamp(tables, otherProcessesVersion()),
     eraseDeletedRows: emptyWalNow,
+    checkpointInBackground,
     close: async () => {
       await checkpoints?.stop();
       await db.destroy();
@@ -144,6 +153,7 @@ function openPostgres(databaseUrl: string): Database {
       // VACUUM cannot run inside a transaction; each statement runs on its own here.
       for (const table of tables) await sql`vacuum (full) ${sql.table(table)}`.execute(db);
     },
+    checkpointInBackground: () => () => Promise.resolve(),
     close: () => db.destroy(),
   };
 }

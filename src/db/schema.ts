@@ -1,4 +1,6 @@
 import type { Generated } from 'kysely';
+import { backupDestinations, volumeTypes } from '../api/keys.js';
+import { membershipRoles } from '../api/orgs.js';
 
 /**
  * The tables as Kysely sees them. Both databases store the same shapes: ids are UUIDv7 text,
@@ -113,7 +115,7 @@ export interface OrganisationsTable {
   updated_at: string;
 }
 
-export const membershipRoles = ['owner', 'admin', 'helpdesk', 'member', 'auditor'] as const;
+export { membershipRoles };
 export type MembershipRole = (typeof membershipRoles)[number];
 
 export interface MembershipsTable {
@@ -187,7 +189,7 @@ export interface DeviceTermsTable {
   term: string;
 }
 
-export const volumeTypes = ['os', 'fixed', 'removable'] as const;
+export { volumeTypes };
 export type VolumeType = (typeof volumeTypes)[number];
 
 export interface VolumesTable {
@@ -203,7 +205,7 @@ export interface VolumesTable {
   updated_at: string;
 }
 
-export const backupDestinations = ['account', 'usb', 'file', 'print', 'vault'] as const;
+export { backupDestinations };
 export type BackupDestination = (typeof backupDestinations)[number];
 
 /** A recovery key; its password is the sealed secret of kind `recovery_password` bound to `id`. */

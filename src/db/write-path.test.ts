@@ -265,10 +265,8 @@ describe('SQLite checkpoints on their own thread', () => {
   it('copies committed writes into the database file without any commit doing it', async () => {
     const testDb = await createTestDatabase('sqlite');
     const problems: string[] = [];
-    const database = openDatabase({
-      dataDir: testDb.dataDir,
-      backgroundCheckpoints: (problem) => problems.push(problem),
-    });
+    const database = openDatabase({ dataDir: testDb.dataDir });
+    database.checkpointInBackground((problem) => problems.push(problem));
     try {
       await migrateToLatest(database);
       const file = join(testDb.dataDir, sqliteFileName);

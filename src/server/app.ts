@@ -15,7 +15,6 @@ import {
   tlsSettings,
 } from './http-edge.js';
 import { auditRoutes } from './features/audit/routes.js';
-import { pruneChallenges } from './features/auth/repo.js';
 import { authRoutes } from './features/auth/routes.js';
 import { deviceAuthRoutes } from './features/device-auth/routes.js';
 import { feedbackRoutes } from './features/feedback/routes.js';
@@ -23,9 +22,11 @@ import { findRoutes } from './features/find/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { organisationRoutes } from './features/orgs/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
+import { startJobs } from './jobs.js';
 import { registerOpenApi } from './openapi.js';
 import { serverLogging } from './request-log.js';
 import { responseSerializerCompiler } from './response-serializer.js';
+import { installRouteAccess } from './route-access.js';
 import { securityHeaders } from './security-headers.js';
 import { registerWebApp } from './web.js';
 import './fastify-types.js';
@@ -46,7 +47,6 @@ export interface AppOptions {
 
 /** Request bodies are small JSON documents; anything bigger is refused before parsing. */
 export const bodyLimitBytes = 64 * 1024;
-const pruneIntervalMs = 60 * 60_000;
 
 export async function buildApp({
   config,
@@ -79,6 +79,8 @@ export async function buildApp({
   app.decorateRequest('browser', null);
   app.decorateRequest('caller', null);
   if (!context) app.addHook('onClose', () => ctx.close());
+  // Before any route, so every route's declared access becomes its check.
+  installRouteAccess(app);
 
   await app.register(fastifyCookie);
   const headers = securityHeaders(config);
@@ -98,7 +100,10 @@ export async function buildApp({
 
   app.get(
     '/healthz',
-    { schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { access: 'public' },
+      schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
     () => ({ status: 'ok' as const }),
   );
   authRoutes(app);
@@ -111,18 +116,7 @@ export async function buildApp({
   await deviceAuthRoutes(app);
   await registerWebApp(app, webRoot ? { root: webRoot } : {});
 
-  const prune = setInterval(() => {
-    Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now())]).catch(
-      (error: unknown) => {
-        app.log.warn({ err: error }, 'pruning old sign-in state failed');
-      },
-    );
-  }, pruneIntervalMs);
-  prune.unref();
-  app.addHook('onClose', () => {
-    clearInterval(prune);
-  });
-
+  startJobs(app);
   await app.ready();
   return app;
 }

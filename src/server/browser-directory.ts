@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { MembershipRole } from '../db/schema.js';
-import { browserWithSessions, type BrowserSessionRow } from './features/auth/repo.js';
+import { browserWithSessions, type BrowserSessionRow } from './accounts/browsers-repo.js';
 
 /** A session of an account in a browser, as the caller resolution needs it. */
 export interface BrowserSession {

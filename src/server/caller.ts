@@ -2,52 +2,54 @@ import type { FastifyRequest } from 'fastify';
 import { idPattern } from '../db/ids.js';
 import type { MembershipRole } from '../db/schema.js';
 import { accountHeader } from './browser-cookie.js';
-import { UnauthenticatedError } from './errors.js';
-import { requireKeyToken } from './features/device-auth/bearer.js';
-import { liveAt, sessionTouchIntervalMs, touchSession } from './features/auth/repo.js';
+import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import { liveAt, sessionTouchIntervalMs, touchSession } from './accounts/sessions-repo.js';
+import { requestInfo, type RequestInfo } from './request-info.js';
 
-/** Where a request came from; recorded with audit events and sessions. */
-export interface RequestInfo {
-  ipAddress: string;
-  userAgent: string | null;
-}
-
-/**
- * The caller: the account a request acts as, through which session and browser, and the
- * organisations it belongs to. Services and repos take it and scope every query to it.
- */
-export interface Caller extends RequestInfo {
+/** What every caller has: the account a request acts as and the organisations it belongs to. */
+interface AccountCaller extends RequestInfo {
   accountId: string;
-  sessionId: string;
-  browserId: string;
   /** Organisation id -> this account's role there. */
   memberships: ReadonlyMap<string, MembershipRole>;
 }
 
-/** Just the request's origin, for audit events (a Caller carries more than an event needs). */
-export function origin(info: RequestInfo): RequestInfo {
-  return { ipAddress: info.ipAddress, userAgent: info.userAgent };
+/**
+ * A person signed in in a browser: the account acts through one of the browser's sessions. Only
+ * this caller reaches what belongs to a session (the vault, the browser's other accounts, proofs
+ * of presence, sessions and signing out).
+ */
+export interface SessionCaller extends AccountCaller {
+  kind: 'session';
+  sessionId: string;
+  browserId: string;
 }
 
-export function requestInfo(request: FastifyRequest): RequestInfo {
-  const userAgent = request.headers['user-agent'];
-  return { ipAddress: request.ip, userAgent: userAgent ? userAgent.slice(0, 512) : null };
+/** A device connected with `keyhold login`: the account acts through a bearer token. */
+export interface TokenCaller extends AccountCaller {
+  kind: 'token';
+  tokenId: string;
+  /** What the token was granted (OAuth scopes). */
+  scopes: readonly string[];
+}
+
+/** The caller: services and repos take it and scope every query to its account. */
+export type Caller = SessionCaller | TokenCaller;
+
+/** What a token hears where only a person signed in in a browser may act. */
+export class BrowserSessionRequiredError extends ForbiddenError {
+  constructor() {
+    super(
+      'A token from keyhold login only works for key operations. Sign in in the browser to do this.',
+    );
+  }
 }
 
 /**
- * preHandler for every route that acts as an account: picks the account named by
- * X-Keyhold-Account (or the browser's default, its newest sign-in) among the browser's live
- * sessions, and sets `request.caller`. Answers 401 when there is none.
- *
- *     app.get('/api/v1/things', { preHandler: requireAccount, schema }, (request) =>
- *       things.list(request.server.keyhold, callerOf(request)));
+ * The session a browser request acts through: the account named by X-Keyhold-Account (or the
+ * browser's default, its newest sign-in) among the browser's live sessions. Answers 401 when
+ * there is none.
  */
-export async function requireAccount(request: FastifyRequest): Promise<void> {
-  // A token from `keyhold login` instead of a browser: key operations only.
-  if (request.headers.authorization !== undefined) {
-    await requireKeyToken(request);
-    return;
-  }
+export async function sessionCallerFor(request: FastifyRequest): Promise<SessionCaller> {
   const { db, now } = request.server.keyhold;
   if (!request.browser) throw new UnauthenticatedError();
   const at = now();
@@ -69,7 +71,8 @@ export async function requireAccount(request: FastifyRequest): Promise<void> {
   if (at.getTime() - Date.parse(session.last_used_at) >= sessionTouchIntervalMs) {
     await touchSession(db, session.session_id, at, info);
   }
-  request.caller = {
+  return {
+    kind: 'session',
     ...info,
     accountId: session.user_id,
     sessionId: session.session_id,
@@ -78,8 +81,27 @@ export async function requireAccount(request: FastifyRequest): Promise<void> {
   };
 }
 
-/** The caller set by `requireAccount`; a route without that preHandler has none. */
+/**
+ * The caller that the route's access check (route-access.ts) set; a public route has none.
+ *
+ *     app.get('/api/v1/things', { config: { access: 'browser' }, schema }, (request) =>
+ *       things.list(request.server.keyhold, callerOf(request)));
+ */
 export function callerOf(request: FastifyRequest): Caller {
   if (!request.caller) throw new UnauthenticatedError();
   return request.caller;
+}
+
+/** The caller of a route that needs a browser session; a token is refused. */
+export function sessionCallerOf(request: FastifyRequest): SessionCaller {
+  const caller = callerOf(request);
+  if (caller.kind !== 'session') throw new BrowserSessionRequiredError();
+  return caller;
+}
+
+/** The caller of a route about the token itself (keyhold whoami, keyhold logout). */
+export function tokenCallerOf(request: FastifyRequest): TokenCaller {
+  const caller = callerOf(request);
+  if (caller.kind !== 'token') throw new UnauthenticatedError('Send the token from keyhold login.');
+  return caller;
 }

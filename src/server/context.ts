@@ -18,8 +18,8 @@ import type { DatabaseSchema } from '../db/schema.js';
 import { BrowserDirectory } from './browser-directory.js';
 import type { Config } from './config.js';
 import { CredentialLimiter } from './credential-limits.js';
-import { AuditLog, loadAuditKey } from './features/audit/service.js';
-import { PasswordHasher } from './features/auth/passwords.js';
+import { AuditLog, loadAuditKey } from './features/audit/index.js';
+import { PasswordHasher } from './features/auth/index.js';
 
 /**
  * Everything the services share, built once per process and handed down explicitly (no global
@@ -45,8 +45,6 @@ export interface ContextOptions {
   now?: () => Date;
   /** False for admin commands: they need the existing master key, never a new one. */
   createMasterKey?: boolean;
-  /** False for admin commands: they end long before a WAL checkpoint thread would help. */
-  checkpointInBackground?: boolean;
 }
 
 /** Whether anything was ever sealed in this database (false too before its first migration). */
@@ -84,11 +82,7 @@ async function firstMasterKey(config: Config, database: Database): Promise<Loade
 /** Opens the database, brings its schema up to date and checks the master key against it. */
 export async function createServerContext(
   config: Config,
-  {
-    now = () => new Date(),
-    createMasterKey = true,
-    checkpointInBackground = true,
-  }: ContextOptions = {},
+  { now = () => new Date(), createMasterKey = true }: ContextOptions = {},
 ): Promise<ServerContext> {
   // A new master key only for a database with nothing sealed yet, which takes opening it first;
   // any other key must exist before the database is touched.
@@ -97,14 +91,7 @@ export async function createServerContext(
   }
   const createKey = createMasterKey && missingMasterKeyFile(config) !== undefined;
   const existing = createKey ? undefined : loadKeyring({ ...config, create: false });
-  const database = openDatabase({
-    ...config,
-    backgroundCheckpoints: checkpointInBackground
-      ? (problem) => {
-          process.emitWarning(`checkpointing the SQLite WAL failed: ${problem}`);
-        }
-      : undefined,
-  });
+  const database = openDatabase(config);
   try {
     const { keyring, created } = existing ?? (await firstMasterKey(config, database));
     await migrateToLatest(database);

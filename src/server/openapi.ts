@@ -3,8 +3,10 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errorBody } from '../api/errors.js';
 import { accountHeader, browserCookieName, csrfHeader } from './browser-cookie.js';
 import type { Config } from './config.js';
+import { declareAccessOfPluginRoutes, securitySchemes } from './route-access.js';
 import { contentSecurityPolicy } from './security-headers.js';
 
 /**
@@ -17,15 +19,7 @@ const docsContentSecurityPolicy = contentSecurityPolicy.replace(
 );
 
 /** Every error has this body (src/server/errors.ts); documented once for all routes. */
-const errorBody = z.toJSONSchema(
-  z.object({
-    error: z.object({
-      code: z.string().describe('stable, machine-readable: invalid_request, unauthenticated, ...'),
-      message: z.string().describe('for people; may be shown as is'),
-      details: z.unknown().optional(),
-    }),
-  }),
-);
+const errorJsonSchema = z.toJSONSchema(errorBody);
 
 /**
  * The OpenAPI document is generated from the routes' zod schemas, so it cannot drift from what
@@ -46,7 +40,16 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       ...(config.publicUrl ? { servers: [{ url: config.publicUrl }] } : {}),
       components: {
         securitySchemes: {
-          browserCookie: { type: 'apiKey', in: 'cookie', name: browserCookieName(config) },
+          [securitySchemes.browserCookie]: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: browserCookieName(config),
+          },
+          [securitySchemes.bearerToken]: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A token from keyhold login (device sign-in, RFC 8628)',
+          },
         },
       },
     },
@@ -58,15 +61,18 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       const response = (transformed.schema.response ?? {}) as Record<string, unknown>;
       const withErrors = {
         ...response,
-        '4XX': { description: 'An error; codes are listed in docs/api.md', ...errorBody },
+        '4XX': { description: 'An error; codes are listed in docs/api.md', ...errorJsonSchema },
       };
       return { ...transformed, schema: { ...transformed.schema, response: withErrors } };
     },
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, {
-    routePrefix: '/api/docs',
-    staticCSP: docsContentSecurityPolicy,
-    uiConfig: { docExpansion: 'list', deepLinking: false },
+  await app.register(async (docs) => {
+    declareAccessOfPluginRoutes(docs, 'public');
+    await docs.register(fastifySwaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP: docsContentSecurityPolicy,
+      uiConfig: { docExpansion: 'list', deepLinking: false },
+    });
   });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from './errors.js';
+import { declareAccessOfPluginRoutes } from './route-access.js';
 import { contentSecurityPolicy } from './security-headers.js';
 
 /** Where `npm run build:web` writes the app: web/dist beside src/ and dist/ alike. */
@@ -44,6 +45,7 @@ export async function registerWebApp(
     app.log.warn(`the web app is not built (no ${root}/index.html); run npm run build:web`);
   }
   await app.register(async (web) => {
+    declareAccessOfPluginRoutes(web, 'public');
     if (built) {
       await web.register(fastifyStatic, {
         root: join(root, 'assets'),
@@ -57,7 +59,7 @@ export async function registerWebApp(
       });
     }
 
-    web.get('/*', (request, reply) => {
+    web.get('/*', { config: { access: 'public' } }, (request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       if (built && publicFile.test(path) && existsSync(join(root, path))) {
         return reply.sendFile(path.slice(1), root);

@@ -133,11 +133,17 @@ describe('keyhold inspect against cryptsetup bitlkDump', { skip }, () => {
       (await runKeyhold(['inspect', eow.path, '--json'])).stdout,
     ) as VolumeInspection;
     assert.equal(eowInfo.state, 'used-space-only');
-    const crcResult = await runKeyhold(['inspect', crc.path]);
+    assert.equal(eowInfo.mode, 'used-space-only');
+    assert.equal(eowInfo.conversion, 'fully-encrypted');
+    assert.equal(eowInfo.volumeSize, 104_857_600);
+    const crcResult = await runKeyhold(['inspect', crc.path], { env: { LC_ALL: 'C.UTF-8' } });
     assert.equal(crcResult.code, 0);
     assert.match(crcResult.stdout, /1 {2}at byte 35213312 {2}CRC mismatch, skipped/);
     assert.match(crcResult.stdout, /3 {2}at byte 57909248 {2}good/);
-    assert.match(crcResult.stdout, /State\s+fully encrypted/);
+    assert.match(
+      crcResult.stdout,
+      /Mode\s+full \(whole drive\)\n\s+Conversion\s+fully encrypted\n/,
+    );
   });
 
   it('says plainly when a file is not a BitLocker volume', async () => {

@@ -107,7 +107,10 @@ describe('keyhold unlock', { skip }, () => {
       out,
     ]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /used-space-only/);
+    assert.match(
+      result.stderr,
+      /encryption mode used space only \(encrypt on write\), conversion fully encrypted/,
+    );
     assert.deepEqual(await readdir(dir), []);
   });
 

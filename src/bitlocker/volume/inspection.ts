@@ -1,4 +1,11 @@
-import type { ConversionState, EncryptionMethod, VolumeProtectorType } from './metadata.js';
+import type {
+  ConversionState,
+  ConversionStatus,
+  EncryptionMethod,
+  EncryptionMode,
+  VolumeConversion,
+  VolumeProtectorType,
+} from './metadata.js';
 import type { BitLockerVolume, MetadataCopyStatus } from './volume.js';
 
 /** What `keyhold inspect` reports: everything readable without a key. */
@@ -15,9 +22,16 @@ export interface VolumeInspection {
     protectionCode?: string;
   }[];
   metadataCopies: MetadataCopyStatus[];
+  /** Kept for scripts: `mode` and `conversion` tell what it folds together. */
   state: ConversionState;
-  /** Bytes of the volume that are encrypted. */
+  mode: EncryptionMode;
+  conversion: ConversionStatus;
+  /** Set when the conversion is paused: the direction it resumes in. */
+  pausedWhile?: VolumeConversion['pausedWhile'];
+  /** Bytes of the volume that are encrypted, from its start. */
   encryptedSize: number;
+  /** Size of the image or device, when it can be known. */
+  volumeSize?: number;
   createdAt?: string;
   /** `fixed` for internal and fixed drives, `to-go` for BitLocker To Go removable drives. */
   kind: 'fixed' | 'to-go';
@@ -44,7 +58,11 @@ export function inspectVolume(volume: BitLockerVolume): VolumeInspection {
     })),
     metadataCopies: volume.copies,
     state: volume.state,
-    encryptedSize: metadata.encryptedVolumeSize,
+    mode: volume.conversion.mode,
+    conversion: volume.conversion.status,
+    ...(volume.conversion.pausedWhile ? { pausedWhile: volume.conversion.pausedWhile } : {}),
+    encryptedSize: volume.conversion.encryptedSize,
+    ...(volume.volumeSize === undefined ? {} : { volumeSize: volume.volumeSize }),
     kind: volume.header.kind,
   };
   if (metadata.createdAt) inspection.createdAt = metadata.createdAt.toISOString();

@@ -15,7 +15,8 @@ import { BitLockerFormatError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { inspectVolume } from './inspection.js';
 import { metadataAreaSize, volumeHeaderSize } from './metadata.js';
-import { assertDecryptable, openVolume, readBitLockerVolume, type ByteSource } from './volume.js';
+import type { ByteSource } from '../byte-source.js';
+import { assertDecryptable, openVolume, readBitLockerVolume } from './volume.js';
 import { mapRange, volumeLayout } from './volume-layout.js';
 
 /** At least 10,000 cases; KEYHOLD_FUZZ_RUNS raises it for a longer local hunt. */
@@ -134,6 +135,7 @@ function fixCrc(block: Buffer): void {
 function hostileSource(header: Buffer, blocks: Buffer[], offsets: number[], size: number) {
   const reads: { offset: number; length: number }[] = [];
   const source: ByteSource = {
+    name: 'hostile volume',
     size,
     read(offset, length) {
       reads.push({ offset, length });

@@ -20,7 +20,6 @@ const metadataHeaderSize = 48;
 /** Entries nest (VMK > stretch key > encrypted key); real volumes use three levels. */
 const maxEntryDepth = 4;
 const validationHeaderSize = 8;
-const encryptedStateFully = 4;
 
 /** GUIDs in the volume header: a normal BitLocker volume, and a used-space-only one. */
 const bitLockerGuid = '4967D63B-2E29-4AD8-8399-F6A339E3D001';
@@ -370,13 +369,72 @@ function hex(value: number): string {
   return `0x${value.toString(16).padStart(8, '0')}`;
 }
 
+/**
+ * The `state` field scripts read: one word that says whether `unlock` can decrypt the volume.
+ * {@link volumeConversion} tells the mode and the progress apart.
+ */
 export type ConversionState =
   'fully-encrypted' | 'used-space-only' | 'partially-encrypted' | 'decrypted';
 
-export function conversionState(header: VolumeHeader, metadata: FveMetadata): ConversionState {
-  if (header.usedSpaceOnly) return 'used-space-only';
+/** `used-space-only` ("encrypt on write") encrypts only the clusters in use. */
+export type EncryptionMode = 'full' | 'used-space-only';
+
+/**
+ * Where the conversion stands. `unknown` is a state pair Windows is not known to write; it is
+ * refused like an unfinished conversion.
+ */
+export type ConversionStatus =
+  'fully-encrypted' | 'encrypting' | 'decrypting' | 'paused' | 'decrypted' | 'unknown';
+
+export interface VolumeConversion {
+  mode: EncryptionMode;
+  status: ConversionStatus;
+  /** For a paused conversion: the direction it will resume in. */
+  pausedWhile?: 'encrypting' | 'decrypting';
+  /** Bytes from the start of the volume that are encrypted (the conversion's high-water mark). */
+  encryptedSize: number;
+}
+
+/**
+ * Values of the current and next state fields of the block header (offsets 12 and 14).
+ * A conversion in progress has current = switching and next = its target; a paused one has
+ * current = paused. The value 3 ("encrypt on write activated") has not been seen on
+ * Windows-made volumes: used-space-only volumes carry their own header GUID instead.
+ */
+const volumeStateCode = { decrypted: 1, switching: 2, encrypted: 4, paused: 5 } as const;
+
+export function volumeConversion(
+  header: Pick<VolumeHeader, 'usedSpaceOnly'>,
+  metadata: Pick<FveMetadata, 'state' | 'encryptedVolumeSize'>,
+): VolumeConversion {
   const { current, next } = metadata.state;
-  if (current === encryptedStateFully && next === encryptedStateFully) return 'fully-encrypted';
-  if (current === 1 && next === 1) return 'decrypted';
+  const mode: EncryptionMode = header.usedSpaceOnly ? 'used-space-only' : 'full';
+  const encryptedSize = metadata.encryptedVolumeSize;
+  const direction =
+    next === volumeStateCode.encrypted
+      ? 'encrypting'
+      : next === volumeStateCode.decrypted
+        ? 'decrypting'
+        : undefined;
+  if (current === volumeStateCode.encrypted && next === volumeStateCode.encrypted) {
+    return { mode, status: 'fully-encrypted', encryptedSize };
+  }
+  if (current === volumeStateCode.decrypted && next === volumeStateCode.decrypted) {
+    return { mode, status: 'decrypted', encryptedSize };
+  }
+  if (current === volumeStateCode.switching && direction) {
+    return { mode, status: direction, encryptedSize };
+  }
+  if (current === volumeStateCode.paused && direction) {
+    return { mode, status: 'paused', pausedWhile: direction, encryptedSize };
+  }
+  return { mode, status: 'unknown', encryptedSize };
+}
+
+export function conversionState(conversion: VolumeConversion): ConversionState {
+  if (conversion.mode === 'used-space-only') return 'used-space-only';
+  if (conversion.status === 'fully-encrypted' || conversion.status === 'decrypted') {
+    return conversion.status;
+  }
   return 'partially-encrypted';
 }

@@ -3,16 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { corpusImage, corpusImages } from '../../../test/cli/volume-corpus.js';
 import { corpusSkip } from '../../../test/support/requirements.js';
 import { openImageSource, type ImageSource } from '../../cli/volume/image-source.js';
+import type { ByteSource } from '../byte-source.js';
 import { BitLockerFormatError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
 import { volumeHeaderSize } from './metadata.js';
 import {
   assertDecryptable,
+  ConversionRefusedError,
   openVolume,
   readBitLockerVolume,
   verifyVolumeKey,
-  type ByteSource,
 } from './volume.js';
 import { createVolumeReader } from './volume-reader.js';
 
@@ -28,6 +29,7 @@ async function editedCopy(
   const bytes = Buffer.from(await source.read(0, end));
   edit(bytes, volume.header.metadataOffsets);
   return {
+    name: 'edited copy',
     size: bytes.length,
     read: (offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)),
   };
@@ -102,19 +104,23 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
   it('tells a used-space-only volume, a To Go volume and a non-BitLocker volume apart', async () => {
     const eow = await readBitLockerVolume(source('bitlk-aes-xts-128-eow'));
     assert.equal(eow.state, 'used-space-only');
+    assert.equal(eow.conversion.mode, 'used-space-only');
+    assert.equal(eow.conversion.status, 'fully-encrypted');
     assert.throws(
       () => {
         assertDecryptable(eow);
       },
       (error: unknown) => {
         assert.ok(error instanceof UnsupportedVolumeError);
-        assert.match(error.message, /used-space-only/);
+        assert.equal(error.code, 'used-space-only');
+        assert.match(error.message, /encryption mode used-space-only, conversion fully encrypted/);
         return true;
       },
     );
     const togo = await readBitLockerVolume(source('bitlk-togo-aes-cbc-128'));
     assert.equal(togo.header.kind, 'to-go');
     const blank: ByteSource = {
+      name: 'blank',
       size: volumeHeaderSize,
       read: () => Promise.resolve(new Uint8Array(volumeHeaderSize)),
     };
@@ -180,19 +186,33 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
       const size = bytes.readUInt16LE(offset + 8) * 16;
       bytes.writeUInt32LE(crc32(bytes.subarray(offset, offset + size)), offset + size + 4);
     };
+    // Encryption paused after the first 40 MiB: current state 5 (paused), next 4 (encrypted).
     const paused = await editedCopy(image, (bytes, offsets) => {
       for (const offset of offsets) {
         bytes.writeUInt16LE(5, offset + 12);
+        bytes.writeBigUInt64LE(40n << 20n, offset + 16);
         withCrc(bytes, offset);
       }
     });
     const pausedVolume = await readBitLockerVolume(paused);
     assert.equal(pausedVolume.state, 'partially-encrypted');
+    assert.deepEqual(pausedVolume.conversion, {
+      mode: 'full',
+      status: 'paused',
+      pausedWhile: 'encrypting',
+      encryptedSize: 40 << 20,
+    });
     assert.throws(
       () => {
         assertDecryptable(pausedVolume);
       },
-      { code: 'partially-encrypted', message: /partially encrypted/ },
+      (error: unknown) => {
+        assert.ok(error instanceof ConversionRefusedError);
+        assert.equal(error.code, 'partially-encrypted');
+        assert.match(error.message, /encryption mode full, conversion paused while encrypting/);
+        assert.match(error.message, /41,943,040 of [\d,]+ bytes encrypted/);
+        return true;
+      },
     );
 
     const tpmOnly = await editedCopy(image, (bytes, offsets) => {

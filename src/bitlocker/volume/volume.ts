@@ -1,13 +1,16 @@
+import type { ByteSource } from '../byte-source.js';
 import { BitLockerFormatError } from '../errors.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
 import {
   conversionState,
   metadataAreaSize,
+  volumeConversion,
   parseMetadataBlock,
   parseVolumeHeader,
   volumeHeaderSize,
   type ConversionState,
   type FveMetadata,
+  type VolumeConversion,
   type VolumeHeader,
   type VolumeProtector,
   type VolumeProtectorType,
@@ -24,19 +27,6 @@ import {
 import { portableCrypto, type VolumeCrypto } from './volume-crypto.js';
 import { truncationOf } from './volume-layout.js';
 
-/** Random access to the bytes of an image or device; the only I/O the volume code needs. */
-export interface ByteSource {
-  /** Reads `length` bytes at `offset`; fewer only where the source ends. */
-  read(offset: number, length: number): Promise<Uint8Array>;
-  /**
-   * Optional: reads into `target` at `offset` and resolves to the byte count (fewer only where
-   * the source ends). Streaming a whole volume uses it to reuse one buffer for every read.
-   */
-  readInto?(offset: number, target: Uint8Array): Promise<number>;
-  /** Total size in bytes, when known. */
-  readonly size: number | undefined;
-}
-
 export interface MetadataCopyStatus {
   offset: number;
   /** `bad-crc`: the copy is there but its checksum fails; `damaged`: it cannot be parsed. */
@@ -49,7 +39,11 @@ export interface BitLockerVolume {
   copies: MetadataCopyStatus[];
   /** The copies that passed their checks, in on-disk order; never empty. */
   metadata: [FveMetadata, ...FveMetadata[]];
+  /** One word for scripts; {@link BitLockerVolume.conversion} has the mode and progress. */
   state: ConversionState;
+  conversion: VolumeConversion;
+  /** The size of the image or device, when the source knows it. */
+  volumeSize: number | undefined;
 }
 
 /** Reads the volume header and every metadata copy, keeping the ones whose checks pass. */
@@ -79,7 +73,15 @@ export async function readBitLockerVolume(source: ByteSource): Promise<BitLocker
         .join(' ')}`,
     );
   }
-  return { header, copies, metadata: [first, ...rest], state: conversionState(header, first) };
+  const conversion = volumeConversion(header, first);
+  return {
+    header,
+    copies,
+    metadata: [first, ...rest],
+    state: conversionState(conversion),
+    conversion,
+    volumeSize: source.size,
+  };
 }
 
 export type OpenResult =
@@ -182,6 +184,56 @@ export function assertComplete(volume: BitLockerVolume, sourceSize: number | und
   if (truncation) throw truncation;
 }
 
+const conversionWords: Record<VolumeConversion['status'], string> = {
+  'fully-encrypted': 'fully encrypted',
+  encrypting: 'encrypting, still in progress',
+  decrypting: 'decrypting, still in progress',
+  paused: 'paused',
+  decrypted: 'decrypted',
+  unknown: 'in a state Keyhold does not know',
+};
+
+/**
+ * `unlock` refuses a volume whose mode or conversion it cannot decrypt exactly. The error
+ * carries both, and the sizes, so a caller can word the refusal in the person's language.
+ */
+export class ConversionRefusedError extends UnsupportedVolumeError {
+  readonly conversion: VolumeConversion;
+  readonly volumeSize: number | undefined;
+  /** The raw current and next state fields, named when the pair is unknown. */
+  readonly stateCodes: { current: number; next: number };
+
+  constructor(volume: BitLockerVolume) {
+    const { conversion, volumeSize } = volume;
+    const stateCodes = volume.metadata[0].state;
+    const status =
+      conversion.status === 'paused'
+        ? `paused while ${conversion.pausedWhile ?? ''}`
+        : conversion.status === 'unknown'
+          ? `${conversionWords.unknown} (${stateCodes.current}/${stateCodes.next})`
+          : conversionWords[conversion.status];
+    const bytes = (size: number) => size.toLocaleString('en-US');
+    const progress =
+      volumeSize === undefined
+        ? `${bytes(conversion.encryptedSize)} bytes encrypted`
+        : `${bytes(conversion.encryptedSize)} of ${bytes(volumeSize)} bytes encrypted`;
+    const facts = `encryption mode ${conversion.mode}, conversion ${status} (${progress})`;
+    const usedSpaceOnly = conversion.mode === 'used-space-only';
+    const advice = usedSpaceOnly
+      ? 'With used-space-only encryption only the used space is encrypted and the rest must not be touched. Unlock it on Windows.'
+      : conversion.status === 'decrypted'
+        ? 'Its data is not encrypted: read the volume as it is.'
+        : 'Until the conversion has finished, Keyhold cannot tell encrypted sectors from plain ones. Let Windows finish it, then try again.';
+    super(
+      usedSpaceOnly ? 'used-space-only' : 'partially-encrypted',
+      `Keyhold does not decrypt this volume: ${facts}. ${advice}`,
+    );
+    this.conversion = conversion;
+    this.volumeSize = volumeSize;
+    this.stateCodes = { ...stateCodes };
+  }
+}
+
 const unusableAlone: readonly VolumeProtectorType[] = ['tpm', 'tpm-pin', 'smart-card'];
 
 /**
@@ -190,18 +242,7 @@ const unusableAlone: readonly VolumeProtectorType[] = ['tpm', 'tpm-pin', 'smart-
  */
 export function assertDecryptable(volume: BitLockerVolume): void {
   const metadata = volume.metadata[0];
-  if (volume.state === 'used-space-only') {
-    throw new UnsupportedVolumeError(
-      'used-space-only',
-      'This volume uses used-space-only ("encrypt on write") encryption, which Keyhold does not decrypt: only the used space is encrypted and the rest must not be touched. Unlock it on Windows.',
-    );
-  }
-  if (volume.state !== 'fully-encrypted') {
-    throw new UnsupportedVolumeError(
-      'partially-encrypted',
-      `This volume is ${volume.state === 'decrypted' ? 'not encrypted' : 'partially encrypted (encryption or decryption was interrupted or paused)'}, so Keyhold cannot tell encrypted sectors from plain ones. Let Windows finish the conversion, then try again.`,
-    );
-  }
+  if (volume.state !== 'fully-encrypted') throw new ConversionRefusedError(volume);
   if (!metadata.encryptionMethod) {
     throw new UnsupportedVolumeError(
       'unsupported-encryption-method',

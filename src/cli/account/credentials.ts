@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomically } from '../../files/atomic-file.js';
 import { CliError, ExitCode, printWarning } from '../output.js';
 
 /** One logged-in account on one server: what `keyhold login` stores. */
@@ -85,8 +85,8 @@ export async function readCredentials(path = credentialsPath()): Promise<StoredC
 }
 
 /**
- * Replaces the file in one step: written under a temporary name with mode 600 in a folder only
- * the user can open, synced, then renamed over the old one, so a crash never leaves half a file.
+ * Replaces the file in one step (see writeFileAtomically: mode 600, synced, renamed over the old
+ * one) in a folder only the user can open, so a crash never leaves half a file.
  */
 export async function writeCredentials(
   credentials: readonly StoredCredential[],
@@ -94,21 +94,10 @@ export async function writeCredentials(
 ): Promise<void> {
   const folder = dirname(path);
   await mkdir(folder, { recursive: true, mode: 0o700 });
-  const temporary = join(folder, `.credentials.${randomBytes(6).toString('hex')}.tmp`);
   const body: CredentialsFile = { version: 1, credentials: [...credentials] };
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined);
-    throw error;
-  }
+  await writeFileAtomically(path, Buffer.from(`${JSON.stringify(body, null, 2)}\n`), {
+    replace: true,
+  });
 }
 
 /** The same account on the same server replaces its old login; other logins stay. */

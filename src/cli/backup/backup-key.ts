@@ -1,7 +1,6 @@
-import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
-import { readKeySource, type ByteSource } from '../../bitlocker/key-sources.js';
+import { bufferSource, readKeySource } from '../../bitlocker/key-sources.js';
 import {
   matchesKeyIdPrefix,
   normalizeKeyIdPrefix,
@@ -14,6 +13,7 @@ import {
   parseRecoveryPassword,
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
+import { withInputFile } from '../input-file.js';
 import { CliError, escapeForTerminal, ExitCode } from '../output.js';
 import { readStdin, stdinLimits } from '../stdin.js';
 
@@ -58,59 +58,21 @@ export function deviceNameOf(
     : { deviceName: named, deviceNameGuessed: false };
 }
 
-function fileSource(
-  path: string,
-  handle: Awaited<ReturnType<typeof open>>,
-  size: number,
-): ByteSource {
-  return {
-    name: path,
-    size,
-    async read(offset, length) {
-      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-      const { bytesRead } = await handle.read({ buffer, position: offset });
-      return buffer.subarray(0, bytesRead);
-    },
-  };
-}
-
-function cannotOpen(path: string, error: NodeJS.ErrnoException): CliError {
-  const reason =
-    error.code === 'ENOENT'
-      ? 'no such file'
-      : error.code === 'EACCES' || error.code === 'EPERM'
-        ? 'permission denied'
-        : error.code === 'EISDIR'
-          ? 'it is a folder; name the key file inside it'
-          : error.message;
-  return new CliError(`--from ${path}: cannot open: ${reason}.`);
-}
-
 /** Every recovery password in a file `keyhold read` understands ("-" reads standard input). */
 export async function keysFromFile(path: string): Promise<BackupKey[]> {
   let found;
   try {
-    if (path === '-') {
-      const bytes = await readStdin(stdinLimits.file);
-      found = await readKeySource({
-        name: 'standard input',
-        size: bytes.length,
-        read: (offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)),
-      });
-    } else {
-      const handle = await open(path, 'r').catch((error: unknown) => {
-        throw cannotOpen(path, error as NodeJS.ErrnoException);
-      });
-      try {
-        const info = await handle.stat();
-        if (info.isDirectory()) {
-          throw cannotOpen(path, Object.assign(new Error('folder'), { code: 'EISDIR' }));
-        }
-        found = await readKeySource(fileSource(path, handle, info.size));
-      } finally {
-        await handle.close();
-      }
-    }
+    found =
+      path === '-'
+        ? await readKeySource(bufferSource('standard input', await readStdin(stdinLimits.file)))
+        : await withInputFile(
+            path,
+            {
+              flag: '--from',
+              pipeHint: ' (to read a pipe, give --from - and send it to standard input)',
+            },
+            readKeySource,
+          );
   } catch (error) {
     if (error instanceof BitLockerFormatError) {
       throw new CliError(`--from ${path}: ${error.message}`, ExitCode.negative);

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { BackupError, type BackupErrorCode } from '../../backup/errors.js';
 import { saveRecoveryFile } from '../../backup/file-destination.js';
 import { printPdf } from '../../backup/printer.js';
+import { writeFileAtomically } from '../../files/atomic-file.js';
 import { renderRecoverySheet, type SheetPaper } from '../../backup/recovery-sheet.js';
 import { saveToUsbDrive } from '../../backup/usb-destination.js';
 import { writeRecoveryKeyFile, type RecoveryFileLanguage } from '../../bitlocker/recovery-file.js';
@@ -105,19 +104,14 @@ function failed(destination: DestinationName, error: unknown): DestinationResult
 }
 
 /**
- * Saves the sheet as a new file in one step (temporary file, flushed, then linked into place so
- * an existing file is never replaced). A PDF cannot be compared with an existing one (each holds
+ * Saves the sheet as a new file in one step (see writeFileAtomically); an existing file is never
+ * replaced. A PDF cannot be compared with an existing one (each holds
  * its creation time), so any existing file is left alone and reported.
  */
 async function savePdf(path: string, pdf: Buffer): Promise<string> {
   const target = resolve(path);
-  const temporary = join(
-    dirname(target),
-    `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
-  );
-  let handle;
   try {
-    handle = await open(temporary, 'wx', 0o600);
+    await writeFileAtomically(target, pdf);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -126,18 +120,7 @@ async function savePdf(path: string, pdf: Buffer): Promise<string> {
         `The folder ${dirname(target)} does not exist. Create it first or choose another --pdf.`,
       );
     }
-    throw new BackupError(
-      'write-failed',
-      `Could not write ${target}: ${(error as Error).message}.`,
-    );
-  }
-  try {
-    await handle.writeFile(pdf);
-    await handle.sync();
-    await handle.close();
-    await link(temporary, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+    if (code === 'EEXIST') {
       throw new BackupError(
         'invalid-input',
         `${target} already exists. Nothing was overwritten; choose another --pdf name.`,
@@ -147,9 +130,6 @@ async function savePdf(path: string, pdf: Buffer): Promise<string> {
       'write-failed',
       `Could not write ${target}: ${(error as Error).message}.`,
     );
-  } finally {
-    await handle.close().catch(() => undefined);
-    await unlink(temporary).catch(() => undefined);
   }
   return target;
 }

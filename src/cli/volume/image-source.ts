@@ -1,8 +1,6 @@
-import type { Stats } from 'node:fs';
-import { readFile, type FileHandle } from 'node:fs/promises';
-import type { ByteSource } from '../../bitlocker/volume/volume.js';
-import { CliError, ExitCode } from '../output.js';
-import { openReadable } from './file-kind.js';
+import { readFile } from 'node:fs/promises';
+import type { ByteSource } from '../../bitlocker/byte-source.js';
+import { openReadable } from '../input-file.js';
 
 /** An image file or block device, opened read-only. */
 export interface ImageSource extends ByteSource {
@@ -23,36 +21,11 @@ async function blockDeviceSize(rdev: number): Promise<number | undefined> {
   }
 }
 
-function describeOpenError(path: string, error: NodeJS.ErrnoException): CliError {
-  switch (error.code) {
-    case 'ENOENT':
-      return new CliError(`${path}: no such file or device.`, ExitCode.unusable);
-    case 'EACCES':
-    case 'EPERM':
-      return new CliError(
-        `${path}: permission denied. Reading a device usually needs root (try sudo), or read an image of it.`,
-        ExitCode.unusable,
-      );
-    default:
-      return new CliError(
-        `${path}: cannot open (${error.code ?? error.message}).`,
-        ExitCode.environment,
-      );
-  }
-}
-
 /**
  * Opens a volume image or device for reading only: Keyhold never writes to the source.
  */
 export async function openImageSource(path: string): Promise<ImageSource> {
-  let handle: FileHandle;
-  let stat: Stats;
-  try {
-    ({ handle, info: stat } = await openReadable(path, 'file-or-block-device'));
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw describeOpenError(path, error as NodeJS.ErrnoException);
-  }
+  const { handle, info: stat } = await openReadable(path, 'file-or-block-device');
   const size = stat.isBlockDevice() ? await blockDeviceSize(stat.rdev) : stat.size;
   const readInto = async (offset: number, target: Uint8Array): Promise<number> => {
     let filled = 0;
@@ -70,6 +43,7 @@ export async function openImageSource(path: string): Promise<ImageSource> {
   };
   return {
     path,
+    name: path,
     size,
     readInto,
     async read(offset: number, length: number): Promise<Uint8Array> {

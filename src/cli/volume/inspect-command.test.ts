@@ -13,6 +13,8 @@ describe('keyhold inspect report', () => {
       protectors: [],
       metadataCopies: [],
       state: 'fully-encrypted',
+      mode: 'full',
+      conversion: 'fully-encrypted',
       encryptedSize: 1 << 20,
       kind: 'fixed',
     };

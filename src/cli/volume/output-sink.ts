@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { constants, unlinkSync } from 'node:fs';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createAtomicFile, type AtomicFile } from '../../files/atomic-file.js';
 import { CliError, ExitCode } from '../output.js';
 
 /** Where decrypted bytes go. Nothing is left behind unless `commit` runs. */
@@ -36,7 +35,7 @@ function stdoutSink(): OutputSink {
   };
 }
 
-/** The file appears under its name only when complete: it is written beside it, then renamed. */
+/** The file appears under its name only when complete (see createAtomicFile). */
 async function fileSink(path: string, force: boolean): Promise<OutputSink> {
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) {
@@ -50,61 +49,29 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
   if (existing && !existing.isFile()) {
     throw new CliError(`${path} is not a regular file; Keyhold writes images to files or "-".`);
   }
-  const partial = join(
-    dirname(path),
-    `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`,
-  );
-  let handle: FileHandle;
+  let file: AtomicFile;
   try {
-    // Owner-only: the decrypted volume is as sensitive as the key that opened it.
-    handle = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    file = await createAtomicFile(path, { replace: existing !== undefined });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (code === 'ENOENT') throw missingFolderError(path);
     throw new CliError(`Cannot write to ${dirname(path)} (${code}).`, ExitCode.environment);
   }
-  let position = 0;
-  let isOpen = true;
-  const close = async () => {
-    process.removeListener('exit', removeOnExit);
-    if (isOpen) {
-      isOpen = false;
-      await handle.close();
-    }
-  };
-  // Whatever ends the process before commit or abort (an exit, a crash), no decrypted part stays.
-  function removeOnExit(): void {
-    try {
-      unlinkSync(partial);
-    } catch {
-      // Already gone.
-    }
-  }
-  process.once('exit', removeOnExit);
   return {
     toStdout: false,
     name: path,
-    async write(chunk) {
-      let written = 0;
-      while (written < chunk.length) {
-        const { bytesWritten } = await handle.write(
-          chunk,
-          written,
-          chunk.length - written,
-          position,
+    write: (chunk) => file.write(chunk),
+    async commit() {
+      try {
+        await file.commit();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        throw new CliError(
+          `${path} appeared while the volume was being decrypted; nothing was replaced. Choose another --out, or add --force to replace it.`,
         );
-        written += bytesWritten;
-        position += bytesWritten;
       }
     },
-    async commit() {
-      await close();
-      await rename(partial, path);
-    },
-    async abort() {
-      await close();
-      await unlink(partial).catch(() => undefined);
-    },
+    abort: () => file.abort(),
   };
 }
 

@@ -6,33 +6,18 @@ import {
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
 import type { VolumeSecret } from '../../bitlocker/volume/volume-keys.js';
-import { CliError, ExitCode } from '../output.js';
+import { CliError } from '../output.js';
 import { readStdin, stdinLimits } from '../stdin.js';
-import { openReadable } from './file-kind.js';
+import { withInputFile } from '../input-file.js';
 import type { SecretFlags } from './secret-flags.js';
 
 /** Startup key files are a few hundred bytes; a larger file is not one. */
 const maxBekFileSize = 64 * 1024;
 
 async function readBek(path: string): Promise<VolumeSecret> {
-  let bytes: Buffer;
-  try {
-    const { handle } = await openReadable(path, 'file');
-    try {
-      const buffer = Buffer.alloc(maxBekFileSize);
-      const { bytesRead } = await handle.read(buffer, 0, maxBekFileSize, 0);
-      bytes = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    throw new CliError(
-      `${path}: cannot read the startup key file (${code === 'ENOENT' ? 'no such file' : code}).`,
-      ExitCode.unusable,
-    );
-  }
+  const bytes = await withInputFile(path, { flag: '--bek' }, (source) =>
+    source.read(0, maxBekFileSize),
+  );
   try {
     const bek = readBekFile(bytes);
     return { kind: 'startup-key', keyId: bek.keyId, key: bek.key };

@@ -1,5 +1,8 @@
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
+import { ConversionRefusedError } from '../../bitlocker/volume/volume.js';
+import { terminalLanguage } from '../language.js';
 import { CliError, ExitCode } from '../output.js';
+import { conversionRefusal } from './conversion-wording.js';
 import { openImageSource, type ImageSource } from './image-source.js';
 
 function isErrno(error: unknown): error is NodeJS.ErrnoException {
@@ -9,6 +12,12 @@ function isErrno(error: unknown): error is NodeJS.ErrnoException {
 /** Turns what can go wrong with a volume into one line for the person, with the exit code. */
 export function volumeCliError(path: string, error: unknown): unknown {
   if (error instanceof CliError) return error;
+  if (error instanceof ConversionRefusedError) {
+    return new CliError(
+      `${path}: ${conversionRefusal(error, terminalLanguage())}`,
+      ExitCode.unusable,
+    );
+  }
   if (error instanceof BitLockerFormatError) {
     return new CliError(`${path}: ${error.message}`, ExitCode.unusable);
   }

@@ -13,7 +13,10 @@ for (const kind of databaseKinds) {
     after(() => server.close());
 
     const record = (action: string) =>
-      server.ctx.audit.recordAlone({ action, ipAddress: '10.0.0.1', details: { n: 1 } });
+      server.ctx.audit.recordAlone(
+        { accountId: null, ipAddress: '10.0.0.1', userAgent: null },
+        { action, details: { n: 1 } },
+      );
 
     it('links every event to the one before, even when many are written at once', async () => {
       await Promise.all(Array.from({ length: 25 }, (_, index) => record(`parallel_${index}`)));

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { callerOf, requireAccount } from '../../caller.js';
+import { callerOf } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
 import { auditQuery, auditResponse } from './schema.js';
 
@@ -19,13 +19,12 @@ export function auditRoutes(app: FastifyInstance): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v1/audit',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags: ['Audit'],
         summary: "The selected account's own audit events, newest first",
         querystring: auditQuery,
         response: { 200: auditResponse },
-        security: [{ browserCookie: [] }],
       },
     },
     async (request) => {

@@ -8,13 +8,25 @@ import type { DatabaseSchema } from '../../../db/schema.js';
 import { auditEventHash, ChainVerifier, describeProblem, type ChainProblem } from './chain.js';
 import { chainHead, claimNextSeq, eventsInOrder, eventsOfUser, insertEvent } from './repo.js';
 
-export interface AuditEventInput {
+/**
+ * Who did what an event records, and from where. A request's Caller is one; an account acting
+ * before it has a session (signing up or in) is its id with the request's origin.
+ */
+export interface AuditActor {
+  /** Null for the server itself, or for a request not tied to an account (a failed sign-in). */
+  accountId: string | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+/** The server acting on its own schedule or for an operator's command: no account, no origin. */
+export const serverActor: AuditActor = { accountId: null, ipAddress: null, userAgent: null };
+
+export interface AuditEvent {
   action: string;
-  actorUserId?: string | null | undefined;
+  /** The account the event is about; the actor's own unless named. */
   subjectUserId?: string | null | undefined;
   organisationId?: string | null | undefined;
-  ipAddress?: string | null | undefined;
-  userAgent?: string | null | undefined;
   /** Plain facts only; never a secret (the audit log is shown to people and exported). */
   details?: Record<string, unknown>;
 }
@@ -58,29 +70,37 @@ export class AuditLog {
     private readonly transaction: <T>(work: TransactionWork<T>) => Promise<T>,
   ) {}
 
-  /** In the caller's transaction, so the event commits with the change it records. */
-  async record(trx: Kysely<DatabaseSchema>, input: AuditEventInput): Promise<void> {
+  /**
+   * In the caller's transaction, so the event commits with the change it records. The actor,
+   * subject (unless the event names another) and origin all come from `actor`, so no event can
+   * name one account as actor and another's address as where it came from.
+   */
+  async record(trx: Kysely<DatabaseSchema>, actor: AuditActor, event: AuditEvent): Promise<void> {
     if (!trx.isTransaction) throw new Error('AuditLog.record needs a transaction');
-    await this.append(trx, input);
+    await this.append(trx, actor, event);
   }
 
   /** An event that records no change of its own (a reveal, a download), committed on its own. */
-  async recordAlone(input: AuditEventInput): Promise<void> {
-    await this.transaction((trx) => this.append(trx, input));
+  async recordAlone(actor: AuditActor, event: AuditEvent): Promise<void> {
+    await this.transaction((trx) => this.append(trx, actor, event));
   }
 
-  private async append(trx: Kysely<DatabaseSchema>, input: AuditEventInput): Promise<void> {
+  private async append(
+    trx: Kysely<DatabaseSchema>,
+    actor: AuditActor,
+    input: AuditEvent,
+  ): Promise<void> {
     const { seq, prevHash } = await claimNextSeq(trx);
     const event = {
       id: newId(),
       seq,
       at: this.now().toISOString(),
       action: input.action,
-      actor_user_id: input.actorUserId ?? null,
-      subject_user_id: input.subjectUserId ?? null,
+      actor_user_id: actor.accountId,
+      subject_user_id: input.subjectUserId ?? actor.accountId,
       organisation_id: input.organisationId ?? null,
-      ip_address: input.ipAddress ?? null,
-      user_agent: input.userAgent ?? null,
+      ip_address: actor.ipAddress,
+      user_agent: actor.userAgent,
       details: JSON.stringify(input.details ?? {}),
       prev_hash: prevHash,
     };

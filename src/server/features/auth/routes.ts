@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { setBrowserCookie } from '../../browser-cookie.js';
-import { callerOf, requestInfo, requireAccount } from '../../caller.js';
+import { sessionCallerOf } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { requestLanguage } from '../../messages.js';
 import {
@@ -30,13 +31,25 @@ import {
   totpEnrolResponse,
   updateMeBody,
 } from './schema.js';
-import * as auth from './service.js';
+import { changePassword } from './password-change.js';
+import { me, updateMe } from './profile.js';
+import { regenerateRecoveryCodes } from './recovery-code-sets.js';
+import {
+  browserAccounts,
+  forgetAccount,
+  getSession,
+  listSessions,
+  revokeOtherSessions,
+  revokeSession,
+  signout,
+} from './sessions.js';
+import { type SignedIn, identify, signin, signinSecondFactor, signup } from './signin.js';
+import { confirmTotp, disableTotp, startTotpEnrolment } from './totp-enrolment.js';
 
 const tags = ['Authentication'];
-const signedInSecurity = [{ browserCookie: [] }];
 
 /** The browser gets its new token as the cookie; the body never carries it. */
-function signedIn(reply: FastifyReply, ctx: ServerContext, result: auth.SignedIn) {
+function signedIn(reply: FastifyReply, ctx: ServerContext, result: SignedIn) {
   setBrowserCookie(reply, ctx.config, result.browserToken);
   return { status: result.status, account: result.account, csrfToken: result.csrfToken };
 }
@@ -48,6 +61,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/signup',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Create an account and sign it in to this browser',
@@ -56,7 +70,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signup(ctx, request.browser, requestInfo(request), request.body);
+      const result = await signup(ctx, request.browser, requestInfo(request), request.body);
       return reply.status(201).send(signedIn(reply, ctx, result));
     },
   );
@@ -64,6 +78,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/identify',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'First step of sign-in: greet the person and offer sign-in methods',
@@ -71,12 +86,13 @@ export function authRoutes(app: FastifyInstance): void {
         response: { 200: identifyResponse },
       },
     },
-    (request) => auth.identify(ctx, request.browser, requestInfo(request), request.body),
+    (request) => identify(ctx, request.browser, requestInfo(request), request.body),
   );
 
   routes.post(
     '/api/v1/auth/signin',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Sign in with email and password',
@@ -85,7 +101,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signin(ctx, request.browser, requestInfo(request), request.body);
+      const result = await signin(ctx, request.browser, requestInfo(request), request.body);
       return result.status === 'signed_in' ? signedIn(reply, ctx, result) : result;
     },
   );
@@ -93,6 +109,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/signin/second-factor',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Finish sign-in with a TOTP code or a recovery code',
@@ -101,7 +118,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const result = await auth.signinSecondFactor(
+      const result = await signinSecondFactor(
         ctx,
         request.browser,
         requestInfo(request),
@@ -114,20 +131,19 @@ export function authRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/auth/signout',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary:
           'Sign the selected account out of this browser, or everywhere (every session and device token), or all accounts',
         body: signoutBody,
         response: { 200: accountsResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => {
-      await auth.signout(ctx, callerOf(request), request.body ?? {});
+      await signout(ctx, sessionCallerOf(request), request.body ?? {});
       return {
-        accounts: await auth.browserAccounts(ctx, request.browser),
+        accounts: await browserAccounts(ctx, request.browser),
         csrfToken: request.browser?.csrfToken ?? null,
       };
     },
@@ -136,6 +152,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/auth/accounts',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: "This browser's accounts, for the account picker, and its CSRF token",
@@ -143,7 +160,7 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      accounts: await auth.browserAccounts(ctx, request.browser),
+      accounts: await browserAccounts(ctx, request.browser),
       csrfToken: request.browser?.csrfToken ?? null,
     }),
   );
@@ -151,6 +168,7 @@ export function authRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/auth/accounts/:accountId',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: "Remove an account from this browser's picker (signing it out here)",
@@ -159,14 +177,9 @@ export function authRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => {
-      await auth.forgetAccount(
-        ctx,
-        request.browser,
-        requestInfo(request),
-        request.params.accountId,
-      );
+      await forgetAccount(ctx, request.browser, requestInfo(request), request.params.accountId);
       return {
-        accounts: await auth.browserAccounts(ctx, request.browser),
+        accounts: await browserAccounts(ctx, request.browser),
         csrfToken: request.browser?.csrfToken ?? null,
       };
     },
@@ -175,64 +188,60 @@ export function authRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/auth/me',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'The selected account and its organisations',
         response: { 200: meResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => auth.me(ctx, callerOf(request)),
+    (request) => me(ctx, sessionCallerOf(request)),
   );
 
   routes.patch(
     '/api/v1/auth/me',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Change the display name',
         body: updateMeBody,
         response: { 200: meResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => auth.updateMe(ctx, callerOf(request), request.body),
+    (request) => updateMe(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.get(
     '/api/v1/auth/sessions',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The selected account's sessions on every device",
         response: { 200: sessionsResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
-      sessions: await auth.listSessions(ctx, callerOf(request), requestLanguage(request)),
+      sessions: await listSessions(ctx, sessionCallerOf(request), requestLanguage(request)),
     }),
   );
 
   routes.get(
     '/api/v1/auth/sessions/:id',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'One live session of the selected account',
         params: z.object({ id: idParam }),
         response: { 200: sessionResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
-      session: await auth.getSession(
+      session: await getSession(
         ctx,
-        callerOf(request),
+        sessionCallerOf(request),
         request.params.id,
         requestLanguage(request),
       ),
@@ -242,17 +251,16 @@ export function authRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/auth/sessions/:id',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'End one session of the selected account',
         params: z.object({ id: idParam }),
         response: { 204: z.null() },
-        security: signedInSecurity,
       },
     },
     async (request, reply) => {
-      await auth.revokeSession(ctx, callerOf(request), request.params.id);
+      await revokeSession(ctx, sessionCallerOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -260,93 +268,89 @@ export function authRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/auth/sessions',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'End every other session and every device token (keyhold login) of the account',
         response: { 200: revokedResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => auth.revokeOtherSessions(ctx, callerOf(request)),
+    (request) => revokeOtherSessions(ctx, sessionCallerOf(request)),
   );
 
   routes.post(
     '/api/v1/auth/password',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Change the password; ends every other session',
         body: changePasswordBody,
         response: { 200: changePasswordResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
-      revokedSessions: await auth.changePassword(ctx, callerOf(request), request.body),
+      revokedSessions: await changePassword(ctx, sessionCallerOf(request), request.body),
     }),
   );
 
   routes.post(
     '/api/v1/auth/totp/enrol',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Start TOTP enrolment: a new secret to add to an authenticator app',
         body: passwordBody,
         response: { 200: totpEnrolResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => auth.startTotpEnrolment(ctx, callerOf(request), request.body),
+    (request) => startTotpEnrolment(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.post(
     '/api/v1/auth/totp/confirm',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Turn TOTP on with a first code; returns one-time recovery codes',
         body: totpConfirmBody,
         response: { 200: totpConfirmResponse },
-        security: signedInSecurity,
       },
     },
-    (request) => auth.confirmTotp(ctx, callerOf(request), request.body),
+    (request) => confirmTotp(ctx, sessionCallerOf(request), request.body),
   );
 
   routes.post(
     '/api/v1/auth/totp/disable',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Turn TOTP off (and delete the recovery codes)',
         body: passwordBody,
         response: { 200: accountResponse },
-        security: signedInSecurity,
       },
     },
-    async (request) => ({ account: await auth.disableTotp(ctx, callerOf(request), request.body) }),
+    async (request) => ({
+      account: await disableTotp(ctx, sessionCallerOf(request), request.body),
+    }),
   );
 
   routes.post(
     '/api/v1/auth/recovery-codes',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Replace the recovery codes with new ones',
         body: passwordBody,
         response: { 200: recoveryCodesResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
-      recoveryCodes: await auth.regenerateRecoveryCodes(ctx, callerOf(request), request.body),
+      recoveryCodes: await regenerateRecoveryCodes(ctx, sessionCallerOf(request), request.body),
     }),
   );
 }

@@ -1,26 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import { requestInfo } from '../../caller.js';
-import { ForbiddenError, UnauthenticatedError } from '../../errors.js';
-import { membershipsOfUser } from '../auth/repo.js';
-import { keysScope } from './schema.js';
+import { BrowserSessionRequiredError, type TokenCaller } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
+import { UnauthenticatedError } from '../../errors.js';
+import { membershipsOfUser } from '../../accounts/users-repo.js';
 import { authenticateToken, type TokenHolder } from './service.js';
-
-/**
- * What a token from `keyhold login` may do: the key operations, nothing else. Signing in,
- * passwords, sessions, tokens, organisations, the vault, export and deleting stay with a person
- * signed in in a browser.
- */
-const keyOperations = new Set([
-  'GET /api/v1/keys',
-  'POST /api/v1/keys',
-  'POST /api/v1/keys/import',
-  'GET /api/v1/keys/:id',
-  'POST /api/v1/keys/:id/reveal',
-  'GET /api/v1/keys/:id/recovery-file',
-  'GET /api/v1/keys/:id/sheet.pdf',
-  'GET /api/v1/keys/:id/backups',
-  'POST /api/v1/keys/:id/backups',
-]);
 
 const holders = new WeakMap<FastifyRequest, TokenHolder>();
 
@@ -49,33 +32,38 @@ async function holderOf(request: FastifyRequest): Promise<TokenHolder> {
 }
 
 /**
- * Called by `requireAccount` for requests that carry a bearer token: the token must be live and
- * the route a key operation. The caller it sets has no session or browser (their ids are empty),
- * so nothing that belongs to a browser session, such as an unlocked vault, applies to it.
+ * The caller behind the request's bearer token: the token must be live and, when the route names
+ * a scope, have been granted it. The caller has no session or browser, so nothing that belongs
+ * to a browser session (an open vault, the browser's other accounts) can apply to it.
  */
-export async function requireKeyToken(request: FastifyRequest): Promise<void> {
+export async function tokenCallerFor(
+  request: FastifyRequest,
+  scope: string | undefined,
+): Promise<TokenCaller> {
   const holder = await holderOf(request);
-  const route = `${request.method} ${request.routeOptions.url ?? ''}`;
-  if (holder.token.scope !== keysScope || !keyOperations.has(route)) {
-    throw new ForbiddenError(
-      'A token from keyhold login only works for key operations. Sign in in the browser to do this.',
-    );
-  }
+  const scopes = holder.token.scope.split(' ');
+  if (scope !== undefined && !scopes.includes(scope)) throw new BrowserSessionRequiredError();
   const memberships = await membershipsOfUser(request.server.keyhold.db, holder.account.id);
-  request.caller = {
+  return {
+    kind: 'token',
     ...requestInfo(request),
     accountId: holder.account.id,
-    sessionId: '',
-    browserId: '',
+    tokenId: holder.token.id,
+    scopes,
     memberships: new Map(memberships.map((m) => [m.organisation_id, m.role])),
   };
 }
 
-/** preHandler for the routes about the token itself (whoami, logout). */
-export async function requireTokenHolder(request: FastifyRequest): Promise<void> {
+/**
+ * A token sent to a route for browsers only: a live one is told what tokens are for, one that is
+ * not live is told to sign in again, as on the routes a token may call.
+ */
+export async function refuseToken(request: FastifyRequest): Promise<never> {
   await holderOf(request);
+  throw new BrowserSessionRequiredError();
 }
 
+/** The token and its account, for keyhold whoami; set by the access check of a token route. */
 export function tokenHolderOf(request: FastifyRequest): TokenHolder {
   const holder = holders.get(request);
   if (!holder) throw new UnauthenticatedError();

@@ -4,11 +4,11 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf, requestInfo, requireAccount } from '../../caller.js';
+import { callerOf, tokenCallerOf } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { handleError, validationFailure } from '../../errors.js';
-import { idParam } from '../auth/schema.js';
-import { requireTokenHolder, tokenHolderOf } from './bearer.js';
+import { tokenHolderOf } from './bearer.js';
 import {
   approveBody,
   approveResponse,
@@ -25,7 +25,6 @@ import {
 import * as deviceAuth from './service.js';
 
 const tags = ['Device sign-in and tokens'];
-const signedInSecurity = [{ browserCookie: [] }];
 const oauthErrors = {
   400: oauthErrorResponse.describe('RFC 6749 error: authorization_pending, slow_down, ...'),
   401: oauthErrorResponse,
@@ -77,6 +76,7 @@ function oauthEndpoints(app: FastifyInstance, ctx: ServerContext): void {
   routes.post(
     '/api/v1/device/authorize',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Start signing in a device (RFC 8628 device authorization request)',
@@ -101,6 +101,7 @@ function oauthEndpoints(app: FastifyInstance, ctx: ServerContext): void {
   routes.post(
     '/api/v1/device/token',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Poll for the token (RFC 8628 device access token request)',
@@ -130,13 +131,12 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/api/v1/device/lookup',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'What a user code would connect: shown before approving it',
         body: userCodeBody,
         response: { 200: deviceRequestResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
@@ -147,13 +147,12 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
   routes.post(
     '/api/v1/device/approve',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Approve or deny a device for the selected account',
         body: approveBody,
         response: { 200: approveResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({
@@ -164,12 +163,11 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/api/v1/auth/tokens',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The selected account's device tokens (keyhold login), newest first",
         response: { 200: tokensResponse },
-        security: signedInSecurity,
       },
     },
     async (request) => ({ tokens: await deviceAuth.listTokens(ctx, callerOf(request)) }),
@@ -178,13 +176,12 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
   routes.delete(
     '/api/v1/auth/tokens/:id',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Revoke one device token of the selected account',
-        params: z.object({ id: idParam }),
+        params: z.object({ id: z.uuid() }),
         response: { 204: z.null() },
-        security: signedInSecurity,
       },
     },
     async (request, reply) => {
@@ -196,7 +193,7 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
   routes.get(
     '/api/v1/device/token',
     {
-      preHandler: requireTokenHolder,
+      config: { access: 'token' },
       schema: {
         tags,
         summary: 'The token sent as Authorization: Bearer, and its account (keyhold whoami)',
@@ -209,7 +206,7 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
   routes.delete(
     '/api/v1/device/token',
     {
-      preHandler: requireTokenHolder,
+      config: { access: 'token' },
       schema: {
         tags,
         summary: 'Revoke the token sent as Authorization: Bearer (keyhold logout)',
@@ -217,12 +214,8 @@ export async function deviceAuthRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const holder = tokenHolderOf(request);
-      await deviceAuth.revokeToken(
-        ctx,
-        { accountId: holder.account.id, ...requestInfo(request) },
-        holder.token.id,
-      );
+      const caller = tokenCallerOf(request);
+      await deviceAuth.revokeToken(ctx, caller, caller.tokenId);
       return reply.status(204).send(null);
     },
   );

@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import { randomToken, sha256Hex } from '../../../crypto/tokens.js';
 import { newId } from '../../../db/ids.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
-import { origin, type Caller, type RequestInfo } from '../../caller.js';
+import type { Caller } from '../../caller.js';
+import type { RequestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { lockedOutUntil, type LimitPolicy } from '../../credential-limits.js';
 import { NotFoundError } from '../../errors.js';
@@ -191,13 +192,14 @@ export async function pollForToken(ctx: ServerContext, info: RequestInfo, input:
       user_agent: info.userAgent,
       revoked_at: null,
     });
-    await ctx.audit.record(trx, {
-      action: 'api_token_issued',
-      actorUserId: userId,
-      subjectUserId: userId,
-      ...origin(info),
-      details: { tokenId, deviceName: row.device_name, scope: row.scope },
-    });
+    await ctx.audit.record(
+      trx,
+      { ...info, accountId: userId },
+      {
+        action: 'api_token_issued',
+        details: { tokenId, deviceName: row.device_name, scope: row.scope },
+      },
+    );
     return true;
   });
   if (!issued) throw new OAuthError('invalid_grant', 'This device code was already used.');
@@ -260,11 +262,8 @@ export async function decideRequest(
       at: ctx.now(),
     });
     if (!decided) throw new NotFoundError('That code');
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: input.approve ? 'device_approved' : 'device_denied',
-      actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
-      ...origin(caller),
       details: {
         deviceName: row.device_name,
         client: row.client_id,
@@ -302,11 +301,8 @@ export async function revokeToken(
     if (!(await repo.revokeToken(trx, actor.accountId, tokenId, ctx.now()))) {
       throw new NotFoundError('The token');
     }
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, actor, {
       action: 'api_token_revoked',
-      actorUserId: actor.accountId,
-      subjectUserId: actor.accountId,
-      ...origin(actor),
       details: { tokenId },
     });
   });

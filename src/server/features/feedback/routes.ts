@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { callerOf, requestInfo, requireAccount } from '../../caller.js';
+import { callerOf } from '../../caller.js';
+import { requestInfo } from '../../request-info.js';
 import { feedbackBody, feedbackCreated, reportQuery, reportResponse } from './schema.js';
 import { feedbackReport, submitFeedback } from './service.js';
 
@@ -19,6 +20,7 @@ export function feedbackRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/feedback',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: "Answer a help article's feedback form (no account needed; rate-limited)",
@@ -40,10 +42,9 @@ export function feedbackRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/admin/feedback',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
-        security: [{ browserCookie: [] }],
         summary: 'Collected feedback and totals per article (server administrators)',
         querystring: reportQuery,
         response: { 200: reportResponse },

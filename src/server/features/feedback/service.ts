@@ -1,9 +1,10 @@
 import { redactRecoveryPasswords } from '../../../bitlocker/recovery-password.js';
 import { newId } from '../../../db/ids.js';
-import type { Caller, RequestInfo } from '../../caller.js';
+import type { Caller } from '../../caller.js';
+import type { RequestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { ForbiddenError, UnauthenticatedError } from '../../errors.js';
-import { findUserById } from '../auth/repo.js';
+import { findUserById } from '../../accounts/users-repo.js';
 import * as repo from './repo.js';
 
 export interface FeedbackInput {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { callerOf, requireAccount } from '../../caller.js';
-import { findResponse } from './schema.js';
+import { sessionCallerOf } from '../../caller.js';
+import { findQuery, findResponse } from './schema.js';
 import { findKey } from './service.js';
 
 export function findRoutes(app: FastifyInstance): void {
@@ -10,15 +9,14 @@ export function findRoutes(app: FastifyInstance): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v1/find',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags: ['Find my key'],
-        security: [{ browserCookie: [] }],
         summary: 'Which accounts signed in to this browser hold a key with this Key ID prefix',
-        querystring: z.object({ keyId: z.string().max(100) }),
+        querystring: findQuery,
         response: { 200: findResponse },
       },
     },
-    (request) => findKey(ctx, callerOf(request), request.query.keyId),
+    (request) => findKey(ctx, sessionCallerOf(request), request.query.keyId),
   );
 }

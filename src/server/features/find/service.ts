@@ -1,34 +1,19 @@
+import type { FindAnswer } from '../../../api/find.js';
 import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/protector-id.js';
-import type { Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { authorize, personalLibrary } from '../../policies.js';
-import { liveSessionsOfBrowser, rememberedAccountsOfBrowser } from '../auth/repo.js';
+import {
+  liveSessionsOfBrowser,
+  rememberedAccountsOfBrowser,
+} from '../../accounts/sessions-repo.js';
 import {
   keySummary,
   listKeysInProtectorRange,
   minimumKeyIdPrefix,
   prefixSuccessor,
-  type KeySummary,
 } from '../keys/index.js';
-
-export type Place = 'paper' | 'usb' | 'file' | 'other-account' | 'organisation';
-
-export interface FoundKey {
-  id: string;
-  shortId: string;
-  protectorId: string;
-  deviceName: string;
-  volume: KeySummary['volume'];
-  inVault: boolean;
-  deletedAt: string | null;
-}
-
-export interface FindResult {
-  prefix: string;
-  matches: { accountId: string; email: string; displayName: string; keys: FoundKey[] }[];
-  elsewhere: { place: Place; hint: string; accounts?: { accountId: string; email: string }[] }[];
-}
 
 /** More matches than this in one account means the prefix is too short to be useful anyway. */
 const matchesPerAccount = 20;
@@ -67,13 +52,13 @@ function parsePrefix(keyId: string): string {
  */
 export async function findKey(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   keyId: string,
-): Promise<FindResult> {
+): Promise<FindAnswer> {
   const prefix = parsePrefix(keyId);
   const range = { from: prefix, to: prefixSuccessor(prefix) };
   const sessions = await liveSessionsOfBrowser(ctx.db, caller.browserId, ctx.now());
-  const matches: FindResult['matches'] = [];
+  const matches: FindAnswer['matches'] = [];
   for (const session of sessions) {
     // Each account signed in here acts for itself and reads its own library, where no
     // organisation role counts.
@@ -114,8 +99,8 @@ export async function findKey(
   return { prefix, matches, elsewhere: elsewhere(signedOut) };
 }
 
-function elsewhere(signedOut: { user_id: string; email: string }[]): FindResult['elsewhere'] {
-  const otherAccount: FindResult['elsewhere'][number] = {
+function elsewhere(signedOut: { user_id: string; email: string }[]): FindAnswer['elsewhere'] {
+  const otherAccount: FindAnswer['elsewhere'][number] = {
     place: 'other-account',
     hint:
       signedOut.length > 0

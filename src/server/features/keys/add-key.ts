@@ -2,7 +2,7 @@ import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
 import type { Owner } from '../../../db/owners.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess } from '../../policies.js';
@@ -179,11 +179,9 @@ export async function addKey(
       );
       if (device) await assignDevice(trx, owner, device.id, assignee, ctx.now().toISOString());
     }
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: saved.outcome === 'created' ? 'key_added' : 'key_updated',
-      actorUserId: caller.accountId,
       ...librarySubject(access, assignee ?? null),
-      ...origin(caller),
       details: {
         keyId: saved.id,
         protectorId: parseProtectorId(key.protectorHex),

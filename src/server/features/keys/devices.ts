@@ -1,9 +1,9 @@
 import { idPattern } from '../../../db/ids.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess } from '../../policies.js';
-import { normalizeEmail } from '../auth/service.js';
+import { normalizeEmail } from '../../accounts/email.js';
 import * as repo from './devices-repo.js';
 import { librarySubject, notFoundLibrary } from './key-access.js';
 import type { Db } from './owner-filter.js';
@@ -185,11 +185,9 @@ export async function assignDevice(
   if (assignee !== device.assigned_user_id) {
     await ctx.database.transaction(async (trx) => {
       await repo.assignDevice(trx, access.owner, device.id, assignee, ctx.now().toISOString());
-      await ctx.audit.record(trx, {
+      await ctx.audit.record(trx, caller, {
         action: 'device_assigned',
-        actorUserId: caller.accountId,
         ...librarySubject(access, assignee),
-        ...origin(caller),
         details: { deviceId: device.id, deviceName: device.name, from: device.assigned_user_id },
       });
     });

@@ -1,8 +1,8 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import { origin, type Caller } from '../../caller.js';
+import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { authorize, type Library } from '../../policies.js';
-import { confirmPresence, type PresenceProof } from '../vault/service.js';
+import { confirmPresence, type PresenceProof } from '../vault/index.js';
 import * as repo from './repo.js';
 import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
 
@@ -59,7 +59,7 @@ const exportBatch = 500;
  */
 export async function exportKeys(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   library: Library,
   input: PresenceProof & { format: ExportFormat },
 ): Promise<{ fileName: string; contentType: string; body: string }> {
@@ -93,11 +93,9 @@ export async function exportKeys(
     after = { createdAt: last.created_at, id: last.id };
   }
   const exportedAt = ctx.now().toISOString();
-  await ctx.audit.recordAlone({
+  await ctx.audit.recordAlone(caller, {
     action: 'keys_exported',
-    actorUserId: caller.accountId,
     ...librarySubject(access),
-    ...origin(caller),
     details: { format: input.format, keys: keys.length, method },
   });
   const fileName = `keyhold-keys-${exportedAt.slice(0, 10)}.${input.format}`;

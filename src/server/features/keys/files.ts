@@ -1,9 +1,9 @@
 import { idPattern } from '../../../db/ids.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess, type LibraryAction } from '../../policies.js';
-import { requireOpenVault } from '../vault/service.js';
+import { requireOpenVault } from '../vault/index.js';
 import * as repo from './repo.js';
 import { downloadAction, librarySubject, notFoundLibrary } from './key-access.js';
 
@@ -66,9 +66,7 @@ async function fileInReach(
 
 function fileEvent(caller: Caller, access: LibraryAccess, file: repo.FileRow) {
   return {
-    actorUserId: caller.accountId,
     ...librarySubject(access),
-    ...origin(caller),
     details: { fileId: file.id, fileName: file.file_name, inVault: file.in_vault_at !== null },
   };
 }
@@ -88,7 +86,10 @@ export async function downloadFile(
     owner: access.owner,
   });
   if (!bytes) throw new Error(`uploaded file ${id} has no stored content`);
-  await ctx.audit.recordAlone({ action: 'file_downloaded', ...fileEvent(caller, access, file) });
+  await ctx.audit.recordAlone(caller, {
+    action: 'file_downloaded',
+    ...fileEvent(caller, access, file),
+  });
   return { fileName: file.file_name, bytes };
 }
 
@@ -105,7 +106,7 @@ export async function setFileInVault(
   if (!inVault) await requireOpenVault(ctx, caller);
   await ctx.database.transaction(async (trx) => {
     await repo.setFileVault(trx, access.owner, id, inVault ? ctx.now().toISOString() : null);
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: inVault ? 'file_moved_to_vault' : 'file_moved_out_of_vault',
       ...fileEvent(caller, access, file),
     });

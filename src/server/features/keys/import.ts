@@ -8,7 +8,7 @@ import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import { newId } from '../../../db/ids.js';
 import type { VolumeType } from '../../../db/schema.js';
 import { hasUnsafeCharacters } from '../../../text/unsafe-characters.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import type { LimitPolicy } from '../../credential-limits.js';
 import { authorize, type Library } from '../../policies.js';
@@ -424,11 +424,9 @@ export async function importKeyFile(
       storedIds,
     );
     await ctx.secrets.put(trx, { kind: repo.uploadedFileKind, boundId: id, owner }, upload.bytes);
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'keys_imported',
-      actorUserId: caller.accountId,
       ...librarySubject(access),
-      ...origin(caller),
       details: {
         fileId: id,
         fileName,

@@ -1,7 +1,7 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { idPattern } from '../../../db/ids.js';
 import type { Owner } from '../../../db/owners.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import {
@@ -67,9 +67,7 @@ export function keyEvent(
   details: Record<string, unknown> = {},
 ) {
   return {
-    actorUserId: caller.accountId,
     ...librarySubject(access, row.device_assignee_id),
-    ...origin(caller),
     details: {
       keyId: row.id,
       protectorId: parseProtectorId(row.protector_hex),

@@ -26,7 +26,7 @@ async function recordBackup(
   };
   await ctx.database.transaction(async (trx) => {
     await repo.insertBackup(trx, saved, offlineDestinations.includes(backup.destination));
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'key_backup_recorded',
       ...keyEvent(caller, access, row, { destination: backup.destination }),
     });

@@ -3,7 +3,7 @@ import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import type { Library, LibraryAction } from '../../policies.js';
-import { requireOpenVault } from '../vault/service.js';
+import { requireOpenVault } from '../vault/index.js';
 import { keyEvent, keyInReach, summaryOrThrow } from './key-access.js';
 import * as repo from './keys-repo.js';
 import { keySummary, type KeySummary } from './summary.js';
@@ -32,7 +32,10 @@ async function changeKey(
   await change.before?.(row);
   await ctx.database.transaction(async (trx) => {
     await change.apply(trx, access.owner, row, ctx.now().toISOString());
-    await ctx.audit.record(trx, { action: change.action, ...keyEvent(caller, access, row) });
+    await ctx.audit.record(trx, caller, {
+      action: change.action,
+      ...keyEvent(caller, access, row),
+    });
   });
   return summaryOrThrow(ctx.db, access.owner, id);
 }

@@ -1,3 +1,4 @@
+import { maximumPageSize } from '../../../api/keys.js';
 import { normalizeKeyIdPrefix } from '../../../bitlocker/protector-id.js';
 import { idPattern } from '../../../db/ids.js';
 import type { Caller } from '../../caller.js';
@@ -13,7 +14,6 @@ import { keySummary, type KeySummary } from './summary.js';
 /** A Key ID search needs this many hex digits; fewer would match too much to be useful. */
 export const minimumKeyIdPrefix = 4;
 export const defaultPageSize = 50;
-export const maximumPageSize = 200;
 
 export async function getKey(
   ctx: ServerContext,

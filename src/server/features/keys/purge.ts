@@ -1,8 +1,8 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ConflictError, ValidationError } from '../../errors.js';
-import { requireOpenVault } from '../vault/service.js';
+import { requireOpenVault } from '../vault/index.js';
 import type { Library } from '../../policies.js';
 import * as repo from './repo.js';
 import { keyInReach, librarySubject } from './key-access.js';
@@ -38,11 +38,9 @@ export async function purgeKeyFromBin(
     const removed = await repo.purgeDeletedKey(trx, access.owner, row.id);
     // Restored meanwhile by another request: nothing was removed, so nothing is recorded.
     if (removed.keyIds.length === 0) return false;
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'key_purged',
-      actorUserId: caller.accountId,
       ...librarySubject(access, row.device_assignee_id),
-      ...origin(caller),
       details: {
         keyId: row.id,
         protectorId: parseProtectorId(row.protector_hex),

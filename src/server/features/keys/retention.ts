@@ -1,8 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../../context.js';
+import { serverActor } from '../audit/index.js';
 import { purgeKeysDeletedBefore } from './repo.js';
-
-const purgeIntervalMs = 60 * 60_000;
 
 /**
  * Purges for good the keys deleted more than `deletedKeyRetentionDays` ago, with their sealed
@@ -17,7 +15,7 @@ export async function purgeExpiredKeys(ctx: ServerContext): Promise<number> {
   const purged = await ctx.database.transaction(async (trx) => {
     const removed = await purgeKeysDeletedBefore(trx, before);
     if (removed.keyIds.length > 0) {
-      await ctx.audit.record(trx, {
+      await ctx.audit.record(trx, serverActor, {
         action: 'keys_purged',
         details: {
           keys: removed.keyIds.length,
@@ -42,25 +40,4 @@ export async function purgeExpiredKeys(ctx: ServerContext): Promise<number> {
     }
   }
   return purged;
-}
-
-/** Runs the purge at start and every hour while the server runs, when a retention is set. */
-export function startRetention(app: FastifyInstance): void {
-  const ctx = app.keyhold;
-  if (ctx.config.deletedKeyRetentionDays === undefined) return;
-  const run = () => {
-    purgeExpiredKeys(ctx).catch((error: unknown) => {
-      app.log.warn({ err: error }, 'purging deleted keys failed');
-    });
-  };
-  app.addHook('onReady', () => {
-    run();
-    return Promise.resolve();
-  });
-  const timer = setInterval(run, purgeIntervalMs);
-  timer.unref();
-  app.addHook('onClose', () => {
-    clearInterval(timer);
-    return Promise.resolve();
-  });
 }

@@ -4,8 +4,8 @@ import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ForbiddenError, ValidationError } from '../../errors.js';
 import type { Library, LibraryAccess, LibraryAction } from '../../policies.js';
-import { libraryPolicies } from '../orgs/library-policies.js';
-import { requireOpenVault } from '../vault/service.js';
+import { libraryPolicies } from '../orgs/index.js';
+import { requireOpenVault } from '../vault/index.js';
 import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
 import type { KeySummaryRow } from './keys-repo.js';
 
@@ -97,7 +97,7 @@ export async function revealKey(
 ): Promise<{ recoveryPassword: string; protectorId: string }> {
   const reason = revealReasonFor(library, given);
   const { access, row, recoveryPassword } = await openKey(ctx, caller, library, id);
-  await ctx.audit.recordAlone({
+  await ctx.audit.recordAlone(caller, {
     action: 'key_revealed',
     ...keyEvent(caller, access, row, reason ? { ...reason } : {}),
   });
@@ -130,7 +130,7 @@ export async function recoveryFile(
     recoveryPassword,
     language: lang,
   });
-  await ctx.audit.recordAlone({
+  await ctx.audit.recordAlone(caller, {
     action: 'key_downloaded',
     ...keyEvent(caller, access, row, { destination: 'file', lang }),
   });
@@ -164,7 +164,7 @@ export async function recoverySheet(
     lang: options.lang,
     paper: options.paper,
   });
-  await ctx.audit.recordAlone({
+  await ctx.audit.recordAlone(caller, {
     action: 'key_printed',
     ...keyEvent(caller, access, row, {
       destination: 'print',

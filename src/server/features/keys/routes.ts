@@ -1,9 +1,10 @@
 import fastifyMultipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf, requireAccount } from '../../caller.js';
+import { callerOf, sessionCallerOf } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
+import { keysScope } from '../device-auth/index.js';
 import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
 import { exportKeys } from './export.js';
 import * as devices from './devices.js';
@@ -11,7 +12,6 @@ import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
-import { startRetention } from './retention.js';
 import {
   addBackupBody,
   addKeyBody,
@@ -43,7 +43,6 @@ import {
 import * as keys from './service.js';
 
 const tags = ['Key library'];
-const security = [{ browserCookie: [] }];
 
 /**
  * `attachment` with a plain ASCII name for old clients and the exact name (RFC 6266 / 5987)
@@ -169,7 +168,6 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     },
     { prefix: '/api/v1/orgs/:orgId' },
   );
-  startRetention(app);
 }
 
 const organisationOf = new WeakMap<FastifyRequest, string>();
@@ -181,7 +179,11 @@ async function libraryRoutes(
 ): Promise<void> {
   const ctx = app.keyhold;
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const signedIn = { preHandler: requireAccount };
+  const signedIn: { config: FastifyContextConfig } = { config: { access: 'browser' } };
+  // What a device connected with `keyhold login` may do as well: the key operations of the
+  // person's own library. An organisation's library is used in the browser only.
+  const keyOperation: { config: FastifyContextConfig } =
+    kind === 'personal' ? { config: { access: 'browser-or-token', scope: keysScope } } : signedIn;
   // A download reads a secret and is audited; HEAD would do both without handing anything over,
   // so these routes answer GET only.
   const secretDownload = { exposeHeadRoute: false };
@@ -189,10 +191,9 @@ async function libraryRoutes(
   routes.post(
     '/keys',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'Add a recovery key (or refresh the details of one already stored)',
         body: kind === 'organisation' ? organisationAddKeyBody : addKeyBody,
         response: { 200: addKeyResponse, 201: addKeyResponse },
@@ -207,10 +208,9 @@ async function libraryRoutes(
   routes.get(
     '/keys',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'List and search keys (Key ID prefix or device name); never shows secrets',
         querystring: listQuery,
         response: { 200: keyPage },
@@ -228,11 +228,10 @@ async function libraryRoutes(
     uploads.withTypeProvider<ZodTypeProvider>().post(
       '/keys/import',
       {
-        ...signedIn,
+        ...keyOperation,
         bodyLimit: 2 * maximumUploadBytes,
         schema: {
           tags,
-          security,
           summary: 'Import keys from a recovery key file, .BEK, manage-bde or PowerShell output',
           description:
             'multipart/form-data with the field "file", or JSON {"filename", "contentBase64", ' +
@@ -263,13 +262,17 @@ async function libraryRoutes(
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Download every key with its recovery password (password or code re-entered)',
         body: exportBody,
       },
     },
     async (request, reply) => {
-      const exported = await exportKeys(ctx, callerOf(request), libraryOf(request), request.body);
+      const exported = await exportKeys(
+        ctx,
+        sessionCallerOf(request),
+        libraryOf(request),
+        request.body,
+      );
       return sendSecretFile(reply, exported);
     },
   );
@@ -277,10 +280,9 @@ async function libraryRoutes(
   routes.get(
     '/keys/:id',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'One key',
         params: idParams,
         response: { 200: keyResponse },
@@ -294,10 +296,9 @@ async function libraryRoutes(
   routes.post(
     '/keys/:id/reveal',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary:
           kind === 'organisation'
             ? 'Reveal the recovery password, with the reason it is needed (audited)'
@@ -322,11 +323,10 @@ async function libraryRoutes(
   routes.get(
     '/keys/:id/recovery-file',
     {
-      ...signedIn,
+      ...keyOperation,
       ...secretDownload,
       schema: {
         tags,
-        security,
         summary:
           'The recovery key file as Windows writes it (audited; record the backup with POST …/backups)',
         params: idParams,
@@ -352,11 +352,10 @@ async function libraryRoutes(
   routes.get(
     '/keys/:id/sheet.pdf',
     {
-      ...signedIn,
+      ...keyOperation,
       ...secretDownload,
       schema: {
         tags,
-        security,
         summary:
           'A printable recovery key sheet, PDF (audited; record the backup with POST …/backups)',
         params: idParams,
@@ -382,10 +381,9 @@ async function libraryRoutes(
   routes.post(
     '/keys/:id/backups',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'Record a backup made elsewhere (USB drive, file, paper)',
         params: idParams,
         body: addBackupBody,
@@ -407,10 +405,9 @@ async function libraryRoutes(
   routes.get(
     '/keys/:id/backups',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: "A key's backups, newest first",
         params: idParams,
         response: { 200: backupsResponse },
@@ -429,7 +426,6 @@ async function libraryRoutes(
         ...signedIn,
         schema: {
           tags,
-          security,
           summary: 'Move a key into the vault',
           params: idParams,
           response: { 200: keyResponse },
@@ -451,7 +447,6 @@ async function libraryRoutes(
         ...signedIn,
         schema: {
           tags,
-          security,
           summary: 'Take a key out of the vault (the vault must be open)',
           params: idParams,
           response: { 200: keyResponse },
@@ -471,10 +466,9 @@ async function libraryRoutes(
   routes.delete(
     '/keys/:id',
     {
-      ...signedIn,
+      ...keyOperation,
       schema: {
         tags,
-        security,
         summary: 'Delete a key (soft delete; restore brings it back). Needs {"confirmSaved": true}',
         params: idParams,
         body: deleteBody,
@@ -498,7 +492,6 @@ async function libraryRoutes(
       ...signedIn,
       schema: {
         tags,
-        security,
         summary:
           'Delete a key in the bin for good (audited; cannot be undone). Needs {"confirmPermanent": true}',
         params: idParams,
@@ -524,7 +517,6 @@ async function libraryRoutes(
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Restore a deleted key',
         params: idParams,
         response: { 200: keyResponse },
@@ -541,7 +533,6 @@ async function libraryRoutes(
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: 'Uploaded key files, kept as they were sent',
         response: { 200: filesResponse },
       },
@@ -558,7 +549,6 @@ async function libraryRoutes(
       ...secretDownload,
       schema: {
         tags,
-        security,
         summary: 'Download an uploaded file as it was sent (audited)',
         params: idParams,
       },
@@ -589,7 +579,6 @@ async function libraryRoutes(
         ...signedIn,
         schema: {
           tags,
-          security,
           summary: inVault ? 'Move a file into the vault' : 'Take a file out of the vault',
           params: idParams,
           response: { 204: z.null() },
@@ -614,7 +603,6 @@ async function libraryRoutes(
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: "The library's devices by name; an organisation's members see their own",
         querystring: deviceListQuery,
         response: { 200: devicePage },
@@ -629,7 +617,6 @@ async function libraryRoutes(
       ...signedIn,
       schema: {
         tags,
-        security,
         summary: "A device with its drives and each drive's current and previous keys",
         params: idParams,
         response: { 200: deviceResponse },
@@ -652,7 +639,6 @@ async function libraryRoutes(
         ...signedIn,
         schema: {
           tags,
-          security,
           summary: 'Assign a device to a member of the organisation (null: to nobody)',
           params: idParams,
           body: assignDeviceBody,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../../../db/schema.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import { authorize, organisationLibrary } from '../../policies.js';
@@ -70,11 +70,9 @@ export async function changeLibraryPolicies(
       },
       ctx.now().toISOString(),
     );
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'organisation_policies_changed',
-      actorUserId: caller.accountId,
       organisationId,
-      ...origin(caller),
       details: Object.fromEntries(changed.map((name) => [name, input[name]])),
     });
   });

@@ -13,16 +13,10 @@ import {
   type LibraryAction,
   type Principal,
 } from '../../policies.js';
+import type { ErrorBody as ErrorReply } from '../../../api/errors.js';
+import type { Member } from '../../../api/orgs.js';
 
 const password = 'violet tractor umbrella';
-
-interface ErrorReply {
-  error: { code: string; message: string };
-}
-interface Member {
-  accountId: string;
-  role: string;
-}
 
 for (const kind of databaseKinds) {
   describe(`organisations on ${kind.name}`, { skip: kind.skip }, () => {

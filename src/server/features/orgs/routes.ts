@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf, requireAccount } from '../../caller.js';
+import { callerOf } from '../../caller.js';
 import {
   addMemberBody,
   changePoliciesBody,
@@ -19,7 +19,6 @@ import * as policies from './library-policies.js';
 import * as orgs from './service.js';
 
 const tags = ['Organisations'];
-const security = [{ browserCookie: [] }];
 
 export function organisationRoutes(app: FastifyInstance): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -28,12 +27,11 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The selected account's organisations and its role in each",
         response: { 200: organisationsResponse },
-        security,
       },
     },
     async (request) => ({
@@ -44,13 +42,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/orgs',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Create an organisation; the creator becomes its owner',
         body: createOrganisationBody,
         response: { 201: organisationResponse },
-        security,
       },
     },
     async (request, reply) => {
@@ -67,13 +64,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs/:orgId',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'One organisation the selected account belongs to',
         params: orgParams,
         response: { 200: organisationResponse },
-        security,
       },
     },
     async (request) => ({
@@ -84,13 +80,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs/:orgId/members',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The organisation's members",
         params: orgParams,
         response: { 200: membersResponse },
-        security,
       },
     },
     async (request) => ({
@@ -101,14 +96,13 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.post(
     '/api/v1/orgs/:orgId/members',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Add an existing account to the organisation (owners and admins)',
         params: orgParams,
         body: addMemberBody,
         response: { 201: memberResponse },
-        security,
       },
     },
     async (request, reply) => {
@@ -125,14 +119,13 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.patch(
     '/api/v1/orgs/:orgId/members/:accountId',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "Change a member's role (owners and admins)",
         params: memberParams,
         body: changeRoleBody,
         response: { 200: memberResponse },
-        security,
       },
     },
     async (request) => ({
@@ -149,13 +142,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.delete(
     '/api/v1/orgs/:orgId/members/:accountId',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Remove a member, or leave the organisation',
         params: memberParams,
         response: { 204: z.null() },
-        security,
       },
     },
     async (request, reply) => {
@@ -172,13 +164,12 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs/:orgId/policies',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: "The organisation's key library policies",
         params: orgParams,
         response: { 200: policiesResponse },
-        security,
       },
     },
     async (request) => ({
@@ -189,14 +180,13 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.patch(
     '/api/v1/orgs/:orgId/policies',
     {
-      preHandler: requireAccount,
+      config: { access: 'browser' },
       schema: {
         tags,
         summary: 'Change the key library policies (owners and admins)',
         params: orgParams,
         body: changePoliciesBody,
         response: { 200: policiesResponse },
-        security,
       },
     },
     async (request) => ({

@@ -1,12 +1,13 @@
 import { newId } from '../../../db/ids.js';
 import type { MembershipRole } from '../../../db/schema.js';
-import { origin, type Caller } from '../../caller.js';
+import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { limitKeys, policies } from '../../credential-limits.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { managingRoles } from '../../policies.js';
-import { findUserByEmail } from '../auth/repo.js';
-import { normalizeEmail } from '../auth/service.js';
+import { normalizeEmail } from '../../accounts/email.js';
+import { findUserByEmail } from '../../accounts/users-repo.js';
+import { serverActor } from '../audit/index.js';
 import * as repo from './repo.js';
 
 export interface OrganisationView {
@@ -95,12 +96,10 @@ export async function createOrganisation(
       role: 'owner',
       at,
     });
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, actor ?? serverActor, {
       action: 'organisation_created',
-      actorUserId: actor?.accountId ?? null,
       subjectUserId: input.ownerUserId,
       organisationId: id,
-      ...(actor ? origin(actor) : {}),
       details: { name: input.name, via: actor ? 'api' : 'admin command' },
     });
   });
@@ -148,12 +147,10 @@ export async function addMember(
       });
     }
     await repo.insertMembership(trx, { organisationId, userId: user.id, role: input.role, at });
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'member_added',
-      actorUserId: caller.accountId,
       subjectUserId: user.id,
       organisationId,
-      ...origin(caller),
       details: { role: input.role },
     });
   });
@@ -184,12 +181,10 @@ export async function changeMemberRole(
       });
     }
     await repo.updateMembershipRole(trx, organisationId, userId, input.role, at);
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'member_role_changed',
-      actorUserId: caller.accountId,
       subjectUserId: userId,
       organisationId,
-      ...origin(caller),
       details: { from: target.role, to: input.role },
     });
   });
@@ -222,12 +217,10 @@ export async function removeMember(
       });
     }
     await repo.deleteMembership(trx, organisationId, userId);
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: leaving ? 'member_left' : 'member_removed',
-      actorUserId: caller.accountId,
       subjectUserId: userId,
       organisationId,
-      ...origin(caller),
       details: { role: target.role },
     });
   });

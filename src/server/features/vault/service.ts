@@ -1,26 +1,19 @@
-import { origin, type Caller } from '../../caller.js';
+import type { Caller, SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { authorize, personalLibrary } from '../../policies.js';
 import {
   DomainError,
   InvalidCredentialsError,
   UnauthenticatedError,
   ValidationError,
 } from '../../errors.js';
-import { findUserById } from '../auth/repo.js';
+import { findUserById } from '../../accounts/users-repo.js';
 import {
   checkCredential,
   checkTotpCode,
   CodeAlreadyUsedError,
   verifyPassword,
-} from '../auth/service.js';
-import {
-  filesInVault,
-  keyDisplayName,
-  keysInVault,
-  keySummary,
-  type KeySummary,
-} from '../keys/index.js';
+} from '../auth/index.js';
+import type { KeySummary } from '../keys/summary.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
 
 /**
@@ -58,7 +51,7 @@ function idleMs(ctx: ServerContext): number {
   return ctx.config.vaultIdleMinutes * 60_000;
 }
 
-export async function vaultStatus(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+export async function vaultStatus(ctx: ServerContext, caller: SessionCaller): Promise<VaultStatus> {
   const unlock = await findUnlock(ctx.db, caller.sessionId, caller.accountId);
   if (!unlock) return { locked: true, lockExpiresAt: null };
   const expiresAt = Date.parse(unlock.last_activity_at) + idleMs(ctx);
@@ -68,9 +61,11 @@ export async function vaultStatus(ctx: ServerContext, caller: Caller): Promise<V
 
 /**
  * Throws VaultLockedError unless the caller's vault is open; otherwise counts this as vault
- * activity, which keeps it open for another idle period.
+ * activity, which keeps it open for another idle period. The vault opens for a browser session,
+ * so to a token it is always locked.
  */
 export async function requireOpenVault(ctx: ServerContext, caller: Caller): Promise<void> {
+  if (caller.kind !== 'session') throw new VaultLockedError();
   const now = ctx.now();
   const stillOpen = await touchUnlock(ctx.db, caller.sessionId, caller.accountId, {
     at: now.toISOString(),
@@ -90,7 +85,7 @@ export interface PresenceProof {
  */
 export async function confirmPresence(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   proof: PresenceProof,
   purpose: 'vault_unlock' | 'keys_export',
 ): Promise<'totp' | 'password'> {
@@ -124,11 +119,8 @@ export async function confirmPresence(
     {
       clearsAccount: true,
       recordFailure: () =>
-        ctx.audit.recordAlone({
+        ctx.audit.recordAlone(caller, {
           action: `${purpose}_failed`,
-          actorUserId: user.id,
-          subjectUserId: user.id,
-          ...origin(caller),
           details: { method },
         }),
       wrong: () => {
@@ -146,7 +138,7 @@ export async function confirmPresence(
 
 export async function unlockVault(
   ctx: ServerContext,
-  caller: Caller,
+  caller: SessionCaller,
   proof: PresenceProof,
 ): Promise<VaultStatus> {
   const method = await confirmPresence(ctx, caller, proof, 'vault_unlock');
@@ -158,56 +150,15 @@ export async function unlockVault(
       unlocked_at: at,
       last_activity_at: at,
     });
-    await ctx.audit.record(trx, {
+    await ctx.audit.record(trx, caller, {
       action: 'vault_unlocked',
-      actorUserId: caller.accountId,
-      subjectUserId: caller.accountId,
-      ...origin(caller),
       details: { method },
     });
   });
   return vaultStatus(ctx, caller);
 }
 
-export async function lockVault(ctx: ServerContext, caller: Caller): Promise<VaultStatus> {
+export async function lockVault(ctx: ServerContext, caller: SessionCaller): Promise<VaultStatus> {
   await deleteUnlock(ctx.db, caller.sessionId);
   return { locked: true, lockExpiresAt: null };
-}
-
-/** What is in the vault: names only while it is locked, the details once it is open. */
-export async function vaultContents(
-  ctx: ServerContext,
-  caller: Caller,
-): Promise<VaultStatus & { items: VaultItem[] }> {
-  // The vault is a place in the person's own library.
-  const { owner } = authorize(caller, 'read', personalLibrary(caller.accountId));
-  const status = await vaultStatus(ctx, caller);
-  const [keys, files] = await Promise.all([
-    keysInVault(ctx.db, owner),
-    filesInVault(ctx.db, owner),
-  ]);
-  const items: VaultItem[] = [
-    ...keys.map((row) => ({
-      id: row.id,
-      kind: 'key' as const,
-      name: keyDisplayName(row),
-      ...(status.locked ? {} : { key: keySummary(row) }),
-    })),
-    ...files.map((row) => ({
-      id: row.id,
-      kind: 'file' as const,
-      name: row.file_name,
-      ...(status.locked
-        ? {}
-        : {
-            file: {
-              fileName: row.file_name,
-              size: row.size,
-              format: row.format,
-              createdAt: row.created_at,
-            },
-          }),
-    })),
-  ];
-  return { ...status, items };
 }

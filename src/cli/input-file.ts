@@ -1,0 +1,146 @@
+/**
+ * The one way the CLI opens a file a person named (a key file, a .BEK file, a volume image or
+ * device), with one wording for every reason it cannot: `<--flag> <path>: cannot open: <reason>.`
+ */
+import { constants, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { SizedByteSource } from '../bitlocker/byte-source.js';
+import { CliError, ExitCode } from './output.js';
+
+export type AcceptedKinds = 'file' | 'file-or-block-device';
+
+export interface InputFileOptions {
+  /** The flag that named the path (`--from`), so the message says which argument is meant. */
+  flag?: string;
+  /** Appended to a refusal of a pipe or other special file: how to read it instead. */
+  pipeHint?: string;
+}
+
+/** What a path is, in words, for a file Keyhold will not read. */
+function describeKind(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function accepts(info: Stats, kinds: AcceptedKinds): boolean {
+  return info.isFile() || (kinds === 'file-or-block-device' && info.isBlockDevice());
+}
+
+function subject(path: string, options: InputFileOptions): string {
+  return options.flag === undefined ? path : `${options.flag} ${path}`;
+}
+
+function refusal(
+  path: string,
+  info: Stats,
+  kinds: AcceptedKinds,
+  options: InputFileOptions,
+): CliError {
+  const wanted = kinds === 'file' ? 'a regular file' : 'a regular file or a block device';
+  return new CliError(
+    `${subject(path, options)} is ${describeKind(info)}; Keyhold reads only ${wanted}${options.pipeHint ?? ''}.`,
+    ExitCode.unusable,
+  );
+}
+
+/** Reasons a person can fix (a typo, permissions) are unusable input; others are the system's. */
+function cannotOpen(
+  path: string,
+  error: NodeJS.ErrnoException,
+  kinds: AcceptedKinds,
+  options: InputFileOptions,
+): CliError {
+  const what = kinds === 'file' ? 'file' : 'file or device';
+  const reasons: Record<string, string> = {
+    ENOENT: `no such ${what}`,
+    ENOTDIR: `no such ${what}`,
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ELOOP: 'too many symbolic links',
+    ENAMETOOLONG: 'the name is too long',
+  };
+  const known = reasons[error.code ?? ''];
+  const deviceHint =
+    kinds === 'file-or-block-device' && known === 'permission denied'
+      ? '. Reading a device usually needs root (try sudo), or read an image of it'
+      : '';
+  return new CliError(
+    `${subject(path, options)}: cannot open: ${known ?? error.code ?? error.message}${deviceHint}.`,
+    known === undefined ? ExitCode.environment : ExitCode.unusable,
+  );
+}
+
+function isErrno(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && 'code' in error;
+}
+
+/**
+ * Opens `path` read-only, refusing FIFOs, character devices, sockets and folders at once: reading
+ * a FIFO or a terminal would wait forever for a writer. The path is checked before opening (so
+ * no device is ever opened) and the open handle again, opened without blocking, so a path
+ * swapped for a FIFO in between cannot hang the open either. Every failure is a CliError.
+ */
+export async function openReadable(
+  path: string,
+  kinds: AcceptedKinds,
+  options: InputFileOptions = {},
+): Promise<{ handle: FileHandle; info: Stats }> {
+  let handle: FileHandle;
+  try {
+    const before = await stat(path);
+    if (!accepts(before, kinds)) throw refusal(path, before, kinds, options);
+    // O_NONBLOCK only changes how FIFOs and devices open; it does nothing to a regular file.
+    // Windows has no such flag (the typings say number, Node leaves it undefined there).
+    const nonBlocking = (constants.O_NONBLOCK as number | undefined) ?? 0;
+    handle = await open(path, constants.O_RDONLY | nonBlocking);
+  } catch (error) {
+    if (isErrno(error)) throw cannotOpen(path, error, kinds, options);
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!accepts(info, kinds)) throw refusal(path, info, kinds, options);
+    return { handle, info };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** A ByteSource over an open regular file; the caller closes the handle. */
+function fileSource(name: string, handle: FileHandle, size: number): SizedByteSource {
+  return {
+    name,
+    size,
+    async read(offset, length) {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+      try {
+        const { bytesRead } = await handle.read({ buffer, position: offset });
+        return buffer.subarray(0, bytesRead);
+      } catch (error) {
+        if (!isErrno(error)) throw error;
+        throw new CliError(
+          `${name}: cannot read: ${error.code ?? error.message}.`,
+          ExitCode.environment,
+        );
+      }
+    },
+  };
+}
+
+/** Runs `work` over the regular file at `path` and closes it afterwards. */
+export async function withInputFile<T>(
+  path: string,
+  options: InputFileOptions,
+  work: (source: SizedByteSource) => Promise<T>,
+): Promise<T> {
+  const { handle, info } = await openReadable(path, 'file', options);
+  try {
+    return await work(fileSource(path, handle, info.size));
+  } finally {
+    await handle.close();
+  }
+}

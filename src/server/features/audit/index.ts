@@ -1,0 +1,8 @@
+export {
+  AuditLog,
+  loadAuditKey,
+  serverActor,
+  type AuditActor,
+  type AuditEvent,
+  type AuditVerification,
+} from './service.js';

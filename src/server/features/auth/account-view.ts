@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import { findUserById, type UserRow } from '../../accounts/users-repo.js';
+import type { DatabaseSchema } from '../../../db/schema.js';
+import type { Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { UnauthenticatedError } from '../../errors.js';
+import { countUnusedRecoveryCodes } from './repo.js';
+
+export interface AccountView {
+  id: string;
+  email: string;
+  displayName: string;
+  createdAt: string;
+  totpEnabled: boolean;
+  recoveryCodesRemaining: number;
+}
+
+export async function accountView(db: Kysely<DatabaseSchema>, user: UserRow): Promise<AccountView> {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.display_name,
+    createdAt: user.created_at,
+    totpEnabled: user.totp_enabled_at !== null,
+    recoveryCodesRemaining:
+      user.totp_enabled_at === null ? 0 : await countUnusedRecoveryCodes(db, user.id),
+  };
+}
+
+/** The caller's own account row; gone (deleted meanwhile) means signed out. */
+export async function userOf(ctx: ServerContext, caller: Caller): Promise<UserRow> {
+  const user = await findUserById(ctx.db, caller.accountId);
+  if (!user) throw new UnauthenticatedError();
+  return user;
+}

@@ -1,0 +1,287 @@
+import type { Kysely } from 'kysely';
+import { normalizeEmail } from '../../accounts/email.js';
+import { insertBrowser, replaceBrowserToken } from '../../accounts/browsers-repo.js';
+import {
+  browserKnowsUser,
+  insertSession,
+  revokeSessionsOfBrowser,
+} from '../../accounts/sessions-repo.js';
+import {
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  type UserRow,
+} from '../../accounts/users-repo.js';
+import { randomToken, sha256Hex } from '../../../crypto/tokens.js';
+import { isUniqueViolation } from '../../../db/errors.js';
+import { newId } from '../../../db/ids.js';
+import type { DatabaseSchema } from '../../../db/schema.js';
+import type { KnownBrowser } from '../../browser-directory.js';
+import type { ServerContext } from '../../context.js';
+import { limitKeys, policies } from '../../credential-limits.js';
+import { ConflictError, InvalidCredentialsError, SigninExpiredError } from '../../errors.js';
+import type { RequestInfo } from '../../request-info.js';
+import { accountView, type AccountView } from './account-view.js';
+import { checkCredential, requireStrongPassword, verifyPassword } from './credentials.js';
+import { hashRecoveryCode } from './recovery-codes.js';
+import * as repo from './repo.js';
+import { checkTotpCode, CodeAlreadyUsedError } from './totp-enrolment.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+/** A sign-in that completed: the route sets the new browser token as the cookie. */
+export interface SignedIn {
+  status: 'signed_in';
+  account: AccountView;
+  csrfToken: string;
+  browserToken: string;
+}
+
+export interface SecondFactorRequired {
+  status: 'second_factor_required';
+  challenge: string;
+  methods: ('totp' | 'recovery_code')[];
+  expiresAt: string;
+}
+
+const challengeTtlMs = 5 * 60_000;
+const challengeAttempts = 5;
+
+/**
+ * Attaches a new session for the user to the browser (creating the browser on its first
+ * sign-in) and gives the browser a fresh token, so a token seen before a sign-in is worthless.
+ */
+async function attachSession(
+  ctx: ServerContext,
+  trx: Db,
+  userId: string,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+): Promise<{ browserToken: string; csrfToken: string; sessionId: string }> {
+  const now = ctx.now();
+  const browserToken = randomToken();
+  let browserId: string;
+  let csrfToken: string;
+  if (browser) {
+    await replaceBrowserToken(trx, browser.id, sha256Hex(browserToken), now.toISOString());
+    browserId = browser.id;
+    csrfToken = browser.csrfToken;
+  } else {
+    csrfToken = randomToken();
+    browserId = await insertBrowser(trx, {
+      tokenHash: sha256Hex(browserToken),
+      csrfToken,
+      userAgent: info.userAgent,
+      at: now.toISOString(),
+    });
+  }
+  // One live session per account and browser: signing in again replaces the old one.
+  await revokeSessionsOfBrowser(trx, browserId, { reason: 'signed_in_again', now, userId });
+  const sessionId = await insertSession(trx, {
+    userId,
+    browserId,
+    ipAddress: info.ipAddress,
+    userAgent: info.userAgent,
+    now,
+  });
+  return { browserToken, csrfToken, sessionId };
+}
+
+async function completeSignin(
+  ctx: ServerContext,
+  user: UserRow,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+  method: 'password' | 'totp' | 'recovery_code',
+): Promise<SignedIn> {
+  const attached = await ctx.database.transaction(async (trx) => {
+    const result = await attachSession(ctx, trx, user.id, browser, info);
+    await ctx.audit.record(
+      trx,
+      { ...info, accountId: user.id },
+      {
+        action: 'signin',
+        details: { method, sessionId: result.sessionId },
+      },
+    );
+    return result;
+  });
+  await ctx.limiter.clear(limitKeys.account(user.email_normalized));
+  return {
+    status: 'signed_in',
+    account: await accountView(ctx.db, user),
+    csrfToken: attached.csrfToken,
+    browserToken: attached.browserToken,
+  };
+}
+
+export async function signup(
+  ctx: ServerContext,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+  input: { email: string; displayName: string; password: string },
+): Promise<SignedIn> {
+  await ctx.limiter.count(limitKeys.signup(info.ipAddress), policies.signup);
+  const emailNormalized = normalizeEmail(input.email);
+  requireStrongPassword(input.password, input);
+  const taken = new ConflictError({
+    en: 'An account with this email already exists. Sign in instead.',
+    nb: 'Det finnes allerede en konto med denne e-postadressen. Logg på i stedet.',
+  });
+  if (await findUserByEmail(ctx.db, emailNormalized)) throw taken;
+  const passwordHash = await ctx.passwords.hash(input.password);
+  const at = ctx.now().toISOString();
+  const user: UserRow = {
+    id: newId(),
+    email: input.email.trim(),
+    email_normalized: emailNormalized,
+    display_name: input.displayName,
+    password_hash: passwordHash,
+    password_changed_at: at,
+    totp_enabled_at: null,
+    totp_last_step: null,
+    created_at: at,
+    updated_at: at,
+  };
+  try {
+    await ctx.database.transaction(async (trx) => {
+      await insertUser(trx, user);
+      await ctx.audit.record(
+        trx,
+        { ...info, accountId: user.id },
+        {
+          action: 'signup',
+        },
+      );
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw taken;
+    throw error;
+  }
+  return completeSignin(ctx, user, browser, info, 'password');
+}
+
+export async function identify(
+  ctx: ServerContext,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+  input: { email: string },
+): Promise<{ email: string; displayName: string; methods: 'password'[] }> {
+  await ctx.limiter.count(limitKeys.identify(info.ipAddress), policies.identify);
+  const email = input.email.trim();
+  const user = await findUserByEmail(ctx.db, normalizeEmail(email));
+  // The same queries run for unknown emails (with an id that matches nothing).
+  const known = browser ? await browserKnowsUser(ctx.db, browser.id, user?.id ?? newId()) : false;
+  const localPart = email.split('@')[0] ?? email;
+  return {
+    email,
+    displayName: user && known ? user.display_name : localPart,
+    methods: ['password'],
+  };
+}
+
+export async function signin(
+  ctx: ServerContext,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+  input: { email: string; password: string },
+): Promise<SignedIn | SecondFactorRequired> {
+  const emailNormalized = normalizeEmail(input.email);
+  const found = await findUserByEmail(ctx.db, emailNormalized);
+  const user = await checkCredential(
+    ctx,
+    { ipAddress: info.ipAddress, normalizedEmail: emailNormalized },
+    async () => {
+      if (!found) return ctx.passwords.verifyNothing(input.password);
+      return (await verifyPassword(ctx, found, input.password)) && found;
+    },
+    {
+      // With a second factor to come, the password alone proves nothing yet.
+      clearsAccount: found?.totp_enabled_at === null,
+      recordFailure: () =>
+        ctx.audit.recordAlone(
+          { ...info, accountId: null },
+          {
+            action: 'signin_failed',
+            subjectUserId: found?.id,
+            details: { reason: found ? 'password' : 'unknown_email' },
+          },
+        ),
+      wrong: () => new InvalidCredentialsError(),
+    },
+  );
+  if (user.totp_enabled_at === null) {
+    return completeSignin(ctx, user, browser, info, 'password');
+  }
+  const challenge = randomToken();
+  const expiresAt = await repo.insertChallenge(ctx.db, {
+    tokenHash: sha256Hex(challenge),
+    userId: user.id,
+    now: ctx.now(),
+    ttlMs: challengeTtlMs,
+  });
+  return {
+    status: 'second_factor_required',
+    challenge,
+    methods: ['totp', 'recovery_code'],
+    expiresAt,
+  };
+}
+
+export async function signinSecondFactor(
+  ctx: ServerContext,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+  input: { challenge: string; totp?: string | undefined; recoveryCode?: string | undefined },
+): Promise<SignedIn> {
+  const tokenHash = sha256Hex(input.challenge);
+  const challenge = await repo.findChallenge(ctx.db, tokenHash, ctx.now());
+  if (!challenge) throw new SigninExpiredError();
+  const user = await findUserById(ctx.db, challenge.user_id);
+  if (!user) throw new SigninExpiredError();
+
+  let codeReused = false;
+  const method = await checkCredential<'totp' | 'recovery_code'>(
+    ctx,
+    { ipAddress: info.ipAddress, normalizedEmail: user.email_normalized },
+    async () => {
+      // Each try uses up one of the challenge's attempts before the code is looked at.
+      if (!(await repo.claimChallengeAttempt(ctx.db, tokenHash, challengeAttempts, ctx.now()))) {
+        throw new SigninExpiredError();
+      }
+      if (input.totp !== undefined) {
+        const totp = await checkTotpCode(ctx, user.id, input.totp);
+        codeReused = totp === 'already_used';
+        return totp === 'accepted' && 'totp';
+      }
+      if (input.recoveryCode === undefined) return false;
+      const code = hashRecoveryCode(input.recoveryCode);
+      return (await repo.useRecoveryCode(ctx.db, user.id, code, ctx.now())) && 'recovery_code';
+    },
+    {
+      clearsAccount: true,
+      recordFailure: () =>
+        ctx.audit.recordAlone(
+          { ...info, accountId: null },
+          { action: 'signin_failed', subjectUserId: user.id, details: { reason: 'second_factor' } },
+        ),
+      wrong: () =>
+        codeReused
+          ? new CodeAlreadyUsedError()
+          : new InvalidCredentialsError({
+              en: 'The code is not right.',
+              nb: 'Koden er ikke riktig.',
+            }),
+    },
+  );
+  await repo.deleteChallenge(ctx.db, challenge.id);
+  if (method === 'recovery_code') {
+    await ctx.audit.recordAlone(
+      { ...info, accountId: user.id },
+      {
+        action: 'recovery_code_used',
+      },
+    );
+  }
+  return completeSignin(ctx, user, browser, info, method);
+}

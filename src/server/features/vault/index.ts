@@ -1,0 +1,1 @@
+export { confirmPresence, requireOpenVault, type PresenceProof } from './service.js';
