@@ -12,7 +12,7 @@ import {
 } from './recovery-password.js';
 import { generateRecoveryPassword } from './recovery-password-generation.js';
 
-// The worked vector from the corpus image bitlk-aes-xts-128 (bitlocker-format.md section 1).
+// The worked vector from the corpus image bitlk-aes-xts-128 (docs/bitlocker-format.md, section 1).
 const password = '235818-357951-253979-013365-241120-245575-342914-591910';
 const keyHex = 'be531d7f315abf04a0553557c67932d2';
 

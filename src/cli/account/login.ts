@@ -9,9 +9,6 @@ import type {
 } from '../../api/device-auth.js';
 import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
 import { createProgress } from '../backup/progress.js';
-import type { LoginFlags } from '../commands/login.js';
-import type { LogoutFlags } from '../commands/logout.js';
-import type { WhoamiFlags } from '../commands/whoami.js';
 import {
   CliError,
   escapeForTerminal,
@@ -38,6 +35,23 @@ import {
   writeCredentials,
   type StoredCredential,
 } from './credentials.js';
+
+export interface WhoamiFlags {
+  account?: string;
+  json?: boolean;
+}
+
+export interface LogoutFlags {
+  account?: string;
+  all?: boolean;
+  json?: boolean;
+}
+
+export interface LoginFlags {
+  account?: string;
+  deviceName?: string;
+  json?: boolean;
+}
 
 const clientId = 'keyhold-cli';
 /** Spelled out rather than imported: the contract module loads zod, which the CLI does without. */

@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-
-export interface AdminFlags {
-  dataDir?: string;
-  databaseUrl?: string;
-  masterKeyFile?: string;
-  json?: boolean;
-}
+import type { AdminFlags } from '../server/admin.js';
 
 /** The flags that say which server's data an admin command works on. */
 function withDataFlags(command: Command): Command {
@@ -31,7 +25,7 @@ export function registerAdmin(program: Command): void {
       '\nExamples:\n  keyhold admin migrate\n  keyhold admin migrate --database-url postgres://keyhold@db/keyhold',
     )
     .action(async (flags: AdminFlags) => {
-      const { runMigrate } = await import('../admin.js');
+      const { runMigrate } = await import('../server/admin.js');
       await runMigrate(flags);
     });
 
@@ -45,7 +39,7 @@ export function registerAdmin(program: Command): void {
         'Examples:\n  keyhold admin rotate-master-key\n  keyhold admin rotate-master-key --master-key-file /etc/keyhold/master.key --json',
     )
     .action(async (flags: AdminFlags & { keepOld?: boolean }) => {
-      const { runRotateMasterKey } = await import('../admin.js');
+      const { runRotateMasterKey } = await import('../server/admin.js');
       await runRotateMasterKey(flags);
     });
 
@@ -56,7 +50,7 @@ export function registerAdmin(program: Command): void {
       '\nExamples:\n  keyhold admin verify-audit\n  keyhold admin verify-audit --json',
     )
     .action(async (flags: AdminFlags) => {
-      const { runVerifyAudit } = await import('../admin.js');
+      const { runVerifyAudit } = await import('../server/admin.js');
       await runVerifyAudit(flags);
     });
 
@@ -69,7 +63,7 @@ export function registerAdmin(program: Command): void {
       '\nExamples:\n  keyhold admin create-org --name "Acme IT" --owner ada@acme.example',
     )
     .action(async (flags: AdminFlags & { name: string; owner: string }) => {
-      const { runCreateOrg } = await import('../admin.js');
+      const { runCreateOrg } = await import('../server/admin.js');
       await runCreateOrg(flags);
     });
 }

@@ -1,29 +1,5 @@
 import type { Command } from 'commander';
-
-interface ServeFlags {
-  host?: string;
-  port?: string;
-  workers?: string;
-  dataDir?: string;
-  publicUrl?: string;
-  databaseUrl?: string;
-  masterKeyFile?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  behindProxy?: boolean;
-  trustedProxies?: string;
-  proxyHops?: string;
-  requestTimeoutSeconds?: string;
-  connectionsPerAddress?: string;
-  logLevel?: string;
-  logFormat?: string;
-  vaultIdleMinutes?: string;
-  deletedKeyRetentionDays?: string;
-  serverAdmins?: string;
-  argon2MemoryKib?: string;
-  argon2Iterations?: string;
-  argon2Parallelism?: string;
-}
+import type { ServeFlags } from '../server/serve.js';
 
 export function registerServe(program: Command): void {
   program
@@ -95,7 +71,7 @@ export function registerServe(program: Command): void {
       '\nExamples:\n  keyhold serve\n  keyhold serve --host 0.0.0.0 --behind-proxy --public-url https://keys.example.org\n  keyhold serve --workers 4',
     )
     .action(async (flags: ServeFlags) => {
-      const { runServe } = await import('../serve.js');
+      const { runServe } = await import('../server/serve.js');
       await runServe(flags);
     });
 }

@@ -7,15 +7,23 @@ import {
   openVolume,
   readBitLockerVolume,
 } from '../../bitlocker/volume/volume.js';
-import type { UnlockFlags } from '../commands/unlock.js';
 import { CliError, ExitCode } from '../output.js';
 import { DecryptThreads } from './decrypt-threads.js';
 import { volumeCrypto } from './native-crypto.js';
 import { assertOutputFolderExists, openOutputSink, type OutputSink } from './output-sink.js';
 import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
+import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
 import { doesNotOpenMessage } from './verify-command.js';
 import { volumeCliError, withImage } from './volume-errors.js';
+
+export interface UnlockFlags extends SecretFlags {
+  out: string;
+  force?: boolean;
+  json?: boolean;
+  threads?: string;
+  verbose?: boolean;
+}
 
 /** Bytes per chunk: large enough to amortise each call into OpenSSL, a multiple of any sector. */
 const chunkSize = 4 * 1024 * 1024;

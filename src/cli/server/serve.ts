@@ -1,16 +1,41 @@
 import cluster from 'node:cluster';
 import { readFile, stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from '../server/config.js';
-import { noticeField } from '../server/logging.js';
-import { CliError, ExitCode } from './output.js';
-import { asCliError, listenFailure } from './server-errors.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { noticeField } from '../../server/logging.js';
+import { CliError, ExitCode } from '../output.js';
+import { asCliError, listenFailure } from '../server-errors.js';
+import { stoppedCleanly, superviseWorkers } from './serve-workers.js';
 
-export async function runServe(flags: object): Promise<void> {
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  workers?: string;
+  dataDir?: string;
+  publicUrl?: string;
+  databaseUrl?: string;
+  masterKeyFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  behindProxy?: boolean;
+  trustedProxies?: string;
+  proxyHops?: string;
+  requestTimeoutSeconds?: string;
+  connectionsPerAddress?: string;
+  logLevel?: string;
+  logFormat?: string;
+  vaultIdleMinutes?: string;
+  deletedKeyRetentionDays?: string;
+  serverAdmins?: string;
+  argon2MemoryKib?: string;
+  argon2Iterations?: string;
+  argon2Parallelism?: string;
+}
+
+export async function runServe(flags: ServeFlags): Promise<void> {
   const config = loadConfig(flags);
   if (config.workers > 1 && cluster.isPrimary) {
     // The supervisor never serves, so it never loads the server.
-    const { superviseWorkers } = await import('./serve-workers.js');
     await superviseWorkers(config);
     return;
   }
@@ -24,12 +49,9 @@ export async function runServe(flags: object): Promise<void> {
   }
 }
 
-/** The last line after Ctrl-C (SIGINT) or SIGTERM, once every connection is closed. */
-export const stoppedCleanly = 'Keyhold stopped cleanly.';
-
 /** Serves in this process: the only one, or one of the workers `--workers` starts. */
 async function serveHere(config: Config): Promise<void> {
-  const { buildApp } = await import('../server/app.js');
+  const { buildApp } = await import('../../server/app.js');
   // Workers leave the one-time lines to the first of them and the supervisor.
   const worker = cluster.isWorker ? cluster.worker : undefined;
   const https = await readTlsFiles(config);

@@ -1,15 +1,21 @@
-import { rotateMasterKey } from '../crypto/rotation.js';
-import { openDatabase } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { loadConfig } from '../server/config.js';
-import { createServerContext, type ServerContext } from '../server/context.js';
-import { normalizeEmail } from '../server/accounts/email.js';
-import { findUserByEmail } from '../server/accounts/users-repo.js';
-import { createOrganisation } from '../server/features/orgs/index.js';
-import { hasUnsafeCharacters } from '../text/unsafe-characters.js';
-import type { AdminFlags } from './commands/admin.js';
-import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from './output.js';
-import { asCliError } from './server-errors.js';
+import { rotateMasterKey } from '../../crypto/rotation.js';
+import { openDatabase } from '../../db/database.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { loadConfig } from '../../server/config.js';
+import { createServerContext, type ServerContext } from '../../server/context.js';
+import { normalizeEmail } from '../../server/accounts/email.js';
+import { findUserByEmail } from '../../server/accounts/users-repo.js';
+import { createOrganisation } from '../../server/features/orgs/index.js';
+import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
+import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
+import { asCliError } from '../server-errors.js';
+
+export interface AdminFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  masterKeyFile?: string;
+  json?: boolean;
+}
 
 function configFrom(flags: AdminFlags) {
   return loadConfig({
