@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { devicePage, deviceResponse } from '../../../api/keys.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../../../../test/server/databases.js';
@@ -11,16 +13,7 @@ import {
   type KeySummaryReply,
 } from '../../../../test/server/key-library.js';
 
-interface DeviceReply {
-  id: string;
-  name: string;
-  assignee: { accountId: string; email: string } | null;
-  drives: {
-    label: string;
-    currentKey: KeySummaryReply | null;
-    previousKeys: KeySummaryReply[];
-  }[];
-}
+type DeviceReply = z.infer<typeof deviceResponse>['device'];
 
 for (const kind of databaseKinds) {
   describe(`an organisation's key library on ${kind.name}`, { skip: kind.skip }, () => {
@@ -71,7 +64,7 @@ for (const kind of databaseKinds) {
       await helpdesk.request('POST', `/api/v1/orgs/${orgId}/keys`, {
         body: { ...second, volume: { label: 'C:' } },
       });
-      const devices = await helpdesk.request<{ items: DeviceReply[] }>(
+      const devices = await helpdesk.request<z.infer<typeof devicePage>>(
         'GET',
         `/api/v1/orgs/${orgId}/devices`,
       );

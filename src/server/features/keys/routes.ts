@@ -466,7 +466,7 @@ async function libraryRoutes(
   routes.delete(
     '/keys/:id',
     {
-      ...keyOperation,
+      ...signedIn,
       schema: {
         tags,
         summary: 'Delete a key (soft delete; restore brings it back). Needs {"confirmSaved": true}',
