@@ -36,7 +36,7 @@ describe('imports between features', () => {
   it('reach the server core and the CLI only through the index', () => {
     assert.equal(refused('src/server/caller.ts', './features/device-auth/bearer.js'), true);
     assert.equal(refused('src/server/caller.ts', './features/device-auth/index.js'), false);
-    assert.equal(refused('src/cli/admin.ts', '../server/features/orgs/repo.js'), true);
+    assert.equal(refused('src/cli/server/admin.ts', '../../server/features/orgs/repo.js'), true);
     assert.equal(refused('src/server/caller.ts', './accounts/sessions-repo.js'), false);
   });
 

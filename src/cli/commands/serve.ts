@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ServeFlags } from '../server/serve.js';
 
 export function registerServe(program: Command): void {
@@ -65,6 +65,15 @@ export function registerServe(program: Command): void {
     .option(
       '--argon2-parallelism <n>',
       'password hashing lanes; default 1 (KEYHOLD_ARGON2_PARALLELISM)',
+    )
+    .option(
+      '--metrics-listen <host:port>',
+      'answer GET /metrics (Prometheus) on this address; default off (KEYHOLD_METRICS_LISTEN)',
+    )
+    .addOption(new Option('--backup-before-migrate').hideHelp())
+    .option(
+      '--no-backup-before-migrate',
+      'SQLite: skip the backup into <data-dir>/backups before migrating (KEYHOLD_BACKUP_BEFORE_MIGRATE=false)',
     )
     .addHelpText(
       'after',

@@ -30,6 +30,8 @@ export interface ServeFlags {
   argon2MemoryKib?: string;
   argon2Iterations?: string;
   argon2Parallelism?: string;
+  metricsListen?: string;
+  backupBeforeMigrate?: boolean;
 }
 
 export async function runServe(flags: ServeFlags): Promise<void> {
@@ -68,6 +70,9 @@ async function serveHere(config: Config): Promise<void> {
         `created a new master key in ${context.keyring.source}: back it up now, apart from ` +
           'database backups. Without it the stored recovery keys cannot be read.',
       );
+    }
+    if (context.upgradeBackup) {
+      app.log.info(`backed up the database before migrating it: ${context.upgradeBackup}`);
     }
     if (!worker || worker.id === 1) {
       app.log.info(`data: ${context.database.location}`);
