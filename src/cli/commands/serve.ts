@@ -18,6 +18,7 @@ interface ServeFlags {
   logLevel?: string;
   logFormat?: string;
   vaultIdleMinutes?: string;
+  stepUpMinutes?: string;
   deletedKeyRetentionDays?: string;
   serverAdmins?: string;
   argon2MemoryKib?: string;
@@ -69,6 +70,10 @@ export function registerServe(program: Command): void {
     .option(
       '--vault-idle-minutes <minutes>',
       'lock the vault after this long unused; default 20 (KEYHOLD_VAULT_IDLE_MINUTES)',
+    )
+    .option(
+      '--step-up-minutes <minutes>',
+      'ask for presence again before revealing an organisation key this long after sign-in; default 15 (KEYHOLD_STEP_UP_MINUTES)',
     )
     .option(
       '--deleted-key-retention-days <days>',

@@ -1,3 +1,4 @@
+import { passkeyAssertion } from '../auth/index.js';
 import { z } from 'zod';
 import { keySummary } from '../keys/schema.js';
 
@@ -28,4 +29,5 @@ export const vaultResponse = vaultStatusResponse.extend({
 export const unlockBody = z.object({
   totpCode: z.string().max(20).optional(),
   password: z.string().max(1024).optional(),
+  passkey: passkeyAssertion.optional(),
 });
