@@ -97,6 +97,11 @@ describe('passkeys in the browser', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.getByRole('heading', { level: 1, name: 'Recovery keys' }).waitFor();
 
+    // The vault opens with the passkey too.
+    await page.goto(`${url}/vault`);
+    await page.getByRole('button', { name: 'Open with a passkey' }).click();
+    await page.getByText('Unlocked', { exact: true }).waitFor();
+
     await page.goto(`${url}/security`);
     await section.getByRole('button', { name: 'Remove Grace’s laptop' }).click();
     await section.getByText('No passkeys yet.').waitFor();

@@ -195,7 +195,10 @@ export const findKey = (keyId: string, account: string | undefined) =>
 
 export const getVault = (account: string) => request<VaultState>('/vault', { account });
 
-export const unlockVault = (account: string, body: { totpCode?: string; password?: string }) =>
+export const unlockVault = (
+  account: string,
+  body: { totpCode?: string; password?: string; passkey?: unknown },
+) =>
   request<{ locked: false; lockExpiresAt: string }>('/vault/unlock', {
     account,
     method: 'POST',
