@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeBekFile } from '../src/bitlocker/bek-file.js';
 import { writeRecoveryKeyFile } from '../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../src/bitlocker/recovery-password-generation.js';
 import { defaultSearchLimits, searchPlace } from '../src/cli/backup/local-search.js';
 
 const runs = Math.max(3, Number(process.env.KEYHOLD_BENCH_RUNS ?? 5));

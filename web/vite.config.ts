@@ -8,10 +8,6 @@ export default defineConfig({
   root: webDir,
   base: '/',
   plugins: [react()],
-  resolve: {
-    // Shared code from src/bitlocker imports node:crypto; the browser gets Web Crypto instead.
-    alias: { 'node:crypto': fileURLToPath(new URL('src/shims/node-crypto.ts', import.meta.url)) },
-  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

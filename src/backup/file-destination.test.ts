@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { generateRecoveryPassword } from '../bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../bitlocker/recovery-password-generation.js';
 import { readRecoveryKeyFile, writeRecoveryKeyFile } from '../bitlocker/recovery-file.js';
 import { BackupError, DifferentKeyFileError } from './errors.js';
 import { isOnVolume, saveRecoveryFile } from './file-destination.js';

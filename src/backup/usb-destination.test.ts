@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { generateRecoveryPassword } from '../bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../bitlocker/recovery-password-generation.js';
 import { readRecoveryKeyFile, writeRecoveryKeyFile } from '../bitlocker/recovery-file.js';
 import { BackupError, DifferentKeyFileError } from './errors.js';
 import { saveToUsbDrive } from './usb-destination.js';

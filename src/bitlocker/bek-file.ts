@@ -129,7 +129,7 @@ export function readBekFile(bytes: Uint8Array): BekFile {
   return result as BekFile;
 }
 
-function entry(type: number, valueType: number, value: Buffer): Buffer {
+function entry(type: number, valueType: number, value: Uint8Array): Buffer {
   const header = Buffer.alloc(fveEntryHeaderSize);
   header.writeUInt16LE(fveEntryHeaderSize + value.length, 0);
   header.writeUInt16LE(type, 2);
@@ -176,7 +176,7 @@ export function writeBekFile(options: {
   header.writeUInt32LE(1, 4);
   header.writeUInt32LE(headerSize, 8);
   header.writeUInt32LE(total, 12);
-  keyId.copy(header, 16);
+  header.set(keyId, 16);
   header.writeUInt32LE(1, 32);
   created.copy(header, 40);
   return Buffer.concat([header, body]);

@@ -2,7 +2,7 @@
  * FVE metadata entries: the records BitLocker keeps in a volume's metadata blocks, in the values
  * nested inside them, and in startup key (.BEK) files. Each starts with an 8-byte header (u16
  * size including the header, u16 entry type, u16 value type, u16 version) followed by its value.
- * Layout facts: docs bitlocker-format.md, sections 6 and 8.
+ * Layout facts: docs/bitlocker-format.md, sections 6 and 8.
  */
 export const fveEntryHeaderSize = 8;
 

@@ -93,18 +93,26 @@ export const bekFileSource: KeySource = {
   },
 };
 
+/** The keys a Windows tool lists for one volume, as found keys. */
+function keysOfVolume(
+  mountPoint: string | undefined,
+  protectors: readonly { id: string; type: ProtectorType; recoveryPassword?: string | undefined }[],
+): Omit<FoundKey, 'source' | 'format'>[] {
+  return protectors.map((protector) => ({
+    protectorId: protector.id,
+    type: protector.type,
+    ...(protector.recoveryPassword ? { recoveryPassword: protector.recoveryPassword } : {}),
+    ...(mountPoint ? { volume: mountPoint } : {}),
+  }));
+}
+
 export const powerShellJsonSource: KeySource = {
   format: 'powershell-json',
   description: 'Get-BitLockerVolume | ConvertTo-Json output',
   matches: (head) => head.text !== undefined && looksLikeBitLockerJson(head.text),
   async read(source, head) {
     return parseBitLockerVolumeJson(await readWholeText(source, head)).flatMap((volume) =>
-      volume.keyProtectors.map((protector) => ({
-        protectorId: protector.id,
-        type: protector.type,
-        ...(protector.recoveryPassword ? { recoveryPassword: protector.recoveryPassword } : {}),
-        ...(volume.mountPoint ? { volume: volume.mountPoint } : {}),
-      })),
+      keysOfVolume(volume.mountPoint, volume.keyProtectors),
     );
   },
 };
@@ -124,12 +132,7 @@ export const manageBdeSource: KeySource = {
       );
     }
     return parseManageBdeProtectors(text).flatMap((volume) =>
-      volume.protectors.map((protector) => ({
-        protectorId: protector.id,
-        type: protector.type,
-        ...(protector.recoveryPassword ? { recoveryPassword: protector.recoveryPassword } : {}),
-        ...(volume.mountPoint ? { volume: volume.mountPoint } : {}),
-      })),
+      keysOfVolume(volume.mountPoint, volume.protectors),
     );
   },
 };

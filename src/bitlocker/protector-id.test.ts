@@ -12,7 +12,7 @@ import {
   shortProtectorId,
 } from './protector-id.js';
 
-// From the corpus image bitlk-aes-xts-128 (bitlocker-format.md section 2).
+// From the corpus image bitlk-aes-xts-128 (docs/bitlocker-format.md, section 2).
 const canonical = '64311DEA-4587-4029-924A-BA299647998E';
 const onDisk = 'ea1d316487452940924aba299647998e';
 
@@ -32,7 +32,10 @@ describe('key protector ID', () => {
 
   it('reads and writes the mixed-endian on-disk bytes', () => {
     assert.equal(protectorIdFromBytes(Buffer.from(onDisk, 'hex')), canonical);
-    assert.equal(protectorIdToBytes(`{${canonical.toLowerCase()}}`).toString('hex'), onDisk);
+    assert.equal(
+      Buffer.from(protectorIdToBytes(`{${canonical.toLowerCase()}}`)).toString('hex'),
+      onDisk,
+    );
   });
 
   it('gives the 8-character Key ID the recovery screen shows', () => {

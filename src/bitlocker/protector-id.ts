@@ -55,23 +55,26 @@ export function protectorIdFromBytes(bytes: Uint8Array): string {
       `A key protector ID is 16 bytes on disk; got ${bytes.length} bytes.`,
     );
   }
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, 16);
+  const fields = new DataView(bytes.buffer, bytes.byteOffset, 16);
   const hex =
-    b.readUInt32LE(0).toString(16).padStart(8, '0') +
-    b.readUInt16LE(4).toString(16).padStart(4, '0') +
-    b.readUInt16LE(6).toString(16).padStart(4, '0') +
-    b.subarray(8, 16).toString('hex');
+    fields.getUint32(0, true).toString(16).padStart(8, '0') +
+    fields.getUint16(4, true).toString(16).padStart(4, '0') +
+    fields.getUint16(6, true).toString(16).padStart(4, '0') +
+    Array.from(bytes.subarray(8, 16), (byte) => byte.toString(16).padStart(2, '0')).join('');
   return formatHex(hex.toUpperCase());
 }
 
 /** The 16-byte on-disk form of an ID given in any accepted display form. */
-export function protectorIdToBytes(id: string): Buffer {
+export function protectorIdToBytes(id: string): Uint8Array {
   const hex = parseProtectorId(id).replace(/-/g, '');
-  const bytes = Buffer.alloc(16);
-  bytes.writeUInt32LE(Number.parseInt(hex.slice(0, 8), 16), 0);
-  bytes.writeUInt16LE(Number.parseInt(hex.slice(8, 12), 16), 4);
-  bytes.writeUInt16LE(Number.parseInt(hex.slice(12, 16), 16), 6);
-  Buffer.from(hex.slice(16), 'hex').copy(bytes, 8);
+  const bytes = new Uint8Array(16);
+  const fields = new DataView(bytes.buffer);
+  fields.setUint32(0, Number.parseInt(hex.slice(0, 8), 16), true);
+  fields.setUint16(4, Number.parseInt(hex.slice(8, 12), 16), true);
+  fields.setUint16(6, Number.parseInt(hex.slice(12, 16), 16), true);
+  for (let index = 8; index < 16; index++) {
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  }
   return bytes;
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { BitLockerFormatError } from './errors.js';
 import { describeLookalikes, recoveryPasswordLookalikes } from './lookalike-digits.js';
 
@@ -11,7 +10,7 @@ export interface BlockError {
 }
 
 export type RecoveryPasswordResult =
-  { valid: true; normalized: string; key: Buffer } | { valid: false; errors: BlockError[] };
+  { valid: true; normalized: string; key: Uint8Array } | { valid: false; errors: BlockError[] };
 
 /** Thrown where a valid recovery password is required and the given one is not. */
 export class RecoveryPasswordError extends BitLockerFormatError {
@@ -23,7 +22,8 @@ export class RecoveryPasswordError extends BitLockerFormatError {
 const blockCount = 8;
 const blockDigits = 6;
 const passwordDigits = blockCount * blockDigits;
-const keyBytes = 16;
+/** The key a recovery password stands for: 8 blocks of 16 bits. */
+export const recoveryKeyBytes = 16;
 /** Each block is 11 times a 16-bit value, so the largest possible block is 0xFFFF * 11. */
 const largestBlock = 0xffff * 11;
 
@@ -39,27 +39,22 @@ export function describeRecoveryPasswordErrors(errors: readonly BlockError[]): s
 
 /** Formats a 16-byte key as the 48-digit recovery password Windows shows. */
 export function keyToRecoveryPassword(key: Uint8Array): string {
-  if (key.length !== keyBytes) {
+  if (key.length !== recoveryKeyBytes) {
     throw new BitLockerFormatError(
       'invalid-recovery-key-length',
-      `A recovery key is ${keyBytes} bytes; got ${key.length}.`,
+      `A recovery key is ${recoveryKeyBytes} bytes; got ${key.length}.`,
     );
   }
-  const bytes = Buffer.from(key.buffer, key.byteOffset, key.length);
+  const bytes = new DataView(key.buffer, key.byteOffset, key.length);
   const blocks: string[] = [];
   for (let i = 0; i < blockCount; i++) {
-    blocks.push(String(bytes.readUInt16LE(i * 2) * 11).padStart(blockDigits, '0'));
+    blocks.push(String(bytes.getUint16(i * 2, true) * 11).padStart(blockDigits, '0'));
   }
   return blocks.join('-');
 }
 
-/** A new recovery password from the operating system's cryptographic random generator. */
-export function generateRecoveryPassword(): string {
-  return keyToRecoveryPassword(randomBytes(keyBytes));
-}
-
 /** The 16-byte key a recovery password stands for; throws when the password is not valid. */
-export function recoveryPasswordToKey(normalized: string): Buffer {
+export function recoveryPasswordToKey(normalized: string): Uint8Array {
   const result = parseRecoveryPassword(normalized);
   if (!result.valid) throw new RecoveryPasswordError(result.errors);
   return result.key;
@@ -100,8 +95,11 @@ function validateBlocks(blocks: readonly string[]): RecoveryPasswordResult {
     if (error) errors.push(error);
   });
   if (errors.length > 0) return { valid: false, errors };
-  const key = Buffer.alloc(keyBytes);
-  blocks.forEach((value, index) => key.writeUInt16LE(Number(value) / 11, index * 2));
+  const key = new Uint8Array(recoveryKeyBytes);
+  const view = new DataView(key.buffer);
+  blocks.forEach((value, index) => {
+    view.setUint16(index * 2, Number(value) / 11, true);
+  });
   return { valid: true, normalized: blocks.join('-'), key };
 }
 

@@ -32,6 +32,34 @@ export const commandExitCodes: Readonly<Record<string, readonly ExitCodeMeaning[
     { code: ExitCode.unusable, meaning: `${badFlags}, or a setting that cannot be used` },
     { code: ExitCode.environment, meaning: 'the data folder, database or master key failed' },
   ],
+  'admin backup': [
+    { code: ExitCode.ok, meaning: 'the backup was written' },
+    {
+      code: ExitCode.negative,
+      meaning: 'refused: pg_dump is missing or failed, or the passphrase is too short',
+    },
+    { code: ExitCode.unusable, meaning: `${badFlags}, or the passphrases differ` },
+    { code: ExitCode.environment, meaning: 'the data folder, database or master key failed' },
+  ],
+  'admin restore': [
+    { code: ExitCode.ok, meaning: 'the backup passed every check and was restored' },
+    {
+      code: ExitCode.negative,
+      meaning:
+        'refused: the backup is damaged or inconsistent, the key does not fit, or the folder is not empty',
+    },
+    { code: ExitCode.unusable, meaning: badFlags },
+    { code: ExitCode.environment, meaning: 'the target folder or database could not be used' },
+  ],
+  'admin verify-backup': [
+    { code: ExitCode.ok, meaning: 'the backup passed every check a restore makes' },
+    {
+      code: ExitCode.negative,
+      meaning: 'the backup is damaged or inconsistent, or the key does not fit (named)',
+    },
+    { code: ExitCode.unusable, meaning: badFlags },
+    { code: ExitCode.environment, meaning: 'the master key file could not be read' },
+  ],
   'admin rotate-master-key': [
     { code: ExitCode.ok, meaning: 'every data key is wrapped with the new master key' },
     {

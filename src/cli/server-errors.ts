@@ -1,6 +1,7 @@
 import { MasterKeyError } from '../crypto/master-key.js';
 import { DataDirError } from '../db/data-dir.js';
 import { MigrationError } from '../db/migrate.js';
+import { OperationError, say } from '../operations/messages.js';
 import { CliError, ExitCode } from './output.js';
 
 /**
@@ -15,6 +16,8 @@ export function asCliError(error: unknown): unknown {
   ) {
     return new CliError(error.message, ExitCode.environment);
   }
+  if (error instanceof OperationError)
+    return new CliError(say(error.wording), ExitCode.environment);
   if (error instanceof Error && 'code' in error) {
     const code = String(error.code);
     if (/^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EACCES|EROFS|ENOSPC|28P01|3D000|SQLITE_)/.test(code)) {

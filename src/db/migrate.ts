@@ -5,7 +5,9 @@ import {
   type MigrationProvider,
   type MigrationResultSet,
 } from 'kysely';
+import { OperationError, operationMessages } from '../operations/messages.js';
 import type { Database, DialectName } from './database.js';
+import { isMissingTable } from './errors.js';
 import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-sessions-audit.js';
 import * as keyLibrary from './migrations/2025-11-26-key-library.js';
 import * as deviceAuthorization from './migrations/2025-11-27-device-authorization.js';
@@ -55,6 +57,7 @@ export class MigrationError extends Error {
  * (a row lock on PostgreSQL) so each migration runs exactly once, in its own transaction.
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {
+  await refuseNewerDatabase(database);
   return migrate(database, (migrator) => migrator.migrateToLatest());
 }
 
@@ -64,6 +67,39 @@ export async function migrateUpTo(database: Database, name: MigrationName): Prom
 }
 
 export type MigrationName = (typeof migrationModules)[number][0];
+
+/** The migrations this version knows, oldest first. */
+export const knownMigrations: readonly string[] = migrationModules.map(([name]) => name);
+
+/** The migrations already applied (none in a new database), by name. */
+export async function appliedMigrationNames(database: Database): Promise<string[]> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(
+      database.db,
+    );
+    return rows.map((row) => row.name).sort();
+  } catch (error) {
+    if (isMissingTable(error)) return [];
+    throw error;
+  }
+}
+
+/**
+ * A database a newer Keyhold has migrated is never touched: this version would not know what
+ * its new columns mean, and could undo what they protect.
+ */
+async function refuseNewerDatabase(database: Database): Promise<string[]> {
+  const applied = await appliedMigrationNames(database);
+  const unknown = applied.find((name) => !knownMigrations.includes(name));
+  if (unknown) throw new OperationError(operationMessages.newerSchema(database.location, unknown));
+  return applied;
+}
+
+/** What `migrateToLatest` would apply, in order; changes nothing. */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const applied = await refuseNewerDatabase(database);
+  return knownMigrations.filter((name) => !applied.includes(name));
+}
 
 async function migrate(
   database: Database,

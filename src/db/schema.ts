@@ -1,3 +1,6 @@
+import { backupDestinations, volumeTypes } from '../api/keys.js';
+import { membershipRoles } from '../api/orgs.js';
+
 /**
  * The tables as Kysely sees them. Both databases store the same shapes: ids are UUIDv7 text,
  * timestamps are ISO 8601 UTC strings (they compare and sort correctly as text on both), binary
@@ -107,7 +110,7 @@ export interface OrganisationsTable {
   updated_at: string;
 }
 
-export const membershipRoles = ['owner', 'admin', 'helpdesk', 'member'] as const;
+export { membershipRoles };
 export type MembershipRole = (typeof membershipRoles)[number];
 
 export interface MembershipsTable {
@@ -179,7 +182,7 @@ export interface DeviceTermsTable {
   term: string;
 }
 
-export const volumeTypes = ['os', 'fixed', 'removable'] as const;
+export { volumeTypes };
 export type VolumeType = (typeof volumeTypes)[number];
 
 export interface VolumesTable {
@@ -195,7 +198,7 @@ export interface VolumesTable {
   updated_at: string;
 }
 
-export const backupDestinations = ['account', 'usb', 'file', 'print', 'vault'] as const;
+export { backupDestinations };
 export type BackupDestination = (typeof backupDestinations)[number];
 
 /** A recovery key; its password is the sealed secret of kind `recovery_password` bound to `id`. */

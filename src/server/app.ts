@@ -23,7 +23,9 @@ import { keyRoutes } from './features/keys/routes.js';
 import { organisationRoutes } from './features/orgs/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
 import { startJobs } from './jobs.js';
+import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { readinessRoute } from './readiness.js';
 import { serverLogging } from './request-log.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 import { installRouteAccess } from './route-access.js';
@@ -106,6 +108,8 @@ export async function buildApp({
     },
     () => ({ status: 'ok' as const }),
   );
+  readinessRoute(app);
+  if (config.metricsListen) registerMetrics(app, ctx, config.metricsListen);
   authRoutes(app);
   auditRoutes(app);
   organisationRoutes(app);

@@ -66,6 +66,16 @@ export const configSchema = z
     stepUpMinutes: z.coerce.number().int().min(1).max(1440).default(15),
     /** Deleted keys are purged this many days after deletion; unset keeps them forever. */
     deletedKeyRetentionDays: z.coerce.number().int().min(1).max(36_500).optional(),
+    /**
+     * `host:port` to answer `GET /metrics` (Prometheus) on, apart from the public port; unset
+     * serves no metrics.
+     */
+    metricsListen: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/, 'must be host:port, such as 127.0.0.1:9464')
+      .optional(),
+    /** SQLite: take a backup into <data-dir>/backups before applying migrations. */
+    backupBeforeMigrate: z.boolean().default(true),
     /** Emails of the accounts that administer this server (e.g. read help-article feedback). */
     serverAdmins: z
       .string()
@@ -164,7 +174,12 @@ const settingNames: Record<keyof ConfigInput, string> = {
   stepUpMinutes: 'step-up-minutes',
   deletedKeyRetentionDays: 'deleted-key-retention-days',
   serverAdmins: 'server-admins',
+  metricsListen: 'metrics-listen',
+  backupBeforeMigrate: 'backup-before-migrate',
 };
+
+/** Settings that are on or off; their variables take 1, true or yes for on. */
+const booleanSettings = new Set<string>(['behindProxy', 'backupBeforeMigrate']);
 
 /** Settings that only come from the environment. */
 const environmentOnly = new Set<keyof ConfigInput>(['masterKey']);
@@ -202,7 +217,7 @@ export function loadConfig(
     const fromEnv = env[envName];
     if (fromFlag !== undefined) merged[key] = fromFlag;
     else if (fromEnv !== undefined && fromEnv !== '') {
-      merged[key] = key === 'behindProxy' ? /^(1|true|yes)$/i.test(fromEnv) : fromEnv;
+      merged[key] = booleanSettings.has(key) ? /^(1|true|yes)$/i.test(fromEnv) : fromEnv;
     }
   }
   merged.dataDir ??= defaultDataDir(env);

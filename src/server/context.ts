@@ -14,6 +14,7 @@ import { prepareDataDir } from '../db/data-dir.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { isMissingTable } from '../db/errors.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { backupBeforeMigrating } from '../operations/upgrade.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import { BrowserDirectory } from './browser-directory.js';
 import type { Config } from './config.js';
@@ -38,6 +39,8 @@ export interface ServerContext {
   now: () => Date;
   /** True when this start created the master key file (worth telling the operator). */
   createdMasterKey: boolean;
+  /** The backup taken before this start migrated the database, if it did. */
+  upgradeBackup: string | undefined;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,13 @@ export async function createServerContext(
   const database = openDatabase(config);
   try {
     const { keyring, created } = existing ?? (await firstMasterKey(config, database));
+    const upgradeBackup = await backupBeforeMigrating({
+      database,
+      dataDir: config.dataDir,
+      keyring: () => keyring,
+      enabled: config.backupBeforeMigrate,
+      now: now(),
+    });
     await migrateToLatest(database);
     const secrets = new SealedSecrets(keyring, now);
     let auditKey: Buffer;
@@ -126,6 +136,7 @@ export async function createServerContext(
       limiter: new CredentialLimiter(database.db, now),
       now,
       createdMasterKey: created,
+      upgradeBackup,
       close: () => database.close(),
     };
   } catch (error) {

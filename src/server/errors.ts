@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { $ZodRawIssue } from 'zod/v4/core';
+import { invalidCharactersCode, type ErrorBody } from '../api/errors.js';
 import {
   issueMessage,
   requestLanguage,
@@ -139,9 +140,6 @@ export class RateLimitedError extends DomainError {
   }
 }
 
-/** Text that would act on a screen (control characters, bidi overrides): see plain-text.ts. */
-export const invalidCharactersCode = 'invalid_characters';
-
 /** For text that does not arrive through a schema (an uploaded file's name or contents). */
 export class InvalidCharactersError extends DomainError {
   /** `what` names the text in each language: "The device name", "Enhetsnavnet". */
@@ -163,13 +161,9 @@ const frameworkErrors: Partial<Record<number, { code: string; message: Wording }
   415: { code: 'unsupported_media_type', message: requestMessages.unsupportedMediaType },
 };
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
-
 /**
  * What a body, query or parameters refused by their schema is answered with. When every issue
- * is a refusal of plain-text.ts (control characters, bidi overrides), the code says so.
+ * is a refusal of src/api/plain-text.ts (control characters, bidi overrides), the code says so.
  */
 export function validationFailure(
   error: FastifyError,

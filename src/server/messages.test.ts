@@ -12,14 +12,8 @@ import {
 } from '../../test/server/key-library.js';
 import { CsrfError, RateLimitedError } from './errors.js';
 import { languageOf } from './messages.js';
-
-interface ImportReply {
-  found: { action: string; reasonCode?: string; reason?: string }[];
-}
-
-interface SessionsReply {
-  sessions: { device: string; browser: string | null; system: string | null }[];
-}
+import type { SessionList as SessionsReply } from '../api/auth.js';
+import type { ImportResult as ImportReply } from '../api/keys.js';
 
 describe('the language of server messages', () => {
   it('follows Accept-Language, Norwegian in any written form giving Bokmål', () => {

@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errorBody } from '../api/errors.js';
 import { accountHeader, browserCookieName, csrfHeader } from './browser-cookie.js';
 import type { Config } from './config.js';
 import { declareAccessOfPluginRoutes, securitySchemes } from './route-access.js';
@@ -18,15 +19,7 @@ const docsContentSecurityPolicy = contentSecurityPolicy.replace(
 );
 
 /** Every error has this body (src/server/errors.ts); documented once for all routes. */
-const errorBody = z.toJSONSchema(
-  z.object({
-    error: z.object({
-      code: z.string().describe('stable, machine-readable: invalid_request, unauthenticated, ...'),
-      message: z.string().describe('for people; may be shown as is'),
-      details: z.unknown().optional(),
-    }),
-  }),
-);
+const errorJsonSchema = z.toJSONSchema(errorBody);
 
 /**
  * The OpenAPI document is generated from the routes' zod schemas, so it cannot drift from what
@@ -68,7 +61,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       const response = (transformed.schema.response ?? {}) as Record<string, unknown>;
       const withErrors = {
         ...response,
-        '4XX': { description: 'An error; codes are listed in docs/api.md', ...errorBody },
+        '4XX': { description: 'An error; codes are listed in docs/api.md', ...errorJsonSchema },
       };
       return { ...transformed, schema: { ...transformed.schema, response: withErrors } };
     },

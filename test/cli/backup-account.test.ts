@@ -4,24 +4,17 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { startServe, type ServeProcess } from '../server/serve-process.js';
 import { runKeyhold } from '../support/cli.js';
 import { SignedInBrowser, startLogin } from '../support/device-login.js';
+import type { KeyPage as Listed } from '../../src/api/keys.js';
 
 const roots: string[] = [];
 function freshDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-backup-account-'));
   roots.push(dir);
   return dir;
-}
-
-interface Listed {
-  items: {
-    id: string;
-    deviceName: string;
-    volume: { label: string; type: string; volumeGuid: string | null };
-  }[];
 }
 
 describe('keyhold backup with an account: stored details and what counts as a backup', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { runKeyhold } from '../support/cli.js';
 import { corpusSkip } from '../support/requirements.js';
 import { corpusImages } from './volume-corpus.js';

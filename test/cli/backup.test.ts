@@ -6,7 +6,7 @@ import { delimiter, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeBekFile } from '../../src/bitlocker/bek-file.js';
 import { readRecoveryKeyFile, writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { repoRoot, runKeyhold } from '../support/cli.js';
 import { pdftotextSkip } from '../support/requirements.js';
 

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseLsblkJson } from '../../src/backup/drives.js';
 import { readRecoveryKeyFile, writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { runDestinations } from '../../src/cli/backup/destinations.js';
 import { defaultSearchLimits } from '../../src/cli/backup/local-search.js';
 import { drivePlaces } from '../../src/cli/backup/places.js';
 import { createProgress } from '../../src/cli/backup/progress.js';
-import { searchLocalPlaces } from '../../src/cli/backup/run-find.js';
+import { searchLocalPlaces } from '../../src/cli/backup/find.js';
 import { onlyDrive } from '../../src/cli/backup/usb-choice.js';
 import { repoRoot } from '../support/cli.js';
 

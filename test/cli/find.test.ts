@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeBekFile } from '../../src/bitlocker/bek-file.js';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { repoRoot, runKeyhold } from '../support/cli.js';
 
 const wanted = '64311DEA-4587-4029-924A-BA299647998E';

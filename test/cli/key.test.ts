@@ -26,7 +26,7 @@ describe('keyhold key generate', () => {
     const output = JSON.parse(result.stdout) as { recoveryPassword: string; keyHex: string };
     const parsed = parseRecoveryPassword(output.recoveryPassword);
     assert.ok(parsed.valid);
-    assert.equal(output.keyHex, parsed.key.toString('hex'));
+    assert.equal(output.keyHex, Buffer.from(parsed.key).toString('hex'));
   });
 });
 

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { startServe, type ServeProcess } from '../server/serve-process.js';
 import { runKeyhold } from '../support/cli.js';
 import { SignedInBrowser, startLogin } from '../support/device-login.js';
+import type { KeyPage } from '../../src/api/keys.js';
 
 const roots: string[] = [];
 function freshDir(): string {
@@ -198,15 +199,7 @@ describe('keyhold login, whoami, logout and the account in backup and find', () 
       assert.match(result.stdout, /ok usb: wrote /);
       assert.match(result.stdout, /recorded the usb backup in ola@example\.org on /);
 
-      const listed = await ola.request<{
-        items: {
-          id: string;
-          protectorId: string;
-          deviceName: string;
-          source: string;
-          hasOfflineBackup: boolean;
-        }[];
-      }>('GET', '/api/v1/keys?q=64311DEA');
+      const listed = await ola.request<KeyPage>('GET', '/api/v1/keys?q=64311DEA');
       assert.deepEqual(
         listed.body.items.map(({ protectorId: id, deviceName, source, hasOfflineBackup }) => ({
           id,

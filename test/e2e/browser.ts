@@ -5,9 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { keyholdBin, repoRoot } from '../support/cli.js';
 import { requirement } from '../support/requirements.js';
+import type { NewKey } from '../../src/api/keys.js';
 
 /**
  * Shared pieces of the browser tests: a real `keyhold serve` on a random port with its own data
@@ -217,12 +218,8 @@ export async function signUp(
   await page.getByRole('heading', { level: 1, name: 'Recovery keys' }).waitFor();
 }
 
-export interface TestKey {
-  protectorId: string;
-  recoveryPassword: string;
-  deviceName: string;
-  volume: { label: string; type: 'os' | 'fixed' | 'removable' };
-}
+/** A key as the tests add it: always with a device name and a drive. */
+export type TestKey = NewKey & Required<Pick<NewKey, 'deviceName' | 'volume'>>;
 
 export function newKey(deviceName: string, label = 'C:'): TestKey {
   return {

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
 import { keyholdBin, repoRoot, runKeyhold } from '../support/cli.js';
 

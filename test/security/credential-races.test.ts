@@ -14,6 +14,7 @@ import {
   type TestApp,
 } from '../server/harness.js';
 import { addKey, randomKey, testPassword, uniqueEmail } from '../server/key-library.js';
+import type { AuditPage as AuditReply } from '../../src/api/audit.js';
 
 /**
  * Guessing in parallel: 200 wrong credentials sent at once must get no more evaluations than the
@@ -25,11 +26,6 @@ import { addKey, randomKey, testPassword, uniqueEmail } from '../server/key-libr
 const burstSize = 200;
 const accountAllowance = policies.account.free;
 const wrongPassword = 'not the password at all';
-
-interface AuditReply {
-  events: { action: string; details: Record<string, unknown> | null }[];
-  nextCursor: string | null;
-}
 
 /** Every event of the signed-in account's activity with this action. */
 async function countEvents(browser: TestBrowser, action: string): Promise<number> {

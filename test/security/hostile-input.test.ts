@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import type { OAuthErrorBody } from '../../src/api/device-auth.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { databaseKinds } from '../server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import {
@@ -109,11 +110,9 @@ for (const kind of databaseKinds) {
     it('keeps them out of the device name a command-line login asks with', async () => {
       const device = new TestBrowser(server.app, 'keyhold/0.1.0 (linux; node 20)');
       for (const [what, name] of Object.entries(hostileNames)) {
-        const answer = await device.request<{ error: string; error_description: string }>(
-          'POST',
-          '/api/v1/device/authorize',
-          { body: { client_id: 'keyhold-cli', scope: 'keys', device_name: name } },
-        );
+        const answer = await device.request<OAuthErrorBody>('POST', '/api/v1/device/authorize', {
+          body: { client_id: 'keyhold-cli', scope: 'keys', device_name: name },
+        });
         // An OAuth endpoint answers in OAuth's shape (RFC 6749 section 5.2).
         assert.equal(answer.status, 400, `device login ${what}: ${JSON.stringify(answer.body)}`);
         assert.equal(answer.body.error, 'invalid_request');

@@ -2,18 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
 import { importPolicy } from '../../src/server/features/keys/import.js';
 import { databaseKinds } from '../server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import { randomKey, testPassword, uniqueEmail, type ErrorReply } from '../server/key-library.js';
-
-interface ImportReply {
-  added: number;
-  fileId: string | null;
-  found: unknown[];
-}
+import type { ImportResult as ImportReply } from '../../src/api/keys.js';
 
 /** `manage-bde -protectors -get` output listing `count` recovery keys: about 154 bytes each. */
 function manageBdeOutput(count: number): string {

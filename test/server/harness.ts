@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
+import type { SignedIn } from '../../src/api/auth.js';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig, type Config } from '../../src/server/config.js';
 import { createServerContext, type ServerContext } from '../../src/server/context.js';
@@ -129,13 +130,9 @@ export class TestBrowser {
   }
 
   async signup(email: string, password: string, displayName = email.split('@')[0] ?? email) {
-    const response = await this.request<{ account: { id: string } }>(
-      'POST',
-      '/api/v1/auth/signup',
-      {
-        body: { email, password, displayName },
-      },
-    );
+    const response = await this.request<SignedIn>('POST', '/api/v1/auth/signup', {
+      body: { email, password, displayName },
+    });
     if (response.status !== 201) {
       throw new Error(`signup failed: ${response.status} ${JSON.stringify(response.body)}`);
     }

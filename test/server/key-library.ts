@@ -1,39 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import type { ErrorBody } from '../../src/api/errors.js';
+import type { KeyPage, KeySummary, NewKey as NewKeyBody, RevealedKey } from '../../src/api/keys.js';
+import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import type { ApiResponse, TestBrowser } from './harness.js';
 
-/** What the key library answers, as the tests read it. */
-export interface KeySummaryReply {
-  id: string;
-  protectorId: string;
-  shortId: string;
-  deviceName: string;
-  volume: { label: string; type: string; volumeGuid: string | null };
-  source: string;
-  createdAt: string;
-  backupCount: number;
-  lastBackup: { destination: string; at: string } | null;
-  hasOfflineBackup: boolean;
-  inVault: boolean;
-  deletedAt: string | null;
-}
+/** What the key library answers: the server's own contract (src/api), so tests read it as sent. */
+export type KeySummaryReply = KeySummary;
+export type KeyPageReply = KeyPage;
+export type ErrorReply = ErrorBody;
 
-export interface KeyPageReply {
-  items: KeySummaryReply[];
-  nextCursor: string | null;
-}
-
-export interface ErrorReply {
-  error: { code: string; message: string; details?: unknown };
-}
-
-export interface NewKey {
-  protectorId: string;
-  recoveryPassword: string;
-  deviceName: string;
-  volume: { label: string; type: 'os' | 'fixed' | 'removable'; volumeGuid?: string };
-  source?: string;
-}
+/** A key as the tests add it: always with a device name and a drive. */
+export type NewKey = NewKeyBody & Required<Pick<NewKeyBody, 'deviceName' | 'volume'>>;
 
 /** A key as Windows would make it: a random protector ID and a valid random password. */
 export function randomKey(overrides: Partial<NewKey> = {}): NewKey {
@@ -65,7 +42,7 @@ export function revealKey(
   browser: TestBrowser,
   id: string,
   account?: string,
-): Promise<ApiResponse<{ recoveryPassword: string; protectorId: string } & Partial<ErrorReply>>> {
+): Promise<ApiResponse<RevealedKey & Partial<ErrorReply>>> {
   return browser.request('POST', `/api/v1/keys/${id}/reveal`, account ? { account } : {});
 }
 

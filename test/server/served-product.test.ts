@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ErrorBody } from '../../src/api/errors.js';
 import { startKeyhold, type KeyholdServer } from '../e2e/browser.js';
 
 /**
@@ -35,7 +36,7 @@ describe('keyhold serve with the web app built', () => {
     }
     const missing = await fetch(`${server.url}/api/v1/no-such-thing`);
     assert.equal(missing.status, 404);
-    const body = (await missing.json()) as { error: { code: string } };
+    const body = (await missing.json()) as ErrorBody;
     assert.equal(body.error.code, 'not_found');
     const health = await fetch(`${server.url}/healthz`);
     assert.deepEqual(await health.json(), { status: 'ok' });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { SignedIn } from '../../src/api/auth.js';
 import { testPassword } from '../server/key-library.js';
 import { keyholdBin, repoRoot, type CliResult } from './cli.js';
 
@@ -39,11 +40,11 @@ export class SignedInBrowser {
   }
 
   async signup(email: string, displayName: string): Promise<void> {
-    const response = await this.request<{ account: { id: string } }>(
-      'POST',
-      '/api/v1/auth/signup',
-      { email, displayName, password: testPassword },
-    );
+    const response = await this.request<SignedIn>('POST', '/api/v1/auth/signup', {
+      email,
+      displayName,
+      password: testPassword,
+    });
     assert.equal(response.status, 201, JSON.stringify(response.body));
     this.accountId = response.body.account.id;
   }

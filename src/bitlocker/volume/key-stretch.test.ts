@@ -16,7 +16,7 @@ function referenceStretch(initial: Buffer, salt: Buffer, rounds: number): Buffer
   return struct.subarray(0, 32);
 }
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 
 describe('stretchKey', () => {
   it('gives the worked vector for the recovery password of bitlk-aes-xts-128', () => {

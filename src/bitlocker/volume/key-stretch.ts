@@ -2,7 +2,7 @@ import { instruction, opcode, encodeModule, webAssembly } from './wasm-encoding.
 
 /**
  * BitLocker's key stretch: 1,048,576 chained SHA-256 over an 88-byte struct
- * `{last[32], initial[32], salt[16], u64 count}` (see docs: bitlocker-format.md, section 7).
+ * `{last[32], initial[32], salt[16], u64 count}` (docs/bitlocker-format.md, section 7.1).
  *
  * Node's hash functions cost about a microsecond per call, so a million calls take a second.
  * Instead a WebAssembly function is generated for this one message shape: both 64-byte SHA-256

@@ -6,7 +6,7 @@ import { FieldReader, filetimeToDate } from './field-reader.js';
 
 /**
  * The BitLocker volume header (sector 0) and FVE metadata blocks, parsed from untrusted bytes.
- * Layout facts: docs bitlocker-format.md, sections 5 and 6.
+ * Layout facts: docs/bitlocker-format.md, sections 5 and 6.
  */
 
 /** Each metadata copy occupies this much of the volume (and reads as zeros when decrypted). */

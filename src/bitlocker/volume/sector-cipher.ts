@@ -4,7 +4,7 @@ import type { EncryptionMethod } from './metadata.js';
 import { kernelBatchBytes, XtsKernel } from './xts-kernel.js';
 
 /**
- * Sector decryption for every BitLocker cipher (bitlocker-format.md, section 7.4).
+ * Sector decryption for every BitLocker cipher (docs/bitlocker-format.md, section 7.4).
  *
  * Node's ciphers cost microseconds per call, and XTS and CBC need a fresh tweak or IV for every
  * 512-byte sector, so one call per sector would cap throughput near 80 MB/s. Both modes are

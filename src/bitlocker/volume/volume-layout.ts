@@ -2,7 +2,7 @@ import { VolumeFormatError } from './errors.js';
 import { metadataAreaSize, type FveMetadata, type VolumeHeader } from './metadata.js';
 
 /**
- * Where each byte of the decrypted volume comes from (bitlocker-format.md, section 7.5): the
+ * Where each byte of the decrypted volume comes from (docs/bitlocker-format.md, section 7.5): the
  * first sectors were moved elsewhere when BitLocker took over the volume, the metadata areas
  * read as zeros, and bytes past the encrypted size are stored in the clear.
  */

@@ -7,14 +7,8 @@ import type { BitLockerVolume } from './volume.js';
 import type { VolumeKeys } from './volume-keys.js';
 import type { FveMetadata } from './metadata.js';
 
-/** Enough for a few reads in flight at once. */
-const maxSpares = 4;
-
 /** Reads the decrypted volume: any range, in any order, several reads at a time. */
 export class DecryptedVolumeReader {
-  /** Ciphertext buffers kept between reads when the source can read into one. */
-  private readonly spares: Uint8Array[] = [];
-
   constructor(
     private readonly source: ByteSource,
     readonly layout: VolumeLayout,
@@ -23,7 +17,9 @@ export class DecryptedVolumeReader {
 
   /**
    * Fills `target` with decrypted bytes starting at logical `offset`. Offsets and lengths are
-   * whole sectors, except where the volume ends.
+   * whole sectors, except where the volume ends. A source that can read into a buffer reads the
+   * stored bytes straight into `target`, where they are decrypted in place: no second buffer,
+   * and each byte crosses memory once less.
    */
   async readInto(offset: number, target: Uint8Array): Promise<void> {
     for (const segment of mapRange(this.layout, offset, target.length)) {
@@ -33,37 +29,24 @@ export class DecryptedVolumeReader {
         into.fill(0);
         continue;
       }
-      const buffer = this.source.readInto ? this.takeBuffer(segment.length) : undefined;
-      try {
-        const stored = await this.readStored(segment.physicalOffset, segment.length, buffer);
-        if (stored.length < segment.length) {
-          throw new VolumeFormatError(
-            'truncated-volume',
-            `The image ends at byte ${segment.physicalOffset + stored.length}, before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
-          );
-        }
-        if (segment.kind === 'plain') into.set(stored);
-        else this.decryptor.decrypt(stored, segment.physicalOffset, into);
-      } finally {
-        if (buffer && this.spares.length < maxSpares) this.spares.push(buffer);
+      const stored = await this.readStored(segment.physicalOffset, into);
+      if (stored.length < segment.length) {
+        throw new VolumeFormatError(
+          'truncated-volume',
+          `The image ends at byte ${segment.physicalOffset + stored.length}, before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
+        );
       }
+      if (segment.kind === 'encrypted')
+        this.decryptor.decrypt(stored, segment.physicalOffset, into);
+      else if (stored !== into) into.set(stored);
     }
   }
 
-  /** A free spare buffer large enough, or a new one; concurrent reads each get their own. */
-  private takeBuffer(length: number): Uint8Array {
-    const spare = this.spares.pop();
-    return spare && spare.length >= length ? spare : new Uint8Array(length);
-  }
-
-  private async readStored(
-    offset: number,
-    length: number,
-    buffer: Uint8Array | undefined,
-  ): Promise<Uint8Array> {
-    if (!buffer || !this.source.readInto) return this.source.read(offset, length);
-    const target = buffer.subarray(0, length);
-    return target.subarray(0, await this.source.readInto(offset, target));
+  /** The stored bytes for `into`: read into it when the source can, else a buffer of their own. */
+  private async readStored(offset: number, into: Uint8Array): Promise<Uint8Array> {
+    if (!this.source.readInto) return this.source.read(offset, into.length);
+    const length = await this.source.readInto(offset, into);
+    return length === into.length ? into : into.subarray(0, length);
   }
 }
 

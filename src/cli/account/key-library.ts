@@ -1,24 +1,21 @@
+import type {
+  AddedKey,
+  KeyDetailField,
+  KeyPage,
+  KeySummary,
+  NewBackup,
+  NewKey,
+  RevealedKey,
+} from '../../api/keys.js';
 import { ApiError, KeyholdApi, loginProblem } from './api-client.js';
 import type { StoredCredential } from './credentials.js';
 import { CliError } from '../output.js';
 
 /** A key as the server lists it (never with its recovery password). */
-export interface KeySummary {
-  id: string;
-  protectorId: string;
-  shortId: string;
-  deviceName: string;
-  volume: { label: string; type: 'os' | 'fixed' | 'removable'; volumeGuid: string | null };
-  source: string;
-  createdAt: string;
-  backupCount: number;
-  lastBackup: { destination: string; at: string } | null;
-}
+export type { KeySummary };
 
-export type BackupDestination = 'usb' | 'file' | 'print';
-
-/** The details of a stored key a save can change, as the server names them. */
-export type KeyDetailField = 'deviceName' | 'volume.label' | 'volume.type' | 'volume.volumeGuid';
+/** Where a copy taken out of the account went, as the server records it. */
+export type BackupDestination = NewBackup['destination'];
 
 /** How a changed detail is named in a sentence. */
 export const detailWords: Record<KeyDetailField, string> = {
@@ -50,10 +47,7 @@ export class AccountKeys {
   /** Keys whose ID starts with `prefix` (at least 4 hex digits), first page only. */
   async search(prefix: string): Promise<KeySummary[]> {
     const query = new URLSearchParams({ q: prefix, limit: '50' });
-    const page = await this.call<{ items: KeySummary[] }>(
-      'GET',
-      `/api/v1/keys?${query.toString()}`,
-    );
+    const page = await this.call<KeyPage>('GET', `/api/v1/keys?${query.toString()}`);
     return page.items;
   }
 
@@ -67,13 +61,7 @@ export class AccountKeys {
    * Adds the key, or updates the details given of the stored one; `defaults` (guesses such as
    * this computer's name) only fill in a new key. Refuses loudly a different password under its ID.
    */
-  async upload(key: {
-    protectorId: string;
-    recoveryPassword: string;
-    deviceName?: string;
-    volume?: { label?: string; type?: 'os' | 'fixed' | 'removable'; volumeGuid?: string };
-    defaults?: { deviceName?: string };
-  }): Promise<{ key: KeySummary; created: boolean; updated: KeyDetailField[] }> {
+  async upload(key: Omit<NewKey, 'source'>): Promise<AddedKey> {
     try {
       return await this.call('POST', '/api/v1/keys', { ...key, source: 'cli' });
     } catch (error) {
@@ -87,15 +75,13 @@ export class AccountKeys {
   }
 
   async recordBackup(keyRecordId: string, destination: BackupDestination, note: string) {
-    await this.call('POST', `/api/v1/keys/${encodeURIComponent(keyRecordId)}/backups`, {
-      destination,
-      note,
-    });
+    const backup: NewBackup = { destination, note };
+    await this.call('POST', `/api/v1/keys/${encodeURIComponent(keyRecordId)}/backups`, backup);
   }
 
   /** The recovery password; the server records the reveal in the account's activity. */
   async reveal(keyRecordId: string): Promise<string> {
-    const body = await this.call<{ recoveryPassword: string }>(
+    const body = await this.call<RevealedKey>(
       'POST',
       `/api/v1/keys/${encodeURIComponent(keyRecordId)}/reveal`,
       {},

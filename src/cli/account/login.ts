@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  deviceCodeGrantType,
+  DeviceCodes,
+  DeviceTokenRequest,
+  IssuedToken,
+  TokenHolder,
+} from '../../api/device-auth.js';
 import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
 import { createProgress } from '../backup/progress.js';
-import type { LoginFlags } from '../commands/login.js';
-import type { LogoutFlags } from '../commands/logout.js';
-import type { WhoamiFlags } from '../commands/whoami.js';
 import {
   CliError,
   escapeForTerminal,
@@ -32,28 +36,26 @@ import {
   type StoredCredential,
 } from './credentials.js';
 
+export interface WhoamiFlags {
+  account?: string;
+  json?: boolean;
+}
+
+export interface LogoutFlags {
+  account?: string;
+  all?: boolean;
+  json?: boolean;
+}
+
+export interface LoginFlags {
+  account?: string;
+  deviceName?: string;
+  json?: boolean;
+}
+
 const clientId = 'keyhold-cli';
-const deviceCodeGrant = 'urn:ietf:params:oauth:grant-type:device_code';
-
-interface DeviceCodes {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
-
-interface IssuedToken {
-  access_token: string;
-  token_type: string;
-  scope: string;
-}
-
-interface TokenHolder {
-  account: { id: string; email: string; displayName: string };
-  token: { id: string; name: string; scope: string; createdAt: string; expiresAt: string };
-}
+/** Spelled out rather than imported: the contract module loads zod, which the CLI does without. */
+const deviceCodeGrant: typeof deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** Polls the token endpoint as RFC 8628 asks: at the interval, 5 s slower after slow_down. */
 async function waitForApproval(api: KeyholdApi, codes: DeviceCodes): Promise<IssuedToken> {
@@ -62,11 +64,12 @@ async function waitForApproval(api: KeyholdApi, codes: DeviceCodes): Promise<Iss
   for (;;) {
     await sleep(interval * 1000);
     try {
-      return await api.request<IssuedToken>('POST', '/api/v1/device/token', {
+      const tokenRequest: DeviceTokenRequest = {
         grant_type: deviceCodeGrant,
         device_code: codes.device_code,
         client_id: clientId,
-      });
+      };
+      return await api.request<IssuedToken>('POST', '/api/v1/device/token', tokenRequest);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       switch (error.code) {

@@ -29,7 +29,6 @@ import {
   selectOneCredential,
   type StoredCredential,
 } from '../account/credentials.js';
-import type { BackupFlags } from '../commands/backup.js';
 import { CliError, escapeForTerminal, ExitCode } from '../output.js';
 import {
   deviceNameOf,
@@ -46,7 +45,8 @@ import {
   performBackup,
   pickKey,
   protectedVolumeOf,
-} from './run-backup.js';
+} from './backup-plan.js';
+import type { BackupFlags } from './backup-flags.js';
 import { checkedKey } from './image-check.js';
 import { createProgress } from './progress.js';
 import { mountedDrives, usbFromPath } from './usb-choice.js';

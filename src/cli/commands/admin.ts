@@ -1,11 +1,6 @@
-import type { Command } from 'commander';
-
-export interface AdminFlags {
-  dataDir?: string;
-  databaseUrl?: string;
-  masterKeyFile?: string;
-  json?: boolean;
-}
+import { Option, type Command } from 'commander';
+import type { AdminFlags, MigrateFlags } from '../server/admin.js';
+import type { BackupFlags, RestoreFlags } from '../server/operations.js';
 
 /** The flags that say which server's data an admin command works on. */
 function withDataFlags(command: Command): Command {
@@ -26,13 +21,75 @@ export function registerAdmin(program: Command): void {
 
   withDataFlags(admin.command('migrate'))
     .description('Bring the database schema up to date (the server also does this at start)')
+    .option('--dry-run', 'list the migrations that would run, and change nothing')
+    .addOption(new Option('--backup-before-migrate').hideHelp())
+    .option(
+      '--no-backup-before-migrate',
+      'SQLite: skip the backup into <data-dir>/backups before migrating (KEYHOLD_BACKUP_BEFORE_MIGRATE=false)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  keyhold admin migrate\n  keyhold admin migrate --database-url postgres://keyhold@db/keyhold',
+      '\nAll pending migrations run in one transaction: a failure leaves the schema as it was.\n\n' +
+        'Examples:\n  keyhold admin migrate --dry-run\n  keyhold admin migrate\n  keyhold admin migrate --database-url postgres://keyhold@db/keyhold',
     )
-    .action(async (flags: AdminFlags) => {
-      const { runMigrate } = await import('../admin.js');
+    .action(async (flags: MigrateFlags) => {
+      if (flags.dryRun) {
+        const { runMigrateDryRun } = await import('../server/operations.js');
+        await runMigrateDryRun(flags);
+        return;
+      }
+      const { runMigrate } = await import('../server/admin.js');
       await runMigrate(flags);
+    });
+
+  withDataFlags(admin.command('backup'))
+    .description('Write a consistent backup of the database while servers keep running')
+    .requiredOption('--out <file>', 'the backup file to write (replaced atomically if it exists)')
+    .option('--with-master-key', 'seal the master key into the backup under a passphrase')
+    .option(
+      '--passphrase-file <file>',
+      'with --with-master-key: read the passphrase from this file instead of asking twice',
+    )
+    .addHelpText(
+      'after',
+      '\nSQLite is copied with its online backup API; PostgreSQL with pg_dump (custom format), which\n' +
+        'must be on the PATH. Without --with-master-key the backup says which key file it needs.\n\n' +
+        'Examples:\n  keyhold admin backup --out /var/backups/keyhold/$(date +%F).keyhold-backup\n' +
+        '  keyhold admin backup --out keyhold.backup --with-master-key --passphrase-file /root/backup-passphrase',
+    )
+    .action(async (flags: BackupFlags) => {
+      const { runBackup } = await import('../server/operations.js');
+      await runBackup(flags);
+    });
+
+  withDataFlags(admin.command('restore'))
+    .description('Restore a backup into an empty data folder, after checking all of it')
+    .argument('<file>', 'the backup file')
+    .option('--passphrase-file <file>', 'the passphrase of a backup taken --with-master-key')
+    .addHelpText(
+      'after',
+      '\nChecks the checksum, the master key against every sealed secret and the audit chain before\n' +
+        'anything is written; refuses an inconsistent backup and says what is wrong.\n\n' +
+        'Examples:\n  keyhold admin restore nightly.keyhold-backup --data-dir /var/lib/keyhold-restored\n' +
+        '  keyhold admin restore nightly.keyhold-backup --data-dir /srv/k --master-key-file /safe/master.key',
+    )
+    .action(async (file: string, flags: RestoreFlags) => {
+      const { runRestore } = await import('../server/operations.js');
+      await runRestore(file, flags);
+    });
+
+  withDataFlags(admin.command('verify-backup'))
+    .description('Make every check a restore makes, writing nothing (for a nightly job)')
+    .argument('<file>', 'the backup file')
+    .option('--passphrase-file <file>', 'the passphrase of a backup taken --with-master-key')
+    .addHelpText(
+      'after',
+      '\nExit code 0: the backup can be restored; 1: it cannot, and the message says why.\n\n' +
+        'Examples:\n  keyhold admin verify-backup nightly.keyhold-backup --master-key-file /safe/master.key',
+    )
+    .action(async (file: string, flags: RestoreFlags) => {
+      const { runVerifyBackup } = await import('../server/operations.js');
+      await runVerifyBackup(file, flags);
     });
 
   withDataFlags(admin.command('rotate-master-key'))
@@ -45,7 +102,7 @@ export function registerAdmin(program: Command): void {
         'Examples:\n  keyhold admin rotate-master-key\n  keyhold admin rotate-master-key --master-key-file /etc/keyhold/master.key --json',
     )
     .action(async (flags: AdminFlags & { keepOld?: boolean }) => {
-      const { runRotateMasterKey } = await import('../admin.js');
+      const { runRotateMasterKey } = await import('../server/admin.js');
       await runRotateMasterKey(flags);
     });
 
@@ -56,7 +113,7 @@ export function registerAdmin(program: Command): void {
       '\nExamples:\n  keyhold admin verify-audit\n  keyhold admin verify-audit --json',
     )
     .action(async (flags: AdminFlags) => {
-      const { runVerifyAudit } = await import('../admin.js');
+      const { runVerifyAudit } = await import('../server/admin.js');
       await runVerifyAudit(flags);
     });
 
@@ -69,7 +126,7 @@ export function registerAdmin(program: Command): void {
       '\nExamples:\n  keyhold admin create-org --name "Acme IT" --owner ada@acme.example',
     )
     .action(async (flags: AdminFlags & { name: string; owner: string }) => {
-      const { runCreateOrg } = await import('../admin.js');
+      const { runCreateOrg } = await import('../server/admin.js');
       await runCreateOrg(flags);
     });
 }

@@ -1,23 +1,5 @@
 import type { Command } from 'commander';
-
-export interface BackupFlags {
-  from?: string;
-  id?: string;
-  password?: string;
-  volume?: string;
-  image?: string;
-  to?: string;
-  usb?: string;
-  file?: string;
-  printer?: string;
-  pdf?: string;
-  lang: string;
-  paper: string;
-  deviceName?: string;
-  account?: string;
-  yes?: boolean;
-  json?: boolean;
-}
+import type { BackupFlags } from '../backup/backup-flags.js';
 
 export function registerBackup(program: Command): void {
   program
@@ -72,7 +54,7 @@ Examples:
   keyhold backup --image /dev/sdb2 --password - --to usb --usb /media/ola/KEYS --yes`,
     )
     .action(async (flags: BackupFlags) => {
-      const { runBackup } = await import('../backup/run-backup.js');
+      const { runBackup } = await import('../backup/backup.js');
       await runBackup(flags);
     });
 }

@@ -1,15 +1,5 @@
 import type { Command } from 'commander';
-
-export interface FindFlags {
-  in: string[];
-  drives: boolean;
-  accounts: boolean;
-  account?: string;
-  depth: string;
-  show?: boolean;
-  yes?: boolean;
-  json?: boolean;
-}
+import type { FindFlags } from '../backup/find.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -48,7 +38,7 @@ Examples:
   keyhold find 64311DEA --show --account work`,
     )
     .action(async (keyId: string, flags: FindFlags) => {
-      const { runFind } = await import('../backup/run-find.js');
+      const { runFind } = await import('../backup/find.js');
       await runFind(keyId, flags);
     });
 }

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-
-export interface KeyFileFlags {
-  id: string;
-  password: string;
-  out?: string;
-  lang: string;
-  force?: boolean;
-  json?: boolean;
-}
+import type { KeyCheckFlags } from '../key/check.js';
+import type { KeyFileFlags } from '../key/file.js';
+import type { KeyGenerateFlags } from '../key/generate.js';
 
 export function registerKey(program: Command): void {
   const key = program
@@ -27,8 +21,8 @@ Examples:
     .description('Print a new 48-digit recovery password from a cryptographic random source')
     .option('--json', 'print {"recoveryPassword","keyHex"}')
     .addHelpText('after', '\nExamples:\n  keyhold key generate\n  keyhold key generate --json')
-    .action(async (flags: { json?: boolean }) => {
-      const { runKeyGenerate } = await import('../key.js');
+    .action(async (flags: KeyGenerateFlags) => {
+      const { runKeyGenerate } = await import('../key/generate.js');
       runKeyGenerate(flags);
     });
 
@@ -50,8 +44,8 @@ Examples:
   keyhold key check 235818 357951 253979 013365 241120 245575 342914 591910 --json
   keyhold key check - < key.txt`,
     )
-    .action(async (words: string[], flags: { json?: boolean }) => {
-      const { runKeyCheck } = await import('../key.js');
+    .action(async (words: string[], flags: KeyCheckFlags) => {
+      const { runKeyCheck } = await import('../key/check.js');
       await runKeyCheck(words, flags);
     });
 
@@ -76,7 +70,7 @@ Examples:
   keyhold key file --id {64311dea-4587-4029-924a-ba299647998e} --password - --out /media/usb/ --lang nb`,
     )
     .action(async (flags: KeyFileFlags) => {
-      const { runKeyFile } = await import('../key.js');
+      const { runKeyFile } = await import('../key/file.js');
       await runKeyFile(flags);
     });
 }

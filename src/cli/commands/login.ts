@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-
-export interface LoginFlags {
-  account?: string;
-  deviceName?: string;
-  json?: boolean;
-}
+import type { LoginFlags } from '../account/login.js';
 
 export function registerLogin(program: Command): void {
   program

@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-
-export interface LogoutFlags {
-  account?: string;
-  all?: boolean;
-  json?: boolean;
-}
+import type { LogoutFlags } from '../account/login.js';
 
 export function registerLogout(program: Command): void {
   program

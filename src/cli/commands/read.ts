@@ -22,7 +22,7 @@ Examples:
   manage-bde -protectors -get C: | keyhold read -`,
     )
     .action(async (files: string[], flags: { json?: boolean }) => {
-      const { runRead } = await import('../read.js');
+      const { runRead } = await import('../key/read.js');
       await runRead(files, flags);
     });
 }

@@ -1,30 +1,5 @@
-import type { Command } from 'commander';
-
-interface ServeFlags {
-  host?: string;
-  port?: string;
-  workers?: string;
-  dataDir?: string;
-  publicUrl?: string;
-  databaseUrl?: string;
-  masterKeyFile?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  behindProxy?: boolean;
-  trustedProxies?: string;
-  proxyHops?: string;
-  requestTimeoutSeconds?: string;
-  connectionsPerAddress?: string;
-  logLevel?: string;
-  logFormat?: string;
-  vaultIdleMinutes?: string;
-  stepUpMinutes?: string;
-  deletedKeyRetentionDays?: string;
-  serverAdmins?: string;
-  argon2MemoryKib?: string;
-  argon2Iterations?: string;
-  argon2Parallelism?: string;
-}
+import { Option, type Command } from 'commander';
+import type { ServeFlags } from '../server/serve.js';
 
 export function registerServe(program: Command): void {
   program
@@ -95,12 +70,21 @@ export function registerServe(program: Command): void {
       '--argon2-parallelism <n>',
       'password hashing lanes; default 1 (KEYHOLD_ARGON2_PARALLELISM)',
     )
+    .option(
+      '--metrics-listen <host:port>',
+      'answer GET /metrics (Prometheus) on this address; default off (KEYHOLD_METRICS_LISTEN)',
+    )
+    .addOption(new Option('--backup-before-migrate').hideHelp())
+    .option(
+      '--no-backup-before-migrate',
+      'SQLite: skip the backup into <data-dir>/backups before migrating (KEYHOLD_BACKUP_BEFORE_MIGRATE=false)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  keyhold serve\n  keyhold serve --host 0.0.0.0 --behind-proxy --public-url https://keys.example.org\n  keyhold serve --workers 4',
     )
     .action(async (flags: ServeFlags) => {
-      const { runServe } = await import('../serve.js');
+      const { runServe } = await import('../server/serve.js');
       await runServe(flags);
     });
 }

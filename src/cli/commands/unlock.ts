@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
-import { addSecretOptions, type SecretFlags } from '../volume/secret-flags.js';
-
-export interface UnlockFlags extends SecretFlags {
-  out: string;
-  force?: boolean;
-  json?: boolean;
-  threads?: string;
-  verbose?: boolean;
-}
+import { addSecretOptions } from '../volume/secret-flags.js';
+import type { UnlockFlags } from '../volume/unlock-command.js';
 
 export function registerUnlock(program: Command): void {
   const command = program

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-
-export interface WhoamiFlags {
-  account?: string;
-  json?: boolean;
-}
+import type { WhoamiFlags } from '../account/login.js';
 
 export function registerWhoami(program: Command): void {
   program

@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { VolumeFormatError } from '../../bitlocker/volume/errors.js';
-import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
-import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
-import type { ChunkReply, ChunkRequest, UnlockWorkerData } from './unlock-worker.js';
+import type {
+  ChunkReply,
+  UnlockWorkerData,
+  VolumeToDecrypt,
+  WorkerRequest,
+} from './unlock-worker.js';
 
 /** Turns a failure reported by a worker back into the kind of error the CLI explains. */
 function errorFromWorker(error: {
@@ -18,8 +21,10 @@ function errorFromWorker(error: {
 }
 
 /**
- * Worker threads that read and decrypt chunks of a volume. `decrypt` resolves with the same
- * memory, moved back from the worker; chunks are spread over the threads in turn.
+ * Worker threads that read and decrypt chunks of a volume. They are started first (`native`
+ * tells them which implementation to load) and told the volume with `start` once it is open, so
+ * their start-up overlaps the main thread's metadata and key work. `decrypt` resolves with the
+ * same memory, moved back from the worker; chunks are spread over the threads in turn.
  */
 export class DecryptThreads {
   private readonly workers: Worker[];
@@ -29,9 +34,11 @@ export class DecryptThreads {
   >();
   private nextId = 0;
   private failure: Error | undefined;
+  private started = false;
 
-  constructor(threads: number, data: UnlockWorkerData) {
+  constructor(threads: number, native: boolean) {
     const script = new URL('./unlock-worker.js', import.meta.url);
+    const data: UnlockWorkerData = { native };
     this.workers = Array.from({ length: threads }, () => {
       const worker = new Worker(script, { workerData: data });
       worker.on('message', (reply: ChunkReply) => {
@@ -56,6 +63,13 @@ export class DecryptThreads {
     this.waiting.clear();
   }
 
+  /** Gives every thread the volume to read; chunks may be asked for right after. */
+  start(volume: VolumeToDecrypt): void {
+    this.started = true;
+    const request: WorkerRequest = { volume: { ...volume, fvek: Uint8Array.from(volume.fvek) } };
+    for (const worker of this.workers) worker.postMessage(request);
+  }
+
   /** Reads and decrypts `length` bytes at logical `offset` into `buffer`, which is moved. */
   decrypt(offset: number, buffer: ArrayBuffer, length: number): Promise<ArrayBuffer> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
@@ -64,33 +78,27 @@ export class DecryptThreads {
     if (!worker) return Promise.reject(new Error('no decryption threads'));
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, offset, length, buffer } satisfies ChunkRequest, [buffer]);
+      const request: WorkerRequest = { id, offset, length, buffer };
+      worker.postMessage(request, [buffer]);
     });
   }
 
-  /** Lets each thread close its image and end; stops at once the ones that already failed. */
+  /**
+   * Lets each thread close its image and end. Threads that failed, or were never given a
+   * volume (the key did not open it), are stopped at once.
+   */
   async close(): Promise<void> {
     await Promise.all(
       this.workers.map(async (worker) => {
         worker.removeAllListeners('exit');
-        if (this.failure !== undefined) {
+        if (this.failure !== undefined || !this.started) {
           await worker.terminate();
           return;
         }
         const ended = once(worker, 'exit');
-        worker.postMessage('close');
+        worker.postMessage('close' satisfies WorkerRequest);
         await ended;
       }),
     );
   }
-}
-
-export function threadData(
-  path: string,
-  layout: VolumeLayout,
-  method: EncryptionMethod,
-  fvek: Uint8Array,
-  native: boolean,
-): UnlockWorkerData {
-  return { path, layout, method, fvek: Uint8Array.from(fvek), native };
 }

@@ -7,15 +7,23 @@ import {
   openVolume,
   readBitLockerVolume,
 } from '../../bitlocker/volume/volume.js';
-import type { UnlockFlags } from '../commands/unlock.js';
 import { CliError, ExitCode } from '../output.js';
-import { DecryptThreads, threadData } from './decrypt-threads.js';
+import { DecryptThreads } from './decrypt-threads.js';
 import { volumeCrypto } from './native-crypto.js';
 import { assertOutputFolderExists, openOutputSink, type OutputSink } from './output-sink.js';
 import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
+import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
 import { doesNotOpenMessage } from './verify-command.js';
 import { volumeCliError, withImage } from './volume-errors.js';
+
+export interface UnlockFlags extends SecretFlags {
+  out: string;
+  force?: boolean;
+  json?: boolean;
+  threads?: string;
+  verbose?: boolean;
+}
 
 /** Bytes per chunk: large enough to amortise each call into OpenSSL, a multiple of any sector. */
 const chunkSize = 4 * 1024 * 1024;
@@ -87,6 +95,10 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
   const secret = await secretFromFlags(flags);
   const crypto = volumeCrypto(flags);
   if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
+  // Started now, the threads load their code while this one reads the metadata and opens the
+  // key (a key stretch for passwords), instead of after it.
+  const pool = threads > 1 ? new DecryptThreads(threads, crypto.name === 'native') : undefined;
+  const closePool = () => pool?.close();
   await withImage(path, async (source) => {
     const volume = await readBitLockerVolume(source);
     assertDecryptable(volume);
@@ -116,7 +128,7 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       const progress = flags.json ? silentProgress : createProgressBar(layout.size, 'Decrypting');
       const started = performance.now();
       let bytes: number;
-      if (threads === 1) {
+      if (!pool) {
         // One extra chunk in flight: one is read from disk while the other is decrypted.
         const decryptHere: ChunkDecryptor = async (offset, buffer, length) => {
           await reader.readInto(offset, new Uint8Array(buffer, 0, length));
@@ -126,18 +138,11 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       } else {
         const method = opened.metadata.encryptionMethod;
         if (!method) throw new Error('assertDecryptable lets only known methods through');
-        const pool = new DecryptThreads(
-          threads,
-          threadData(path, layout, method, opened.keys.fvek, crypto.name === 'native'),
-        );
-        try {
-          // Two chunks a thread: each decrypts one while the next is read.
-          const onThreads: ChunkDecryptor = (offset, buffer, length) =>
-            pool.decrypt(offset, buffer, length);
-          bytes = await streamVolume(layout.size, onThreads, 2 * threads, sink, progress);
-        } finally {
-          await pool.close();
-        }
+        pool.start({ path, layout, method, fvek: opened.keys.fvek });
+        // Two chunks a thread: each decrypts one while the next is read.
+        const onThreads: ChunkDecryptor = (offset, buffer, length) =>
+          pool.decrypt(offset, buffer, length);
+        bytes = await streamVolume(layout.size, onThreads, 2 * threads, sink, progress);
       }
       await sink.commit();
       progress.finish();
@@ -170,5 +175,5 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       process.removeListener('SIGINT', abortOnSignal);
       process.removeListener('SIGTERM', abortOnSignal);
     }
-  });
+  }).finally(closePool);
 }

@@ -1,24 +1,30 @@
 /**
- * One decryption thread of `keyhold unlock --threads N`. It opens the image itself, reads the
- * chunks the main thread asks for, decrypts them in place and hands each buffer back (moved,
- * not copied). The main thread writes them in order.
+ * One decryption thread of `keyhold unlock --threads N`. It starts while the main thread is
+ * still reading the metadata and opening the key, so its start-up costs no time of its own; the
+ * volume to read comes afterwards, in a first `volume` message. It then opens the image itself,
+ * reads the chunks the main thread asks for, decrypts them in place and hands each buffer back
+ * (moved, not copied). The main thread writes them in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
 import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
 import { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
-import { openImageSource } from './image-source.js';
+import { openImageSource, type ImageSource } from './image-source.js';
 import { chooseVolumeCrypto } from './native-crypto.js';
 import { compileWebAssemblyOptimized } from './secret-input.js';
 
 export interface UnlockWorkerData {
+  /** The main thread's choice, so every thread decrypts the same way. */
+  native: boolean;
+}
+
+/** What to decrypt, once the main thread has opened the volume. */
+export interface VolumeToDecrypt {
   path: string;
   layout: VolumeLayout;
   method: EncryptionMethod;
   fvek: Uint8Array;
-  /** The main thread's choice, so every thread decrypts the same way. */
-  native: boolean;
 }
 
 export interface ChunkRequest {
@@ -27,6 +33,8 @@ export interface ChunkRequest {
   length: number;
   buffer: ArrayBuffer;
 }
+
+export type WorkerRequest = { volume: VolumeToDecrypt } | ChunkRequest | 'close';
 
 export type ChunkReply =
   | { id: number; buffer: ArrayBuffer }
@@ -37,39 +45,72 @@ export type ChunkReply =
     };
 
 const data = workerData as UnlockWorkerData;
+if (!parentPort) throw new Error('unlock-worker runs only as a worker thread');
 const port = parentPort;
-if (!port) throw new Error('unlock-worker runs only as a worker thread');
 
 const crypto = data.native ? chooseVolumeCrypto().crypto : portableCrypto;
 if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
-const source = await openImageSource(data.path);
-const decryptor = crypto.createSectorDecryptor(data.method, data.fvek, data.layout.sectorSize);
-const reader = new DecryptedVolumeReader(source, data.layout, decryptor);
 
-port.on('message', (request: ChunkRequest | 'close') => {
+interface OpenedVolume {
+  source: ImageSource;
+  reader: DecryptedVolumeReader;
+}
+
+let opened: Promise<OpenedVolume> | undefined;
+
+async function openVolumeToDecrypt(volume: VolumeToDecrypt): Promise<OpenedVolume> {
+  const source = await openImageSource(volume.path);
+  const decryptor = crypto.createSectorDecryptor(
+    volume.method,
+    volume.fvek,
+    volume.layout.sectorSize,
+  );
+  return { source, reader: new DecryptedVolumeReader(source, volume.layout, decryptor) };
+}
+
+function replyWithError(id: number, buffer: ArrayBuffer, error: unknown): void {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const raw = (failure as { code?: unknown }).code;
+  const code = typeof raw === 'string' ? raw : undefined;
+  port.postMessage(
+    {
+      id,
+      buffer,
+      error: { message: failure.message, name: failure.name, code },
+    } satisfies ChunkReply,
+    [buffer],
+  );
+}
+
+port.on('message', (request: WorkerRequest) => {
   if (request === 'close') {
-    void source.close().finally(() => {
-      port.close();
-    });
+    const closing = opened ? opened.then(({ source }) => source.close()) : Promise.resolve();
+    void closing
+      .catch(() => undefined)
+      .finally(() => {
+        port.close();
+      });
+    return;
+  }
+  if ('volume' in request) {
+    opened = openVolumeToDecrypt(request.volume);
+    // Marked handled now: a failure to open is reported with the first chunk that needs it.
+    opened.catch(() => undefined);
     return;
   }
   const { id, offset, length, buffer } = request;
-  reader.readInto(offset, new Uint8Array(buffer, 0, length)).then(
-    () => {
-      port.postMessage({ id, buffer } satisfies ChunkReply, [buffer]);
-    },
-    (error: unknown) => {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      const raw = (failure as { code?: unknown }).code;
-      const code = typeof raw === 'string' ? raw : undefined;
-      port.postMessage(
-        {
-          id,
-          buffer,
-          error: { message: failure.message, name: failure.name, code },
-        } satisfies ChunkReply,
-        [buffer],
-      );
-    },
-  );
+  if (!opened) {
+    replyWithError(id, buffer, new Error('a decryption thread was given no volume'));
+    return;
+  }
+  opened
+    .then(({ reader }) => reader.readInto(offset, new Uint8Array(buffer, 0, length)))
+    .then(
+      () => {
+        port.postMessage({ id, buffer } satisfies ChunkReply, [buffer]);
+      },
+      (error: unknown) => {
+        replyWithError(id, buffer, error);
+      },
+    );
 });

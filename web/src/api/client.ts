@@ -3,6 +3,8 @@
  * as (a browser may be signed in to several) and every change carries the browser's CSRF token;
  * errors arrive as ApiError with the server's stable code and its message.
  */
+import type { AccountList } from '../../../src/api/auth.js';
+import type { ErrorBody } from '../../../src/api/errors.js';
 import { currentLanguage } from '../i18n.js';
 
 const accountHeader = 'x-keyhold-account';
@@ -54,7 +56,7 @@ async function refreshCsrfToken(): Promise<void> {
     credentials: 'same-origin',
   });
   if (response.ok) {
-    const body = (await response.json()) as { csrfToken?: string | null };
+    const body = (await response.json()) as Partial<AccountList>;
     setCsrfToken(body.csrfToken ?? null);
   }
 }
@@ -106,10 +108,9 @@ async function toApiError(response: Response): Promise<ApiError> {
   const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
   const retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : undefined;
   try {
-    const body = (await response.json()) as {
-      error?: { code?: string; message?: string; details?: unknown };
-    };
-    if (body.error?.code) {
+    // A proxy in front of the server may answer JSON of its own, so no field is taken for granted.
+    const body = (await response.json()) as { error?: Partial<ErrorBody['error']> } | null;
+    if (body?.error?.code) {
       return new ApiError(
         response.status,
         body.error.code,

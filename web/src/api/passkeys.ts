@@ -84,5 +84,7 @@ export async function presenceWithPasskey(account: string) {
     '/auth/passkeys/presence-options',
     { account, method: 'POST' },
   );
-  return startAuthentication({ optionsJSON: options });
+  const response = await startAuthentication({ optionsJSON: options });
+  // The server asks for no extensions, so their results carry nothing it reads.
+  return { ...response, clientExtensionResults: {} };
 }

@@ -1,3 +1,4 @@
+import type { BrowserAccount } from '../api/auth.js';
 import { initials } from '../format.js';
 
 /** Initials on a colour derived from the account id, so accounts are told apart at a glance. */
@@ -5,7 +6,7 @@ export function Avatar({
   account,
   size = 'normal',
 }: {
-  account: { id: string; email: string; displayName: string };
+  account: Pick<BrowserAccount, 'id' | 'email' | 'displayName'>;
   size?: 'normal' | 'large';
 }) {
   let hash = 0;

@@ -1,4 +1,3 @@
-import '../shims/buffer-global.js';
 import { parseRecoveryPassword } from '../../../src/bitlocker/recovery-password.js';
 
 export type BlockState = 'empty' | 'partial' | 'ok' | 'bad';

@@ -38,7 +38,7 @@ export function ActivityPage() {
 
   // The key an event is about, as the recovery screen and the library name it.
   const subject = (event: AuditEvent) => {
-    const details = event.details ?? {};
+    const { details } = event;
     const text = (name: string) => (typeof details[name] === 'string' ? details[name] : '');
     const shortId = text('shortId') || text('protectorId').slice(0, 8);
     if (shortId === '') return null;

@@ -67,8 +67,8 @@ export function AdminFeedbackPage() {
           <section className="stack">
             <h2>{t('adminFeedback.answers', { count: report.data.items.length })}</h2>
             <ul className="card-list">
-              {report.data.items.map((item, index) => (
-                <li key={item.id ?? index} className="card feedback-item">
+              {report.data.items.map((item) => (
+                <li key={item.id} className="card feedback-item">
                   <p>
                     <strong>{articleTitle(item.article)}</strong> ·{' '}
                     {item.helpful ? t('feedback.yes') : t('feedback.no')}
@@ -83,7 +83,7 @@ export function AdminFeedbackPage() {
                       </>
                     ) : null}
                   </p>
-                  {item.reasons && item.reasons.length > 0 ? (
+                  {item.reasons.length > 0 ? (
                     <p className="hint">{item.reasons.map(reasonLabel).join(', ')}</p>
                   ) : null}
                   {item.comment ? <blockquote>{item.comment}</blockquote> : null}

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { findKey, type ElsewherePlace, type FindResult } from '../api/keys.js';
+import { findKey, type ElsewherePlace, type FindAnswer } from '../api/keys.js';
 import { allPlaces, ElsewhereList } from '../components/elsewhere-list.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
@@ -26,7 +26,7 @@ export function FindPage() {
   const { query } = useLocation();
   // A Key ID typed before signing in comes back with the page (`/find?keyId=...`).
   const [typed, setTyped] = useState(() => query.get('keyId') ?? '');
-  const [result, setResult] = useState<{ prefix: string; found: FindResult } | null>(null);
+  const [result, setResult] = useState<{ prefix: string; found: FindAnswer } | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const inputId = useId();

@@ -3,26 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
 import { totpCode } from './totp.js';
-
-interface ErrorReply {
-  error: { code: string; message: string; details?: unknown };
-}
-interface AccountsReply {
-  accounts: {
-    id: string;
-    email: string;
-    displayName: string;
-    signedIn: boolean;
-    isDefault: boolean;
-  }[];
-  csrfToken: string | null;
-}
-interface MeReply {
-  account: { id: string; email: string; totpEnabled: boolean; recoveryCodesRemaining: number };
-}
-interface SessionsReply {
-  sessions: { id: string; device: string; lastUsedAt: string; current: boolean }[];
-}
+import type {
+  AccountList as AccountsReply,
+  Me as MeReply,
+  SessionList as SessionsReply,
+} from '../../../api/auth.js';
+import type { AuditPage } from '../../../api/audit.js';
+import type { ErrorBody as ErrorReply } from '../../../api/errors.js';
 
 const password = 'correct horse battery';
 let emailCounter = 0;
@@ -431,10 +418,7 @@ for (const kind of databaseKinds) {
       const browser = new TestBrowser(server.app);
       const id = await browser.signup(address, password);
       await new TestBrowser(server.app).signin(address, 'wrong password here');
-      const audit = await browser.request<{
-        events: { action: string; actorAccountId: string | null; details: object }[];
-        nextCursor: string | null;
-      }>('GET', '/api/v1/audit');
+      const audit = await browser.request<AuditPage>('GET', '/api/v1/audit');
       assert.equal(audit.status, 200);
       assert.deepEqual(
         audit.body.events.map((e) => e.action),

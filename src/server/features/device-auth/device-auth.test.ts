@@ -10,23 +10,15 @@ import {
   type KeyPageReply,
   type KeySummaryReply,
 } from '../../../../test/server/key-library.js';
+import type {
+  ApiToken,
+  DeviceCodes as Authorized,
+  IssuedToken,
+  OAuthErrorBody,
+} from '../../../api/device-auth.js';
 
-interface Authorized {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
-
-interface OAuthReply {
-  access_token?: string;
-  token_type?: string;
-  scope?: string;
-  error?: string;
-  error_description?: string;
-}
+/** The token endpoint answers a token or an RFC 6749 error. */
+type OAuthReply = Partial<IssuedToken> & Partial<OAuthErrorBody>;
 
 const grantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -206,9 +198,7 @@ for (const kind of databaseKinds) {
 
     it('lists the tokens for the security page and stops one when revoked', async () => {
       const { token, browser } = await connected();
-      const listed = await browser.request<{
-        tokens: { id: string; name: string; client: string }[];
-      }>('GET', '/api/v1/auth/tokens');
+      const listed = await browser.request<{ tokens: ApiToken[] }>('GET', '/api/v1/auth/tokens');
       assert.equal(listed.status, 200);
       const listedToken = listed.body.tokens[0]!;
       assert.equal(listed.body.tokens.length, 1);

@@ -3,18 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
 import { testPassword, uniqueEmail, type ErrorReply } from '../../../../test/server/key-library.js';
-
-interface ReportReply {
-  items: { article: string; helpful: boolean; reasons: string[]; comment: string | null }[];
-  summary: {
-    byArticle: {
-      article: string;
-      helpful: number;
-      notHelpful: number;
-      averageLanguageQuality: number | null;
-    }[];
-  };
-}
+import type { FeedbackReport as ReportReply } from '../../../api/feedback.js';
 
 for (const kind of databaseKinds) {
   describe(`help-article feedback on ${kind.name}`, { skip: kind.skip }, () => {

@@ -9,15 +9,7 @@ import {
   uniqueEmail,
   type ErrorReply,
 } from '../../../../test/server/key-library.js';
-
-interface FindReply {
-  matches: {
-    accountId: string;
-    email: string;
-    keys: { id: string; shortId: string; deletedAt: string | null }[];
-  }[];
-  elsewhere: { place: string; hint: string; accounts?: { email: string }[] }[];
-}
+import type { FindAnswer as FindReply } from '../../../api/find.js';
 
 for (const kind of databaseKinds) {
   describe(`find my key on ${kind.name}`, { skip: kind.skip }, () => {

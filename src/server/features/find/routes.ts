@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { sessionCallerOf } from '../../caller.js';
-import { findResponse } from './schema.js';
+import { findQuery, findResponse } from './schema.js';
 import { findKey } from './service.js';
 
 export function findRoutes(app: FastifyInstance): void {
@@ -14,7 +13,7 @@ export function findRoutes(app: FastifyInstance): void {
       schema: {
         tags: ['Find my key'],
         summary: 'Which accounts signed in to this browser hold a key with this Key ID prefix',
-        querystring: z.object({ keyId: z.string().max(100) }),
+        querystring: findQuery,
         response: { 200: findResponse },
       },
     },

@@ -1,3 +1,4 @@
+import type { FindAnswer } from '../../../api/find.js';
 import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/protector-id.js';
 import { userOwner } from '../../../db/owners.js';
 import type { SessionCaller } from '../../caller.js';
@@ -10,26 +11,7 @@ import {
 import { prefixSuccessor } from '../keys/normalize.js';
 import { listKeysInProtectorRange } from '../keys/repo.js';
 import { minimumKeyIdPrefix } from '../keys/service.js';
-import type { KeySummary } from '../keys/summary.js';
 import { keySummary } from '../keys/summary.js';
-
-export type Place = 'paper' | 'usb' | 'file' | 'other-account' | 'organisation';
-
-export interface FoundKey {
-  id: string;
-  shortId: string;
-  protectorId: string;
-  deviceName: string;
-  volume: KeySummary['volume'];
-  inVault: boolean;
-  deletedAt: string | null;
-}
-
-export interface FindResult {
-  prefix: string;
-  matches: { accountId: string; email: string; displayName: string; keys: FoundKey[] }[];
-  elsewhere: { place: Place; hint: string; accounts?: { accountId: string; email: string }[] }[];
-}
 
 /** More matches than this in one account means the prefix is too short to be useful anyway. */
 const matchesPerAccount = 20;
@@ -70,11 +52,11 @@ export async function findKey(
   ctx: ServerContext,
   caller: SessionCaller,
   keyId: string,
-): Promise<FindResult> {
+): Promise<FindAnswer> {
   const prefix = parsePrefix(keyId);
   const range = { from: prefix, to: prefixSuccessor(prefix) };
   const sessions = await liveSessionsOfBrowser(ctx.db, caller.browserId, ctx.now());
-  const matches: FindResult['matches'] = [];
+  const matches: FindAnswer['matches'] = [];
   for (const session of sessions) {
     const rows = await listKeysInProtectorRange(ctx.db, userOwner(session.user_id), range, {
       deleted: undefined,
@@ -108,8 +90,8 @@ export async function findKey(
   return { prefix, matches, elsewhere: elsewhere(signedOut) };
 }
 
-function elsewhere(signedOut: { user_id: string; email: string }[]): FindResult['elsewhere'] {
-  const otherAccount: FindResult['elsewhere'][number] = {
+function elsewhere(signedOut: { user_id: string; email: string }[]): FindAnswer['elsewhere'] {
+  const otherAccount: FindAnswer['elsewhere'][number] = {
     place: 'other-account',
     hint:
       signedOut.length > 0

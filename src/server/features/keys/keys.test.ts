@@ -20,16 +20,10 @@ import {
 } from '../../../../test/server/key-library.js';
 import { repoRoot } from '../../../../test/support/cli.js';
 import { pdftotextSkip } from '../../../../test/support/requirements.js';
+import type { ImportResult as ImportReply } from '../../../api/keys.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'windows-output');
 const sheetTextSkip = pdftotextSkip();
-
-interface ImportReply {
-  found: { protectorId: string; type: string; action: string; reason?: string }[];
-  added: number;
-  updated: number;
-  fileId: string | null;
-}
 
 for (const kind of databaseKinds) {
   describe(`the key library on ${kind.name}`, { skip: kind.skip }, () => {

@@ -11,21 +11,8 @@ import {
   type ErrorReply,
   type KeySummaryReply,
 } from '../../../../test/server/key-library.js';
-
-interface SaveReply {
-  key: KeySummaryReply;
-  created: boolean;
-  updated: string[];
-}
-
-interface ImportReply {
-  found: { protectorId: string; action: string; updated?: string[] }[];
-  updated: number;
-}
-
-interface AuditReply {
-  events: { action: string; details: Record<string, unknown> }[];
-}
+import type { AuditPage as AuditReply } from '../../../api/audit.js';
+import type { AddedKey as SaveReply, ImportResult as ImportReply } from '../../../api/keys.js';
 
 for (const kind of databaseKinds) {
   describe(`saving a key already in the library on ${kind.name}`, { skip: kind.skip }, () => {

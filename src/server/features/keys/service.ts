@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { maximumPageSize } from '../../../api/keys.js';
 import {
   normalizeKeyIdPrefix,
   parseProtectorId,
@@ -23,7 +24,6 @@ type Db = Kysely<DatabaseSchema>;
 /** A Key ID search needs this many hex digits; fewer would match too much to be useful. */
 export const minimumKeyIdPrefix = 4;
 export const defaultPageSize = 50;
-export const maximumPageSize = 200;
 const maximumNameLength = 200;
 
 export interface NewKeyInput {

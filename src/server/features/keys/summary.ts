@@ -1,14 +1,13 @@
-import type { z } from 'zod';
+import type { KeySummary } from '../../../api/keys.js';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import type { BackupDestination } from '../../../db/schema.js';
 import type { KeySummaryRow } from './repo.js';
-import type { keySummary as keySummarySchema } from './schema.js';
 
 /**
  * A key as every list and detail shows it: the response schema's type, so the two cannot drift.
  * It has no field for the recovery password.
  */
-export type KeySummary = z.infer<typeof keySummarySchema>;
+export type { KeySummary };
 
 export const offlineDestinations: readonly BackupDestination[] = ['usb', 'file', 'print'];
 

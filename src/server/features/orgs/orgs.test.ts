@@ -6,16 +6,10 @@ import { newId } from '../../../db/ids.js';
 import { organisationOwner, ownerColumns, userOwner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import { mayActFor, managingRoles, ownedBy } from '../../owners.js';
+import type { ErrorBody as ErrorReply } from '../../../api/errors.js';
+import type { Member } from '../../../api/orgs.js';
 
 const password = 'violet tractor umbrella';
-
-interface ErrorReply {
-  error: { code: string; message: string };
-}
-interface Member {
-  accountId: string;
-  role: string;
-}
 
 for (const kind of databaseKinds) {
   describe(`organisations on ${kind.name}`, { skip: kind.skip }, () => {

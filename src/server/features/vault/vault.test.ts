@@ -12,12 +12,7 @@ import {
   type ErrorReply,
 } from '../../../../test/server/key-library.js';
 import { totpCode } from '../auth/totp.js';
-
-interface VaultReply {
-  locked: boolean;
-  lockExpiresAt: string | null;
-  items: { id: string; kind: string; name: string; key?: unknown; file?: unknown }[];
-}
+import type { VaultState as VaultReply } from '../../../api/vault.js';
 
 const minute = 60_000;
 

@@ -10,7 +10,6 @@ import {
 import { ApiError } from '../account/api-client.js';
 import { describeCredential, readCredentials, selectCredentials } from '../account/credentials.js';
 import { AccountKeys } from '../account/key-library.js';
-import type { FindFlags } from '../commands/find.js';
 import {
   CliError,
   escapeForTerminal,
@@ -29,6 +28,17 @@ import {
 } from './local-search.js';
 import { describePlace, drivePlaces } from './places.js';
 import { createProgress, type Progress } from './progress.js';
+
+export interface FindFlags {
+  in: string[];
+  drives: boolean;
+  accounts: boolean;
+  account?: string;
+  depth: string;
+  show?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
 
 /** One place a matching key is: a file on a drive or in a folder, or a server account. */
 export interface FindMatch {

@@ -1,16 +1,44 @@
 import cluster from 'node:cluster';
 import { readFile, stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from '../server/config.js';
-import { noticeField } from '../server/logging.js';
-import { CliError, ExitCode } from './output.js';
-import { asCliError, listenFailure } from './server-errors.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { noticeField } from '../../server/logging.js';
+import { CliError, ExitCode } from '../output.js';
+import { asCliError, listenFailure } from '../server-errors.js';
+import { stoppedCleanly, superviseWorkers } from './serve-workers.js';
 
-export async function runServe(flags: object): Promise<void> {
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  workers?: string;
+  dataDir?: string;
+  publicUrl?: string;
+  databaseUrl?: string;
+  masterKeyFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  behindProxy?: boolean;
+  trustedProxies?: string;
+  proxyHops?: string;
+  requestTimeoutSeconds?: string;
+  connectionsPerAddress?: string;
+  logLevel?: string;
+  logFormat?: string;
+  vaultIdleMinutes?: string;
+  stepUpMinutes?: string;
+  deletedKeyRetentionDays?: string;
+  serverAdmins?: string;
+  argon2MemoryKib?: string;
+  argon2Iterations?: string;
+  argon2Parallelism?: string;
+  metricsListen?: string;
+  backupBeforeMigrate?: boolean;
+}
+
+export async function runServe(flags: ServeFlags): Promise<void> {
   const config = loadConfig(flags);
   if (config.workers > 1 && cluster.isPrimary) {
     // The supervisor never serves, so it never loads the server.
-    const { superviseWorkers } = await import('./serve-workers.js');
     await superviseWorkers(config);
     return;
   }
@@ -24,12 +52,9 @@ export async function runServe(flags: object): Promise<void> {
   }
 }
 
-/** The last line after Ctrl-C (SIGINT) or SIGTERM, once every connection is closed. */
-export const stoppedCleanly = 'Keyhold stopped cleanly.';
-
 /** Serves in this process: the only one, or one of the workers `--workers` starts. */
 async function serveHere(config: Config): Promise<void> {
-  const { buildApp } = await import('../server/app.js');
+  const { buildApp } = await import('../../server/app.js');
   // Workers leave the one-time lines to the first of them and the supervisor.
   const worker = cluster.isWorker ? cluster.worker : undefined;
   const https = await readTlsFiles(config);
@@ -46,6 +71,9 @@ async function serveHere(config: Config): Promise<void> {
         `created a new master key in ${context.keyring.source}: back it up now, apart from ` +
           'database backups. Without it the stored recovery keys cannot be read.',
       );
+    }
+    if (context.upgradeBackup) {
+      app.log.info(`backed up the database before migrating it: ${context.upgradeBackup}`);
     }
     if (!worker || worker.id === 1) {
       app.log.info(`data: ${context.database.location}`);

@@ -1,3 +1,9 @@
+/**
+ * What `keyhold backup` does once it knows the key and the destinations, shared by the flags path
+ * (`backup.ts`) and the wizard: parsing and checking the flags, picking the key, running and
+ * reporting the destinations.
+ */
+import type { BackupFlags } from './backup-flags.js';
 import type { SheetPaper } from '../../backup/recovery-sheet.js';
 import { recoveryFileLanguages, type RecoveryFileLanguage } from '../../bitlocker/recovery-file.js';
 import {
@@ -5,10 +11,8 @@ import {
   selectOneCredential,
   type StoredCredential,
 } from '../account/credentials.js';
-import type { BackupFlags } from '../commands/backup.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import {
-  deviceNameOf,
   describeKey,
   filterKeys,
   keyChoiceLabel,
@@ -24,7 +28,7 @@ import {
   type DestinationResult,
   type PlannedDestination,
 } from './destinations.js';
-import { checkedKey, keyFromImage } from './image-check.js';
+import { keyFromImage } from './image-check.js';
 import { createProgress } from './progress.js';
 import { recordBackups, type RecordedBackup } from './record-backups.js';
 import { chooseUsbDrive } from './usb-choice.js';
@@ -44,7 +48,7 @@ export function parseDestinations(list: string): DestinationName[] {
   return [...new Set(names as DestinationName[])];
 }
 
-function language(flags: BackupFlags): RecoveryFileLanguage {
+export function language(flags: BackupFlags): RecoveryFileLanguage {
   if (!recoveryFileLanguages.includes(flags.lang as RecoveryFileLanguage)) {
     throw new CliError(
       `--lang must be one of ${recoveryFileLanguages.join(', ')}; got "${flags.lang}".`,
@@ -53,7 +57,7 @@ function language(flags: BackupFlags): RecoveryFileLanguage {
   return flags.lang as RecoveryFileLanguage;
 }
 
-function paper(flags: BackupFlags): SheetPaper {
+export function paper(flags: BackupFlags): SheetPaper {
   if (flags.paper !== 'a4' && flags.paper !== 'letter') {
     throw new CliError(`--paper must be a4 or letter; got "${flags.paper}".`);
   }
@@ -119,14 +123,14 @@ export function pickKey(
   return keys;
 }
 
-function tooManyKeys(keys: readonly BackupKey[]): CliError {
+export function tooManyKeys(keys: readonly BackupKey[]): CliError {
   const listed = keys.map((key) => `  ${keyChoiceLabel(key)}`).join('\n');
   return new CliError(
     `There are ${keys.length} recovery keys; choose one with --id <first 8 characters> or --volume:\n${listed}`,
   );
 }
 
-function noKeySource(): CliError {
+export function noKeySource(): CliError {
   return new CliError(
     process.platform === 'win32'
       ? 'No BitLocker recovery key was found on this computer. Give a saved key with --from, or --id and --password.'
@@ -198,48 +202,6 @@ function summary(results: readonly DestinationResult[]): CliError | undefined {
       ? `The backup to ${failedNames} failed; it succeeded to ${succeeded.join(', ')}. Fix the problem above and run backup again for ${failedNames}.`
       : `The backup failed (${failedNames}): the key is not saved anywhere new. Fix the problem above and try again.`,
     exitCode,
-  );
-}
-
-export async function runBackup(flags: BackupFlags): Promise<void> {
-  const lang = language(flags);
-  const sheetPaper = paper(flags);
-  const interactive =
-    !flags.yes &&
-    !flags.json &&
-    process.stdin.isTTY &&
-    process.stdout.isTTY &&
-    flags.from !== '-' &&
-    flags.password !== '-';
-  if (interactive) {
-    const { runBackupWizard } = await import('./backup-wizard.js');
-    await runBackupWizard(flags, { lang, paper: sheetPaper });
-    return;
-  }
-  if (flags.to === undefined) {
-    throw new CliError(
-      'Where to? Give --to with any of account,usb,file,print (run in a terminal without --yes to be asked).',
-    );
-  }
-  const destinations = parseDestinations(flags.to);
-  checkDestinationFlags(flags, destinations);
-  const candidates = await candidateKeys(flags);
-  if (!candidates) throw noKeySource();
-  if (candidates.length === 0) throw noKeySource();
-  const chosen = pickKey(candidates, flags);
-  if (Array.isArray(chosen)) throw tooManyKeys(chosen);
-  const picked = await checkedKey(chosen, flags.image, createProgress(flags));
-  const planned = await planFromFlags(flags, destinations);
-  await performBackup(
-    planned,
-    {
-      key: picked,
-      ...deviceNameOf(flags.deviceName, picked),
-      lang,
-      paper: sheetPaper,
-      ...(protectedVolumeOf(picked) ? { protectedVolume: protectedVolumeOf(picked) } : {}),
-    },
-    flags,
   );
 }
 

@@ -1,57 +1,28 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { ProtectorIdError, parseProtectorId } from '../bitlocker/protector-id.js';
+import { ProtectorIdError, parseProtectorId } from '../../bitlocker/protector-id.js';
 import {
   readRecoveryKeyFile,
   recoveryFileLanguages,
   writeRecoveryKeyFile,
   type RecoveryFileLanguage,
-} from '../bitlocker/recovery-file.js';
+} from '../../bitlocker/recovery-file.js';
 import {
   describeRecoveryPasswordErrors,
-  generateRecoveryPassword,
   parseRecoveryPassword,
-  recoveryPasswordToKey,
-} from '../bitlocker/recovery-password.js';
-import { decodeText } from '../bitlocker/text-decoding.js';
-import { writeFileAtomically } from '../files/atomic-file.js';
-import type { KeyFileFlags } from './commands/key.js';
-import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from './output.js';
-import { readStdin, stdinLimits } from './stdin.js';
+} from '../../bitlocker/recovery-password.js';
+import { decodeText } from '../../bitlocker/text-decoding.js';
+import { writeFileAtomically } from '../../files/atomic-file.js';
+import { CliError, ExitCode, printJson, printLine } from '../output.js';
+import { readStdin, stdinLimits } from '../stdin.js';
 
-export function runKeyGenerate(flags: { json?: boolean }): void {
-  const recoveryPassword = generateRecoveryPassword();
-  if (flags.json) {
-    printJson({
-      recoveryPassword,
-      keyHex: recoveryPasswordToKey(recoveryPassword).toString('hex'),
-    });
-  } else {
-    printLine(recoveryPassword);
-  }
-}
-
-async function passwordArgument(words: string[]): Promise<string> {
-  return words.length === 1 && words[0] === '-'
-    ? decodeText(await readStdin(stdinLimits.secret)).text
-    : words.join(' ');
-}
-
-export async function runKeyCheck(words: string[], flags: { json?: boolean }): Promise<void> {
-  const result = parseRecoveryPassword(await passwordArgument(words));
-  if (result.valid) {
-    if (flags.json) {
-      printJson({ valid: true, normalized: result.normalized, keyHex: result.key.toString('hex') });
-    } else {
-      printLine(`${style.green('valid')} ${result.normalized}`);
-    }
-    return;
-  }
-  if (flags.json) printJson({ valid: false, errors: result.errors });
-  process.stderr.write(
-    `${style.red('invalid:', process.stderr)} ${escapeForTerminal(describeRecoveryPasswordErrors(result.errors))}\n`,
-  );
-  process.exitCode = ExitCode.negative;
+export interface KeyFileFlags {
+  id: string;
+  password: string;
+  out?: string;
+  lang: string;
+  force?: boolean;
+  json?: boolean;
 }
 
 function isErrno(error: unknown, ...codes: string[]): error is NodeJS.ErrnoException {

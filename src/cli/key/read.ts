@@ -1,11 +1,11 @@
-import { BitLockerFormatError } from '../bitlocker/errors.js';
+import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import {
   bufferSource,
   keySources,
   readKeySource,
   type FoundKey,
-} from '../bitlocker/key-sources.js';
-import { protectorTypeLabels } from '../bitlocker/protector-id.js';
+} from '../../bitlocker/key-sources.js';
+import { protectorTypeLabels } from '../../bitlocker/protector-id.js';
 import {
   CliError,
   escapeForTerminal,
@@ -14,9 +14,9 @@ import {
   printJson,
   printLine,
   style,
-} from './output.js';
-import { withInputFile } from './input-file.js';
-import { readStdin, stdinLimits } from './stdin.js';
+} from '../output.js';
+import { withInputFile } from '../input-file.js';
+import { readStdin, stdinLimits } from '../stdin.js';
 
 async function readFileKeys(path: string): Promise<FoundKey[]> {
   if (path === '-') return readKeySource(bufferSource('-', await readStdin(stdinLimits.file)));

@@ -1,15 +1,28 @@
-import { rotateMasterKey } from '../crypto/rotation.js';
-import { openDatabase } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { loadConfig } from '../server/config.js';
-import { createServerContext, type ServerContext } from '../server/context.js';
-import { normalizeEmail } from '../server/accounts/email.js';
-import { findUserByEmail } from '../server/accounts/users-repo.js';
-import { createOrganisation } from '../server/features/orgs/index.js';
-import { hasUnsafeCharacters } from '../text/unsafe-characters.js';
-import type { AdminFlags } from './commands/admin.js';
-import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from './output.js';
-import { asCliError } from './server-errors.js';
+import { rotateMasterKey } from '../../crypto/rotation.js';
+import { loadKeyring } from '../../crypto/master-key.js';
+import { openDatabase, type Database } from '../../db/database.js';
+import { backupBeforeMigrating } from '../../operations/upgrade.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { createServerContext, type ServerContext } from '../../server/context.js';
+import { normalizeEmail } from '../../server/accounts/email.js';
+import { findUserByEmail } from '../../server/accounts/users-repo.js';
+import { createOrganisation } from '../../server/features/orgs/index.js';
+import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
+import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
+import { asCliError } from '../server-errors.js';
+
+export interface AdminFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  masterKeyFile?: string;
+  json?: boolean;
+}
+
+export interface MigrateFlags extends AdminFlags {
+  dryRun?: boolean;
+  backupBeforeMigrate?: boolean;
+}
 
 function configFrom(flags: AdminFlags) {
   return loadConfig({
@@ -35,15 +48,23 @@ async function withContext<T>(flags: AdminFlags, work: (ctx: ServerContext) => P
   }
 }
 
-export async function runMigrate(flags: AdminFlags): Promise<void> {
-  const config = configFrom(flags);
+export async function runMigrate(flags: MigrateFlags): Promise<void> {
+  const config = loadConfig({
+    dataDir: flags.dataDir,
+    databaseUrl: flags.databaseUrl,
+    masterKeyFile: flags.masterKeyFile,
+    backupBeforeMigrate: flags.backupBeforeMigrate,
+    logLevel: 'silent',
+  });
   const database = openDatabase(config);
   try {
+    const upgradeBackup = await backupFirst(config, database);
+    if (upgradeBackup && !flags.json) printLine(`Backed up the database first: ${upgradeBackup}`);
     const applied = await migrateToLatest(database).catch((error: unknown) => {
       throw asCliError(error);
     });
     if (flags.json) {
-      printJson({ database: database.location, applied });
+      printJson({ database: database.location, applied, backup: upgradeBackup ?? null });
     } else if (applied.length === 0) {
       printLine(`${database.location}: the schema is up to date.`);
     } else {
@@ -51,6 +72,22 @@ export async function runMigrate(flags: AdminFlags): Promise<void> {
     }
   } finally {
     await database.close();
+  }
+}
+
+/** The backup before migrating (SQLite, unless turned off), which needs the master key. */
+async function backupFirst(config: Config, database: Database): Promise<string | undefined> {
+  if (!config.backupBeforeMigrate || database.dialect !== 'sqlite') return undefined;
+  try {
+    return await backupBeforeMigrating({
+      database,
+      dataDir: config.dataDir,
+      keyring: () => loadKeyring({ ...config, create: false }).keyring,
+      enabled: true,
+      now: new Date(),
+    });
+  } catch (error) {
+    throw asCliError(error);
   }
 }
 

@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Config } from '../server/config.js';
-import { processLogger, resolveLogFormat } from '../server/logging.js';
-import { ExitCode } from './output.js';
-import { stoppedCleanly } from './serve.js';
+import type { Config } from '../../server/config.js';
+import { processLogger, resolveLogFormat } from '../../server/logging.js';
+import { ExitCode } from '../output.js';
+
+/** The last line after Ctrl-C (SIGINT) or SIGTERM, once every connection is closed. */
+export const stoppedCleanly = 'Keyhold stopped cleanly.';
 
 /**
  * V8 lets each process's young generation grow to 32 MB under load, and several workers on one

@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { databaseKinds } from '../../test/server/databases.js';
-import { startTestApp, TestBrowser, type TestApp } from '../../test/server/harness.js';
-import { runKeyhold } from '../../test/support/cli.js';
-import { parseMasterKeys } from '../crypto/master-key.js';
-import { totpCode } from '../server/features/auth/totp.js';
+import { databaseKinds } from '../../../test/server/databases.js';
+import { startTestApp, TestBrowser, type TestApp } from '../../../test/server/harness.js';
+import { runKeyhold } from '../../../test/support/cli.js';
+import { parseMasterKeys } from '../../crypto/master-key.js';
+import { totpCode } from '../../server/features/auth/totp.js';
 
 const password = 'violet tractor umbrella';
 

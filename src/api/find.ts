@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { volumeTypes } from './keys.js';
+
+/** The Key ID, or the start of it, as typed: the service says what is wrong with it. */
+export const findQuery = z.object({ keyId: z.string().max(100) });
+
+export const findResponse = z.object({
+  prefix: z.string(),
+  matches: z.array(
+    z.object({
+      accountId: z.string(),
+      email: z.string(),
+      displayName: z.string(),
+      keys: z.array(
+        z.object({
+          id: z.string(),
+          shortId: z.string(),
+          protectorId: z.string(),
+          deviceName: z.string(),
+          volume: z.object({
+            label: z.string(),
+            type: z.enum(volumeTypes),
+            volumeGuid: z.string().nullable(),
+          }),
+          inVault: z.boolean(),
+          deletedAt: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+  elsewhere: z.array(
+    z.object({
+      place: z.enum(['paper', 'usb', 'file', 'other-account', 'organisation']),
+      hint: z.string(),
+      accounts: z.array(z.object({ accountId: z.string(), email: z.string() })).optional(),
+    }),
+  ),
+});
+
+export type FindAnswer = z.output<typeof findResponse>;
+export type FindMatch = FindAnswer['matches'][number];
+export type FoundKey = FindMatch['keys'][number];
+export type ElsewherePlace = FindAnswer['elsewhere'][number]['place'];

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { plainText, plainMultilineText } from './plain-text.js';
+
+/**
+ * Request and response shapes of the key library (docs/api.md, "Key library"). Response schemas
+ * are also the serializer's allow-list: a field not named here never leaves the server, so no
+ * list or summary can carry a recovery password by accident.
+ */
+
+/** What kind of drive a volume is: the one Windows starts from, another fixed drive, or removable. */
+export const volumeTypes = ['os', 'fixed', 'removable'] as const;
+export type VolumeType = (typeof volumeTypes)[number];
+
+/** Where a copy of a key was kept: the account itself, or a copy taken out of it. */
+export const backupDestinations = ['account', 'usb', 'file', 'print', 'vault'] as const;
+export type BackupDestination = (typeof backupDestinations)[number];
+
+/** The most keys one page of a list holds. */
+export const maximumPageSize = 200;
+
+/** Ids are checked by the service, so a malformed id answers 404 like any missing key. */
+export const idParams = z.object({ id: z.string().max(100) });
+
+const volumeType = z.enum(volumeTypes);
+
+export const keySummary = z
+  .object({
+    id: z.string(),
+    protectorId: z.string(),
+    shortId: z.string(),
+    deviceName: z.string(),
+    volume: z.object({
+      label: z.string(),
+      type: volumeType,
+      volumeGuid: z.string().nullable(),
+    }),
+    source: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    backupCount: z.number().int(),
+    lastBackup: z.object({ destination: z.enum(backupDestinations), at: z.string() }).nullable(),
+    hasOfflineBackup: z.boolean(),
+    inVault: z.boolean(),
+    deletedAt: z.string().nullable(),
+  })
+  .meta({ id: 'KeySummary' });
+
+export const keyResponse = z.object({ key: keySummary });
+
+export const detailField = z.enum([
+  'deviceName',
+  'volume.label',
+  'volume.type',
+  'volume.volumeGuid',
+]);
+
+export const addKeyBody = z.object({
+  protectorId: z.string().max(200).describe('The key protector ID (Key ID), any usual form'),
+  recoveryPassword: z.string().max(400).describe('The 48-digit recovery password'),
+  deviceName: plainText(z.string().max(400))
+    .optional()
+    .describe('The computer the drive belongs to; left out, a stored key keeps its own'),
+  volume: z
+    .object({
+      label: plainText(z.string().max(400))
+        .optional()
+        .describe('Drive letter, mount point or label, e.g. "C:"'),
+      type: volumeType.optional(),
+      volumeGuid: z.string().max(100).nullish(),
+    })
+    .optional()
+    .describe('Details left out keep what a stored key already has'),
+  defaults: z
+    .object({
+      deviceName: plainText(z.string().max(400)).optional(),
+      volumeLabel: plainText(z.string().max(400)).optional(),
+      volumeType: volumeType.optional(),
+    })
+    .optional()
+    .describe(
+      "Guesses for a new key only (e.g. the computer's name); never replace stored details",
+    ),
+  source: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/, 'a short lower-case word such as manual or cli')
+    .optional(),
+});
+
+export const addKeyResponse = z.object({
+  key: keySummary,
+  created: z.boolean(),
+  updated: z.array(detailField).describe('For a stored key: the details this save changed'),
+});
+
+export const listQuery = z.object({
+  q: z.string().max(200).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(maximumPageSize).optional(),
+  deleted: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+});
+
+export const keyPage = z.object({ items: z.array(keySummary), nextCursor: z.string().nullable() });
+
+export const importQuery = z.object({
+  dryRun: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+});
+
+export const importJsonBody = z.object({
+  filename: z.string().trim().min(1).max(255),
+  contentBase64: z.string().max(2 * 1024 * 1024),
+  deviceName: z.string().max(400).optional(),
+  volumeType: volumeType.optional(),
+});
+
+export const importResponse = z.object({
+  found: z.array(
+    z.object({
+      protectorId: z.string(),
+      type: z.string(),
+      volume: z.object({ label: z.string(), type: volumeType }).nullable(),
+      action: z.enum(['add', 'update', 'skip', 'conflict']),
+      /** Stable, for scripts; `reason` says the same in the language asked for. */
+      reasonCode: z
+        .enum([
+          'startup_key',
+          'tpm',
+          'password_protector',
+          'no_recovery_password',
+          'repeated',
+          'invalid_password',
+          'already_stored',
+          'different_password',
+        ])
+        .optional(),
+      reason: z.string().optional(),
+      updated: z.array(detailField).optional(),
+    }),
+  ),
+  added: z.number().int(),
+  updated: z.number().int(),
+  fileId: z.string().nullable(),
+});
+
+export const revealResponse = z.object({
+  recoveryPassword: z.string(),
+  protectorId: z.string(),
+});
+
+const fileLanguage = z.enum(['en', 'nb']).default('en');
+
+export const recoveryFileQuery = z.object({ lang: fileLanguage });
+export const sheetQuery = z.object({
+  lang: fileLanguage,
+  paper: z.enum(['a4', 'letter']).default('a4'),
+});
+
+export const backup = z.object({
+  id: z.string(),
+  destination: z.enum(backupDestinations),
+  at: z.string(),
+  note: z.string().nullable(),
+});
+
+export const addBackupBody = z.object({
+  destination: z.enum(['usb', 'file', 'print']),
+  note: plainMultilineText(z.string().max(500)).optional(),
+});
+export const backupResponse = z.object({ backup });
+export const backupsResponse = z.object({ items: z.array(backup) });
+
+export const deleteBody = z.object({ confirmSaved: z.boolean().optional() }).optional();
+
+export const purgeBody = z.object({ confirmPermanent: z.boolean().optional() }).optional();
+
+export const exportBody = z.object({
+  format: z.enum(['json', 'csv']),
+  password: z.string().max(1024).optional(),
+  totpCode: z.string().max(20).optional(),
+});
+
+export const uploadedFile = z
+  .object({
+    id: z.string(),
+    fileName: z.string(),
+    size: z.number().int(),
+    format: z.string(),
+    createdAt: z.string(),
+    inVault: z.boolean(),
+    keyIds: z.array(z.string()),
+  })
+  .meta({ id: 'UploadedFile' });
+
+export const filesResponse = z.object({ items: z.array(uploadedFile) });
+
+export type KeySummary = z.output<typeof keySummary>;
+/** The details of a stored key a save can change, as the server names them. */
+export type KeyDetailField = z.output<typeof detailField>;
+export type NewKey = z.input<typeof addKeyBody>;
+export type AddedKey = z.output<typeof addKeyResponse>;
+export type KeyListQuery = z.output<typeof listQuery>;
+export type KeyPage = z.output<typeof keyPage>;
+export type ImportUpload = z.input<typeof importJsonBody>;
+export type ImportResult = z.output<typeof importResponse>;
+export type ImportFinding = ImportResult['found'][number];
+export type RevealedKey = z.output<typeof revealResponse>;
+export type Backup = z.output<typeof backup>;
+export type NewBackup = z.input<typeof addBackupBody>;
+export type ExportRequest = z.input<typeof exportBody>;
+export type UploadedFile = z.output<typeof uploadedFile>;

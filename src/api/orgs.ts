@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { plainText } from './plain-text.js';
+
+/** What a member may do in an organisation, from most to least. */
+export const membershipRoles = ['owner', 'admin', 'helpdesk', 'member'] as const;
+export type MembershipRole = (typeof membershipRoles)[number];
+
+const role = z.enum(membershipRoles);
+
+export const organisation = z
+  .object({ id: z.string(), name: z.string(), role, createdAt: z.string() })
+  .meta({ id: 'Organisation' });
+
+export const member = z
+  .object({
+    accountId: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role,
+    addedAt: z.string(),
+  })
+  .meta({ id: 'Member' });
+
+export const orgParams = z.object({ orgId: z.uuid() });
+export const memberParams = z.object({ orgId: z.uuid(), accountId: z.uuid() });
+
+export const createOrganisationBody = z.object({
+  name: plainText(z.string().trim().min(1, 'enter a name').max(100)),
+});
+export const addMemberBody = z.object({
+  email: z.string().trim().max(254).pipe(z.email('enter the email of their Keyhold account')),
+  role,
+});
+export const changeRoleBody = z.object({ role });
+
+export const organisationResponse = z.object({ organisation });
+export const organisationsResponse = z.object({ organisations: z.array(organisation) });
+export const memberResponse = z.object({ member });
+export const membersResponse = z.object({ members: z.array(member) });
+
+export type Organisation = z.output<typeof organisation>;
+export type Member = z.output<typeof member>;

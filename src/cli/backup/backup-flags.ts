@@ -1,0 +1,19 @@
+/** The flags of `keyhold backup`; in a terminal the wizard asks for whatever they leave open. */
+export interface BackupFlags {
+  from?: string;
+  id?: string;
+  password?: string;
+  volume?: string;
+  image?: string;
+  to?: string;
+  usb?: string;
+  file?: string;
+  printer?: string;
+  pdf?: string;
+  lang: string;
+  paper: string;
+  deviceName?: string;
+  account?: string;
+  yes?: boolean;
+  json?: boolean;
+}
