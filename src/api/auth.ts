@@ -221,3 +221,4 @@ export type TotpEnrolment = z.output<typeof totpEnrolResponse>;
 export type TotpConfirmed = z.output<typeof totpConfirmResponse>;
 
 export type PasskeyView = z.output<typeof passkey>;
+export type PasskeyList = z.output<typeof passkeysResponse>;

@@ -5,24 +5,13 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
 import { request, setCsrfToken } from './client.js';
-import type { Account } from './auth.js';
+import type { PasskeyList, PasskeyView, SignedIn } from '../../../src/api/auth.js';
 
 /** Passkeys (WebAuthn), as docs/api.md describes them. */
-export interface Passkey {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-interface SignedIn {
-  status: 'signed_in';
-  account: Account;
-  csrfToken: string;
-}
+export type Passkey = PasskeyView;
 
 export const listPasskeys = (account: string) =>
-  request<{ passkeys: Passkey[] }>('/auth/passkeys', { account });
+  request<PasskeyList>('/auth/passkeys', { account });
 
 /** Asks the browser to create a passkey for this account and stores it under `name`. */
 export async function addPasskey(account: string, password: string, name: string) {

@@ -7,6 +7,7 @@ import { testPassword, uniqueEmail } from '../../../../test/server/key-library.j
 import { SoftwareAuthenticator } from '../../../../test/support/software-authenticator.js';
 import { requireRecentSignin } from './index.js';
 import type { SessionCaller } from '../../caller.js';
+import type { PasskeyList } from '../../../api/auth.js';
 
 /** What `inject` requests look like to the server: plain HTTP on localhost. */
 const origin = 'http://localhost:80';
@@ -20,9 +21,7 @@ interface OptionsReply {
     allowCredentials?: { id: string }[];
   };
 }
-interface PasskeysReply {
-  passkeys: { id: string; name: string; lastUsedAt: string | null }[];
-}
+type PasskeysReply = PasskeyList;
 interface SignedInReply {
   status: string;
   account: { id: string; email: string };
