@@ -60,13 +60,73 @@ export const signinBody = z.object({ email: emailInput, password: passwordInput 
 export const secondFactorRequired = z.object({
   status: z.literal('second_factor_required'),
   challenge: z.string(),
-  methods: z.array(z.enum(['totp', 'recovery_code'])),
+  methods: z.array(z.enum(['totp', 'recovery_code', 'passkey'])),
   expiresAt: z.string(),
 });
 export const signinResponse = z.discriminatedUnion('status', [
   signedInResponse,
   secondFactorRequired,
 ]);
+
+const base64url = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[\w-]*$/, 'base64url');
+
+/** What navigator.credentials.get() answered, in the JSON form of WebAuthn Level 3. */
+export const passkeyAssertion = z.object({
+  id: base64url(1400),
+  rawId: base64url(1400),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: base64url(8192),
+    authenticatorData: base64url(8192),
+    signature: base64url(2048),
+    userHandle: base64url(1024).optional(),
+  }),
+  clientExtensionResults: z.object({}).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+
+/** What navigator.credentials.create() answered, in the JSON form of WebAuthn Level 3. */
+export const passkeyAttestation = z.object({
+  id: base64url(1400),
+  rawId: base64url(1400),
+  type: z.literal('public-key'),
+  response: z.object({
+    clientDataJSON: base64url(8192),
+    attestationObject: base64url(32_768),
+    authenticatorData: base64url(16_384).optional(),
+    transports: z
+      .array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']))
+      .max(8)
+      .optional(),
+    publicKeyAlgorithm: z.number().int().optional(),
+    publicKey: base64url(4096).optional(),
+  }),
+  clientExtensionResults: z.object({}).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+
+/** Options handed to the browser's WebAuthn call as they are (no secret in them). */
+export const passkeyOptionsResponse = z.object({
+  options: z.record(z.string(), z.unknown()),
+});
+
+export const passkeyName = plainText(z.string().trim().min(1).max(100));
+export const passkey = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+export const passkeyResponse = z.object({ passkey });
+export const passkeysResponse = z.object({ passkeys: z.array(passkey) });
+export const addPasskeyBody = z.object({ name: passkeyName, response: passkeyAttestation });
+export const renamePasskeyBody = z.object({ name: passkeyName });
+export const passkeyOptionsBody = z.object({ challenge: z.string().min(20).max(100).optional() });
+export const passkeySigninBody = z.object({ response: passkeyAssertion });
 
 const totpInput = z
   .string()
@@ -79,11 +139,17 @@ export const secondFactorBody = z
     challenge: z.string().min(20).max(100),
     totp: totpInput.optional(),
     recoveryCode: recoveryCodeInput.optional(),
+    passkey: passkeyAssertion.optional(),
   })
-  .refine((body) => (body.totp === undefined) !== (body.recoveryCode === undefined), {
-    message: 'send either totp or recoveryCode',
-    path: ['totp'],
-  });
+  .refine(
+    (body) =>
+      [body.totp, body.recoveryCode, body.passkey].filter((proof) => proof !== undefined).length ===
+      1,
+    {
+      message: 'send one of totp, recoveryCode or passkey',
+      path: ['totp'],
+    },
+  );
 
 export const signoutBody = z
   .object({ everywhere: z.boolean().optional(), allAccounts: z.boolean().optional() })
@@ -153,3 +219,6 @@ export type PasswordChange = z.input<typeof changePasswordBody>;
 export type PasswordChanged = z.output<typeof changePasswordResponse>;
 export type TotpEnrolment = z.output<typeof totpEnrolResponse>;
 export type TotpConfirmed = z.output<typeof totpConfirmResponse>;
+
+export type PasskeyView = z.output<typeof passkey>;
+export type PasskeyList = z.output<typeof passkeysResponse>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { passkeyAssertion } from './auth.js';
 import { keySummary } from './keys.js';
 
 export const vaultStatusResponse = z.object({
@@ -28,6 +29,7 @@ export const vaultResponse = vaultStatusResponse.extend({
 export const unlockBody = z.object({
   totpCode: z.string().max(20).optional(),
   password: z.string().max(1024).optional(),
+  passkey: passkeyAssertion.optional(),
 });
 
 export type VaultStatus = z.output<typeof vaultStatusResponse>;

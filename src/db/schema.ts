@@ -30,6 +30,8 @@ export interface DatabaseSchema {
   feedback: FeedbackTable;
   device_authorizations: DeviceAuthorizationsTable;
   api_tokens: ApiTokensTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export interface UsersTable {
@@ -314,4 +316,32 @@ export interface ApiTokensTable {
   last_ip_address: string | null;
   user_agent: string | null;
   revoked_at: string | null;
+}
+
+/** A passkey (WebAuthn credential) an account signs in or confirms presence with. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  /** The authenticator's credential ID, base64url. */
+  credential_id: string;
+  /** COSE public key. */
+  public_key: Buffer;
+  sign_count: number;
+  /** JSON array of the transports the authenticator reported (usb, internal, ...). */
+  transports: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export type WebauthnPurpose = 'register' | 'signin' | 'second_factor' | 'presence';
+
+/** A challenge handed to the browser for one WebAuthn ceremony; deleted when used. */
+export interface WebauthnChallengesTable {
+  id: string;
+  challenge: string;
+  purpose: WebauthnPurpose;
+  user_id: string | null;
+  created_at: string;
+  expires_at: string;
 }

@@ -70,7 +70,8 @@ export async function loadBrowser(request: FastifyRequest, reply: FastifyReply):
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function expectedOrigin(request: FastifyRequest, config: Config): string {
+/** The origin the web app is served from: the public URL when configured, else this request's own. */
+export function expectedOrigin(request: FastifyRequest, config: Config): string {
   if (config.publicUrl) return new URL(config.publicUrl).origin;
   return `${request.protocol}://${request.host}`;
 }

@@ -62,6 +62,8 @@ export const configSchema = z
     argon2Parallelism: z.coerce.number().int().min(1).max(16).default(1),
     /** The vault locks itself after this long without vault activity. */
     vaultIdleMinutes: z.coerce.number().int().min(1).max(1440).default(20),
+    /** Revealing an organisation key this long after the last sign-in asks for presence again. */
+    stepUpMinutes: z.coerce.number().int().min(1).max(1440).default(15),
     /** Deleted keys are purged this many days after deletion; unset keeps them forever. */
     deletedKeyRetentionDays: z.coerce.number().int().min(1).max(36_500).optional(),
     /**
@@ -169,6 +171,7 @@ const settingNames: Record<keyof ConfigInput, string> = {
   argon2Iterations: 'argon2-iterations',
   argon2Parallelism: 'argon2-parallelism',
   vaultIdleMinutes: 'vault-idle-minutes',
+  stepUpMinutes: 'step-up-minutes',
   deletedKeyRetentionDays: 'deleted-key-retention-days',
   serverAdmins: 'server-admins',
   metricsListen: 'metrics-listen',

@@ -17,6 +17,11 @@ import { testArgon2 } from '../server/harness.js';
 import { runKeyhold } from '../support/cli.js';
 
 const lastMigrationBefore = '2025-11-27-device-authorization';
+const migrationsSince = [
+  '2026-12-06-feedback-without-keys',
+  '2026-12-06-organisation-libraries',
+  '2026-12-06-passkeys',
+];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */
 async function databaseFromPreviousRelease(testDb: TestDatabase): Promise<Database> {
@@ -66,14 +71,12 @@ describe('upgrading a SQLite database the previous release wrote', () => {
       '--json',
     ]);
     assert.equal(dryRun.code, 0, dryRun.stderr);
-    assert.deepEqual((JSON.parse(dryRun.stdout) as { pending: string[] }).pending, [
-      '2026-12-06-feedback-without-keys',
-    ]);
+    assert.deepEqual((JSON.parse(dryRun.stdout) as { pending: string[] }).pending, migrationsSince);
 
     const migrated = await runKeyhold(['admin', 'migrate', ...flagsOf(testDb), '--json']);
     assert.equal(migrated.code, 0, migrated.stderr);
     const result = JSON.parse(migrated.stdout) as { applied: string[]; backup: string };
-    assert.deepEqual(result.applied, ['2026-12-06-feedback-without-keys']);
+    assert.deepEqual(result.applied, migrationsSince);
     assert.deepEqual(await readdir(join(testDb.dataDir, 'backups')), [
       result.backup.split('/').at(-1),
     ]);

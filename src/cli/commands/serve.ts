@@ -47,6 +47,10 @@ export function registerServe(program: Command): void {
       'lock the vault after this long unused; default 20 (KEYHOLD_VAULT_IDLE_MINUTES)',
     )
     .option(
+      '--step-up-minutes <minutes>',
+      'ask for presence again before revealing an organisation key this long after sign-in; default 15 (KEYHOLD_STEP_UP_MINUTES)',
+    )
+    .option(
       '--deleted-key-retention-days <days>',
       'purge deleted keys after this many days; default never (KEYHOLD_DELETED_KEY_RETENTION_DAYS)',
     )

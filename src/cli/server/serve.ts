@@ -25,6 +25,7 @@ export interface ServeFlags {
   logLevel?: string;
   logFormat?: string;
   vaultIdleMinutes?: string;
+  stepUpMinutes?: string;
   deletedKeyRetentionDays?: string;
   serverAdmins?: string;
   argon2MemoryKib?: string;

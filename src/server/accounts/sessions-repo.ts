@@ -211,3 +211,13 @@ export async function forgetUserInBrowser(
     .where('user_id', '=', userId)
     .execute();
 }
+
+/** When the session was signed in (a new sign-in is a new session). */
+export async function sessionSignedInAt(db: Db, sessionId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('created_at')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  return row?.created_at;
+}

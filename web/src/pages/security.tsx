@@ -6,6 +6,7 @@ import { exportKeys } from '../api/keys.js';
 import { DeviceTokensSection } from '../components/device-tokens.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
+import { PasskeysSection } from '../components/passkeys-section.js';
 import { PasswordField } from '../components/password-field.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
@@ -463,6 +464,7 @@ export function SecurityPage() {
       <div className="detail-grid">
         <PasswordSection />
         <TotpSection />
+        <PasskeysSection />
         <SessionsSection />
         <DeviceTokensSection />
         <ExportSection />

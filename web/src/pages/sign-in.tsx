@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import * as auth from '../api/auth.js';
+import * as passkeys from '../api/passkeys.js';
 import { ApiError } from '../api/client.js';
 import { Avatar } from '../components/avatar.js';
 import { EmailText } from '../components/email-text.js';
@@ -13,7 +14,13 @@ import { useSession, type KnownAccount } from '../state/session.js';
 type Step =
   | { kind: 'email' }
   | { kind: 'password'; email: string; displayName: string }
-  | { kind: 'second-factor'; email: string; displayName: string; challenge: string };
+  | {
+      kind: 'second-factor';
+      email: string;
+      displayName: string;
+      challenge: string;
+      methods: string[];
+    };
 
 /**
  * Where to go after sign-in: a path on this origin, as the browser itself reads it, else the
@@ -171,6 +178,7 @@ export function SignInPage() {
         email: current.email,
         displayName: current.kind === 'email' ? current.email : current.displayName,
         challenge: result.challenge,
+        methods: result.methods,
       });
       return;
     }
@@ -211,6 +219,23 @@ export function SignInPage() {
     });
   };
 
+  const signInWithPasskey = () => {
+    void run(async () => {
+      const result = await passkeys.signInWithPasskey();
+      await signedIn(result.account);
+      navigate(safeNext(query.get('next')));
+    });
+  };
+
+  const passkeySecondFactor = () => {
+    if (step.kind !== 'second-factor') return;
+    void run(async () => {
+      const result = await passkeys.secondFactorWithPasskey(step.challenge);
+      await signedIn(result.account);
+      navigate(safeNext(query.get('next')));
+    });
+  };
+
   const startOver = () => {
     setStep({ kind: 'email' });
     setPassword('');
@@ -246,6 +271,11 @@ export function SignInPage() {
             </button>
           </div>
         </form>
+        <p>
+          <button type="button" className="button" disabled={busy} onClick={signInWithPasskey}>
+            {t('signIn.withPasskey')}
+          </button>
+        </p>
         {accounts.length > 0 ? (
           <p>
             <button
@@ -306,52 +336,73 @@ export function SignInPage() {
     );
   }
 
+  const withPasskey = step.methods.includes('passkey');
+  const withCode = step.methods.includes('totp');
   return (
     <Page title={t('signIn.totpTitle')} narrow>
-      <form className="card stack" onSubmit={submitCode}>
-        {identity}
-        <div className="field">
-          <label htmlFor={codeId}>
-            {useRecoveryCode ? t('signIn.recoveryCode') : t('signIn.totpCode')}
-          </label>
-          <input
-            id={codeId}
-            inputMode={useRecoveryCode ? 'text' : 'numeric'}
-            autoComplete="one-time-code"
-            required
-            autoFocus
-            value={code}
-            onChange={(event) => {
-              setCode(event.target.value);
-            }}
-          />
-          <p className="hint">
-            {useRecoveryCode ? t('signIn.recoveryCodeHint') : t('signIn.totpHint')}
-          </p>
+      {withPasskey ? (
+        <div className="card stack">
+          {withCode ? null : identity}
+          <div>
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={busy}
+              onClick={passkeySecondFactor}
+            >
+              {t('signIn.passkeySecondFactor')}
+            </button>
+          </div>
+          {withCode ? null : <ErrorMessage error={error} />}
         </div>
-        {wrongPassword || expired ? (
-          <p className="alert alert-error" role="alert">
-            {expired ? t('signIn.expired') : t('signIn.wrongCode')}
-          </p>
-        ) : (
-          <ErrorMessage error={error} />
-        )}
-        <div className="form-actions">
-          <button
-            type="button"
-            className="link-button"
-            onClick={() => {
-              setUseRecoveryCode((value) => !value);
-              setCode('');
-            }}
-          >
-            {useRecoveryCode ? t('signIn.useTotp') : t('signIn.useRecoveryCode')}
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {t('signIn.verify')}
-          </button>
-        </div>
-      </form>
+      ) : null}
+      {withCode ? (
+        <form className="card stack" onSubmit={submitCode}>
+          {identity}
+          {withPasskey ? <p>{t('signIn.passkeyOrCode')}</p> : null}
+          <div className="field">
+            <label htmlFor={codeId}>
+              {useRecoveryCode ? t('signIn.recoveryCode') : t('signIn.totpCode')}
+            </label>
+            <input
+              id={codeId}
+              inputMode={useRecoveryCode ? 'text' : 'numeric'}
+              autoComplete="one-time-code"
+              required
+              autoFocus
+              value={code}
+              onChange={(event) => {
+                setCode(event.target.value);
+              }}
+            />
+            <p className="hint">
+              {useRecoveryCode ? t('signIn.recoveryCodeHint') : t('signIn.totpHint')}
+            </p>
+          </div>
+          {wrongPassword || expired ? (
+            <p className="alert alert-error" role="alert">
+              {expired ? t('signIn.expired') : t('signIn.wrongCode')}
+            </p>
+          ) : (
+            <ErrorMessage error={error} />
+          )}
+          <div className="form-actions">
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                setUseRecoveryCode((value) => !value);
+                setCode('');
+              }}
+            >
+              {useRecoveryCode ? t('signIn.useTotp') : t('signIn.useRecoveryCode')}
+            </button>
+            <button type="submit" className="button button-primary" disabled={busy}>
+              {t('signIn.verify')}
+            </button>
+          </div>
+        </form>
+      ) : null}
     </Page>
   );
 }

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { getMe } from '../api/auth.js';
 import { saveFile } from '../api/client.js';
 import { downloadUploadedFile, getVault, lockVault, unlockVault } from '../api/keys.js';
+import { listPasskeys, presenceWithPasskey } from '../api/passkeys.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { formatCountdown } from '../format.js';
@@ -39,15 +40,16 @@ function UnlockForm({ onUnlocked }: { onUnlocked: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const inputId = useId();
+  const passkeys = useResource(cacheKey(account.id, '/auth/passkeys'), () =>
+    listPasskeys(account.id),
+  );
+  const withPasskey = (passkeys.data?.passkeys.length ?? 0) > 0;
 
-  const submit = (event: SubmitEvent) => {
-    event.preventDefault();
+  const unlock = (proof: () => Promise<Parameters<typeof unlockVault>[1]>) => {
     setBusy(true);
     setError(undefined);
-    unlockVault(
-      account.id,
-      usePassword ? { password: secret } : { totpCode: secret.replace(/\s/g, '') },
-    )
+    proof()
+      .then((body) => unlockVault(account.id, body))
       .then(() => {
         setSecret('');
         onUnlocked();
@@ -58,6 +60,17 @@ function UnlockForm({ onUnlocked }: { onUnlocked: () => void }) {
       .finally(() => {
         setBusy(false);
       });
+  };
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    unlock(() =>
+      Promise.resolve(usePassword ? { password: secret } : { totpCode: secret.replace(/\s/g, '') }),
+    );
+  };
+
+  const unlockWithPasskey = () => {
+    unlock(async () => ({ passkey: await presenceWithPasskey(account.id) }));
   };
 
   if (usePassword === undefined) {
@@ -89,6 +102,11 @@ function UnlockForm({ onUnlocked }: { onUnlocked: () => void }) {
       </div>
       <ErrorMessage error={error} />
       <div className="form-actions">
+        {withPasskey ? (
+          <button type="button" className="button" disabled={busy} onClick={unlockWithPasskey}>
+            {t('vault.unlockWithPasskey')}
+          </button>
+        ) : null}
         <button type="submit" className="button button-primary" disabled={busy}>
           {t('vault.unlock')}
         </button>

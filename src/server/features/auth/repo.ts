@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../../../db/ids.js';
-import type { DatabaseSchema } from '../../../db/schema.js';
+import type { DatabaseSchema, PasskeysTable, WebauthnPurpose } from '../../../db/schema.js';
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -61,6 +61,7 @@ export async function deleteChallenge(db: Db, challengeId: string): Promise<void
 
 export async function pruneChallenges(db: Db, now: Date): Promise<void> {
   await db.deleteFrom('signin_challenges').where('expires_at', '<', now.toISOString()).execute();
+  await db.deleteFrom('webauthn_challenges').where('expires_at', '<', now.toISOString()).execute();
 }
 
 // Recovery codes ---------------------------------------------------------------------------------
@@ -112,4 +113,116 @@ export async function countUnusedRecoveryCodes(db: Db, userId: string): Promise<
     .where('used_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+// Passkeys -----------------------------------------------------------------------------------------
+
+export async function insertWebauthnChallenge(
+  db: Db,
+  challenge: {
+    challenge: string;
+    purpose: WebauthnPurpose;
+    userId: string | null;
+    now: Date;
+    ttlMs: number;
+  },
+): Promise<void> {
+  await db
+    .insertInto('webauthn_challenges')
+    .values({
+      id: newId(),
+      challenge: challenge.challenge,
+      purpose: challenge.purpose,
+      user_id: challenge.userId,
+      created_at: challenge.now.toISOString(),
+      expires_at: new Date(challenge.now.getTime() + challenge.ttlMs).toISOString(),
+    })
+    .execute();
+}
+
+/**
+ * Takes a live challenge of this purpose (and account, when given) out of the table in one
+ * statement: of any number of concurrent uses exactly one gets it.
+ */
+export async function takeWebauthnChallenge(
+  db: Db,
+  wanted: { challenge: string; purpose: WebauthnPurpose; userId: string | null; now: Date },
+): Promise<{ user_id: string | null } | undefined> {
+  let query = db
+    .deleteFrom('webauthn_challenges')
+    .where('challenge', '=', wanted.challenge)
+    .where('purpose', '=', wanted.purpose)
+    .where('expires_at', '>', wanted.now.toISOString());
+  if (wanted.userId !== null) query = query.where('user_id', '=', wanted.userId);
+  return query.returning(['user_id']).executeTakeFirst();
+}
+
+export async function insertPasskey(db: Db, passkey: PasskeysTable): Promise<void> {
+  await db.insertInto('passkeys').values(passkey).execute();
+}
+
+export function listPasskeys(db: Db, userId: string): Promise<PasskeysTable[]> {
+  return db
+    .selectFrom('passkeys')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export function findPasskeyByCredentialId(
+  db: Db,
+  credentialId: string,
+): Promise<PasskeysTable | undefined> {
+  return db
+    .selectFrom('passkeys')
+    .selectAll()
+    .where('credential_id', '=', credentialId)
+    .executeTakeFirst();
+}
+
+export async function countPasskeys(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('passkeys')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function recordPasskeyUse(
+  db: Db,
+  passkeyId: string,
+  use: { signCount: number; at: string },
+): Promise<void> {
+  await db
+    .updateTable('passkeys')
+    .set({ sign_count: use.signCount, last_used_at: use.at })
+    .where('id', '=', passkeyId)
+    .execute();
+}
+
+export async function renamePasskey(
+  db: Db,
+  userId: string,
+  passkeyId: string,
+  name: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('passkeys')
+    .set({ name })
+    .where('id', '=', passkeyId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deletePasskey(db: Db, userId: string, passkeyId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('passkeys')
+    .where('id', '=', passkeyId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }

@@ -30,7 +30,23 @@ import {
   totpConfirmResponse,
   totpEnrolResponse,
   updateMeBody,
+  addPasskeyBody,
+  passkeyOptionsBody,
+  passkeyOptionsResponse,
+  passkeyResponse,
+  passkeySigninBody,
+  passkeysResponse,
+  renamePasskeyBody,
 } from './schema.js';
+import {
+  finishPasskeyRegistration,
+  listPasskeys,
+  relyingPartyOf,
+  removePasskey,
+  renamePasskey,
+  startPasskeyAssertion,
+  startPasskeyRegistration,
+} from './passkeys.js';
 import { changePassword } from './password-change.js';
 import { me, updateMe } from './profile.js';
 import { regenerateRecoveryCodes } from './recovery-code-sets.js';
@@ -43,7 +59,16 @@ import {
   revokeSession,
   signout,
 } from './sessions.js';
-import { type SignedIn, identify, signin, signinSecondFactor, signup } from './signin.js';
+import {
+  type SignedIn,
+  identify,
+  signin,
+  signinSecondFactor,
+  signinWithPasskey,
+  signup,
+  startPasskeySecondFactor,
+  startPasskeySignin,
+} from './signin.js';
 import { confirmTotp, disableTotp, startTotpEnrolment } from './totp-enrolment.js';
 
 const tags = ['Authentication'];
@@ -112,7 +137,7 @@ export function authRoutes(app: FastifyInstance): void {
       config: { access: 'public' },
       schema: {
         tags,
-        summary: 'Finish sign-in with a TOTP code or a recovery code',
+        summary: 'Finish sign-in with a TOTP code, a recovery code or a passkey',
         body: secondFactorBody,
         response: { 200: signedInResponse },
       },
@@ -122,6 +147,7 @@ export function authRoutes(app: FastifyInstance): void {
         ctx,
         request.browser,
         requestInfo(request),
+        relyingPartyOf(request),
         request.body,
       );
       return signedIn(reply, ctx, result);
@@ -352,5 +378,169 @@ export function authRoutes(app: FastifyInstance): void {
     async (request) => ({
       recoveryCodes: await regenerateRecoveryCodes(ctx, sessionCallerOf(request), request.body),
     }),
+  );
+
+  routes.post(
+    '/api/v1/auth/signin/passkey-options',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary:
+          'WebAuthn options to sign in with a passkey alone, or (with the challenge of a sign-in waiting for its second factor) to use one as the second factor',
+        body: passkeyOptionsBody,
+        response: { 200: passkeyOptionsResponse },
+      },
+    },
+    async (request) => {
+      const rp = relyingPartyOf(request);
+      const { challenge } = request.body;
+      const options =
+        challenge === undefined
+          ? await startPasskeySignin(ctx, rp, requestInfo(request))
+          : await startPasskeySecondFactor(ctx, rp, requestInfo(request), { challenge });
+      return { options };
+    },
+  );
+
+  routes.post(
+    '/api/v1/auth/signin/passkey',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Sign in without a password, with a passkey that verified its user',
+        body: passkeySigninBody,
+        response: { 200: signedInResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await signinWithPasskey(
+        ctx,
+        request.browser,
+        requestInfo(request),
+        relyingPartyOf(request),
+        request.body,
+      );
+      return signedIn(reply, ctx, result);
+    },
+  );
+
+  routes.get(
+    '/api/v1/auth/passkeys',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: "The selected account's passkeys",
+        response: { 200: passkeysResponse },
+      },
+    },
+    async (request) => ({ passkeys: await listPasskeys(ctx, sessionCallerOf(request)) }),
+  );
+
+  routes.post(
+    '/api/v1/auth/passkeys/registration-options',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Start adding a passkey (needs the password): WebAuthn creation options',
+        body: passwordBody,
+        response: { 200: passkeyOptionsResponse },
+      },
+    },
+    async (request) => ({
+      options: await startPasskeyRegistration(
+        ctx,
+        sessionCallerOf(request),
+        relyingPartyOf(request),
+        request.body,
+      ),
+    }),
+  );
+
+  routes.post(
+    '/api/v1/auth/passkeys',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Finish adding a passkey with what the authenticator answered',
+        body: addPasskeyBody,
+        response: { 201: passkeyResponse },
+      },
+    },
+    async (request, reply) => {
+      const passkey = await finishPasskeyRegistration(
+        ctx,
+        sessionCallerOf(request),
+        relyingPartyOf(request),
+        request.body,
+      );
+      return reply.status(201).send({ passkey });
+    },
+  );
+
+  routes.patch(
+    '/api/v1/auth/passkeys/:id',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Rename a passkey',
+        params: z.object({ id: idParam }),
+        body: renamePasskeyBody,
+        response: { 200: passkeyResponse },
+      },
+    },
+    async (request) => ({
+      passkey: await renamePasskey(
+        ctx,
+        sessionCallerOf(request),
+        request.params.id,
+        request.body.name,
+      ),
+    }),
+  );
+
+  routes.delete(
+    '/api/v1/auth/passkeys/:id',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Remove a passkey',
+        params: z.object({ id: idParam }),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await removePasskey(ctx, sessionCallerOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  routes.post(
+    '/api/v1/auth/passkeys/presence-options',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary:
+          "WebAuthn options to confirm presence (vault unlock) with one of the account's passkeys",
+        response: { 200: passkeyOptionsResponse },
+      },
+    },
+    async (request) => {
+      const caller = sessionCallerOf(request);
+      return {
+        options: await startPasskeyAssertion(ctx, relyingPartyOf(request), {
+          purpose: 'presence',
+          userId: caller.accountId,
+          ipAddress: caller.ipAddress,
+        }),
+      };
+    },
   );
 }

@@ -26,6 +26,14 @@ import { checkCredential, requireStrongPassword, verifyPassword } from './creden
 import { hashRecoveryCode } from './recovery-codes.js';
 import * as repo from './repo.js';
 import { checkTotpCode, CodeAlreadyUsedError } from './totp-enrolment.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import {
+  accountNamedBy,
+  hasPasskeys,
+  passkeyAssertionProves,
+  startPasskeyAssertion,
+  type RelyingParty,
+} from './passkeys.js';
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -40,7 +48,7 @@ export interface SignedIn {
 export interface SecondFactorRequired {
   status: 'second_factor_required';
   challenge: string;
-  methods: ('totp' | 'recovery_code')[];
+  methods: ('totp' | 'recovery_code' | 'passkey')[];
   expiresAt: string;
 }
 
@@ -92,7 +100,7 @@ async function completeSignin(
   user: UserRow,
   browser: KnownBrowser | null,
   info: RequestInfo,
-  method: 'password' | 'totp' | 'recovery_code',
+  method: 'password' | 'totp' | 'recovery_code' | 'passkey',
 ): Promise<SignedIn> {
   const attached = await ctx.database.transaction(async (trx) => {
     const result = await attachSession(ctx, trx, user.id, browser, info);
@@ -188,6 +196,7 @@ export async function signin(
 ): Promise<SignedIn | SecondFactorRequired> {
   const emailNormalized = normalizeEmail(input.email);
   const found = await findUserByEmail(ctx.db, emailNormalized);
+  const withPasskeys = found ? await hasPasskeys(ctx, found.id) : false;
   const user = await checkCredential(
     ctx,
     { ipAddress: info.ipAddress, normalizedEmail: emailNormalized },
@@ -197,7 +206,7 @@ export async function signin(
     },
     {
       // With a second factor to come, the password alone proves nothing yet.
-      clearsAccount: found?.totp_enabled_at === null,
+      clearsAccount: found?.totp_enabled_at === null && !withPasskeys,
       recordFailure: () =>
         ctx.audit.recordAlone(
           { ...info, accountId: null },
@@ -210,7 +219,7 @@ export async function signin(
       wrong: () => new InvalidCredentialsError(),
     },
   );
-  if (user.totp_enabled_at === null) {
+  if (user.totp_enabled_at === null && !withPasskeys) {
     return completeSignin(ctx, user, browser, info, 'password');
   }
   const challenge = randomToken();
@@ -223,7 +232,10 @@ export async function signin(
   return {
     status: 'second_factor_required',
     challenge,
-    methods: ['totp', 'recovery_code'],
+    methods: [
+      ...(user.totp_enabled_at === null ? [] : (['totp', 'recovery_code'] as const)),
+      ...(withPasskeys ? (['passkey'] as const) : []),
+    ],
     expiresAt,
   };
 }
@@ -232,7 +244,13 @@ export async function signinSecondFactor(
   ctx: ServerContext,
   browser: KnownBrowser | null,
   info: RequestInfo,
-  input: { challenge: string; totp?: string | undefined; recoveryCode?: string | undefined },
+  rp: RelyingParty,
+  input: {
+    challenge: string;
+    totp?: string | undefined;
+    recoveryCode?: string | undefined;
+    passkey?: AuthenticationResponseJSON | undefined;
+  },
 ): Promise<SignedIn> {
   const tokenHash = sha256Hex(input.challenge);
   const challenge = await repo.findChallenge(ctx.db, tokenHash, ctx.now());
@@ -241,13 +259,18 @@ export async function signinSecondFactor(
   if (!user) throw new SigninExpiredError();
 
   let codeReused = false;
-  const method = await checkCredential<'totp' | 'recovery_code'>(
+  const method = await checkCredential<'totp' | 'recovery_code' | 'passkey'>(
     ctx,
     { ipAddress: info.ipAddress, normalizedEmail: user.email_normalized },
     async () => {
       // Each try uses up one of the challenge's attempts before the code is looked at.
       if (!(await repo.claimChallengeAttempt(ctx.db, tokenHash, challengeAttempts, ctx.now()))) {
         throw new SigninExpiredError();
+      }
+      if (input.passkey !== undefined) {
+        const ceremony = { purpose: 'second_factor', userId: user.id } as const;
+        const proven = await passkeyAssertionProves(ctx, rp, ceremony, input.passkey);
+        return proven !== false && 'passkey';
       }
       if (input.totp !== undefined) {
         const totp = await checkTotpCode(ctx, user.id, input.totp);
@@ -284,4 +307,68 @@ export async function signinSecondFactor(
     );
   }
   return completeSignin(ctx, user, browser, info, method);
+}
+
+/** Passkey options for the second step of a sign-in that is waiting for its second factor. */
+export async function startPasskeySecondFactor(
+  ctx: ServerContext,
+  rp: RelyingParty,
+  info: RequestInfo,
+  input: { challenge: string },
+) {
+  const challenge = await repo.findChallenge(ctx.db, sha256Hex(input.challenge), ctx.now());
+  if (!challenge) throw new SigninExpiredError();
+  return startPasskeyAssertion(ctx, rp, {
+    purpose: 'second_factor',
+    userId: challenge.user_id,
+    ipAddress: info.ipAddress,
+  });
+}
+
+/** Options for signing in with a passkey alone: the browser offers the passkeys it holds. */
+export function startPasskeySignin(ctx: ServerContext, rp: RelyingParty, info: RequestInfo) {
+  return startPasskeyAssertion(ctx, rp, {
+    purpose: 'signin',
+    userId: null,
+    ipAddress: info.ipAddress,
+  });
+}
+
+/**
+ * Sign-in without a password: a passkey that verified its user (PIN or biometrics) is both
+ * factors at once. Limited like a password under the account the passkey belongs to.
+ */
+export async function signinWithPasskey(
+  ctx: ServerContext,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+  rp: RelyingParty,
+  input: { response: AuthenticationResponseJSON },
+): Promise<SignedIn> {
+  const named = await accountNamedBy(ctx, input.response);
+  const userId = await checkCredential(
+    ctx,
+    {
+      ipAddress: info.ipAddress,
+      // An unknown passkey is limited under its own ID, which matches no account.
+      normalizedEmail: named?.email_normalized ?? `passkey:${input.response.id.slice(0, 100)}`,
+    },
+    () => passkeyAssertionProves(ctx, rp, { purpose: 'signin', userId: null }, input.response),
+    {
+      clearsAccount: true,
+      recordFailure: () =>
+        ctx.audit.recordAlone(
+          { ...info, accountId: null },
+          { action: 'signin_failed', subjectUserId: named?.id, details: { reason: 'passkey' } },
+        ),
+      wrong: () =>
+        new InvalidCredentialsError({
+          en: 'This passkey could not sign you in. Try again, or use your email and password.',
+          nb: 'Denne passnøkkelen kunne ikke logge deg på. Prøv igjen, eller bruk e-postadressen og passordet ditt.',
+        }),
+    },
+  );
+  const user = await findUserById(ctx.db, userId);
+  if (!user) throw new SigninExpiredError();
+  return completeSignin(ctx, user, browser, info, 'passkey');
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sessionCallerOf } from '../../caller.js';
+import { relyingPartyOf } from '../auth/index.js';
 import { unlockBody, vaultResponse, vaultStatusResponse } from './schema.js';
 import { vaultContents } from './contents.js';
 import * as vault from './service.js';
@@ -30,12 +31,19 @@ export function vaultRoutes(app: FastifyInstance): void {
       config: { access: 'browser' },
       schema: {
         tags,
-        summary: 'Open the vault with the authenticator code (or the password without one)',
+        summary:
+          'Open the vault with a passkey or the authenticator code (or the password without one)',
         body: unlockBody,
         response: { 200: vaultStatusResponse },
       },
     },
-    (request) => vault.unlockVault(ctx, sessionCallerOf(request), request.body),
+    (request) => {
+      const { passkey, ...codes } = request.body;
+      return vault.unlockVault(ctx, sessionCallerOf(request), {
+        ...codes,
+        passkey: passkey && { response: passkey, relyingParty: relyingPartyOf(request) },
+      });
+    },
   );
 
   routes.post(

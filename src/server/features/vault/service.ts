@@ -11,8 +11,11 @@ import {
   checkCredential,
   checkTotpCode,
   CodeAlreadyUsedError,
+  passkeyAssertionProves,
   verifyPassword,
+  type RelyingParty,
 } from '../auth/index.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { KeySummary } from '../keys/summary.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
 
@@ -77,20 +80,51 @@ export async function requireOpenVault(ctx: ServerContext, caller: Caller): Prom
 export interface PresenceProof {
   password?: string | undefined;
   totpCode?: string | undefined;
+  /** An assertion from one of the account's passkeys, signed for this server's origin. */
+  passkey?: { response: AuthenticationResponseJSON; relyingParty: RelyingParty } | undefined;
 }
 
 /**
- * Asks the person to prove they are at the keyboard again: the authenticator code when TOTP is
- * on, else the password. Failures count toward the same lock-outs as sign-in.
+ * Asks the person to prove they are at the keyboard again: a passkey when one is offered, else
+ * the authenticator code when TOTP is on, else the password. Failures count toward the same
+ * lock-outs as sign-in.
  */
 export async function confirmPresence(
   ctx: ServerContext,
   caller: SessionCaller,
   proof: PresenceProof,
   purpose: 'vault_unlock' | 'keys_export',
-): Promise<'totp' | 'password'> {
+): Promise<'totp' | 'password' | 'passkey'> {
   const user = await findUserById(ctx.db, caller.accountId);
   if (!user) throw new UnauthenticatedError();
+  const passkey = proof.passkey;
+  if (passkey) {
+    await checkCredential(
+      ctx,
+      { ipAddress: caller.ipAddress, normalizedEmail: user.email_normalized },
+      () =>
+        passkeyAssertionProves(
+          ctx,
+          passkey.relyingParty,
+          { purpose: 'presence', userId: user.id },
+          passkey.response,
+        ),
+      {
+        clearsAccount: true,
+        recordFailure: () =>
+          ctx.audit.recordAlone(caller, {
+            action: `${purpose}_failed`,
+            details: { method: 'passkey' },
+          }),
+        wrong: () =>
+          new InvalidCredentialsError({
+            en: 'The passkey could not confirm it is you. Try again.',
+            nb: 'Passnøkkelen kunne ikke bekrefte at det er deg. Prøv igjen.',
+          }),
+      },
+    );
+    return 'passkey';
+  }
   const method = user.totp_enabled_at === null ? 'password' : 'totp';
   if (method === 'totp' && !proof.totpCode) {
     throw new ValidationError(
