@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/server/config.js';
+import { policies } from '../../src/server/credential-limits.js';
 import { databaseKinds } from '../server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import { addKey, randomKey, revealKey } from '../server/key-library.js';
@@ -59,6 +60,56 @@ for (const kind of databaseKinds) {
 
       const publicPort = await server.app.inject('/metrics');
       assert.equal(publicPort.statusCode, 404, 'metrics never answer on the public port');
+    });
+
+    it('counts sign-in lock-outs and keys sent in with a device token', async () => {
+      const email = `metrics-lockout-${kind.name}@example.org`;
+      const owner = new TestBrowser(server.app);
+      await owner.signup(email, 'violet tractor umbrella');
+      const guesser = new TestBrowser(server.app);
+      const statuses: number[] = [];
+      for (let guess = 0; guess <= policies.account.free; guess += 1) {
+        statuses.push((await guesser.signin(email, `wrong guess ${guess}`)).status);
+      }
+      assert.equal(statuses.at(-1), 429, 'the guess after the free ones is locked out');
+
+      const device = new TestBrowser(server.app, 'keyhold/0.1.0 (linux; node 20)');
+      const codes = await device.request<{ device_code: string; user_code: string }>(
+        'POST',
+        '/api/v1/device/authorize',
+        { body: { client_id: 'keyhold-cli', scope: 'keys', device_name: 'metrics-laptop' } },
+      );
+      const approved = await owner.request('POST', '/api/v1/device/approve', {
+        body: { userCode: codes.body.user_code, approve: true },
+      });
+      assert.equal(approved.status, 200);
+      server.clock.advance(5_000);
+      const issued = await device.request<{ access_token: string }>(
+        'POST',
+        '/api/v1/device/token',
+        {
+          body: {
+            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            device_code: codes.body.device_code,
+            client_id: 'keyhold-cli',
+          },
+        },
+      );
+      assert.equal(issued.status, 200);
+      const checkIn = await device.request('POST', '/api/v1/keys', {
+        body: randomKey(),
+        headers: { authorization: `Bearer ${issued.body.access_token}` },
+      });
+      assert.equal(checkIn.status, 201);
+      await addKey(owner, randomKey());
+
+      const text = await (await fetch(metricsUrl)).text();
+      assert.match(text, /keyhold_signin_lockouts_total 1$/m);
+      assert.match(
+        text,
+        /keyhold_escrow_checkins_total 1$/m,
+        'keys added in a browser are no check-ins',
+      );
     });
 
     it('answers /readyz from the database and the master key, /healthz without either', async () => {
