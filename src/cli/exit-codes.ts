@@ -58,7 +58,10 @@ export const commandExitCodes: Readonly<Record<string, readonly ExitCodeMeaning[
       meaning: 'the backup is damaged or inconsistent, or the key does not fit (named)',
     },
     { code: ExitCode.unusable, meaning: badFlags },
-    { code: ExitCode.environment, meaning: 'the master key file could not be read' },
+    {
+      code: ExitCode.environment,
+      meaning: 'the master key file or the scratch database could not be used',
+    },
   ],
   'admin rotate-master-key': [
     { code: ExitCode.ok, meaning: 'every data key is wrapped with the new master key' },

@@ -8,7 +8,14 @@ export type { Wording };
  */
 export class OperationError extends Error {
   override name = 'OperationError';
-  constructor(readonly wording: Wording) {
+  /**
+   * @param origin `backup`: the backup itself is refused; `environment`: something around it (a
+   *   scratch database) could not be used, which says nothing about the backup.
+   */
+  constructor(
+    readonly wording: Wording,
+    readonly origin: 'backup' | 'environment' = 'backup',
+  ) {
     super(wording.en);
   }
 }
@@ -30,6 +37,14 @@ export function say(wording: Wording, env: NodeJS.ProcessEnv = process.env): str
 
 /** Everything backup, restore, verify-backup and migrate tell the operator. */
 export const operationMessages = {
+  scratchDatabaseUnusable: (url: string, reason: string): Wording => ({
+    en: `a scratch database could not be created next to ${url} (${reason}); give --scratch-database-url a server where this user may create databases.`,
+    nb: `kunne ikke opprette en midlertidig database ved siden av ${url} (${reason}); oppgi en server for --scratch-database-url der denne brukeren kan opprette databaser.`,
+  }),
+  postgresChecksSkipped: {
+    en: 'not checked: whether the sealed secrets open with the master key, whether the audit chain is whole and whether the row counts match the manifest. A PostgreSQL backup is only fully checked when restored: add --scratch-database-url postgres://user@host/db to restore it into a temporary database there, check it and drop it again.',
+    nb: 'ikke kontrollert: om de forseglede hemmelighetene åpnes med hovednøkkelen, om revisjonskjeden er hel og om antall rader stemmer med manifestet. En PostgreSQL-sikkerhetskopi kontrolleres bare helt ved gjenoppretting: legg til --scratch-database-url postgres://bruker@vert/db for å gjenopprette den i en midlertidig database der, kontrollere den og slette den igjen.',
+  } satisfies Wording,
   notABackup: (file: string): Wording => ({
     en: `${file} is not a Keyhold backup (its first line is not "keyhold-backup/1").`,
     nb: `${file} er ikke en Keyhold-sikkerhetskopi (første linje er ikke «keyhold-backup/1»).`,

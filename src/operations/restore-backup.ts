@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -156,34 +157,93 @@ async function unpackAndCheckSqlite(backup: BackupFile, keys: Keys, dir: string)
   }
 }
 
+export interface VerifyOptions {
+  /**
+   * PostgreSQL: a database on a server where a scratch database may be created. The backup is
+   * restored into a new, empty database there, checked, and that database is dropped again.
+   */
+  scratchDatabaseUrl?: string | undefined;
+}
+
 /**
  * Every check a restore makes, writing nothing but a temporary copy that is removed again:
- * for a nightly job that proves last night's backup can be restored.
+ * for a nightly job that proves last night's backup can be restored. A PostgreSQL backup needs a
+ * scratch database for its secrets and audit chain; without one only the archive is checked.
  */
-export async function verifyBackup(file: string, input: MasterKeyInput): Promise<BackupCheck> {
+export async function verifyBackup(
+  file: string,
+  input: MasterKeyInput,
+  options: VerifyOptions = {},
+): Promise<BackupCheck> {
   const backup = await openBackupFile(file);
   const { manifest } = backup;
   checkMigrationsKnown(manifest, file);
   const keys = await masterKeysFor(manifest, input);
   checkKeysAgainstManifest(manifest, keys);
-  if (manifest.database.dialect === 'postgres') {
-    // Reading secrets out of a pg_dump archive takes a database to restore it into; the archive
-    // itself is checked by listing it.
-    const work = await mkdtemp(join(tmpdir(), 'keyhold-verify-'));
-    try {
-      await extractPayload(backup, join(work, 'payload'));
-      await runTool(requirePgTool('pg_restore'), ['--list', join(work, 'payload')], process.env);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-    return { manifest, keySource: keys.source, secretsOpened: undefined, auditEvents: undefined };
-  }
   const work = await mkdtemp(join(tmpdir(), 'keyhold-verify-'));
   try {
-    const checked = await unpackAndCheckSqlite(backup, keys, work);
-    return { manifest, keySource: keys.source, ...checked };
+    if (manifest.database.dialect === 'sqlite') {
+      const checked = await unpackAndCheckSqlite(backup, keys, work);
+      return { manifest, keySource: keys.source, ...checked };
+    }
+    if (options.scratchDatabaseUrl) {
+      const checked = await restoreIntoScratchDatabase(
+        backup,
+        options.scratchDatabaseUrl,
+        keys,
+        work,
+      );
+      return { manifest, keySource: keys.source, ...checked };
+    }
+    await extractPayload(backup, join(work, 'payload'));
+    await runTool(requirePgTool('pg_restore'), ['--list', join(work, 'payload')], process.env);
+    return { manifest, keySource: keys.source, secretsOpened: undefined, auditEvents: undefined };
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * pg_restore puts the tables back in the schema they were dumped from (usually `public`, which
+ * every database has), so the checks run in a database of their own: created next to the scratch
+ * database, and dropped afterwards whether the checks passed, failed or were interrupted by an
+ * error.
+ */
+async function restoreIntoScratchDatabase(
+  backup: BackupFile,
+  scratchDatabaseUrl: string,
+  keys: Keys,
+  work: string,
+) {
+  const scratch = openDatabase({ dataDir: work, databaseUrl: scratchDatabaseUrl });
+  const name = `keyhold_verify_${randomBytes(6).toString('hex')}`;
+  try {
+    try {
+      await sql`create database ${sql.id(name)}`.execute(scratch.db);
+    } catch (error) {
+      throw new OperationError(
+        operationMessages.scratchDatabaseUnusable(
+          redactUrl(scratchDatabaseUrl),
+          (error as Error).message,
+        ),
+        'environment',
+      );
+    }
+    try {
+      const url = new URL(scratchDatabaseUrl);
+      url.pathname = `/${name}`;
+      const stage = join(work, 'scratch');
+      await mkdir(stage, { mode: 0o700 });
+      return await restorePostgres(backup, url.toString(), keys, stage);
+    } finally {
+      // A plain drop waits a few seconds for the checks' connections to finish closing; only a
+      // connection left behind by an interrupted check is cut off.
+      await sql`drop database if exists ${sql.id(name)}`
+        .execute(scratch.db)
+        .catch(() => sql`drop database if exists ${sql.id(name)} with (force)`.execute(scratch.db));
+    }
+  } finally {
+    await scratch.close();
   }
 }
 

@@ -108,9 +108,13 @@ for (const kind of databaseKinds) {
         backupFile,
         '--passphrase-file',
         passphraseFile,
+        ...(kind.name === 'postgres'
+          ? ['--scratch-database-url', process.env.KEYHOLD_TEST_DATABASE_URL ?? '']
+          : []),
       ]);
       assert.equal(verified.code, 0, verified.stderr);
       assert.match(verified.stdout, /can be restored/);
+      assert.match(verified.stdout, /sealed secrets open with the master key/);
 
       const restoredDir = join(work, 'restored');
       const restoreFlags = ['--data-dir', restoredDir];

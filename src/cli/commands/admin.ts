@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { AdminFlags, MigrateFlags } from '../server/admin.js';
-import type { BackupFlags, RestoreFlags } from '../server/operations.js';
+import type { BackupFlags, RestoreFlags, VerifyFlags } from '../server/operations.js';
 
 /** The flags that say which server's data an admin command works on. */
 function withDataFlags(command: Command): Command {
@@ -82,12 +82,19 @@ export function registerAdmin(program: Command): void {
     .description('Make every check a restore makes, writing nothing (for a nightly job)')
     .argument('<file>', 'the backup file')
     .option('--passphrase-file <file>', 'the passphrase of a backup taken --with-master-key')
+    .option(
+      '--scratch-database-url <url>',
+      'PostgreSQL backups: a server where a temporary database may be created for the full checks (env KEYHOLD_SCRATCH_DATABASE_URL)',
+    )
     .addHelpText(
       'after',
-      '\nExit code 0: the backup can be restored; 1: it cannot, and the message says why.\n\n' +
-        'Examples:\n  keyhold admin verify-backup nightly.keyhold-backup --master-key-file /safe/master.key',
+      '\nExit code 0: the backup can be restored; 1: it cannot, and the message says why.\n' +
+        'A PostgreSQL backup has its secrets, audit chain and counts checked only with\n' +
+        '--scratch-database-url: it is restored into a temporary database there, which is dropped again.\n\n' +
+        'Examples:\n  keyhold admin verify-backup nightly.keyhold-backup --master-key-file /safe/master.key\n' +
+        '  keyhold admin verify-backup nightly.keyhold-backup --scratch-database-url postgres://keyhold@db/scratch',
     )
-    .action(async (file: string, flags: RestoreFlags) => {
+    .action(async (file: string, flags: VerifyFlags) => {
       const { runVerifyBackup } = await import('../server/operations.js');
       await runVerifyBackup(file, flags);
     });

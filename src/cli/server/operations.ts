@@ -20,9 +20,16 @@ export interface RestoreFlags extends AdminFlags {
   passphraseFile?: string;
 }
 
+export interface VerifyFlags extends RestoreFlags {
+  scratchDatabaseUrl?: string;
+}
+
 /** A refusal from the operations code, in the operator's language, or any other failure as is. */
 function asOperationCliError(error: unknown): unknown {
-  if (error instanceof OperationError) return new CliError(say(error.wording), ExitCode.negative);
+  if (error instanceof OperationError) {
+    const exitCode = error.origin === 'environment' ? ExitCode.environment : ExitCode.negative;
+    return new CliError(say(error.wording), exitCode);
+  }
   return asCliError(error);
 }
 
@@ -125,10 +132,7 @@ function printCheck(check: BackupCheck, done: Wording): void {
   const { manifest } = check;
   const secrets =
     check.secretsOpened === undefined
-      ? say({
-          en: 'sealed secrets and audit chain are checked when it is restored (PostgreSQL)',
-          nb: 'forseglede hemmeligheter og revisjonskjeden kontrolleres ved gjenoppretting (PostgreSQL)',
-        })
+      ? say(operationMessages.postgresChecksSkipped)
       : say({
           en: `${check.secretsOpened} sealed secrets open with the master key from ${check.keySource}; ${check.auditEvents} audit events chain up to head ${manifest.auditHead.seq}`,
           nb: `${check.secretsOpened} forseglede hemmeligheter åpnes med hovednøkkelen fra ${check.keySource}; ${check.auditEvents} revisjonshendelser henger sammen opp til hode ${manifest.auditHead.seq}`,
@@ -142,17 +146,26 @@ function printCheck(check: BackupCheck, done: Wording): void {
   printLine(`  ${secrets}`);
 }
 
-export async function runVerifyBackup(file: string, flags: RestoreFlags): Promise<void> {
+export async function runVerifyBackup(file: string, flags: VerifyFlags): Promise<void> {
   const { verifyBackup } = await import('../../operations/restore-backup.js');
-  const check = await verifyBackup(file, {
-    masterKeyFile: flags.masterKeyFile,
-    masterKey: process.env.KEYHOLD_MASTER_KEY,
-    passphrase: passphraseSource(flags, false),
-  }).catch((error: unknown) => {
+  const check = await verifyBackup(
+    file,
+    {
+      masterKeyFile: flags.masterKeyFile,
+      masterKey: process.env.KEYHOLD_MASTER_KEY,
+      passphrase: passphraseSource(flags, false),
+    },
+    { scratchDatabaseUrl: flags.scratchDatabaseUrl ?? process.env.KEYHOLD_SCRATCH_DATABASE_URL },
+  ).catch((error: unknown) => {
     throw asOperationCliError(error);
   });
   if (flags.json) printJson({ file, ok: true, ...check });
-  else printCheck(check, { en: `${file} can be restored.`, nb: `${file} kan gjenopprettes.` });
+  else if (check.secretsOpened === undefined) {
+    printCheck(check, {
+      en: `${file} passes the checks that can be made without restoring it.`,
+      nb: `${file} består kontrollene som kan gjøres uten å gjenopprette den.`,
+    });
+  } else printCheck(check, { en: `${file} can be restored.`, nb: `${file} kan gjenopprettes.` });
 }
 
 export async function runRestore(file: string, flags: RestoreFlags): Promise<void> {
