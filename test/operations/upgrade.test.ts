@@ -68,12 +68,16 @@ describe('upgrading a SQLite database the previous release wrote', () => {
     assert.equal(dryRun.code, 0, dryRun.stderr);
     assert.deepEqual((JSON.parse(dryRun.stdout) as { pending: string[] }).pending, [
       '2026-12-06-feedback-without-keys',
+      '2026-12-07-signed-in-state-notifications',
     ]);
 
     const migrated = await runKeyhold(['admin', 'migrate', ...flagsOf(testDb), '--json']);
     assert.equal(migrated.code, 0, migrated.stderr);
     const result = JSON.parse(migrated.stdout) as { applied: string[]; backup: string };
-    assert.deepEqual(result.applied, ['2026-12-06-feedback-without-keys']);
+    assert.deepEqual(result.applied, [
+      '2026-12-06-feedback-without-keys',
+      '2026-12-07-signed-in-state-notifications',
+    ]);
     assert.deepEqual(await readdir(join(testDb.dataDir, 'backups')), [
       result.backup.split('/').at(-1),
     ]);

@@ -47,7 +47,10 @@ for (const kind of databaseKinds) {
           .execute();
       }
 
-      assert.deepEqual(await migrateToLatest(database), ['2026-12-06-feedback-without-keys']);
+      assert.deepEqual(await migrateToLatest(database), [
+        '2026-12-06-feedback-without-keys',
+        '2026-12-07-signed-in-state-notifications',
+      ]);
       const stored = await database.db.selectFrom('feedback').select('comment').execute();
       assert.deepEqual(
         stored.map((row) => row.comment).sort(),
