@@ -53,6 +53,12 @@ export interface Database {
    * Returns what stops it. PostgreSQL: nothing to do.
    */
   checkpointInBackground: (onProblem: (problem: string) => void) => () => Promise<void>;
+  /**
+   * Calls `listener` with every statement sent to PostgreSQL (transaction control included)
+   * until the returned function is called: tests pin how many round trips a request costs.
+   * SQLite runs in the process and sends nothing.
+   */
+  watchStatements: (listener: (text: string) => void) => () => void;
   close(): Promise<void>;
 }
 
@@ -135,6 +141,7 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
     changeStamp: (tables) => changes.stamp(tables, otherProcessesVersion()),
     eraseDeletedRows: emptyWalNow,
     checkpointInBackground,
+    watchStatements: () => () => undefined,
     close: async () => {
       await checkpoints?.stop();
       await db.destroy();
@@ -145,6 +152,7 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
 function openPostgres(databaseUrl: string): Database {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   const listener = new SignedInStateListener(databaseUrl);
+  const statementWatchers = new Set<(text: string) => void>();
   // This process's own writes are counted when they are sent and again once they are committed,
   // not when their announcement comes back: a request this process serves after a sign-out has
   // answered never sees the session, and one that read in between does not keep what it read.
@@ -157,6 +165,7 @@ function openPostgres(databaseUrl: string): Database {
       const text =
         typeof query === 'string' ? query : (query as { text?: unknown } | undefined)?.text;
       if (typeof text !== 'string') return send(...args);
+      for (const watcher of statementWatchers) watcher(text);
       const table = tableWrittenBy(text);
       if (table !== undefined) {
         listener.noteOwnWrite(table);
@@ -195,6 +204,10 @@ function openPostgres(databaseUrl: string): Database {
       for (const table of tables) await sql`vacuum (full) ${sql.table(table)}`.execute(db);
     },
     checkpointInBackground: () => () => Promise.resolve(),
+    watchStatements: (watcher) => {
+      statementWatchers.add(watcher);
+      return () => statementWatchers.delete(watcher);
+    },
     close: async () => {
       await listener.close();
       await db.destroy();
