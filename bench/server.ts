@@ -471,6 +471,7 @@ async function seedLibrary(
         ...ownerColumns,
         name,
         name_normalized: normalizeName(name),
+        assigned_user_id: null,
         created_at: at,
         updated_at: at,
       });

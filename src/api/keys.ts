@@ -213,3 +213,76 @@ export type Backup = z.output<typeof backup>;
 export type NewBackup = z.input<typeof addBackupBody>;
 export type ExportRequest = z.input<typeof exportBody>;
 export type UploadedFile = z.output<typeof uploadedFile>;
+
+// ---------------------------------------------------------------------------------------------
+// Organisation libraries
+
+export const organisationAddKeyBody = addKeyBody.extend({
+  assigneeEmail: z
+    .email()
+    .max(320)
+    .optional()
+    .describe("The member of the organisation who uses the device; assigns the key's device"),
+});
+
+export const revealReasons = [
+  'pin-forgotten',
+  'startup-key-lost',
+  'tpm-or-firmware-change',
+  'boot-configuration-change',
+  'hardware-repair',
+  'data-recovery',
+  'other',
+] as const;
+
+/** A person's own reveal needs no body (one sent is ignored). */
+export const personalRevealBody = z.object({}).nullish();
+
+/** The pinned reveal body of an organisation's key; "other" needs `reasonText` (checked by the service). */
+export const organisationRevealBody = z.object({
+  reason: z.enum(revealReasons).describe('Why the key is needed'),
+  reasonText: plainText(z.string().trim().min(1).max(500))
+    .optional()
+    .describe('Required with the reason "other"'),
+  ticket: plainText(z.string().trim().min(1).max(200))
+    .optional()
+    .describe('A helpdesk ticket reference'),
+});
+
+const deviceView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    assignee: z
+      .object({ accountId: z.string(), email: z.string(), displayName: z.string() })
+      .nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Device' });
+
+export const devicePage = z.object({
+  items: z.array(deviceView),
+  nextCursor: z.string().nullable(),
+});
+
+export const deviceListQuery = z.object({ cursor: z.string().max(400).optional() });
+
+export const deviceResponse = z.object({
+  device: deviceView.extend({
+    drives: z.array(
+      z.object({
+        id: z.string(),
+        label: z.string(),
+        type: volumeType,
+        volumeGuid: z.string().nullable(),
+        currentKey: keySummary.nullable(),
+        previousKeys: z.array(keySummary),
+      }),
+    ),
+  }),
+});
+
+export const assignDeviceBody = z.object({
+  assigneeEmail: z.email().max(320).nullable().describe('A member of the organisation, or null'),
+});

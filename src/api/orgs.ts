@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { plainText } from './plain-text.js';
 
 /** What a member may do in an organisation, from most to least. */
-export const membershipRoles = ['owner', 'admin', 'helpdesk', 'member'] as const;
+export const membershipRoles = ['owner', 'admin', 'helpdesk', 'member', 'auditor'] as const;
 export type MembershipRole = (typeof membershipRoles)[number];
 
 const role = z.enum(membershipRoles);
@@ -40,3 +40,14 @@ export const membersResponse = z.object({ members: z.array(member) });
 
 export type Organisation = z.output<typeof organisation>;
 export type Member = z.output<typeof member>;
+export const libraryPolicies = z
+  .object({
+    selfServiceReveal: z.boolean().describe('Members may reveal the keys of their own devices'),
+    requireApproval: z
+      .boolean()
+      .describe("A helpdesk reveal waits for an admin's or a second helpdesk person's approval"),
+    notifyAssignee: z.boolean().describe('The person a device is assigned to is told of a reveal'),
+  })
+  .meta({ id: 'LibraryPolicies' });
+export const changePoliciesBody = libraryPolicies.partial();
+export const policiesResponse = z.object({ policies: libraryPolicies });

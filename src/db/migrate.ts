@@ -12,6 +12,7 @@ import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-session
 import * as keyLibrary from './migrations/2025-11-26-key-library.js';
 import * as deviceAuthorization from './migrations/2025-11-27-device-authorization.js';
 import * as feedbackWithoutKeys from './migrations/2026-12-06-feedback-without-keys.js';
+import * as organisationLibraries from './migrations/2026-12-07-organisation-libraries.js';
 import * as signedInStateNotifications from './migrations/2026-12-07-signed-in-state-notifications.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
@@ -20,6 +21,7 @@ const migrationModules = [
   ['2025-11-26-key-library', keyLibrary],
   ['2025-11-27-device-authorization', deviceAuthorization],
   ['2026-12-06-feedback-without-keys', feedbackWithoutKeys],
+  ['2026-12-07-organisation-libraries', organisationLibraries],
   ['2026-12-07-signed-in-state-notifications', signedInStateNotifications],
 ] as const;
 

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import { backupDestinations, volumeTypes } from '../api/keys.js';
 import { membershipRoles } from '../api/orgs.js';
 
@@ -104,6 +105,12 @@ export interface CredentialAttemptsTable {
 export interface OrganisationsTable {
   id: string;
   name: string;
+  /** 1: members may reveal the keys of devices assigned to them. */
+  self_service_reveal: Generated<number>;
+  /** 1: a helpdesk reveal waits for an admin's or a second helpdesk person's approval. */
+  require_approval: Generated<number>;
+  /** 1: the person a device is assigned to is told when its key is revealed. */
+  notify_assignee: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -168,6 +175,8 @@ export interface DevicesTable {
   name: string;
   /** Trimmed, NFKC, lower case: one device per owner and name. */
   name_normalized: string;
+  /** The person of the organisation who uses the device (organisation devices only). */
+  assigned_user_id: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -68,6 +68,7 @@ describe('upgrading a SQLite database the previous release wrote', () => {
     assert.equal(dryRun.code, 0, dryRun.stderr);
     assert.deepEqual((JSON.parse(dryRun.stdout) as { pending: string[] }).pending, [
       '2026-12-06-feedback-without-keys',
+      '2026-12-07-organisation-libraries',
       '2026-12-07-signed-in-state-notifications',
     ]);
 
@@ -76,6 +77,7 @@ describe('upgrading a SQLite database the previous release wrote', () => {
     const result = JSON.parse(migrated.stdout) as { applied: string[]; backup: string };
     assert.deepEqual(result.applied, [
       '2026-12-06-feedback-without-keys',
+      '2026-12-07-organisation-libraries',
       '2026-12-07-signed-in-state-notifications',
     ]);
     assert.deepEqual(await readdir(join(testDb.dataDir, 'backups')), [

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ErrorBody } from '../../src/api/errors.js';
 import { startKeyhold, type KeyholdServer } from '../e2e/browser.js';
+import { startTestApp } from './harness.js';
 
 /**
  * The product as people run it: the compiled `keyhold serve` with the web app built, asked for
@@ -18,8 +19,31 @@ describe('keyhold serve with the web app built', () => {
   it('publishes the OpenAPI document and the page that browses it', async () => {
     const document = await fetch(`${server.url}/api/docs/json`);
     assert.equal(document.status, 200, await document.clone().text());
-    const { paths } = (await document.json()) as { paths: Record<string, unknown> };
-    assert.ok(Object.keys(paths).includes('/api/v1/keys'), 'the key library is described');
+    const { paths } = (await document.json()) as { paths: Record<string, object> };
+    const described = new Set(
+      Object.entries(paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map(
+          (method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+        ),
+      ),
+    );
+    // Every API route the server registers (the same composition, built in this process) is in
+    // the document the served process publishes; HEAD twins of GET routes are not described.
+    const inProcess = await startTestApp('sqlite');
+    try {
+      const registered = inProcess.app.declaredRoutes
+        .filter((route) => route.url.startsWith('/api/v1/'))
+        .flatMap((route) => route.method.split(',').map((method) => `${method} ${route.url}`))
+        .filter((route) => !route.startsWith('HEAD '));
+      assert.ok(registered.includes('GET /api/v1/keys'), 'the key library is registered');
+      assert.deepEqual(
+        registered.filter((route) => !described.has(route)),
+        [],
+        'every API route is described',
+      );
+    } finally {
+      await inProcess.close();
+    }
     const outsideApi = Object.keys(paths).filter((path) => !path.startsWith('/api/'));
     assert.deepEqual(outsideApi, [], 'only the API is described, not the web app');
 

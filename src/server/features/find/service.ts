@@ -1,17 +1,19 @@
 import type { FindAnswer } from '../../../api/find.js';
 import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/protector-id.js';
-import { userOwner } from '../../../db/owners.js';
 import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
+import { authorize, personalLibrary } from '../../policies.js';
 import {
   liveSessionsOfBrowser,
   rememberedAccountsOfBrowser,
 } from '../../accounts/sessions-repo.js';
-import { prefixSuccessor } from '../keys/normalize.js';
-import { listKeysInProtectorRange } from '../keys/repo.js';
-import { minimumKeyIdPrefix } from '../keys/service.js';
-import { keySummary } from '../keys/summary.js';
+import {
+  keySummary,
+  listKeysInProtectorRange,
+  minimumKeyIdPrefix,
+  prefixSuccessor,
+} from '../keys/index.js';
 
 /** More matches than this in one account means the prefix is too short to be useful anyway. */
 const matchesPerAccount = 20;
@@ -58,7 +60,14 @@ export async function findKey(
   const sessions = await liveSessionsOfBrowser(ctx.db, caller.browserId, ctx.now());
   const matches: FindAnswer['matches'] = [];
   for (const session of sessions) {
-    const rows = await listKeysInProtectorRange(ctx.db, userOwner(session.user_id), range, {
+    // Each account signed in here acts for itself and reads its own library, where no
+    // organisation role counts.
+    const { owner } = authorize(
+      { accountId: session.user_id, memberships: new Map() },
+      'read',
+      personalLibrary(session.user_id),
+    );
+    const rows = await listKeysInProtectorRange(ctx.db, owner, range, {
       deleted: undefined,
       after: undefined,
       limit: matchesPerAccount,

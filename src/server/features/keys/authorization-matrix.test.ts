@@ -181,15 +181,40 @@ for (const kind of databaseKinds) {
     let ownerId: string;
     let other: TestBrowser;
     let otherId: string;
+    /** In one organisation with the owner: a fellow member and the organisation's admin. */
+    let fellowMember: TestBrowser;
+    let organisationAdmin: TestBrowser;
     let expired: TestBrowser;
 
     before(async () => {
       server = await startTestApp(kind.name);
       owner = new TestBrowser(server.app);
-      ownerId = await owner.signup(uniqueEmail('owner'), testPassword);
+      const ownerEmail = uniqueEmail('owner');
+      ownerId = await owner.signup(ownerEmail, testPassword);
       other = new TestBrowser(server.app);
       otherId = await other.signup(uniqueEmail('other'), testPassword);
       await addKey(other, randomKey());
+      fellowMember = new TestBrowser(server.app);
+      const fellowEmail = uniqueEmail('fellow');
+      await fellowMember.signup(fellowEmail, testPassword);
+      await addKey(fellowMember, randomKey());
+      organisationAdmin = new TestBrowser(server.app);
+      await organisationAdmin.signup(uniqueEmail('admin'), testPassword);
+      const created = await organisationAdmin.request<{ organisation: { id: string } }>(
+        'POST',
+        '/api/v1/orgs',
+        { body: { name: 'Shared office' } },
+      );
+      const orgId = created.body.organisation.id;
+      for (const [email, role] of [
+        [ownerEmail, 'member'],
+        [fellowEmail, 'member'],
+      ] as const) {
+        const added = await organisationAdmin.request('POST', `/api/v1/orgs/${orgId}/members`, {
+          body: { email, role },
+        });
+        assert.equal(added.status, 201, JSON.stringify(added.body));
+      }
       expired = new TestBrowser(server.app);
       const expiredId = await expired.signup(uniqueEmail('expired'), testPassword);
       await addKey(expired, randomKey());
@@ -245,24 +270,32 @@ for (const kind of databaseKinds) {
         assert.equal(asNamed.status, endpoint.ownerStatus, asNamed.body);
       });
 
-      it(`${name}: another account gets what a missing item gets`, async () => {
-        const fixture = await ownerFixture();
-        const answer = await call({ browser: other }, endpoint, endpoint.path(fixture));
-        if (endpoint.scope === 'collection') {
-          // Served, but only with the caller's own data.
-          assert.ok(answer.status < 300, answer.body);
-          assert.ok(!answer.body.includes(fixture.key.id), 'the owner key id leaked');
-          assert.ok(!answer.body.includes(fixture.key.protectorId), 'the owner key ID leaked');
-          return;
-        }
-        const missing = endpoint.path({
-          key: { ...fixture.key, id: newId() },
-          fileId: newId(),
+      // Sharing an organisation, even as its admin, opens nobody's personal library.
+      for (const [who, browserOf] of [
+        ['another account', () => other],
+        ['a member of the same organisation', () => fellowMember],
+        ["the admin of the owner's organisation", () => organisationAdmin],
+      ] as const) {
+        it(`${name}: ${who} gets what a missing item gets`, async () => {
+          const fixture = await ownerFixture();
+          const browser = browserOf();
+          const answer = await call({ browser }, endpoint, endpoint.path(fixture));
+          if (endpoint.scope === 'collection') {
+            // Served, but only with the caller's own data.
+            assert.ok(answer.status < 300, answer.body);
+            assert.ok(!answer.body.includes(fixture.key.id), 'the owner key id leaked');
+            assert.ok(!answer.body.includes(fixture.key.protectorId), 'the owner key ID leaked');
+            return;
+          }
+          const missing = endpoint.path({
+            key: { ...fixture.key, id: newId() },
+            fileId: newId(),
+          });
+          const missingAnswer = await call({ browser }, endpoint, missing);
+          assert.equal(answer.status, 404);
+          assert.deepEqual(answer, missingAnswer);
         });
-        const missingAnswer = await call({ browser: other }, endpoint, missing);
-        assert.equal(answer.status, 404);
-        assert.deepEqual(answer, missingAnswer);
-      });
+      }
 
       it(`${name}: anonymous, an expired session and an account not signed in here get 401`, async () => {
         const fixture = await ownerFixture();

@@ -1,10 +1,10 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import { userOwner } from '../../../db/owners.js';
 import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
+import { authorize, type Library } from '../../policies.js';
 import { confirmPresence, type PresenceProof } from '../vault/index.js';
 import * as repo from './repo.js';
-import { passwordRef } from './service.js';
+import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
 
 export type ExportFormat = 'json' | 'csv';
 
@@ -60,10 +60,12 @@ const exportBatch = 500;
 export async function exportKeys(
   ctx: ServerContext,
   caller: SessionCaller,
+  library: Library,
   input: PresenceProof & { format: ExportFormat },
 ): Promise<{ fileName: string; contentType: string; body: string }> {
+  const access = authorize(caller, 'export', library, notFoundLibrary(library));
+  const owner = access.owner;
   const method = await confirmPresence(ctx, caller, input, 'keys_export');
-  const owner = userOwner(caller.accountId);
   const keys: ExportedKey[] = [];
   let after: repo.PageCursor | undefined;
   for (;;) {
@@ -93,6 +95,7 @@ export async function exportKeys(
   const exportedAt = ctx.now().toISOString();
   await ctx.audit.recordAlone(caller, {
     action: 'keys_exported',
+    ...librarySubject(access),
     details: { format: input.format, keys: keys.length, method },
   });
   const fileName = `keyhold-keys-${exportedAt.slice(0, 10)}.${input.format}`;

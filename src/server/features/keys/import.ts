@@ -6,12 +6,12 @@ import { bufferSource, readKeySource, type FoundKey } from '../../../bitlocker/k
 import { parseProtectorId, type ProtectorType } from '../../../bitlocker/protector-id.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import { newId } from '../../../db/ids.js';
-import { userOwner } from '../../../db/owners.js';
 import type { VolumeType } from '../../../db/schema.js';
 import { hasUnsafeCharacters } from '../../../text/unsafe-characters.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import type { LimitPolicy } from '../../credential-limits.js';
+import { authorize, type Library } from '../../policies.js';
 import type { Language, Wording } from '../../messages.js';
 import {
   InvalidCharactersError,
@@ -20,19 +20,18 @@ import {
   ValidationError,
 } from '../../errors.js';
 import * as repo from './repo.js';
+import { retryingOnDuplicate, storeKey } from './add-key.js';
+import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
 import {
   guessVolumeType,
   KeyConflictError,
   normalizeDeviceName,
-  passwordRef,
   placementAfterSave,
-  retryingOnDuplicate,
   storedPlacement,
-  storeKey,
   type DetailField,
   type GivenDetails,
   type ValidKey,
-} from './service.js';
+} from './new-key.js';
 
 /** Key files and tool output are a few kilobytes; a megabyte leaves room for long outputs. */
 export const maximumUploadBytes = 1024 * 1024;
@@ -296,11 +295,13 @@ interface Planned {
 export async function importKeyFile(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   upload: Upload,
   { dryRun }: { dryRun: boolean },
 ): Promise<ImportResult> {
+  const access = authorize(caller, 'write', library, notFoundLibrary(library));
   await countImport(ctx, caller);
-  const owner = userOwner(caller.accountId);
+  const owner = access.owner;
   const fileName = baseName(upload.fileName);
   const foundKeys = await readUpload({ ...upload, fileName });
   const deviceName = upload.deviceName === undefined ? '' : normalizeDeviceName(upload.deviceName);
@@ -395,7 +396,7 @@ export async function importKeyFile(
       if (index > 0 && index % keysPerTurn === 0) await nextTurn();
       if (!planned.key) continue;
       try {
-        const stored = await storeKey(ctx, trx, caller, planned.key);
+        const stored = await storeKey(ctx, trx, caller, access, planned.key);
         planned.finding.action = stored.outcome === 'created' ? 'add' : 'update';
         if (stored.outcome === 'updated') planned.finding.updated = stored.updated;
         else delete planned.finding.updated;
@@ -425,6 +426,7 @@ export async function importKeyFile(
     await ctx.secrets.put(trx, { kind: repo.uploadedFileKind, boundId: id, owner }, upload.bytes);
     await ctx.audit.record(trx, caller, {
       action: 'keys_imported',
+      ...librarySubject(access),
       details: {
         fileId: id,
         fileName,

@@ -1,11 +1,11 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import { idPattern } from '../../../db/ids.js';
-import { userOwner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { ConflictError, ValidationError } from '../../errors.js';
 import { requireOpenVault } from '../vault/index.js';
+import type { Library } from '../../policies.js';
 import * as repo from './repo.js';
+import { keyInReach, librarySubject } from './key-access.js';
 
 /**
  * Deletes a key in the bin for good, at the person's request: the same clean-up as the retention
@@ -16,12 +16,11 @@ import * as repo from './repo.js';
 export async function purgeKeyFromBin(
   ctx: ServerContext,
   caller: Caller,
+  library: Library,
   id: string,
   input: { confirmPermanent?: boolean | undefined },
 ): Promise<void> {
-  const owner = userOwner(caller.accountId);
-  const row = idPattern.test(id) ? await repo.findKeySummary(ctx.db, owner, id) : undefined;
-  if (!row) throw new NotFoundError('The key');
+  const { access, row } = await keyInReach(ctx, caller, library, 'delete', id);
   if (row.deleted_at === null) {
     throw new ConflictError(
       'Only a key in the bin can be deleted permanently. Delete it first, then empty it from the bin.',
@@ -36,11 +35,12 @@ export async function purgeKeyFromBin(
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
   const purged = await ctx.database.transaction(async (trx) => {
-    const removed = await repo.purgeDeletedKey(trx, owner, row.id);
+    const removed = await repo.purgeDeletedKey(trx, access.owner, row.id);
     // Restored meanwhile by another request: nothing was removed, so nothing is recorded.
     if (removed.keyIds.length === 0) return false;
     await ctx.audit.record(trx, caller, {
       action: 'key_purged',
+      ...librarySubject(access, row.device_assignee_id),
       details: {
         keyId: row.id,
         protectorId: parseProtectorId(row.protector_hex),

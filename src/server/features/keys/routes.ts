@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { callerOf, sessionCallerOf } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
 import { keysScope } from '../device-auth/index.js';
+import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
 import { exportKeys } from './export.js';
+import * as devices from './devices.js';
 import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
@@ -14,9 +16,13 @@ import {
   addBackupBody,
   addKeyBody,
   addKeyResponse,
+  assignDeviceBody,
   backupResponse,
   backupsResponse,
   deleteBody,
+  deviceListQuery,
+  devicePage,
+  deviceResponse,
   exportBody,
   filesResponse,
   idParams,
@@ -26,6 +32,9 @@ import {
   keyPage,
   keyResponse,
   listQuery,
+  organisationAddKeyBody,
+  organisationRevealBody,
+  personalRevealBody,
   purgeBody,
   recoveryFileQuery,
   revealResponse,
@@ -137,37 +146,67 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
   };
 }
 
+/** The personal library at /api/v1/..., each organisation's at /api/v1/orgs/:orgId/.... */
 export async function keyRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(
+    (scope) =>
+      libraryRoutes(scope, 'personal', (request) => personalLibrary(callerOf(request).accountId)),
+    {
+      prefix: '/api/v1',
+    },
+  );
+  await app.register(
+    (scope) => {
+      // Read before the route's own params schema (which names only `id`) drops it.
+      scope.addHook('onRequest', (request, _reply, done) => {
+        organisationOf.set(request, (request.params as { orgId?: string }).orgId ?? '');
+        done();
+      });
+      return libraryRoutes(scope, 'organisation', (request) =>
+        organisationLibrary(organisationOf.get(request) ?? ''),
+      );
+    },
+    { prefix: '/api/v1/orgs/:orgId' },
+  );
+}
+
+const organisationOf = new WeakMap<FastifyRequest, string>();
+
+async function libraryRoutes(
+  app: FastifyInstance,
+  kind: Library['kind'],
+  libraryOf: (request: FastifyRequest) => Library,
+): Promise<void> {
   const ctx = app.keyhold;
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const signedIn: { config: FastifyContextConfig } = { config: { access: 'browser' } };
-  // What a device connected with `keyhold login` may do as well: the key operations.
-  const keyOperation: { config: FastifyContextConfig } = {
-    config: { access: 'browser-or-token', scope: keysScope },
-  };
+  // What a device connected with `keyhold login` may do as well: the key operations of the
+  // person's own library. An organisation's library is used in the browser only.
+  const keyOperation: { config: FastifyContextConfig } =
+    kind === 'personal' ? { config: { access: 'browser-or-token', scope: keysScope } } : signedIn;
   // A download reads a secret and is audited; HEAD would do both without handing anything over,
   // so these routes answer GET only.
   const secretDownload = { exposeHeadRoute: false };
 
   routes.post(
-    '/api/v1/keys',
+    '/keys',
     {
       ...keyOperation,
       schema: {
         tags,
         summary: 'Add a recovery key (or refresh the details of one already stored)',
-        body: addKeyBody,
+        body: kind === 'organisation' ? organisationAddKeyBody : addKeyBody,
         response: { 200: addKeyResponse, 201: addKeyResponse },
       },
     },
     async (request, reply) => {
-      const result = await keys.addKey(ctx, callerOf(request), request.body);
+      const result = await keys.addKey(ctx, callerOf(request), libraryOf(request), request.body);
       return reply.status(result.created ? 201 : 200).send(result);
     },
   );
 
   routes.get(
-    '/api/v1/keys',
+    '/keys',
     {
       ...keyOperation,
       schema: {
@@ -177,7 +216,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: keyPage },
       },
     },
-    (request) => keys.listKeys(ctx, callerOf(request), request.query),
+    (request) => keys.listKeys(ctx, callerOf(request), libraryOf(request), request.query),
   );
 
   // Uploads get their own scope: only here is a multipart body accepted, and up to a megabyte.
@@ -187,7 +226,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       throwFileSizeLimit: true,
     });
     uploads.withTypeProvider<ZodTypeProvider>().post(
-      '/api/v1/keys/import',
+      '/keys/import',
       {
         ...keyOperation,
         bodyLimit: 2 * maximumUploadBytes,
@@ -203,16 +242,22 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
       async (request) =>
         wordImportResult(
-          await importKeyFile(ctx, callerOf(request), await readUpload(request), {
-            dryRun: request.query.dryRun ?? false,
-          }),
+          await importKeyFile(
+            ctx,
+            callerOf(request),
+            libraryOf(request),
+            await readUpload(request),
+            {
+              dryRun: request.query.dryRun ?? false,
+            },
+          ),
           requestLanguage(request),
         ),
     );
   });
 
   routes.post(
-    '/api/v1/keys/export',
+    '/keys/export',
     {
       ...signedIn,
       schema: {
@@ -222,13 +267,18 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const exported = await exportKeys(ctx, sessionCallerOf(request), request.body);
+      const exported = await exportKeys(
+        ctx,
+        sessionCallerOf(request),
+        libraryOf(request),
+        request.body,
+      );
       return sendSecretFile(reply, exported);
     },
   );
 
   routes.get(
-    '/api/v1/keys/:id',
+    '/keys/:id',
     {
       ...keyOperation,
       schema: {
@@ -238,28 +288,40 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: keyResponse },
       },
     },
-    async (request) => ({ key: await keys.getKey(ctx, callerOf(request), request.params.id) }),
+    async (request) => ({
+      key: await keys.getKey(ctx, callerOf(request), libraryOf(request), request.params.id),
+    }),
   );
 
   routes.post(
-    '/api/v1/keys/:id/reveal',
+    '/keys/:id/reveal',
     {
       ...keyOperation,
       schema: {
         tags,
-        summary: 'Reveal the recovery password (audited; a vault key needs the vault open)',
+        summary:
+          kind === 'organisation'
+            ? 'Reveal the recovery password, with the reason it is needed (audited)'
+            : 'Reveal the recovery password (audited; a vault key needs the vault open)',
         params: idParams,
+        body: kind === 'organisation' ? organisationRevealBody : personalRevealBody,
         response: { 200: revealResponse },
       },
     },
     async (request, reply) => {
-      const revealed = await keys.revealKey(ctx, callerOf(request), request.params.id);
+      const revealed = await keys.revealKey(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+        request.body,
+      );
       return reply.header('cache-control', 'no-store').send(revealed);
     },
   );
 
   routes.get(
-    '/api/v1/keys/:id/recovery-file',
+    '/keys/:id/recovery-file',
     {
       ...keyOperation,
       ...secretDownload,
@@ -275,6 +337,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       const file = await keys.recoveryFile(
         ctx,
         callerOf(request),
+        libraryOf(request),
         request.params.id,
         request.query.lang,
       );
@@ -287,7 +350,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   );
 
   routes.get(
-    '/api/v1/keys/:id/sheet.pdf',
+    '/keys/:id/sheet.pdf',
     {
       ...keyOperation,
       ...secretDownload,
@@ -303,6 +366,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       const sheet = await keys.recoverySheet(
         ctx,
         callerOf(request),
+        libraryOf(request),
         request.params.id,
         request.query,
       );
@@ -315,7 +379,7 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
   );
 
   routes.post(
-    '/api/v1/keys/:id/backups',
+    '/keys/:id/backups',
     {
       ...keyOperation,
       schema: {
@@ -327,13 +391,19 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const backup = await keys.addBackup(ctx, callerOf(request), request.params.id, request.body);
+      const backup = await keys.addBackup(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+        request.body,
+      );
       return reply.status(201).send({ backup });
     },
   );
 
   routes.get(
-    '/api/v1/keys/:id/backups',
+    '/keys/:id/backups',
     {
       ...keyOperation,
       schema: {
@@ -344,44 +414,57 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      items: await keys.listBackups(ctx, callerOf(request), request.params.id),
+      items: await keys.listBackups(ctx, callerOf(request), libraryOf(request), request.params.id),
     }),
   );
 
-  routes.post(
-    '/api/v1/keys/:id/vault',
-    {
-      ...signedIn,
-      schema: {
-        tags,
-        summary: 'Move a key into the vault',
-        params: idParams,
-        response: { 200: keyResponse },
+  // The vault is a place in a person's own library.
+  if (kind === 'personal') {
+    routes.post(
+      '/keys/:id/vault',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: 'Move a key into the vault',
+          params: idParams,
+          response: { 200: keyResponse },
+        },
       },
-    },
-    async (request) => ({
-      key: await keys.moveKeyToVault(ctx, callerOf(request), request.params.id),
-    }),
-  );
+      async (request) => ({
+        key: await keys.moveKeyToVault(
+          ctx,
+          callerOf(request),
+          libraryOf(request),
+          request.params.id,
+        ),
+      }),
+    );
+
+    routes.delete(
+      '/keys/:id/vault',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: 'Take a key out of the vault (the vault must be open)',
+          params: idParams,
+          response: { 200: keyResponse },
+        },
+      },
+      async (request) => ({
+        key: await keys.moveKeyOutOfVault(
+          ctx,
+          callerOf(request),
+          libraryOf(request),
+          request.params.id,
+        ),
+      }),
+    );
+  }
 
   routes.delete(
-    '/api/v1/keys/:id/vault',
-    {
-      ...signedIn,
-      schema: {
-        tags,
-        summary: 'Take a key out of the vault (the vault must be open)',
-        params: idParams,
-        response: { 200: keyResponse },
-      },
-    },
-    async (request) => ({
-      key: await keys.moveKeyOutOfVault(ctx, callerOf(request), request.params.id),
-    }),
-  );
-
-  routes.delete(
-    '/api/v1/keys/:id',
+    '/keys/:id',
     {
       ...signedIn,
       schema: {
@@ -393,12 +476,18 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      key: await keys.deleteKey(ctx, callerOf(request), request.params.id, request.body ?? {}),
+      key: await keys.deleteKey(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+        request.body ?? {},
+      ),
     }),
   );
 
   routes.delete(
-    '/api/v1/keys/:id/permanently',
+    '/keys/:id/permanently',
     {
       ...signedIn,
       schema: {
@@ -411,13 +500,19 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      await purgeKeyFromBin(ctx, callerOf(request), request.params.id, request.body ?? {});
+      await purgeKeyFromBin(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+        request.body ?? {},
+      );
       return reply.status(204).send(null);
     },
   );
 
   routes.post(
-    '/api/v1/keys/:id/restore',
+    '/keys/:id/restore',
     {
       ...signedIn,
       schema: {
@@ -428,12 +523,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      key: await keys.restoreKey(ctx, callerOf(request), request.params.id),
+      key: await keys.restoreKey(ctx, callerOf(request), libraryOf(request), request.params.id),
     }),
   );
 
   routes.get(
-    '/api/v1/files',
+    '/files',
     {
       ...signedIn,
       schema: {
@@ -442,11 +537,13 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: filesResponse },
       },
     },
-    async (request) => ({ items: await files.listFiles(ctx, callerOf(request)) }),
+    async (request) => ({
+      items: await files.listFiles(ctx, callerOf(request), libraryOf(request)),
+    }),
   );
 
   routes.get(
-    '/api/v1/files/:id/download',
+    '/files/:id/download',
     {
       ...signedIn,
       ...secretDownload,
@@ -457,7 +554,12 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const file = await files.downloadFile(ctx, callerOf(request), request.params.id);
+      const file = await files.downloadFile(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+      );
       return sendSecretFile(reply, {
         fileName: file.fileName,
         contentType: 'application/octet-stream',
@@ -466,24 +568,92 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  for (const [method, inVault] of [
-    ['POST', true],
-    ['DELETE', false],
-  ] as const) {
-    routes.route({
-      method,
-      url: '/api/v1/files/:id/vault',
+  if (kind === 'personal') {
+    for (const [method, inVault] of [
+      ['POST', true],
+      ['DELETE', false],
+    ] as const) {
+      routes.route({
+        method,
+        url: '/files/:id/vault',
+        ...signedIn,
+        schema: {
+          tags,
+          summary: inVault ? 'Move a file into the vault' : 'Take a file out of the vault',
+          params: idParams,
+          response: { 204: z.null() },
+        },
+        handler: async (request, reply) => {
+          await files.setFileInVault(
+            ctx,
+            callerOf(request),
+            libraryOf(request),
+            request.params.id,
+            inVault,
+          );
+          return reply.status(204).send(null);
+        },
+      });
+    }
+  }
+
+  routes.get(
+    '/devices',
+    {
       ...signedIn,
       schema: {
         tags,
-        summary: inVault ? 'Move a file into the vault' : 'Take a file out of the vault',
+        summary: "The library's devices by name; an organisation's members see their own",
+        querystring: deviceListQuery,
+        response: { 200: devicePage },
+      },
+    },
+    (request) => devices.listDevices(ctx, callerOf(request), libraryOf(request), request.query),
+  );
+
+  routes.get(
+    '/devices/:id',
+    {
+      ...signedIn,
+      schema: {
+        tags,
+        summary: "A device with its drives and each drive's current and previous keys",
         params: idParams,
-        response: { 204: z.null() },
+        response: { 200: deviceResponse },
       },
-      handler: async (request, reply) => {
-        await files.setFileInVault(ctx, callerOf(request), request.params.id, inVault);
-        return reply.status(204).send(null);
+    },
+    async (request) => ({
+      device: await devices.getDevice(
+        ctx,
+        callerOf(request),
+        libraryOf(request),
+        request.params.id,
+      ),
+    }),
+  );
+
+  if (kind === 'organisation') {
+    routes.patch(
+      '/devices/:id',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: 'Assign a device to a member of the organisation (null: to nobody)',
+          params: idParams,
+          body: assignDeviceBody,
+          response: { 200: deviceResponse },
+        },
       },
-    });
+      async (request) => ({
+        device: await devices.assignDevice(
+          ctx,
+          callerOf(request),
+          libraryOf(request),
+          request.params.id,
+          request.body,
+        ),
+      }),
+    );
   }
 }

@@ -1,13 +1,14 @@
-import type { KeySummary } from '../../../api/keys.js';
+import type { z } from 'zod';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import type { BackupDestination } from '../../../db/schema.js';
-import type { KeySummaryRow } from './repo.js';
+import type { KeySummaryRow } from './keys-repo.js';
+import type { keySummary as keySummarySchema } from './schema.js';
 
 /**
  * A key as every list and detail shows it: the response schema's type, so the two cannot drift.
  * It has no field for the recovery password.
  */
-export type { KeySummary };
+export type KeySummary = z.infer<typeof keySummarySchema>;
 
 export const offlineDestinations: readonly BackupDestination[] = ['usb', 'file', 'print'];
 

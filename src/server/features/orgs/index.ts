@@ -1,1 +1,2 @@
 export { createOrganisation } from './service.js';
+export { libraryPolicies } from './library-policies.js';

@@ -4,8 +4,15 @@ import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
 import { newId } from '../../../db/ids.js';
 import { organisationOwner, ownerColumns, userOwner } from '../../../db/owners.js';
-import type { Caller } from '../../caller.js';
-import { mayActFor, managingRoles, ownedBy } from '../../owners.js';
+import type { MembershipRole } from '../../../db/schema.js';
+import {
+  authorize,
+  may,
+  organisationLibrary,
+  personalLibrary,
+  type LibraryAction,
+  type Principal,
+} from '../../policies.js';
 import type { ErrorBody as ErrorReply } from '../../../api/errors.js';
 import type { Member } from '../../../api/orgs.js';
 
@@ -191,34 +198,48 @@ for (const kind of databaseKinds) {
           })
           .execute();
       }
-      const visible = async (caller: Caller, roles = managingRoles) =>
-        (
-          await db
+      /** The rows a principal reaches with `action` in each library it may try. */
+      const visible = async (principal: Principal, action: LibraryAction = 'delete') => {
+        const reached: string[] = [];
+        for (const library of [
+          personalLibrary(ids.owner ?? ''),
+          personalLibrary(ids.outsider ?? ''),
+          organisationLibrary(orgId),
+          organisationLibrary(otherOrg),
+        ]) {
+          if (!may(principal, action, library)) continue;
+          const { owner } = authorize(principal, action, library);
+          const columns = ownerColumns(owner);
+          const rows = await db
             .selectFrom('sealed_secrets')
             .select('bound_id')
             .where('kind', '=', 'scope-test')
-            .where(ownedBy(caller, roles))
-            .orderBy('bound_id')
-            .execute()
-        ).map((row) => row.bound_id);
-      const caller = (memberships: [string, 'owner' | 'helpdesk'][]): Caller => ({
-        kind: 'session',
+            .where((eb) =>
+              columns.owner_user_id !== null
+                ? eb('owner_user_id', '=', columns.owner_user_id)
+                : eb('owner_org_id', '=', columns.owner_org_id ?? ''),
+            )
+            .execute();
+          reached.push(...rows.map((row) => row.bound_id));
+        }
+        return reached.sort();
+      };
+      const principal = (memberships: [string, MembershipRole][]): Principal => ({
         accountId: ids.owner ?? '',
-        sessionId: newId(),
-        browserId: newId(),
-        ipAddress: '10.0.0.1',
-        userAgent: null,
         memberships: new Map(memberships),
       });
-      assert.deepEqual(await visible(caller([[orgId, 'owner']])), ['mine', 'my organisation']);
-      assert.deepEqual(await visible(caller([[orgId, 'helpdesk']])), ['mine']);
-      assert.deepEqual(await visible(caller([])), ['mine']);
-      assert.equal(mayActFor(caller([[orgId, 'helpdesk']]), organisationOwner(orgId)), true);
+      assert.deepEqual(await visible(principal([[orgId, 'owner']])), ['mine', 'my organisation']);
+      assert.deepEqual(await visible(principal([[orgId, 'helpdesk']])), ['mine']);
+      assert.deepEqual(await visible(principal([])), ['mine']);
+      assert.deepEqual(await visible(principal([[orgId, 'helpdesk']]), 'reveal'), [
+        'mine',
+        'my organisation',
+      ]);
       assert.equal(
-        mayActFor(caller([[orgId, 'helpdesk']]), organisationOwner(orgId), managingRoles),
+        may(principal([[orgId, 'helpdesk']]), 'manage', organisationLibrary(orgId)),
         false,
       );
-      assert.equal(mayActFor(caller([]), userOwner(ids.outsider ?? '')), false);
+      assert.equal(may(principal([]), 'read', personalLibrary(ids.outsider ?? '')), false);
     });
   });
 }

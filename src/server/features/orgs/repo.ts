@@ -124,3 +124,33 @@ export async function countOwners(db: Db, organisationId: string): Promise<numbe
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+export interface LibraryPolicyRow {
+  self_service_reveal: number;
+  require_approval: number;
+  notify_assignee: number;
+}
+
+export function libraryPoliciesOf(
+  db: Db,
+  organisationId: string,
+): Promise<LibraryPolicyRow | undefined> {
+  return db
+    .selectFrom('organisations')
+    .select(['self_service_reveal', 'require_approval', 'notify_assignee'])
+    .where('id', '=', organisationId)
+    .executeTakeFirst();
+}
+
+export async function updateLibraryPolicies(
+  db: Db,
+  organisationId: string,
+  changes: Partial<LibraryPolicyRow>,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('organisations')
+    .set({ ...changes, updated_at: at })
+    .where('id', '=', organisationId)
+    .execute();
+}

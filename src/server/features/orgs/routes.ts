@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { callerOf } from '../../caller.js';
 import {
   addMemberBody,
+  changePoliciesBody,
   changeRoleBody,
   createOrganisationBody,
   memberParams,
@@ -12,7 +13,9 @@ import {
   organisationResponse,
   organisationsResponse,
   orgParams,
+  policiesResponse,
 } from './schema.js';
+import * as policies from './library-policies.js';
 import * as orgs from './service.js';
 
 const tags = ['Organisations'];
@@ -156,5 +159,43 @@ export function organisationRoutes(app: FastifyInstance): void {
       );
       return reply.status(204).send(null);
     },
+  );
+
+  routes.get(
+    '/api/v1/orgs/:orgId/policies',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: "The organisation's key library policies",
+        params: orgParams,
+        response: { 200: policiesResponse },
+      },
+    },
+    async (request) => ({
+      policies: await policies.readLibraryPolicies(ctx, callerOf(request), request.params.orgId),
+    }),
+  );
+
+  routes.patch(
+    '/api/v1/orgs/:orgId/policies',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Change the key library policies (owners and admins)',
+        params: orgParams,
+        body: changePoliciesBody,
+        response: { 200: policiesResponse },
+      },
+    },
+    async (request) => ({
+      policies: await policies.changeLibraryPolicies(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.body,
+      ),
+    }),
   );
 }

@@ -4,7 +4,7 @@ import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { limitKeys, policies } from '../../credential-limits.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
-import { managingRoles } from '../../owners.js';
+import { managingRoles } from '../../policies.js';
 import { normalizeEmail } from '../../accounts/email.js';
 import { findUserByEmail } from '../../accounts/users-repo.js';
 import { serverActor } from '../audit/index.js';

@@ -1,8 +1,7 @@
-import { userOwner } from '../../../db/owners.js';
 import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
-import { filesInVault, keysInVault } from '../keys/repo.js';
-import { keyDisplayName, keySummary } from '../keys/summary.js';
+import { authorize, personalLibrary } from '../../policies.js';
+import { filesInVault, keyDisplayName, keysInVault, keySummary } from '../keys/index.js';
 import { vaultStatus, type VaultItem, type VaultStatus } from './service.js';
 
 // Apart from the vault's open state (service.ts), which the key library asks about: listing
@@ -12,7 +11,8 @@ export async function vaultContents(
   ctx: ServerContext,
   caller: SessionCaller,
 ): Promise<VaultStatus & { items: VaultItem[] }> {
-  const owner = userOwner(caller.accountId);
+  // The vault is a place in the person's own library.
+  const { owner } = authorize(caller, 'read', personalLibrary(caller.accountId));
   const status = await vaultStatus(ctx, caller);
   const [keys, files] = await Promise.all([
     keysInVault(ctx.db, owner),

@@ -1,0 +1,200 @@
+import { parseProtectorId } from '../../../bitlocker/protector-id.js';
+import { isUniqueViolation } from '../../../db/errors.js';
+import { newId } from '../../../db/ids.js';
+import type { Owner } from '../../../db/owners.js';
+import type { Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { ValidationError } from '../../errors.js';
+import { authorize, type Library, type LibraryAccess } from '../../policies.js';
+import { assignDevice } from './devices-repo.js';
+import { assigneeByEmail } from './devices.js';
+import { librarySubject, notFoundLibrary, passwordRef, summaryOrThrow } from './key-access.js';
+import * as repo from './keys-repo.js';
+import {
+  KeyConflictError,
+  maximumNameLength,
+  placementAfterSave,
+  storedPlacement,
+  validateNewKey,
+  type DetailField,
+  type NewKeyInput,
+  type Placement,
+  type ValidKey,
+} from './new-key.js';
+import { nameTerms, normalizeName } from './normalize.js';
+import type { KeySummary } from './summary.js';
+
+type Db = Parameters<typeof repo.insertKey>[0];
+
+/** Finds or creates the device and volume a key belongs to; returns the volume id. */
+async function placeKey(db: Db, owner: Owner, key: Placement, at: string): Promise<string> {
+  const nameNormalized = normalizeName(key.deviceName);
+  const device = await repo.findDeviceByName(db, owner, nameNormalized);
+  const newVolume = async (deviceId: string) => {
+    const id = newId();
+    await repo.insertVolume(db, owner, { id, deviceId, ...key.volume, at });
+    return id;
+  };
+  if (!device) {
+    const deviceId = newId();
+    await repo.insertDevice(db, owner, {
+      id: deviceId,
+      name: key.deviceName,
+      nameNormalized,
+      terms: nameTerms(key.deviceName).filter((term) => term !== ''),
+      at,
+    });
+    return newVolume(deviceId);
+  }
+  if (device.name !== key.deviceName) {
+    await repo.renameDevice(db, device.id, key.deviceName, at);
+  }
+  const volume = await repo.findVolume(db, device.id, key.volume);
+  if (!volume) return newVolume(device.id);
+  if (volume.label !== key.volume.label || volume.type !== key.volume.type) {
+    await repo.updateVolume(db, volume.id, { ...key.volume, at });
+  }
+  return volume.id;
+}
+
+export type StoreOutcome = 'created' | 'updated';
+
+export interface Stored {
+  id: string;
+  outcome: StoreOutcome;
+  /** The details of a stored key this save changed (empty for a new key). */
+  updated: DetailField[];
+  /** Where the key lives now. */
+  placement: Placement;
+}
+
+/**
+ * Stores a key in the caller's transaction: a new key, or (same Key ID, same password) the
+ * details the person gave for the stored one, which also brings it back from the bin. Details
+ * not given keep their stored values. A different password under the same Key ID throws
+ * KeyConflictError before anything is written. `requireDeviceName` refuses a new key without a
+ * device name (the form and the CLI always know one; an import may not).
+ */
+export async function storeKey(
+  ctx: ServerContext,
+  db: Db,
+  caller: Caller,
+  access: LibraryAccess,
+  key: ValidKey,
+  { requireDeviceName = false }: { requireDeviceName?: boolean } = {},
+): Promise<Stored> {
+  const owner = access.owner;
+  const at = ctx.now().toISOString();
+  const existing = await repo.findKeyByProtector(db, owner, key.protectorHex);
+  if (existing) {
+    const stored = await ctx.secrets.getText(db, passwordRef(owner, existing.id));
+    if (stored !== key.recoveryPassword) {
+      throw new KeyConflictError(parseProtectorId(key.protectorHex));
+    }
+    const row = await repo.findKeySummary(db, owner, existing.id);
+    if (!row) throw new Error(`recovery key ${existing.id} has no device or volume`);
+    const { placement, updated } = placementAfterSave(key.given, storedPlacement(row), true);
+    await repo.updateKey(db, owner, existing.id, {
+      ...(updated.length > 0 ? { volume_id: await placeKey(db, owner, placement, at) } : {}),
+      deleted_at: null,
+      updated_at: at,
+    });
+    return { id: existing.id, outcome: 'updated', updated, placement };
+  }
+  const { placement } = placementAfterSave(key.given, key.fallback, false);
+  if (requireDeviceName && placement.deviceName === '') {
+    throw new ValidationError("The key was not saved: give the device's name.", [
+      {
+        field: 'deviceName',
+        reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+      },
+    ]);
+  }
+  const id = newId();
+  await repo.insertKey(db, owner, {
+    id,
+    protector_hex: key.protectorHex,
+    volume_id: await placeKey(db, owner, placement, at),
+    source: key.source,
+    // Being stored in the library is the key's first backup.
+    backup_count: 1,
+    last_backup_destination: 'account',
+    last_backup_at: at,
+    offline_backup_at: null,
+    in_vault_at: null,
+    deleted_at: null,
+    created_at: at,
+    updated_at: at,
+  });
+  // A new key has no secret yet: create it without looking for one to replace.
+  await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
+  await repo.insertBackupRecord(db, {
+    id: newId(),
+    key_id: id,
+    destination: 'account',
+    note: null,
+    actor_user_id: caller.accountId,
+    at,
+  });
+  return { id, outcome: 'created', updated: [], placement };
+}
+
+/**
+ * Runs a transaction, once more if another request created the same device, volume or key in the
+ * meantime (two uploads of one key at once): the second run then finds the first one's rows.
+ */
+export async function retryingOnDuplicate<T>(
+  ctx: ServerContext,
+  work: (trx: Db) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.database.transaction(work);
+    } catch (error) {
+      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+export async function addKey(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  input: NewKeyInput & { assigneeEmail?: string | undefined },
+): Promise<{ key: KeySummary; created: boolean; updated: DetailField[] }> {
+  const access = authorize(caller, 'write', library, notFoundLibrary(library));
+  const key = validateNewKey(input);
+  const assignee =
+    input.assigneeEmail === undefined
+      ? undefined
+      : await assigneeByEmail(ctx.db, access, input.assigneeEmail);
+  const owner = access.owner;
+  const stored = await retryingOnDuplicate(ctx, async (trx) => {
+    const saved = await storeKey(ctx, trx, caller, access, key, { requireDeviceName: true });
+    if (assignee !== undefined) {
+      const device = await repo.findDeviceByName(
+        trx,
+        owner,
+        normalizeName(saved.placement.deviceName),
+      );
+      if (device) await assignDevice(trx, owner, device.id, assignee, ctx.now().toISOString());
+    }
+    await ctx.audit.record(trx, caller, {
+      action: saved.outcome === 'created' ? 'key_added' : 'key_updated',
+      ...librarySubject(access, assignee ?? null),
+      details: {
+        keyId: saved.id,
+        protectorId: parseProtectorId(key.protectorHex),
+        shortId: key.protectorHex.slice(0, 8),
+        deviceName: saved.placement.deviceName,
+        ...(saved.outcome === 'updated' ? { updated: saved.updated } : {}),
+      },
+    });
+    return saved;
+  });
+  return {
+    key: await summaryOrThrow(ctx.db, owner, stored.id),
+    created: stored.outcome === 'created',
+    updated: stored.updated,
+  };
+}
