@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 /** Imports of a file in src/server/features/<name>/ other than the ones `allowed` names. */
 function featureInternals(allowed) {
   return {
-    regex: `features/(?!keys/)[a-z-]+/(?!(${allowed})\\.js$)[^/]+$`,
+    regex: `features/[a-z-]+/(?!(${allowed})\\.js$)[^/]+$`,
     message: 'Use what the feature exports from its index.ts.',
   };
 }
@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   // A feature is used through its index.ts; its repo, services and schemas stay its own, so its
   // tables and rules can change without reading every other feature. Only the app registers a
-  // feature's routes. The key library is left out until its index.ts exists.
+  // feature's routes.
   {
     files: ['src/**/*.ts', 'bench/**/*.ts'],
     ignores: ['src/server/features/**', 'src/server/app.ts', '**/*.test.ts'],
@@ -48,7 +48,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(?!keys/)[a-z-]+/(?!index\\.js$)[^/]+$',
+              regex: '^\\.\\./[a-z-]+/(?!index\\.js$)[^/]+$',
               message: 'Use what the other feature exports from its index.ts.',
             },
           ],
@@ -65,7 +65,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^\\.\\.|features)/(?!keys/)[a-z-]+/repo\\.js$',
+              regex: '(^\\.\\.|features)/[a-z-]+/repo\\.js$',
               message: "Another feature's queries: go through its service or the HTTP API.",
             },
           ],

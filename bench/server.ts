@@ -59,8 +59,11 @@ import type {
   SealedSecretsTable,
   VolumesTable,
 } from '../src/db/schema.js';
-import { nameTerms, normalizeName } from '../src/server/features/keys/normalize.js';
-import { recoveryPasswordKind } from '../src/server/features/keys/repo.js';
+import {
+  nameTerms,
+  normalizeName,
+  recoveryPasswordKind,
+} from '../src/server/features/keys/index.js';
 import { childProcessesOf } from '../test/support/processes.js';
 
 const root = join(import.meta.dirname, '..');

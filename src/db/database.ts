@@ -13,7 +13,9 @@ import { GroupCommit, type TransactionWork } from './group-commit.js';
 import { LockingSqliteDialect, writeLockWaitMs } from './locking-sqlite-dialect.js';
 import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
-import { TableChanges } from './table-changes.js';
+import { signedInStateTables } from './signed-in-state.js';
+import { SignedInStateListener } from './signed-in-state-listener.js';
+import { TableChanges, tableWrittenBy } from './table-changes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -31,8 +33,10 @@ export interface Database {
   /**
    * A value that changes whenever one of `tables` may have changed (SQLite: writes by this
    * process at once, commits by others from the next turn of the event loop), for caches of
-   * small, hot tables. Undefined where changes cannot be seen without reading (PostgreSQL,
-   * shared by several server processes): do not cache.
+   * small, hot tables. On PostgreSQL only the signed-in state tables (signed-in-state.ts) are
+   * followed, through announcements other processes' commits send (LISTEN/NOTIFY). Undefined
+   * while changes cannot be seen without reading (the listening connection is down): do not
+   * use the cache then.
    */
   changeStamp: (tables: readonly string[]) => string | undefined;
   /**
@@ -49,6 +53,12 @@ export interface Database {
    * Returns what stops it. PostgreSQL: nothing to do.
    */
   checkpointInBackground: (onProblem: (problem: string) => void) => () => Promise<void>;
+  /**
+   * Calls `listener` with every statement sent to PostgreSQL (transaction control included)
+   * until the returned function is called: tests pin how many round trips a request costs.
+   * SQLite runs in the process and sends nothing.
+   */
+  watchStatements: (listener: (text: string) => void) => () => void;
   close(): Promise<void>;
 }
 
@@ -131,6 +141,7 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
     changeStamp: (tables) => changes.stamp(tables, otherProcessesVersion()),
     eraseDeletedRows: emptyWalNow,
     checkpointInBackground,
+    watchStatements: () => () => undefined,
     close: async () => {
       await checkpoints?.stop();
       await db.destroy();
@@ -140,6 +151,42 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
 
 function openPostgres(databaseUrl: string): Database {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const listener = new SignedInStateListener(databaseUrl);
+  const statementWatchers = new Set<(text: string) => void>();
+  // This process's own writes are counted when they are sent and again once they are committed,
+  // not when their announcement comes back: a request this process serves after a sign-out has
+  // answered never sees the session, and one that read in between does not keep what it read.
+  pool.on('connect', (client) => {
+    const send = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const writtenInTransaction = new Set<string>();
+    let inTransaction = false;
+    const noteAndSend = (...args: unknown[]): unknown => {
+      const [query] = args;
+      const text =
+        typeof query === 'string' ? query : (query as { text?: unknown } | undefined)?.text;
+      if (typeof text !== 'string') return send(...args);
+      for (const watcher of statementWatchers) watcher(text);
+      const table = tableWrittenBy(text);
+      if (table !== undefined) {
+        listener.noteOwnWrite(table);
+        writtenInTransaction.add(table);
+      }
+      if (/^\s*(begin|start\s+transaction)\b/i.test(text)) inTransaction = true;
+      const ending = /^\s*(commit|rollback)\b/i.test(text);
+      const sent = send(...args);
+      if (!(sent instanceof Promise) || (!ending && (inTransaction || table === undefined))) {
+        return sent;
+      }
+      const committed = () => {
+        for (const written of writtenInTransaction) listener.noteOwnWrite(written);
+        writtenInTransaction.clear();
+        inTransaction = false;
+      };
+      void sent.then(committed, committed);
+      return sent;
+    };
+    client.query = noteAndSend as typeof client.query;
+  });
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -148,13 +195,23 @@ function openPostgres(databaseUrl: string): Database {
     // Concurrent transactions run side by side on the pool's connections, and PostgreSQL
     // groups their commits itself.
     transaction: (work) => db.transaction().execute(work),
-    changeStamp: () => undefined,
+    changeStamp: (tables) =>
+      tables.every((table) => signedInStateTables.some((followed) => followed === table))
+        ? listener.stamp(tables)
+        : undefined,
     eraseDeletedRows: async (tables) => {
       // VACUUM cannot run inside a transaction; each statement runs on its own here.
       for (const table of tables) await sql`vacuum (full) ${sql.table(table)}`.execute(db);
     },
     checkpointInBackground: () => () => Promise.resolve(),
-    close: () => db.destroy(),
+    watchStatements: (watcher) => {
+      statementWatchers.add(watcher);
+      return () => statementWatchers.delete(watcher);
+    },
+    close: async () => {
+      await listener.close();
+      await db.destroy();
+    },
   };
 }
 

@@ -14,6 +14,7 @@ import * as deviceAuthorization from './migrations/2025-11-27-device-authorizati
 import * as feedbackWithoutKeys from './migrations/2026-12-06-feedback-without-keys.js';
 import * as organisationLibraries from './migrations/2026-12-06-organisation-libraries.js';
 import * as passkeys from './migrations/2026-12-06-passkeys.js';
+import * as signedInStateNotifications from './migrations/2026-12-06-signed-in-state-notifications.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
@@ -23,6 +24,7 @@ const migrationModules = [
   ['2026-12-06-feedback-without-keys', feedbackWithoutKeys],
   ['2026-12-06-organisation-libraries', organisationLibraries],
   ['2026-12-06-passkeys', passkeys],
+  ['2026-12-06-signed-in-state-notifications', signedInStateNotifications],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

@@ -11,6 +11,7 @@ import {
 } from '../../test/server/databases.js';
 import { openDatabase, sqliteFileName, type Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
+import { listenerApplicationName } from './signed-in-state-listener.js';
 import { migrateToLatest } from './migrate.js';
 import { preparedQuery } from './prepared-query.js';
 import type { DatabaseSchema } from './schema.js';
@@ -118,20 +119,14 @@ for (const kind of databaseKinds) {
     });
 
     it('tells when a watched table changed, also through another connection', async (t) => {
-      const before = database.changeStamp(['organisations']);
-      if (kind.name === 'postgres') {
-        // Several server processes share PostgreSQL: no stamp, so nothing is ever cached.
-        assert.equal(before, undefined);
-        return;
-      }
-      t.diagnostic('SQLite: writes here and commits elsewhere both change the stamp');
+      const before = await stampOnceFollowing(database, ['organisations']);
       await database.db.selectFrom('organisations').selectAll().execute();
       assert.equal(database.changeStamp(['organisations']), before, 'reading changes nothing');
       await database.transaction((trx) =>
         trx.insertInto('organisations').values(organisation('stamp-here')).execute(),
       );
       const afterOwnWrite = database.changeStamp(['organisations']);
-      assert.notEqual(afterOwnWrite, before);
+      assert.notEqual(afterOwnWrite, before, 'an own write shows at once');
       assert.equal(database.changeStamp(['sessions']), database.changeStamp(['sessions']));
 
       const other = testDb.open();
@@ -142,9 +137,64 @@ for (const kind of databaseKinds) {
       } finally {
         await other.close();
       }
+      if (kind.name === 'postgres') {
+        t.diagnostic('PostgreSQL: the commit elsewhere is announced to this process');
+        await until(() => database.changeStamp(['organisations']) !== afterOwnWrite);
+      }
       assert.notEqual(database.changeStamp(['organisations']), afterOwnWrite);
     });
+
+    it(
+      'gives no stamp while changes elsewhere cannot be heard, and trusts nothing from before',
+      {
+        skip: kind.name === 'sqlite' && 'SQLite reads changes from its file: nothing to lose',
+      },
+      async () => {
+        const before = await stampOnceFollowing(database, ['sessions']);
+        assert.equal(database.changeStamp(['keys']), undefined, 'only signed-in state is followed');
+        await dropListeningConnections(database);
+        await until(() => database.changeStamp(['sessions']) === undefined);
+
+        // A write elsewhere while nobody listens: its announcement is lost for good.
+        const other = testDb.open();
+        try {
+          await other.transaction((trx) =>
+            trx.insertInto('organisations').values(organisation('unheard')).execute(),
+          );
+        } finally {
+          await other.close();
+        }
+        const after = await stampOnceFollowing(database, ['sessions']);
+        assert.notEqual(after, before, 'a new connection starts afresh');
+      },
+    );
   });
+}
+
+/** The stamp once changes can be followed (PostgreSQL listens from the first call on). */
+async function stampOnceFollowing(database: Database, tables: string[]): Promise<string> {
+  await until(() => database.changeStamp(tables) !== undefined);
+  const stamp = database.changeStamp(tables);
+  assert.ok(stamp !== undefined);
+  return stamp;
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) assert.fail(`still not so after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Ends every listening connection to this database, as a network failure or restart would. */
+async function dropListeningConnections(database: Database): Promise<void> {
+  const { rows } = await sql<{ ended: boolean }>`
+    select pg_terminate_backend(pid) as ended from pg_stat_activity
+    where datname = current_database() and application_name = ${listenerApplicationName}`.execute(
+    database.db,
+  );
+  assert.ok(rows.some((row) => row.ended));
 }
 
 describe('shared commits when the transaction cannot begin', () => {

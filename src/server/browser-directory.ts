@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { MembershipRole } from '../db/schema.js';
+import { signedInStateTables } from '../db/signed-in-state.js';
 import { browserWithSessions, type BrowserSessionRow } from './accounts/browsers-repo.js';
 
 /** A session of an account in a browser, as the caller resolution needs it. */
@@ -22,16 +23,16 @@ export interface KnownBrowser {
 }
 
 /** Everything a browser's entry is made of: a write to any of these may change it. */
-const sourceTables = ['browsers', 'sessions', 'users', 'memberships', 'organisations'];
+const sourceTables = signedInStateTables;
 /** Browsers kept; more active browsers than this only cost their query again. */
 const capacity = 10_000;
 
 /**
  * Finds browsers by cookie token, with their sessions. Every request that acts as an account
- * starts here, so on SQLite the answer is kept until one of its tables changes (see
- * Database.changeStamp): a sign-out, a new session or a membership change takes effect on the
- * next request, also when another process made it. Where changes cannot be seen without reading
- * (PostgreSQL), every request reads.
+ * starts here, so the answer is kept until one of its tables changes (see Database.changeStamp:
+ * SQLite's file tells, PostgreSQL announces every commit to them): a sign-out, a new session or
+ * a membership change takes effect on the next request, also when another process made it.
+ * While changes cannot be seen (PostgreSQL's listening connection is down), every request reads.
  */
 export class BrowserDirectory {
   readonly #database: Database;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pruneChallenges } from './features/auth/index.js';
-import { purgeExpiredKeys } from './features/keys/retention.js';
+import { purgeExpiredKeys } from './features/keys/index.js';
 
 const pruneIntervalMs = 60 * 60_000;
 const purgeIntervalMs = 60 * 60_000;

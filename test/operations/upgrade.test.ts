@@ -21,6 +21,7 @@ const migrationsSince = [
   '2026-12-06-feedback-without-keys',
   '2026-12-06-organisation-libraries',
   '2026-12-06-passkeys',
+  '2026-12-06-signed-in-state-notifications',
 ];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */

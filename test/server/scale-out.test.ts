@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { listenerApplicationName } from '../../src/db/signed-in-state-listener.js';
 import { runKeyhold } from '../support/cli.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './databases.js';
 import { ServerBrowser, startServe, type ServeProcess } from './serve-process.js';
@@ -63,6 +65,57 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
     assert.equal((await browser.call(second, 'GET', '/api/v1/auth/me')).status, 401);
   });
 
+  it('ends a sign-out on the other process at once, however often it served the session', async () => {
+    const browser = new ServerBrowser();
+    const signup = await browser.call(first, 'POST', '/api/v1/auth/signup', {
+      email: 'cached@example.org',
+      displayName: 'Cached',
+      password: 'silver harbour compass',
+    });
+    assert.equal(signup.status, 201);
+    // Served several times on each, so each process keeps the signed-in browser.
+    for (let round = 0; round < 3; round++) {
+      assert.equal((await browser.call(first, 'GET', '/api/v1/auth/me')).status, 200);
+      assert.equal((await browser.call(second, 'GET', '/api/v1/auth/me')).status, 200);
+    }
+    const signout = await browser.call(first, 'POST', '/api/v1/auth/signout', {
+      allAccounts: true,
+    });
+    assert.equal(signout.status, 200);
+    assert.equal((await browser.call(second, 'GET', '/api/v1/auth/me')).status, 401);
+    assert.equal((await browser.call(first, 'GET', '/api/v1/auth/me')).status, 401);
+  });
+
+  it('reads every request while it cannot hear the other process, and never serves an ended session', async () => {
+    const browser = new ServerBrowser();
+    await browser.call(second, 'POST', '/api/v1/auth/signup', {
+      email: 'unheard@example.org',
+      displayName: 'Unheard',
+      password: 'copper meadow lantern',
+    });
+    assert.equal((await browser.call(first, 'GET', '/api/v1/auth/me')).status, 200);
+    assert.equal((await browser.call(first, 'GET', '/api/v1/auth/me')).status, 200);
+
+    // Both processes lose their listening connection (a network failure, a PostgreSQL restart):
+    // the sign-out's announcement reaches nobody.
+    await dropListeningConnections();
+    const signout = await browser.call(second, 'POST', '/api/v1/auth/signout', {
+      allAccounts: true,
+    });
+    assert.equal(signout.status, 200);
+    assert.equal((await browser.call(first, 'GET', '/api/v1/auth/me')).status, 401);
+    assert.equal((await browser.call(second, 'GET', '/api/v1/auth/me')).status, 401);
+    // Once listening again, the processes still agree.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await browser.call(first, 'POST', '/api/v1/auth/signin', {
+      email: 'unheard@example.org',
+      password: 'copper meadow lantern',
+    });
+    assert.equal((await browser.call(second, 'GET', '/api/v1/auth/me')).status, 200);
+    await browser.call(second, 'POST', '/api/v1/auth/signout', { allAccounts: true });
+    assert.equal((await browser.call(first, 'GET', '/api/v1/auth/me')).status, 401);
+  });
+
   it('keeps one intact audit chain when both write at the same time', async () => {
     const attempts = Array.from({ length: 12 }, (_, index) =>
       new ServerBrowser().call(index % 2 === 0 ? first : second, 'POST', '/api/v1/auth/signin', {
@@ -80,3 +133,19 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
     assert.equal((JSON.parse(verified.stdout) as { intact: boolean }).intact, true);
   });
 });
+
+/** Ends the servers' listening connections, as a network failure or restart would. */
+async function dropListeningConnections(): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.KEYHOLD_TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity
+       where datname = current_database() and application_name = $1`,
+      [listenerApplicationName],
+    );
+    assert.ok((rowCount ?? 0) >= 2, 'both servers were listening');
+  } finally {
+    await client.end();
+  }
+}

@@ -22,6 +22,7 @@ for (const kind of databaseKinds) {
     let helpdesk: TestBrowser;
     let member: TestBrowser;
     let memberEmail = '';
+    let helpdeskEmail = '';
     let memberId = '';
     let orgId = '';
 
@@ -38,7 +39,7 @@ for (const kind of databaseKinds) {
       );
       orgId = created.body.organisation.id;
       helpdesk = new TestBrowser(server.app);
-      const helpdeskEmail = uniqueEmail('helpdesk');
+      helpdeskEmail = uniqueEmail('helpdesk');
       await helpdesk.signup(helpdeskEmail, testPassword);
       member = new TestBrowser(server.app);
       memberEmail = uniqueEmail('member');
@@ -153,6 +154,40 @@ for (const kind of databaseKinds) {
       await admin.request('PATCH', `/api/v1/orgs/${orgId}/policies`, {
         body: { selfServiceReveal: true },
       });
+    });
+
+    it('asks for a fresh sign-in before revealing an organisation key long after signing in', async () => {
+      const key = randomKey({ deviceName: 'ACME-PC-STEPUP' });
+      const added = await admin.request<{ key: KeySummaryReply }>(
+        'POST',
+        `/api/v1/orgs/${orgId}/keys`,
+        { body: key },
+      );
+      const own = await helpdesk.request<{ key: KeySummaryReply }>('POST', '/api/v1/keys', {
+        body: randomKey({ deviceName: 'HELPDESK-OWN-PC' }),
+      });
+      const revealPath = `/api/v1/orgs/${orgId}/keys/${added.body.key.id}/reveal`;
+      const body = { reason: 'hardware-repair' };
+      server.clock.advance(16 * 60_000);
+      const stale = await helpdesk.request<ErrorReply>('POST', revealPath, {
+        body,
+        headers: { 'accept-language': 'nb' },
+      });
+      assert.equal(stale.status, 403);
+      assert.equal(stale.body.error.code, 'step_up_required');
+      assert.match(stale.body.error.message, /Bekreft at det er deg/);
+      const ownReveal = await helpdesk.request('POST', `/api/v1/keys/${own.body.key.id}/reveal`, {
+        body: {},
+      });
+      assert.equal(ownReveal.status, 200, 'a personal key asks for no step-up');
+
+      const fresh = new TestBrowser(server.app);
+      await fresh.signin(helpdeskEmail, testPassword);
+      const revealed = await fresh.request<{ recoveryPassword: string }>('POST', revealPath, {
+        body,
+      });
+      assert.equal(revealed.status, 200, JSON.stringify(revealed.body));
+      assert.equal(revealed.body.recoveryPassword, key.recoveryPassword);
     });
 
     it('assigns a device only to a member of the organisation', async () => {

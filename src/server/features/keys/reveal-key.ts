@@ -4,6 +4,7 @@ import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ForbiddenError, ValidationError } from '../../errors.js';
 import type { Library, LibraryAccess, LibraryAction } from '../../policies.js';
+import { requireRecentSignin } from '../auth/index.js';
 import { libraryPolicies } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
 import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
@@ -61,7 +62,8 @@ function revealReasonFor(
 /**
  * The key with its password, for a caller who may do `action` on it, through an open vault if it
  * is in one. An organisation's members reveal their own devices' keys only while the
- * organisation's self-service policy allows it.
+ * organisation's self-service policy allows it, and an organisation's key asks for a recent
+ * sign-in (step-up), since a browser left signed in should not hand out other people's keys.
  */
 async function openKey(
   ctx: ServerContext,
@@ -78,6 +80,9 @@ async function openKey(
         'Your organisation has turned off revealing your own keys: ask its helpdesk.',
       );
     }
+  }
+  if (access.library.kind === 'organisation' && caller.kind === 'session') {
+    await requireRecentSignin(ctx, caller);
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
   const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, id));

@@ -16,7 +16,7 @@ import {
   type RelyingParty,
 } from '../auth/index.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import type { KeySummary } from '../keys/summary.js';
+import type { KeySummary } from '../keys/index.js';
 import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
 
 /**

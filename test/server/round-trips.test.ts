@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { signedInStateTables } from '../../src/db/signed-in-state.js';
+import { databaseKinds } from './databases.js';
+import { startTestApp, TestBrowser, type TestApp } from './harness.js';
+import { addKey, randomKey, revealKey, testPassword, uniqueEmail } from './key-library.js';
+
+const postgres = databaseKinds.find((kind) => kind.name === 'postgres');
+
+/**
+ * Every statement is a round trip to PostgreSQL, and on a busy server round trips are what a
+ * request waits for: the hot requests are pinned here so one more is a deliberate choice.
+ */
+describe('statements a signed-in request sends to PostgreSQL', { skip: postgres?.skip }, () => {
+  let server: TestApp;
+  let browser: TestBrowser;
+
+  before(async () => {
+    server = await startTestApp('postgres');
+    browser = new TestBrowser(server.app);
+    await browser.signup(uniqueEmail('round-trips'), testPassword);
+    // The first requests start listening for changes to the signed-in state.
+    await addKey(browser, randomKey());
+    const end = Date.now() + 5000;
+    while (server.ctx.database.changeStamp(signedInStateTables) === undefined) {
+      assert.ok(Date.now() < end, 'the server listens for changes');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // One request fills the cache of signed-in browsers.
+    assert.equal((await browser.request('GET', '/api/v1/keys')).status, 200);
+  });
+  after(() => server.close());
+
+  async function statementsOf(request: () => Promise<unknown>): Promise<string[]> {
+    const sent: string[] = [];
+    const stop = server.ctx.database.watchStatements((text) => sent.push(text));
+    try {
+      await request();
+    } finally {
+      stop();
+    }
+    return sent;
+  }
+
+  it('searches by Key ID prefix in one statement', async (t) => {
+    const key = await addKey(browser, randomKey());
+    const sent = await statementsOf(async () => {
+      const found = await browser.request<{ items: unknown[] }>(
+        'GET',
+        `/api/v1/keys?q=${key.protectorId.slice(0, 8)}`,
+      );
+      assert.equal(found.status, 200);
+      assert.equal(found.body.items.length, 1);
+    });
+    t.diagnostic(sent.join('\n'));
+    assert.equal(sent.length, searchStatements);
+  });
+
+  it('adds a key in a pinned number of statements', async (t) => {
+    const sent = await statementsOf(() => addKey(browser, randomKey()));
+    t.diagnostic(sent.join('\n'));
+    assert.equal(sent.length, addStatements);
+  });
+
+  it('reveals a key, with its audit event, in a pinned number of statements', async (t) => {
+    const key = await addKey(browser, randomKey());
+    const sent = await statementsOf(async () => {
+      assert.equal((await revealKey(browser, key.id)).status, 200);
+    });
+    t.diagnostic(sent.join('\n'));
+    assert.equal(sent.length, revealStatements);
+  });
+});
+
+/** The key page, read in one statement; the signed-in browser comes from the cache. */
+const searchStatements = 1;
+/**
+ * Begin, the duplicate check, the device and the drive looked up, the key, its sealed
+ * password and its first backup written, three for the audit chain's head and event, commit.
+ */
+const addStatements = 12;
+/**
+ * The key and its sealed password read, then the audit event in its own transaction (begin,
+ * the chain's head taken, the event, the head moved on, commit).
+ */
+const revealStatements = 7;
