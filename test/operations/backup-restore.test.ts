@@ -115,6 +115,15 @@ for (const kind of databaseKinds) {
       assert.equal(verified.code, 0, verified.stderr);
       assert.match(verified.stdout, /can be restored/);
       assert.match(verified.stdout, /sealed secrets open with the master key/);
+      if (kind.name === 'postgres') {
+        const archiveOnly = await runKeyhold(
+          ['admin', 'verify-backup', backupFile, '--passphrase-file', passphraseFile],
+          { env: { ...process.env, KEYHOLD_LANG: 'nb' } },
+        );
+        assert.equal(archiveOnly.code, 0, archiveOnly.stderr);
+        assert.match(archiveOnly.stdout, /ikke kontrollert: om de forseglede hemmelighetene/);
+        assert.match(archiveOnly.stdout, /legg til --scratch-database-url/);
+      }
 
       const restoredDir = join(work, 'restored');
       const restoreFlags = ['--data-dir', restoredDir];
