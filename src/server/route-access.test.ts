@@ -3,7 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { newId } from '../db/ids.js';
 import { databaseKinds } from '../../test/server/databases.js';
-import { startTestApp, TestBrowser, type TestApp } from '../../test/server/harness.js';
+import {
+  connectDevice,
+  startTestApp,
+  TestBrowser,
+  type TestApp,
+} from '../../test/server/harness.js';
 import { randomKey, testPassword, uniqueEmail } from '../../test/server/key-library.js';
 import { installRouteAccess, routeAccessKinds, type DeclaredRoute } from './route-access.js';
 
@@ -113,30 +118,7 @@ describe('route access', () => {
       async function connectedDevice(): Promise<{ token: string; browser: TestBrowser }> {
         const browser = new TestBrowser(server.app);
         await browser.signup(uniqueEmail('kari'), testPassword);
-        const device = new TestBrowser(server.app, 'keyhold/0.1.0 (linux; node 20)');
-        const codes = await device.request<{ device_code: string; user_code: string }>(
-          'POST',
-          '/api/v1/device/authorize',
-          { body: { client_id: 'keyhold-cli', scope: 'keys', device_name: 'kari-laptop' } },
-        );
-        const approved = await browser.request('POST', '/api/v1/device/approve', {
-          body: { userCode: codes.body.user_code, approve: true },
-        });
-        assert.equal(approved.status, 200);
-        server.clock.advance(5_000);
-        const issued = await device.request<{ access_token: string }>(
-          'POST',
-          '/api/v1/device/token',
-          {
-            body: {
-              grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-              device_code: codes.body.device_code,
-              client_id: 'keyhold-cli',
-            },
-          },
-        );
-        assert.equal(issued.status, 200);
-        return { token: issued.body.access_token, browser };
+        return { token: await connectDevice(server, browser), browser };
       }
 
       it('has every route of the served app declare its access', () => {

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { loadConfig } from '../../src/server/config.js';
 import { policies } from '../../src/server/credential-limits.js';
 import { databaseKinds } from '../server/databases.js';
-import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
+import { connectDevice, startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
 import { addKey, randomKey, revealKey } from '../server/key-library.js';
 
 describe('the metrics setting', () => {
@@ -73,32 +73,11 @@ for (const kind of databaseKinds) {
       }
       assert.equal(statuses.at(-1), 429, 'the guess after the free ones is locked out');
 
+      const token = await connectDevice(server, owner, 'metrics-laptop');
       const device = new TestBrowser(server.app, 'keyhold/0.1.0 (linux; node 20)');
-      const codes = await device.request<{ device_code: string; user_code: string }>(
-        'POST',
-        '/api/v1/device/authorize',
-        { body: { client_id: 'keyhold-cli', scope: 'keys', device_name: 'metrics-laptop' } },
-      );
-      const approved = await owner.request('POST', '/api/v1/device/approve', {
-        body: { userCode: codes.body.user_code, approve: true },
-      });
-      assert.equal(approved.status, 200);
-      server.clock.advance(5_000);
-      const issued = await device.request<{ access_token: string }>(
-        'POST',
-        '/api/v1/device/token',
-        {
-          body: {
-            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-            device_code: codes.body.device_code,
-            client_id: 'keyhold-cli',
-          },
-        },
-      );
-      assert.equal(issued.status, 200);
       const checkIn = await device.request('POST', '/api/v1/keys', {
         body: randomKey(),
-        headers: { authorization: `Bearer ${issued.body.access_token}` },
+        headers: { authorization: `Bearer ${token}` },
       });
       assert.equal(checkIn.status, 201);
       await addKey(owner, randomKey());

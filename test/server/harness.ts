@@ -147,3 +147,34 @@ export class TestBrowser {
     );
   }
 }
+
+/**
+ * Connects a command-line client to `browser`'s account as `keyhold login` does (device
+ * authorization, approved in the browser) and returns the client's bearer token.
+ */
+export async function connectDevice(
+  server: Pick<TestApp, 'app' | 'clock'>,
+  browser: TestBrowser,
+  deviceName = 'kari-laptop',
+): Promise<string> {
+  const client = new TestBrowser(server.app, 'keyhold/0.1.0 (linux; node 20)');
+  const codes = await client.request<{ device_code: string; user_code: string }>(
+    'POST',
+    '/api/v1/device/authorize',
+    { body: { client_id: 'keyhold-cli', scope: 'keys', device_name: deviceName } },
+  );
+  const approved = await browser.request('POST', '/api/v1/device/approve', {
+    body: { userCode: codes.body.user_code, approve: true },
+  });
+  if (approved.status !== 200) throw new Error(`approval failed: ${approved.status}`);
+  server.clock.advance(5_000);
+  const issued = await client.request<{ access_token: string }>('POST', '/api/v1/device/token', {
+    body: {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: codes.body.device_code,
+      client_id: 'keyhold-cli',
+    },
+  });
+  if (issued.status !== 200) throw new Error(`no token: ${JSON.stringify(issued.body)}`);
+  return issued.body.access_token;
+}

@@ -5,7 +5,12 @@ import { writeRecoveryKeyFile } from '../../../bitlocker/recovery-file.js';
 import { newId } from '../../../db/ids.js';
 import { importLimitKey } from './import.js';
 import { databaseKinds } from '../../../../test/server/databases.js';
-import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
+import {
+  connectDevice,
+  startTestApp,
+  TestBrowser,
+  type TestApp,
+} from '../../../../test/server/harness.js';
 import {
   randomKey,
   testPassword,
@@ -282,32 +287,9 @@ for (const kind of databaseKinds) {
         .set({ revoked_at: server.clock.now().toISOString() })
         .where('user_id', '=', leaving.id)
         .execute();
-      token = await cliToken(owner.browser);
+      token = await connectDevice(server, owner.browser, 'helpdesk-pc');
     });
     after(() => server.close());
-
-    /** A token from `keyhold login` for the organisation's owner (device authorization). */
-    async function cliToken(browser: TestBrowser): Promise<string> {
-      const cli = new TestBrowser(server.app, 'keyhold/0.1.0 (linux; node 20)');
-      const codes = await cli.request<{ user_code: string; device_code: string }>(
-        'POST',
-        '/api/v1/device/authorize',
-        { body: { client_id: 'keyhold-cli', scope: 'keys', device_name: 'helpdesk-pc' } },
-      );
-      await browser.request('POST', '/api/v1/device/approve', {
-        body: { userCode: codes.body.user_code, approve: true },
-      });
-      server.clock.advance(5_000);
-      const issued = await cli.request<{ access_token: string }>('POST', '/api/v1/device/token', {
-        body: {
-          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-          device_code: codes.body.device_code,
-          client_id: 'keyhold-cli',
-        },
-      });
-      assert.equal(issued.status, 200, JSON.stringify(issued.body));
-      return issued.body.access_token;
-    }
 
     /** A fresh key on a device assigned to the member, and a fresh uploaded file. */
     async function fixture(): Promise<Fixture> {
