@@ -1,10 +1,11 @@
 import type { Wording } from '../server/messages.js';
+import { terminalLanguage } from '../text/terminal-language.js';
 
 export type { Wording };
 
 /**
  * A refusal from backup, restore or migration, worded in both languages: `message` is the English
- * one (logs, scripts), the CLI prints the one its user reads (see `cliLanguage`).
+ * one (logs, scripts), the CLI prints the one its user reads (see `terminalLanguage`).
  */
 export class OperationError extends Error {
   override name = 'OperationError';
@@ -20,19 +21,8 @@ export class OperationError extends Error {
   }
 }
 
-/**
- * The language the CLI speaks: KEYHOLD_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), as
- * other command-line tools pick theirs. Any written Norwegian gets Bokmål.
- */
-export function cliLanguage(env: NodeJS.ProcessEnv = process.env): 'en' | 'nb' {
-  const locale = [env.KEYHOLD_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find(
-    (value) => value !== undefined && value !== '',
-  );
-  return /^(nb|no|nn)([_.@-]|$)/i.test(locale ?? '') ? 'nb' : 'en';
-}
-
 export function say(wording: Wording, env: NodeJS.ProcessEnv = process.env): string {
-  return wording[cliLanguage(env)];
+  return wording[terminalLanguage(env)];
 }
 
 /** Everything backup, restore, verify-backup and migrate tell the operator. */

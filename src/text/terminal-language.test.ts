@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { terminalLanguage } from './language.js';
+import { terminalLanguage } from './terminal-language.js';
 
 describe('terminal language', () => {
   it('speaks Bokmål to a Norwegian locale in any written form, English otherwise', () => {
@@ -16,5 +16,10 @@ describe('terminal language', () => {
     assert.equal(terminalLanguage({ LC_ALL: 'C', LANG: 'nb_NO.UTF-8' }), 'en');
     assert.equal(terminalLanguage({ LC_MESSAGES: 'nb_NO.UTF-8', LANG: 'en_US.UTF-8' }), 'nb');
     assert.equal(terminalLanguage({ LC_ALL: '', LANG: 'nb_NO.UTF-8' }), 'nb');
+  });
+
+  it('lets KEYHOLD_LANG choose over the locale', () => {
+    assert.equal(terminalLanguage({ KEYHOLD_LANG: 'nb', LC_ALL: 'en_US.UTF-8' }), 'nb');
+    assert.equal(terminalLanguage({ KEYHOLD_LANG: 'en', LANG: 'nb_NO.UTF-8' }), 'en');
   });
 });

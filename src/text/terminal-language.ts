@@ -1,12 +1,14 @@
-/** The languages the CLI's reports are written in. */
+/** The languages the command line's reports are written in. */
 export type CliLanguage = 'en' | 'nb';
 
 /**
- * The language of the person's terminal, from the POSIX locale variables in their order of
- * precedence (LC_ALL, then LC_MESSAGES, then LANG; the first one set decides). Norwegian in any
- * written form (nb, no, nn) gets Bokmål, as in the app; anything else, and C or POSIX, English.
+ * The language of the person's terminal: KEYHOLD_LANG when set, else the POSIX locale variables
+ * in their order of precedence (LC_ALL, then LC_MESSAGES, then LANG; the first one set decides).
+ * Norwegian in any written form (nb, no, nn) gets Bokmål, as in the app; anything else, and C or
+ * POSIX, English.
  */
 export function terminalLanguage(env: NodeJS.ProcessEnv = process.env): CliLanguage {
-  const locale = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value) ?? '';
+  const locale =
+    [env.KEYHOLD_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value) ?? '';
   return /^(nb|no|nn)([_.@-]|$)/i.test(locale) ? 'nb' : 'en';
 }

@@ -4,7 +4,7 @@ import type {
   VolumeConversion,
 } from '../../bitlocker/volume/metadata.js';
 import type { ConversionRefusedError } from '../../bitlocker/volume/volume.js';
-import type { CliLanguage } from '../language.js';
+import type { CliLanguage } from '../../text/terminal-language.js';
 
 /** Mode and conversion words, in the terms Windows uses in each language. */
 const words = {

@@ -1,6 +1,6 @@
 import { inspectVolume, type VolumeInspection } from '../../bitlocker/volume/inspection.js';
 import { readBitLockerVolume } from '../../bitlocker/volume/volume.js';
-import { terminalLanguage, type CliLanguage } from '../language.js';
+import { terminalLanguage, type CliLanguage } from '../../text/terminal-language.js';
 import { escapeForTerminal, printJson, printLine, style } from '../output.js';
 import { conversionWords, encryptedProgress, modeWords } from './conversion-wording.js';
 import { withImage } from './volume-errors.js';

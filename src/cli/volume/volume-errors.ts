@@ -1,6 +1,6 @@
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import { ConversionRefusedError } from '../../bitlocker/volume/volume.js';
-import { terminalLanguage } from '../language.js';
+import { terminalLanguage } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
 import { conversionRefusal } from './conversion-wording.js';
 import { openImageSource, type ImageSource } from './image-source.js';
