@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
@@ -12,42 +10,27 @@ import {
 } from '../../src/operations/backup-file.js';
 import { OperationError } from '../../src/operations/messages.js';
 import { verifyBackup } from '../../src/operations/restore-backup.js';
-import { takeBackup } from '../../src/operations/take-backup.js';
-import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
-import { addKey, randomKey } from '../server/key-library.js';
-
-const passphrase = 'correct horse battery staple';
+import {
+  backedUpServer,
+  backupPassphrase as passphrase,
+  type BackedUpServer,
+} from './backed-up-server.js';
 
 /**
  * Someone who can write to the backup store changes the backup and writes fresh checksums, as
  * they could: what is inside must still be refused, with the inconsistency named.
  */
 describe('a backup changed and given fresh checksums', () => {
-  let server: TestApp;
+  let fixture: BackedUpServer;
   let work: string;
   let original: string;
   let counter = 0;
 
   before(async () => {
-    server = await startTestApp('sqlite');
-    const browser = new TestBrowser(server.app);
-    await browser.signup('tamper@example.org', 'violet tractor umbrella');
-    for (let index = 0; index < 3; index += 1) await addKey(browser, randomKey());
-    work = await mkdtemp(join(tmpdir(), 'keyhold-tamper-'));
-    original = join(work, 'original.keyhold-backup');
-    await takeBackup({
-      database: server.ctx.database,
-      dataDir: server.testDb.dataDir,
-      keyring: server.ctx.keyring,
-      out: original,
-      passphrase,
-      now: new Date(),
-    });
+    fixture = await backedUpServer('sqlite', 'tamper@example.org');
+    ({ work, original } = fixture);
   });
-  after(async () => {
-    await server.close();
-    await rm(work, { recursive: true, force: true });
-  });
+  after(() => fixture.close());
 
   async function rewritten(change: {
     manifest?: (m: BackupManifest) => void;

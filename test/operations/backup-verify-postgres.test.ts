@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -8,17 +6,15 @@ import { sql } from 'kysely';
 import { openBackupFile, writeBackupFile } from '../../src/operations/backup-file.js';
 import { OperationError } from '../../src/operations/messages.js';
 import { verifyBackup } from '../../src/operations/restore-backup.js';
+import { findOnPath, postgresToolConnection, runTool } from '../../src/operations/take-backup.js';
+import type { TestApp } from '../server/harness.js';
 import {
-  findOnPath,
-  postgresToolConnection,
-  runTool,
-  takeBackup,
-} from '../../src/operations/take-backup.js';
-import { startTestApp, TestBrowser, type TestApp } from '../server/harness.js';
-import { addKey, randomKey } from '../server/key-library.js';
+  backedUpServer,
+  backupPassphrase as passphrase,
+  type BackedUpServer,
+} from './backed-up-server.js';
 import { requirement } from '../support/requirements.js';
 
-const passphrase = 'correct horse battery staple';
 const scratchDatabaseUrl = process.env.KEYHOLD_TEST_DATABASE_URL;
 const skip = requirement(
   'postgres',
@@ -51,31 +47,16 @@ async function scratchDatabasesLeft(): Promise<string[]> {
 }
 
 describe('verify-backup of a PostgreSQL backup', { skip }, () => {
+  let fixture: BackedUpServer;
   let server: TestApp;
   let work: string;
   let original: string;
 
   before(async () => {
-    server = await startTestApp('postgres');
-    const browser = new TestBrowser(server.app);
-    await browser.signup('verify-pg@example.org', 'violet tractor umbrella');
-    for (let index = 0; index < 3; index += 1) await addKey(browser, randomKey());
-    work = await mkdtemp(join(tmpdir(), 'keyhold-verify-pg-'));
-    original = join(work, 'original.keyhold-backup');
-    await takeBackup({
-      database: server.ctx.database,
-      dataDir: server.testDb.dataDir,
-      databaseUrl: server.testDb.databaseUrl,
-      keyring: server.ctx.keyring,
-      out: original,
-      passphrase,
-      now: new Date(),
-    });
+    fixture = await backedUpServer('postgres', 'verify-pg@example.org');
+    ({ server, work, original } = fixture);
   });
-  after(async () => {
-    await server.close();
-    await rm(work, { recursive: true, force: true });
-  });
+  after(() => fixture.close());
 
   it('without a scratch database checks the archive and says the secrets were not checked', async () => {
     const check = await verifyBackup(original, withPassphrase);
