@@ -3,6 +3,7 @@ import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyReques
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf, sessionCallerOf } from '../../caller.js';
+import { contentDisposition, sendCsv } from '../../downloads.js';
 import { ValidationError } from '../../errors.js';
 import { keysScope } from '../device-auth/index.js';
 import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
@@ -12,6 +13,7 @@ import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
+import { coverageReport, coverageReportCsv } from './report.js';
 import { rotateDevice, rotateOrganisation } from './rotation.js';
 import {
   addBackupBody,
@@ -46,6 +48,8 @@ import {
   purgeBody,
   recoveryFileQuery,
   revealResponse,
+  coverageReportQuery,
+  coverageReportResponse,
   rotateDeviceResponse,
   rotateOrganisationResponse,
   sheetQuery,
@@ -54,15 +58,6 @@ import * as approvals from './approvals.js';
 import * as keys from './service.js';
 
 const tags = ['Key library'];
-
-/**
- * `attachment` with a plain ASCII name for old clients and the exact name (RFC 6266 / 5987)
- * for the rest, so an uploaded file comes back under the name it was sent with.
- */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 /** Files that hold a recovery key: downloaded once, never kept by a cache. */
 function sendSecretFile(
@@ -787,6 +782,33 @@ async function libraryRoutes(
         },
       },
       (request) => rotateOrganisation(ctx, callerOf(request), libraryOf(request)),
+    );
+
+    routes.get(
+      '/report',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary:
+            'Coverage: drives without a key, keys to rotate or never proven, devices not seen (owners, admins, auditors); ?format=csv or Accept: text/csv for one row per drive',
+          querystring: coverageReportQuery,
+          response: { 200: coverageReportResponse },
+        },
+      },
+      async (request, reply) => {
+        const { format, staleDays } = request.query;
+        const wantsCsv =
+          format === 'csv' ||
+          (format === undefined && (request.headers.accept ?? '').includes('text/csv'));
+        if (!wantsCsv) {
+          return coverageReport(ctx, callerOf(request), libraryOf(request), { staleDays });
+        }
+        const csv = await coverageReportCsv(ctx, callerOf(request), libraryOf(request), {
+          staleDays,
+        });
+        return sendCsv(reply, csv);
+      },
     );
   }
 }
