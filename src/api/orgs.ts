@@ -60,3 +60,4 @@ export const libraryPolicies = z
   .meta({ id: 'LibraryPolicies' });
 export const changePoliciesBody = libraryPolicies.partial();
 export const policiesResponse = z.object({ policies: libraryPolicies });
+export type LibraryPolicies = z.output<typeof libraryPolicies>;
