@@ -5,7 +5,7 @@ import type { ServerContext } from '../../context.js';
 import { ForbiddenError, ValidationError } from '../../errors.js';
 import type { Library, LibraryAccess, LibraryAction } from '../../policies.js';
 import { requireRecentSignin } from '../auth/index.js';
-import { libraryPolicies } from '../orgs/index.js';
+import { libraryPolicies, stepUpMinutesOf } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
 import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
@@ -84,7 +84,8 @@ async function keyToOpen(
     }
   }
   if (access.library.kind === 'organisation' && caller.kind === 'session') {
-    await requireRecentSignin(ctx, caller);
+    const windowMinutes = await stepUpMinutesOf(ctx, access.library.organisationId);
+    await requireRecentSignin(ctx, caller, undefined, windowMinutes);
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
   return { access, row };
