@@ -7,7 +7,7 @@ import type { Library, LibraryAccess, LibraryAction } from '../../policies.js';
 import { requireRecentSignin } from '../auth/index.js';
 import { libraryPolicies } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
-import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
+import { downloadAction, keyEvent, keyWithPasswordInReach } from './key-access.js';
 import type { KeySummaryRow } from './keys-repo.js';
 
 /** Everything that hands over a recovery password: reveal, the recovery key file, the sheet. */
@@ -72,7 +72,13 @@ async function openKey(
   id: string,
   action: LibraryAction = 'reveal',
 ): Promise<OpenedKey> {
-  const { access, row } = await keyInReach(ctx, caller, library, action, id);
+  const { access, row, openPassword } = await keyWithPasswordInReach(
+    ctx,
+    caller,
+    library,
+    action,
+    id,
+  );
   if (access.library.kind === 'organisation' && access.role === 'member') {
     const policies = await libraryPolicies(ctx.db, access.library.organisationId);
     if (!policies.selfServiceReveal) {
@@ -85,11 +91,7 @@ async function openKey(
     await requireRecentSignin(ctx, caller);
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
-  const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, id));
-  if (recoveryPassword === undefined) {
-    throw new Error(`recovery key ${id} has no stored recovery password`);
-  }
-  return { access, row, recoveryPassword };
+  return { access, row, recoveryPassword: openPassword() };
 }
 
 /** Returns the recovery password; the audit event is written before it leaves. */
