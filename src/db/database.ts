@@ -83,6 +83,8 @@ export const sqliteFileName = 'keyhold.db';
  * default of 100 connections (see docs/operations.md).
  */
 export const postgresPoolSize = 10;
+/** SQLite's largest memory map by default: room for a library of several million keys. */
+const sqliteMmapBytes = 0x7fff0000;
 /** SQLite's own default: where a connection checkpoints when no thread does it for it. */
 const sqliteAutocheckpointPages = 1000;
 
@@ -105,6 +107,10 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   // Deleted rows are overwritten with zeros rather than left in free space, where a purged
   // recovery key's sealed bytes could be carved out of the file.
   sqlite.pragma('secure_delete = ON');
+  // Reads come straight from the file's pages as the kernel caches them rather than through a
+  // read() copy each; the mapped pages are file-backed (the kernel drops and re-reads them as it
+  // needs), so they do not add to the server's own memory. Writes still go through the WAL.
+  sqlite.pragma(`mmap_size = ${sqliteMmapBytes}`);
   // Another process (a second server worker, an admin command) may hold the write lock briefly.
   sqlite.pragma(`busy_timeout = ${writeLockWaitMs}`);
   let checkpoints: BackgroundCheckpoints | undefined;
