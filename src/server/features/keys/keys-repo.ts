@@ -62,7 +62,14 @@ export function findDeviceByName(
 export async function insertDevice(
   db: Db,
   owner: Owner,
-  device: { id: string; name: string; nameNormalized: string; terms: string[]; at: string },
+  device: {
+    id: string;
+    name: string;
+    nameNormalized: string;
+    terms: string[];
+    at: string;
+    seenAt: string;
+  },
 ): Promise<void> {
   await db
     .insertInto('devices')
@@ -71,6 +78,7 @@ export async function insertDevice(
       ...ownerColumns(owner),
       name: device.name,
       name_normalized: device.nameNormalized,
+      last_seen_at: device.seenAt,
       created_at: device.at,
       updated_at: device.at,
     })
@@ -85,6 +93,28 @@ export async function insertDevice(
 /** Keeps the person's latest spelling ("ada-laptop" -> "Ada-Laptop"); the terms stay the same. */
 export async function renameDevice(db: Db, id: string, name: string, at: string): Promise<void> {
   await db.updateTable('devices').set({ name, updated_at: at }).where('id', '=', id).execute();
+}
+
+/** A key of the device arrived or was confirmed at `at`: keeps the newest such time. */
+export async function markDeviceSeen(db: Db, id: string, at: string): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set({ last_seen_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
+    .execute();
+}
+
+/** `markDeviceSeen` for the device of a volume. */
+export async function markVolumeDeviceSeen(db: Db, volumeId: string, at: string): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set({ last_seen_at: at })
+    .where('id', '=', (eb) =>
+      eb.selectFrom('volumes').select('volumes.device_id').where('volumes.id', '=', volumeId),
+    )
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
+    .execute();
 }
 
 export interface VolumeRow {
@@ -256,6 +286,7 @@ const deviceColumns = [
   'assigned_user_id',
   'created_at',
   'updated_at',
+  'last_seen_at',
 ] as const satisfies readonly (keyof DevicesTable)[];
 const volumeColumns = [
   'id',
@@ -283,6 +314,8 @@ const keyColumns = [
   'deleted_at',
   'created_at',
   'updated_at',
+  'rotation_required_at',
+  'proven_at',
 ] as const satisfies readonly (keyof RecoveryKeysTable)[];
 const secretColumns = [
   'id',
@@ -349,13 +382,38 @@ const newKeyStatement = preparedStatement(
               ),
           ) as unknown as LinkedWritesDb;
       }
+      const key = prefixedSlots<RecoveryKeysTable>(values, 'key_', keyColumns);
+      if (!shape.device) {
+        // As markDeviceSeen: the device a key arrives for was seen now.
+        writes = writes.with('device_seen', (qc) =>
+          qc
+            .updateTable('devices')
+            .set({ last_seen_at: key.created_at })
+            .where('id', '=', values.device_id as string)
+            .where((eb) =>
+              eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', key.created_at)]),
+            )
+            .where((eb) => eb.exists(eb.selectFrom('chain_linked').select('last_seq'))),
+        ) as unknown as LinkedWritesDb;
+      }
       if (shape.volume) {
         const volume = prefixedSlots<VolumesTable>(values, 'volume_', volumeColumns);
         writes = writes.with('new_volume', (qc) =>
           insertWithEvent(qc, 'volumes', volume, volumeColumns),
         ) as unknown as LinkedWritesDb;
+      } else {
+        // As clearReplacedKeys: the drive's older keys need no rotation any more.
+        writes = writes.with('replaced_keys', (qc) =>
+          qc
+            .updateTable('recovery_keys')
+            .set({ rotation_required_at: null })
+            .where('volume_id', '=', key.volume_id)
+            .where('rotation_required_at', 'is not', null)
+            .where('id', '!=', key.id)
+            .where('created_at', '<=', key.created_at)
+            .where((eb) => eb.exists(eb.selectFrom('chain_linked').select('last_seq'))),
+        ) as unknown as LinkedWritesDb;
       }
-      const key = prefixedSlots<RecoveryKeysTable>(values, 'key_', keyColumns);
       const password = prefixedSlots<SealedSecretsTable>(values, 'password_', secretColumns);
       const backup = prefixedSlots<KeyBackupsTable>(values, 'backup_', backupColumns);
       return writes
@@ -374,13 +432,20 @@ const newKeyStatement = preparedStatement(
  * PostgreSQL: a new key with everything it writes and its audit event in one statement, which
  * writes nothing unless the event is appended (see linkedEventStatement).
  */
-export function newKeyWithEventStatement(db: Db, rows: NewKeyRows, event: LinkedEvent) {
+export function newKeyWithEventStatement(
+  db: Db,
+  rows: NewKeyRows,
+  existingDeviceId: string,
+  event: LinkedEvent,
+) {
   const { terms, ...device } = rows.device ?? { terms: [] };
   return newKeyStatement(
     db,
     {
       ...prefixed('event_', event),
-      ...(rows.device ? { ...prefixed('device_', device), device_terms: terms } : {}),
+      ...(rows.device
+        ? { ...prefixed('device_', device), device_terms: terms }
+        : { device_id: existingDeviceId }),
       ...(rows.volume ? prefixed('volume_', rows.volume) : {}),
       ...prefixed('key_', rows.key),
       ...prefixed('password_', rows.password),
@@ -430,7 +495,9 @@ export async function updateKey(
   db: Db,
   owner: Owner,
   id: string,
-  changes: Partial<Pick<KeyRow, 'volume_id' | 'in_vault_at' | 'deleted_at' | 'updated_at'>>,
+  changes: Partial<
+    Pick<KeyRow, 'volume_id' | 'in_vault_at' | 'deleted_at' | 'updated_at' | 'proven_at'>
+  >,
 ): Promise<boolean> {
   const { column, value } = ownerFilter(owner);
   const result = await db
@@ -444,6 +511,7 @@ export async function updateKey(
 
 /** What a list item shows: the key row with its device and volume, never the password. */
 export type KeySummaryRow = Omit<RecoveryKeysTable, keyof OwnerColumns | 'volume_id'> & {
+  device_id: string;
   device_name: string;
   volume_label: string;
   volume_type: VolumeType;
@@ -464,6 +532,9 @@ export const summaryColumns = [
   'k.deleted_at',
   'k.created_at',
   'k.updated_at',
+  'k.rotation_required_at',
+  'k.proven_at',
+  'd.id as device_id',
   'd.name as device_name',
   'v.label as volume_label',
   'v.type as volume_type',
