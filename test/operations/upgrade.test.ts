@@ -33,7 +33,7 @@ async function databaseFromPreviousRelease(testDb: TestDatabase): Promise<Databa
   await migrateUpTo(database, lastMigrationBefore);
   const { keyring } = loadKeyring({ dataDir: testDb.dataDir, create: true });
   const auditKey = await loadAuditKey(database.db, new SealedSecrets(keyring));
-  const audit = new AuditLog(auditKey, () => new Date(), database.transaction);
+  const audit = new AuditLog(auditKey, () => new Date(), database);
   for (const action of ['auth.signup', 'key.add']) await audit.recordAlone(serverActor, { action });
   await database.db
     .insertInto('feedback')
