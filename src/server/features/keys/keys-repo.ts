@@ -224,6 +224,7 @@ export async function updateKey(
 
 /** What a list item shows: the key row with its device and volume, never the password. */
 export type KeySummaryRow = Omit<RecoveryKeysTable, keyof OwnerColumns | 'volume_id'> & {
+  device_id: string;
   device_name: string;
   volume_label: string;
   volume_type: VolumeType;
@@ -246,6 +247,7 @@ export const summaryColumns = [
   'k.updated_at',
   'k.rotation_required_at',
   'k.proven_at',
+  'd.id as device_id',
   'd.name as device_name',
   'v.label as volume_label',
   'v.type as volume_type',

@@ -1,2 +1,3 @@
 export { createOrganisation } from './service.js';
 export { libraryPolicies } from './library-policies.js';
+export { organisationsOfUser } from './repo.js';
