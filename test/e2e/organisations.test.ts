@@ -202,13 +202,27 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     assert.equal(await page.getByRole('dialog').count(), 0);
     assert.equal(await page.locator('.recovery-key').count(), 0, 'the key left the screen');
+    // Revealed once, the key is used up until the drive gets a new one.
+    await row.getByText('Needs a new key').waitFor();
 
-    // The device page: both drives, each with its current key.
+    // The device page: both drives, each with its current key; only the revealed one is used up.
     await row.getByRole('link', { name: 'FJ-FRONTDESK-01' }).click();
     await page.getByRole('heading', { level: 2, name: 'FJ-FRONTDESK-01' }).waitFor();
-    await page.getByRole('heading', { level: 3, name: /C: · / }).waitFor();
-    await page.getByRole('heading', { level: 3, name: /D: · / }).waitFor();
+    const systemDrive = page.locator('.drive-card', {
+      has: page.getByRole('heading', { level: 3, name: /C: · / }),
+    });
+    const dataDrive = page.locator('.drive-card', {
+      has: page.getByRole('heading', { level: 3, name: /D: · / }),
+    });
+    await systemDrive.getByText('Needs a new key').waitFor();
+    assert.equal(await dataDrive.getByText('Needs a new key').count(), 0);
+    await page.getByText(/^New key needed since /).waitFor();
     assert.equal(await page.getByText('Nobody', { exact: true }).count(), 1);
+    assert.equal(
+      await page.getByRole('button', { name: 'Ask for new keys' }).count(),
+      0,
+      'the helpdesk does not mark devices',
+    );
     await assertAccessible(page, 'a device page');
     assert.deepEqual(problems.errors, []);
   });
@@ -248,6 +262,35 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
       'members do not assign',
     );
     await assertAccessible(page, "a member's device page");
+    assert.deepEqual(problems.errors, []);
+  });
+
+  it('lets an admin ask for new keys for a device and for the whole organisation', async () => {
+    const { page, problems } = owner;
+    await page.goto(`${server.url}/orgs/${orgId}/devices`);
+    const laptop = page.getByRole('row', { name: /FJ-LAPTOP-0042/ });
+    await laptop.waitFor();
+    assert.equal(await laptop.getByText('Needs new keys').count(), 0);
+    await laptop.getByRole('link', { name: 'FJ-LAPTOP-0042' }).click();
+    await page.getByText('Up to date').waitFor();
+    await page.getByRole('button', { name: 'Ask for new keys' }).click();
+    await page.getByText('1 key marked for a new one.').waitFor();
+    await page.getByText(/^New key needed since /).waitFor();
+    await page.locator('.drive-card .key-line').first().getByText('Needs a new key').waitFor();
+    await assertAccessible(page, 'a device marked for new keys');
+
+    await page.getByRole('link', { name: 'All devices' }).click();
+    await laptop.getByText('Needs new keys').waitFor();
+    // The front desk's system drive is marked already (revealed); its data drive is not.
+    await page.getByRole('button', { name: 'Ask for new keys everywhere' }).click();
+    await page.getByRole('button', { name: 'Yes, mark every key' }).click();
+    await page.getByText('1 key marked for a new one.').waitFor();
+    await page
+      .getByRole('row', { name: /FJ-FRONTDESK-01/ })
+      .getByText('Needs new keys')
+      .waitFor();
+    await assertAccessible(page, 'the devices page');
+    await screenshot(page, 'organisation-devices');
     assert.deepEqual(problems.errors, []);
   });
 

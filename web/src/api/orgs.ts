@@ -1,10 +1,12 @@
 import type {
   DeviceDetail,
+  DeviceRotated,
   DevicePage,
   KeyListQuery,
   KeyPage,
   KeySummary,
   OrganisationReveal,
+  OrganisationRotated,
   RevealedKey,
   RevealReason,
 } from '../../../src/api/keys.js';
@@ -165,3 +167,14 @@ export const assignDevice = (
     method: 'PATCH',
     body: { assigneeEmail },
   });
+
+/** Marks the current key of each of the device's drives to be replaced (owners and admins). */
+export const rotateDevice = (account: string, orgId: string, id: string) =>
+  request<DeviceRotated>(`${org(orgId)}/devices/${encodeURIComponent(id)}/rotate`, {
+    account,
+    method: 'POST',
+  });
+
+/** Marks the current key of every drive in the organisation to be replaced. */
+export const rotateOrganisation = (account: string, orgId: string) =>
+  request<OrganisationRotated>(`${org(orgId)}/rotate`, { account, method: 'POST' });

@@ -157,6 +157,7 @@ export function RevealDialog({
               })}
             </p>
             <p className="hint">{t('orgs.reveal.recorded')}</p>
+            <p className="alert alert-warning">{t('orgs.reveal.rotate')}</p>
             <div className="button-row">
               <button type="button" className="button button-primary" onClick={copy}>
                 {copied ? t('detail.reveal.copied') : t('detail.reveal.copy')}

@@ -18,6 +18,7 @@ import { EmailText } from '../components/email-text.js';
 import { ErrorMessage } from '../components/error-message.js';
 import {
   LibrarySwitcher,
+  managingRoles,
   OrganisationPage,
   organisationHome,
   useOrganisations,
@@ -27,9 +28,6 @@ import { formatDate } from '../format.js';
 import { Link, navigate } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
 import { useActiveAccount } from '../state/session.js';
-
-/** Roles that manage members and policies (src/server/policies.ts, managingRoles). */
-const managingRoles: readonly MembershipRole[] = ['owner', 'admin'];
 
 export function OrganisationsPage() {
   const { t } = useTranslation();
