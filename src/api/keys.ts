@@ -320,6 +320,70 @@ export const assignDeviceBody = z.object({
   assigneeEmail: z.email().max(320).nullable().describe('A member of the organisation, or null'),
 });
 
+export const coverageReportQuery = z.object({
+  staleDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe('A device not seen for this many days counts as not seen'),
+  format: z.enum(['json', 'csv']).optional().describe('csv: one row per drive'),
+});
+
+const reportDrive = z.object({
+  id: z.string(),
+  label: z.string(),
+  type: volumeType,
+  volumeGuid: z.string().nullable(),
+});
+
+const reportKey = z.object({
+  keyId: z.string(),
+  protectorId: z.string(),
+  shortId: z.string(),
+  deviceId: z.string(),
+  deviceName: z.string(),
+  driveLabel: z.string(),
+  createdAt: z.string(),
+  rotationRequiredSince: z.string().nullable(),
+  provenAt: z.string().nullable(),
+});
+
+export const coverageReportResponse = z.object({
+  generatedAt: z.string(),
+  staleDays: z.number().int(),
+  counts: z
+    .object({
+      devices: z.number().int(),
+      drives: z.number().int(),
+      drivesEscrowed: z.number().int(),
+      drivesWithoutKey: z.number().int(),
+      keys: z.number().int(),
+      keysRotationRequired: z.number().int(),
+      keysNeverProven: z.number().int(),
+      devicesRotationRequired: z.number().int(),
+      devicesNotSeen: z.number().int(),
+    })
+    .describe('Totals, whole library (the lists below stop at 1,000 items each)'),
+  drivesWithoutKey: z.array(
+    z.object({ deviceId: z.string(), deviceName: z.string(), drive: reportDrive }),
+  ),
+  keysRotationRequired: z.array(reportKey),
+  keysNeverProven: z.array(reportKey),
+  devicesNotSeen: z.array(
+    z.object({
+      deviceId: z.string(),
+      deviceName: z.string(),
+      assigneeEmail: z.string().nullable(),
+      lastSeenAt: z.string().nullable(),
+    }),
+  ),
+  truncated: z.boolean().describe('Whether a list stopped at 1,000 items'),
+});
+
+export type CoverageReport = z.output<typeof coverageReportResponse>;
+
 export type RevealReason = (typeof revealReasons)[number];
 export type OrganisationReveal = z.input<typeof organisationRevealBody>;
 export type OrganisationNewKey = z.input<typeof organisationAddKeyBody>;

@@ -32,6 +32,7 @@ export interface DatabaseSchema {
   api_tokens: ApiTokensTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  reveal_approvals: RevealApprovalsTable;
 }
 
 export interface UsersTable {
@@ -113,6 +114,10 @@ export interface OrganisationsTable {
   require_approval: Generated<number>;
   /** 1: the person a device is assigned to is told when its key is revealed. */
   notify_assignee: Generated<number>;
+  /** An approved reveal request lapses this many hours after it was approved. */
+  approval_lifetime_hours: Generated<number>;
+  /** 1: the organisation's owners and admins are told of every reveal of its keys. */
+  notify_admins: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -353,4 +358,28 @@ export interface WebauthnChallengesTable {
   user_id: string | null;
   created_at: string;
   expires_at: string;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'denied';
+
+/**
+ * A helpdesk person's request to reveal an organisation's key, waiting for (or given) a second
+ * person's decision. An approved request lets its requester reveal the key once (`used_at`)
+ * until `expires_at`.
+ */
+export interface RevealApprovalsTable {
+  id: string;
+  organisation_id: string;
+  key_id: string;
+  requester_user_id: string;
+  reason: string;
+  reason_text: string | null;
+  ticket: string | null;
+  state: ApprovalState;
+  decided_by_user_id: string | null;
+  decided_at: string | null;
+  decision_note: string | null;
+  expires_at: string | null;
+  used_at: string | null;
+  created_at: string;
 }

@@ -20,9 +20,10 @@ const lastMigrationBefore = '2025-11-27-device-authorization';
 const migrationsSince = [
   '2026-12-06-feedback-without-keys',
   '2026-12-06-organisation-libraries',
-  '2026-12-06-organisation-rotation-coverage',
   '2026-12-06-passkeys',
   '2026-12-06-signed-in-state-notifications',
+  '2026-12-07-organisation-rotation-coverage',
+  '2026-12-07-reveal-approvals',
 ];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */
