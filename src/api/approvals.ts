@@ -69,3 +69,4 @@ export const approvalsResponse = z.object({ items: z.array(approval) });
 
 export type Approval = z.output<typeof approval>;
 export type ApprovalListQuery = z.input<typeof approvalListQuery>;
+export type OrganisationRevealWithApproval = z.input<typeof organisationRevealWithApprovalBody>;

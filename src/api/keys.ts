@@ -390,3 +390,5 @@ export type OrganisationNewKey = z.input<typeof organisationAddKeyBody>;
 export type DevicePage = z.output<typeof devicePage>;
 export type DeviceDetail = z.output<typeof deviceResponse>['device'];
 export type DeviceAssignment = z.input<typeof assignDeviceBody>;
+export type DeviceRotated = z.output<typeof rotateDeviceResponse>;
+export type OrganisationRotated = z.output<typeof rotateOrganisationResponse>;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -202,13 +203,27 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     assert.equal(await page.getByRole('dialog').count(), 0);
     assert.equal(await page.locator('.recovery-key').count(), 0, 'the key left the screen');
+    // Revealed once, the key is used up until the drive gets a new one.
+    await row.getByText('Needs a new key').waitFor();
 
-    // The device page: both drives, each with its current key.
+    // The device page: both drives, each with its current key; only the revealed one is used up.
     await row.getByRole('link', { name: 'FJ-FRONTDESK-01' }).click();
     await page.getByRole('heading', { level: 2, name: 'FJ-FRONTDESK-01' }).waitFor();
-    await page.getByRole('heading', { level: 3, name: /C: · / }).waitFor();
-    await page.getByRole('heading', { level: 3, name: /D: · / }).waitFor();
+    const systemDrive = page.locator('.drive-card', {
+      has: page.getByRole('heading', { level: 3, name: /C: · / }),
+    });
+    const dataDrive = page.locator('.drive-card', {
+      has: page.getByRole('heading', { level: 3, name: /D: · / }),
+    });
+    await systemDrive.getByText('Needs a new key').waitFor();
+    assert.equal(await dataDrive.getByText('Needs a new key').count(), 0);
+    await page.getByText(/^New key needed since /).waitFor();
     assert.equal(await page.getByText('Nobody', { exact: true }).count(), 1);
+    assert.equal(
+      await page.getByRole('button', { name: 'Ask for new keys' }).count(),
+      0,
+      'the helpdesk does not mark devices',
+    );
     await assertAccessible(page, 'a device page');
     assert.deepEqual(problems.errors, []);
   });
@@ -251,16 +266,128 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     assert.deepEqual(problems.errors, []);
   });
 
-  it('keeps keys out of sight for an auditor', async () => {
+  it('lets an admin ask for new keys for a device and for the whole organisation', async () => {
+    const { page, problems } = owner;
+    await page.goto(`${server.url}/orgs/${orgId}/devices`);
+    const laptop = page.getByRole('row', { name: /FJ-LAPTOP-0042/ });
+    await laptop.waitFor();
+    assert.equal(await laptop.getByText('Needs new keys').count(), 0);
+    await laptop.getByRole('link', { name: 'FJ-LAPTOP-0042' }).click();
+    await page.getByText('Up to date').waitFor();
+    await page.getByRole('button', { name: 'Ask for new keys' }).click();
+    await page.getByText('1 key marked for a new one.').waitFor();
+    await page.getByText(/^New key needed since /).waitFor();
+    await page.locator('.drive-card .key-line').first().getByText('Needs a new key').waitFor();
+    await assertAccessible(page, 'a device marked for new keys');
+
+    await page.getByRole('link', { name: 'All devices' }).click();
+    await laptop.getByText('Needs new keys').waitFor();
+    // The front desk's system drive is marked already (revealed); its data drive is not.
+    await page.getByRole('button', { name: 'Ask for new keys everywhere' }).click();
+    await page.getByRole('button', { name: 'Yes, mark every key' }).click();
+    await page.getByText('1 key marked for a new one.').waitFor();
+    await page
+      .getByRole('row', { name: /FJ-FRONTDESK-01/ })
+      .getByText('Needs new keys')
+      .waitFor();
+    await assertAccessible(page, 'the devices page');
+    await screenshot(page, 'organisation-devices');
+    assert.deepEqual(problems.errors, []);
+  });
+
+  it('holds a helpdesk reveal for approval until someone else approves it', async () => {
+    await callApi(owner.page, 'PATCH', `/orgs/${orgId}/policies`, { requireApproval: true });
+    const { page, problems } = helpdesk;
+    const shortId = frontDeskData.protectorId.slice(0, 8);
+    await page.goto(`${server.url}/orgs/${orgId}?q=${shortId}`);
+    const row = page.getByRole('row', { name: new RegExp(shortId) });
+    await row.getByRole('button', { name: `Reveal ${shortId}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reveal recovery key' });
+    await dialog.getByLabel('Startup PIN forgotten').check();
+    await dialog.getByLabel('Ticket reference (optional)').fill('INC-5000');
+    await dialog.getByRole('button', { name: 'Reveal key' }).click();
+    await dialog.getByText('Approval requested.').waitFor();
+    assert.equal(await dialog.locator('.recovery-key').count(), 0, 'no key before approval');
+    await dialog.getByRole('link', { name: 'Go to approvals' }).click();
+    await page.getByRole('heading', { level: 1, name: `Approvals · ${orgName}` }).waitFor();
+    const request = page.locator('.approval', { hasText: shortId });
+    await request.getByText('Your request: someone else decides it.').waitFor();
+    assert.equal(await request.getByRole('button', { name: /^Approve/ }).count(), 0);
+    await assertAccessible(page, 'the approvals page of the requester');
+
+    await owner.page.goto(`${server.url}/orgs/${orgId}/approvals`);
+    const pending = owner.page.locator('.approval', { hasText: shortId });
+    await pending.getByText(`Asked by ${helpdesk.name}`).waitFor();
+    await pending.getByText('Startup PIN forgotten · ticket INC-5000').waitFor();
+    await pending.getByLabel('Note for the requester (optional)').fill('Caller verified by phone');
+    await assertAccessible(owner.page, 'the approvals page of an approver');
+    await pending.getByRole('button', { name: `Approve ${shortId}` }).click();
+    await pending.getByText('Approved', { exact: true }).waitFor();
+
+    await page.reload();
+    await request.getByRole('button', { name: `Reveal now ${shortId}` }).click();
+    await dialog.getByRole('button', { name: 'Reveal key' }).click();
+    await dialog.locator('.recovery-key').waitFor();
+    const shown = (await dialog.locator('.recovery-key').textContent()) ?? '';
+    assert.equal(shown.replace(/\D/g, ''), frontDeskData.recoveryPassword.replace(/\D/g, ''));
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await request.getByText('Used', { exact: true }).waitFor();
+    await callApi(owner.page, 'PATCH', `/orgs/${orgId}/policies`, { requireApproval: false });
+    assert.deepEqual(problems.errors, []);
+  });
+
+  it('gives an auditor the audit with filters and the coverage report, and no key', async () => {
     const { page, problems } = auditor;
     await page.goto(`${server.url}/orgs/${orgId}`);
     await page.getByText('Your role in this organisation does not show this page.').waitFor();
     const sections = page.getByRole('navigation', { name: `Sections of ${orgName}` });
     assert.equal(await sections.getByRole('link', { name: 'Recovery keys' }).count(), 0);
     assert.equal(await sections.getByRole('link', { name: 'Devices' }).count(), 0);
-    await sections.getByRole('link', { name: 'Members' }).click();
-    await page.getByRole('heading', { level: 1, name: `Members · ${orgName}` }).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Add member' }).count(), 0);
+
+    await sections.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('heading', { level: 1, name: `Audit · ${orgName}` }).waitFor();
+    const events = page.locator('ol.activity > li');
+    await events.first().waitFor();
+    const shortId = frontDesk.protectorId.slice(0, 8);
+    await page.getByLabel('What').selectOption({ label: 'Recovery key shown' });
+    await page.getByLabel('Key ID').fill(shortId);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.getByText('1 event shown.').waitFor();
+    const reveal = events.first();
+    await reveal.getByText(`by ${helpdesk.name}`).waitFor();
+    await reveal.getByText(/Hardware repair · ticket INC-4711/).waitFor();
+    await assertAccessible(page, 'the audit page with filters');
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    const csvText = readFileSync(await csv.path(), 'utf8');
+    const lines = csvText.trim().split(/\r?\n/);
+    assert.equal(lines.length, 2, 'a header and the one filtered event');
+    assert.match(lines[1] ?? '', /INC-4711/);
+    assert.doesNotMatch(csvText, new RegExp(frontDesk.recoveryPassword));
+
+    await sections.getByRole('link', { name: 'Coverage' }).click();
+    await page.getByRole('heading', { level: 1, name: `Coverage · ${orgName}` }).waitFor();
+    await page
+      .getByRole('img', { name: "Coverage of the organisation's drives and keys" })
+      .waitFor();
+    const totals = page.getByRole('table', { name: 'Totals' });
+    assert.equal(
+      await totals.getByRole('row', { name: /^Drives with a key/ }).textContent(),
+      'Drives with a key3',
+    );
+    await page
+      .getByRole('region', { name: 'Keys needing a new one' })
+      .getByText(frontDesk.protectorId.slice(8))
+      .waitFor();
+    await assertAccessible(page, 'the coverage report');
+    await screenshot(page, 'organisation-report');
+    assert.equal(
+      await page.getByRole('button', { name: /^Reveal/ }).count(),
+      0,
+      'an auditor is never offered a key',
+    );
     assert.deepEqual(problems.errors, []);
   });
 
@@ -295,6 +422,9 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await page.goto(`${server.url}/orgs/${orgId}/members`);
     await page.getByRole('table').waitFor();
     await assertNoSidewaysScroll(page, 'the members page');
+    await page.goto(`${server.url}/orgs/${orgId}/approvals`);
+    await page.locator('.approval').first().waitFor();
+    await assertNoSidewaysScroll(page, 'the approvals page');
     assert.deepEqual(problems.errors, []);
   });
 });

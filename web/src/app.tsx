@@ -58,6 +58,17 @@ const OrganisationDevicesPage = lazy(() =>
 const OrganisationDevicePage = lazy(() =>
   import('./pages/organisation-library.js').then((m) => ({ default: m.OrganisationDevicePage })),
 );
+const OrganisationApprovalsPage = lazy(() =>
+  import('./pages/organisation-oversight.js').then((m) => ({
+    default: m.OrganisationApprovalsPage,
+  })),
+);
+const OrganisationAuditPage = lazy(() =>
+  import('./pages/organisation-oversight.js').then((m) => ({ default: m.OrganisationAuditPage })),
+);
+const OrganisationReportPage = lazy(() =>
+  import('./pages/organisation-oversight.js').then((m) => ({ default: m.OrganisationReportPage })),
+);
 const AdminFeedbackPage = lazy(() =>
   import('./pages/admin-feedback.js').then((m) => ({ default: m.AdminFeedbackPage })),
 );
@@ -142,6 +153,12 @@ function Routes() {
       '/orgs/:orgId/members',
       (p) => <OrganisationMembersPage key={p.orgId} orgId={p.orgId ?? ''} />,
     ],
+    [
+      '/orgs/:orgId/approvals',
+      (p) => <OrganisationApprovalsPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    ['/orgs/:orgId/audit', (p) => <OrganisationAuditPage key={p.orgId} orgId={p.orgId ?? ''} />],
+    ['/orgs/:orgId/report', (p) => <OrganisationReportPage key={p.orgId} orgId={p.orgId ?? ''} />],
     [
       '/orgs/:orgId/policies',
       (p) => <OrganisationPoliciesPage key={p.orgId} orgId={p.orgId ?? ''} />,

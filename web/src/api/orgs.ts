@@ -1,10 +1,19 @@
 import type {
+  Approval,
+  ApprovalStateName,
+  OrganisationRevealWithApproval,
+} from '../../../src/api/approvals.js';
+import type { OrganisationAuditPage } from '../../../src/api/audit.js';
+import type {
+  CoverageReport,
   DeviceDetail,
+  DeviceRotated,
   DevicePage,
   KeyListQuery,
   KeyPage,
   KeySummary,
   OrganisationReveal,
+  OrganisationRotated,
   RevealedKey,
   RevealReason,
 } from '../../../src/api/keys.js';
@@ -14,13 +23,15 @@ import type {
   MembershipRole,
   Organisation,
 } from '../../../src/api/orgs.js';
-import { request } from './client.js';
+import { download, request } from './client.js';
 
 /**
  * Organisations and their key libraries (docs/api.md, "Organisations"); the shapes are the
  * server's contract (src/api). Every path is the personal library's under /orgs/:orgId.
  */
-export type { DeviceDetail, RevealReason } from '../../../src/api/keys.js';
+export type { Approval } from '../../../src/api/approvals.js';
+export type { OrganisationAuditEvent } from '../../../src/api/audit.js';
+export type { CoverageReport, DeviceDetail, RevealReason } from '../../../src/api/keys.js';
 export type DeviceSummary = DevicePage['items'][number];
 export type {
   LibraryPolicies,
@@ -126,7 +137,7 @@ export async function revealOrganisationKey(
   account: string,
   orgId: string,
   id: string,
-  body: OrganisationReveal,
+  body: OrganisationReveal | OrganisationRevealWithApproval,
 ): Promise<RevealAnswer> {
   const answer = await request<RevealedKey | { approvalId: string }>(
     `${org(orgId)}/keys/${encodeURIComponent(id)}/reveal`,
@@ -164,4 +175,92 @@ export const assignDevice = (
     account,
     method: 'PATCH',
     body: { assigneeEmail },
+  });
+
+/** Marks the current key of each of the device's drives to be replaced (owners and admins). */
+export const rotateDevice = (account: string, orgId: string, id: string) =>
+  request<DeviceRotated>(`${org(orgId)}/devices/${encodeURIComponent(id)}/rotate`, {
+    account,
+    method: 'POST',
+  });
+
+/** Marks the current key of every drive in the organisation to be replaced. */
+export const rotateOrganisation = (account: string, orgId: string) =>
+  request<OrganisationRotated>(`${org(orgId)}/rotate`, { account, method: 'POST' });
+
+export const listApprovals = (account: string, orgId: string, state?: ApprovalStateName) =>
+  request<{ items: Approval[] }>(`${org(orgId)}/approvals`, {
+    account,
+    query: { state, limit: 100 },
+  });
+
+export const decideApproval = (
+  account: string,
+  orgId: string,
+  id: string,
+  decision: 'approve' | 'deny',
+  note: string,
+) =>
+  request<{ approval: Approval }>(`${org(orgId)}/approvals/${encodeURIComponent(id)}/${decision}`, {
+    account,
+    method: 'POST',
+    body: note ? { note } : {},
+  });
+
+/** The organisation audit's filters as the page keeps them: empty text means "any". */
+export interface AuditFilters {
+  actor: string;
+  action: string;
+  device: string;
+  keyId: string;
+  from: string;
+  to: string;
+}
+
+function auditQuery(filters: AuditFilters) {
+  return {
+    actor: filters.actor.trim(),
+    action: filters.action,
+    device: filters.device.trim(),
+    keyId: filters.keyId.trim(),
+    from: filters.from,
+    to: filters.to,
+  };
+}
+
+export const listOrganisationAudit = (
+  account: string,
+  orgId: string,
+  filters: AuditFilters,
+  before: string | null,
+  signal?: AbortSignal,
+) =>
+  request<OrganisationAuditPage>(`${org(orgId)}/audit`, {
+    account,
+    query: { ...auditQuery(filters), before: before ?? undefined, limit: 50 },
+    ...withSignal(signal),
+  });
+
+export const downloadOrganisationAudit = (account: string, orgId: string, filters: AuditFilters) =>
+  download(`${org(orgId)}/audit`, 'audit.csv', {
+    account,
+    query: { ...auditQuery(filters), format: 'csv' },
+  });
+
+export const getCoverageReport = (
+  account: string,
+  orgId: string,
+  staleDays: number,
+  signal?: AbortSignal,
+) =>
+  request<CoverageReport>(`${org(orgId)}/report`, {
+    account,
+    query: { staleDays },
+    ...withSignal(signal),
+  });
+
+export const downloadCoverageReport = (account: string, orgId: string, staleDays: number) =>
+  download(`${org(orgId)}/report`, 'coverage.csv', {
+    account,
+    query: { staleDays, format: 'csv' },
   });

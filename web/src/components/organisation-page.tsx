@@ -22,6 +22,9 @@ const sectionsOf: Record<MembershipRole, OrganisationSection[]> = {
   auditor: ['audit', 'report', 'members', 'policies'],
 };
 
+/** Roles that manage members, policies and rotation (src/server/policies.ts, managingRoles). */
+export const managingRoles: readonly MembershipRole[] = ['owner', 'admin'];
+
 export function sectionsFor(role: MembershipRole): OrganisationSection[] {
   return sectionsOf[role];
 }

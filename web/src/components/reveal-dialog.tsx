@@ -22,7 +22,10 @@ import { RecoveryKeyBlocks } from './recovery-key-blocks.js';
 export interface RevealRequest {
   key: KeySummary;
   reason?: RevealReason | undefined;
+  reasonText?: string | undefined;
   ticket?: string | undefined;
+  /** An approved request this reveal uses (the organisation asks for approval). */
+  approvalId?: string | undefined;
 }
 
 /** The query that reopens the dialog for a key after signing in again (no secret in it). */
@@ -62,7 +65,7 @@ export function RevealDialog({
   const ticketId = useId();
   const { key } = request;
   const [reason, setReason] = useState<RevealReason | ''>(request.reason ?? '');
-  const [reasonText, setReasonText] = useState('');
+  const [reasonText, setReasonText] = useState(request.reasonText ?? '');
   const [ticket, setTicket] = useState(request.ticket ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
@@ -93,6 +96,7 @@ export function RevealDialog({
       reason,
       ...(reason === 'other' ? { reasonText: reasonText.trim() } : {}),
       ...(ticket.trim() ? { ticket: ticket.trim() } : {}),
+      ...(request.approvalId ? { approvalId: request.approvalId } : {}),
     })
       .then((revealed) => {
         setAnswer(revealed);
@@ -157,6 +161,7 @@ export function RevealDialog({
               })}
             </p>
             <p className="hint">{t('orgs.reveal.recorded')}</p>
+            <p className="alert alert-warning">{t('orgs.reveal.rotate')}</p>
             <div className="button-row">
               <button type="button" className="button button-primary" onClick={copy}>
                 {copied ? t('detail.reveal.copied') : t('detail.reveal.copy')}

@@ -18,6 +18,7 @@ import { EmailText } from '../components/email-text.js';
 import { ErrorMessage } from '../components/error-message.js';
 import {
   LibrarySwitcher,
+  managingRoles,
   OrganisationPage,
   organisationHome,
   useOrganisations,
@@ -27,9 +28,6 @@ import { formatDate } from '../format.js';
 import { Link, navigate } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
 import { useActiveAccount } from '../state/session.js';
-
-/** Roles that manage members and policies (src/server/policies.ts, managingRoles). */
-const managingRoles: readonly MembershipRole[] = ['owner', 'admin'];
 
 export function OrganisationsPage() {
   const { t } = useTranslation();
@@ -343,7 +341,12 @@ export function OrganisationMembersPage({ orgId }: { orgId: string }) {
   );
 }
 
-const policyNames = ['selfServiceReveal', 'requireApproval', 'notifyAssignee'] as const;
+const policySwitches = [
+  'selfServiceReveal',
+  'requireApproval',
+  'notifyAssignee',
+  'notifyAdmins',
+] as const;
 
 function PolicyForm({ organisation }: { organisation: Organisation }) {
   const { t } = useTranslation();
@@ -356,6 +359,7 @@ function PolicyForm({ organisation }: { organisation: Organisation }) {
   const [error, setError] = useState<unknown>(undefined);
   const [message, setMessage] = useState('');
   const manages = managingRoles.includes(organisation.role);
+  const lifetimeId = useId();
   const current = policies.data?.policies;
 
   if (!current) {
@@ -388,7 +392,7 @@ function PolicyForm({ organisation }: { organisation: Organisation }) {
       {manages ? null : <p className="hint">{t('orgs.policies.readOnly')}</p>}
       <fieldset disabled={!manages}>
         <legend>{t('orgs.policies.legend')}</legend>
-        {policyNames.map((name) => (
+        {policySwitches.map((name) => (
           <div key={name} className="policy">
             <label className="check">
               <input
@@ -403,6 +407,25 @@ function PolicyForm({ organisation }: { organisation: Organisation }) {
             <p className="hint">{t(`orgs.policies.${name}.hint`)}</p>
           </div>
         ))}
+        <div className="field policy">
+          <label htmlFor={lifetimeId}>{t('orgs.policies.approvalLifetimeHours.label')}</label>
+          <input
+            id={lifetimeId}
+            className="short-input"
+            type="number"
+            min={1}
+            max={720}
+            required
+            value={shown.approvalLifetimeHours}
+            onChange={(event) => {
+              setEdited((before) => ({
+                ...before,
+                approvalLifetimeHours: Number(event.target.value),
+              }));
+            }}
+          />
+          <p className="hint">{t('orgs.policies.approvalLifetimeHours.hint')}</p>
+        </div>
       </fieldset>
       <p role="status" className="status-line">
         {message}

@@ -7,6 +7,8 @@ import {
   getOrganisationKey,
   listDevices,
   listOrganisationKeys,
+  rotateDevice,
+  rotateOrganisation,
   type DeviceDetail,
   type DeviceSummary,
   type MembershipRole,
@@ -15,7 +17,11 @@ import {
 import { DriveLabel } from '../components/drive.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
-import { OrganisationPage, organisationPath } from '../components/organisation-page.js';
+import {
+  managingRoles,
+  OrganisationPage,
+  organisationPath,
+} from '../components/organisation-page.js';
 import { reasonFromQuery, RevealDialog, type RevealRequest } from '../components/reveal-dialog.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
@@ -33,6 +39,13 @@ const writingRoles: readonly MembershipRole[] = ['owner', 'admin', 'helpdesk'];
 
 function deviceLink(orgId: string, deviceId: string) {
   return `${organisationPath(orgId, 'devices')}/${encodeURIComponent(deviceId)}`;
+}
+
+/** A key that was revealed (or marked) and waits for a newer one for its drive. */
+function RotationBadge({ summary }: { summary: KeySummary }) {
+  const { t } = useTranslation();
+  if (!summary.rotationRequired) return null;
+  return <span className="badge badge-warning">{t('orgs.rotation.keyBadge')}</span>;
 }
 
 function RevealButton({ summary, onReveal }: { summary: KeySummary; onReveal: () => void }) {
@@ -182,6 +195,7 @@ function LibrarySearch({ organisation }: { organisation: Organisation }) {
                 <tr key={summary.id}>
                   <th scope="row" data-label={t('keys.columns.keyId')}>
                     <KeyId protectorId={summary.protectorId} />
+                    <RotationBadge summary={summary} />
                   </th>
                   <td data-label={t('keys.columns.device')}>
                     <Link to={deviceLink(orgId, summary.deviceId)}>{summary.deviceName}</Link>
@@ -229,7 +243,9 @@ function LibrarySearch({ organisation }: { organisation: Organisation }) {
             setRevealing(null);
           }}
           onRevealed={() => {
+            // A revealed key now waits for a new one: the list shows it.
             invalidate(account.id, `/orgs/${orgId}/`);
+            page.reload();
           }}
         />
       ) : null}
@@ -286,7 +302,7 @@ function DeviceList({ organisation }: { organisation: Organisation }) {
               <tr>
                 <th scope="col">{t('orgs.devices.name')}</th>
                 <th scope="col">{t('orgs.devices.assignee')}</th>
-                <th scope="col">{t('orgs.devices.updated')}</th>
+                <th scope="col">{t('orgs.devices.lastSeen')}</th>
               </tr>
             </thead>
             <tbody>
@@ -294,12 +310,19 @@ function DeviceList({ organisation }: { organisation: Organisation }) {
                 <tr key={device.id}>
                   <th scope="row" data-label={t('orgs.devices.name')}>
                     <Link to={deviceLink(orgId, device.id)}>{device.name}</Link>
+                    {device.rotation === 'required' ? (
+                      <span className="badge badge-warning">{t('orgs.rotation.deviceBadge')}</span>
+                    ) : null}
                   </th>
                   <td data-label={t('orgs.devices.assignee')}>
                     {device.assignee ? device.assignee.displayName : t('orgs.devices.unassigned')}
                   </td>
-                  <td data-label={t('orgs.devices.updated')}>
-                    <time dateTime={device.updatedAt}>{formatDate(device.updatedAt)}</time>
+                  <td data-label={t('orgs.devices.lastSeen')}>
+                    {device.lastSeenAt ? (
+                      <time dateTime={device.lastSeenAt}>{formatDate(device.lastSeenAt)}</time>
+                    ) : (
+                      t('orgs.devices.neverSeen')
+                    )}
                   </td>
                 </tr>
               ))}
@@ -318,10 +341,30 @@ function DeviceList({ organisation }: { organisation: Organisation }) {
   );
 }
 
+function DevicesOverview({ organisation }: { organisation: Organisation }) {
+  const account = useActiveAccount();
+  // A new list after marking, so each device shows its new state.
+  const [generation, setGeneration] = useState(0);
+  return (
+    <>
+      <DeviceList key={generation} organisation={organisation} />
+      {managingRoles.includes(organisation.role) ? (
+        <RotateOrganisation
+          orgId={organisation.id}
+          onMarked={() => {
+            invalidate(account.id, `/orgs/${organisation.id}/`);
+            setGeneration((value) => value + 1);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
 export function OrganisationDevicesPage({ orgId }: { orgId: string }) {
   return (
     <OrganisationPage orgId={orgId} section="devices">
-      {(organisation) => <DeviceList organisation={organisation} />}
+      {(organisation) => <DevicesOverview organisation={organisation} />}
     </OrganisationPage>
   );
 }
@@ -401,11 +444,111 @@ function KeyLine({
       <span className="hint">
         {t('orgs.device.addedOn', { date: formatDateTime(summary.createdAt) })}
       </span>
+      <RotationBadge summary={summary} />
       {summary.deletedAt ? <span className="badge">{t('orgs.device.inBin')}</span> : null}
       {mayReveal && !summary.deletedAt ? (
         <RevealButton summary={summary} onReveal={onReveal} />
       ) : null}
     </div>
+  );
+}
+
+function RotateDevice({
+  orgId,
+  deviceId,
+  onMarked,
+}: {
+  orgId: string;
+  deviceId: string;
+  onMarked: () => void;
+}) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const mark = () => {
+    setError(undefined);
+    rotateDevice(account.id, orgId, deviceId)
+      .then(({ marked }) => {
+        setMessage(t('orgs.rotation.marked', { count: marked }));
+        onMarked();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+  return (
+    <div className="stack">
+      <p className="hint">{t('orgs.rotation.deviceHint')}</p>
+      <div>
+        <button type="button" className="button" onClick={mark}>
+          {t('orgs.rotation.markDevice')}
+        </button>
+      </div>
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      <ErrorMessage error={error} />
+    </div>
+  );
+}
+
+/** Every drive of the organisation gets a new key: after a breach, or a helpdesk gone rogue. */
+function RotateOrganisation({ orgId, onMarked }: { orgId: string; onMarked: () => void }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const [confirming, setConfirming] = useState(false);
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const mark = () => {
+    setError(undefined);
+    rotateOrganisation(account.id, orgId)
+      .then(({ marked }) => {
+        setConfirming(false);
+        setMessage(t('orgs.rotation.marked', { count: marked }));
+        onMarked();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+  return (
+    <section className="card stack" aria-labelledby="rotate-all-heading">
+      <h2 id="rotate-all-heading">{t('orgs.rotation.allTitle')}</h2>
+      <p>{t('orgs.rotation.allIntro')}</p>
+      {confirming ? (
+        <div className="form-actions">
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setConfirming(false);
+            }}
+          >
+            {t('common.cancel')}
+          </button>
+          <button type="button" className="button button-danger" onClick={mark}>
+            {t('orgs.rotation.allConfirm')}
+          </button>
+        </div>
+      ) : (
+        <div>
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setConfirming(true);
+            }}
+          >
+            {t('orgs.rotation.markAll')}
+          </button>
+        </div>
+      )}
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      <ErrorMessage error={error} />
+    </section>
   );
 }
 
@@ -448,14 +591,35 @@ function DeviceView({ organisation, deviceId }: { organisation: Organisation; de
             </dd>
           </div>
           <div>
-            <dt>{t('orgs.devices.updated')}</dt>
+            <dt>{t('orgs.devices.lastSeen')}</dt>
             <dd>
-              <time dateTime={data.updatedAt}>{formatDateTime(data.updatedAt)}</time>
+              {data.lastSeenAt ? (
+                <time dateTime={data.lastSeenAt}>{formatDateTime(data.lastSeenAt)}</time>
+              ) : (
+                t('orgs.devices.neverSeen')
+              )}
+            </dd>
+          </div>
+          <div>
+            <dt>{t('orgs.rotation.title')}</dt>
+            <dd>
+              {data.rotation === 'required' && data.rotationRequiredSince ? (
+                <span className="badge badge-warning">
+                  {t('orgs.rotation.requiredSince', {
+                    date: formatDateTime(data.rotationRequiredSince),
+                  })}
+                </span>
+              ) : (
+                t('orgs.rotation.upToDate')
+              )}
             </dd>
           </div>
         </dl>
         {writingRoles.includes(organisation.role) ? (
           <AssignForm organisation={organisation} device={data} onAssigned={changed} />
+        ) : null}
+        {managingRoles.includes(organisation.role) ? (
+          <RotateDevice orgId={orgId} deviceId={data.id} onMarked={changed} />
         ) : null}
       </section>
       <h2>{t('orgs.device.drives')}</h2>
