@@ -72,3 +72,4 @@ export const changePoliciesBody = libraryPolicies.extend(signinPolicyFields).par
 export const policiesResponse = z.object({
   policies: libraryPolicies.extend(signinPolicyFields),
 });
+export type OrganisationPolicies = z.output<typeof policiesResponse>['policies'];
