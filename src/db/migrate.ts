@@ -16,6 +16,7 @@ import * as organisationLibraries from './migrations/2026-12-06-organisation-lib
 import * as passkeys from './migrations/2026-12-06-passkeys.js';
 import * as signedInStateNotifications from './migrations/2026-12-06-signed-in-state-notifications.js';
 import * as revealApprovals from './migrations/2026-12-07-reveal-approvals.js';
+import * as mail from './migrations/2026-12-08-mail.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
@@ -27,6 +28,7 @@ const migrationModules = [
   ['2026-12-06-passkeys', passkeys],
   ['2026-12-06-signed-in-state-notifications', signedInStateNotifications],
   ['2026-12-07-reveal-approvals', revealApprovals],
+  ['2026-12-08-mail', mail],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

@@ -11,7 +11,9 @@ const purgeIntervalMs = 60 * 60_000;
  * - the SQLite WAL copied into the database file on a thread of its own (Database);
  * - expired sign-in challenges and credential counters pruned every hour;
  * - keys deleted longer ago than `deletedKeyRetentionDays` purged at start and every hour
- *   (only when a retention is set).
+ *   (only when a retention is set);
+ * - with an SMTP server configured, the mail outbox delivered (retried with backoff) and sent
+ *   mail older than a week removed every hour.
  * Short-lived commands (`keyhold admin`) open the same context and start none of them.
  */
 export function startJobs(app: FastifyInstance): void {
@@ -27,8 +29,10 @@ export function startJobs(app: FastifyInstance): void {
     timers.push(timer);
   };
 
+  const stopMail = ctx.mail.start(app.log);
+
   every(pruneIntervalMs, () => {
-    Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now())]).catch(
+    Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now()), ctx.mail.prune()]).catch(
       (error: unknown) => {
         app.log.warn({ err: error }, 'pruning old sign-in state failed');
       },
@@ -50,6 +54,7 @@ export function startJobs(app: FastifyInstance): void {
 
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer);
+    await stopMail();
     await stopCheckpoints();
   });
 }

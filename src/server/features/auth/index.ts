@@ -8,3 +8,4 @@ export { checkTotpCode, CodeAlreadyUsedError } from './totp-enrolment.js';
 export { passkeyAssertionProves, relyingPartyOf, type RelyingParty } from './passkeys.js';
 export { passkeyAssertion } from './schema.js';
 export { requireRecentSignin, StepUpRequiredError } from './step-up.js';
+export { EmailUnconfirmedError, requireConfirmedAddress } from './email-confirmation.js';

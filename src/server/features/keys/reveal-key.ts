@@ -10,6 +10,7 @@ import { requireOpenVault } from '../vault/index.js';
 import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
+import { queueRevealNotices } from './reveal-notices.js';
 
 /** Everything that hands over a recovery password: reveal, the recovery key file, the sheet. */
 
@@ -142,9 +143,31 @@ export async function revealKey(
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
   const recoveryPassword = await storedPassword(ctx, access, id);
-  await ctx.audit.recordAlone(caller, {
-    action: 'key_revealed',
-    ...keyEvent(caller, access, row, reason ? { ...reason } : {}),
+  await ctx.database.transaction(async (trx) => {
+    await ctx.audit.record(trx, caller, {
+      action: 'key_revealed',
+      ...keyEvent(caller, access, row, reason ? { ...reason } : {}),
+    });
+    if (access.library.kind === 'organisation' && reason) {
+      await queueRevealNotices(
+        ctx,
+        trx,
+        caller,
+        {
+          organisationId: access.library.organisationId,
+          keyId: row.id,
+          protectorHex: row.protector_hex,
+          deviceName: row.device_name,
+          assigneeId: row.device_assignee_id,
+        },
+        {
+          reason: reason.reason,
+          reasonText: reason.reasonText ?? null,
+          ticket: reason.ticket ?? null,
+          approvedBy: null,
+        },
+      );
+    }
   });
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }
