@@ -19,6 +19,10 @@ export const account = z
     createdAt: z.string(),
     totpEnabled: z.boolean(),
     recoveryCodesRemaining: z.number().int(),
+    /** False while the address of an account that signed up with mail on waits for its link. */
+    emailConfirmed: z.boolean(),
+    /** The language of the mail the account gets. */
+    language: z.enum(['en', 'nb']),
   })
   .meta({ id: 'Account' });
 
@@ -48,6 +52,30 @@ export const signedInResponse = z.object({
   account,
   csrfToken: z.string(),
 });
+
+/**
+ * What a sign-up answers when the server sends mail, for a new address and for one that already
+ * has an account alike: a link to confirm the address went to it (or, for a taken address, a
+ * note to its owner).
+ */
+export const confirmationSentResponse = z.object({
+  status: z.literal('confirmation_sent'),
+  email: z.string(),
+});
+
+/** The token from a confirmation link (the part after `#token=`). */
+export const confirmEmailBody = z.object({
+  token: z
+    .string()
+    .min(20)
+    .max(100)
+    .regex(/^[\w-]+$/, 'the token from the link'),
+});
+export const emailConfirmedResponse = z.object({
+  status: z.literal('confirmed'),
+  email: z.string(),
+});
+export type ConfirmationSent = z.output<typeof confirmationSentResponse>;
 
 export const identifyBody = z.object({
   email: emailInput,
@@ -174,7 +202,9 @@ export const membership = z.object({
 });
 export const meResponse = z.object({ account, memberships: z.array(membership) });
 export const updateMeBody = z.object({
-  displayName: plainText(z.string().trim().min(1, 'enter your name').max(100)),
+  displayName: plainText(z.string().trim().min(1, 'enter your name').max(100)).optional(),
+  /** The language of the mail the account gets. */
+  language: z.enum(['en', 'nb']).optional(),
 });
 
 export const session = z

@@ -36,6 +36,21 @@ export const changeRoleBody = z.object({ role });
 export const organisationResponse = z.object({ organisation });
 export const organisationsResponse = z.object({ organisations: z.array(organisation) });
 export const memberResponse = z.object({ member });
+
+/** An address invited to the organisation; it becomes a member once its account is confirmed. */
+export const invitation = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role,
+    invitedAt: z.string(),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'Invitation' });
+export const invitationResponse = z.object({ invitation });
+export const invitationsResponse = z.object({ invitations: z.array(invitation) });
+export const invitationParams = z.object({ orgId: z.uuid(), invitationId: z.uuid() });
+export type Invitation = z.output<typeof invitation>;
 export const membersResponse = z.object({ members: z.array(member) });
 
 export type Organisation = z.output<typeof organisation>;

@@ -18,6 +18,7 @@ import * as signedInStateNotifications from './migrations/2026-12-06-signed-in-s
 import * as singleSignOn from './migrations/2026-12-06-single-sign-on.js';
 import * as organisationRotationCoverage from './migrations/2026-12-07-organisation-rotation-coverage.js';
 import * as revealApprovals from './migrations/2026-12-07-reveal-approvals.js';
+import * as mail from './migrations/2026-12-08-mail.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
@@ -31,6 +32,7 @@ const migrationModules = [
   ['2026-12-06-single-sign-on', singleSignOn],
   ['2026-12-07-organisation-rotation-coverage', organisationRotationCoverage],
   ['2026-12-07-reveal-approvals', revealApprovals],
+  ['2026-12-08-mail', mail],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

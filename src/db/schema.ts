@@ -37,6 +37,9 @@ export interface DatabaseSchema {
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
   reveal_approvals: RevealApprovalsTable;
+  mail_outbox: MailOutboxTable;
+  email_confirmations: EmailConfirmationsTable;
+  organisation_invitations: OrganisationInvitationsTable;
 }
 
 export interface UsersTable {
@@ -51,6 +54,13 @@ export interface UsersTable {
   totp_enabled_at: string | null;
   /** The newest accepted TOTP time step, so a code cannot be used twice. */
   totp_last_step: number | null;
+  /** `en` or `nb`: the language of the mail the account gets (null: English). */
+  language: string | null;
+  /**
+   * Set when the account signed up while the server sends mail, until the address is confirmed:
+   * until then the account holds no keys and joins no organisation.
+   */
+  email_unconfirmed_since: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -436,6 +446,54 @@ export interface SsoSigninStatesTable {
   code_verifier: string;
   redirect_uri: string;
   next_path: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/**
+ * A message waiting to be sent, or sent. Rendered when queued (so a restart sends exactly what
+ * was meant); it never holds a secret. The sender claims a row until `claimed_until`, so two
+ * server processes never send it at once.
+ */
+export interface MailOutboxTable {
+  id: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  created_at: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  /** The SMTP server's last refusal or the connection error, for the operator. */
+  last_error: string | null;
+  sent_at: string | null;
+  /** Given up after the last retry. */
+  failed_at: string | null;
+}
+
+/** A link that confirms an account's address; the token itself is only in the email. */
+export interface EmailConfirmationsTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the token. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/**
+ * An organisation's invitation to an address without a confirmed account: it becomes a
+ * membership when the address's account is confirmed.
+ */
+export interface OrganisationInvitationsTable {
+  id: string;
+  organisation_id: string;
+  email: string;
+  email_normalized: string;
+  role: MembershipRole;
+  invited_by_user_id: string | null;
   created_at: string;
   expires_at: string;
 }

@@ -74,6 +74,23 @@ export const configSchema = z
       .string()
       .regex(/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/, 'must be host:port, such as 127.0.0.1:9464')
       .optional(),
+    /**
+     * The SMTP server Keyhold sends its email through (`smtp://` or `smtps://`, credentials in
+     * the URL); unset, Keyhold sends no email.
+     */
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s]+$/, 'must start with smtp:// or smtps://')
+      .optional(),
+    /** The sender of Keyhold's email: an address, or a name and an address in <>. */
+    mailFrom: z
+      .string()
+      .trim()
+      .regex(
+        /^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
+        'must be an address such as keyhold@example.org or "Keyhold <keyhold@example.org>"',
+      )
+      .optional(),
     /** SQLite: take a backup into <data-dir>/backups before applying migrations. */
     backupBeforeMigrate: z.boolean().default(true),
     /** Emails of the accounts that administer this server (e.g. read help-article feedback). */
@@ -109,6 +126,28 @@ export const configSchema = z
         code: 'custom',
         path: ['proxyHops'],
         message: 'give either --trusted-proxies or --proxy-hops, not both',
+      });
+    }
+    if (config.smtpUrl && !config.mailFrom) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mailFrom'],
+        message: 'email needs a sender: give --mail-from with --smtp-url',
+      });
+    }
+    if (config.mailFrom && !config.smtpUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['smtpUrl'],
+        message: 'email needs an SMTP server: give --smtp-url with --mail-from',
+      });
+    }
+    if (config.smtpUrl && !config.publicUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicUrl'],
+        message:
+          'email links need the address people reach Keyhold at: give --public-url with --smtp-url',
       });
     }
     if (config.masterKey && config.masterKeyFile) {
@@ -175,6 +214,8 @@ const settingNames: Record<keyof ConfigInput, string> = {
   deletedKeyRetentionDays: 'deleted-key-retention-days',
   serverAdmins: 'server-admins',
   metricsListen: 'metrics-listen',
+  smtpUrl: 'smtp-url',
+  mailFrom: 'mail-from',
   backupBeforeMigrate: 'backup-before-migrate',
 };
 

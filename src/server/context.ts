@@ -21,6 +21,7 @@ import type { Config } from './config.js';
 import { CredentialLimiter } from './credential-limits.js';
 import { AuditLog, loadAuditKey } from './features/audit/index.js';
 import { PasswordHasher } from './features/auth/index.js';
+import { Mail } from './mail/outbox.js';
 
 /**
  * Everything the services share, built once per process and handed down explicitly (no global
@@ -36,6 +37,8 @@ export interface ServerContext {
   audit: AuditLog;
   browsers: BrowserDirectory;
   limiter: CredentialLimiter;
+  /** The outbox: queue mail here (nothing is queued when no SMTP server is configured). */
+  mail: Mail;
   now: () => Date;
   /** True when this start created the master key file (worth telling the operator). */
   createdMasterKey: boolean;
@@ -134,6 +137,13 @@ export async function createServerContext(
       audit: new AuditLog(auditKey, now, database),
       browsers: new BrowserDirectory(database),
       limiter: new CredentialLimiter(database.db, now),
+      mail: new Mail(
+        database.db,
+        now,
+        config.smtpUrl && config.mailFrom && config.publicUrl
+          ? { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl }
+          : undefined,
+      ),
       now,
       createdMasterKey: created,
       upgradeBackup,

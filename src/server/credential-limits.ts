@@ -25,6 +25,10 @@ export const policies = {
   identify: { free: 30, quietMinutes: 15 },
   /** Adding organisation members by email, which would otherwise probe for accounts. */
   memberInvite: { free: 30, quietMinutes: 60 },
+  /** Confirmation links tried from one IP address. */
+  confirmEmail: { free: 30, quietMinutes: 15 },
+  /** New confirmation links one account asks for. */
+  confirmationMail: { free: 5, quietMinutes: 60 },
 } satisfies Record<string, LimitPolicy>;
 
 /**
@@ -43,6 +47,8 @@ export const limitKeys = {
   signup: (ip: string) => `signup-ip:${ip}`,
   identify: (ip: string) => `identify-ip:${ip}`,
   memberInvite: (userId: string) => `member-invite:${userId}`,
+  confirmEmail: (ip: string) => `confirm-email-ip:${ip}`,
+  confirmationMail: (userId: string) => `confirmation-mail:${userId}`,
 };
 
 /** The refusal for a failed trial: its lock-out, started when it was reserved, stands. */

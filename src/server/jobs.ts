@@ -13,7 +13,9 @@ const purgeIntervalMs = 60 * 60_000;
  * - expired sign-in challenges, unanswered organisation sign-ins and credential counters
  *   pruned every hour;
  * - keys deleted longer ago than `deletedKeyRetentionDays` purged at start and every hour
- *   (only when a retention is set).
+ *   (only when a retention is set);
+ * - with an SMTP server configured, the mail outbox delivered (retried with backoff) and sent
+ *   mail older than a week removed every hour.
  * Short-lived commands (`keyhold admin`) open the same context and start none of them.
  */
 export function startJobs(app: FastifyInstance): void {
@@ -29,11 +31,14 @@ export function startJobs(app: FastifyInstance): void {
     timers.push(timer);
   };
 
+  const stopMail = ctx.mail.start(app.log);
+
   every(pruneIntervalMs, () => {
     Promise.all([
       ctx.limiter.prune(),
       pruneChallenges(ctx.db, ctx.now()),
       pruneSsoSigninStates(ctx.db, ctx.now().toISOString()),
+      ctx.mail.prune(),
     ]).catch((error: unknown) => {
       app.log.warn({ err: error }, 'pruning old sign-in state failed');
     });
@@ -54,6 +59,7 @@ export function startJobs(app: FastifyInstance): void {
 
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer);
+    await stopMail();
     await stopCheckpoints();
   });
 }

@@ -22,6 +22,7 @@ interface OpenApiDocument {
 /** The public /api routes: signing in, the browser's account picker, feedback, device codes. */
 const publicApiRoutes = [
   'POST /api/v1/auth/signup',
+  'POST /api/v1/auth/confirm-email',
   'POST /api/v1/auth/identify',
   'POST /api/v1/auth/signin',
   'POST /api/v1/auth/signin/second-factor',
@@ -62,6 +63,7 @@ const tokenRoutes = [
 const queries: Record<string, string> = { 'GET /api/v1/find': '?keyId=ABCD1234' };
 const bodies: Record<string, unknown> = {
   'PATCH /api/v1/auth/me': { displayName: 'Kari' },
+  'POST /api/v1/auth/confirm-email': { token: 'A'.repeat(43) },
   'POST /api/v1/auth/password': { currentPassword: testPassword, newPassword: 'another one' },
   'POST /api/v1/auth/totp/enrol': { password: testPassword },
   'POST /api/v1/auth/totp/confirm': { totp: '123456' },

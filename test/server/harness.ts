@@ -38,11 +38,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Builds the app as `keyhold serve` does, on a fresh database, or on `database` (a restart: its
+ * database then outlives the app's `close`).
+ */
 export async function startTestApp(
   kind: DialectName,
-  { flags = {}, logLevel = 'silent' }: { flags?: Record<string, unknown>; logLevel?: string } = {},
+  {
+    flags = {},
+    logLevel = 'silent',
+    database,
+  }: { flags?: Record<string, unknown>; logLevel?: string; database?: TestDatabase } = {},
 ): Promise<TestApp> {
-  const testDb = await createTestDatabase(kind);
+  const testDb = database ?? (await createTestDatabase(kind));
   const config = loadConfig(
     {
       dataDir: testDb.dataDir,
@@ -73,7 +81,7 @@ export async function startTestApp(
     close: async () => {
       await app.close();
       await ctx.close();
-      await testDb.cleanup();
+      if (!database) await testDb.cleanup();
     },
   };
 }

@@ -74,6 +74,14 @@ export function registerServe(program: Command): void {
       '--metrics-listen <host:port>',
       'answer GET /metrics (Prometheus) on this address; default off (KEYHOLD_METRICS_LISTEN)',
     )
+    .option(
+      '--smtp-url <url>',
+      'send email through this SMTP server, e.g. smtps://user:pass@mail.example.org; needs --mail-from and --public-url (KEYHOLD_SMTP_URL)',
+    )
+    .option(
+      '--mail-from <address>',
+      'the sender of Keyhold\'s email, e.g. "Keyhold <keyhold@example.org>" (KEYHOLD_MAIL_FROM)',
+    )
     .addOption(new Option('--backup-before-migrate').hideHelp())
     .option(
       '--no-backup-before-migrate',

@@ -32,6 +32,8 @@ export interface ServeFlags {
   argon2Iterations?: string;
   argon2Parallelism?: string;
   metricsListen?: string;
+  smtpUrl?: string;
+  mailFrom?: string;
   backupBeforeMigrate?: boolean;
 }
 

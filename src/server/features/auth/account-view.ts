@@ -13,6 +13,8 @@ export interface AccountView {
   createdAt: string;
   totpEnabled: boolean;
   recoveryCodesRemaining: number;
+  emailConfirmed: boolean;
+  language: 'en' | 'nb';
 }
 
 export async function accountView(db: Kysely<DatabaseSchema>, user: UserRow): Promise<AccountView> {
@@ -24,6 +26,8 @@ export async function accountView(db: Kysely<DatabaseSchema>, user: UserRow): Pr
     totpEnabled: user.totp_enabled_at !== null,
     recoveryCodesRemaining:
       user.totp_enabled_at === null ? 0 : await countUnusedRecoveryCodes(db, user.id),
+    emailConfirmed: user.email_unconfirmed_since === null,
+    language: user.language === 'nb' ? 'nb' : 'en',
   };
 }
 

@@ -10,3 +10,4 @@ export { passkeyAssertion } from './schema.js';
 export { requireRecentSignin, StepUpRequiredError } from './step-up.js';
 export { completeProviderSignin, type SignedIn } from './signin.js';
 export { hasSecondFactor } from './second-factor.js';
+export { EmailUnconfirmedError, requireConfirmedAddress } from './email-confirmation.js';

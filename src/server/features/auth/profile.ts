@@ -16,17 +16,25 @@ export async function me(ctx: ServerContext, caller: Caller) {
   };
 }
 
-export async function updateMe(ctx: ServerContext, caller: Caller, input: { displayName: string }) {
+/** Changes the display name and the language of the account's mail; audited. */
+export async function updateMe(
+  ctx: ServerContext,
+  caller: Caller,
+  input: { displayName?: string | undefined; language?: 'en' | 'nb' | undefined },
+) {
   const user = await userOf(ctx, caller);
+  const fields = [
+    ...(input.displayName === undefined ? [] : ['displayName']),
+    ...(input.language === undefined ? [] : ['language']),
+  ];
+  if (fields.length === 0) return me(ctx, caller);
   await ctx.database.transaction(async (trx) => {
     await updateUser(trx, user.id, {
-      display_name: input.displayName,
+      ...(input.displayName === undefined ? {} : { display_name: input.displayName }),
+      ...(input.language === undefined ? {} : { language: input.language }),
       updated_at: ctx.now().toISOString(),
     });
-    await ctx.audit.record(trx, caller, {
-      action: 'profile_changed',
-      details: { fields: ['displayName'] },
-    });
+    await ctx.audit.record(trx, caller, { action: 'profile_changed', details: { fields } });
   });
   return me(ctx, caller);
 }

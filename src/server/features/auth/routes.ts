@@ -32,6 +32,9 @@ import {
   signinResponse,
   signoutBody,
   signupBody,
+  confirmEmailBody,
+  confirmationSentResponse,
+  emailConfirmedResponse,
   totpConfirmBody,
   totpConfirmResponse,
   totpEnrolResponse,
@@ -75,6 +78,7 @@ import {
   startPasskeySecondFactor,
   startPasskeySignin,
 } from './signin.js';
+import { confirmEmail, resendConfirmation } from './email-confirmation.js';
 import { confirmTotp, disableTotp, startTotpEnrolment } from './totp-enrolment.js';
 
 const tags = ['Authentication'];
@@ -96,14 +100,53 @@ export function authRoutes(app: FastifyInstance): void {
       schema: {
         tags,
         summary: 'Create an account and sign it in to this browser',
+        description:
+          'With mail configured the account is not signed in: every sign-up answers 202 ' +
+          '{ status: "confirmation_sent", email }, and the address gets a link to confirm it ' +
+          '(or, when it already has an account, a note to its owner).',
         body: signupBody,
-        response: { 201: signedInResponse },
+        response: { 201: signedInResponse, 202: confirmationSentResponse },
       },
     },
     async (request, reply) => {
-      const result = await signup(ctx, request.browser, requestInfo(request), request.body);
+      const result = await signup(
+        ctx,
+        request.browser,
+        requestInfo(request),
+        request.body,
+        requestLanguage(request),
+      );
+      if (result.status === 'confirmation_sent') return reply.status(202).send(result);
       return reply.status(201).send(signedIn(reply, ctx, result));
     },
+  );
+
+  routes.post(
+    '/api/v1/auth/confirm-email',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: "Confirm an account's email address with the token from its link (once)",
+        body: confirmEmailBody,
+        response: { 200: emailConfirmedResponse },
+      },
+    },
+    (request) => confirmEmail(ctx, requestInfo(request), request.body.token),
+  );
+
+  routes.post(
+    '/api/v1/auth/confirm-email/resend',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Mail a new confirmation link to the selected account',
+        response: { 202: confirmationSentResponse },
+      },
+    },
+    async (request, reply) =>
+      reply.status(202).send(await resendConfirmation(ctx, sessionCallerOf(request))),
   );
 
   routes.post(

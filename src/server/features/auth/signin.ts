@@ -20,7 +20,9 @@ import type { KnownBrowser } from '../../browser-directory.js';
 import type { ServerContext } from '../../context.js';
 import { limitKeys, policies } from '../../credential-limits.js';
 import { ConflictError, InvalidCredentialsError, SigninExpiredError } from '../../errors.js';
+import type { Language } from '../../messages.js';
 import type { RequestInfo } from '../../request-info.js';
+import { signupConfirmingAddress, type ConfirmationSent } from './email-confirmation.js';
 import { accountView, type AccountView } from './account-view.js';
 import { checkCredential, requireStrongPassword, verifyPassword } from './credentials.js';
 import { hashRecoveryCode } from './recovery-codes.js';
@@ -141,16 +143,25 @@ export function completeProviderSignin(
   return completeSignin(ctx, user, browser, info, 'sso', via.organisationId);
 }
 
+/**
+ * Creates an account. Without mail it is signed in at once (and an address already taken is
+ * refused); with mail the address is confirmed first (email-confirmation.ts), and every sign-up
+ * answers the same.
+ */
 export async function signup(
   ctx: ServerContext,
   browser: KnownBrowser | null,
   info: RequestInfo,
   input: { email: string; displayName: string; password: string },
-): Promise<SignedIn> {
+  language: Language,
+): Promise<SignedIn | ConfirmationSent> {
   await ctx.limiter.count(limitKeys.signup(info.ipAddress), policies.signup);
   const emailNormalized = normalizeEmail(input.email);
   await refuseUnlessSsoOptional(ctx, input.email);
   requireStrongPassword(input.password, input);
+  if (ctx.mail.enabled) {
+    return signupConfirmingAddress(ctx, info, input, emailNormalized, language);
+  }
   const taken = new ConflictError({
     en: 'An account with this email already exists. Sign in instead.',
     nb: 'Det finnes allerede en konto med denne e-postadressen. Logg på i stedet.',
@@ -167,6 +178,8 @@ export async function signup(
     password_changed_at: at,
     totp_enabled_at: null,
     totp_last_step: null,
+    language,
+    email_unconfirmed_since: null,
     created_at: at,
     updated_at: at,
   };

@@ -1,3 +1,4 @@
+import { requireConfirmedAddress } from '../auth/index.js';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
@@ -308,6 +309,7 @@ export async function addKey(
   input: NewKeyInput & { assigneeEmail?: string | undefined },
 ): Promise<{ key: KeySummary; created: boolean; updated: DetailField[] }> {
   const access = authorize(caller, 'write', library, notFoundLibrary(library));
+  await requireConfirmedAddress(ctx, caller);
   const key = validateNewKey(input);
   const assignee =
     input.assigneeEmail === undefined

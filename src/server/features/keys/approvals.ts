@@ -12,6 +12,11 @@ import * as repo from './approvals-repo.js';
 import { keyEvent } from './key-access.js';
 import type { KeySummaryRow } from './keys-repo.js';
 import type { RevealReason } from './reveal-key.js';
+import {
+  queueApprovalDecision,
+  queueApprovalRequest,
+  queueRevealNotices,
+} from './reveal-notices.js';
 
 /**
  * Approvals of helpdesk reveals. With the organisation's `requireApproval` policy on, a helpdesk
@@ -108,6 +113,22 @@ export async function requestApproval(
       action: 'reveal_approval_requested',
       ...keyEvent(caller, access, row, { approvalId: id, ...reason }),
     });
+    await queueApprovalRequest(
+      ctx,
+      trx,
+      caller,
+      {
+        organisationId,
+        keyId: row.id,
+        protectorHex: row.protector_hex,
+        deviceName: row.device_name,
+      },
+      {
+        reason: reason.reason,
+        reasonText: reason.reasonText ?? null,
+        ticket: reason.ticket ?? null,
+      },
+    );
   });
   return id;
 }
@@ -151,6 +172,24 @@ export async function revealWithApproval(
         approvedBy: found.decided_by_user_id,
       }),
     });
+    await queueRevealNotices(
+      ctx,
+      trx,
+      caller,
+      {
+        organisationId,
+        keyId: row.id,
+        protectorHex: row.protector_hex,
+        deviceName: row.device_name,
+        assigneeId: row.device_assignee_id,
+      },
+      {
+        reason: found.reason,
+        reasonText: found.reason_text,
+        ticket: found.ticket,
+        approvedBy: found.decider_name,
+      },
+    );
     return true;
   });
   if (used) return;
@@ -286,6 +325,19 @@ export async function decideApproval(
         ...(expiresAt === null ? {} : { expiresAt }),
       },
     });
+    await queueApprovalDecision(
+      ctx,
+      trx,
+      caller,
+      {
+        organisationId,
+        keyId: row.key_id,
+        protectorHex: row.protector_hex,
+        deviceName: row.device_name,
+        requesterId: row.requester_user_id,
+      },
+      { approved: decision === 'approved', note: note ?? null, expiresAt },
+    );
     return true;
   });
   if (!decided) {

@@ -1,3 +1,4 @@
+import { requireConfirmedAddress } from '../auth/index.js';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -300,6 +301,7 @@ export async function importKeyFile(
   { dryRun }: { dryRun: boolean },
 ): Promise<ImportResult> {
   const access = authorize(caller, 'write', library, notFoundLibrary(library));
+  await requireConfirmedAddress(ctx, caller);
   await countImport(ctx, caller);
   const owner = access.owner;
   const fileName = baseName(upload.fileName);

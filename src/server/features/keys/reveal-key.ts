@@ -11,6 +11,7 @@ import { downloadAction, keyEvent, keyWithPasswordInReach } from './key-access.j
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
 import { markRevealed } from './rotation.js';
+import { queueRevealNotices } from './reveal-notices.js';
 
 /** Everything that hands over a recovery password: reveal, the recovery key file, the sheet. */
 
@@ -154,9 +155,36 @@ export async function revealKey(
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
   const recoveryPassword = await storedPassword(ctx, access, row, openPassword);
-  await ctx.audit.recordAlone(caller, {
-    action: 'key_revealed',
+  const revealed = {
+    action: 'key_revealed' as const,
     ...keyEvent(caller, access, row, reason ? { ...reason } : {}),
+  };
+  if (access.library.kind !== 'organisation' || !reason) {
+    await ctx.audit.recordAlone(caller, revealed);
+    return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
+  }
+  const organisationId = access.library.organisationId;
+  // The notices go out with the audit event or not at all.
+  await ctx.database.transaction(async (trx) => {
+    await ctx.audit.record(trx, caller, revealed);
+    await queueRevealNotices(
+      ctx,
+      trx,
+      caller,
+      {
+        organisationId,
+        keyId: row.id,
+        protectorHex: row.protector_hex,
+        deviceName: row.device_name,
+        assigneeId: row.device_assignee_id,
+      },
+      {
+        reason: reason.reason,
+        reasonText: reason.reasonText ?? null,
+        ticket: reason.ticket ?? null,
+        approvedBy: null,
+      },
+    );
   });
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }

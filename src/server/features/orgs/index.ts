@@ -1,5 +1,7 @@
 export { createOrganisation } from './service.js';
+export { acceptInvitations } from './invitations.js';
 export { libraryPolicies } from './library-policies.js';
 export { orgParams } from './schema.js';
 export { requireSecondFactorPolicy, stepUpMinutesOf } from './signin-policies.js';
 export { organisationsOfUser } from './repo.js';
+export { membersWithRoles, organisationName } from './repo.js';

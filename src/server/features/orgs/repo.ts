@@ -1,5 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { DatabaseSchema, MembershipRole } from '../../../db/schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import type {
+  DatabaseSchema,
+  MembershipRole,
+  OrganisationInvitationsTable,
+} from '../../../db/schema.js';
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -191,5 +195,78 @@ export async function updateSigninPolicies(
     .updateTable('organisations')
     .set({ ...changes, updated_at: at })
     .where('id', '=', organisationId)
+    .execute();
+}
+
+export async function organisationName(db: Db, organisationId: string): Promise<string> {
+  const row = await db
+    .selectFrom('organisations')
+    .select('name')
+    .where('id', '=', organisationId)
+    .executeTakeFirst();
+  return row?.name ?? '';
+}
+
+/** The members holding one of `roles`, with what a message to them needs. */
+export function membersWithRoles(db: Db, organisationId: string, roles: readonly MembershipRole[]) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id', 'users.email', 'users.display_name', 'users.language', 'memberships.role'])
+    .where('memberships.organisation_id', '=', organisationId)
+    .where('memberships.role', 'in', roles)
+    .orderBy('users.id')
+    .execute();
+}
+
+export async function userName(db: Db, userId: string): Promise<string> {
+  const row = await db
+    .selectFrom('users')
+    .select('display_name')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row?.display_name ?? '';
+}
+
+export async function insertInvitation(
+  db: Db,
+  row: Insertable<OrganisationInvitationsTable>,
+): Promise<void> {
+  await db.insertInto('organisation_invitations').values(row).execute();
+}
+
+export async function deleteInvitationFor(db: Db, organisationId: string, emailNormalized: string) {
+  await db
+    .deleteFrom('organisation_invitations')
+    .where('organisation_id', '=', organisationId)
+    .where('email_normalized', '=', emailNormalized)
+    .execute();
+}
+
+/** Removes one invitation; answers what it was, or undefined when there was none. */
+export function deleteInvitation(db: Db, organisationId: string, invitationId: string) {
+  return db
+    .deleteFrom('organisation_invitations')
+    .where('organisation_id', '=', organisationId)
+    .where('id', '=', invitationId)
+    .returning(['email', 'role'])
+    .executeTakeFirst();
+}
+
+export function invitationsForEmail(db: Db, emailNormalized: string) {
+  return db
+    .selectFrom('organisation_invitations')
+    .selectAll()
+    .where('email_normalized', '=', emailNormalized)
+    .orderBy('created_at')
+    .execute();
+}
+
+export function invitationsOf(db: Db, organisationId: string) {
+  return db
+    .selectFrom('organisation_invitations')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('email_normalized')
     .execute();
 }

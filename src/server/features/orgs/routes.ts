@@ -2,11 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf } from '../../caller.js';
+import { requestLanguage } from '../../messages.js';
 import {
   addMemberBody,
   changePoliciesBody,
   changeRoleBody,
   createOrganisationBody,
+  invitationParams,
+  invitationResponse,
+  invitationsResponse,
   memberParams,
   memberResponse,
   membersResponse,
@@ -100,20 +104,65 @@ export function organisationRoutes(app: FastifyInstance): void {
       config: { access: 'browser' },
       schema: {
         tags,
-        summary: 'Add an existing account to the organisation (owners and admins)',
+        summary: 'Add a member by email (owners and admins)',
+        description:
+          'An existing account becomes a member at once (201). With mail configured, an address ' +
+          'without a confirmed account is invited by mail instead (202) and becomes a member ' +
+          'when its account is confirmed; without mail such an address answers 404.',
         params: orgParams,
         body: addMemberBody,
-        response: { 201: memberResponse },
+        response: { 201: memberResponse, 202: invitationResponse },
       },
     },
     async (request, reply) => {
-      const member = await orgs.addMember(
+      const added = await orgs.addMember(
         ctx,
         callerOf(request),
         request.params.orgId,
         request.body,
+        requestLanguage(request),
       );
-      return reply.status(201).send({ member });
+      return 'member' in added
+        ? reply.status(201).send({ member: added.member })
+        : reply.status(202).send({ invitation: added.invitation });
+    },
+  );
+
+  routes.get(
+    '/api/v1/orgs/:orgId/invitations',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Addresses invited by mail and not yet members (owners and admins)',
+        params: orgParams,
+        response: { 200: invitationsResponse },
+      },
+    },
+    async (request) => ({
+      invitations: await orgs.listInvitations(ctx, callerOf(request), request.params.orgId),
+    }),
+  );
+
+  routes.delete(
+    '/api/v1/orgs/:orgId/invitations/:invitationId',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Withdraw an invitation (owners and admins)',
+        params: invitationParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await orgs.withdrawInvitation(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.params.invitationId,
+      );
+      return reply.status(204).send(null);
     },
   );
 

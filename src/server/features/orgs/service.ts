@@ -8,6 +8,9 @@ import { managingRoles } from '../../policies.js';
 import { normalizeEmail } from '../../accounts/email.js';
 import { findUserByEmail } from '../../accounts/users-repo.js';
 import { serverActor } from '../audit/index.js';
+import * as invitations from './invitations.js';
+import { invite, queueAddedNotice, type InvitationView } from './invitations.js';
+import type { Language } from '../../messages.js';
 import * as repo from './repo.js';
 
 export interface OrganisationView {
@@ -123,19 +126,34 @@ export async function listMembers(ctx: ServerContext, caller: Caller, organisati
   return (await repo.membersOf(ctx.db, organisationId)).map(memberView);
 }
 
+/**
+ * Adds the account with this address; with mail on, it is told by mail, and an address without
+ * a confirmed account gets an invitation instead (see invitations.ts).
+ */
 export async function addMember(
   ctx: ServerContext,
   caller: Caller,
   organisationId: string,
   input: { email: string; role: MembershipRole },
-): Promise<MemberView> {
+  language: Language,
+): Promise<{ member: MemberView } | { invitation: InvitationView }> {
   const actorRole = requireManager(caller, organisationId);
   requireMayAssign(actorRole, undefined, input.role);
   // Adding by email answers whether an account exists, so it is rationed like sign-in.
   await ctx.limiter.count(limitKeys.memberInvite(caller.accountId), policies.memberInvite);
-  const user = await findUserByEmail(ctx.db, normalizeEmail(input.email));
-  if (!user) {
-    throw new NotFoundError('An account with this email');
+  const emailNormalized = normalizeEmail(input.email);
+  const user = await findUserByEmail(ctx.db, emailNormalized);
+  const confirmed = user?.email_unconfirmed_since === null;
+  if (!user || (ctx.mail.enabled && !confirmed)) {
+    if (!ctx.mail.enabled) throw new NotFoundError('An account with this email');
+    return {
+      invitation: await invite(ctx, caller, organisationId, {
+        email: input.email,
+        emailNormalized,
+        role: input.role,
+        language,
+      }),
+    };
   }
   const at = ctx.now().toISOString();
   await ctx.database.transaction(async (trx) => {
@@ -153,10 +171,27 @@ export async function addMember(
       organisationId,
       details: { role: input.role },
     });
+    await queueAddedNotice(ctx, trx, caller, organisationId, user, input.role);
   });
   const added = await repo.memberOf(ctx.db, organisationId, user.id);
   if (!added) throw new NotFoundError('The member');
-  return memberView(added);
+  return { member: memberView(added) };
+}
+
+/** The open invitations of the organisation (owners and admins). */
+export function listInvitations(ctx: ServerContext, caller: Caller, organisationId: string) {
+  requireManager(caller, organisationId);
+  return invitations.listInvitations(ctx, organisationId);
+}
+
+export async function withdrawInvitation(
+  ctx: ServerContext,
+  caller: Caller,
+  organisationId: string,
+  invitationId: string,
+): Promise<void> {
+  requireManager(caller, organisationId);
+  await invitations.withdrawInvitation(ctx, caller, organisationId, invitationId);
 }
 
 export async function changeMemberRole(

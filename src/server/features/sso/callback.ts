@@ -227,6 +227,9 @@ async function accountFor(
         password_changed_at: at,
         totp_enabled_at: null,
         totp_last_step: null,
+        language: null,
+        // The organisation's provider vouches for the address.
+        email_unconfirmed_since: null,
         created_at: at,
         updated_at: at,
       };
