@@ -95,3 +95,4 @@ export const organisationAuditResponse = z.object({
 
 export type OrganisationAuditQuery = z.output<typeof organisationAuditQuery>;
 export type OrganisationAuditEvent = z.output<typeof organisationAuditEvent>;
+export type OrganisationAuditPage = z.output<typeof organisationAuditResponse>;

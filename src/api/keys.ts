@@ -28,6 +28,7 @@ export const keySummary = z
     id: z.string(),
     protectorId: z.string(),
     shortId: z.string(),
+    deviceId: z.string().describe('The device the key belongs to (see GET …/devices/:id)'),
     deviceName: z.string(),
     volume: z.object({
       label: z.string(),
@@ -432,3 +433,11 @@ export const escrowImportResponse = z.object({
     }),
   ),
 });
+export type RevealReason = (typeof revealReasons)[number];
+export type OrganisationReveal = z.input<typeof organisationRevealBody>;
+export type OrganisationNewKey = z.input<typeof organisationAddKeyBody>;
+export type DevicePage = z.output<typeof devicePage>;
+export type DeviceDetail = z.output<typeof deviceResponse>['device'];
+export type DeviceAssignment = z.input<typeof assignDeviceBody>;
+export type DeviceRotated = z.output<typeof rotateDeviceResponse>;
+export type OrganisationRotated = z.output<typeof rotateOrganisationResponse>;

@@ -50,6 +50,12 @@ const organisationGrants: Record<MembershipRole, readonly LibraryAction[]> = {
 /** Roles that manage an organisation's members and policies. */
 export const managingRoles: readonly MembershipRole[] = ['owner', 'admin'];
 
+/**
+ * Roles that approve or deny the helpdesk's reveal requests when the organisation requires
+ * approval: a second person with the right to reveal anyway, never the requester.
+ */
+export const approvingRoles: readonly MembershipRole[] = ['owner', 'admin', 'helpdesk'];
+
 /** The caller's access to a library for one action: what repos filter by. */
 export interface LibraryAccess {
   library: Library;

@@ -10,6 +10,12 @@ import { SessionProvider, useSession } from './state/session.js';
 const SignInPage = lazy(() =>
   import('./pages/sign-in.js').then((m) => ({ default: m.SignInPage })),
 );
+const SsoReturnPage = lazy(() =>
+  import('./pages/sign-in-sso.js').then((m) => ({ default: m.SsoReturnPage })),
+);
+const OrgSignInSettingsPage = lazy(() =>
+  import('./pages/org-sign-in-settings.js').then((m) => ({ default: m.OrgSignInSettingsPage })),
+);
 const SignUpPage = lazy(() =>
   import('./pages/sign-up.js').then((m) => ({ default: m.SignUpPage })),
 );
@@ -35,6 +41,39 @@ const ActivityPage = lazy(() =>
 );
 const ConnectDevicePage = lazy(() =>
   import('./pages/connect-device.js').then((m) => ({ default: m.ConnectDevicePage })),
+);
+const OrganisationsPage = lazy(() =>
+  import('./pages/organisation-admin.js').then((m) => ({ default: m.OrganisationsPage })),
+);
+const OrganisationMembersPage = lazy(() =>
+  import('./pages/organisation-admin.js').then((m) => ({ default: m.OrganisationMembersPage })),
+);
+const OrganisationPoliciesPage = lazy(() =>
+  import('./pages/organisation-admin.js').then((m) => ({ default: m.OrganisationPoliciesPage })),
+);
+const OrganisationLibraryPage = lazy(() =>
+  import('./pages/organisation-library.js').then((m) => ({
+    default: m.OrganisationLibraryPage,
+  })),
+);
+const OrganisationDevicesPage = lazy(() =>
+  import('./pages/organisation-library.js').then((m) => ({
+    default: m.OrganisationDevicesPage,
+  })),
+);
+const OrganisationDevicePage = lazy(() =>
+  import('./pages/organisation-library.js').then((m) => ({ default: m.OrganisationDevicePage })),
+);
+const OrganisationApprovalsPage = lazy(() =>
+  import('./pages/organisation-oversight.js').then((m) => ({
+    default: m.OrganisationApprovalsPage,
+  })),
+);
+const OrganisationAuditPage = lazy(() =>
+  import('./pages/organisation-oversight.js').then((m) => ({ default: m.OrganisationAuditPage })),
+);
+const OrganisationReportPage = lazy(() =>
+  import('./pages/organisation-oversight.js').then((m) => ({ default: m.OrganisationReportPage })),
 );
 const AdminFeedbackPage = lazy(() =>
   import('./pages/admin-feedback.js').then((m) => ({ default: m.AdminFeedbackPage })),
@@ -83,6 +122,7 @@ function Routes() {
     // The picker needs the account list; a new query (another account) starts afresh.
     return ready ? <SignInPage key={query.toString()} /> : <Loading />;
   }
+  if (pathname === '/sign-in/sso') return ready ? <SsoReturnPage /> : <Loading />;
   if (pathname === '/sign-up') return <SignUpPage />;
   if (pathname === '/find') return <FindPage />;
   if (pathname === '/help') return <HelpIndexPage />;
@@ -99,6 +139,41 @@ function Routes() {
     ['/connect-device', () => <ConnectDevicePage />],
     ['/activity', () => <ActivityPage />],
     ['/admin/feedback', () => <AdminFeedbackPage />],
+    ['/orgs', () => <OrganisationsPage />],
+    // Keyed by the organisation, so switching libraries starts each page afresh.
+    ['/orgs/:orgId', (p) => <OrganisationLibraryPage key={p.orgId} orgId={p.orgId ?? ''} />],
+    [
+      '/orgs/:orgId/devices',
+      (p) => <OrganisationDevicesPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    [
+      '/orgs/:orgId/devices/:id',
+      (p) => (
+        <OrganisationDevicePage
+          key={`${p.orgId}/${p.id}`}
+          orgId={p.orgId ?? ''}
+          deviceId={p.id ?? ''}
+        />
+      ),
+    ],
+    [
+      '/orgs/:orgId/members',
+      (p) => <OrganisationMembersPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    [
+      '/orgs/:orgId/approvals',
+      (p) => <OrganisationApprovalsPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    ['/orgs/:orgId/audit', (p) => <OrganisationAuditPage key={p.orgId} orgId={p.orgId ?? ''} />],
+    ['/orgs/:orgId/report', (p) => <OrganisationReportPage key={p.orgId} orgId={p.orgId ?? ''} />],
+    [
+      '/orgs/:orgId/policies',
+      (p) => <OrganisationPoliciesPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    [
+      '/orgs/:orgId/sign-in-settings',
+      (params) => <OrgSignInSettingsPage key={params.orgId} orgId={params.orgId ?? ''} />,
+    ],
   ];
   for (const [pattern, render] of signedInPages) {
     const params = matchPath(pattern, pathname);

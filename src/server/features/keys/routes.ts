@@ -6,6 +6,7 @@ import { callerOf, sessionCallerOf } from '../../caller.js';
 import { contentDisposition, sendCsv } from '../../downloads.js';
 import { ValidationError } from '../../errors.js';
 import { keysScope } from '../device-auth/index.js';
+import { requireSecondFactorPolicy } from '../orgs/index.js';
 import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
 import { exportKeys } from './export.js';
 import * as devices from './devices.js';
@@ -40,7 +41,14 @@ import {
   keyResponse,
   listQuery,
   organisationAddKeyBody,
-  organisationRevealBody,
+  organisationRevealWithApprovalBody,
+  approvalListQuery,
+  approvalParams,
+  approvalPendingResponse,
+  approvalResponse,
+  approvalsParams,
+  approvalsResponse,
+  decisionBody,
   personalRevealBody,
   purgeBody,
   recoveryFileQuery,
@@ -51,6 +59,7 @@ import {
   rotateOrganisationResponse,
   sheetQuery,
 } from './schema.js';
+import * as approvals from './approvals.js';
 import * as keys from './service.js';
 
 const tags = ['Key library'];
@@ -164,12 +173,109 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
         organisationOf.set(request, (request.params as { orgId?: string }).orgId ?? '');
         done();
       });
+      // The organisation may ask some roles for a second factor before they use its library:
+      // checked after the route's access check, which the access hook puts first.
+      scope.addHook('onRoute', (route) => {
+        route.preHandler = [
+          ...[route.preHandler ?? []].flat(),
+          async (request: FastifyRequest) => {
+            await requireSecondFactorPolicy(
+              scope.keyhold,
+              callerOf(request),
+              organisationOf.get(request) ?? '',
+            );
+          },
+        ];
+      });
       return libraryRoutes(scope, 'organisation', (request) =>
         organisationLibrary(organisationOf.get(request) ?? ''),
       );
     },
     { prefix: '/api/v1/orgs/:orgId' },
   );
+  approvalRoutes(app);
+}
+
+/** The approval queue of an organisation that requires approval for helpdesk reveals. */
+function approvalRoutes(app: FastifyInstance): void {
+  const ctx = app.keyhold;
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const approvalTags = ['Reveal approvals'];
+
+  routes.get(
+    '/api/v1/orgs/:orgId/approvals',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags: approvalTags,
+        summary: 'Reveal requests, newest first (owners, admins and the helpdesk)',
+        params: approvalsParams,
+        querystring: approvalListQuery,
+        response: { 200: approvalsResponse },
+      },
+    },
+    async (request) => ({
+      items: await approvals.listApprovals(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.query,
+      ),
+    }),
+  );
+
+  routes.get(
+    '/api/v1/orgs/:orgId/approvals/:approvalId',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags: approvalTags,
+        summary: 'One reveal request (approvers, and the person who asked)',
+        params: approvalParams,
+        response: { 200: approvalResponse },
+      },
+    },
+    async (request) => ({
+      approval: await approvals.getApproval(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.params.approvalId,
+      ),
+    }),
+  );
+
+  for (const [verb, decision] of [
+    ['approve', 'approved'],
+    ['deny', 'denied'],
+  ] as const) {
+    routes.post(
+      `/api/v1/orgs/:orgId/approvals/:approvalId/${verb}`,
+      {
+        config: { access: 'browser' },
+        schema: {
+          tags: approvalTags,
+          summary:
+            decision === 'approved'
+              ? 'Approve a pending reveal request (not your own); audited'
+              : 'Deny a pending reveal request (not your own); audited',
+          params: approvalParams,
+          body: decisionBody,
+          response: { 200: approvalResponse },
+        },
+      },
+      async (request) => ({
+        approval: await approvals.decideApproval(
+          ctx,
+          callerOf(request),
+          request.params.orgId,
+          request.params.approvalId,
+          decision,
+          request.body?.note,
+        ),
+      }),
+    );
+  }
 }
 
 const organisationOf = new WeakMap<FastifyRequest, string>();
@@ -305,9 +411,20 @@ async function libraryRoutes(
           kind === 'organisation'
             ? 'Reveal the recovery password, with the reason it is needed (audited)'
             : 'Reveal the recovery password (audited; a vault key needs the vault open)',
+        ...(kind === 'organisation'
+          ? {
+              description:
+                'When the organisation requires approval, a helpdesk reveal answers 202 ' +
+                '{ approvalId }; once approved, the same request with that approvalId answers ' +
+                'the key, once.',
+            }
+          : {}),
         params: idParams,
-        body: kind === 'organisation' ? organisationRevealBody : personalRevealBody,
-        response: { 200: revealResponse },
+        body: kind === 'organisation' ? organisationRevealWithApprovalBody : personalRevealBody,
+        response:
+          kind === 'organisation'
+            ? { 200: revealResponse, 202: approvalPendingResponse }
+            : { 200: revealResponse },
       },
     },
     async (request, reply) => {
@@ -318,6 +435,7 @@ async function libraryRoutes(
         request.params.id,
         request.body,
       );
+      if ('approvalId' in revealed) return reply.status(202).send(revealed);
       return reply.header('cache-control', 'no-store').send(revealed);
     },
   );

@@ -17,6 +17,7 @@ export function keySummary(row: KeySummaryRow): KeySummary {
     id: row.id,
     protectorId: parseProtectorId(row.protector_hex),
     shortId: row.protector_hex.slice(0, 8),
+    deviceId: row.device_id,
     deviceName: row.device_name,
     volume: { label: row.volume_label, type: row.volume_type, volumeGuid: row.volume_guid },
     source: row.source,

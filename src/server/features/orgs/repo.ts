@@ -128,7 +128,9 @@ export async function countOwners(db: Db, organisationId: string): Promise<numbe
 export interface LibraryPolicyRow {
   self_service_reveal: number;
   require_approval: number;
+  approval_lifetime_hours: number;
   notify_assignee: number;
+  notify_admins: number;
 }
 
 export function libraryPoliciesOf(
@@ -137,7 +139,13 @@ export function libraryPoliciesOf(
 ): Promise<LibraryPolicyRow | undefined> {
   return db
     .selectFrom('organisations')
-    .select(['self_service_reveal', 'require_approval', 'notify_assignee'])
+    .select([
+      'self_service_reveal',
+      'require_approval',
+      'approval_lifetime_hours',
+      'notify_assignee',
+      'notify_admins',
+    ])
     .where('id', '=', organisationId)
     .executeTakeFirst();
 }
@@ -146,6 +154,37 @@ export async function updateLibraryPolicies(
   db: Db,
   organisationId: string,
   changes: Partial<LibraryPolicyRow>,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('organisations')
+    .set({ ...changes, updated_at: at })
+    .where('id', '=', organisationId)
+    .execute();
+}
+
+// Sign-in policies: kept apart from the library policies above.
+
+export interface SigninPolicyRow {
+  second_factor_roles: string;
+  step_up_minutes: number | null;
+}
+
+export function signinPoliciesOf(
+  db: Db,
+  organisationId: string,
+): Promise<SigninPolicyRow | undefined> {
+  return db
+    .selectFrom('organisations')
+    .select(['second_factor_roles', 'step_up_minutes'])
+    .where('id', '=', organisationId)
+    .executeTakeFirst();
+}
+
+export async function updateSigninPolicies(
+  db: Db,
+  organisationId: string,
+  changes: Partial<SigninPolicyRow>,
   at: string,
 ): Promise<void> {
   await db
