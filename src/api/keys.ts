@@ -384,6 +384,55 @@ export const coverageReportResponse = z.object({
 
 export type CoverageReport = z.output<typeof coverageReportResponse>;
 
+/** The largest export an organisation imports at once (a 100,000-key Entra CSV is ~15 MiB). */
+export const maximumEscrowExportBytes = 48 * 1024 * 1024;
+
+export const escrowImportBody = z.object({
+  filename: z.string().trim().min(1).max(255),
+  contentBase64: z
+    .string()
+    .max(Math.ceil(maximumEscrowExportBytes / 3) * 4)
+    .describe('The export file, base64'),
+});
+
+export const escrowImportResponse = z.object({
+  format: z.enum([
+    'entra-csv',
+    'graph-json',
+    'ad-ldif',
+    'ad-json',
+    'mbam-csv',
+    'keyhold-json',
+    'keyhold-csv',
+  ]),
+  dryRun: z.boolean(),
+  found: z.number().int(),
+  added: z.number().int().describe('Keys added (with dryRun: that would be added)'),
+  skipped: z.number().int(),
+  conflicts: z.number().int(),
+  items: z.array(
+    z.object({
+      position: z.number().int().describe('Row, entry or object of the export, from 1'),
+      protectorId: z.string().nullable(),
+      deviceName: z.string(),
+      volumeType: volumeType,
+      createdAt: z.string().nullable(),
+      rotationRequired: z.boolean(),
+      action: z.enum(['add', 'skip', 'conflict']),
+      reasonCode: z
+        .enum([
+          'no_key_id',
+          'invalid_key_id',
+          'no_recovery_password',
+          'invalid_password',
+          'repeated',
+          'already_stored',
+          'different_password',
+        ])
+        .optional(),
+    }),
+  ),
+});
 export type RevealReason = (typeof revealReasons)[number];
 export type OrganisationReveal = z.input<typeof organisationRevealBody>;
 export type OrganisationNewKey = z.input<typeof organisationAddKeyBody>;

@@ -102,6 +102,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/keys/:id/backups': { destination: 'usb' },
   'POST /api/v1/orgs/:orgId/keys/:id/reveal': { reason: 'pin-forgotten' },
   'PATCH /api/v1/orgs/:orgId/devices/:id': { assigneeEmail: null },
+  'POST /api/v1/orgs/:orgId/import': { filename: 'keys.csv', contentBase64: '' },
 };
 
 describe('route access', () => {

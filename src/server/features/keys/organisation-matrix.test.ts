@@ -209,6 +209,21 @@ const endpoints: Endpoint[] = [
     okStatus: 200,
   },
   {
+    method: 'POST',
+    path: (f) => `${org(f)}/import?dryRun=true`,
+    scope: 'collection',
+    action: 'write',
+    body: () => ({
+      filename: 'recovery-keys.json',
+      contentBase64: Buffer.from(
+        JSON.stringify({
+          value: [{ id: randomKey().protectorId, key: randomKey().recoveryPassword }],
+        }),
+      ).toString('base64'),
+    }),
+    okStatus: 200,
+  },
+  {
     method: 'GET',
     path: (f) => `${org(f)}/audit`,
     scope: 'collection',

@@ -14,6 +14,7 @@ import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
+import { importEscrowExport } from './escrow-import.js';
 import { coverageReport, coverageReportCsv } from './report.js';
 import { rotateDevice, rotateOrganisation } from './rotation.js';
 import {
@@ -25,6 +26,9 @@ import {
   backupsResponse,
   deleteBody,
   deviceListQuery,
+  escrowImportBody,
+  escrowImportResponse,
+  maximumEscrowExportBytes,
   devicePage,
   deviceResponse,
   exportBody,
@@ -797,6 +801,30 @@ async function libraryRoutes(
         },
       },
       (request) => rotateOrganisation(ctx, callerOf(request), libraryOf(request)),
+    );
+
+    routes.post(
+      '/import',
+      {
+        ...signedIn,
+        bodyLimit: Math.ceil(maximumEscrowExportBytes / 3) * 4 + 4096,
+        schema: {
+          tags,
+          summary:
+            'Move keys in from Entra ID / Intune (CSV, Graph JSON), Active Directory (LDIF, Get-ADObject JSON), MBAM (CSV) or a Keyhold export',
+          description:
+            'JSON {"filename", "contentBase64"}; the format is told from the content. With ?dryRun=true nothing is stored.',
+          querystring: importQuery,
+          body: escrowImportBody,
+          response: { 200: escrowImportResponse },
+        },
+      },
+      (request) =>
+        importEscrowExport(ctx, callerOf(request), libraryOf(request), {
+          bytes: Buffer.from(request.body.contentBase64, 'base64'),
+          fileName: request.body.filename,
+          dryRun: request.query.dryRun ?? false,
+        }),
     );
 
     routes.get(

@@ -1,0 +1,238 @@
+import {
+  EscrowExportError,
+  readEscrowExport,
+  type EscrowFormat,
+  type EscrowItem,
+} from '../../../bitlocker/escrow-exports.js';
+import { parseProtectorId, ProtectorIdError } from '../../../bitlocker/protector-id.js';
+import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
+import type { Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { ValidationError } from '../../errors.js';
+import { authorize, type Library, type LibraryAccess } from '../../policies.js';
+import { retryingOnDuplicate, storeKey } from './add-key.js';
+import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
+import * as repo from './keys-repo.js';
+import {
+  guessVolumeType,
+  KeyConflictError,
+  normalizeDeviceName,
+  type ValidKey,
+} from './new-key.js';
+import { markKey } from './rotation-repo.js';
+
+/**
+ * Moving an organisation in from the system it escrows keys in today (Entra ID / Intune, Active
+ * Directory, MBAM) or from another Keyhold: every key of the export with its device, drive type
+ * and date, each item reported as added, already there, or skipped with the reason.
+ */
+
+export type EscrowAction = 'add' | 'skip' | 'conflict';
+export type EscrowReason =
+  | 'no_key_id'
+  | 'invalid_key_id'
+  | 'no_recovery_password'
+  | 'invalid_password'
+  | 'repeated'
+  | 'already_stored'
+  | 'different_password';
+
+export interface EscrowFinding {
+  position: number;
+  protectorId: string | null;
+  deviceName: string;
+  volumeType: ValidKey['fallback']['volume']['type'];
+  createdAt: string | null;
+  /** The source says the key was handed out already: it arrives marked for rotation. */
+  rotationRequired: boolean;
+  action: EscrowAction;
+  reasonCode?: EscrowReason;
+}
+
+export interface EscrowImportResult {
+  format: EscrowFormat;
+  dryRun: boolean;
+  found: number;
+  added: number;
+  skipped: number;
+  conflicts: number;
+  items: EscrowFinding[];
+}
+
+/** Keys stored per transaction: big enough to be quick, small enough not to hold the writer. */
+const keysPerTransaction = 500;
+
+/** A name for a device the export does not name (rare: a Graph key without its device). */
+const unnamedDevice = 'Unknown device';
+
+function readExport(bytes: Uint8Array): { format: EscrowFormat; items: EscrowItem[] } {
+  try {
+    return readEscrowExport(bytes);
+  } catch (error) {
+    if (!(error instanceof EscrowExportError)) throw error;
+    throw new ValidationError(error.message, [{ field: 'file', reason: 'unknown format' }]);
+  }
+}
+
+interface Planned {
+  finding: EscrowFinding;
+  key: ValidKey | undefined;
+  disclosed: boolean;
+}
+
+/**
+ * Entra ID and Graph name no drive, only its type: the type's name (as Graph spells it) tells a
+ * device's drives apart, so a data drive's key does not replace the system drive's.
+ */
+const typeLabels = {
+  os: 'operatingSystemVolume',
+  fixed: 'fixedDataVolume',
+  removable: 'removableDataVolume',
+} as const;
+
+function plan(item: EscrowItem, seen: Set<string>): Planned {
+  const deviceName = normalizeDeviceName(item.deviceName ?? '') || unnamedDevice;
+  const volumeType = item.volumeType ?? guessVolumeType(item.volumeLabel ?? '');
+  const label =
+    item.volumeLabel ?? (item.volumeGuid === null && item.volumeType ? typeLabels[volumeType] : '');
+  const finding: EscrowFinding = {
+    position: item.position,
+    protectorId: null,
+    deviceName,
+    volumeType,
+    createdAt: item.createdAt,
+    rotationRequired: item.disclosed,
+    action: 'add',
+  };
+  const skip = (reasonCode: EscrowReason): Planned => ({
+    finding: { ...finding, action: 'skip', reasonCode },
+    key: undefined,
+    disclosed: false,
+  });
+  if (item.protectorId === null) return skip('no_key_id');
+  let protectorId: string;
+  try {
+    protectorId = parseProtectorId(item.protectorId);
+  } catch (error) {
+    if (!(error instanceof ProtectorIdError)) throw error;
+    return skip('invalid_key_id');
+  }
+  finding.protectorId = protectorId;
+  if (item.recoveryPassword === null) return skip('no_recovery_password');
+  if (seen.has(protectorId)) return skip('repeated');
+  seen.add(protectorId);
+  const parsed = parseRecoveryPassword(item.recoveryPassword);
+  if (!parsed.valid) return skip('invalid_password');
+  let volumeGuid: string | null = null;
+  try {
+    volumeGuid = item.volumeGuid === null ? null : parseProtectorId(item.volumeGuid);
+  } catch {
+    volumeGuid = null;
+  }
+  return {
+    finding,
+    disclosed: item.disclosed,
+    key: {
+      protectorHex: protectorId.replaceAll('-', ''),
+      recoveryPassword: parsed.normalized,
+      given: {
+        deviceName,
+        volumeType,
+        ...(label === '' ? {} : { volumeLabel: label }),
+        ...(volumeGuid === null ? {} : { volumeGuid }),
+      },
+      fallback: { deviceName, volume: { label, type: volumeType, volumeGuid } },
+      source: 'import',
+      proven: false,
+    },
+  };
+}
+
+/** Whether a key with this Key ID is stored already, and with the same password. */
+async function compareStored(
+  ctx: ServerContext,
+  access: LibraryAccess,
+  key: ValidKey,
+): Promise<EscrowReason | undefined> {
+  const existing = await repo.findKeyByProtector(ctx.db, access.owner, key.protectorHex);
+  if (!existing) return undefined;
+  const stored = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, existing.id));
+  return stored === key.recoveryPassword ? 'already_stored' : 'different_password';
+}
+
+function skipStored(planned: Planned, reason: EscrowReason): void {
+  planned.finding.action = reason === 'different_password' ? 'conflict' : 'skip';
+  planned.finding.reasonCode = reason;
+  planned.key = undefined;
+}
+
+/**
+ * Reads an export and adds its keys to the library (nothing with `dryRun`). Keys already
+ * stored are skipped (a different password under the same Key ID is a conflict and changes
+ * nothing); each key keeps its date, device and drive type.
+ */
+export async function importEscrowExport(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  { bytes, fileName, dryRun }: { bytes: Uint8Array; fileName: string; dryRun: boolean },
+): Promise<EscrowImportResult> {
+  const access = authorize(caller, 'write', library, notFoundLibrary(library));
+  const { format, items } = readExport(bytes);
+  const seen = new Set<string>();
+  const planned = items.map((item) => plan(item, seen));
+  for (const entry of planned) {
+    if (!entry.key) continue;
+    const stored = await compareStored(ctx, access, entry.key);
+    if (stored) skipStored(entry, stored);
+  }
+  const toStore = planned.filter((entry) => entry.key !== undefined);
+  if (!dryRun) {
+    for (let start = 0; start < toStore.length; start += keysPerTransaction) {
+      const batch = toStore.slice(start, start + keysPerTransaction);
+      await retryingOnDuplicate(ctx, async (trx) => {
+        for (const entry of batch) {
+          if (!entry.key) continue;
+          try {
+            const saved = await storeKey(ctx, trx, caller, access, entry.key, {
+              createdAt: entry.finding.createdAt ?? undefined,
+            });
+            if (saved.outcome === 'updated') skipStored(entry, 'already_stored');
+            else if (entry.disclosed) {
+              await markKey(trx, access.owner, saved.id, ctx.now().toISOString());
+            }
+          } catch (error) {
+            // Another import stored a different password under this Key ID meanwhile.
+            if (!(error instanceof KeyConflictError)) throw error;
+            skipStored(entry, 'different_password');
+          }
+        }
+      });
+    }
+  }
+  const findings = planned.map((entry) => entry.finding);
+  const count = (action: EscrowAction) => findings.filter((f) => f.action === action).length;
+  const result: EscrowImportResult = {
+    format,
+    dryRun,
+    found: findings.length,
+    added: count('add'),
+    skipped: count('skip'),
+    conflicts: count('conflict'),
+    items: findings,
+  };
+  if (!dryRun) {
+    await ctx.audit.recordAlone(caller, {
+      action: 'keys_imported',
+      ...librarySubject(access),
+      details: {
+        fileName,
+        format,
+        added: result.added,
+        skipped: result.skipped,
+        conflicts: result.conflicts,
+      },
+    });
+  }
+  return result;
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { z } from 'zod';
+import type { devicePage, escrowImportResponse } from '../../../api/keys.js';
+import { readEscrowExport } from '../../../bitlocker/escrow-exports.js';
+import { databaseKinds } from '../../../../test/server/databases.js';
+import { startTestApp, type TestApp } from '../../../../test/server/harness.js';
+import type { ErrorReply, KeyPageReply } from '../../../../test/server/key-library.js';
+import { startOrganisation, type TestOrganisation } from '../../../../test/server/organisation.js';
+
+type ImportReply = z.infer<typeof escrowImportResponse>;
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../../test/fixtures/escrow-exports/${name}`, import.meta.url));
+
+for (const kind of databaseKinds) {
+  describe(
+    `moving an organisation in from other systems on ${kind.name}`,
+    { skip: kind.skip },
+    () => {
+      let server: TestApp;
+      let org: TestOrganisation;
+      const path = (rest: string) => `/api/v1/orgs/${org.orgId}${rest}`;
+
+      before(async () => {
+        server = await startTestApp(kind.name);
+        org = await startOrganisation(server, 'Acme IT');
+      });
+      after(() => server.close());
+
+      function upload(name: string, dryRun: boolean, who = org.people.admin.browser) {
+        return who.request<ImportReply>('POST', path(`/import?dryRun=${dryRun}`), {
+          body: { filename: name, contentBase64: fixture(name).toString('base64') },
+        });
+      }
+
+      it('reports what an Entra ID export would add, then adds it with devices, types and dates', async () => {
+        const dry = await upload('entra-bitlocker-keys.csv', true);
+        assert.equal(dry.status, 200, JSON.stringify(dry.body));
+        assert.equal(dry.body.format, 'entra-csv');
+        assert.deepEqual(
+          dry.body.items.map((item) => [item.position, item.action, item.reasonCode ?? null]),
+          [
+            [1, 'add', null],
+            [2, 'add', null],
+            [3, 'add', null],
+            [4, 'skip', 'repeated'],
+            [5, 'skip', 'invalid_key_id'],
+            [6, 'skip', 'invalid_password'],
+          ],
+        );
+        assert.equal(dry.body.added, 3);
+        const nothingYet = await org.people.admin.browser.request<KeyPageReply>(
+          'GET',
+          path('/keys'),
+        );
+        assert.equal(nothingYet.body.items.length, 0, 'a dry run stores nothing');
+
+        const done = await upload('entra-bitlocker-keys.csv', false);
+        assert.equal(done.body.added, 3);
+        assert.deepEqual(
+          done.body.items.map((item) => item.action),
+          dry.body.items.map((item) => item.action),
+        );
+        const keys = await org.people.helpdesk.browser.request<KeyPageReply>(
+          'GET',
+          path('/keys?q=6D1A9E42'),
+        );
+        const [key] = keys.body.items;
+        assert.ok(key);
+        assert.equal(key.deviceName, 'ACME-LT-0142');
+        assert.equal(key.volume.type, 'os');
+        assert.equal(key.createdAt, '2024-03-18T09:12:44.000Z');
+        assert.equal(key.source, 'import');
+        const devices = await org.people.helpdesk.browser.request<z.infer<typeof devicePage>>(
+          'GET',
+          path('/devices'),
+        );
+        const laptop = devices.body.items.find((device) => device.name === 'ACME-LT-0142');
+        assert.equal(laptop?.lastSeenAt, '2024-03-18T09:13:02.000Z');
+
+        const revealed = await org.people.helpdesk.browser.request<{ recoveryPassword: string }>(
+          'POST',
+          path(`/keys/${key.id}/reveal`),
+          { body: { reason: 'pin-forgotten' } },
+        );
+        const [source] = readEscrowExport(fixture('entra-bitlocker-keys.csv')).items;
+        assert.equal(revealed.body.recoveryPassword, source?.recoveryPassword);
+
+        const again = await upload('entra-bitlocker-keys.csv', false);
+        assert.equal(again.body.added, 0);
+        assert.deepEqual(
+          again.body.items.slice(0, 3).map((item) => item.reasonCode),
+          ['already_stored', 'already_stored', 'already_stored'],
+        );
+      });
+
+      for (const [name, format, added] of [
+        ['graph-recovery-keys.json', 'graph-json', 2],
+        ['ad-recovery-information.ldf', 'ad-ldif', 3],
+        ['mbam-recovery-keys.csv', 'mbam-csv', 2],
+      ] as const) {
+        it(`imports ${format}`, async () => {
+          const answer = await upload(name, false);
+          assert.equal(answer.status, 200, JSON.stringify(answer.body));
+          assert.equal(answer.body.format, format);
+          assert.equal(answer.body.added, added);
+          assert.ok(answer.body.items.every((item) => item.action !== 'conflict'));
+        });
+      }
+
+      it('finds the AD keys again in Get-ADObject JSON, and marks MBAM keys already disclosed', async () => {
+        const ad = await upload('get-adobject.json', true);
+        assert.equal(ad.body.format, 'ad-json');
+        assert.deepEqual(
+          ad.body.items.map((item) => item.reasonCode),
+          ['already_stored', 'already_stored', 'already_stored'],
+        );
+        const disclosed = await org.people.helpdesk.browser.request<KeyPageReply>(
+          'GET',
+          path('/keys?q=F2031425'),
+        );
+        assert.equal(disclosed.body.items[0]?.rotationRequired, true);
+        const graphDevice = await org.people.helpdesk.browser.request<KeyPageReply>(
+          'GET',
+          path('/keys?q=2F3A4B5C'),
+        );
+        assert.equal(graphDevice.body.items[0]?.deviceName, '4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f');
+        const missing = await upload('mbam-recovery-keys.csv', true);
+        assert.equal(missing.body.items[2]?.reasonCode, 'no_recovery_password');
+      });
+
+      it('says what it expected for a file it does not know, and keeps the import from others', async () => {
+        const unknown = await org.people.admin.browser.request<ErrorReply>(
+          'POST',
+          path('/import?dryRun=true'),
+          {
+            body: {
+              filename: 'people.csv',
+              contentBase64: Buffer.from('a,b\r\n1,2\r\n').toString('base64'),
+            },
+          },
+        );
+        assert.equal(unknown.status, 400);
+        assert.match(unknown.body.error.message, /Entra ID or Intune CSV/);
+        for (const role of ['member', 'auditor'] as const) {
+          const refused = await upload('graph-recovery-keys.json', true, org.people[role].browser);
+          assert.ok(refused.status === 403 || refused.status === 404, String(refused.status));
+        }
+        const helpdesk = await upload(
+          'graph-recovery-keys.json',
+          true,
+          org.people.helpdesk.browser,
+        );
+        assert.equal(helpdesk.status, 200);
+      });
+    },
+  );
+}
