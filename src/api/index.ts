@@ -4,6 +4,7 @@
  * the CLI and the tests type what they send and read with them. Node-free: only zod and pure
  * text rules, so the browser bundle can import it too.
  */
+export * from './approvals.js';
 export * from './audit.js';
 export * from './auth.js';
 export * from './device-auth.js';

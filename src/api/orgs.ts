@@ -46,7 +46,16 @@ export const libraryPolicies = z
     requireApproval: z
       .boolean()
       .describe("A helpdesk reveal waits for an admin's or a second helpdesk person's approval"),
+    approvalLifetimeHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(720)
+      .describe('An approved reveal lapses this many hours after the approval (24 by default)'),
     notifyAssignee: z.boolean().describe('The person a device is assigned to is told of a reveal'),
+    notifyAdmins: z
+      .boolean()
+      .describe("The organisation's owners and admins are emailed about every reveal"),
   })
   .meta({ id: 'LibraryPolicies' });
 // Sign-in policies, kept as a block of their own within the organisation's policies.
@@ -72,4 +81,5 @@ export const changePoliciesBody = libraryPolicies.extend(signinPolicyFields).par
 export const policiesResponse = z.object({
   policies: libraryPolicies.extend(signinPolicyFields),
 });
+export type LibraryPolicies = z.output<typeof libraryPolicies>;
 export type OrganisationPolicies = z.output<typeof policiesResponse>['policies'];

@@ -36,6 +36,7 @@ export interface DatabaseSchema {
   api_tokens: ApiTokensTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  reveal_approvals: RevealApprovalsTable;
 }
 
 export interface UsersTable {
@@ -117,6 +118,10 @@ export interface OrganisationsTable {
   require_approval: Generated<number>;
   /** 1: the person a device is assigned to is told when its key is revealed. */
   notify_assignee: Generated<number>;
+  /** An approved reveal request lapses this many hours after it was approved. */
+  approval_lifetime_hours: Generated<number>;
+  /** 1: the organisation's owners and admins are told of every reveal of its keys. */
+  notify_admins: Generated<number>;
   /** Comma-separated roles that need a second factor to use the library ('' for none). */
   second_factor_roles: Generated<string>;
   /** Minutes after sign-in a reveal needs no step-up; null: the server's `--step-up-minutes`. */
@@ -187,6 +192,8 @@ export interface DevicesTable {
   name_normalized: string;
   /** The person of the organisation who uses the device (organisation devices only). */
   assigned_user_id: string | null;
+  /** The newest time a key of the device arrived or was confirmed; null before any did. */
+  last_seen_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -236,6 +243,13 @@ export interface RecoveryKeysTable {
   deleted_at: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * Since when the key must be replaced (an organisation's key once revealed, or marked by an
+   * admin); cleared when a newer key for the same drive arrives.
+   */
+  rotation_required_at: string | null;
+  /** When the key was last shown to unlock its volume (read from it by the CLI or agent). */
+  proven_at: string | null;
 }
 
 export interface KeyBackupsTable {
@@ -354,6 +368,29 @@ export interface WebauthnChallengesTable {
   expires_at: string;
 }
 
+export type ApprovalState = 'pending' | 'approved' | 'denied';
+
+/**
+ * A helpdesk person's request to reveal an organisation's key, waiting for (or given) a second
+ * person's decision. An approved request lets its requester reveal the key once (`used_at`)
+ * until `expires_at`.
+ */
+export interface RevealApprovalsTable {
+  id: string;
+  organisation_id: string;
+  key_id: string;
+  requester_user_id: string;
+  reason: string;
+  reason_text: string | null;
+  ticket: string | null;
+  state: ApprovalState;
+  decided_by_user_id: string | null;
+  decided_at: string | null;
+  decision_note: string | null;
+  expires_at: string | null;
+  used_at: string | null;
+  created_at: string;
+}
 /** An organisation's OpenID provider; its client secret is a sealed secret of kind `sso_client_secret`. */
 export interface OrganisationSsoTable {
   organisation_id: string;

@@ -23,6 +23,8 @@ const migrationsSince = [
   '2026-12-06-passkeys',
   '2026-12-06-signed-in-state-notifications',
   '2026-12-06-single-sign-on',
+  '2026-12-07-organisation-rotation-coverage',
+  '2026-12-07-reveal-approvals',
 ];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */

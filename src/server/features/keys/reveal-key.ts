@@ -8,7 +8,9 @@ import { requireRecentSignin } from '../auth/index.js';
 import { libraryPolicies, stepUpMinutesOf } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
 import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
+import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
+import { markRevealed } from './rotation.js';
 
 /** Everything that hands over a recovery password: reveal, the recovery key file, the sheet. */
 
@@ -60,18 +62,18 @@ function revealReasonFor(
 }
 
 /**
- * The key with its password, for a caller who may do `action` on it, through an open vault if it
- * is in one. An organisation's members reveal their own devices' keys only while the
- * organisation's self-service policy allows it, and an organisation's key asks for a recent
- * sign-in (step-up), since a browser left signed in should not hand out other people's keys.
+ * The key, for a caller who may do `action` on it now: an organisation's members reveal their
+ * own devices' keys only while the organisation's self-service policy allows it, an
+ * organisation's key asks for a recent sign-in (step-up), since a browser left signed in should
+ * not hand out other people's keys, and a key in the vault needs the vault open.
  */
-async function openKey(
+async function keyToOpen(
   ctx: ServerContext,
   caller: Caller,
   library: Library,
   id: string,
-  action: LibraryAction = 'reveal',
-): Promise<OpenedKey> {
+  action: LibraryAction,
+): Promise<{ access: LibraryAccess; row: KeySummaryRow }> {
   const { access, row } = await keyInReach(ctx, caller, library, action, id);
   if (access.library.kind === 'organisation' && access.role === 'member') {
     const policies = await libraryPolicies(ctx.db, access.library.organisationId);
@@ -86,23 +88,69 @@ async function openKey(
     await requireRecentSignin(ctx, caller, undefined, windowMinutes);
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
+  return { access, row };
+}
+
+/** The stored password; once it is handed over, an organisation's key waits for rotation. */
+async function storedPassword(
+  ctx: ServerContext,
+  access: LibraryAccess,
+  row: KeySummaryRow,
+  id: string,
+) {
   const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, id));
   if (recoveryPassword === undefined) {
     throw new Error(`recovery key ${id} has no stored recovery password`);
   }
-  return { access, row, recoveryPassword };
+  await markRevealed(ctx, access, row);
+  return recoveryPassword;
 }
 
-/** Returns the recovery password; the audit event is written before it leaves. */
+/** The key with its password, for a caller who may do `action` on it (see `keyToOpen`). */
+async function openKey(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  id: string,
+  action: LibraryAction = 'reveal',
+): Promise<OpenedKey> {
+  const { access, row } = await keyToOpen(ctx, caller, library, id, action);
+  return { access, row, recoveryPassword: await storedPassword(ctx, access, row, id) };
+}
+
+export interface RevealedKey {
+  recoveryPassword: string;
+  protectorId: string;
+}
+
+/** A reveal that waits for someone's approval: reveal again with this id once approved. */
+export interface RevealAwaitingApproval {
+  approvalId: string;
+}
+
+/**
+ * Returns the recovery password; the audit event is written before it leaves. A helpdesk
+ * reveal in an organisation that requires approval files a request instead, and with the id of
+ * an approved request reveals the key (once per approval).
+ */
 export async function revealKey(
   ctx: ServerContext,
   caller: Caller,
   library: Library,
   id: string,
-  given?: Partial<RevealReason> | null,
-): Promise<{ recoveryPassword: string; protectorId: string }> {
+  given?: (Partial<RevealReason> & { approvalId?: string | undefined }) | null,
+): Promise<RevealedKey | RevealAwaitingApproval> {
   const reason = revealReasonFor(library, given);
-  const { access, row, recoveryPassword } = await openKey(ctx, caller, library, id);
+  const { access, row } = await keyToOpen(ctx, caller, library, id, 'reveal');
+  if (reason && (await revealNeedsApproval(ctx, access))) {
+    if (given?.approvalId === undefined) {
+      return { approvalId: await requestApproval(ctx, caller, access, row, reason) };
+    }
+    const recoveryPassword = await storedPassword(ctx, access, row, id);
+    await revealWithApproval(ctx, caller, access, row, given.approvalId);
+    return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
+  }
+  const recoveryPassword = await storedPassword(ctx, access, row, id);
   await ctx.audit.recordAlone(caller, {
     action: 'key_revealed',
     ...keyEvent(caller, access, row, reason ? { ...reason } : {}),

@@ -3,6 +3,7 @@ import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyReques
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf, sessionCallerOf } from '../../caller.js';
+import { contentDisposition, sendCsv } from '../../downloads.js';
 import { ValidationError } from '../../errors.js';
 import { keysScope } from '../device-auth/index.js';
 import { requireSecondFactorPolicy } from '../orgs/index.js';
@@ -13,6 +14,8 @@ import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
+import { coverageReport, coverageReportCsv } from './report.js';
+import { rotateDevice, rotateOrganisation } from './rotation.js';
 import {
   addBackupBody,
   addKeyBody,
@@ -34,25 +37,28 @@ import {
   keyResponse,
   listQuery,
   organisationAddKeyBody,
-  organisationRevealBody,
+  organisationRevealWithApprovalBody,
+  approvalListQuery,
+  approvalParams,
+  approvalPendingResponse,
+  approvalResponse,
+  approvalsParams,
+  approvalsResponse,
+  decisionBody,
   personalRevealBody,
   purgeBody,
   recoveryFileQuery,
   revealResponse,
+  coverageReportQuery,
+  coverageReportResponse,
+  rotateDeviceResponse,
+  rotateOrganisationResponse,
   sheetQuery,
 } from './schema.js';
+import * as approvals from './approvals.js';
 import * as keys from './service.js';
 
 const tags = ['Key library'];
-
-/**
- * `attachment` with a plain ASCII name for old clients and the exact name (RFC 6266 / 5987)
- * for the rest, so an uploaded file comes back under the name it was sent with.
- */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 /** Files that hold a recovery key: downloaded once, never kept by a cache. */
 function sendSecretFile(
@@ -183,6 +189,89 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
     },
     { prefix: '/api/v1/orgs/:orgId' },
   );
+  approvalRoutes(app);
+}
+
+/** The approval queue of an organisation that requires approval for helpdesk reveals. */
+function approvalRoutes(app: FastifyInstance): void {
+  const ctx = app.keyhold;
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const approvalTags = ['Reveal approvals'];
+
+  routes.get(
+    '/api/v1/orgs/:orgId/approvals',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags: approvalTags,
+        summary: 'Reveal requests, newest first (owners, admins and the helpdesk)',
+        params: approvalsParams,
+        querystring: approvalListQuery,
+        response: { 200: approvalsResponse },
+      },
+    },
+    async (request) => ({
+      items: await approvals.listApprovals(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.query,
+      ),
+    }),
+  );
+
+  routes.get(
+    '/api/v1/orgs/:orgId/approvals/:approvalId',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags: approvalTags,
+        summary: 'One reveal request (approvers, and the person who asked)',
+        params: approvalParams,
+        response: { 200: approvalResponse },
+      },
+    },
+    async (request) => ({
+      approval: await approvals.getApproval(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.params.approvalId,
+      ),
+    }),
+  );
+
+  for (const [verb, decision] of [
+    ['approve', 'approved'],
+    ['deny', 'denied'],
+  ] as const) {
+    routes.post(
+      `/api/v1/orgs/:orgId/approvals/:approvalId/${verb}`,
+      {
+        config: { access: 'browser' },
+        schema: {
+          tags: approvalTags,
+          summary:
+            decision === 'approved'
+              ? 'Approve a pending reveal request (not your own); audited'
+              : 'Deny a pending reveal request (not your own); audited',
+          params: approvalParams,
+          body: decisionBody,
+          response: { 200: approvalResponse },
+        },
+      },
+      async (request) => ({
+        approval: await approvals.decideApproval(
+          ctx,
+          callerOf(request),
+          request.params.orgId,
+          request.params.approvalId,
+          decision,
+          request.body?.note,
+        ),
+      }),
+    );
+  }
 }
 
 const organisationOf = new WeakMap<FastifyRequest, string>();
@@ -318,9 +407,20 @@ async function libraryRoutes(
           kind === 'organisation'
             ? 'Reveal the recovery password, with the reason it is needed (audited)'
             : 'Reveal the recovery password (audited; a vault key needs the vault open)',
+        ...(kind === 'organisation'
+          ? {
+              description:
+                'When the organisation requires approval, a helpdesk reveal answers 202 ' +
+                '{ approvalId }; once approved, the same request with that approvalId answers ' +
+                'the key, once.',
+            }
+          : {}),
         params: idParams,
-        body: kind === 'organisation' ? organisationRevealBody : personalRevealBody,
-        response: { 200: revealResponse },
+        body: kind === 'organisation' ? organisationRevealWithApprovalBody : personalRevealBody,
+        response:
+          kind === 'organisation'
+            ? { 200: revealResponse, 202: approvalPendingResponse }
+            : { 200: revealResponse },
       },
     },
     async (request, reply) => {
@@ -331,6 +431,7 @@ async function libraryRoutes(
         request.params.id,
         request.body,
       );
+      if ('approvalId' in revealed) return reply.status(202).send(revealed);
       return reply.header('cache-control', 'no-store').send(revealed);
     },
   );
@@ -669,6 +770,60 @@ async function libraryRoutes(
           request.body,
         ),
       }),
+    );
+
+    routes.post(
+      '/devices/:id/rotate',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: "Mark the current key of each of a device's drives for rotation (admins)",
+          params: idParams,
+          response: { 200: rotateDeviceResponse },
+        },
+      },
+      (request) => rotateDevice(ctx, callerOf(request), libraryOf(request), request.params.id),
+    );
+
+    routes.post(
+      '/rotate',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: 'Mark the current key of every drive in the organisation for rotation (admins)',
+          response: { 200: rotateOrganisationResponse },
+        },
+      },
+      (request) => rotateOrganisation(ctx, callerOf(request), libraryOf(request)),
+    );
+
+    routes.get(
+      '/report',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary:
+            'Coverage: drives without a key, keys to rotate or never proven, devices not seen (owners, admins, auditors); ?format=csv or Accept: text/csv for one row per drive',
+          querystring: coverageReportQuery,
+          response: { 200: coverageReportResponse },
+        },
+      },
+      async (request, reply) => {
+        const { format, staleDays } = request.query;
+        const wantsCsv =
+          format === 'csv' ||
+          (format === undefined && (request.headers.accept ?? '').includes('text/csv'));
+        if (!wantsCsv) {
+          return coverageReport(ctx, callerOf(request), libraryOf(request), { staleDays });
+        }
+        const csv = await coverageReportCsv(ctx, callerOf(request), libraryOf(request), {
+          staleDays,
+        });
+        return sendCsv(reply, csv);
+      },
     );
   }
 }

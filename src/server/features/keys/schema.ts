@@ -1,2 +1,3 @@
 /** The requests and responses of this feature are part of the API contract (src/api). */
 export * from '../../../api/keys.js';
+export * from '../../../api/approvals.js';

@@ -8,13 +8,16 @@ import * as repo from './repo.js';
 
 /**
  * What an organisation decides about its library: whether members reveal the keys of their own
- * devices, whether a helpdesk reveal waits for a second person's approval, and whether the
- * person a device is assigned to is told about a reveal.
+ * devices, whether a helpdesk reveal waits for a second person's approval and how long an
+ * approval lasts, and who is told about a reveal (the person a device is assigned to, the
+ * organisation's owners and admins).
  */
 export interface LibraryPolicies {
   selfServiceReveal: boolean;
   requireApproval: boolean;
+  approvalLifetimeHours: number;
   notifyAssignee: boolean;
+  notifyAdmins: boolean;
 }
 
 export async function libraryPolicies(
@@ -26,7 +29,9 @@ export async function libraryPolicies(
   return {
     selfServiceReveal: row.self_service_reveal === 1,
     requireApproval: row.require_approval === 1,
+    approvalLifetimeHours: row.approval_lifetime_hours,
     notifyAssignee: row.notify_assignee === 1,
+    notifyAdmins: row.notify_admins === 1,
   };
 }
 
@@ -67,6 +72,10 @@ export async function changeLibraryPolicies(
         ...(input.notifyAssignee === undefined
           ? {}
           : { notify_assignee: input.notifyAssignee ? 1 : 0 }),
+        ...(input.notifyAdmins === undefined ? {} : { notify_admins: input.notifyAdmins ? 1 : 0 }),
+        ...(input.approvalLifetimeHours === undefined
+          ? {}
+          : { approval_lifetime_hours: input.approvalLifetimeHours }),
       },
       ctx.now().toISOString(),
     );

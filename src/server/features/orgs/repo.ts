@@ -128,7 +128,9 @@ export async function countOwners(db: Db, organisationId: string): Promise<numbe
 export interface LibraryPolicyRow {
   self_service_reveal: number;
   require_approval: number;
+  approval_lifetime_hours: number;
   notify_assignee: number;
+  notify_admins: number;
 }
 
 export function libraryPoliciesOf(
@@ -137,7 +139,13 @@ export function libraryPoliciesOf(
 ): Promise<LibraryPolicyRow | undefined> {
   return db
     .selectFrom('organisations')
-    .select(['self_service_reveal', 'require_approval', 'notify_assignee'])
+    .select([
+      'self_service_reveal',
+      'require_approval',
+      'approval_lifetime_hours',
+      'notify_assignee',
+      'notify_admins',
+    ])
     .where('id', '=', organisationId)
     .executeTakeFirst();
 }
