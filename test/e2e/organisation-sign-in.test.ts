@@ -61,10 +61,8 @@ describe('signing in through an organisation’s identity provider', { skip: bro
     await signUp(page, server.url, owner);
     const orgId = await createOrganisation(page, 'Acme IT');
 
-    await page.goto(`${server.url}/security`);
-    const organisations = page.getByRole('region', { name: 'Organisations' });
-    await organisations.getByRole('paragraph').filter({ hasText: 'Acme IT' }).waitFor();
-    await organisations.getByRole('link', { name: 'Sign-in settings Acme IT' }).click();
+    await page.goto(`${server.url}/orgs`);
+    await page.getByRole('link', { name: 'Sign-in settings Acme IT' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign-in settings' }).waitFor();
     assert.equal(page.url(), `${server.url}/orgs/${orgId}/sign-in-settings`);
 
@@ -97,11 +95,13 @@ describe('signing in through an organisation’s identity provider', { skip: bro
 
     await page.getByRole('heading', { level: 1, name: 'Recovery keys' }).waitFor();
     assert.equal(page.url(), `${server.url}/keys`);
-    await page.goto(`${server.url}/security`);
-    const listed = page.getByRole('region', { name: 'Organisations' });
-    await listed.getByRole('paragraph').filter({ hasText: 'Acme IT' }).waitFor();
+    await page.goto(`${server.url}/orgs`);
+    const listed = page.locator('.card-list > li').filter({ hasText: 'Acme IT' });
     await listed.getByText('Helpdesk').waitFor();
-    await assertAccessible(page, 'the security page after an organisation sign-in');
+    assert.equal(await listed.getByRole('link', { name: /Sign-in settings/ }).count(), 0);
+    await listed.getByRole('link', { name: 'Acme IT' }).click();
+    await page.getByRole('heading', { level: 1, name: /Acme IT/ }).waitFor();
+    await assertAccessible(page, "the organisation's library after an organisation sign-in");
 
     const accounts = await page.evaluate(async () => {
       const answer = (await (await fetch('/api/v1/auth/accounts')).json()) as {

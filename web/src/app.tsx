@@ -172,7 +172,7 @@ function Routes() {
     ],
     [
       '/orgs/:orgId/sign-in-settings',
-      (params) => <OrgSignInSettingsPage key={params.orgId} orgId={params.orgId ?? ''} />,
+      (p) => <OrgSignInSettingsPage key={p.orgId} orgId={p.orgId ?? ''} />,
     ],
   ];
   for (const [pattern, render] of signedInPages) {

@@ -64,6 +64,12 @@ export function OrganisationsPage() {
                 {organisation.name}
               </Link>
               <p className="hint">{t(`orgs.roles.${organisation.role}.name`)}</p>
+              {organisation.role === 'owner' ? (
+                <Link to={`/orgs/${organisation.id}/sign-in-settings`}>
+                  {t('orgSignIn.title')}
+                  <span className="visually-hidden"> {organisation.name}</span>
+                </Link>
+              ) : null}
             </li>
           ))}
         </ul>
