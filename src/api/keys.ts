@@ -28,6 +28,7 @@ export const keySummary = z
     id: z.string(),
     protectorId: z.string(),
     shortId: z.string(),
+    deviceId: z.string().describe('The device the key belongs to (see GET …/devices/:id)'),
     deviceName: z.string(),
     volume: z.object({
       label: z.string(),
@@ -42,6 +43,14 @@ export const keySummary = z
     hasOfflineBackup: z.boolean(),
     inVault: z.boolean(),
     deletedAt: z.string().nullable(),
+    rotationRequired: z
+      .boolean()
+      .describe('An organisation key that was revealed or marked: replace it with a new one'),
+    rotationRequiredSince: z.string().nullable(),
+    provenAt: z
+      .string()
+      .nullable()
+      .describe('When the key was last read from the volume it unlocks; null: never'),
   })
   .meta({ id: 'KeySummary' });
 
@@ -84,6 +93,12 @@ export const addKeyBody = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/, 'a short lower-case word such as manual or cli')
     .optional(),
+  provenAgainstVolume: z
+    .boolean()
+    .optional()
+    .describe(
+      'True when the sender just read the key from the volume it unlocks (the CLI or agent on that computer)',
+    ),
 });
 
 export const addKeyResponse = z.object({
@@ -256,6 +271,16 @@ const deviceView = z
     assignee: z
       .object({ accountId: z.string(), email: z.string(), displayName: z.string() })
       .nullable(),
+    rotation: z
+      .enum(['none', 'required'])
+      .describe(
+        'required: a key of one of its drives was revealed or marked and waits to be replaced',
+      ),
+    rotationRequiredSince: z.string().nullable(),
+    lastSeenAt: z
+      .string()
+      .nullable()
+      .describe('When a key of the device last arrived or was confirmed'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -283,6 +308,85 @@ export const deviceResponse = z.object({
   }),
 });
 
+export const rotateDeviceResponse = deviceResponse.extend({
+  marked: z.number().int().describe('How many keys were newly marked for rotation'),
+});
+
+export const rotateOrganisationResponse = z.object({
+  marked: z.number().int().describe('How many keys were newly marked for rotation'),
+});
+
 export const assignDeviceBody = z.object({
   assigneeEmail: z.email().max(320).nullable().describe('A member of the organisation, or null'),
 });
+
+export const coverageReportQuery = z.object({
+  staleDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(30)
+    .describe('A device not seen for this many days counts as not seen'),
+  format: z.enum(['json', 'csv']).optional().describe('csv: one row per drive'),
+});
+
+const reportDrive = z.object({
+  id: z.string(),
+  label: z.string(),
+  type: volumeType,
+  volumeGuid: z.string().nullable(),
+});
+
+const reportKey = z.object({
+  keyId: z.string(),
+  protectorId: z.string(),
+  shortId: z.string(),
+  deviceId: z.string(),
+  deviceName: z.string(),
+  driveLabel: z.string(),
+  createdAt: z.string(),
+  rotationRequiredSince: z.string().nullable(),
+  provenAt: z.string().nullable(),
+});
+
+export const coverageReportResponse = z.object({
+  generatedAt: z.string(),
+  staleDays: z.number().int(),
+  counts: z
+    .object({
+      devices: z.number().int(),
+      drives: z.number().int(),
+      drivesEscrowed: z.number().int(),
+      drivesWithoutKey: z.number().int(),
+      keys: z.number().int(),
+      keysRotationRequired: z.number().int(),
+      keysNeverProven: z.number().int(),
+      devicesRotationRequired: z.number().int(),
+      devicesNotSeen: z.number().int(),
+    })
+    .describe('Totals, whole library (the lists below stop at 1,000 items each)'),
+  drivesWithoutKey: z.array(
+    z.object({ deviceId: z.string(), deviceName: z.string(), drive: reportDrive }),
+  ),
+  keysRotationRequired: z.array(reportKey),
+  keysNeverProven: z.array(reportKey),
+  devicesNotSeen: z.array(
+    z.object({
+      deviceId: z.string(),
+      deviceName: z.string(),
+      assigneeEmail: z.string().nullable(),
+      lastSeenAt: z.string().nullable(),
+    }),
+  ),
+  truncated: z.boolean().describe('Whether a list stopped at 1,000 items'),
+});
+
+export type CoverageReport = z.output<typeof coverageReportResponse>;
+
+export type RevealReason = (typeof revealReasons)[number];
+export type OrganisationReveal = z.input<typeof organisationRevealBody>;
+export type OrganisationNewKey = z.input<typeof organisationAddKeyBody>;
+export type DevicePage = z.output<typeof devicePage>;
+export type DeviceDetail = z.output<typeof deviceResponse>['device'];
+export type DeviceAssignment = z.input<typeof assignDeviceBody>;

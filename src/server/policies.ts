@@ -10,11 +10,20 @@ import { ForbiddenError, NotFoundError } from './errors.js';
 export type Library =
   { kind: 'personal'; accountId: string } | { kind: 'organisation'; organisationId: string };
 
-export const libraryActions = ['read', 'reveal', 'write', 'delete', 'export', 'manage'] as const;
+export const libraryActions = [
+  'read',
+  'reveal',
+  'write',
+  'delete',
+  'export',
+  'manage',
+  'audit',
+] as const;
 /**
  * `read`: list, search and see keys and devices (never a password); `reveal`: a password or a
  * file that holds one; `write`: add, import, record backups, change details; `delete`: to the
- * bin, restore, purge; `export`: every password at once; `manage`: members and policies.
+ * bin, restore, purge; `export`: every password at once; `manage`: members, policies and marking
+ * keys for rotation; `audit`: the library's audit log and coverage report (never a key).
  */
 export type LibraryAction = (typeof libraryActions)[number];
 
@@ -35,7 +44,7 @@ const organisationGrants: Record<MembershipRole, readonly LibraryAction[]> = {
   // self-service policy allows it.
   member: ['read', 'reveal'],
   // Auditors read the organisation's audit and reports, never a key.
-  auditor: [],
+  auditor: ['audit'],
 };
 
 /** Roles that manage an organisation's members and policies. */
@@ -89,9 +98,10 @@ export function may(principal: Principal, action: LibraryAction, library: Librar
 }
 
 /**
- * The access for `action`, or an error: a caller who cannot read the library at all gets the
- * same not-found answer as for a missing item (`missing` names it), so a library nobody showed
- * them stays invisible; a caller who reads it but may not do this gets a refusal.
+ * The access for `action`, or an error: a caller who can neither read the library nor do
+ * `action` in it gets the same not-found answer as for a missing item (`missing` names it), so a
+ * library nobody showed them stays invisible; a caller who reads it but may not do this gets a
+ * refusal.
  */
 export function authorize(
   principal: Principal,
@@ -100,7 +110,7 @@ export function authorize(
   missing = 'The key',
 ): LibraryAccess {
   const grants = grantsIn(principal, library);
-  if (!grants.includes('read')) throw new NotFoundError(missing);
+  if (!grants.includes('read') && !grants.includes(action)) throw new NotFoundError(missing);
   if (!grants.includes(action)) {
     throw new ForbiddenError(
       action === 'reveal'

@@ -262,3 +262,32 @@ export async function addKeysThroughApi(page: Page, keys: TestKey[]): Promise<{ 
     return added;
   }, keys);
 }
+
+/** Calls the API as the tab's active account, with the browser's own cookie and CSRF token. */
+export async function callApi<T>(
+  page: Page,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const account = sessionStorage.getItem('keyhold.activeAccount') ?? '';
+      const listing = (await (await fetch('/api/v1/auth/accounts')).json()) as {
+        csrfToken: string;
+      };
+      const response = await fetch(`/api/v1${path}`, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          'x-keyhold-account': account,
+          'x-keyhold-csrf': listing.csrfToken,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${await response.text()}`);
+      return response.status === 204 ? null : ((await response.json()) as unknown);
+    },
+    { method, path, body },
+  ) as Promise<T>;
+}

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as OTPAuth from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { writeRecoveryKeyFile } from '../../src/bitlocker/recovery-file.js';
 import {
   addKeysThroughApi,
   assertAccessible,
   browserSkip,
+  callApi,
   launchChromium,
   newKey,
   newPerson,
@@ -16,30 +17,6 @@ import {
   startKeyhold,
   type KeyholdServer,
 } from './browser.js';
-
-/** Calls the API as the tab's active account, with the browser's own cookie and CSRF token. */
-async function callApi<T>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const account = sessionStorage.getItem('keyhold.activeAccount') ?? '';
-      const listing = (await (await fetch('/api/v1/auth/accounts')).json()) as {
-        csrfToken: string;
-      };
-      const response = await fetch(`/api/v1${path}`, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          'x-keyhold-account': account,
-          'x-keyhold-csrf': listing.csrfToken,
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      if (!response.ok) throw new Error(`${method} ${path}: ${await response.text()}`);
-      return response.status === 204 ? null : ((await response.json()) as unknown);
-    },
-    { method, path, body },
-  ) as Promise<T>;
-}
 
 /** "Locks again in 1:00" → 60. */
 function countdownSeconds(text: string | null): number {

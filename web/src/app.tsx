@@ -10,6 +10,9 @@ import { SessionProvider, useSession } from './state/session.js';
 const SignInPage = lazy(() =>
   import('./pages/sign-in.js').then((m) => ({ default: m.SignInPage })),
 );
+const ConfirmEmailPage = lazy(() =>
+  import('./pages/confirm-email.js').then((m) => ({ default: m.ConfirmEmailPage })),
+);
 const SignUpPage = lazy(() =>
   import('./pages/sign-up.js').then((m) => ({ default: m.SignUpPage })),
 );
@@ -35,6 +38,28 @@ const ActivityPage = lazy(() =>
 );
 const ConnectDevicePage = lazy(() =>
   import('./pages/connect-device.js').then((m) => ({ default: m.ConnectDevicePage })),
+);
+const OrganisationsPage = lazy(() =>
+  import('./pages/organisation-admin.js').then((m) => ({ default: m.OrganisationsPage })),
+);
+const OrganisationMembersPage = lazy(() =>
+  import('./pages/organisation-admin.js').then((m) => ({ default: m.OrganisationMembersPage })),
+);
+const OrganisationPoliciesPage = lazy(() =>
+  import('./pages/organisation-admin.js').then((m) => ({ default: m.OrganisationPoliciesPage })),
+);
+const OrganisationLibraryPage = lazy(() =>
+  import('./pages/organisation-library.js').then((m) => ({
+    default: m.OrganisationLibraryPage,
+  })),
+);
+const OrganisationDevicesPage = lazy(() =>
+  import('./pages/organisation-library.js').then((m) => ({
+    default: m.OrganisationDevicesPage,
+  })),
+);
+const OrganisationDevicePage = lazy(() =>
+  import('./pages/organisation-library.js').then((m) => ({ default: m.OrganisationDevicePage })),
 );
 const AdminFeedbackPage = lazy(() =>
   import('./pages/admin-feedback.js').then((m) => ({ default: m.AdminFeedbackPage })),
@@ -84,6 +109,7 @@ function Routes() {
     return ready ? <SignInPage key={query.toString()} /> : <Loading />;
   }
   if (pathname === '/sign-up') return <SignUpPage />;
+  if (pathname === '/confirm-email') return <ConfirmEmailPage />;
   if (pathname === '/find') return <FindPage />;
   if (pathname === '/help') return <HelpIndexPage />;
   const article = matchPath('/help/:slug', pathname);
@@ -99,6 +125,31 @@ function Routes() {
     ['/connect-device', () => <ConnectDevicePage />],
     ['/activity', () => <ActivityPage />],
     ['/admin/feedback', () => <AdminFeedbackPage />],
+    ['/orgs', () => <OrganisationsPage />],
+    // Keyed by the organisation, so switching libraries starts each page afresh.
+    ['/orgs/:orgId', (p) => <OrganisationLibraryPage key={p.orgId} orgId={p.orgId ?? ''} />],
+    [
+      '/orgs/:orgId/devices',
+      (p) => <OrganisationDevicesPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    [
+      '/orgs/:orgId/devices/:id',
+      (p) => (
+        <OrganisationDevicePage
+          key={`${p.orgId}/${p.id}`}
+          orgId={p.orgId ?? ''}
+          deviceId={p.id ?? ''}
+        />
+      ),
+    ],
+    [
+      '/orgs/:orgId/members',
+      (p) => <OrganisationMembersPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    [
+      '/orgs/:orgId/policies',
+      (p) => <OrganisationPoliciesPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
   ];
   for (const [pattern, render] of signedInPages) {
     const params = matchPath(pattern, pathname);

@@ -19,7 +19,7 @@ export function Layout({ children }: { children: ReactNode }) {
 
   const items: NavItem[] = active
     ? [
-        { to: '/keys', label: t('nav.keys'), matches: ['/keys'] },
+        { to: '/keys', label: t('nav.keys'), matches: ['/keys', '/orgs'] },
         { to: '/find', label: t('nav.find') },
         { to: '/vault', label: t('nav.vault') },
         { to: '/security', label: t('nav.security'), matches: ['/security', '/activity'] },

@@ -7,19 +7,28 @@ interface PageProps {
   intro?: ReactNode;
   children: ReactNode;
   narrow?: boolean;
+  /** False where a field of the page takes the focus instead (a search people type into at once). */
+  focusHeading?: boolean;
 }
 
 /**
  * Every page names itself in the tab title and takes focus on its heading when it opens, so a
  * screen reader announces where a navigation landed.
  */
-export function Page({ title, actions, intro, children, narrow = false }: PageProps) {
+export function Page({
+  title,
+  actions,
+  intro,
+  children,
+  narrow = false,
+  focusHeading = true,
+}: PageProps) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · Keyhold`;
   }, [title]);
   useEffect(() => {
-    heading.current?.focus({ preventScroll: true });
+    if (focusHeading) heading.current?.focus({ preventScroll: true });
   }, []);
   return (
     <div className={narrow ? 'page page-narrow' : 'page'}>

@@ -22,25 +22,8 @@ import { formatCountdown, formatDate, formatDateTime } from '../format.js';
 import { currentLanguage, defaultPaper, type Paper } from '../i18n.js';
 import { Link, useLocation } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
+import { revealSeconds, useCountdown } from '../state/countdown.js';
 import { useActiveAccount } from '../state/session.js';
-
-/** How long a revealed recovery key stays on screen. */
-const revealSeconds = 60;
-
-function useCountdown(until: number | null): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (until === null) return;
-    setNow(Date.now());
-    const timer = setInterval(() => {
-      setNow(Date.now());
-    }, 1000);
-    return () => {
-      clearInterval(timer);
-    };
-  }, [until]);
-  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
-}
 
 function RevealPanel({ summary, autoReveal }: { summary: KeySummary; autoReveal: boolean }) {
   const { t } = useTranslation();

@@ -4,6 +4,7 @@ import { listKeys, purgeKey, restoreKey, type KeySummary } from '../api/keys.js'
 import { DriveLabel } from '../components/drive.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
+import { LibrarySwitcher } from '../components/organisation-page.js';
 import { Page } from '../components/page.js';
 import { UploadedFiles } from '../components/uploaded-files.js';
 import { formatDate, formatNumber } from '../format.js';
@@ -193,6 +194,7 @@ export function LibraryPage() {
         </Link>
       }
     >
+      <LibrarySwitcher current={null} />
       {isEmptyLibrary ? (
         <EmptyLibrary />
       ) : (

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DialectName } from '../../../db/database.js';
 import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
 import type { AuditEventsTable, DatabaseSchema } from '../../../db/schema.js';
 
@@ -68,4 +69,78 @@ export function chainHead(
     .select(['last_seq', 'last_hash'])
     .where('id', '=', 1)
     .executeTakeFirstOrThrow();
+}
+
+/** What an organisation's audit can be narrowed to; every field is optional. */
+export interface OrganisationAuditFilter {
+  actorId?: string | undefined;
+  actions?: readonly string[] | undefined;
+  /** A device id, or a device name (any case). */
+  device?: string | undefined;
+  /** Upper-case hex digits the event's Key ID starts with. */
+  keyIdPrefix?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+export interface OrganisationAuditRow extends AuditEventsTable {
+  actor_email: string | null;
+  actor_display_name: string | null;
+  subject_email: string | null;
+  subject_display_name: string | null;
+}
+
+/** A text field of an event's JSON details, in each database's words. */
+function detail(dialect: DialectName, field: string) {
+  return dialect === 'postgres'
+    ? sql<string | null>`(audit_events.details::jsonb ->> ${field})`
+    : sql<string | null>`json_extract(audit_events.details, ${`$.${field}`})`;
+}
+
+/** A page of an organisation's events, newest first, below `beforeSeq`. */
+export function eventsOfOrganisation(
+  db: Kysely<DatabaseSchema>,
+  dialect: DialectName,
+  organisationId: string,
+  filter: OrganisationAuditFilter,
+  { beforeSeq, limit }: { beforeSeq: number | undefined; limit: number },
+): Promise<OrganisationAuditRow[]> {
+  let query = db
+    .selectFrom('audit_events')
+    .leftJoin('users as actor', 'actor.id', 'audit_events.actor_user_id')
+    .leftJoin('users as subject', 'subject.id', 'audit_events.subject_user_id')
+    .selectAll('audit_events')
+    .select([
+      'actor.email as actor_email',
+      'actor.display_name as actor_display_name',
+      'subject.email as subject_email',
+      'subject.display_name as subject_display_name',
+    ])
+    .where('audit_events.organisation_id', '=', organisationId);
+  if (filter.actorId !== undefined) {
+    query = query.where('audit_events.actor_user_id', '=', filter.actorId);
+  }
+  if (filter.actions !== undefined && filter.actions.length > 0) {
+    query = query.where('audit_events.action', 'in', filter.actions);
+  }
+  if (filter.from !== undefined) query = query.where('audit_events.at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('audit_events.at', '<', filter.to);
+  if (filter.device !== undefined) {
+    const device = filter.device;
+    query = query.where((eb) =>
+      eb.or([
+        eb(detail(dialect, 'deviceId'), '=', device),
+        eb(sql`lower(${detail(dialect, 'deviceName')})`, '=', device.toLowerCase()),
+      ]),
+    );
+  }
+  if (filter.keyIdPrefix !== undefined) {
+    query = query.where(
+      sql`replace(${detail(dialect, 'protectorId')}, '-', '')`,
+      'like',
+      `${filter.keyIdPrefix}%`,
+    );
+  }
+  if (beforeSeq !== undefined) query = query.where('audit_events.seq', '<', beforeSeq);
+  return query.orderBy('audit_events.seq', 'desc').limit(limit).execute();
 }

@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { callerOf } from '../../caller.js';
 import { ValidationError } from '../../errors.js';
-import { auditQuery, auditResponse } from './schema.js';
+import { sendCsv } from '../../downloads.js';
+import { orgParams } from '../../../api/orgs.js';
+import { listOrganisationAudit, organisationAuditCsv } from './organisation.js';
+import {
+  auditQuery,
+  auditResponse,
+  organisationAuditQuery,
+  organisationAuditResponse,
+} from './schema.js';
 
 /** Cursors are opaque to clients; inside they are the chain position to continue below. */
 function decodeCursor(cursor: string | undefined): number | undefined {
@@ -49,6 +57,32 @@ export function auditRoutes(app: FastifyInstance): void {
         nextCursor:
           rows.length > limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
       };
+    },
+  );
+
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/v1/orgs/:orgId/audit',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags: ['Audit'],
+        summary:
+          "An organisation's audit events, newest first (owners, admins, auditors); ?format=csv or Accept: text/csv for a CSV file",
+        params: orgParams,
+        querystring: organisationAuditQuery,
+        response: { 200: organisationAuditResponse },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const wantsCsv =
+        request.query.format === 'csv' ||
+        (request.query.format === undefined && (request.headers.accept ?? '').includes('text/csv'));
+      if (!wantsCsv) {
+        return listOrganisationAudit(ctx, caller, request.params.orgId, request.query);
+      }
+      const csv = await organisationAuditCsv(ctx, caller, request.params.orgId, request.query);
+      return sendCsv(reply, csv);
     },
   );
 }

@@ -9,3 +9,5 @@ export { passkeyAssertionProves, relyingPartyOf, type RelyingParty } from './pas
 export { passkeyAssertion } from './schema.js';
 export { requireRecentSignin, StepUpRequiredError } from './step-up.js';
 export { EmailUnconfirmedError, requireConfirmedAddress } from './email-confirmation.js';
+export { completeProviderSignin, type SignedIn } from './signin.js';
+export { hasSecondFactor } from './second-factor.js';

@@ -4,6 +4,7 @@ import type { ServerContext } from '../../context.js';
 import { authorize, type Library } from '../../policies.js';
 import { confirmPresence, type PresenceProof } from '../vault/index.js';
 import * as repo from './repo.js';
+import { csvTable } from '../../../text/csv.js';
 import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
 
 export type ExportFormat = 'json' | 'csv';
@@ -34,21 +35,8 @@ const csvColumns: (keyof ExportedKey)[] = [
   'deletedAt',
 ];
 
-/**
- * One CSV field (RFC 4180). A text that a spreadsheet would run as a formula (a device named
- * "=HYPERLINK(...)") is prefixed with an apostrophe so opening the export runs nothing.
- */
-function csvField(value: string | boolean | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 export function toCsv(keys: ExportedKey[]): string {
-  const lines = [csvColumns.join(',')];
-  for (const key of keys) lines.push(csvColumns.map((column) => csvField(key[column])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return csvTable(csvColumns, keys);
 }
 
 const exportBatch = 500;

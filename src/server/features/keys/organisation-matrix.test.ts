@@ -32,7 +32,7 @@ interface Fixture {
   deviceId: string;
 }
 
-type Action = 'read' | 'reveal' | 'write' | 'delete' | 'export' | 'manage' | 'member';
+type Action = 'read' | 'reveal' | 'write' | 'delete' | 'export' | 'manage' | 'audit' | 'member';
 type Scope = 'key' | 'file' | 'device' | 'collection';
 
 interface Endpoint {
@@ -195,6 +195,48 @@ const endpoints: Endpoint[] = [
     okStatus: 200,
   },
   {
+    method: 'POST',
+    path: (f) => `${org(f)}/devices/${f.deviceId}/rotate`,
+    scope: 'device',
+    action: 'manage',
+    okStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: (f) => `${org(f)}/rotate`,
+    scope: 'collection',
+    action: 'manage',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: (f) => `${org(f)}/audit`,
+    scope: 'collection',
+    action: 'audit',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: (f) => `${org(f)}/audit?format=csv&keyId=${f.key.shortId}`,
+    scope: 'collection',
+    action: 'audit',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: (f) => `${org(f)}/report?staleDays=7`,
+    scope: 'collection',
+    action: 'audit',
+    okStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: (f) => `${org(f)}/report?format=csv`,
+    scope: 'collection',
+    action: 'audit',
+    okStatus: 200,
+  },
+  {
     method: 'GET',
     path: (f) => `${org(f)}/policies`,
     scope: 'collection',
@@ -215,11 +257,11 @@ type Role = 'owner' | 'admin' | 'helpdesk' | 'member' | 'auditor';
 
 /** What each role may do in its organisation's library (the policy, written out again). */
 const grants: Record<Role, readonly Action[]> = {
-  owner: ['read', 'reveal', 'write', 'delete', 'export', 'manage', 'member'],
-  admin: ['read', 'reveal', 'write', 'delete', 'export', 'manage', 'member'],
+  owner: ['read', 'reveal', 'write', 'delete', 'export', 'manage', 'audit', 'member'],
+  admin: ['read', 'reveal', 'write', 'delete', 'export', 'manage', 'audit', 'member'],
   helpdesk: ['read', 'reveal', 'write', 'member'],
   member: ['read', 'reveal', 'member'],
-  auditor: ['member'],
+  auditor: ['audit', 'member'],
 };
 
 interface Answer {

@@ -5,11 +5,12 @@ import type { ServerContext } from '../../context.js';
 import { ForbiddenError, ValidationError } from '../../errors.js';
 import type { Library, LibraryAccess, LibraryAction } from '../../policies.js';
 import { requireRecentSignin } from '../auth/index.js';
-import { libraryPolicies } from '../orgs/index.js';
+import { libraryPolicies, stepUpMinutesOf } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
 import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
+import { markRevealed } from './rotation.js';
 import { queueRevealNotices } from './reveal-notices.js';
 
 /** Everything that hands over a recovery password: reveal, the recovery key file, the sheet. */
@@ -84,17 +85,25 @@ async function keyToOpen(
     }
   }
   if (access.library.kind === 'organisation' && caller.kind === 'session') {
-    await requireRecentSignin(ctx, caller);
+    const windowMinutes = await stepUpMinutesOf(ctx, access.library.organisationId);
+    await requireRecentSignin(ctx, caller, undefined, windowMinutes);
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
   return { access, row };
 }
 
-async function storedPassword(ctx: ServerContext, access: LibraryAccess, id: string) {
+/** The stored password; once it is handed over, an organisation's key waits for rotation. */
+async function storedPassword(
+  ctx: ServerContext,
+  access: LibraryAccess,
+  row: KeySummaryRow,
+  id: string,
+) {
   const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, id));
   if (recoveryPassword === undefined) {
     throw new Error(`recovery key ${id} has no stored recovery password`);
   }
+  await markRevealed(ctx, access, row);
   return recoveryPassword;
 }
 
@@ -107,7 +116,7 @@ async function openKey(
   action: LibraryAction = 'reveal',
 ): Promise<OpenedKey> {
   const { access, row } = await keyToOpen(ctx, caller, library, id, action);
-  return { access, row, recoveryPassword: await storedPassword(ctx, access, id) };
+  return { access, row, recoveryPassword: await storedPassword(ctx, access, row, id) };
 }
 
 export interface RevealedKey {
@@ -138,11 +147,11 @@ export async function revealKey(
     if (given?.approvalId === undefined) {
       return { approvalId: await requestApproval(ctx, caller, access, row, reason) };
     }
-    const recoveryPassword = await storedPassword(ctx, access, id);
+    const recoveryPassword = await storedPassword(ctx, access, row, id);
     await revealWithApproval(ctx, caller, access, row, given.approvalId);
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
-  const recoveryPassword = await storedPassword(ctx, access, id);
+  const recoveryPassword = await storedPassword(ctx, access, row, id);
   await ctx.database.transaction(async (trx) => {
     await ctx.audit.record(trx, caller, {
       action: 'key_revealed',

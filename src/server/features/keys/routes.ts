@@ -3,8 +3,10 @@ import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyReques
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf, sessionCallerOf } from '../../caller.js';
+import { contentDisposition, sendCsv } from '../../downloads.js';
 import { ValidationError } from '../../errors.js';
 import { keysScope } from '../device-auth/index.js';
+import { requireSecondFactorPolicy } from '../orgs/index.js';
 import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
 import { exportKeys } from './export.js';
 import * as devices from './devices.js';
@@ -12,6 +14,8 @@ import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
+import { coverageReport, coverageReportCsv } from './report.js';
+import { rotateDevice, rotateOrganisation } from './rotation.js';
 import {
   addBackupBody,
   addKeyBody,
@@ -45,21 +49,16 @@ import {
   purgeBody,
   recoveryFileQuery,
   revealResponse,
+  coverageReportQuery,
+  coverageReportResponse,
+  rotateDeviceResponse,
+  rotateOrganisationResponse,
   sheetQuery,
 } from './schema.js';
 import * as approvals from './approvals.js';
 import * as keys from './service.js';
 
 const tags = ['Key library'];
-
-/**
- * `attachment` with a plain ASCII name for old clients and the exact name (RFC 6266 / 5987)
- * for the rest, so an uploaded file comes back under the name it was sent with.
- */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 /** Files that hold a recovery key: downloaded once, never kept by a cache. */
 function sendSecretFile(
@@ -169,6 +168,20 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       scope.addHook('onRequest', (request, _reply, done) => {
         organisationOf.set(request, (request.params as { orgId?: string }).orgId ?? '');
         done();
+      });
+      // The organisation may ask some roles for a second factor before they use its library:
+      // checked after the route's access check, which the access hook puts first.
+      scope.addHook('onRoute', (route) => {
+        route.preHandler = [
+          ...[route.preHandler ?? []].flat(),
+          async (request: FastifyRequest) => {
+            await requireSecondFactorPolicy(
+              scope.keyhold,
+              callerOf(request),
+              organisationOf.get(request) ?? '',
+            );
+          },
+        ];
       });
       return libraryRoutes(scope, 'organisation', (request) =>
         organisationLibrary(organisationOf.get(request) ?? ''),
@@ -757,6 +770,60 @@ async function libraryRoutes(
           request.body,
         ),
       }),
+    );
+
+    routes.post(
+      '/devices/:id/rotate',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: "Mark the current key of each of a device's drives for rotation (admins)",
+          params: idParams,
+          response: { 200: rotateDeviceResponse },
+        },
+      },
+      (request) => rotateDevice(ctx, callerOf(request), libraryOf(request), request.params.id),
+    );
+
+    routes.post(
+      '/rotate',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: 'Mark the current key of every drive in the organisation for rotation (admins)',
+          response: { 200: rotateOrganisationResponse },
+        },
+      },
+      (request) => rotateOrganisation(ctx, callerOf(request), libraryOf(request)),
+    );
+
+    routes.get(
+      '/report',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary:
+            'Coverage: drives without a key, keys to rotate or never proven, devices not seen (owners, admins, auditors); ?format=csv or Accept: text/csv for one row per drive',
+          querystring: coverageReportQuery,
+          response: { 200: coverageReportResponse },
+        },
+      },
+      async (request, reply) => {
+        const { format, staleDays } = request.query;
+        const wantsCsv =
+          format === 'csv' ||
+          (format === undefined && (request.headers.accept ?? '').includes('text/csv'));
+        if (!wantsCsv) {
+          return coverageReport(ctx, callerOf(request), libraryOf(request), { staleDays });
+        }
+        const csv = await coverageReportCsv(ctx, callerOf(request), libraryOf(request), {
+          staleDays,
+        });
+        return sendCsv(reply, csv);
+      },
     );
   }
 }

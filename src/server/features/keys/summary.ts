@@ -17,6 +17,7 @@ export function keySummary(row: KeySummaryRow): KeySummary {
     id: row.id,
     protectorId: parseProtectorId(row.protector_hex),
     shortId: row.protector_hex.slice(0, 8),
+    deviceId: row.device_id,
     deviceName: row.device_name,
     volume: { label: row.volume_label, type: row.volume_type, volumeGuid: row.volume_guid },
     source: row.source,
@@ -30,6 +31,9 @@ export function keySummary(row: KeySummaryRow): KeySummary {
     hasOfflineBackup: row.offline_backup_at !== null,
     inVault: row.in_vault_at !== null,
     deletedAt: row.deleted_at,
+    rotationRequired: row.rotation_required_at !== null,
+    rotationRequiredSince: row.rotation_required_at,
+    provenAt: row.proven_at,
   };
 }
 

@@ -1,0 +1,432 @@
+import { useId, useState, type SubmitEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import {
+  addMember,
+  changeMemberRole,
+  changePolicies,
+  createOrganisation,
+  getPolicies,
+  listMembers,
+  organisationRoles,
+  removeMember,
+  type LibraryPolicies,
+  type Member,
+  type MembershipRole,
+  type Organisation,
+} from '../api/orgs.js';
+import { EmailText } from '../components/email-text.js';
+import { ErrorMessage } from '../components/error-message.js';
+import {
+  LibrarySwitcher,
+  OrganisationPage,
+  organisationHome,
+  useOrganisations,
+} from '../components/organisation-page.js';
+import { Page } from '../components/page.js';
+import { formatDate } from '../format.js';
+import { Link, navigate } from '../router.js';
+import { cacheKey, invalidate, useResource } from '../state/resource.js';
+import { useActiveAccount } from '../state/session.js';
+
+/** Roles that manage members and policies (src/server/policies.ts, managingRoles). */
+const managingRoles: readonly MembershipRole[] = ['owner', 'admin'];
+
+export function OrganisationsPage() {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const organisations = useOrganisations();
+  const nameId = useId();
+  const [name, setName] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const list = organisations.data?.organisations ?? [];
+
+  const create = (event: SubmitEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    createOrganisation(account.id, name.trim())
+      .then(({ organisation }) => {
+        invalidate(account.id, '/orgs');
+        navigate(organisationHome(organisation));
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+
+  return (
+    <Page title={t('orgs.list.title')} intro={<p>{t('orgs.list.intro')}</p>}>
+      <LibrarySwitcher current="" />
+      <ErrorMessage error={organisations.error} />
+      {organisations.data && list.length === 0 ? <p>{t('orgs.list.none')}</p> : null}
+      {list.length > 0 ? (
+        <ul className="card-list">
+          {list.map((organisation) => (
+            <li key={organisation.id} className="card">
+              <Link to={organisationHome(organisation)} className="card-title">
+                {organisation.name}
+              </Link>
+              <p className="hint">{t(`orgs.roles.${organisation.role}.name`)}</p>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <form className="card stack" onSubmit={create}>
+        <h2>{t('orgs.list.createTitle')}</h2>
+        <div className="field">
+          <label htmlFor={nameId}>{t('orgs.list.name')}</label>
+          <input
+            id={nameId}
+            required
+            maxLength={100}
+            value={name}
+            onChange={(event) => {
+              setName(event.target.value);
+            }}
+          />
+        </div>
+        <p className="hint">{t('orgs.list.createHint')}</p>
+        <ErrorMessage error={error} />
+        <div>
+          <button type="submit" className="button button-primary">
+            {t('orgs.list.create')}
+          </button>
+        </div>
+      </form>
+    </Page>
+  );
+}
+
+function RoleSelect({
+  value,
+  onChange,
+  label,
+  id,
+}: {
+  value: MembershipRole;
+  onChange: (role: MembershipRole) => void;
+  label?: string;
+  id?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <select
+      id={id}
+      aria-label={label}
+      value={value}
+      onChange={(event) => {
+        const chosen = organisationRoles.find((role) => role === event.target.value);
+        if (chosen) onChange(chosen);
+      }}
+    >
+      {organisationRoles.map((role) => (
+        <option key={role} value={role}>
+          {t(`orgs.roles.${role}.name`)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function AddMemberForm({ orgId, onAdded }: { orgId: string; onAdded: () => void }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const emailId = useId();
+  const roleId = useId();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<MembershipRole>('member');
+  const [error, setError] = useState<unknown>(undefined);
+  const [message, setMessage] = useState('');
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setMessage('');
+    addMember(account.id, orgId, email.trim(), role)
+      .then(({ member }) => {
+        setEmail('');
+        setMessage(
+          t('orgs.members.added', {
+            name: member.displayName,
+            role: t(`orgs.roles.${member.role}.name`),
+          }),
+        );
+        onAdded();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+
+  return (
+    <form className="card stack" onSubmit={submit}>
+      <h2>{t('orgs.members.addTitle')}</h2>
+      <div className="field-row">
+        <div className="field field-grow">
+          <label htmlFor={emailId}>{t('orgs.members.email')}</label>
+          <input
+            id={emailId}
+            type="email"
+            required
+            autoComplete="off"
+            value={email}
+            onChange={(event) => {
+              setEmail(event.target.value);
+            }}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={roleId}>{t('orgs.members.role')}</label>
+          <RoleSelect id={roleId} value={role} onChange={setRole} />
+        </div>
+      </div>
+      <p className="hint">{t('orgs.members.addHint')}</p>
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      <ErrorMessage error={error} />
+      <div>
+        <button type="submit" className="button button-primary">
+          {t('orgs.members.add')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function MemberList({ organisation }: { organisation: Organisation }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const orgId = organisation.id;
+  const members = useResource(cacheKey(account.id, `/orgs/${orgId}/members`), () =>
+    listMembers(account.id, orgId),
+  );
+  const [error, setError] = useState<unknown>(undefined);
+  const [message, setMessage] = useState('');
+  const manages = managingRoles.includes(organisation.role);
+
+  const changed = (text: string) => {
+    setMessage(text);
+    invalidate(account.id, `/orgs/${orgId}/members`);
+    members.reload();
+  };
+  const fail = (caught: unknown) => {
+    setError(caught);
+  };
+
+  const changeRole = (member: Member, role: MembershipRole) => {
+    setError(undefined);
+    changeMemberRole(account.id, orgId, member.accountId, role)
+      .then(() => {
+        changed(
+          t('orgs.members.roleChanged', {
+            name: member.displayName,
+            role: t(`orgs.roles.${role}.name`),
+          }),
+        );
+      })
+      .catch(fail);
+  };
+
+  const remove = (member: Member) => {
+    setError(undefined);
+    removeMember(account.id, orgId, member.accountId)
+      .then(() => {
+        if (member.accountId === account.id) {
+          invalidate(account.id, '/orgs');
+          navigate('/orgs');
+          return;
+        }
+        changed(t('orgs.members.removed', { name: member.displayName }));
+      })
+      .catch(fail);
+  };
+
+  return (
+    <>
+      {manages ? (
+        <AddMemberForm
+          orgId={orgId}
+          onAdded={() => {
+            changed('');
+          }}
+        />
+      ) : null}
+      <ErrorMessage error={members.error ?? error} />
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      {members.data ? (
+        <div className="table-wrap">
+          <table className="key-table">
+            <caption className="visually-hidden">{t('orgs.sections.members')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('orgs.members.name')}</th>
+                <th scope="col">{t('orgs.members.role')}</th>
+                <th scope="col">{t('orgs.members.since')}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t('orgs.library.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.data.members.map((member) => {
+                const itsMe = member.accountId === account.id;
+                return (
+                  <tr key={member.accountId}>
+                    <th scope="row" data-label={t('orgs.members.name')}>
+                      <span className="account-name">{member.displayName}</span>
+                      <br />
+                      <span className="hint">
+                        <EmailText email={member.email} />
+                      </span>
+                    </th>
+                    <td data-label={t('orgs.members.role')}>
+                      {manages && !itsMe ? (
+                        <RoleSelect
+                          value={member.role}
+                          label={t('orgs.members.roleOf', { name: member.displayName })}
+                          onChange={(role) => {
+                            changeRole(member, role);
+                          }}
+                        />
+                      ) : (
+                        t(`orgs.roles.${member.role}.name`)
+                      )}
+                    </td>
+                    <td data-label={t('orgs.members.since')}>
+                      <time dateTime={member.addedAt}>{formatDate(member.addedAt)}</time>
+                    </td>
+                    <td className="row-actions">
+                      {manages || itsMe ? (
+                        <button
+                          type="button"
+                          className="button button-small button-quiet"
+                          onClick={() => {
+                            remove(member);
+                          }}
+                        >
+                          {itsMe ? t('orgs.members.leave') : t('orgs.members.remove')}
+                          <span className="visually-hidden"> {member.displayName}</span>
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : members.error ? null : (
+        <p role="status">{t('common.loading')}</p>
+      )}
+      <section className="card stack" aria-labelledby="roles-heading">
+        <h2 id="roles-heading">{t('orgs.members.rolesTitle')}</h2>
+        <dl className="role-list">
+          {organisationRoles.map((role) => (
+            <div key={role}>
+              <dt>{t(`orgs.roles.${role}.name`)}</dt>
+              <dd>{t(`orgs.roles.${role}.description`)}</dd>
+            </div>
+          ))}
+        </dl>
+      </section>
+    </>
+  );
+}
+
+export function OrganisationMembersPage({ orgId }: { orgId: string }) {
+  return (
+    <OrganisationPage orgId={orgId} section="members">
+      {(organisation) => <MemberList organisation={organisation} />}
+    </OrganisationPage>
+  );
+}
+
+const policyNames = ['selfServiceReveal', 'requireApproval', 'notifyAssignee'] as const;
+
+function PolicyForm({ organisation }: { organisation: Organisation }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const orgId = organisation.id;
+  const policies = useResource(cacheKey(account.id, `/orgs/${orgId}/policies`), () =>
+    getPolicies(account.id, orgId),
+  );
+  const [edited, setEdited] = useState<Partial<LibraryPolicies>>({});
+  const [error, setError] = useState<unknown>(undefined);
+  const [message, setMessage] = useState('');
+  const manages = managingRoles.includes(organisation.role);
+  const current = policies.data?.policies;
+
+  if (!current) {
+    return policies.error ? (
+      <ErrorMessage error={policies.error} />
+    ) : (
+      <p role="status">{t('common.loading')}</p>
+    );
+  }
+  const shown = { ...current, ...edited };
+
+  const save = (event: SubmitEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setMessage('');
+    changePolicies(account.id, orgId, edited)
+      .then(() => {
+        setEdited({});
+        setMessage(t('orgs.policies.saved'));
+        invalidate(account.id, `/orgs/${orgId}/policies`);
+        policies.reload();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+
+  return (
+    <form className="card stack" onSubmit={save}>
+      {manages ? null : <p className="hint">{t('orgs.policies.readOnly')}</p>}
+      <fieldset disabled={!manages}>
+        <legend>{t('orgs.policies.legend')}</legend>
+        {policyNames.map((name) => (
+          <div key={name} className="policy">
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={shown[name]}
+                onChange={(event) => {
+                  setEdited((before) => ({ ...before, [name]: event.target.checked }));
+                }}
+              />
+              {t(`orgs.policies.${name}.label`)}
+            </label>
+            <p className="hint">{t(`orgs.policies.${name}.hint`)}</p>
+          </div>
+        ))}
+      </fieldset>
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      <ErrorMessage error={error} />
+      {manages ? (
+        <div>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={Object.keys(edited).length === 0}
+          >
+            {t('orgs.policies.save')}
+          </button>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+export function OrganisationPoliciesPage({ orgId }: { orgId: string }) {
+  return (
+    <OrganisationPage orgId={orgId} section="policies">
+      {(organisation) => <PolicyForm organisation={organisation} />}
+    </OrganisationPage>
+  );
+}

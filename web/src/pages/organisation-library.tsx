@@ -1,0 +1,531 @@
+import { useEffect, useId, useState, type SubmitEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { KeySummary } from '../api/keys.js';
+import {
+  assignDevice,
+  getDevice,
+  getOrganisationKey,
+  listDevices,
+  listOrganisationKeys,
+  type DeviceDetail,
+  type DeviceSummary,
+  type MembershipRole,
+  type Organisation,
+} from '../api/orgs.js';
+import { DriveLabel } from '../components/drive.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { KeyId } from '../components/key-id.js';
+import { OrganisationPage, organisationPath } from '../components/organisation-page.js';
+import { reasonFromQuery, RevealDialog, type RevealRequest } from '../components/reveal-dialog.js';
+import { formatDate, formatDateTime } from '../format.js';
+import { Link, navigate, useLocation } from '../router.js';
+import { cacheKey, invalidate, useResource } from '../state/resource.js';
+import { useActiveAccount } from '../state/session.js';
+
+const pageSize = 50;
+/** Short: the helpdesk types while the caller reads the blue screen out, and waits for rows. */
+const searchDelayMs = 150;
+
+/** Roles that may ask for a key's password (members only for their own devices). */
+const revealingRoles: readonly MembershipRole[] = ['owner', 'admin', 'helpdesk', 'member'];
+/** Roles that may change the library: add keys, assign devices. */
+const writingRoles: readonly MembershipRole[] = ['owner', 'admin', 'helpdesk'];
+
+function deviceLink(orgId: string, deviceId: string) {
+  return `${organisationPath(orgId, 'devices')}/${encodeURIComponent(deviceId)}`;
+}
+
+function RevealButton({ summary, onReveal }: { summary: KeySummary; onReveal: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <button type="button" className="button button-small" onClick={onReveal}>
+      {t('orgs.library.reveal')}
+      <span className="visually-hidden"> {summary.shortId}</span>
+    </button>
+  );
+}
+
+/** The key the address asks to reveal (coming back from signing in again), once loaded. */
+function useRevealFromAddress(
+  orgId: string,
+): [RevealRequest | null, (next: RevealRequest | null) => void] {
+  const account = useActiveAccount();
+  const { query } = useLocation();
+  // Read once: the page rewrites its address as the search changes.
+  const [asked] = useState(() => ({
+    id: query.get('reveal'),
+    reason: reasonFromQuery(query.get('reason')),
+    ticket: query.get('ticket') ?? undefined,
+  }));
+  const [request, setRequest] = useState<RevealRequest | null>(null);
+  const [used, setUsed] = useState(false);
+  const askedKey = useResource(
+    asked.id && !used ? cacheKey(account.id, `/orgs/${orgId}/keys/${asked.id}`) : null,
+    () => getOrganisationKey(account.id, orgId, asked.id ?? ''),
+  );
+  useEffect(() => {
+    const key = askedKey.data?.key;
+    if (key && !used) {
+      setUsed(true);
+      setRequest({ key, reason: asked.reason, ticket: asked.ticket });
+    }
+  }, [askedKey.data, used]);
+  return [request, setRequest];
+}
+
+function LibrarySearch({ organisation }: { organisation: Organisation }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const { query } = useLocation();
+  const searchId = useId();
+  const hintId = useId();
+  const orgId = organisation.id;
+  const [typed, setTyped] = useState(query.get('q') ?? '');
+  const [search, setSearch] = useState(typed.trim());
+  const [more, setMore] = useState<{ search: string; items: KeySummary[]; cursor: string | null }>({
+    search: '',
+    items: [],
+    cursor: null,
+  });
+  const [moreError, setMoreError] = useState<unknown>(undefined);
+  const [revealing, setRevealing] = useRevealFromAddress(orgId);
+
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setSearch(typed.trim());
+    }, searchDelayMs);
+    return () => {
+      clearTimeout(timer);
+    };
+  }, [typed]);
+
+  useEffect(() => {
+    const path = organisationPath(orgId);
+    navigate(search ? `${path}?q=${encodeURIComponent(search)}` : path, { replace: true });
+  }, [search]);
+
+  const page = useResource(cacheKey(account.id, `/orgs/${orgId}/keys?q=${search}`), (signal) =>
+    listOrganisationKeys(account.id, orgId, { q: search, limit: pageSize }, signal),
+  );
+  const extra = more.search === search && page.data ? more : null;
+  const items = [...(page.data?.items ?? []), ...(extra?.items ?? [])];
+  const nextCursor = extra?.cursor ?? page.data?.nextCursor ?? null;
+  const mayReveal = revealingRoles.includes(organisation.role);
+
+  const loadMore = () => {
+    if (!nextCursor) return;
+    setMoreError(undefined);
+    listOrganisationKeys(account.id, orgId, { q: search, cursor: nextCursor, limit: pageSize })
+      .then((next) => {
+        setMore({
+          search,
+          items: [...(extra?.items ?? []), ...next.items],
+          cursor: next.nextCursor,
+        });
+      })
+      .catch((caught: unknown) => {
+        setMoreError(caught);
+      });
+  };
+
+  return (
+    <>
+      <div className="toolbar" role="search">
+        <div className="field field-grow">
+          <label htmlFor={searchId}>{t('orgs.library.search')}</label>
+          <input
+            id={searchId}
+            className="big-input"
+            type="search"
+            autoComplete="off"
+            spellCheck={false}
+            // The helpdesk starts typing the moment the page opens.
+            autoFocus
+            aria-describedby={hintId}
+            value={typed}
+            onChange={(event) => {
+              setTyped(event.target.value);
+            }}
+          />
+          <p className="hint" id={hintId}>
+            {t('orgs.library.searchHint')}
+          </p>
+        </div>
+      </div>
+      <ErrorMessage error={page.error ?? moreError} />
+      <p className="result-status" role="status">
+        {page.loading && !page.data
+          ? t('common.loading')
+          : search
+            ? t('keys.matches', { count: items.length, query: search })
+            : ''}
+      </p>
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="key-table">
+            <caption className="visually-hidden">{t('orgs.library.caption')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('keys.columns.keyId')}</th>
+                <th scope="col">{t('keys.columns.device')}</th>
+                <th scope="col">{t('keys.columns.drive')}</th>
+                <th scope="col">{t('keys.columns.uploaded')}</th>
+                {mayReveal ? (
+                  <th scope="col">
+                    <span className="visually-hidden">{t('orgs.library.actions')}</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((summary) => (
+                <tr key={summary.id}>
+                  <th scope="row" data-label={t('keys.columns.keyId')}>
+                    <KeyId protectorId={summary.protectorId} />
+                  </th>
+                  <td data-label={t('keys.columns.device')}>
+                    <Link to={deviceLink(orgId, summary.deviceId)}>{summary.deviceName}</Link>
+                  </td>
+                  <td data-label={t('keys.columns.drive')}>
+                    <DriveLabel volume={summary.volume} />
+                  </td>
+                  <td data-label={t('keys.columns.uploaded')}>
+                    <time dateTime={summary.createdAt}>{formatDate(summary.createdAt)}</time>
+                  </td>
+                  {mayReveal ? (
+                    <td className="row-actions">
+                      <RevealButton
+                        summary={summary}
+                        onReveal={() => {
+                          setRevealing({ key: summary });
+                        }}
+                      />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : search && page.data ? (
+        <p className="empty-hint">{t('keys.noMatch', { query: search })}</p>
+      ) : page.data ? (
+        <p className="empty-hint">
+          {organisation.role === 'member' ? t('orgs.library.noneOfYours') : t('orgs.library.empty')}
+        </p>
+      ) : null}
+      {nextCursor ? (
+        <p>
+          <button type="button" className="button" onClick={loadMore}>
+            {t('orgs.library.more')}
+          </button>
+        </p>
+      ) : null}
+      {revealing ? (
+        <RevealDialog
+          orgId={orgId}
+          request={revealing}
+          onClose={() => {
+            setRevealing(null);
+          }}
+          onRevealed={() => {
+            invalidate(account.id, `/orgs/${orgId}/`);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+export function OrganisationLibraryPage({ orgId }: { orgId: string }) {
+  return (
+    <OrganisationPage orgId={orgId} section="library" focusHeading={false}>
+      {(organisation) => <LibrarySearch organisation={organisation} />}
+    </OrganisationPage>
+  );
+}
+
+function DeviceList({ organisation }: { organisation: Organisation }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const orgId = organisation.id;
+  const first = useResource(cacheKey(account.id, `/orgs/${orgId}/devices`), (signal) =>
+    listDevices(account.id, orgId, null, signal),
+  );
+  const [more, setMore] = useState<{ items: DeviceSummary[]; cursor: string | null } | null>(null);
+  const firstItems = first.data?.items ?? [];
+  const [error, setError] = useState<unknown>(undefined);
+  const items = [...firstItems, ...(more?.items ?? [])];
+  const nextCursor = more ? more.cursor : (first.data?.nextCursor ?? null);
+
+  const loadMore = () => {
+    if (!nextCursor) return;
+    listDevices(account.id, orgId, nextCursor)
+      .then((next) => {
+        setMore({ items: [...(more?.items ?? []), ...next.items], cursor: next.nextCursor });
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+
+  return (
+    <>
+      <ErrorMessage error={first.error ?? error} />
+      {first.loading ? <p role="status">{t('common.loading')}</p> : null}
+      {first.data && items.length === 0 ? (
+        <p className="empty-hint">
+          {organisation.role === 'member' ? t('orgs.devices.noneOfYours') : t('orgs.devices.none')}
+        </p>
+      ) : null}
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="key-table">
+            <caption className="visually-hidden">{t('orgs.sections.devices')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('orgs.devices.name')}</th>
+                <th scope="col">{t('orgs.devices.assignee')}</th>
+                <th scope="col">{t('orgs.devices.updated')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((device) => (
+                <tr key={device.id}>
+                  <th scope="row" data-label={t('orgs.devices.name')}>
+                    <Link to={deviceLink(orgId, device.id)}>{device.name}</Link>
+                  </th>
+                  <td data-label={t('orgs.devices.assignee')}>
+                    {device.assignee ? device.assignee.displayName : t('orgs.devices.unassigned')}
+                  </td>
+                  <td data-label={t('orgs.devices.updated')}>
+                    <time dateTime={device.updatedAt}>{formatDate(device.updatedAt)}</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {nextCursor ? (
+        <p>
+          <button type="button" className="button" onClick={loadMore}>
+            {t('orgs.devices.more')}
+          </button>
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+export function OrganisationDevicesPage({ orgId }: { orgId: string }) {
+  return (
+    <OrganisationPage orgId={orgId} section="devices">
+      {(organisation) => <DeviceList organisation={organisation} />}
+    </OrganisationPage>
+  );
+}
+
+function AssignForm({
+  organisation,
+  device,
+  onAssigned,
+}: {
+  organisation: Organisation;
+  device: DeviceDetail;
+  onAssigned: () => void;
+}) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const emailId = useId();
+  const [email, setEmail] = useState(device.assignee?.email ?? '');
+  const [error, setError] = useState<unknown>(undefined);
+  const [message, setMessage] = useState('');
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setMessage('');
+    const assignee = email.trim() === '' ? null : email.trim();
+    assignDevice(account.id, organisation.id, device.id, assignee)
+      .then(() => {
+        setMessage(assignee ? t('orgs.device.assigned') : t('orgs.device.unassignedNow'));
+        onAssigned();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      });
+  };
+
+  return (
+    <form className="stack" onSubmit={submit}>
+      <div className="field">
+        <label htmlFor={emailId}>{t('orgs.device.assignLabel')}</label>
+        <div className="input-with-button">
+          <input
+            id={emailId}
+            type="email"
+            autoComplete="off"
+            value={email}
+            onChange={(event) => {
+              setEmail(event.target.value);
+            }}
+          />
+          <button type="submit" className="button">
+            {t('orgs.device.assign')}
+          </button>
+        </div>
+        <p className="hint">{t('orgs.device.assignHint')}</p>
+      </div>
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      <ErrorMessage error={error} />
+    </form>
+  );
+}
+
+function KeyLine({
+  summary,
+  mayReveal,
+  onReveal,
+}: {
+  summary: KeySummary;
+  mayReveal: boolean;
+  onReveal: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="key-line">
+      <KeyId protectorId={summary.protectorId} />
+      <span className="hint">
+        {t('orgs.device.addedOn', { date: formatDateTime(summary.createdAt) })}
+      </span>
+      {summary.deletedAt ? <span className="badge">{t('orgs.device.inBin')}</span> : null}
+      {mayReveal && !summary.deletedAt ? (
+        <RevealButton summary={summary} onReveal={onReveal} />
+      ) : null}
+    </div>
+  );
+}
+
+function DeviceView({ organisation, deviceId }: { organisation: Organisation; deviceId: string }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const orgId = organisation.id;
+  const device = useResource(cacheKey(account.id, `/orgs/${orgId}/devices/${deviceId}`), () =>
+    getDevice(account.id, orgId, deviceId),
+  );
+  const [revealing, setRevealing] = useState<RevealRequest | null>(null);
+  const mayReveal = revealingRoles.includes(organisation.role);
+  const changed = () => {
+    invalidate(account.id, `/orgs/${orgId}/`);
+    device.reload();
+  };
+
+  const data = device.data?.device;
+  if (!data) {
+    return device.error ? (
+      <ErrorMessage error={device.error} />
+    ) : (
+      <p role="status">{t('common.loading')}</p>
+    );
+  }
+  return (
+    <>
+      <p>
+        <Link to={organisationPath(orgId, 'devices')}>{t('orgs.device.back')}</Link>
+      </p>
+      <section className="card stack" aria-labelledby="device-heading">
+        <h2 id="device-heading">{data.name}</h2>
+        <dl className="facts">
+          <div>
+            <dt>{t('orgs.devices.assignee')}</dt>
+            <dd>
+              {data.assignee
+                ? `${data.assignee.displayName} (${data.assignee.email})`
+                : t('orgs.devices.unassigned')}
+            </dd>
+          </div>
+          <div>
+            <dt>{t('orgs.devices.updated')}</dt>
+            <dd>
+              <time dateTime={data.updatedAt}>{formatDateTime(data.updatedAt)}</time>
+            </dd>
+          </div>
+        </dl>
+        {writingRoles.includes(organisation.role) ? (
+          <AssignForm organisation={organisation} device={data} onAssigned={changed} />
+        ) : null}
+      </section>
+      <h2>{t('orgs.device.drives')}</h2>
+      {data.drives.length === 0 ? <p>{t('orgs.device.noDrives')}</p> : null}
+      {data.drives.map((drive) => (
+        <section
+          key={drive.id}
+          className="card stack drive-card"
+          aria-labelledby={`drive-${drive.id}`}
+        >
+          <h3 id={`drive-${drive.id}`}>
+            <DriveLabel
+              volume={{ label: drive.label, type: drive.type, volumeGuid: drive.volumeGuid }}
+            />
+          </h3>
+          {drive.volumeGuid ? (
+            <p className="hint">
+              {t('orgs.device.volumeGuid')} <code>{drive.volumeGuid}</code>
+            </p>
+          ) : null}
+          <h4>{t('orgs.device.currentKey')}</h4>
+          {drive.currentKey ? (
+            <KeyLine
+              summary={drive.currentKey}
+              mayReveal={mayReveal}
+              onReveal={() => {
+                if (drive.currentKey) setRevealing({ key: drive.currentKey });
+              }}
+            />
+          ) : (
+            <p className="alert alert-warning">{t('orgs.device.noCurrentKey')}</p>
+          )}
+          {drive.previousKeys.length > 0 ? (
+            <>
+              <h4>{t('orgs.device.previousKeys')}</h4>
+              <ul className="plain-list">
+                {drive.previousKeys.map((summary) => (
+                  <li key={summary.id}>
+                    <KeyLine
+                      summary={summary}
+                      mayReveal={mayReveal}
+                      onReveal={() => {
+                        setRevealing({ key: summary });
+                      }}
+                    />
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </section>
+      ))}
+      {revealing ? (
+        <RevealDialog
+          orgId={orgId}
+          request={revealing}
+          onClose={() => {
+            setRevealing(null);
+          }}
+          onRevealed={changed}
+        />
+      ) : null}
+    </>
+  );
+}
+
+export function OrganisationDevicePage({ orgId, deviceId }: { orgId: string; deviceId: string }) {
+  return (
+    <OrganisationPage orgId={orgId} section="devices">
+      {(organisation) => <DeviceView organisation={organisation} deviceId={deviceId} />}
+    </OrganisationPage>
+  );
+}
