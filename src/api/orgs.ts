@@ -98,3 +98,5 @@ export const policiesResponse = z.object({
 });
 export type LibraryPolicies = z.output<typeof libraryPolicies>;
 export type OrganisationPolicies = z.output<typeof policiesResponse>['policies'];
+/** What GET and PATCH /api/v1/orgs/:orgId/policies answer. */
+export type PoliciesAnswer = z.output<typeof policiesResponse>;

@@ -16,6 +16,9 @@ const SsoReturnPage = lazy(() =>
 const OrgSignInSettingsPage = lazy(() =>
   import('./pages/org-sign-in-settings.js').then((m) => ({ default: m.OrgSignInSettingsPage })),
 );
+const ConfirmEmailPage = lazy(() =>
+  import('./pages/confirm-email.js').then((m) => ({ default: m.ConfirmEmailPage })),
+);
 const SignUpPage = lazy(() =>
   import('./pages/sign-up.js').then((m) => ({ default: m.SignUpPage })),
 );
@@ -124,6 +127,7 @@ function Routes() {
   }
   if (pathname === '/sign-in/sso') return ready ? <SsoReturnPage /> : <Loading />;
   if (pathname === '/sign-up') return <SignUpPage />;
+  if (pathname === '/confirm-email') return <ConfirmEmailPage />;
   if (pathname === '/find') return <FindPage />;
   if (pathname === '/help') return <HelpIndexPage />;
   const article = matchPath('/help/:slug', pathname);

@@ -9,6 +9,7 @@ import type {
   RevokedSessions,
   SecondFactorAnswer,
   Session,
+  ConfirmationSent,
   SignedIn,
   SignInRequest,
   SignInResult,
@@ -56,13 +57,21 @@ export const signIn = async (body: SignInRequest) =>
 export const signInSecondFactor = async (body: SecondFactorAnswer) =>
   keepToken(await request<SignedIn>('/auth/signin/second-factor', { method: 'POST', body }));
 
+/** Signed in at once, or (when the server sends mail) a link to confirm the address is on its way. */
 export const signUp = async (body: SignUpRequest) =>
   keepToken(
-    await request<SignedIn>('/auth/signup', {
+    await request<SignedIn | ConfirmationSent>('/auth/signup', {
       method: 'POST',
       body,
     }),
   );
+
+/** Opens a confirmation link: the token is the part of the link after `#token=`. */
+export const confirmEmail = (token: string) =>
+  request<{ status: 'confirmed'; email: string }>('/auth/confirm-email', {
+    method: 'POST',
+    body: { token },
+  });
 
 export const signOut = (account: string) =>
   request<AccountList>('/auth/signout', {

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.js';
 import type { KeySummary } from '../api/keys.js';
+import type { OrganisationRevealWithApproval } from '../../../src/api/approvals.js';
 import {
   revealOrganisationKey,
   revealReasons,
@@ -19,14 +20,7 @@ import { organisationPath } from './organisation-page.js';
 import { RecoveryKeyBlocks } from './recovery-key-blocks.js';
 
 /** What the dialog was opened with: after a fresh sign-in it comes back filled in. */
-export interface RevealRequest {
-  key: KeySummary;
-  reason?: RevealReason | undefined;
-  reasonText?: string | undefined;
-  ticket?: string | undefined;
-  /** An approved request this reveal uses (the organisation asks for approval). */
-  approvalId?: string | undefined;
-}
+export type RevealRequest = { key: KeySummary } & Partial<OrganisationRevealWithApproval>;
 
 /** The query that reopens the dialog for a key after signing in again (no secret in it). */
 export function reopenQuery(keyId: string, reason: RevealReason | '', ticket: string): string {

@@ -12,11 +12,15 @@ export function SignUpPage() {
   const { t } = useTranslation();
   const { signedIn } = useSession();
   const [displayName, setDisplayName] = useState('');
-  const [email, setEmail] = useState('');
+  // An invitation links here with the invited address filled in.
+  const [email, setEmail] = useState(
+    () => new URLSearchParams(window.location.search).get('email') ?? '',
+  );
   const [password, setPassword] = useState('');
   const [showPassword, setShowPassword] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  const [sentTo, setSentTo] = useState<string | undefined>(undefined);
   const nameId = useId();
   const emailId = useId();
   const passwordId = useId();
@@ -28,8 +32,12 @@ export function SignUpPage() {
     setError(undefined);
     auth
       .signUp({ displayName: displayName.trim(), email: email.trim(), password })
-      .then(async ({ account }) => {
-        await signedIn(account);
+      .then(async (answer) => {
+        if (answer.status === 'confirmation_sent') {
+          setSentTo(answer.email);
+          return;
+        }
+        await signedIn(answer.account);
         navigate('/keys');
       })
       .catch((caught: unknown) => {
@@ -39,6 +47,18 @@ export function SignUpPage() {
         setBusy(false);
       });
   };
+
+  if (sentTo !== undefined) {
+    return (
+      <Page title={t('signUp.checkMailTitle')} narrow>
+        <div className="card stack" role="status">
+          <p>{t('signUp.checkMail', { email: sentTo })}</p>
+          <p>{t('signUp.checkMailHint')}</p>
+          <Link to="/sign-in">{t('signUp.toSignIn')}</Link>
+        </div>
+      </Page>
+    );
+  }
 
   return (
     <Page title={t('signUp.title')} intro={<p>{t('signUp.intro')}</p>} narrow>

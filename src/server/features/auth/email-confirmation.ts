@@ -17,7 +17,6 @@ import { ConflictError, DomainError } from '../../errors.js';
 import { confirmAddress, recipientOf, signupAttempt } from '../../mail/messages.js';
 import type { Language } from '../../messages.js';
 import type { RequestInfo } from '../../request-info.js';
-import { acceptInvitations } from '../orgs/index.js';
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -159,6 +158,9 @@ export async function confirmEmail(
 ): Promise<{ status: 'confirmed'; email: string }> {
   await ctx.limiter.count(limitKeys.confirmEmail(info.ipAddress), policies.confirmEmail);
   const at = ctx.now().toISOString();
+  // Loaded when used: the organisations feature imports this feature's index for its sign-in
+  // policies, and a static import back would close a loop at load time.
+  const { acceptInvitations } = await import('../orgs/index.js');
   const confirmed = await ctx.database.transaction(async (trx) => {
     const link = await trx
       .updateTable('email_confirmations')

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Approval } from '../../../api/approvals.js';
-import type { z } from 'zod';
-import type { libraryPolicies } from '../../../api/orgs.js';
+import type { PoliciesAnswer } from '../../../api/orgs.js';
 import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
 import {
@@ -13,7 +12,7 @@ import {
   type KeySummaryReply,
 } from '../../../../test/server/key-library.js';
 
-type Policies = z.output<typeof libraryPolicies>;
+type Policies = PoliciesAnswer['policies'];
 
 for (const kind of databaseKinds) {
   describe(`approving helpdesk reveals on ${kind.name}`, { skip: kind.skip }, () => {

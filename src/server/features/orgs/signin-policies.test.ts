@@ -10,11 +10,9 @@ import {
   type KeySummaryReply,
 } from '../../../../test/server/key-library.js';
 import { totpCode } from '../auth/totp.js';
-import type { Organisation, OrganisationPolicies } from '../../../api/orgs.js';
+import type { Organisation, PoliciesAnswer } from '../../../api/orgs.js';
 
-interface PoliciesReply {
-  policies: OrganisationPolicies;
-}
+type PoliciesReply = PoliciesAnswer;
 
 for (const kind of databaseKinds) {
   describe(`organisation sign-in policies on ${kind.name}`, { skip: kind.skip }, () => {
