@@ -49,11 +49,23 @@ export const signedInResponse = z.object({
   csrfToken: z.string(),
 });
 
-export const identifyBody = z.object({ email: emailInput });
+export const identifyBody = z.object({
+  email: emailInput,
+  next: z
+    .string()
+    .max(500)
+    .optional()
+    .describe('The web app path to return to after a sign-in at an organisation provider'),
+});
 export const identifyResponse = z.object({
   email: z.string(),
   displayName: z.string(),
-  methods: z.array(z.enum(['password'])),
+  methods: z.array(z.enum(['password', 'sso'])),
+  /** Set when the email's domain signs in through its organisation's provider: go there now. */
+  sso: z
+    .object({ organisationName: z.string(), redirectTo: z.string() })
+    .optional()
+    .describe("The organisation's OpenID provider, with this sign-in's authorization URL"),
 });
 
 export const signinBody = z.object({ email: emailInput, password: passwordInput });

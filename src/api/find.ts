@@ -28,6 +28,34 @@ export const findResponse = z.object({
       ),
     }),
   ),
+  organisations: z
+    .array(
+      z.object({
+        organisationId: z.string(),
+        organisationName: z.string(),
+        role: z.string().describe("The account's role in the organisation"),
+        accountId: z.string().describe('The signed-in account that may reveal these keys'),
+        email: z.string(),
+        keys: z.array(
+          z.object({
+            id: z.string(),
+            shortId: z.string(),
+            protectorId: z.string(),
+            deviceId: z.string(),
+            deviceName: z.string(),
+            volume: z.object({
+              label: z.string(),
+              type: z.enum(volumeTypes),
+              volumeGuid: z.string().nullable(),
+            }),
+            rotationRequired: z.boolean(),
+          }),
+        ),
+      }),
+    )
+    .describe(
+      'Organisation libraries the signed-in accounts may reveal from: everything for helpdesk, admins and owners, their own devices for members while self-service is on',
+    ),
   elsewhere: z.array(
     z.object({
       place: z.enum(['paper', 'usb', 'file', 'other-account', 'organisation']),
@@ -40,4 +68,5 @@ export const findResponse = z.object({
 export type FindAnswer = z.output<typeof findResponse>;
 export type FindMatch = FindAnswer['matches'][number];
 export type FoundKey = FindMatch['keys'][number];
+export type OrganisationMatch = FindAnswer['organisations'][number];
 export type ElsewherePlace = FindAnswer['elsewhere'][number]['place'];

@@ -14,4 +14,5 @@ export * from './find.js';
 export * from './keys.js';
 export * from './orgs.js';
 export * from './plain-text.js';
+export * from './sso.js';
 export * from './vault.js';

@@ -58,6 +58,27 @@ export const libraryPolicies = z
       .describe("The organisation's owners and admins are emailed about every reveal"),
   })
   .meta({ id: 'LibraryPolicies' });
-export const changePoliciesBody = libraryPolicies.partial();
-export const policiesResponse = z.object({ policies: libraryPolicies });
+// Sign-in policies, kept as a block of their own within the organisation's policies.
+export const secondFactorRoles = ['owner', 'admin', 'helpdesk'] as const;
+export type SecondFactorRole = (typeof secondFactorRoles)[number];
+export const signinPolicyFields = {
+  requireSecondFactorFor: z
+    .array(z.enum(secondFactorRoles))
+    .max(3)
+    .describe('Roles that need a second factor (TOTP or passkey) to use the library'),
+  stepUpMinutes: z
+    .number()
+    .int()
+    .min(1, 'enter at least 1 minute')
+    .max(1440, 'enter at most 1440 minutes (a day)')
+    .nullable()
+    .describe(
+      "Minutes after sign-in within which a reveal needs no new proof of presence; null: the server's setting (15 unless changed)",
+    ),
+};
+
+export const changePoliciesBody = libraryPolicies.extend(signinPolicyFields).partial();
+export const policiesResponse = z.object({
+  policies: libraryPolicies.extend(signinPolicyFields),
+});
 export type LibraryPolicies = z.output<typeof libraryPolicies>;

@@ -2,9 +2,15 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
 import { insertRow } from '../db/prepared-query.js';
 import { ownerColumns, ownerFromColumns, ownerLabel, type Owner } from '../db/owners.js';
-import type { DatabaseSchema } from '../db/schema.js';
+import type { DatabaseSchema, SealedSecretsTable } from '../db/schema.js';
 import { openValue, sealValue } from './envelope.js';
 import type { Keyring } from './master-key.js';
+
+/** The columns of a secret's row that opening it needs. */
+export type SealedRow = Pick<
+  SealedSecretsTable,
+  'id' | 'key_version' | 'wrapped_key' | 'ciphertext'
+>;
 
 const serverOwned = { owner_user_id: null, owner_org_id: null };
 
@@ -63,9 +69,16 @@ export class SealedSecrets {
     ref: SecretRef,
     plaintext: string | Buffer,
   ): Promise<string> {
+    const row = this.newRow(ref, plaintext);
+    await insertRow(db, 'sealed_secrets', row);
+    return row.id;
+  }
+
+  /** The row `create` would insert, for a caller that inserts it with other rows at once. */
+  newRow(ref: SecretRef, plaintext: string | Buffer): SealedSecretsTable {
     const id = newId();
     const at = this.now().toISOString();
-    await insertRow(db, 'sealed_secrets', {
+    return {
       id,
       kind: ref.kind,
       bound_id: ref.boundId,
@@ -73,8 +86,7 @@ export class SealedSecrets {
       ...this.seal(id, ref, plaintext),
       created_at: at,
       updated_at: at,
-    });
-    return id;
+    };
   }
 
   private seal(secretId: string, ref: SecretRef, plaintext: string | Buffer) {
@@ -97,6 +109,14 @@ export class SealedSecrets {
       .where((eb) => ownedBy(eb, ref.owner))
       .executeTakeFirst();
     if (!row) return undefined;
+    return this.open(ref, row);
+  }
+
+  /**
+   * Opens a secret's row read together with the row it belongs to (one query for both); fails
+   * unless it was sealed for `ref`.
+   */
+  open(ref: SecretRef, row: SealedRow): Buffer {
     return openValue(
       this.keyring.byVersion(row.key_version),
       { secretId: row.id, ...ref },

@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import {
   BackgroundCheckpoints,
@@ -15,7 +15,9 @@ import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 import { signedInStateTables } from './signed-in-state.js';
 import { SignedInStateListener } from './signed-in-state-listener.js';
-import { TableChanges, tableWrittenBy } from './table-changes.js';
+import { OrderedConnection } from './ordered-connection.js';
+import { statementName } from './prepared-query.js';
+import { TableChanges, tablesWrittenBy } from './table-changes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -54,6 +56,13 @@ export interface Database {
    */
   checkpointInBackground: (onProblem: (problem: string) => void) => () => Promise<void>;
   /**
+   * Sends one statement on a connection of its own that runs what it is sent in the order it
+   * was sent, each statement its own transaction, without waiting for one reply before sending
+   * the next (PostgreSQL pipelining). For appends that must see every earlier append of this
+   * process, such as the audit chain's, without a round trip between them.
+   */
+  sendInOrder: <Row>(query: CompiledQuery<Row>) => Promise<Row[]>;
+  /**
    * Calls `listener` with every statement sent to PostgreSQL (transaction control included)
    * until the returned function is called: tests pin how many round trips a request costs.
    * SQLite runs in the process and sends nothing.
@@ -68,6 +77,14 @@ export interface DatabaseOptions {
 }
 
 export const sqliteFileName = 'keyhold.db';
+/**
+ * Connections each server process keeps to PostgreSQL: enough to keep 2 cores busy while some
+ * requests wait on a commit, few enough that several processes stay well under PostgreSQL's
+ * default of 100 connections (see docs/operations.md).
+ */
+export const postgresPoolSize = 10;
+/** SQLite's largest memory map by default: room for a library of several million keys. */
+const sqliteMmapBytes = 0x7fff0000;
 /** SQLite's own default: where a connection checkpoints when no thread does it for it. */
 const sqliteAutocheckpointPages = 1000;
 
@@ -90,6 +107,10 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   // Deleted rows are overwritten with zeros rather than left in free space, where a purged
   // recovery key's sealed bytes could be carved out of the file.
   sqlite.pragma('secure_delete = ON');
+  // Reads come straight from the file's pages as the kernel caches them rather than through a
+  // read() copy each; the mapped pages are file-backed (the kernel drops and re-reads them as it
+  // needs), so they do not add to the server's own memory. Writes still go through the WAL.
+  sqlite.pragma(`mmap_size = ${sqliteMmapBytes}`);
   // Another process (a second server worker, an admin command) may hold the write lock briefly.
   sqlite.pragma(`busy_timeout = ${writeLockWaitMs}`);
   let checkpoints: BackgroundCheckpoints | undefined;
@@ -141,6 +162,8 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
     changeStamp: (tables) => changes.stamp(tables, otherProcessesVersion()),
     eraseDeletedRows: emptyWalNow,
     checkpointInBackground,
+    // One connection, used by one statement at a time: every statement runs in order.
+    sendInOrder: async <Row>(query: CompiledQuery<Row>) => (await db.executeQuery(query)).rows,
     watchStatements: () => () => undefined,
     close: async () => {
       await checkpoints?.stop();
@@ -150,31 +173,32 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
 }
 
 function openPostgres(databaseUrl: string): Database {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: postgresPoolSize });
   const listener = new SignedInStateListener(databaseUrl);
   const statementWatchers = new Set<(text: string) => void>();
   // This process's own writes are counted when they are sent and again once they are committed,
   // not when their announcement comes back: a request this process serves after a sign-out has
   // answered never sees the session, and one that read in between does not keep what it read.
-  pool.on('connect', (client) => {
+  const watchClient = (client: pg.Client) => {
     const send = client.query.bind(client) as (...args: unknown[]) => unknown;
     const writtenInTransaction = new Set<string>();
     let inTransaction = false;
     const noteAndSend = (...args: unknown[]): unknown => {
-      const [query] = args;
+      const [query, values] = args;
       const text =
         typeof query === 'string' ? query : (query as { text?: unknown } | undefined)?.text;
       if (typeof text !== 'string') return send(...args);
       for (const watcher of statementWatchers) watcher(text);
-      const table = tableWrittenBy(text);
-      if (table !== undefined) {
+      const tables = tablesWrittenBy(text);
+      for (const table of tables) {
         listener.noteOwnWrite(table);
         writtenInTransaction.add(table);
       }
       if (/^\s*(begin|start\s+transaction)\b/i.test(text)) inTransaction = true;
       const ending = /^\s*(commit|rollback)\b/i.test(text);
-      const sent = send(...args);
-      if (!(sent instanceof Promise) || (!ending && (inTransaction || table === undefined))) {
+      const name = typeof query === 'string' ? statementName(text) : undefined;
+      const sent = name === undefined ? send(...args) : send({ name, text, values });
+      if (!(sent instanceof Promise) || (!ending && (inTransaction || tables.length === 0))) {
         return sent;
       }
       const committed = () => {
@@ -186,7 +210,9 @@ function openPostgres(databaseUrl: string): Database {
       return sent;
     };
     client.query = noteAndSend as typeof client.query;
-  });
+  };
+  pool.on('connect', watchClient);
+  const ordered = new OrderedConnection(databaseUrl, watchClient);
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -204,12 +230,14 @@ function openPostgres(databaseUrl: string): Database {
       for (const table of tables) await sql`vacuum (full) ${sql.table(table)}`.execute(db);
     },
     checkpointInBackground: () => () => Promise.resolve(),
+    sendInOrder: (query) => ordered.send(query),
     watchStatements: (watcher) => {
       statementWatchers.add(watcher);
       return () => statementWatchers.delete(watcher);
     },
     close: async () => {
       await listener.close();
+      await ordered.close();
       await db.destroy();
     },
   };

@@ -13,9 +13,10 @@ import * as keyLibrary from './migrations/2025-11-26-key-library.js';
 import * as deviceAuthorization from './migrations/2025-11-27-device-authorization.js';
 import * as feedbackWithoutKeys from './migrations/2026-12-06-feedback-without-keys.js';
 import * as organisationLibraries from './migrations/2026-12-06-organisation-libraries.js';
-import * as organisationRotationCoverage from './migrations/2026-12-07-organisation-rotation-coverage.js';
 import * as passkeys from './migrations/2026-12-06-passkeys.js';
 import * as signedInStateNotifications from './migrations/2026-12-06-signed-in-state-notifications.js';
+import * as singleSignOn from './migrations/2026-12-06-single-sign-on.js';
+import * as organisationRotationCoverage from './migrations/2026-12-07-organisation-rotation-coverage.js';
 import * as revealApprovals from './migrations/2026-12-07-reveal-approvals.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
@@ -27,6 +28,7 @@ const migrationModules = [
   ['2026-12-06-organisation-libraries', organisationLibraries],
   ['2026-12-06-passkeys', passkeys],
   ['2026-12-06-signed-in-state-notifications', signedInStateNotifications],
+  ['2026-12-06-single-sign-on', singleSignOn],
   ['2026-12-07-organisation-rotation-coverage', organisationRotationCoverage],
   ['2026-12-07-reveal-approvals', revealApprovals],
 ] as const;

@@ -26,9 +26,23 @@ interface Compiled {
 export function preparedQuery<Values extends object, Shape, Row>(
   build: (db: Db, values: Values, shape: Shape) => Compilable<Row>,
 ): (db: Db, values: Values, shape: Shape) => Promise<Row[]> {
+  const statement = preparedStatement(build);
+  return async (db, values, shape) => {
+    const result = await db.executeQuery<Row>(statement(db, values, shape));
+    return result.rows;
+  };
+}
+
+/**
+ * Like preparedQuery, but hands back the compiled statement with the request's values instead
+ * of running it, for a caller that sends it its own way (Database.sendInOrder).
+ */
+export function preparedStatement<Values extends object, Shape, Row>(
+  build: (db: Db, values: Values, shape: Shape) => Compilable<Row>,
+): (db: Db, values: Values, shape: Shape) => CompiledQuery<Row> {
   // Per dialect (a database and its transactions share one adapter), per shape.
   const compiledByAdapter = new WeakMap<object, Map<string | undefined, Compiled>>();
-  return async (db, values, shape) => {
+  return (db, values, shape) => {
     const adapter = db.getExecutor().adapter;
     let cache = compiledByAdapter.get(adapter);
     if (!cache) {
@@ -44,14 +58,31 @@ export function preparedQuery<Values extends object, Shape, Row>(
       });
       const query = build(db, slots, shape).compile();
       compiled = { sql: query.sql, parameters: query.parameters };
+      nameStatement(query.sql);
       cache.set(key, compiled);
     }
     const parameters = compiled.parameters.map((parameter) =>
       parameter instanceof Slot ? (values as Record<string, unknown>)[parameter.name] : parameter,
     );
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
-    return result.rows;
+    return CompiledQuery.raw(compiled.sql, parameters);
   };
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Gives a prepared query's text a name PostgreSQL can keep it under: each connection parses and
+ * plans a named statement once and then only binds values to it. Only texts from prepared
+ * queries are named, so the statements a connection keeps stay few.
+ */
+function nameStatement(sqlText: string): void {
+  if (!statementNames.has(sqlText))
+    statementNames.set(sqlText, `keyhold_${statementNames.size + 1}`);
+}
+
+/** The name of a prepared query's text, or undefined for any other statement. */
+export function statementName(sqlText: string): string | undefined {
+  return statementNames.get(sqlText);
 }
 
 type TableName = keyof DatabaseSchema;
@@ -84,4 +115,22 @@ export async function insertRow<Table extends TableName>(
     rowInserts.set(table, insert);
   }
   await insert(db, row, Object.keys(row));
+}
+
+/**
+ * Several rows' values as the one flat set of values a prepared statement takes, each column
+ * named `<prefix><column>`; `prefixedSlots` gives a statement's build the matching stand-ins.
+ */
+export function prefixed(prefix: string, row: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([column, value]) => [prefix + column, value]));
+}
+
+export function prefixedSlots<Row>(
+  values: object,
+  prefix: string,
+  columns: readonly (keyof Row & string)[],
+): Row {
+  return Object.fromEntries(
+    columns.map((column) => [column, (values as Record<string, unknown>)[prefix + column]]),
+  ) as Row;
 }

@@ -16,6 +16,10 @@ export interface DatabaseSchema {
   credential_attempts: CredentialAttemptsTable;
   organisations: OrganisationsTable;
   memberships: MembershipsTable;
+  organisation_sso: OrganisationSsoTable;
+  organisation_domains: OrganisationDomainsTable;
+  sso_identities: SsoIdentitiesTable;
+  sso_signin_states: SsoSigninStatesTable;
   sealed_secrets: SealedSecretsTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
@@ -118,6 +122,10 @@ export interface OrganisationsTable {
   approval_lifetime_hours: Generated<number>;
   /** 1: the organisation's owners and admins are told of every reveal of its keys. */
   notify_admins: Generated<number>;
+  /** Comma-separated roles that need a second factor to use the library ('' for none). */
+  second_factor_roles: Generated<string>;
+  /** Minutes after sign-in a reveal needs no step-up; null: the server's `--step-up-minutes`. */
+  step_up_minutes: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -382,4 +390,52 @@ export interface RevealApprovalsTable {
   expires_at: string | null;
   used_at: string | null;
   created_at: string;
+}
+/** An organisation's OpenID provider; its client secret is a sealed secret of kind `sso_client_secret`. */
+export interface OrganisationSsoTable {
+  organisation_id: string;
+  issuer: string;
+  client_id: string;
+  enabled: number;
+  require_sso: number;
+  default_role: MembershipRole;
+  /** The ID token (or userinfo) claim that lists the person's groups; null: no mapping. */
+  groups_claim: string | null;
+  /** JSON object from group name to role. */
+  group_roles: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An email domain an organisation claims; sign-in goes to its provider once an owner verified it. */
+export interface OrganisationDomainsTable {
+  domain: string;
+  organisation_id: string;
+  verified_at: string | null;
+  verified_by: string | null;
+  created_at: string;
+}
+
+/** A provider account (issuer and subject) linked to a Keyhold account through an organisation. */
+export interface SsoIdentitiesTable {
+  organisation_id: string;
+  issuer: string;
+  subject: string;
+  user_id: string;
+  created_at: string;
+  last_signin_at: string;
+}
+
+/** A sign-in sent to a provider and not back yet; deleted as the answer is taken. */
+export interface SsoSigninStatesTable {
+  id: string;
+  state_hash: string;
+  browser_binding_hash: string;
+  organisation_id: string;
+  nonce: string;
+  code_verifier: string;
+  redirect_uri: string;
+  next_path: string | null;
+  created_at: string;
+  expires_at: string;
 }

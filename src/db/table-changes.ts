@@ -39,3 +39,17 @@ export function tableWrittenBy(sqlText: string): string | undefined {
   }
   return '*';
 }
+
+const anyWriteTarget = /\b(?:insert\s+into|update|delete\s+from)\s+"?([A-Za-z_]\w*)"?/gi;
+
+/**
+ * Every table a statement writes, reading the data-modifying parts of a `with` statement too
+ * (PostgreSQL writes several tables in one such statement); `*` when it may write anywhere.
+ */
+export function tablesWrittenBy(sqlText: string): string[] {
+  if (!/^\s*with\b/i.test(sqlText)) {
+    const table = tableWrittenBy(sqlText);
+    return table === undefined ? [] : [table];
+  }
+  return [...new Set(Array.from(sqlText.matchAll(anyWriteTarget), (match) => match[1] ?? '*'))];
+}

@@ -123,9 +123,7 @@ async function checkRestoredDatabase(
     else opened.fill(0);
   }
   if (!auditKey) throw new OperationError(operationMessages.noAuditKey);
-  const verification = await new AuditLog(auditKey, () => new Date(), database.transaction).verify(
-    database.db,
-  );
+  const verification = await new AuditLog(auditKey, () => new Date(), database).verify(database.db);
   if (verification.problem !== undefined) {
     throw new OperationError(operationMessages.auditChainBroken(verification.problem));
   }

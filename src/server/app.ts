@@ -21,6 +21,7 @@ import { feedbackRoutes } from './features/feedback/routes.js';
 import { findRoutes } from './features/find/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
 import { organisationRoutes } from './features/orgs/routes.js';
+import { ssoRoutes } from './features/sso/routes.js';
 import { vaultRoutes } from './features/vault/routes.js';
 import { startJobs } from './jobs.js';
 import { registerMetrics } from './metrics.js';
@@ -113,6 +114,7 @@ export async function buildApp({
   authRoutes(app);
   auditRoutes(app);
   organisationRoutes(app);
+  ssoRoutes(app);
   await keyRoutes(app);
   vaultRoutes(app);
   findRoutes(app);

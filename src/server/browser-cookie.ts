@@ -95,3 +95,34 @@ export function enforceCsrf(request: FastifyRequest): void {
     throw new CsrfError();
   }
 }
+
+/**
+ * The cookie that ties a sign-in at an organisation's provider to the browser that started it:
+ * the provider's answer is only taken with the same value (docs/api.md, "Organisation sign-in").
+ */
+function ssoBindingCookieName(config: Config): string {
+  return cookieIsSecure(config) ? '__Host-keyhold-sso' : 'keyhold-sso';
+}
+
+const ssoBindingMaxAgeSeconds = 15 * 60;
+
+export function ssoBindingOf(request: FastifyRequest): string | undefined {
+  const value = request.cookies[ssoBindingCookieName(request.server.keyhold.config)];
+  return value && /^[A-Za-z0-9_-]{40,100}$/.test(value) ? value : undefined;
+}
+
+export function setSsoBinding(reply: FastifyReply, config: Config, value: string): void {
+  void reply.setCookie(ssoBindingCookieName(config), value, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: cookieIsSecure(config),
+    maxAge: ssoBindingMaxAgeSeconds,
+  });
+}
+
+/** Where organisation providers send people back: a page of the web app, on this origin. */
+export function ssoRedirectUri(request: FastifyRequest, config: Config): string {
+  // Normalised (no default port), so it reads the same when the code is exchanged.
+  return new URL('/sign-in/sso', expectedOrigin(request, config)).href;
+}

@@ -131,7 +131,7 @@ export async function createServerContext(
       keyring,
       secrets,
       passwords,
-      audit: new AuditLog(auditKey, now, database.transaction),
+      audit: new AuditLog(auditKey, now, database),
       browsers: new BrowserDirectory(database),
       limiter: new CredentialLimiter(database.db, now),
       now,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pruneChallenges } from './features/auth/index.js';
 import { purgeExpiredKeys } from './features/keys/index.js';
+import { pruneSsoSigninStates } from './features/sso/index.js';
 
 const pruneIntervalMs = 60 * 60_000;
 const purgeIntervalMs = 60 * 60_000;
@@ -9,7 +10,8 @@ const purgeIntervalMs = 60 * 60_000;
  * Everything the server does on its own while it runs, started here and stopped when the app
  * closes, so no feature keeps a timer the app does not know of:
  * - the SQLite WAL copied into the database file on a thread of its own (Database);
- * - expired sign-in challenges and credential counters pruned every hour;
+ * - expired sign-in challenges, unanswered organisation sign-ins and credential counters
+ *   pruned every hour;
  * - keys deleted longer ago than `deletedKeyRetentionDays` purged at start and every hour
  *   (only when a retention is set).
  * Short-lived commands (`keyhold admin`) open the same context and start none of them.
@@ -28,11 +30,13 @@ export function startJobs(app: FastifyInstance): void {
   };
 
   every(pruneIntervalMs, () => {
-    Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now())]).catch(
-      (error: unknown) => {
-        app.log.warn({ err: error }, 'pruning old sign-in state failed');
-      },
-    );
+    Promise.all([
+      ctx.limiter.prune(),
+      pruneChallenges(ctx.db, ctx.now()),
+      pruneSsoSigninStates(ctx.db, ctx.now().toISOString()),
+    ]).catch((error: unknown) => {
+      app.log.warn({ err: error }, 'pruning old sign-in state failed');
+    });
   });
 
   if (ctx.config.deletedKeyRetentionDays !== undefined) {

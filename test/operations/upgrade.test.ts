@@ -22,6 +22,7 @@ const migrationsSince = [
   '2026-12-06-organisation-libraries',
   '2026-12-06-passkeys',
   '2026-12-06-signed-in-state-notifications',
+  '2026-12-06-single-sign-on',
   '2026-12-07-organisation-rotation-coverage',
   '2026-12-07-reveal-approvals',
 ];
@@ -32,7 +33,7 @@ async function databaseFromPreviousRelease(testDb: TestDatabase): Promise<Databa
   await migrateUpTo(database, lastMigrationBefore);
   const { keyring } = loadKeyring({ dataDir: testDb.dataDir, create: true });
   const auditKey = await loadAuditKey(database.db, new SealedSecrets(keyring));
-  const audit = new AuditLog(auditKey, () => new Date(), database.transaction);
+  const audit = new AuditLog(auditKey, () => new Date(), database);
   for (const action of ['auth.signup', 'key.add']) await audit.recordAlone(serverActor, { action });
   await database.db
     .insertInto('feedback')

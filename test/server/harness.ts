@@ -101,7 +101,7 @@ export class TestBrowser {
   ) {}
 
   async request<T = Record<string, unknown>>(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     {
       body,

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { signedInStateTables } from '../../src/db/signed-in-state.js';
 import { databaseKinds } from './databases.js';
 import { startTestApp, TestBrowser, type TestApp } from './harness.js';
-import { addKey, randomKey, revealKey, testPassword, uniqueEmail } from './key-library.js';
+import {
+  addKey,
+  randomKey,
+  revealKey,
+  testPassword,
+  uniqueEmail,
+  type KeySummaryReply,
+} from './key-library.js';
 
 const postgres = databaseKinds.find((kind) => kind.name === 'postgres');
 
@@ -32,14 +40,17 @@ describe('statements a signed-in request sends to PostgreSQL', { skip: postgres?
   after(() => server.close());
 
   async function statementsOf(request: () => Promise<unknown>): Promise<string[]> {
+    return (await statementsAndResult(request)).sent;
+  }
+
+  async function statementsAndResult<T>(request: () => Promise<T>) {
     const sent: string[] = [];
     const stop = server.ctx.database.watchStatements((text) => sent.push(text));
     try {
-      await request();
+      return { result: await request(), sent };
     } finally {
       stop();
     }
-    return sent;
   }
 
   it('searches by Key ID prefix in one statement', async (t) => {
@@ -56,10 +67,41 @@ describe('statements a signed-in request sends to PostgreSQL', { skip: postgres?
     assert.equal(sent.length, searchStatements);
   });
 
-  it('adds a key in a pinned number of statements', async (t) => {
-    const sent = await statementsOf(() => addKey(browser, randomKey()));
+  it('adds a key in a pinned number of statements, and answers with the key as stored', async (t) => {
+    const { result: added, sent } = await statementsAndResult(() => addKey(browser, randomKey()));
     t.diagnostic(sent.join('\n'));
     assert.equal(sent.length, addStatements);
+    const stored = await browser.request<{ key: KeySummaryReply }>(
+      'GET',
+      `/api/v1/keys/${added.id}`,
+    );
+    assert.deepEqual(added, stored.body.key);
+  });
+
+  it('adds a key on a new device and drive in as many statements', async () => {
+    const { result: added, sent } = await statementsAndResult(() =>
+      addKey(
+        browser,
+        randomKey({
+          deviceName: `Grace-Desktop ${randomUUID().slice(0, 8)}`,
+          volume: { label: 'D:', type: 'fixed', volumeGuid: randomUUID().toUpperCase() },
+        }),
+      ),
+    );
+    assert.equal(sent.length, addStatements);
+    const stored = await browser.request<{ key: KeySummaryReply }>(
+      'GET',
+      `/api/v1/keys/${added.id}`,
+    );
+    assert.deepEqual(added, stored.body.key);
+    const found = await browser.request<{ items: KeySummaryReply[] }>(
+      'GET',
+      `/api/v1/keys?q=${encodeURIComponent(added.deviceName.split(' ')[0] ?? '')}`,
+    );
+    assert.ok(
+      found.body.items.some((item) => item.id === added.id),
+      'found by device name',
+    );
   });
 
   it('reveals a key, with its audit event, in a pinned number of statements', async (t) => {
@@ -75,12 +117,9 @@ describe('statements a signed-in request sends to PostgreSQL', { skip: postgres?
 /** The key page, read in one statement; the signed-in browser comes from the cache. */
 const searchStatements = 1;
 /**
- * Begin, the duplicate check, the device and the drive looked up, the key, its sealed
- * password and its first backup written, three for the audit chain's head and event, commit.
+ * The key, device and drive looked up; then the key, its sealed password, first backup (and
+ * device and drive when new) written with the audit event in one statement.
  */
-const addStatements = 12;
-/**
- * The key and its sealed password read, then the audit event in its own transaction (begin,
- * the chain's head taken, the event, the head moved on, commit).
- */
-const revealStatements = 7;
+const addStatements = 2;
+/** The key and its sealed password read; then the audit event, in one statement of its own. */
+const revealStatements = 2;

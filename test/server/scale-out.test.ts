@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { listenerApplicationName } from '../../src/db/signed-in-state-listener.js';
 import { runKeyhold } from '../support/cli.js';
+import { randomKey } from './key-library.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './databases.js';
 import { ServerBrowser, startServe, type ServeProcess } from './serve-process.js';
 
@@ -125,6 +126,35 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
     );
     for (const attempt of await Promise.all(attempts))
       assert.ok([401, 429].includes(attempt.status));
+
+    // Adds and reveals, each appending to the chain, in a burst on both processes at once.
+    const browser = new ServerBrowser();
+    const signup = await browser.call(first, 'POST', '/api/v1/auth/signup', {
+      email: 'burst@example.org',
+      displayName: 'Burst',
+      password: 'violet tractor umbrella',
+    });
+    assert.equal(signup.status, 201);
+    const stored = await browser.call(first, 'POST', '/api/v1/keys', randomKey());
+    assert.equal(stored.status, 201);
+    const storedId = (stored.body.key as { id: string }).id;
+    const burst = Array.from({ length: 80 }, (_, index) => {
+      const server = index % 2 === 0 ? first : second;
+      return index % 4 < 2
+        ? browser.call(
+            server,
+            'POST',
+            '/api/v1/keys',
+            randomKey({ deviceName: `BURST-${index % 3}` }),
+          )
+        : browser.call(server, 'POST', `/api/v1/keys/${storedId}/reveal`);
+    });
+    for (const reply of await Promise.all(burst)) assert.ok([200, 201].includes(reply.status));
+    const activity = await browser.call(second, 'GET', '/api/v1/audit?limit=200');
+    assert.equal(activity.status, 200);
+    const actions = (activity.body.events as { action: string }[]).map((event) => event.action);
+    assert.equal(actions.filter((action) => action === 'key_added').length, 41);
+    assert.equal(actions.filter((action) => action === 'key_revealed').length, 40);
     const verified = await runKeyhold(['admin', 'verify-audit', '--json', ...shared], {
       env: { KEYHOLD_MASTER_KEY: masterKey },
     });

@@ -1,4 +1,10 @@
 export {
+  auditEventColumns,
+  linkedEventStatement,
+  type LinkedEvent,
+  type LinkedWritesDb,
+} from './repo.js';
+export {
   AuditLog,
   loadAuditKey,
   serverActor,

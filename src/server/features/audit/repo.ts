@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type SelectQueryBuilder } from 'kysely';
 import type { DialectName } from '../../../db/database.js';
-import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
+import { insertRow, preparedQuery, preparedStatement } from '../../../db/prepared-query.js';
 import type { AuditEventsTable, DatabaseSchema } from '../../../db/schema.js';
 
 /** Claims the next position in the chain; the update also locks the head until commit. */
@@ -31,6 +31,111 @@ export async function insertEvent(
 ): Promise<void> {
   await insertRow(trx, 'audit_events', event);
   await headHashQuery(trx, { hash: event.hash }, undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: an event appended in the statement that writes what it records
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** An event with its place in the chain, and the head it links to (its seq - 1 and prev_hash). */
+export type LinkedEvent = AuditEventsTable;
+
+/** What the writes that go with an event may read: `chain_linked` has a row if the event was. */
+interface ChainTables {
+  chain_head: { last_seq: number; last_hash: string };
+  chain_linked: { last_seq: number };
+}
+
+export type LinkedWritesDb = QueryCreator<DatabaseSchema & ChainTables>;
+
+export const auditEventColumns = [
+  'id',
+  'seq',
+  'at',
+  'action',
+  'actor_user_id',
+  'subject_user_id',
+  'organisation_id',
+  'ip_address',
+  'user_agent',
+  'details',
+  'prev_hash',
+  'hash',
+] as const satisfies readonly (keyof AuditEventsTable)[];
+
+/**
+ * One statement that appends `event` if the chain's head is still the event it links to, and
+ * answers with the head as it is afterwards: the event's own when it was appended, else the one
+ * to link to instead. The head is compared after its row is locked (in the new values, not the
+ * WHERE clause), so a statement that waited for another's commit compares with what that one
+ * left, and an event is never appended behind a head other than the one its hash covers.
+ *
+ * `alsoWrites` adds the writes the event records (each selecting from `chain_linked`, so they
+ * happen exactly when the event is appended): a change and its audit event in one statement.
+ */
+export function linkedEventStatement(
+  db: Kysely<DatabaseSchema>,
+  event: LinkedEvent,
+  alsoWrites: (db: LinkedWritesDb) => LinkedWritesDb = (same) => same,
+): SelectQueryBuilder<DatabaseSchema & ChainTables, 'chain_head', ChainTables['chain_head']> {
+  const linked = db
+    .with('chain_head', (qc) =>
+      qc
+        .updateTable('audit_head')
+        .set((eb) => {
+          const stillThere = eb.and([
+            eb(eb('last_seq', '+', 1), '=', event.seq),
+            eb('last_hash', '=', event.prev_hash),
+          ]);
+          return {
+            last_seq: eb.case().when(stillThere).then(event.seq).else(eb.ref('last_seq')).end(),
+            last_hash: eb.case().when(stillThere).then(event.hash).else(eb.ref('last_hash')).end(),
+          };
+        })
+        .where('id', '=', 1)
+        .returning(['last_seq', 'last_hash']),
+    )
+    .with('chain_linked', (qc) =>
+      qc
+        .selectFrom('chain_head')
+        .select('last_seq')
+        .where('last_seq', '=', event.seq)
+        .where('last_hash', '=', event.hash),
+    )
+    .with('chain_event', (qc) =>
+      qc
+        .insertInto('audit_events')
+        .columns(auditEventColumns)
+        .expression((eb) =>
+          eb
+            .selectFrom('chain_linked')
+            .select(auditEventColumns.map((column) => eb.val(event[column]).as(column))),
+        ),
+    );
+  return alsoWrites(linked as unknown as LinkedWritesDb)
+    .selectFrom('chain_head')
+    .select(['last_seq', 'last_hash']);
+}
+
+const eventAloneStatement = preparedStatement((db, event: LinkedEvent) =>
+  linkedEventStatement(db, event),
+);
+
+const headQuery = preparedStatement((db) =>
+  db.selectFrom('audit_head').select(['last_seq', 'last_hash']).where('id', '=', 1),
+);
+
+/** The chain's head, as a statement to send in order with the appends. */
+export function headStatement(db: Kysely<DatabaseSchema>) {
+  return headQuery(db, {}, undefined);
+}
+
+export function appendEventStatement(db: Kysely<DatabaseSchema>, event: LinkedEvent) {
+  return eventAloneStatement(db, event, undefined);
 }
 
 /** The events a person may see: what they did, and what was done to their account. */

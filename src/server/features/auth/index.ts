@@ -8,3 +8,5 @@ export { checkTotpCode, CodeAlreadyUsedError } from './totp-enrolment.js';
 export { passkeyAssertionProves, relyingPartyOf, type RelyingParty } from './passkeys.js';
 export { passkeyAssertion } from './schema.js';
 export { requireRecentSignin, StepUpRequiredError } from './step-up.js';
+export { completeProviderSignin, type SignedIn } from './signin.js';
+export { hasSecondFactor } from './second-factor.js';

@@ -1,7 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { setBrowserCookie } from '../../browser-cookie.js';
+import {
+  setBrowserCookie,
+  setSsoBinding,
+  ssoBindingOf,
+  ssoRedirectUri,
+} from '../../browser-cookie.js';
+import { randomToken } from '../../../crypto/tokens.js';
 import { sessionCallerOf } from '../../caller.js';
 import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
@@ -106,12 +112,21 @@ export function authRoutes(app: FastifyInstance): void {
       config: { access: 'public' },
       schema: {
         tags,
-        summary: 'First step of sign-in: greet the person and offer sign-in methods',
+        summary:
+          "First step of sign-in: greet the person and offer sign-in methods; an address of an organisation with its own provider gets that provider's authorization URL",
         body: identifyBody,
         response: { 200: identifyResponse },
       },
     },
-    (request) => identify(ctx, request.browser, requestInfo(request), request.body),
+    async (request, reply) => {
+      const browserBinding = ssoBindingOf(request) ?? randomToken();
+      const identified = await identify(ctx, request.browser, requestInfo(request), request.body, {
+        browserBinding,
+        redirectUri: ssoRedirectUri(request, ctx.config),
+      });
+      if (identified.sso) setSsoBinding(reply, ctx.config, browserBinding);
+      return identified;
+    },
   );
 
   routes.post(

@@ -27,6 +27,8 @@ import { hashRecoveryCode } from './recovery-codes.js';
 import * as repo from './repo.js';
 import { checkTotpCode, CodeAlreadyUsedError } from './totp-enrolment.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { Identified } from '../../../api/auth.js';
+import { refuseUnlessSsoOptional, ssoOrganisationFor, startSsoSignin } from '../sso/index.js';
 import {
   accountNamedBy,
   hasPasskeys,
@@ -100,7 +102,8 @@ async function completeSignin(
   user: UserRow,
   browser: KnownBrowser | null,
   info: RequestInfo,
-  method: 'password' | 'totp' | 'recovery_code' | 'passkey',
+  method: 'password' | 'totp' | 'recovery_code' | 'passkey' | 'sso',
+  organisationId?: string,
 ): Promise<SignedIn> {
   const attached = await ctx.database.transaction(async (trx) => {
     const result = await attachSession(ctx, trx, user.id, browser, info);
@@ -109,6 +112,7 @@ async function completeSignin(
       { ...info, accountId: user.id },
       {
         action: 'signin',
+        ...(organisationId === undefined ? {} : { organisationId }),
         details: { method, sessionId: result.sessionId },
       },
     );
@@ -123,6 +127,20 @@ async function completeSignin(
   };
 }
 
+/**
+ * A sign-in an organisation's provider vouched for (features/sso): the provider is the
+ * organisation's authenticator, so no second factor of Keyhold's own is asked for.
+ */
+export function completeProviderSignin(
+  ctx: ServerContext,
+  user: UserRow,
+  browser: KnownBrowser | null,
+  info: RequestInfo,
+  via: { organisationId: string },
+): Promise<SignedIn> {
+  return completeSignin(ctx, user, browser, info, 'sso', via.organisationId);
+}
+
 export async function signup(
   ctx: ServerContext,
   browser: KnownBrowser | null,
@@ -131,6 +149,7 @@ export async function signup(
 ): Promise<SignedIn> {
   await ctx.limiter.count(limitKeys.signup(info.ipAddress), policies.signup);
   const emailNormalized = normalizeEmail(input.email);
+  await refuseUnlessSsoOptional(ctx, input.email);
   requireStrongPassword(input.password, input);
   const taken = new ConflictError({
     en: 'An account with this email already exists. Sign in instead.',
@@ -173,19 +192,36 @@ export async function identify(
   ctx: ServerContext,
   browser: KnownBrowser | null,
   info: RequestInfo,
-  input: { email: string },
-): Promise<{ email: string; displayName: string; methods: 'password'[] }> {
+  input: { email: string; next?: string | undefined },
+  sso: { browserBinding: string; redirectUri: string },
+): Promise<Identified> {
   await ctx.limiter.count(limitKeys.identify(info.ipAddress), policies.identify);
   const email = input.email.trim();
   const user = await findUserByEmail(ctx.db, normalizeEmail(email));
   // The same queries run for unknown emails (with an id that matches nothing).
   const known = browser ? await browserKnowsUser(ctx.db, browser.id, user?.id ?? newId()) : false;
   const localPart = email.split('@')[0] ?? email;
-  return {
-    email,
-    displayName: user && known ? user.display_name : localPart,
-    methods: ['password'],
-  };
+  const displayName = user && known ? user.display_name : localPart;
+  // An address of an organisation with its own provider goes there, known to Keyhold or not.
+  const organisation = await ssoOrganisationFor(ctx, email);
+  const started = organisation
+    ? await startSsoSignin(ctx, {
+        organisationId: organisation.organisationId,
+        email,
+        browserBinding: sso.browserBinding,
+        redirectUri: sso.redirectUri,
+        next: input.next,
+      })
+    : undefined;
+  if (organisation && started) {
+    return {
+      email,
+      displayName,
+      methods: organisation.requireSso ? ['sso'] : ['sso', 'password'],
+      sso: started,
+    };
+  }
+  return { email, displayName, methods: ['password'] };
 }
 
 export async function signin(
@@ -195,6 +231,7 @@ export async function signin(
   input: { email: string; password: string },
 ): Promise<SignedIn | SecondFactorRequired> {
   const emailNormalized = normalizeEmail(input.email);
+  await refuseUnlessSsoOptional(ctx, input.email);
   const found = await findUserByEmail(ctx.db, emailNormalized);
   const withPasskeys = found ? await hasPasskeys(ctx, found.id) : false;
   const user = await checkCredential(
@@ -370,5 +407,7 @@ export async function signinWithPasskey(
   );
   const user = await findUserById(ctx.db, userId);
   if (!user) throw new SigninExpiredError();
+  // A passkey alone does not get past an organisation that signs its people in itself.
+  await refuseUnlessSsoOptional(ctx, user.email);
   return completeSignin(ctx, user, browser, info, 'passkey');
 }

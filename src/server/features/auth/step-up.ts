@@ -14,20 +14,21 @@ export class StepUpRequiredError extends DomainError {
 }
 
 /**
- * The step-up rule for revealing an organisation key: allowed within `stepUpMinutes` (server
- * setting, default 15) of the session's sign-in or of a later proof of presence the reveal path
+ * The step-up rule for revealing an organisation key: allowed within `windowMinutes` (the
+ * organisation's policy, else the server's `stepUpMinutes`, default 15) of the session's sign-in or of a later proof of presence the reveal path
  * knows of (`presenceConfirmedAt`, such as the vault being opened); otherwise StepUpRequiredError.
  */
 export async function requireRecentSignin(
   ctx: ServerContext,
   caller: SessionCaller,
   presenceConfirmedAt?: string | null,
+  windowMinutes: number = ctx.config.stepUpMinutes,
 ): Promise<void> {
   const signedInAt = await sessionSignedInAt(ctx.db, caller.sessionId);
   const latestProof = [signedInAt, presenceConfirmedAt ?? undefined]
     .flatMap((at) => (at === undefined ? [] : [Date.parse(at)]))
     .reduce((latest, at) => Math.max(latest, at), Number.NEGATIVE_INFINITY);
-  if (ctx.now().getTime() - latestProof > ctx.config.stepUpMinutes * 60_000) {
+  if (ctx.now().getTime() - latestProof > windowMinutes * 60_000) {
     throw new StepUpRequiredError();
   }
 }

@@ -3,7 +3,15 @@ import { normalizeKeyIdPrefix, ProtectorIdError } from '../../../bitlocker/prote
 import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
-import { authorize, personalLibrary } from '../../policies.js';
+import {
+  authorize,
+  may,
+  organisationLibrary,
+  personalLibrary,
+  type Principal,
+} from '../../policies.js';
+import type { MembershipRole } from '../../../db/schema.js';
+import { libraryPolicies, organisationsOfUser } from '../orgs/index.js';
 import {
   liveSessionsOfBrowser,
   rememberedAccountsOfBrowser,
@@ -46,9 +54,65 @@ function parsePrefix(keyId: string): string {
 }
 
 /**
+ * The keys with the prefix in the organisation libraries one signed-in account may reveal from:
+ * all of them for helpdesk, admins and owners; for members, their own devices' keys while the
+ * organisation lets them reveal those. Keys in the bin are left out: nobody reveals those at
+ * the recovery screen.
+ */
+async function organisationMatches(
+  ctx: ServerContext,
+  session: { user_id: string; email: string },
+  range: { from: string; to: string | undefined },
+): Promise<FindAnswer['organisations']> {
+  const organisations = await organisationsOfUser(ctx.db, session.user_id);
+  const principal: Principal = {
+    accountId: session.user_id,
+    memberships: new Map(organisations.map((org) => [org.id, org.role as MembershipRole])),
+  };
+  const found: FindAnswer['organisations'] = [];
+  for (const organisation of organisations) {
+    const library = organisationLibrary(organisation.id);
+    if (!may(principal, 'reveal', library)) continue;
+    const access = authorize(principal, 'reveal', library);
+    if (access.assignee !== undefined) {
+      const policies = await libraryPolicies(ctx.db, organisation.id);
+      if (!policies.selfServiceReveal) continue;
+    }
+    const rows = await listKeysInProtectorRange(ctx.db, access.owner, range, {
+      deleted: false,
+      after: undefined,
+      limit: matchesPerAccount,
+      assignee: access.assignee,
+    });
+    if (rows.length === 0) continue;
+    found.push({
+      organisationId: organisation.id,
+      organisationName: organisation.name,
+      role: organisation.role,
+      accountId: session.user_id,
+      email: session.email,
+      keys: rows.slice(0, matchesPerAccount).map((row) => {
+        const summary = keySummary(row);
+        return {
+          id: summary.id,
+          shortId: summary.shortId,
+          protectorId: summary.protectorId,
+          deviceId: row.device_id,
+          deviceName: summary.deviceName,
+          volume: summary.volume,
+          rotationRequired: summary.rotationRequired,
+        };
+      }),
+    });
+  }
+  return found;
+}
+
+/**
  * "Find my key": which of the accounts signed in to this browser hold a key whose ID starts with
- * the characters the recovery screen shows. It names keys without revealing them; revealing
- * happens as that account. The places to look elsewhere are always part of the answer.
+ * the characters the recovery screen shows, in their own library or in an organisation's they
+ * may reveal from. It names keys without revealing them; revealing happens as that account.
+ * The places to look elsewhere are always part of the answer.
  */
 export async function findKey(
   ctx: ServerContext,
@@ -59,7 +123,9 @@ export async function findKey(
   const range = { from: prefix, to: prefixSuccessor(prefix) };
   const sessions = await liveSessionsOfBrowser(ctx.db, caller.browserId, ctx.now());
   const matches: FindAnswer['matches'] = [];
+  const organisations: FindAnswer['organisations'] = [];
   for (const session of sessions) {
+    organisations.push(...(await organisationMatches(ctx, session, range)));
     // Each account signed in here acts for itself and reads its own library, where no
     // organisation role counts.
     const { owner } = authorize(
@@ -96,7 +162,7 @@ export async function findKey(
     caller.browserId,
     sessions.map((session) => session.user_id),
   );
-  return { prefix, matches, elsewhere: elsewhere(signedOut) };
+  return { prefix, matches, organisations, elsewhere: elsewhere(signedOut) };
 }
 
 function elsewhere(signedOut: { user_id: string; email: string }[]): FindAnswer['elsewhere'] {

@@ -1,7 +1,7 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
-import type { Owner } from '../../../db/owners.js';
+import { ownerColumns, type Owner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
@@ -23,9 +23,13 @@ import {
   type ValidKey,
 } from './new-key.js';
 import { nameTerms, normalizeName } from './normalize.js';
-import type { KeySummary } from './summary.js';
+import { keySummary, type KeySummary } from './summary.js';
 
 type Db = Parameters<typeof repo.insertKey>[0];
+
+function hasVolumeGuid(placement: Placement): boolean {
+  return placement.volume.volumeGuid !== null && placement.volume.volumeGuid !== '';
+}
 
 /**
  * Finds or creates the device and volume a key belongs to; returns the volume id. The device
@@ -182,6 +186,121 @@ export async function retryingOnDuplicate<T>(
   }
 }
 
+/**
+ * PostgreSQL: a key that is simply new (no key under its Key ID yet, its device and volume new
+ * or stored exactly as given) in two statements: one looks up the key, device and volume, the
+ * other writes what is new, the password, the first backup and the audit event together.
+ * Undefined for any other key, which takes the general path (a transaction of several).
+ */
+async function addNewKeyAtOnce(
+  ctx: ServerContext,
+  caller: Caller,
+  access: LibraryAccess,
+  key: ValidKey,
+): Promise<KeySummary | undefined> {
+  const { placement } = placementAfterSave(key.given, key.fallback, false);
+  // Without a device name the general path explains what is missing.
+  if (placement.deviceName === '') return undefined;
+  const owner = access.owner;
+  const nameNormalized = normalizeName(placement.deviceName);
+  const found = await repo.lookUpPlacement(ctx.db, owner, {
+    protectorHex: key.protectorHex,
+    nameNormalized,
+    volumeGuid: placement.volume.volumeGuid,
+    label: placement.volume.label,
+  });
+  const deviceChanges = found.device_id !== null && found.device_name !== placement.deviceName;
+  const volumeChanges =
+    found.volume_id !== null &&
+    (found.volume_label !== placement.volume.label || found.volume_type !== placement.volume.type);
+  if (found.existing_key_id !== null || deviceChanges || volumeChanges) return undefined;
+  const at = ctx.now().toISOString();
+  const ownedBy = ownerColumns(owner);
+  const deviceId = found.device_id ?? newId();
+  const volumeId = found.volume_id ?? newId();
+  const id = newId();
+  const keyFields = {
+    id,
+    protector_hex: key.protectorHex,
+    source: key.source,
+    // Being stored in the library is the key's first backup.
+    backup_count: 1,
+    last_backup_destination: 'account' as const,
+    last_backup_at: at,
+    offline_backup_at: null,
+    in_vault_at: null,
+    deleted_at: null,
+    created_at: at,
+    updated_at: at,
+    rotation_required_at: null,
+    proven_at: key.proven ? at : null,
+  };
+  const rows: repo.NewKeyRows = {
+    device:
+      found.device_id === null
+        ? {
+            id: deviceId,
+            ...ownedBy,
+            name: placement.deviceName,
+            name_normalized: nameNormalized,
+            assigned_user_id: null,
+            created_at: at,
+            updated_at: at,
+            last_seen_at: at,
+            terms: nameTerms(placement.deviceName).filter((term) => term !== ''),
+          }
+        : undefined,
+    volume:
+      found.volume_id === null
+        ? {
+            id: volumeId,
+            ...ownedBy,
+            device_id: deviceId,
+            label: placement.volume.label,
+            type: placement.volume.type,
+            volume_guid: placement.volume.volumeGuid,
+            created_at: at,
+            updated_at: at,
+          }
+        : undefined,
+    key: { ...keyFields, ...ownedBy, volume_id: volumeId },
+    password: ctx.secrets.newRow(passwordRef(owner, id), key.recoveryPassword),
+    backup: {
+      id: newId(),
+      key_id: id,
+      destination: 'account',
+      note: null,
+      actor_user_id: caller.accountId,
+      at,
+    },
+  };
+  await ctx.audit.recordWithChange(
+    caller,
+    {
+      action: 'key_added',
+      ...librarySubject(access),
+      details: {
+        keyId: id,
+        protectorId: parseProtectorId(key.protectorHex),
+        shortId: key.protectorHex.slice(0, 8),
+        deviceName: placement.deviceName,
+      },
+    },
+    (event) => repo.newKeyWithEventStatement(ctx.db, rows, deviceId, event),
+  );
+  return keySummary({
+    ...keyFields,
+    device_id: deviceId,
+    device_name: placement.deviceName,
+    volume_label: placement.volume.label,
+    volume_type: placement.volume.type,
+    // A stored volume found by its label is one without a GUID.
+    volume_guid:
+      rows.volume !== undefined || hasVolumeGuid(placement) ? placement.volume.volumeGuid : null,
+    device_assignee_id: found.device_assignee_id,
+  });
+}
+
 export async function addKey(
   ctx: ServerContext,
   caller: Caller,
@@ -194,6 +313,16 @@ export async function addKey(
     input.assigneeEmail === undefined
       ? undefined
       : await assigneeByEmail(ctx.db, access, input.assigneeEmail);
+  if (ctx.database.dialect === 'postgres' && assignee === undefined) {
+    try {
+      const added = await addNewKeyAtOnce(ctx, caller, access, key);
+      if (added) return { key: added, created: true, updated: [] };
+    } catch (error) {
+      // Another request stored the same key, device or volume meanwhile: the general path
+      // finds its rows.
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
   const owner = access.owner;
   const stored = await retryingOnDuplicate(ctx, async (trx) => {
     const saved = await storeKey(ctx, trx, caller, access, key, { requireDeviceName: true });

@@ -60,6 +60,31 @@ export async function keyInReach(
   return { access, row };
 }
 
+/**
+ * Like keyInReach, with the key's recovery password read in the same query; the password is
+ * only opened here, once the key is known to be in reach.
+ */
+export async function keyWithPasswordInReach(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  action: LibraryAction,
+  id: string,
+): Promise<{ access: LibraryAccess; row: repo.KeySummaryRow; openPassword: () => string }> {
+  const access = authorize(caller, action, library);
+  const found = idPattern.test(id)
+    ? await repo.findKeyWithSealedPassword(ctx.db, access.owner, id)
+    : undefined;
+  if (!found || !inReach(access, found.device_assignee_id)) throw new NotFoundError('The key');
+  const { password, ...row } = found;
+  const openPassword = () => {
+    if (password === undefined)
+      throw new Error(`recovery key ${id} has no stored recovery password`);
+    return ctx.secrets.open(passwordRef(access.owner, id), password).toString('utf8');
+  };
+  return { access, row, openPassword };
+}
+
 export function keyEvent(
   caller: Caller,
   access: LibraryAccess,

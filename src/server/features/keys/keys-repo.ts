@@ -1,6 +1,27 @@
 import { ownerColumns, type Owner, type OwnerColumns } from '../../../db/owners.js';
-import { insertRow, preparedQuery } from '../../../db/prepared-query.js';
-import type { KeyBackupsTable, RecoveryKeysTable, VolumeType } from '../../../db/schema.js';
+import { sql, type QueryCreator } from 'kysely';
+import {
+  insertRow,
+  prefixed,
+  prefixedSlots,
+  preparedQuery,
+  preparedStatement,
+} from '../../../db/prepared-query.js';
+import type {
+  DevicesTable,
+  KeyBackupsTable,
+  RecoveryKeysTable,
+  SealedSecretsTable,
+  VolumesTable,
+  VolumeType,
+} from '../../../db/schema.js';
+import {
+  auditEventColumns,
+  linkedEventStatement,
+  type LinkedEvent,
+  type LinkedWritesDb,
+} from '../audit/index.js';
+import type { SealedRow } from '../../../crypto/sealed-secrets.js';
 import { ownedRowQuery, ownerFilter, type Db, type OwnerColumn } from './owner-filter.js';
 
 /**
@@ -168,6 +189,272 @@ export async function updateVolume(
     .execute();
 }
 
+/** Where a key would go: the key already stored under its Key ID, its device and volume. */
+export interface PlacementLookup {
+  existing_key_id: string | null;
+  device_id: string | null;
+  device_name: string | null;
+  device_assignee_id: string | null;
+  volume_id: string | null;
+  volume_label: string | null;
+  volume_type: VolumeType | null;
+}
+
+const placementQuery = preparedQuery(
+  (
+    db,
+    values: {
+      owner: string;
+      protectorHex: string;
+      nameNormalized: string;
+      volumeGuid: string;
+      label: string;
+    },
+    shape: { column: OwnerColumn; byGuid: boolean },
+  ) =>
+    db
+      .selectFrom(sql<{ one: number }>`(select 1)`.as('one'))
+      .leftJoin('devices as d', (join) =>
+        join
+          .on(`d.${shape.column}`, '=', values.owner)
+          .on('d.name_normalized', '=', values.nameNormalized),
+      )
+      .leftJoin('volumes as v', (join) => {
+        const onDevice = join.onRef('v.device_id', '=', 'd.id');
+        return shape.byGuid
+          ? onDevice.on('v.volume_guid', '=', values.volumeGuid)
+          : onDevice.on('v.label', '=', values.label).on('v.volume_guid', 'is', null);
+      })
+      .select((eb) => [
+        eb
+          .selectFrom('recovery_keys')
+          .select('id')
+          .where(shape.column, '=', values.owner)
+          .where('protector_hex', '=', values.protectorHex)
+          .as('existing_key_id'),
+        'd.id as device_id',
+        'd.name as device_name',
+        'd.assigned_user_id as device_assignee_id',
+        'v.id as volume_id',
+        'v.label as volume_label',
+        'v.type as volume_type',
+      ])
+      .limit(1),
+);
+
+/**
+ * In one query: the owner's key with this Key ID, and the device and volume findDeviceByName
+ * and findVolume would find.
+ */
+export async function lookUpPlacement(
+  db: Db,
+  owner: Owner,
+  key: { protectorHex: string; nameNormalized: string; volumeGuid: string | null; label: string },
+): Promise<PlacementLookup> {
+  const { column, value } = ownerFilter(owner);
+  const byGuid = key.volumeGuid !== null && key.volumeGuid !== '';
+  const [row] = await placementQuery(
+    db,
+    {
+      owner: value,
+      protectorHex: key.protectorHex,
+      nameNormalized: key.nameNormalized,
+      volumeGuid: key.volumeGuid ?? '',
+      label: key.label,
+    },
+    { column, byGuid },
+  );
+  if (!row) throw new Error('the placement lookup returned no row');
+  return row;
+}
+
+/** The rows a new key writes: a new device (with its search terms) and volume when needed. */
+export interface NewKeyRows {
+  device: (DevicesTable & { terms: string[] }) | undefined;
+  volume: VolumesTable | undefined;
+  key: RecoveryKeysTable;
+  password: SealedSecretsTable;
+  backup: KeyBackupsTable;
+}
+
+const deviceColumns = [
+  'id',
+  'owner_user_id',
+  'owner_org_id',
+  'name',
+  'name_normalized',
+  'assigned_user_id',
+  'created_at',
+  'updated_at',
+  'last_seen_at',
+] as const satisfies readonly (keyof DevicesTable)[];
+const volumeColumns = [
+  'id',
+  'owner_user_id',
+  'owner_org_id',
+  'device_id',
+  'label',
+  'type',
+  'volume_guid',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof VolumesTable)[];
+const keyColumns = [
+  'id',
+  'owner_user_id',
+  'owner_org_id',
+  'protector_hex',
+  'volume_id',
+  'source',
+  'backup_count',
+  'last_backup_destination',
+  'last_backup_at',
+  'offline_backup_at',
+  'in_vault_at',
+  'deleted_at',
+  'created_at',
+  'updated_at',
+  'rotation_required_at',
+  'proven_at',
+] as const satisfies readonly (keyof RecoveryKeysTable)[];
+const secretColumns = [
+  'id',
+  'owner_user_id',
+  'owner_org_id',
+  'kind',
+  'bound_id',
+  'key_version',
+  'wrapped_key',
+  'ciphertext',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof SealedSecretsTable)[];
+const backupColumns = [
+  'id',
+  'key_id',
+  'destination',
+  'note',
+  'actor_user_id',
+  'at',
+] as const satisfies readonly (keyof KeyBackupsTable)[];
+
+/** An insert of one row that happens only if the audit event it goes with is appended. */
+function insertWithEvent<Row extends object, Tables extends object>(
+  qc: QueryCreator<Tables>,
+  table: 'devices' | 'volumes' | 'recovery_keys' | 'sealed_secrets' | 'key_backups',
+  row: Row,
+  columns: readonly (keyof Row & string)[],
+) {
+  const db = qc as unknown as LinkedWritesDb;
+  return db
+    .insertInto(table)
+    .columns(columns as never)
+    .expression(
+      (eb) =>
+        eb
+          .selectFrom('chain_linked')
+          .select(columns.map((column) => eb.val(row[column]).as(column))) as never,
+    );
+}
+
+const newKeyStatement = preparedStatement(
+  (db, values: Record<string, unknown>, shape: { device: boolean; volume: boolean }) => {
+    const event = prefixedSlots<LinkedEvent>(values, 'event_', auditEventColumns);
+    return linkedEventStatement(db, event, (linked) => {
+      let writes = linked;
+      if (shape.device) {
+        const device = prefixedSlots<DevicesTable>(values, 'device_', deviceColumns);
+        writes = writes
+          .with('new_device', (qc) => insertWithEvent(qc, 'devices', device, deviceColumns))
+          .with('new_device_terms', (qc) =>
+            qc
+              .insertInto('device_terms')
+              .columns(['device_id', 'owner_user_id', 'owner_org_id', 'term'])
+              .expression((eb) =>
+                eb
+                  .selectFrom('chain_linked')
+                  .select([
+                    eb.val(device.id).as('device_id'),
+                    eb.val(device.owner_user_id).as('owner_user_id'),
+                    eb.val(device.owner_org_id).as('owner_org_id'),
+                    sql<string>`unnest(cast(${values.device_terms} as text[]))`.as('term'),
+                  ]),
+              ),
+          ) as unknown as LinkedWritesDb;
+      }
+      const key = prefixedSlots<RecoveryKeysTable>(values, 'key_', keyColumns);
+      if (!shape.device) {
+        // As markDeviceSeen: the device a key arrives for was seen now.
+        writes = writes.with('device_seen', (qc) =>
+          qc
+            .updateTable('devices')
+            .set({ last_seen_at: key.created_at })
+            .where('id', '=', values.device_id as string)
+            .where((eb) =>
+              eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', key.created_at)]),
+            )
+            .where((eb) => eb.exists(eb.selectFrom('chain_linked').select('last_seq'))),
+        ) as unknown as LinkedWritesDb;
+      }
+      if (shape.volume) {
+        const volume = prefixedSlots<VolumesTable>(values, 'volume_', volumeColumns);
+        writes = writes.with('new_volume', (qc) =>
+          insertWithEvent(qc, 'volumes', volume, volumeColumns),
+        ) as unknown as LinkedWritesDb;
+      } else {
+        // As clearReplacedKeys: the drive's older keys need no rotation any more.
+        writes = writes.with('replaced_keys', (qc) =>
+          qc
+            .updateTable('recovery_keys')
+            .set({ rotation_required_at: null })
+            .where('volume_id', '=', key.volume_id)
+            .where('rotation_required_at', 'is not', null)
+            .where('id', '!=', key.id)
+            .where('created_at', '<=', key.created_at)
+            .where((eb) => eb.exists(eb.selectFrom('chain_linked').select('last_seq'))),
+        ) as unknown as LinkedWritesDb;
+      }
+      const password = prefixedSlots<SealedSecretsTable>(values, 'password_', secretColumns);
+      const backup = prefixedSlots<KeyBackupsTable>(values, 'backup_', backupColumns);
+      return writes
+        .with('new_key', (qc) => insertWithEvent(qc, 'recovery_keys', key, keyColumns))
+        .with('new_password', (qc) =>
+          insertWithEvent(qc, 'sealed_secrets', password, secretColumns),
+        )
+        .with('new_backup', (qc) =>
+          insertWithEvent(qc, 'key_backups', backup, backupColumns),
+        ) as unknown as LinkedWritesDb;
+    });
+  },
+);
+
+/**
+ * PostgreSQL: a new key with everything it writes and its audit event in one statement, which
+ * writes nothing unless the event is appended (see linkedEventStatement).
+ */
+export function newKeyWithEventStatement(
+  db: Db,
+  rows: NewKeyRows,
+  existingDeviceId: string,
+  event: LinkedEvent,
+) {
+  const { terms, ...device } = rows.device ?? { terms: [] };
+  return newKeyStatement(
+    db,
+    {
+      ...prefixed('event_', event),
+      ...(rows.device
+        ? { ...prefixed('device_', device), device_terms: terms }
+        : { device_id: existingDeviceId }),
+      ...(rows.volume ? prefixed('volume_', rows.volume) : {}),
+      ...prefixed('key_', rows.key),
+      ...prefixed('password_', rows.password),
+      ...prefixed('backup_', rows.backup),
+    },
+    { device: rows.device !== undefined, volume: rows.volume !== undefined },
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Recovery keys
 
@@ -279,6 +566,39 @@ export function findKeySummary(
   id: string,
 ): Promise<KeySummaryRow | undefined> {
   return keySummary(db, owner, { id });
+}
+
+/** A key's summary and its sealed recovery password, for handing the password over. */
+export type KeyWithSealedPassword = KeySummaryRow & {
+  password: SealedRow | undefined;
+};
+
+const keySummaryWithPassword = ownedRowQuery((db, values: { id: string }, column, owner) =>
+  summaries(db, column, owner)
+    .leftJoin('sealed_secrets as s', (join) =>
+      join
+        .onRef('s.bound_id', '=', 'k.id')
+        .on('s.kind', '=', recoveryPasswordKind)
+        .on(`s.${column}`, '=', owner),
+    )
+    .select(['s.id as secret_id', 's.key_version', 's.wrapped_key', 's.ciphertext'])
+    .where('k.id', '=', values.id),
+);
+
+/** One of the owner's keys with its sealed password, in one query. */
+export async function findKeyWithSealedPassword(
+  db: Db,
+  owner: Owner,
+  id: string,
+): Promise<KeyWithSealedPassword | undefined> {
+  const row = await keySummaryWithPassword(db, owner, { id });
+  if (!row) return undefined;
+  const { secret_id, key_version, wrapped_key, ciphertext, ...summary } = row;
+  const password =
+    secret_id === null || key_version === null || wrapped_key === null || ciphertext === null
+      ? undefined
+      : { id: secret_id, key_version, wrapped_key, ciphertext };
+  return { ...summary, password };
 }
 
 // ---------------------------------------------------------------------------------------------

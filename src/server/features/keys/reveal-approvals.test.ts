@@ -96,6 +96,8 @@ for (const kind of databaseKinds) {
         approvalLifetimeHours: 24,
         notifyAssignee: true,
         notifyAdmins: true,
+        requireSecondFactorFor: [],
+        stepUpMinutes: null,
       });
       const tooLong = await people.admin.browser.request<ErrorReply>(
         'PATCH',

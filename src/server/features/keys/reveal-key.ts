@@ -5,9 +5,9 @@ import type { ServerContext } from '../../context.js';
 import { ForbiddenError, ValidationError } from '../../errors.js';
 import type { Library, LibraryAccess, LibraryAction } from '../../policies.js';
 import { requireRecentSignin } from '../auth/index.js';
-import { libraryPolicies } from '../orgs/index.js';
+import { libraryPolicies, stepUpMinutesOf } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
-import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
+import { downloadAction, keyEvent, keyWithPasswordInReach } from './key-access.js';
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
 import { markRevealed } from './rotation.js';
@@ -73,8 +73,14 @@ async function keyToOpen(
   library: Library,
   id: string,
   action: LibraryAction,
-): Promise<{ access: LibraryAccess; row: KeySummaryRow }> {
-  const { access, row } = await keyInReach(ctx, caller, library, action, id);
+): Promise<{ access: LibraryAccess; row: KeySummaryRow; openPassword: () => string }> {
+  const { access, row, openPassword } = await keyWithPasswordInReach(
+    ctx,
+    caller,
+    library,
+    action,
+    id,
+  );
   if (access.library.kind === 'organisation' && access.role === 'member') {
     const policies = await libraryPolicies(ctx.db, access.library.organisationId);
     if (!policies.selfServiceReveal) {
@@ -84,10 +90,11 @@ async function keyToOpen(
     }
   }
   if (access.library.kind === 'organisation' && caller.kind === 'session') {
-    await requireRecentSignin(ctx, caller);
+    const windowMinutes = await stepUpMinutesOf(ctx, access.library.organisationId);
+    await requireRecentSignin(ctx, caller, undefined, windowMinutes);
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
-  return { access, row };
+  return { access, row, openPassword };
 }
 
 /** The stored password; once it is handed over, an organisation's key waits for rotation. */
@@ -95,12 +102,9 @@ async function storedPassword(
   ctx: ServerContext,
   access: LibraryAccess,
   row: KeySummaryRow,
-  id: string,
+  openPassword: () => string,
 ) {
-  const recoveryPassword = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, id));
-  if (recoveryPassword === undefined) {
-    throw new Error(`recovery key ${id} has no stored recovery password`);
-  }
+  const recoveryPassword = openPassword();
   await markRevealed(ctx, access, row);
   return recoveryPassword;
 }
@@ -113,8 +117,8 @@ async function openKey(
   id: string,
   action: LibraryAction = 'reveal',
 ): Promise<OpenedKey> {
-  const { access, row } = await keyToOpen(ctx, caller, library, id, action);
-  return { access, row, recoveryPassword: await storedPassword(ctx, access, row, id) };
+  const { access, row, openPassword } = await keyToOpen(ctx, caller, library, id, action);
+  return { access, row, recoveryPassword: await storedPassword(ctx, access, row, openPassword) };
 }
 
 export interface RevealedKey {
@@ -140,16 +144,16 @@ export async function revealKey(
   given?: (Partial<RevealReason> & { approvalId?: string | undefined }) | null,
 ): Promise<RevealedKey | RevealAwaitingApproval> {
   const reason = revealReasonFor(library, given);
-  const { access, row } = await keyToOpen(ctx, caller, library, id, 'reveal');
+  const { access, row, openPassword } = await keyToOpen(ctx, caller, library, id, 'reveal');
   if (reason && (await revealNeedsApproval(ctx, access))) {
     if (given?.approvalId === undefined) {
       return { approvalId: await requestApproval(ctx, caller, access, row, reason) };
     }
-    const recoveryPassword = await storedPassword(ctx, access, row, id);
+    const recoveryPassword = await storedPassword(ctx, access, row, openPassword);
     await revealWithApproval(ctx, caller, access, row, given.approvalId);
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
-  const recoveryPassword = await storedPassword(ctx, access, row, id);
+  const recoveryPassword = await storedPassword(ctx, access, row, openPassword);
   await ctx.audit.recordAlone(caller, {
     action: 'key_revealed',
     ...keyEvent(caller, access, row, reason ? { ...reason } : {}),

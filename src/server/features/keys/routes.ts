@@ -6,6 +6,7 @@ import { callerOf, sessionCallerOf } from '../../caller.js';
 import { contentDisposition, sendCsv } from '../../downloads.js';
 import { ValidationError } from '../../errors.js';
 import { keysScope } from '../device-auth/index.js';
+import { requireSecondFactorPolicy } from '../orgs/index.js';
 import { organisationLibrary, personalLibrary, type Library } from '../../policies.js';
 import { exportKeys } from './export.js';
 import * as devices from './devices.js';
@@ -167,6 +168,20 @@ export async function keyRoutes(app: FastifyInstance): Promise<void> {
       scope.addHook('onRequest', (request, _reply, done) => {
         organisationOf.set(request, (request.params as { orgId?: string }).orgId ?? '');
         done();
+      });
+      // The organisation may ask some roles for a second factor before they use its library:
+      // checked after the route's access check, which the access hook puts first.
+      scope.addHook('onRoute', (route) => {
+        route.preHandler = [
+          ...[route.preHandler ?? []].flat(),
+          async (request: FastifyRequest) => {
+            await requireSecondFactorPolicy(
+              scope.keyhold,
+              callerOf(request),
+              organisationOf.get(request) ?? '',
+            );
+          },
+        ];
       });
       return libraryRoutes(scope, 'organisation', (request) =>
         organisationLibrary(organisationOf.get(request) ?? ''),

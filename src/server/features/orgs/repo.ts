@@ -162,3 +162,34 @@ export async function updateLibraryPolicies(
     .where('id', '=', organisationId)
     .execute();
 }
+
+// Sign-in policies: kept apart from the library policies above.
+
+export interface SigninPolicyRow {
+  second_factor_roles: string;
+  step_up_minutes: number | null;
+}
+
+export function signinPoliciesOf(
+  db: Db,
+  organisationId: string,
+): Promise<SigninPolicyRow | undefined> {
+  return db
+    .selectFrom('organisations')
+    .select(['second_factor_roles', 'step_up_minutes'])
+    .where('id', '=', organisationId)
+    .executeTakeFirst();
+}
+
+export async function updateSigninPolicies(
+  db: Db,
+  organisationId: string,
+  changes: Partial<SigninPolicyRow>,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('organisations')
+    .set({ ...changes, updated_at: at })
+    .where('id', '=', organisationId)
+    .execute();
+}

@@ -16,6 +16,7 @@ import {
   policiesResponse,
 } from './schema.js';
 import * as policies from './library-policies.js';
+import * as signin from './signin-policies.js';
 import * as orgs from './service.js';
 
 const tags = ['Organisations'];
@@ -173,7 +174,10 @@ export function organisationRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => ({
-      policies: await policies.readLibraryPolicies(ctx, callerOf(request), request.params.orgId),
+      policies: {
+        ...(await policies.readLibraryPolicies(ctx, callerOf(request), request.params.orgId)),
+        ...(await signin.signinPolicies(ctx.db, request.params.orgId)),
+      },
     }),
   );
 
@@ -189,13 +193,19 @@ export function organisationRoutes(app: FastifyInstance): void {
         response: { 200: policiesResponse },
       },
     },
-    async (request) => ({
-      policies: await policies.changeLibraryPolicies(
-        ctx,
-        callerOf(request),
-        request.params.orgId,
-        request.body,
-      ),
-    }),
+    async (request) => {
+      const { requireSecondFactorFor, stepUpMinutes, ...library } = request.body;
+      const caller = callerOf(request);
+      const orgId = request.params.orgId;
+      return {
+        policies: {
+          ...(await policies.changeLibraryPolicies(ctx, caller, orgId, library)),
+          ...(await signin.changeSigninPolicies(ctx, caller, orgId, {
+            requireSecondFactorFor,
+            stepUpMinutes,
+          })),
+        },
+      };
+    },
   );
 }
