@@ -82,3 +82,4 @@ export const policiesResponse = z.object({
   policies: libraryPolicies.extend(signinPolicyFields),
 });
 export type LibraryPolicies = z.output<typeof libraryPolicies>;
+export type OrganisationPolicies = z.output<typeof policiesResponse>['policies'];

@@ -10,6 +10,12 @@ import { SessionProvider, useSession } from './state/session.js';
 const SignInPage = lazy(() =>
   import('./pages/sign-in.js').then((m) => ({ default: m.SignInPage })),
 );
+const SsoReturnPage = lazy(() =>
+  import('./pages/sign-in-sso.js').then((m) => ({ default: m.SsoReturnPage })),
+);
+const OrgSignInSettingsPage = lazy(() =>
+  import('./pages/org-sign-in-settings.js').then((m) => ({ default: m.OrgSignInSettingsPage })),
+);
 const SignUpPage = lazy(() =>
   import('./pages/sign-up.js').then((m) => ({ default: m.SignUpPage })),
 );
@@ -116,6 +122,7 @@ function Routes() {
     // The picker needs the account list; a new query (another account) starts afresh.
     return ready ? <SignInPage key={query.toString()} /> : <Loading />;
   }
+  if (pathname === '/sign-in/sso') return ready ? <SsoReturnPage /> : <Loading />;
   if (pathname === '/sign-up') return <SignUpPage />;
   if (pathname === '/find') return <FindPage />;
   if (pathname === '/help') return <HelpIndexPage />;
@@ -162,6 +169,10 @@ function Routes() {
     [
       '/orgs/:orgId/policies',
       (p) => <OrganisationPoliciesPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    [
+      '/orgs/:orgId/sign-in-settings',
+      (params) => <OrgSignInSettingsPage key={params.orgId} orgId={params.orgId ?? ''} />,
     ],
   ];
   for (const [pattern, render] of signedInPages) {

@@ -16,6 +16,7 @@ import type {
   TotpConfirmed,
   TotpEnrolment,
 } from '../../../src/api/auth.js';
+import type { SsoSignedIn } from '../../../src/api/sso.js';
 import { request, setCsrfToken } from './client.js';
 
 /** Accounts and sign-in, as docs/api.md describes them; the shapes are the server's (src/api). */
@@ -37,8 +38,17 @@ function keepToken<T extends object>(answer: T): T {
 
 export const listAccounts = async () => keepToken(await request<AccountList>('/auth/accounts'));
 
-export const identify = (email: string) =>
-  request<Identified>('/auth/identify', { method: 'POST', body: { email } });
+export const identify = (email: string, next?: string | null) =>
+  request<Identified>('/auth/identify', {
+    method: 'POST',
+    body: next ? { email, next } : { email },
+  });
+
+/** Hands the organisation provider's answer (the page's query string) to the server. */
+export const finishSsoSignIn = async (parameters: string) =>
+  keepToken(
+    await request<SsoSignedIn>('/auth/sso/callback', { method: 'POST', body: { parameters } }),
+  );
 
 export const signIn = async (body: SignInRequest) =>
   keepToken(await request<SignInResult>('/auth/signin', { method: 'POST', body }));

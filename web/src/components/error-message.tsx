@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.js';
+import { Link } from '../router.js';
 
 const translatedCodes = new Set([
   'network',
@@ -59,9 +60,22 @@ function useErrorText(): (error: unknown) => string {
 export function ErrorMessage({ error }: { error: unknown }) {
   const errorText = useErrorText();
   if (error === undefined || error === null) return null;
+  // An organisation that asks for a second factor: the way to enrol one is one step away.
+  const toSecurity = error instanceof ApiError && error.code === 'second_factor_required';
   return (
     <p className="alert alert-error" role="alert">
       {errorText(error)}
+      {toSecurity ? (
+        <>
+          {' '}
+          <SecurityLink />
+        </>
+      ) : null}
     </p>
   );
+}
+
+function SecurityLink() {
+  const { t } = useTranslation();
+  return <Link to="/security">{t('errors.goToSecurity')}</Link>;
 }

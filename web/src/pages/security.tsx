@@ -6,6 +6,7 @@ import { exportKeys } from '../api/keys.js';
 import { DeviceTokensSection } from '../components/device-tokens.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
+import { OrganisationsSection } from '../components/organisations-section.js';
 import { PasskeysSection } from '../components/passkeys-section.js';
 import { PasswordField } from '../components/password-field.js';
 import { formatDateTime } from '../format.js';
@@ -467,6 +468,7 @@ export function SecurityPage() {
         <PasskeysSection />
         <SessionsSection />
         <DeviceTokensSection />
+        <OrganisationsSection />
         <ExportSection />
       </div>
     </Page>

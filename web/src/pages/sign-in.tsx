@@ -13,6 +13,7 @@ import { useSession, type KnownAccount } from '../state/session.js';
 
 type Step =
   | { kind: 'email' }
+  | { kind: 'provider'; organisationName: string }
   | { kind: 'password'; email: string; displayName: string }
   | {
       kind: 'second-factor';
@@ -27,7 +28,7 @@ type Step =
  * library. Parsing is what counts: the URL parser treats `\` as `/` and drops tabs and line
  * breaks, so `/\evil.example` or `/%09/evil.example` name another host however they start.
  */
-function safeNext(next: string | null): string {
+export function safeNext(next: string | null): string {
   const fallback = '/keys';
   if (!next?.startsWith('/')) return fallback;
   let url: URL;
@@ -123,6 +124,7 @@ export function SignInPage() {
   const { accounts, signedIn } = useSession();
   const { query } = useLocation();
   const presetEmail = query.get('email');
+  const next = query.get('next');
   const [showPicker, setShowPicker] = useState(!query.has('new') && !presetEmail);
   const [step, setStep] = useState<Step>({ kind: 'email' });
   const [email, setEmail] = useState(presetEmail ?? '');
@@ -132,6 +134,12 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const emailId = useId();
+
+  // An address of an organisation with its own sign-in service signs in there.
+  const goToProvider = (sso: { organisationName: string; redirectTo: string }) => {
+    setStep({ kind: 'provider', organisationName: sso.organisationName });
+    window.location.assign(sso.redirectTo);
+  };
   const codeId = useId();
 
   // Coming from the picker with a signed-out account: go straight to "Hi, <name>".
@@ -139,15 +147,20 @@ export function SignInPage() {
   useEffect(() => {
     if (!presetEmail || identifiedPreset.current) return;
     identifiedPreset.current = true;
-    auth.identify(presetEmail).then(
+    auth.identify(presetEmail, next).then(
       (identified) => {
+        if (identified.sso) {
+          setStep({ kind: 'provider', organisationName: identified.sso.organisationName });
+          window.location.assign(identified.sso.redirectTo);
+          return;
+        }
         setStep({ kind: 'password', email: presetEmail, displayName: identified.displayName });
       },
       (caught: unknown) => {
         setError(caught);
       },
     );
-  }, [presetEmail]);
+  }, [presetEmail, next]);
 
   if (showPicker && accounts.length > 0) {
     return (
@@ -176,7 +189,7 @@ export function SignInPage() {
       setStep({
         kind: 'second-factor',
         email: current.email,
-        displayName: current.kind === 'email' ? current.email : current.displayName,
+        displayName: 'displayName' in current ? current.displayName : current.email,
         challenge: result.challenge,
         methods: result.methods,
       });
@@ -191,7 +204,11 @@ export function SignInPage() {
     event.preventDefault();
     void run(async () => {
       const trimmed = email.trim();
-      const identified = await auth.identify(trimmed);
+      const identified = await auth.identify(trimmed, next);
+      if (identified.sso) {
+        goToProvider(identified.sso);
+        return;
+      }
       setStep({ kind: 'password', email: trimmed, displayName: identified.displayName });
     });
   };
@@ -245,6 +262,16 @@ export function SignInPage() {
 
   const wrongPassword = error instanceof ApiError && error.code === 'invalid_credentials';
   const expired = error instanceof ApiError && error.code === 'signin_expired';
+
+  if (step.kind === 'provider') {
+    return (
+      <Page title={t('signIn.title')} narrow>
+        <p className="loading" role="status">
+          {t('signIn.toProvider', { organisation: step.organisationName })}
+        </p>
+      </Page>
+    );
+  }
 
   if (step.kind === 'email') {
     return (

@@ -10,14 +10,10 @@ import {
   type KeySummaryReply,
 } from '../../../../test/server/key-library.js';
 import { totpCode } from '../auth/totp.js';
-import type { Organisation } from '../../../api/orgs.js';
+import type { Organisation, OrganisationPolicies } from '../../../api/orgs.js';
 
 interface PoliciesReply {
-  policies: {
-    selfServiceReveal: boolean;
-    requireSecondFactorFor: string[];
-    stepUpMinutes: number | null;
-  };
+  policies: OrganisationPolicies;
 }
 
 for (const kind of databaseKinds) {
