@@ -55,12 +55,13 @@ for (const kind of databaseKinds) {
         assert.deepEqual(answer.matches, [], 'not in their own library');
         assert.equal(answer.organisations.length, 1);
         const [found] = answer.organisations;
-        assert.equal(found?.organisationName, 'Acme IT');
-        assert.equal(found?.organisationId, org.orgId);
-        assert.equal(found?.role, role);
-        assert.equal(found?.accountId, org.people[role].id);
+        assert.ok(found);
+        assert.equal(found.organisationName, 'Acme IT');
+        assert.equal(found.organisationId, org.orgId);
+        assert.equal(found.role, role);
+        assert.equal(found.accountId, org.people[role].id);
         assert.deepEqual(
-          found?.keys.map((k) => [k.id, k.protectorId, k.deviceName, k.volume.label]),
+          found.keys.map((k) => [k.id, k.protectorId, k.deviceName, k.volume.label]),
           [[key.id, key.protectorId, 'ACME-PC-0042', 'C:']],
         );
       }
