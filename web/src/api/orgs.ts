@@ -3,7 +3,7 @@ import type {
   ApprovalStateName,
   OrganisationRevealWithApproval,
 } from '../../../src/api/approvals.js';
-import type { OrganisationAuditPage } from '../../../src/api/audit.js';
+import type { OrganisationAuditPage, OrganisationAuditQuery } from '../../../src/api/audit.js';
 import type {
   CoverageReport,
   DeviceDetail,
@@ -208,14 +208,10 @@ export const decideApproval = (
   });
 
 /** The organisation audit's filters as the page keeps them: empty text means "any". */
-export interface AuditFilters {
-  actor: string;
-  action: string;
-  device: string;
-  keyId: string;
-  from: string;
-  to: string;
-}
+export type AuditFilters = Record<
+  keyof Pick<OrganisationAuditQuery, 'actor' | 'action' | 'device' | 'keyId' | 'from' | 'to'>,
+  string
+>;
 
 function auditQuery(filters: AuditFilters) {
   return {

@@ -587,7 +587,7 @@ function CoverageView({ organisation }: { organisation: Organisation }) {
           {data.truncated ? (
             <p className="alert alert-warning">{t('orgs.report.truncated')}</p>
           ) : null}
-          <section className="stack" aria-labelledby="without-key-heading">
+          <section className="stack report-list" aria-labelledby="without-key-heading">
             <h2 id="without-key-heading">{t('orgs.report.measures.drivesWithoutKey')}</h2>
             {data.drivesWithoutKey.length === 0 ? (
               <p>{t('orgs.report.noneListed')}</p>
@@ -603,7 +603,7 @@ function CoverageView({ organisation }: { organisation: Organisation }) {
             )}
           </section>
           {(['keysRotationRequired', 'keysNeverProven'] as const).map((list) => (
-            <section key={list} className="stack" aria-labelledby={`${list}-heading`}>
+            <section key={list} className="stack report-list" aria-labelledby={`${list}-heading`}>
               <h2 id={`${list}-heading`}>{t(`orgs.report.measures.${list}`)}</h2>
               {data[list].length === 0 ? (
                 <p>{t('orgs.report.noneListed')}</p>
@@ -620,7 +620,7 @@ function CoverageView({ organisation }: { organisation: Organisation }) {
               )}
             </section>
           ))}
-          <section className="stack" aria-labelledby="not-seen-heading">
+          <section className="stack report-list" aria-labelledby="not-seen-heading">
             <h2 id="not-seen-heading">{t('orgs.report.measures.devicesNotSeen')}</h2>
             {data.devicesNotSeen.length === 0 ? (
               <p>{t('orgs.report.noneListed')}</p>
