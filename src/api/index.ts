@@ -7,6 +7,7 @@
 export * from './audit.js';
 export * from './auth.js';
 export * from './device-auth.js';
+export * from './enrollment.js';
 export * from './errors.js';
 export * from './feedback.js';
 export * from './find.js';

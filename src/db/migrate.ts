@@ -15,6 +15,7 @@ import * as feedbackWithoutKeys from './migrations/2026-12-06-feedback-without-k
 import * as organisationLibraries from './migrations/2026-12-06-organisation-libraries.js';
 import * as passkeys from './migrations/2026-12-06-passkeys.js';
 import * as signedInStateNotifications from './migrations/2026-12-06-signed-in-state-notifications.js';
+import * as deviceEnrollment from './migrations/2026-12-07-device-enrollment.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
@@ -25,6 +26,7 @@ const migrationModules = [
   ['2026-12-06-organisation-libraries', organisationLibraries],
   ['2026-12-06-passkeys', passkeys],
   ['2026-12-06-signed-in-state-notifications', signedInStateNotifications],
+  ['2026-12-07-device-enrollment', deviceEnrollment],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

@@ -25,6 +25,11 @@ export const policies = {
   identify: { free: 30, quietMinutes: 15 },
   /** Adding organisation members by email, which would otherwise probe for accounts. */
   memberInvite: { free: 30, quietMinutes: 60 },
+  /**
+   * Enrollment tokens tried from one IP address: a whole office behind one address may enroll
+   * at once, so the allowance is wide; only tokens nobody issued keep their attempt.
+   */
+  enrollment: { free: 100, quietMinutes: 15 },
 } satisfies Record<string, LimitPolicy>;
 
 /**
@@ -43,6 +48,7 @@ export const limitKeys = {
   signup: (ip: string) => `signup-ip:${ip}`,
   identify: (ip: string) => `identify-ip:${ip}`,
   memberInvite: (userId: string) => `member-invite:${userId}`,
+  enrollment: (ip: string) => `enrollment-ip:${ip}`,
 };
 
 /** The refusal for a failed trial: its lock-out, started when it was reserved, stands. */

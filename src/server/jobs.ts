@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pruneChallenges } from './features/auth/index.js';
+import { pruneDeviceChallenges } from './features/enrollment/index.js';
 import { purgeExpiredKeys } from './features/keys/index.js';
 
 const pruneIntervalMs = 60 * 60_000;
@@ -28,11 +29,13 @@ export function startJobs(app: FastifyInstance): void {
   };
 
   every(pruneIntervalMs, () => {
-    Promise.all([ctx.limiter.prune(), pruneChallenges(ctx.db, ctx.now())]).catch(
-      (error: unknown) => {
-        app.log.warn({ err: error }, 'pruning old sign-in state failed');
-      },
-    );
+    Promise.all([
+      ctx.limiter.prune(),
+      pruneChallenges(ctx.db, ctx.now()),
+      pruneDeviceChallenges(ctx.db, ctx.now().toISOString()),
+    ]).catch((error: unknown) => {
+      app.log.warn({ err: error }, 'pruning old sign-in state failed');
+    });
   });
 
   if (ctx.config.deletedKeyRetentionDays !== undefined) {

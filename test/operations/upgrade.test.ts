@@ -22,6 +22,7 @@ const migrationsSince = [
   '2026-12-06-organisation-libraries',
   '2026-12-06-passkeys',
   '2026-12-06-signed-in-state-notifications',
+  '2026-12-07-device-enrollment',
 ];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */
