@@ -475,6 +475,7 @@ async function seedLibrary(
         name,
         name_normalized: normalizeName(name),
         assigned_user_id: null,
+        last_seen_at: at,
         created_at: at,
         updated_at: at,
       });
@@ -514,6 +515,8 @@ async function seedLibrary(
           deleted_at: null,
           created_at: keyAt,
           updated_at: keyAt,
+          rotation_required_at: null,
+          proven_at: null,
         });
         backups.push({
           id: newId(createdMs),

@@ -42,6 +42,14 @@ export const keySummary = z
     hasOfflineBackup: z.boolean(),
     inVault: z.boolean(),
     deletedAt: z.string().nullable(),
+    rotationRequired: z
+      .boolean()
+      .describe('An organisation key that was revealed or marked: replace it with a new one'),
+    rotationRequiredSince: z.string().nullable(),
+    provenAt: z
+      .string()
+      .nullable()
+      .describe('When the key was last read from the volume it unlocks; null: never'),
   })
   .meta({ id: 'KeySummary' });
 
@@ -84,6 +92,12 @@ export const addKeyBody = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/, 'a short lower-case word such as manual or cli')
     .optional(),
+  provenAgainstVolume: z
+    .boolean()
+    .optional()
+    .describe(
+      'True when the sender just read the key from the volume it unlocks (the CLI or agent on that computer)',
+    ),
 });
 
 export const addKeyResponse = z.object({
@@ -256,6 +270,16 @@ const deviceView = z
     assignee: z
       .object({ accountId: z.string(), email: z.string(), displayName: z.string() })
       .nullable(),
+    rotation: z
+      .enum(['none', 'required'])
+      .describe(
+        'required: a key of one of its drives was revealed or marked and waits to be replaced',
+      ),
+    rotationRequiredSince: z.string().nullable(),
+    lastSeenAt: z
+      .string()
+      .nullable()
+      .describe('When a key of the device last arrived or was confirmed'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -281,6 +305,14 @@ export const deviceResponse = z.object({
       }),
     ),
   }),
+});
+
+export const rotateDeviceResponse = deviceResponse.extend({
+  marked: z.number().int().describe('How many keys were newly marked for rotation'),
+});
+
+export const rotateOrganisationResponse = z.object({
+  marked: z.number().int().describe('How many keys were newly marked for rotation'),
 });
 
 export const assignDeviceBody = z.object({

@@ -13,6 +13,7 @@ import * as keyLibrary from './migrations/2025-11-26-key-library.js';
 import * as deviceAuthorization from './migrations/2025-11-27-device-authorization.js';
 import * as feedbackWithoutKeys from './migrations/2026-12-06-feedback-without-keys.js';
 import * as organisationLibraries from './migrations/2026-12-06-organisation-libraries.js';
+import * as organisationRotationCoverage from './migrations/2026-12-06-organisation-rotation-coverage.js';
 import * as passkeys from './migrations/2026-12-06-passkeys.js';
 import * as signedInStateNotifications from './migrations/2026-12-06-signed-in-state-notifications.js';
 import * as deviceEnrollment from './migrations/2026-12-07-device-enrollment.js';
@@ -24,6 +25,7 @@ const migrationModules = [
   ['2025-11-27-device-authorization', deviceAuthorization],
   ['2026-12-06-feedback-without-keys', feedbackWithoutKeys],
   ['2026-12-06-organisation-libraries', organisationLibraries],
+  ['2026-12-06-organisation-rotation-coverage', organisationRotationCoverage],
   ['2026-12-06-passkeys', passkeys],
   ['2026-12-06-signed-in-state-notifications', signedInStateNotifications],
   ['2026-12-07-device-enrollment', deviceEnrollment],

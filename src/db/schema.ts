@@ -184,6 +184,8 @@ export interface DevicesTable {
   name_normalized: string;
   /** The person of the organisation who uses the device (organisation devices only). */
   assigned_user_id: string | null;
+  /** The newest time a key of the device arrived or was confirmed; null before any did. */
+  last_seen_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -235,6 +237,13 @@ export interface RecoveryKeysTable {
   deleted_at: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * Since when the key must be replaced (an organisation's key once revealed, or marked by an
+   * admin); cleared when a newer key for the same drive arrives.
+   */
+  rotation_required_at: string | null;
+  /** When the key was last shown to unlock its volume (read from it by the CLI or agent). */
+  proven_at: string | null;
 }
 
 export interface KeyBackupsTable {

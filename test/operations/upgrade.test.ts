@@ -20,6 +20,7 @@ const lastMigrationBefore = '2025-11-27-device-authorization';
 const migrationsSince = [
   '2026-12-06-feedback-without-keys',
   '2026-12-06-organisation-libraries',
+  '2026-12-06-organisation-rotation-coverage',
   '2026-12-06-passkeys',
   '2026-12-06-signed-in-state-notifications',
   '2026-12-07-device-enrollment',

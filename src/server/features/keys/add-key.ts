@@ -10,6 +10,7 @@ import { assignDevice } from './devices-repo.js';
 import { assigneeByEmail } from './devices.js';
 import { librarySubject, notFoundLibrary, passwordRef, summaryOrThrow } from './key-access.js';
 import * as repo from './keys-repo.js';
+import { clearReplacedKeys } from './rotation-repo.js';
 import {
   KeyConflictError,
   maximumNameLength,
@@ -26,8 +27,17 @@ import type { KeySummary } from './summary.js';
 
 type Db = Parameters<typeof repo.insertKey>[0];
 
-/** Finds or creates the device and volume a key belongs to; returns the volume id. */
-async function placeKey(db: Db, owner: Owner, key: Placement, at: string): Promise<string> {
+/**
+ * Finds or creates the device and volume a key belongs to; returns the volume id. The device
+ * counts as seen at `seenAt` (when the key was made, for an import of older keys).
+ */
+async function placeKey(
+  db: Db,
+  owner: Owner,
+  key: Placement,
+  at: string,
+  seenAt: string = at,
+): Promise<string> {
   const nameNormalized = normalizeName(key.deviceName);
   const device = await repo.findDeviceByName(db, owner, nameNormalized);
   const newVolume = async (deviceId: string) => {
@@ -43,12 +53,14 @@ async function placeKey(db: Db, owner: Owner, key: Placement, at: string): Promi
       nameNormalized,
       terms: nameTerms(key.deviceName).filter((term) => term !== ''),
       at,
+      seenAt,
     });
     return newVolume(deviceId);
   }
   if (device.name !== key.deviceName) {
     await repo.renameDevice(db, device.id, key.deviceName, at);
   }
+  await repo.markDeviceSeen(db, device.id, seenAt);
   const volume = await repo.findVolume(db, device.id, key.volume);
   if (!volume) return newVolume(device.id);
   if (volume.label !== key.volume.label || volume.type !== key.volume.type) {
@@ -81,10 +93,18 @@ export async function storeKey(
   caller: Caller,
   access: LibraryAccess,
   key: ValidKey,
-  { requireDeviceName = false }: { requireDeviceName?: boolean } = {},
+  {
+    requireDeviceName = false,
+    createdAt,
+  }: {
+    requireDeviceName?: boolean;
+    /** When the key was made, for keys moved in from another system; now when not given. */
+    createdAt?: string | undefined;
+  } = {},
 ): Promise<Stored> {
   const owner = access.owner;
   const at = ctx.now().toISOString();
+  const madeAt = createdAt ?? at;
   const existing = await repo.findKeyByProtector(db, owner, key.protectorHex);
   if (existing) {
     const stored = await ctx.secrets.getText(db, passwordRef(owner, existing.id));
@@ -98,7 +118,9 @@ export async function storeKey(
       ...(updated.length > 0 ? { volume_id: await placeKey(db, owner, placement, at) } : {}),
       deleted_at: null,
       updated_at: at,
+      ...(key.proven ? { proven_at: at } : {}),
     });
+    if (updated.length === 0) await repo.markVolumeDeviceSeen(db, existing.volume_id, at);
     return { id: existing.id, outcome: 'updated', updated, placement };
   }
   const { placement } = placementAfterSave(key.given, key.fallback, false);
@@ -111,10 +133,11 @@ export async function storeKey(
     ]);
   }
   const id = newId();
+  const volumeId = await placeKey(db, owner, placement, at, madeAt);
   await repo.insertKey(db, owner, {
     id,
     protector_hex: key.protectorHex,
-    volume_id: await placeKey(db, owner, placement, at),
+    volume_id: volumeId,
     source: key.source,
     // Being stored in the library is the key's first backup.
     backup_count: 1,
@@ -123,9 +146,12 @@ export async function storeKey(
     offline_backup_at: null,
     in_vault_at: null,
     deleted_at: null,
-    created_at: at,
+    created_at: madeAt,
     updated_at: at,
+    rotation_required_at: null,
+    proven_at: key.proven ? at : null,
   });
+  await clearReplacedKeys(db, volumeId, { id, createdAt: madeAt });
   // A new key has no secret yet: create it without looking for one to replace.
   await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
   await repo.insertBackupRecord(db, {

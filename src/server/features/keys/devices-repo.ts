@@ -15,6 +15,9 @@ export interface DeviceListRow {
   assigned_user_id: string | null;
   assignee_email: string | null;
   assignee_display_name: string | null;
+  last_seen_at: string | null;
+  /** The oldest mark for rotation among the device's keys; null when none waits. */
+  rotation_required_since: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -30,6 +33,15 @@ function devicesOf(db: Db, owner: Owner, assignee: string | undefined) {
       'd.assigned_user_id',
       'u.email as assignee_email',
       'u.display_name as assignee_display_name',
+      'd.last_seen_at',
+      (eb) =>
+        eb
+          .selectFrom('volumes as rv')
+          .innerJoin('recovery_keys as rk', 'rk.volume_id', 'rv.id')
+          .select((inner) => inner.fn.min<string>('rk.rotation_required_at').as('since'))
+          .whereRef('rv.device_id', '=', 'd.id')
+          .where('rk.deleted_at', 'is', null)
+          .as('rotation_required_since'),
       'd.created_at',
       'd.updated_at',
     ])

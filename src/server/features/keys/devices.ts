@@ -18,6 +18,11 @@ export interface DeviceView {
   id: string;
   name: string;
   assignee: { accountId: string; email: string; displayName: string } | null;
+  /** `required` while a key of one of its drives waits to be replaced. */
+  rotation: 'none' | 'required';
+  rotationRequiredSince: string | null;
+  /** When a key of the device last arrived or was confirmed. */
+  lastSeenAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -32,6 +37,8 @@ export interface DriveView {
   /** Older keys and keys in the bin, newest first. */
   previousKeys: KeySummary[];
 }
+
+export type DeviceDetail = DeviceView & { drives: DriveView[] };
 
 export interface DevicePage {
   items: DeviceView[];
@@ -52,6 +59,9 @@ function deviceView(row: repo.DeviceListRow): DeviceView {
             displayName: row.assignee_display_name ?? '',
           }
         : null,
+    rotation: row.rotation_required_since === null ? 'none' : 'required',
+    rotationRequiredSince: row.rotation_required_since,
+    lastSeenAt: row.last_seen_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -119,7 +129,7 @@ export async function getDevice(
   caller: Caller,
   library: Library,
   id: string,
-): Promise<DeviceView & { drives: DriveView[] }> {
+): Promise<DeviceDetail> {
   const access = authorize(caller, 'read', library, 'The device');
   const device = await deviceInReach(ctx, access, id);
   const [drives, keys] = await Promise.all([
@@ -175,7 +185,7 @@ export async function assignDevice(
   library: Library,
   id: string,
   input: { assigneeEmail: string | null },
-): Promise<DeviceView & { drives: DriveView[] }> {
+): Promise<DeviceDetail> {
   const access = authorize(caller, 'write', library, 'The device');
   const device = await deviceInReach(ctx, access, id);
   const assignee =

@@ -360,6 +360,7 @@ export async function importKeyFile(
         volume: { label: '', type: guessVolumeType(label), volumeGuid: null },
       },
       source: 'import',
+      proven: false,
     };
     const existing = await repo.findKeyByProtector(ctx.db, owner, key.protectorHex);
     if (!existing) {

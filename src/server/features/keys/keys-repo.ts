@@ -41,7 +41,14 @@ export function findDeviceByName(
 export async function insertDevice(
   db: Db,
   owner: Owner,
-  device: { id: string; name: string; nameNormalized: string; terms: string[]; at: string },
+  device: {
+    id: string;
+    name: string;
+    nameNormalized: string;
+    terms: string[];
+    at: string;
+    seenAt: string;
+  },
 ): Promise<void> {
   await db
     .insertInto('devices')
@@ -50,6 +57,7 @@ export async function insertDevice(
       ...ownerColumns(owner),
       name: device.name,
       name_normalized: device.nameNormalized,
+      last_seen_at: device.seenAt,
       created_at: device.at,
       updated_at: device.at,
     })
@@ -64,6 +72,28 @@ export async function insertDevice(
 /** Keeps the person's latest spelling ("ada-laptop" -> "Ada-Laptop"); the terms stay the same. */
 export async function renameDevice(db: Db, id: string, name: string, at: string): Promise<void> {
   await db.updateTable('devices').set({ name, updated_at: at }).where('id', '=', id).execute();
+}
+
+/** A key of the device arrived or was confirmed at `at`: keeps the newest such time. */
+export async function markDeviceSeen(db: Db, id: string, at: string): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set({ last_seen_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
+    .execute();
+}
+
+/** `markDeviceSeen` for the device of a volume. */
+export async function markVolumeDeviceSeen(db: Db, volumeId: string, at: string): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set({ last_seen_at: at })
+    .where('id', '=', (eb) =>
+      eb.selectFrom('volumes').select('volumes.device_id').where('volumes.id', '=', volumeId),
+    )
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
+    .execute();
 }
 
 export interface VolumeRow {
@@ -187,7 +217,9 @@ export async function updateKey(
   db: Db,
   owner: Owner,
   id: string,
-  changes: Partial<Pick<KeyRow, 'volume_id' | 'in_vault_at' | 'deleted_at' | 'updated_at'>>,
+  changes: Partial<
+    Pick<KeyRow, 'volume_id' | 'in_vault_at' | 'deleted_at' | 'updated_at' | 'proven_at'>
+  >,
 ): Promise<boolean> {
   const { column, value } = ownerFilter(owner);
   const result = await db
@@ -221,6 +253,8 @@ export const summaryColumns = [
   'k.deleted_at',
   'k.created_at',
   'k.updated_at',
+  'k.rotation_required_at',
+  'k.proven_at',
   'd.name as device_name',
   'v.label as volume_label',
   'v.type as volume_type',

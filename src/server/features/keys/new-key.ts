@@ -35,6 +35,8 @@ export interface NewKeyInput {
       }
     | undefined;
   source?: string | undefined;
+  /** The sender just read the key from the volume it unlocks (the CLI or agent on that computer). */
+  provenAgainstVolume?: boolean | undefined;
 }
 
 /** Where a key lives: its device and drive. */
@@ -62,6 +64,8 @@ export interface ValidKey {
   /** The placement of a new key where nothing was given (an empty name, a guessed type). */
   fallback: Placement;
   source: string;
+  /** Whether the key was read from its volume as it was sent. */
+  proven: boolean;
 }
 
 /**
@@ -215,6 +219,7 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
       },
     },
     source: input.source ?? 'manual',
+    proven: input.provenAgainstVolume === true,
   };
 }
 

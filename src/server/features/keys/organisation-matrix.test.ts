@@ -195,6 +195,20 @@ const endpoints: Endpoint[] = [
     okStatus: 200,
   },
   {
+    method: 'POST',
+    path: (f) => `${org(f)}/devices/${f.deviceId}/rotate`,
+    scope: 'device',
+    action: 'manage',
+    okStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: (f) => `${org(f)}/rotate`,
+    scope: 'collection',
+    action: 'manage',
+    okStatus: 200,
+  },
+  {
     method: 'GET',
     path: (f) => `${org(f)}/policies`,
     scope: 'collection',

@@ -9,6 +9,7 @@ import { libraryPolicies } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
 import { downloadAction, keyEvent, keyInReach, passwordRef } from './key-access.js';
 import type { KeySummaryRow } from './keys-repo.js';
+import { markRevealed } from './rotation.js';
 
 /** Everything that hands over a recovery password: reveal, the recovery key file, the sheet. */
 
@@ -89,6 +90,7 @@ async function openKey(
   if (recoveryPassword === undefined) {
     throw new Error(`recovery key ${id} has no stored recovery password`);
   }
+  await markRevealed(ctx, access, row);
   return { access, row, recoveryPassword };
 }
 

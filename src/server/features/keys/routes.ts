@@ -12,6 +12,7 @@ import * as files from './files.js';
 import { requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
+import { rotateDevice, rotateOrganisation } from './rotation.js';
 import {
   addBackupBody,
   addKeyBody,
@@ -38,6 +39,8 @@ import {
   purgeBody,
   recoveryFileQuery,
   revealResponse,
+  rotateDeviceResponse,
+  rotateOrganisationResponse,
   sheetQuery,
 } from './schema.js';
 import * as keys from './service.js';
@@ -654,6 +657,33 @@ async function libraryRoutes(
           request.body,
         ),
       }),
+    );
+
+    routes.post(
+      '/devices/:id/rotate',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: "Mark the current key of each of a device's drives for rotation (admins)",
+          params: idParams,
+          response: { 200: rotateDeviceResponse },
+        },
+      },
+      (request) => rotateDevice(ctx, callerOf(request), libraryOf(request), request.params.id),
+    );
+
+    routes.post(
+      '/rotate',
+      {
+        ...signedIn,
+        schema: {
+          tags,
+          summary: 'Mark the current key of every drive in the organisation for rotation (admins)',
+          response: { 200: rotateOrganisationResponse },
+        },
+      },
+      (request) => rotateOrganisation(ctx, callerOf(request), libraryOf(request)),
     );
   }
 }

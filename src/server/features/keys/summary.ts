@@ -30,6 +30,9 @@ export function keySummary(row: KeySummaryRow): KeySummary {
     hasOfflineBackup: row.offline_backup_at !== null,
     inVault: row.in_vault_at !== null,
     deletedAt: row.deleted_at,
+    rotationRequired: row.rotation_required_at !== null,
+    rotationRequiredSince: row.rotation_required_at,
+    provenAt: row.proven_at,
   };
 }
 
