@@ -318,3 +318,5 @@ export const rotateOrganisationResponse = z.object({
 export const assignDeviceBody = z.object({
   assigneeEmail: z.email().max(320).nullable().describe('A member of the organisation, or null'),
 });
+
+export type DeviceAnswer = z.output<typeof deviceResponse>;

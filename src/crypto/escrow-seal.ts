@@ -16,7 +16,8 @@ import {
  * new key the moment it makes it and keeps only the sealed form until the server confirms it is
  * stored, so a key the server never heard of survives a crash or a long time offline, and the
  * agent's state file gives nobody the password. Only the server, holding the private half as a
- * sealed secret, opens it.
+ * sealed secret, opens it. The seal is bound to the enrolled device it came from, so a sealed
+ * secret sent by another device does not open.
  *
  * Layout: version (1) | ephemeral public key (32) | nonce (12) | ciphertext | tag (16).
  */
@@ -47,12 +48,16 @@ function dataKey(shared: Buffer, ephemeral: Buffer, recipient: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeral, recipient]), info, 32));
 }
 
-function associatedData(keyId: string): Buffer {
-  return Buffer.from(`keyhold-escrow:${keyId.toUpperCase()}`, 'utf8');
+function associatedData(enrolledDeviceId: string): Buffer {
+  return Buffer.from(`keyhold-escrow:${enrolledDeviceId}`, 'utf8');
 }
 
 /** Seals `secret` for the holder of the escrow private key; base64url. */
-export function sealForEscrow(publicKeyPem: string, keyId: string, secret: string): string {
+export function sealForEscrow(
+  publicKeyPem: string,
+  enrolledDeviceId: string,
+  secret: string,
+): string {
   const recipient = createPublicKey(publicKeyPem);
   const ephemeral = generateKeyPairSync('x25519');
   const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient });
@@ -60,7 +65,7 @@ export function sealForEscrow(publicKeyPem: string, keyId: string, secret: strin
   const key = dataKey(shared, ephemeralRaw, rawPublic(recipient));
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(associatedData(keyId));
+  cipher.setAAD(associatedData(enrolledDeviceId));
   const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
   return Buffer.concat([
     Buffer.from([version]),
@@ -71,10 +76,10 @@ export function sealForEscrow(publicKeyPem: string, keyId: string, secret: strin
   ]).toString('base64url');
 }
 
-/** Opens a sealed secret, or undefined when it was not sealed to this key for this Key ID. */
+/** Opens a sealed secret, or undefined when it was not sealed to this key by this device. */
 export function openEscrowSeal(
   privateKeyPem: string,
-  keyId: string,
+  enrolledDeviceId: string,
   sealed: string,
 ): string | undefined {
   const bytes = Buffer.from(sealed, 'base64url');
@@ -95,7 +100,7 @@ export function openEscrowSeal(
     });
     const key = dataKey(shared, ephemeralRaw, rawPublic(recipient));
     const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-    decipher.setAAD(associatedData(keyId));
+    decipher.setAAD(associatedData(enrolledDeviceId));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
   } catch {

@@ -87,8 +87,8 @@ export class SimulatedDevice {
     return answer.body.access_token;
   }
 
-  seal(keyId: string, recoveryPassword: string): string {
+  seal(recoveryPassword: string): string {
     if (!this.enrolled) throw new Error('the device is not enrolled');
-    return sealForEscrow(this.enrolled.escrowPublicKey, keyId, recoveryPassword);
+    return sealForEscrow(this.enrolled.escrowPublicKey, this.id, recoveryPassword);
   }
 }

@@ -2,7 +2,7 @@ import { ProtectorIdError, parseProtectorId } from '../../../bitlocker/protector
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../errors.js';
-import { escrowDeviceKeys, type EscrowDrive } from '../keys/index.js';
+import { escrowDeviceKeys, keysToRotate, type EscrowDrive } from '../keys/index.js';
 import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
 import * as repo from './repo.js';
@@ -37,13 +37,15 @@ export async function agentState(ctx: ServerContext, device: DeviceCaller): Prom
     escrowPublicKey: await escrowPublicKeyOf(ctx, device.organisationId),
     lastSequence: device.lastSequence,
     policy: { ensureRecoveryPassword: true },
-    rotate: [],
+    rotate: (await keysToRotate(ctx.db, device.organisationId, device.deviceId)).map((hex) => ({
+      keyId: dashed(hex),
+    })),
   };
 }
 
 function unsealedDrives(
   body: EscrowBody,
-  open: (keyId: string, sealed: string) => string | undefined,
+  open: (sealed: string) => string | undefined,
 ): EscrowDrive[] {
   return body.drives.map((drive, driveIndex) => ({
     label: drive.label,
@@ -61,18 +63,18 @@ function unsealedDrives(
           { field: `${field}.keyId`, reason: 'not a Key ID' },
         ]);
       }
-      const secret = open(protectorId, key.sealedSecret);
+      const secret = open(key.sealedSecret);
       const parsed = secret === undefined ? undefined : parseRecoveryPassword(secret);
       if (!parsed?.valid) {
         throw new ValidationError(
           {
-            en: `The recovery password of ${protectorId} does not open with the organisation's escrow key: enroll the device again to get the current key.`,
-            nb: `Gjenopprettingspassordet til ${protectorId} lar seg ikke åpne med organisasjonens depotnøkkel: rull inn enheten på nytt for å få gjeldende nøkkel.`,
+            en: `The recovery password of ${protectorId} is not sealed to the organisation's escrow key by this device, or is not a recovery password: enroll the device again to get the current key.`,
+            nb: `Gjenopprettingspassordet til ${protectorId} er ikke forseglet til organisasjonens depotnøkkel av denne enheten, eller er ikke et gjenopprettingspassord: rull inn enheten på nytt for å få gjeldende nøkkel.`,
           },
           [
             {
               field: `${field}.sealedSecret`,
-              reason: 'not sealed to this organisation for this Key ID',
+              reason: 'not sealed to this organisation by this device',
             },
           ],
         );
@@ -95,7 +97,7 @@ export async function escrow(
   device: DeviceCaller,
   body: EscrowBody,
 ): Promise<EscrowAnswer> {
-  const open = await escrowOpener(ctx, device.organisationId);
+  const open = await escrowOpener(ctx, device.organisationId, device.enrolledDeviceId);
   const drives = unsealedDrives(body, open);
   const outcomes = await ctx.database.transaction(async (trx) => {
     if (!(await repo.advanceSequence(trx, device.enrolledDeviceId, body.sequence))) {

@@ -14,17 +14,7 @@ import type {
   EscrowAnswer,
 } from '../../../api/enrollment.js';
 import type { ErrorBody } from '../../../api/errors.js';
-
-interface DeviceDetail {
-  name: string;
-  assignee: { email: string } | null;
-  drives: {
-    label: string;
-    type: string;
-    volumeGuid: string | null;
-    currentKey: { protectorId: string } | null;
-  }[];
-}
+import type { DeviceAnswer } from '../../../api/keys.js';
 
 for (const kind of databaseKinds) {
   describe(`device enrollment on ${kind.name}`, { skip: kind.skip }, () => {
@@ -208,7 +198,7 @@ for (const kind of databaseKinds) {
           type: 'os',
           volumeGuid: '\\\\?\\Volume{4c1b2f3e-0000-0000-0000-100000000000}\\',
           protectorTypes: ['tpm-pin', 'recovery-password'],
-          keys: [{ keyId, sealedSecret: laptop.seal(keyId, password) }],
+          keys: [{ keyId, sealedSecret: laptop.seal(password) }],
         },
       ];
       const stored = await escrow(laptop, accessToken, drives);
@@ -222,7 +212,7 @@ for (const kind of databaseKinds) {
       const again = await escrow(laptop, accessToken, drives);
       assert.deepEqual(again.body.stored, [{ keyId, outcome: 'unchanged' }]);
 
-      const detail = await owner.request<{ device: DeviceDetail }>(
+      const detail = await owner.request<DeviceAnswer>(
         'GET',
         `/api/v1/orgs/${orgId}/devices/${(await enrolledNamed('MIA-LAPTOP')).deviceId}`,
       );
@@ -231,13 +221,18 @@ for (const kind of databaseKinds) {
       assert.equal(detail.body.device.drives[0]?.label, 'C:');
       assert.equal(detail.body.device.drives[0].currentKey?.protectorId, keyId);
 
-      // A secret sealed for another Key ID does not open.
+      // A secret another device sealed does not open for this one.
+      const other = device('OTHER-PC');
+      await other.enroll((await newToken()).secret);
       const otherId = randomUUID().toUpperCase();
       const swapped = await escrow(laptop, accessToken, [
-        { ...drives[0], keys: [{ keyId: otherId, sealedSecret: laptop.seal(keyId, password) }] },
+        { ...drives[0], keys: [{ keyId: otherId, sealedSecret: other.seal(password) }] },
       ]);
       assert.equal(swapped.status, 400);
-      assert.match(swapped.body.error.message, /does not open with the organisation's escrow key/);
+      assert.match(
+        swapped.body.error.message,
+        /not sealed to the organisation's escrow key by this device/,
+      );
     });
 
     async function enrolledNamed(name: string): Promise<EnrolledDevice> {
@@ -309,7 +304,7 @@ for (const kind of databaseKinds) {
           type: 'fixed',
           volumeGuid: null,
           protectorTypes: ['recovery-password'],
-          keys: [{ keyId, sealedSecret: laptop.seal(keyId, generateRecoveryPassword()) }],
+          keys: [{ keyId, sealedSecret: laptop.seal(generateRecoveryPassword()) }],
         },
       ]);
       const enrolled = await enrolledNamed('PC-RETIRE');
@@ -327,7 +322,7 @@ for (const kind of databaseKinds) {
       const refused = await escrow(laptop, accessToken, []);
       assert.equal(refused.status, 401);
       await assert.rejects(laptop.challenge(), /not enrolled, or it was retired/);
-      const detail = await owner.request<{ device: DeviceDetail }>(
+      const detail = await owner.request<DeviceAnswer>(
         'GET',
         `/api/v1/orgs/${orgId}/devices/${enrolled.deviceId}`,
       );

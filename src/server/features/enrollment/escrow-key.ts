@@ -43,12 +43,16 @@ export async function escrowPublicKeyOf(
   return made.public_key;
 }
 
-/** Opens secrets sealed to the organisation's escrow key; undefined for any that do not open. */
+/**
+ * Opens secrets one device sealed to the organisation's escrow key; undefined for any that do
+ * not open.
+ */
 export async function escrowOpener(
   ctx: ServerContext,
   organisationId: string,
-): Promise<(keyId: string, sealed: string) => string | undefined> {
+  enrolledDeviceId: string,
+): Promise<(sealed: string) => string | undefined> {
   const privateKeyPem = await ctx.secrets.getText(ctx.db, escrowKeyRef(organisationId));
   if (privateKeyPem === undefined) return () => undefined;
-  return (keyId, sealed) => openEscrowSeal(privateKeyPem, keyId, sealed);
+  return (sealed) => openEscrowSeal(privateKeyPem, enrolledDeviceId, sealed);
 }

@@ -8,7 +8,7 @@ import { limitKeys, policies } from '../../credential-limits.js';
 import { DomainError, NotFoundError, UnauthenticatedError } from '../../errors.js';
 import { authorize, organisationLibrary } from '../../policies.js';
 import { requestInfo, type RequestInfo } from '../../request-info.js';
-import { deviceForEnrollment } from '../keys/index.js';
+import { deviceForEnrollment, keysToRotate } from '../keys/index.js';
 import { escrowPublicKeyOf } from './escrow-key.js';
 import * as repo from './repo.js';
 import type { DuplicateChoice, EnrolledDevice } from './schema.js';
@@ -285,7 +285,11 @@ export async function listEnrolledDevices(
 ): Promise<EnrolledDevice[]> {
   reading(caller, organisationId);
   const rows = await repo.listEnrolled(ctx.db, organisationId);
-  return rows.map((row) => enrolledView(row, 0));
+  return Promise.all(
+    rows.map(async (row) =>
+      enrolledView(row, (await keysToRotate(ctx.db, organisationId, row.device_id)).length),
+    ),
+  );
 }
 
 /** Retires an enrolled device: its credential and access tokens stop working; its keys stay. */
@@ -312,5 +316,8 @@ export async function retireDevice(
   }
   const retired = await repo.findEnrolled(ctx.db, organisationId, enrolledDeviceId);
   if (!retired) throw new NotFoundError('The enrolled device');
-  return enrolledView(retired, 0);
+  return enrolledView(
+    retired,
+    (await keysToRotate(ctx.db, organisationId, retired.device_id)).length,
+  );
 }

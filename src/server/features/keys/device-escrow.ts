@@ -6,6 +6,7 @@ import { assignDevice, memberByEmail } from './devices-repo.js';
 import { passwordRef } from './key-access.js';
 import * as repo from './keys-repo.js';
 import { nameTerms, normalizeName } from './normalize.js';
+import { clearReplacedKeys, markedKeysOfDevice } from './rotation-repo.js';
 import type { Db } from './owner-filter.js';
 
 /**
@@ -53,6 +54,7 @@ export async function deviceForEnrollment(
       nameNormalized: normalizeName(candidate),
       terms: nameTerms(candidate).filter((term) => term !== ''),
       at,
+      seenAt: at,
     });
     if (assignee !== null) await assignDevice(db, owner, id, assignee, at);
     return { id, name: candidate };
@@ -109,6 +111,7 @@ export async function escrowDeviceKeys(
 ): Promise<{ protectorHex: string; outcome: EscrowOutcome }[]> {
   const owner = organisationOwner(organisationId);
   const at = ctx.now().toISOString();
+  await repo.markDeviceSeen(db, deviceId, at);
   const outcomes: { protectorHex: string; outcome: EscrowOutcome }[] = [];
   for (const drive of drives) {
     const volumeId = await volumeOnDevice(db, owner, deviceId, drive, at);
@@ -144,7 +147,11 @@ export async function escrowDeviceKeys(
         deleted_at: null,
         created_at: at,
         updated_at: at,
+        rotation_required_at: null,
+        proven_at: null,
       });
+      // The new key replaces the drive's older ones: a rotation they waited for is done.
+      await clearReplacedKeys(db, volumeId, { id, createdAt: at });
       await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
       await repo.insertBackupRecord(db, {
         id: newId(),
@@ -158,4 +165,16 @@ export async function escrowDeviceKeys(
     }
   }
   return outcomes;
+}
+
+/**
+ * The device's keys waiting for rotation (revealed, or marked by an admin), as 32 upper-case hex
+ * digits: what the agent replaces on its next run.
+ */
+export async function keysToRotate(
+  db: Db,
+  organisationId: string,
+  deviceId: string,
+): Promise<string[]> {
+  return markedKeysOfDevice(db, organisationOwner(organisationId), deviceId);
 }

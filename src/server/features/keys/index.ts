@@ -6,6 +6,7 @@
 export {
   deviceForEnrollment,
   escrowDeviceKeys,
+  keysToRotate,
   organisationMember,
   type EscrowDrive,
 } from './device-escrow.js';
