@@ -36,6 +36,9 @@ const ActivityPage = lazy(() =>
 const ConnectDevicePage = lazy(() =>
   import('./pages/connect-device.js').then((m) => ({ default: m.ConnectDevicePage })),
 );
+const OrgEnrollmentPage = lazy(() =>
+  import('./pages/org-enrollment.js').then((m) => ({ default: m.OrgEnrollmentPage })),
+);
 const AdminFeedbackPage = lazy(() =>
   import('./pages/admin-feedback.js').then((m) => ({ default: m.AdminFeedbackPage })),
 );
@@ -99,6 +102,10 @@ function Routes() {
     ['/connect-device', () => <ConnectDevicePage />],
     ['/activity', () => <ActivityPage />],
     ['/admin/feedback', () => <AdminFeedbackPage />],
+    [
+      '/orgs/:orgId/enrollment',
+      (params) => <OrgEnrollmentPage key={params.orgId} orgId={params.orgId ?? ''} />,
+    ],
   ];
   for (const [pattern, render] of signedInPages) {
     const params = matchPath(pattern, pathname);
