@@ -146,7 +146,7 @@ describe('keyhold agent on a simulated Windows computer', () => {
       writeFileSync(volumesFile, JSON.stringify({ ...current, killAgentAt: point }));
     };
     const { enrolledDeviceId } = JSON.parse(enrolled.stdout) as { enrolledDeviceId: string };
-    return { stateDir, env, run, volumes, setKill, enrolledDeviceId };
+    return { stateDir, env, run, volumes, setKill, enrolledDeviceId, volumesFile };
   }
 
   /** The password the organisation's library holds for a Key ID (read out by the owner). */
@@ -277,6 +277,32 @@ describe('keyhold agent on a simulated Windows computer', () => {
       assert.deepEqual(others, before.slice(1));
     });
   }
+
+  it('refuses to remove the used key when the drive would be left with fewer ways in', async () => {
+    const pc = await enrolledComputer(computer('en', true));
+    assert.equal((await pc.run()).code, 0);
+    const used = pc.volumes()[0]?.protectors.find((p) => p.type === 'RecoveryPassword');
+    assert.ok(used);
+    assert.equal(await storedPassword(used.id), used.password);
+    pc.setKill('before-delete');
+    assert.equal((await pc.run()).code, null);
+    // Meanwhile someone removed the PIN: dropping the used key now would leave one way in.
+    const simulated = JSON.parse(readFileSync(pc.volumesFile, 'utf8')) as SimulatedComputer;
+    const osDrive = simulated.volumes[0];
+    assert.ok(osDrive);
+    osDrive.protectors = osDrive.protectors.filter((p) => p.type !== 'TpmPin');
+    writeFileSync(pc.volumesFile, JSON.stringify(simulated));
+
+    const refused = await runKeyhold(['agent', 'run', '--state-dir', pc.stateDir], {
+      env: { ...pc.env, KEYHOLD_LANG: 'nb' },
+    });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /Rotasjon av C: avvist: stasjonen ville hatt 1 måter/);
+    const left = pc.volumes()[0]?.protectors.filter((p) => p.type === 'RecoveryPassword') ?? [];
+    assert.equal(left.length, 2, 'the used key and the new one both stay');
+    assert.ok(left.some((p) => p.id === used.id));
+    for (const p of left) assert.equal(await storedPassword(p.id), p.password);
+  });
 
   it('keeps its state and backs off while the server cannot be reached', async () => {
     const pc = await enrolledComputer(computer('en', true));
