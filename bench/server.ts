@@ -556,6 +556,7 @@ async function seedLibrary(
           label,
           type,
           volume_guid: null,
+          protector_types: null,
           created_at: keyAt,
           updated_at: keyAt,
         });

@@ -8,6 +8,7 @@ export * from './approvals.js';
 export * from './audit.js';
 export * from './auth.js';
 export * from './device-auth.js';
+export * from './enrollment.js';
 export * from './errors.js';
 export * from './feedback.js';
 export * from './find.js';

@@ -441,3 +441,4 @@ export type DeviceDetail = z.output<typeof deviceResponse>['device'];
 export type DeviceAssignment = z.input<typeof assignDeviceBody>;
 export type DeviceRotated = z.output<typeof rotateDeviceResponse>;
 export type OrganisationRotated = z.output<typeof rotateOrganisationResponse>;
+export type DeviceAnswer = z.output<typeof deviceResponse>;

@@ -177,6 +177,37 @@ export const commandExitCodes: Readonly<Record<string, readonly ExitCodeMeaning[
     { code: ExitCode.environment, meaning: 'reading or writing failed (nothing is left behind)' },
     { code: interruptedExitCode, meaning: 'interrupted with Ctrl-C (nothing is left behind)' },
   ],
+  'agent enroll': [
+    { code: ExitCode.ok, meaning: 'enrolled; the device key and state are saved' },
+    {
+      code: ExitCode.negative,
+      meaning:
+        'refused: the token is not valid, or the computer is already enrolled (choose --replace or --keep-both)',
+    },
+    { code: ExitCode.unusable, meaning: `${badFlags}, or this state folder is already enrolled` },
+    {
+      code: ExitCode.environment,
+      meaning: 'the server cannot be reached, or the state folder cannot be written',
+    },
+  ],
+  'agent run': [
+    { code: ExitCode.ok, meaning: 'every key is escrowed and every requested rotation done' },
+    {
+      code: ExitCode.negative,
+      meaning: 'a rotation was refused (named): it would have left fewer ways in',
+    },
+    { code: ExitCode.unusable, meaning: `${badFlags}, or the computer is not enrolled` },
+    {
+      code: ExitCode.environment,
+      meaning:
+        'the server cannot be reached or refused, or the drives cannot be read; the state is kept and the next attempt waits (backoff)',
+    },
+  ],
+  'agent status': [
+    { code: ExitCode.ok, meaning: 'the state was shown' },
+    { code: ExitCode.unusable, meaning: `${badFlags}, or the computer is not enrolled` },
+    { code: ExitCode.environment, meaning: 'the state folder cannot be read' },
+  ],
 };
 
 /** "key check" for the `check` command under `key`. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './commands/admin.js';
+import { registerAgent } from './commands/agent.js';
 import { registerBackup } from './commands/backup.js';
 import { registerFind } from './commands/find.js';
 import { registerInspect } from './commands/inspect.js';
@@ -43,6 +44,7 @@ registerWhoami(program);
 registerInspect(program);
 registerVerify(program);
 registerUnlock(program);
+registerAgent(program);
 addExitCodesToHelp(program);
 
 program.addHelpText(

@@ -16,6 +16,7 @@ import * as organisationLibraries from './migrations/2026-12-06-organisation-lib
 import * as passkeys from './migrations/2026-12-06-passkeys.js';
 import * as signedInStateNotifications from './migrations/2026-12-06-signed-in-state-notifications.js';
 import * as singleSignOn from './migrations/2026-12-06-single-sign-on.js';
+import * as deviceEnrollment from './migrations/2026-12-07-device-enrollment.js';
 import * as organisationRotationCoverage from './migrations/2026-12-07-organisation-rotation-coverage.js';
 import * as revealApprovals from './migrations/2026-12-07-reveal-approvals.js';
 import * as mail from './migrations/2026-12-08-mail.js';
@@ -30,6 +31,7 @@ const migrationModules = [
   ['2026-12-06-passkeys', passkeys],
   ['2026-12-06-signed-in-state-notifications', signedInStateNotifications],
   ['2026-12-06-single-sign-on', singleSignOn],
+  ['2026-12-07-device-enrollment', deviceEnrollment],
   ['2026-12-07-organisation-rotation-coverage', organisationRotationCoverage],
   ['2026-12-07-reveal-approvals', revealApprovals],
   ['2026-12-08-mail', mail],

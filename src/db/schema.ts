@@ -40,6 +40,12 @@ export interface DatabaseSchema {
   mail_outbox: MailOutboxTable;
   email_confirmations: EmailConfirmationsTable;
   organisation_invitations: OrganisationInvitationsTable;
+
+  enrollment_tokens: EnrollmentTokensTable;
+  enrolled_devices: EnrolledDevicesTable;
+  device_challenges: DeviceChallengesTable;
+  device_access_tokens: DeviceAccessTokensTable;
+  organisation_escrow_keys: OrganisationEscrowKeysTable;
 }
 
 export interface UsersTable {
@@ -228,6 +234,8 @@ export interface VolumesTable {
   label: string;
   type: VolumeType;
   volume_guid: string | null;
+  /** JSON array of the protector types an enrolled device last reported; null when never. */
+  protector_types: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -496,4 +504,65 @@ export interface OrganisationInvitationsTable {
   invited_by_user_id: string | null;
   created_at: string;
   expires_at: string;
+}
+
+/** A secret an organisation hands to its computers so they can enroll themselves. */
+export interface EnrollmentTokensTable {
+  id: string;
+  organisation_id: string;
+  name: string;
+  /** SHA-256 of the token; the token itself is shown once, when it is created. */
+  token_hash: string;
+  /** 1 for a one-time token. */
+  max_uses: number;
+  uses: Generated<number>;
+  /** The member enrolled devices are assigned to. */
+  assign_user_id: string | null;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export type EnrolledDeviceStatus = 'active' | 'retired' | 'replaced';
+
+/** The credential of an enrolled computer: its public key, tied to a device of the library. */
+export interface EnrolledDevicesTable {
+  id: string;
+  organisation_id: string;
+  device_id: string;
+  enrollment_token_id: string | null;
+  /** The device's public key as a JWK (JSON text). */
+  public_key: string;
+  hostname: string;
+  os: string;
+  hardware_id: string;
+  status: EnrolledDeviceStatus;
+  /** The highest request sequence accepted from the device; a lower or equal one is a replay. */
+  last_sequence: Generated<number>;
+  last_seen_at: string | null;
+  created_at: string;
+  retired_at: string | null;
+}
+
+/** A one-time challenge an enrolled device signs for an access token; deleted when used. */
+export interface DeviceChallengesTable {
+  challenge_hash: string;
+  enrolled_device_id: string;
+  expires_at: string;
+}
+
+/** A short-lived access token issued to an enrolled device for a signed challenge. */
+export interface DeviceAccessTokensTable {
+  token_hash: string;
+  enrolled_device_id: string;
+  expires_at: string;
+}
+
+/** The public half of an organisation's escrow key; the private half is a sealed secret. */
+export interface OrganisationEscrowKeysTable {
+  organisation_id: string;
+  /** SPKI PEM. */
+  public_key: string;
+  created_at: string;
 }

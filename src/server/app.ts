@@ -17,6 +17,7 @@ import {
 import { auditRoutes } from './features/audit/routes.js';
 import { authRoutes } from './features/auth/routes.js';
 import { deviceAuthRoutes } from './features/device-auth/routes.js';
+import { enrollmentRoutes } from './features/enrollment/routes.js';
 import { feedbackRoutes } from './features/feedback/routes.js';
 import { findRoutes } from './features/find/routes.js';
 import { keyRoutes } from './features/keys/routes.js';
@@ -81,6 +82,7 @@ export async function buildApp({
   app.decorate('keyhold', ctx);
   app.decorateRequest('browser', null);
   app.decorateRequest('caller', null);
+  app.decorateRequest('device', null);
   if (!context) app.addHook('onClose', () => ctx.close());
   // Before any route, so every route's declared access becomes its check.
   installRouteAccess(app);
@@ -120,6 +122,7 @@ export async function buildApp({
   findRoutes(app);
   feedbackRoutes(app);
   await deviceAuthRoutes(app);
+  enrollmentRoutes(app);
   await registerWebApp(app, webRoot ? { root: webRoot } : {});
 
   startJobs(app);

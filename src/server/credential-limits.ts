@@ -29,6 +29,11 @@ export const policies = {
   confirmEmail: { free: 30, quietMinutes: 15 },
   /** New confirmation links one account asks for. */
   confirmationMail: { free: 5, quietMinutes: 60 },
+  /**
+   * Enrollment tokens tried from one IP address: a whole office behind one address may enroll
+   * at once, so the allowance is wide; only tokens nobody issued keep their attempt.
+   */
+  enrollment: { free: 100, quietMinutes: 15 },
 } satisfies Record<string, LimitPolicy>;
 
 /**
@@ -49,6 +54,7 @@ export const limitKeys = {
   memberInvite: (userId: string) => `member-invite:${userId}`,
   confirmEmail: (ip: string) => `confirm-email-ip:${ip}`,
   confirmationMail: (userId: string) => `confirmation-mail:${userId}`,
+  enrollment: (ip: string) => `enrollment-ip:${ip}`,
 };
 
 /** The refusal for a failed trial: its lock-out, started when it was reserved, stands. */

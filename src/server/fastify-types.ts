@@ -2,6 +2,7 @@ import type {} from '@fastify/cookie';
 import type { KnownBrowser } from './browser-directory.js';
 import type { Caller } from './caller.js';
 import type { ServerContext } from './context.js';
+import type { DeviceCaller } from './features/enrollment/index.js';
 import type { DeclaredRoute, RouteAccess, TokenScope } from './route-access.js';
 
 declare module 'fastify' {
@@ -24,5 +25,7 @@ declare module 'fastify' {
     browser: KnownBrowser | null;
     /** Set by the route's access check (route-access.ts); null on public routes. */
     caller: Caller | null;
+    /** The enrolled device of a route declared `access: 'device'`; null elsewhere. */
+    device: DeviceCaller | null;
   }
 }

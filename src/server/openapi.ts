@@ -50,6 +50,12 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
             scheme: 'bearer',
             description: 'A token from keyhold login (device sign-in, RFC 8628)',
           },
+          [securitySchemes.deviceToken]: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An access token of an enrolled device, issued for a signed challenge (RFC 7523)',
+          },
         },
       },
     },

@@ -19,7 +19,10 @@ interface OpenApiDocument {
   components: { securitySchemes: Record<string, unknown> };
 }
 
-/** The public /api routes: signing in, the browser's account picker, feedback, device codes. */
+/**
+ * The public /api routes: signing in, the browser's account picker, feedback, device codes, and
+ * a computer enrolling and proving it is the enrolled one.
+ */
 const publicApiRoutes = [
   'POST /api/v1/auth/signup',
   'POST /api/v1/auth/confirm-email',
@@ -35,6 +38,9 @@ const publicApiRoutes = [
   'POST /api/v1/feedback',
   'POST /api/v1/device/authorize',
   'POST /api/v1/device/token',
+  'POST /api/v1/agent/enroll',
+  'POST /api/v1/agent/challenge',
+  'POST /api/v1/agent/token',
 ];
 
 /** What a token from `keyhold login` may call: the key operations and the token itself. */
@@ -103,6 +109,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/orgs/:orgId/keys/:id/reveal': { reason: 'pin-forgotten' },
   'PATCH /api/v1/orgs/:orgId/devices/:id': { assigneeEmail: null },
   'POST /api/v1/orgs/:orgId/import': { filename: 'keys.csv', contentBase64: '' },
+  'POST /api/v1/orgs/:orgId/enrollment-tokens': { name: 'Laptops' },
 };
 
 describe('route access', () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { sessionCallerFor } from './caller.js';
 import { refuseToken, tokenCallerFor } from './features/device-auth/index.js';
+import { deviceCallerFor } from './features/enrollment/index.js';
 import type { keysScope } from './features/device-auth/index.js';
 
 /**
@@ -10,8 +11,15 @@ import type { keysScope } from './features/device-auth/index.js';
  * - `browser`: a person signed in in a browser (the browser cookie and one of its sessions).
  * - `browser-or-token`: that, or a device's bearer token from `keyhold login` holding `scope`.
  * - `token`: a bearer token only (the routes about the token itself).
+ * - `device`: an enrolled device's short-lived access token (keyhold agent).
  */
-export const routeAccessKinds = ['public', 'browser', 'browser-or-token', 'token'] as const;
+export const routeAccessKinds = [
+  'public',
+  'browser',
+  'browser-or-token',
+  'token',
+  'device',
+] as const;
 export type RouteAccess = (typeof routeAccessKinds)[number];
 
 /** What a token can be granted; a route a token may call names the one it needs. */
@@ -21,6 +29,7 @@ export type TokenScope = typeof keysScope;
 export const securitySchemes = {
   browserCookie: 'browserCookie',
   bearerToken: 'bearerToken',
+  deviceToken: 'deviceToken',
 } as const;
 
 export interface DeclaredRoute {
@@ -55,6 +64,10 @@ function accessCheck(
       return async (request) => {
         request.caller = await tokenCallerFor(request, scope);
       };
+    case 'device':
+      return async (request) => {
+        request.device = await deviceCallerFor(request);
+      };
   }
 }
 
@@ -70,6 +83,8 @@ function securityOf(access: Exclude<RouteAccess, 'public'>, scope: TokenScope | 
       return [cookie, token];
     case 'token':
       return [token];
+    case 'device':
+      return [{ [securitySchemes.deviceToken]: [] }];
   }
 }
 

@@ -23,6 +23,7 @@ const migrationsSince = [
   '2026-12-06-passkeys',
   '2026-12-06-signed-in-state-notifications',
   '2026-12-06-single-sign-on',
+  '2026-12-07-device-enrollment',
   '2026-12-07-organisation-rotation-coverage',
   '2026-12-07-reveal-approvals',
   '2026-12-08-mail',

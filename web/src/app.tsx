@@ -78,6 +78,9 @@ const OrganisationAuditPage = lazy(() =>
 const OrganisationReportPage = lazy(() =>
   import('./pages/organisation-oversight.js').then((m) => ({ default: m.OrganisationReportPage })),
 );
+const OrgEnrollmentPage = lazy(() =>
+  import('./pages/org-enrollment.js').then((m) => ({ default: m.OrgEnrollmentPage })),
+);
 const AdminFeedbackPage = lazy(() =>
   import('./pages/admin-feedback.js').then((m) => ({ default: m.AdminFeedbackPage })),
 );
@@ -177,6 +180,10 @@ function Routes() {
     [
       '/orgs/:orgId/sign-in-settings',
       (p) => <OrgSignInSettingsPage key={p.orgId} orgId={p.orgId ?? ''} />,
+    ],
+    [
+      '/orgs/:orgId/enrollment',
+      (params) => <OrgEnrollmentPage key={params.orgId} orgId={params.orgId ?? ''} />,
     ],
   ];
   for (const [pattern, render] of signedInPages) {

@@ -262,6 +262,7 @@ async function addNewKeyAtOnce(
             volume_guid: placement.volume.volumeGuid,
             created_at: at,
             updated_at: at,
+            protector_types: null,
           }
         : undefined,
     key: { ...keyFields, ...ownedBy, volume_id: volumeId },

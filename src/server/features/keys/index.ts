@@ -3,6 +3,13 @@
  * contents and "find my key", the retention job, and the row shapes the server bench seeds.
  * Everything else stays inside the feature.
  */
+export {
+  deviceForEnrollment,
+  escrowDeviceKeys,
+  keysToRotate,
+  organisationMember,
+  type EscrowDrive,
+} from './device-escrow.js';
 export { filesInVault } from './files-repo.js';
 export { minimumKeyIdPrefix } from './list-keys.js';
 export { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';

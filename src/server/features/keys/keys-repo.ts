@@ -455,6 +455,15 @@ export function newKeyWithEventStatement(
   );
 }
 
+/** The protector types (JSON array) an enrolled device last reported for the volume. */
+export async function setProtectorTypes(db: Db, id: string, protectorTypes: string): Promise<void> {
+  await db
+    .updateTable('volumes')
+    .set({ protector_types: protectorTypes })
+    .where('id', '=', id)
+    .execute();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Recovery keys
 

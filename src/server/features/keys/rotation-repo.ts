@@ -78,3 +78,23 @@ export async function clearReplacedKeys(
     .where('created_at', '<=', newKey.createdAt)
     .execute();
 }
+
+/** The protector IDs (hex) of a device's keys that are marked, not in the bin. */
+export async function markedKeysOfDevice(
+  db: Db,
+  owner: Owner,
+  deviceId: string,
+): Promise<string[]> {
+  const { column, value } = ownerFilter(owner);
+  const rows = await db
+    .selectFrom('recovery_keys')
+    .innerJoin('volumes', 'volumes.id', 'recovery_keys.volume_id')
+    .select('recovery_keys.protector_hex')
+    .where(`recovery_keys.${column}`, '=', value)
+    .where('recovery_keys.rotation_required_at', 'is not', null)
+    .where('recovery_keys.deleted_at', 'is', null)
+    .where('volumes.device_id', '=', deviceId)
+    .orderBy('recovery_keys.protector_hex')
+    .execute();
+  return rows.map((row) => row.protector_hex);
+}

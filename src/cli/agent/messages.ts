@@ -1,0 +1,101 @@
+import type { Wording } from '../../server/messages.js';
+import { terminalLanguage } from '../../text/terminal-language.js';
+
+/** Everything keyhold agent tells a person, in English and Bokmål (see `terminalLanguage`). */
+
+export function say(wording: Wording, env: NodeJS.ProcessEnv = process.env): string {
+  return wording[terminalLanguage(env)];
+}
+
+export const agentMessages = {
+  stateDirUnusable: (dir: string, reason: string): Wording => ({
+    en: `The agent's state folder ${dir} cannot be used (${reason}). Run as the service's account (root or SYSTEM), or give another folder with --state-dir.`,
+    nb: `Agentens tilstandsmappe ${dir} kan ikke brukes (${reason}). Kjør som tjenestens konto (root eller SYSTEM), eller oppgi en annen mappe med --state-dir.`,
+  }),
+  notEnrolled: (dir: string): Wording => ({
+    en: `This computer is not enrolled (nothing in ${dir}). Run keyhold agent enroll --server URL --token TOKEN first.`,
+    nb: `Denne datamaskinen er ikke innrullert (ingenting i ${dir}). Kjør keyhold agent enroll --server URL --token TOKEN først.`,
+  }),
+  alreadyEnrolledHere: (dir: string, server: string): Wording => ({
+    en: `This computer is already enrolled with ${server} (state in ${dir}). To enroll it again, give --replace.`,
+    nb: `Denne datamaskinen er allerede innrullert hos ${server} (tilstand i ${dir}). For å rulle den inn på nytt, oppgi --replace.`,
+  }),
+  stateDamaged: (path: string): Wording => ({
+    en: `${path} is damaged. Enroll the computer again (keyhold agent enroll --replace).`,
+    nb: `${path} er skadet. Rull inn datamaskinen på nytt (keyhold agent enroll --replace).`,
+  }),
+  keyTooOpen: (path: string): Wording => ({
+    en: `${path} can be read by other accounts: the device key must be mode 600. Run chmod 600 ${path}, or enroll again.`,
+    nb: `${path} kan leses av andre kontoer: enhetsnøkkelen må ha modus 600. Kjør chmod 600 ${path}, eller rull inn på nytt.`,
+  }),
+  badServer: (url: string): Wording => ({
+    en: `--server ${url} is not an http(s) address. Give the Keyhold server's address, e.g. https://keyhold.example.org.`,
+    nb: `--server ${url} er ikke en http(s)-adresse. Oppgi adressen til Keyhold-serveren, f.eks. https://keyhold.example.org.`,
+  }),
+  badEvery: (value: string): Wording => ({
+    en: `--every ${value} is not a duration. Give minutes or hours, e.g. 30m, 1h or 6h (at least 1m).`,
+    nb: `--every ${value} er ikke en varighet. Oppgi minutter eller timer, f.eks. 30m, 1h eller 6h (minst 1m).`,
+  }),
+  unreachable: (server: string, reason: string): Wording => ({
+    en: `The server ${server} cannot be reached (${reason}). Nothing was lost: the agent keeps its state and tries again.`,
+    nb: `Serveren ${server} kan ikke nås (${reason}). Ingenting gikk tapt: agenten beholder tilstanden og prøver igjen.`,
+  }),
+  serverRefused: (status: number, message: string): Wording => ({
+    en: `The server refused (${status}): ${message}`,
+    nb: `Serveren avviste (${status}): ${message}`,
+  }),
+  enrolled: (deviceName: string, organisation: string, dir: string): Wording => ({
+    en: `Enrolled as ${deviceName} in ${organisation}. The device key is in ${dir} (mode 600); run keyhold agent run to escrow this computer's keys.`,
+    nb: `Innrullert som ${deviceName} i ${organisation}. Enhetsnøkkelen ligger i ${dir} (modus 600); kjør keyhold agent run for å deponere nøklene til denne datamaskinen.`,
+  }),
+  duplicate: (message: string): Wording => ({
+    en: `${message} Give --replace (a reinstall of this computer) or --keep-both (a clone that stays in use).`,
+    nb: `${message} Oppgi --replace (ny installasjon av denne datamaskinen) eller --keep-both (en klone som fortsatt brukes).`,
+  }),
+  escrowed: (count: number): Wording => ({
+    en:
+      count === 0
+        ? 'Nothing changed since the last escrow.'
+        : `Escrowed ${count} key${count === 1 ? '' : 's'}.`,
+    nb:
+      count === 0
+        ? 'Ingenting er endret siden forrige deponering.'
+        : `Deponerte ${count} ${count === 1 ? 'nøkkel' : 'nøkler'}.`,
+  }),
+  rotated: (drive: string, oldKey: string, newKey: string): Wording => ({
+    en: `Rotated ${drive}: the new recovery password ${newKey} is stored on the server; ${oldKey} was removed.`,
+    nb: `Roterte ${drive}: det nye gjenopprettingspassordet ${newKey} er lagret på serveren; ${oldKey} ble fjernet.`,
+  }),
+  rotationRefused: (drive: string, reason: string): Wording => ({
+    en: `Rotation of ${drive} refused: ${reason}. Nothing was removed.`,
+    nb: `Rotasjon av ${drive} avvist: ${reason}. Ingenting ble fjernet.`,
+  }),
+  fewerWaysIn: (before: number, after: number): Wording => ({
+    en: `the drive would have ${after} ways in instead of ${before}`,
+    nb: `stasjonen ville hatt ${after} måter å låses opp på i stedet for ${before}`,
+  }),
+  notARecoveryPassword: (keyId: string, type: string): Wording => ({
+    en: `${keyId} is a ${type} protector, and the agent only ever removes recovery passwords`,
+    nb: `${keyId} er en beskytter av typen ${type}, og agenten fjerner bare gjenopprettingspassord`,
+  }),
+  newProtectorMissing: {
+    en: "the new recovery password does not show among the drive's protectors",
+    nb: 'det nye gjenopprettingspassordet vises ikke blant stasjonens beskyttere',
+  } satisfies Wording,
+  nextAttempt: (at: string): Wording => ({
+    en: `Next attempt after ${at}.`,
+    nb: `Neste forsøk etter ${at}.`,
+  }),
+  volumesUnreadable: (reason: string): Wording => ({
+    en: `The drives of this computer could not be read (${reason}). Run the agent as an administrator (root, SYSTEM).`,
+    nb: `Stasjonene på denne datamaskinen kunne ikke leses (${reason}). Kjør agenten som administrator (root, SYSTEM).`,
+  }),
+  luksNotAvailable: {
+    en: 'LUKS volumes cannot be escrowed by this version of the agent yet: leave out --luks and --luks-key-file.',
+    nb: 'LUKS-volumer kan ikke deponeres av denne versjonen av agenten ennå: utelat --luks og --luks-key-file.',
+  } satisfies Wording,
+  addedRecoveryPassword: (drive: string): Wording => ({
+    en: `${drive} had no recovery password: the organisation's policy asks for one, so one was added.`,
+    nb: `${drive} hadde ikke noe gjenopprettingspassord: organisasjonens retningslinjer krever et, så et ble lagt til.`,
+  }),
+};

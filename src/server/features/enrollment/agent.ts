@@ -1,0 +1,159 @@
+import { ProtectorIdError, parseProtectorId } from '../../../bitlocker/protector-id.js';
+import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
+import type { ServerContext } from '../../context.js';
+import { DomainError, ValidationError } from '../../errors.js';
+import { escrowDeviceKeys, keysToRotate, type EscrowDrive } from '../keys/index.js';
+import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
+import type { DeviceCaller } from './identity.js';
+import * as repo from './repo.js';
+import type { AgentState, EscrowAnswer, EscrowBody } from './schema.js';
+
+/**
+ * What an enrolled device asks and tells: its state (the organisation's escrow key, its policy,
+ * the keys to rotate) and the escrow of the keys of its drives. Every write carries a sequence
+ * number above the last one accepted, so a replayed request changes nothing.
+ */
+
+class ReplayedRequestError extends DomainError {
+  constructor(lastSequence: number) {
+    super(
+      409,
+      'replayed_request',
+      {
+        en: `This request was already received (sequence numbers must grow; the last accepted is ${lastSequence}).`,
+        nb: `Denne forespørselen er allerede mottatt (sekvensnumrene må øke; det siste godtatte er ${lastSequence}).`,
+      },
+      { lastSequence },
+    );
+  }
+}
+
+export async function agentState(ctx: ServerContext, device: DeviceCaller): Promise<AgentState> {
+  const organisation = await repo.organisationName(ctx.db, device.organisationId);
+  return {
+    enrolledDeviceId: device.enrolledDeviceId,
+    deviceName: device.deviceName,
+    organisation: { id: device.organisationId, name: organisation?.name ?? '' },
+    escrowPublicKey: await escrowPublicKeyOf(ctx, device.organisationId),
+    lastSequence: device.lastSequence,
+    policy: { ensureRecoveryPassword: true },
+    rotate: (await keysToRotate(ctx.db, device.organisationId, device.deviceId)).map((hex) => ({
+      keyId: dashed(hex),
+    })),
+  };
+}
+
+function unsealedDrives(
+  body: EscrowBody,
+  open: (sealed: string) => string | undefined,
+): EscrowDrive[] {
+  return body.drives.map((drive, driveIndex) => ({
+    label: drive.label,
+    type: drive.type,
+    volumeGuid: drive.volumeGuid,
+    protectorTypes: drive.protectorTypes,
+    keys: drive.keys.map((key, keyIndex) => {
+      const field = `drives.${driveIndex}.keys.${keyIndex}`;
+      let protectorId;
+      try {
+        protectorId = parseProtectorId(key.keyId);
+      } catch (error) {
+        if (!(error instanceof ProtectorIdError)) throw error;
+        throw new ValidationError(error.message, [
+          { field: `${field}.keyId`, reason: 'not a Key ID' },
+        ]);
+      }
+      const secret = open(key.sealedSecret);
+      const parsed = secret === undefined ? undefined : parseRecoveryPassword(secret);
+      if (!parsed?.valid) {
+        throw new ValidationError(
+          {
+            en: `The recovery password of ${protectorId} is not sealed to the organisation's escrow key by this device, or is not a recovery password: enroll the device again to get the current key.`,
+            nb: `Gjenopprettingspassordet til ${protectorId} er ikke forseglet til organisasjonens depotnøkkel av denne enheten, eller er ikke et gjenopprettingspassord: rull inn enheten på nytt for å få gjeldende nøkkel.`,
+          },
+          [
+            {
+              field: `${field}.sealedSecret`,
+              reason: 'not sealed to this organisation by this device',
+            },
+          ],
+        );
+      }
+      return { protectorHex: protectorId.replaceAll('-', ''), recoveryPassword: parsed.normalized };
+    }),
+  }));
+}
+
+function dashed(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Stores what the device reported. The answer comes after the commit: a key listed as stored is
+ * in the library, and only then may the agent remove a protector it replaces.
+ */
+export async function escrow(
+  ctx: ServerContext,
+  device: DeviceCaller,
+  body: EscrowBody,
+): Promise<EscrowAnswer> {
+  const open = await escrowOpener(ctx, device.organisationId, device.enrolledDeviceId);
+  const drives = unsealedDrives(body, open);
+  const outcomes = await ctx.database.transaction(async (trx) => {
+    if (!(await repo.advanceSequence(trx, device.enrolledDeviceId, body.sequence))) {
+      return undefined;
+    }
+    const stored = await escrowDeviceKeys(
+      ctx,
+      trx,
+      {
+        organisationId: device.organisationId,
+        deviceId: device.deviceId,
+        source: `keyhold agent on ${device.deviceName}`,
+      },
+      drives,
+    );
+    const created = stored.filter((key) => key.outcome === 'created');
+    if (created.length > 0) {
+      await ctx.audit.record(
+        trx,
+        { accountId: null, ipAddress: device.ipAddress, userAgent: device.userAgent },
+        {
+          action: 'keys_escrowed',
+          organisationId: device.organisationId,
+          details: {
+            enrolledDeviceId: device.enrolledDeviceId,
+            deviceName: device.deviceName,
+            keyIds: created.map((key) => dashed(key.protectorHex)),
+          },
+        },
+      );
+    }
+    return stored;
+  });
+  if (!outcomes) {
+    const current = await repo.enrolledById(ctx.db, device.enrolledDeviceId);
+    throw new ReplayedRequestError(current?.last_sequence ?? device.lastSequence);
+  }
+  const conflicts = outcomes.filter((key) => key.outcome === 'conflict');
+  if (conflicts.length > 0) {
+    // The rest was stored; the agent hears which keys the library holds differently.
+    throw new DomainError(
+      409,
+      'key_conflict',
+      {
+        en: `The library holds a different recovery password under ${conflicts.map((key) => dashed(key.protectorHex)).join(', ')}; an administrator must look at it.`,
+        nb: `Biblioteket har et annet gjenopprettingspassord under ${conflicts.map((key) => dashed(key.protectorHex)).join(', ')}; en administrator må se på det.`,
+      },
+      { keyIds: conflicts.map((key) => dashed(key.protectorHex)) },
+    );
+  }
+  return {
+    stored: outcomes.map((key) => ({
+      keyId: dashed(key.protectorHex),
+      outcome: key.outcome === 'created' ? 'created' : 'unchanged',
+    })),
+    confirmedRotations: [],
+    sequence: body.sequence,
+  };
+}

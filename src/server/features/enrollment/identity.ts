@@ -1,0 +1,323 @@
+import type { FastifyRequest } from 'fastify';
+import { readAssertion, type PublicJwk } from '../../../crypto/device-assertion.js';
+import { randomToken, sha256Hex } from '../../../crypto/tokens.js';
+import { idPattern, newId } from '../../../db/ids.js';
+import type { Caller } from '../../caller.js';
+import type { ServerContext } from '../../context.js';
+import { limitKeys, policies } from '../../credential-limits.js';
+import { DomainError, NotFoundError, UnauthenticatedError } from '../../errors.js';
+import { authorize, organisationLibrary } from '../../policies.js';
+import { requestInfo, type RequestInfo } from '../../request-info.js';
+import { deviceForEnrollment, keysToRotate } from '../keys/index.js';
+import { escrowPublicKeyOf } from './escrow-key.js';
+import * as repo from './repo.js';
+import type { DuplicateChoice, EnrolledDevice } from './schema.js';
+
+/**
+ * Who an enrolled device is: enrollment with a token (the device's public key, hostname, OS and
+ * hardware identifier), the one-time challenges it signs, the short-lived access tokens it gets
+ * for them (RFC 7523 private key JWT client authentication, with the server's challenge as the
+ * JWT ID), and retiring a device.
+ */
+
+export const tokenEndpointPath = '/api/v1/agent/token';
+const challengeLifetimeMs = 2 * 60_000;
+/** Access tokens live for minutes: a device signs a new challenge for each run. */
+export const accessTokenLifetimeSeconds = 10 * 60;
+/** An assertion may not claim a longer life than this. */
+const maximumAssertionLifetimeSeconds = 5 * 60;
+const accessTokenPrefix = 'kha_';
+
+/** A hardware identifier already enrolled: the person running enroll decides what it is. */
+export class AlreadyEnrolledError extends DomainError {
+  constructor(existing: { hostname: string; enrolledAt: string }) {
+    super(
+      409,
+      'already_enrolled',
+      {
+        en: `This computer's hardware identifier is already enrolled (as ${existing.hostname}, on ${existing.enrolledAt.slice(0, 10)}): it is a clone or a reinstall. Enroll again choosing to replace the old enrollment or to keep both.`,
+        nb: `Maskinvare-ID-en til denne datamaskinen er allerede innrullert (som ${existing.hostname}, ${existing.enrolledAt.slice(0, 10)}): det er en klone eller en ny installasjon. Rull inn på nytt og velg å erstatte den gamle innrulleringen eller beholde begge.`,
+      },
+      { hostname: existing.hostname, enrolledAt: existing.enrolledAt },
+    );
+  }
+}
+
+class EnrollmentTokenRefusedError extends DomainError {
+  constructor() {
+    super(401, 'invalid_enrollment_token', {
+      en: 'The enrollment token is not valid: it is unknown, expired, used up or revoked. Ask an administrator of the organisation for a new one.',
+      nb: 'Innrulleringsnøkkelen er ikke gyldig: den er ukjent, utløpt, oppbrukt eller trukket tilbake. Be en administrator i organisasjonen om en ny.',
+    });
+  }
+}
+
+class DeviceNotEnrolledError extends DomainError {
+  constructor() {
+    super(401, 'device_not_enrolled', {
+      en: 'This device is not enrolled, or it was retired: enroll it again with keyhold agent enroll.',
+      nb: 'Denne enheten er ikke innrullert, eller den er tatt ut av bruk: rull den inn på nytt med keyhold agent enroll.',
+    });
+  }
+}
+
+class AssertionRefusedError extends DomainError {
+  constructor(reason: string) {
+    super(401, 'invalid_client', {
+      en: `The device's signed assertion was refused (${reason}). Run the agent again; if it keeps failing, enroll the device again.`,
+      nb: `Enhetens signerte påstand ble avvist (${reason}). Kjør agenten på nytt; om det fortsatt feiler, rull inn enheten på nytt.`,
+    });
+  }
+}
+
+export interface EnrollInput {
+  token: string;
+  hostname: string;
+  os: string;
+  hardwareId: string;
+  publicKey: PublicJwk;
+  ifAlreadyEnrolled?: DuplicateChoice | undefined;
+}
+
+/**
+ * Enrolls a computer. A token nobody issued counts against the address as any wrong credential
+ * does, reserved before it is looked up; a real one that is used up, expired or revoked is
+ * refused without counting, so computers behind one address are not locked out by a token that
+ * ran out. The token's use is taken in the enrollment's own transaction, so a refused duplicate
+ * gives it back.
+ */
+export async function enroll(ctx: ServerContext, info: RequestInfo, input: EnrollInput) {
+  const tokenHash = sha256Hex(input.token);
+  const [reservation] = await ctx.limiter.reserve([
+    { key: limitKeys.enrollment(info.ipAddress), policy: policies.enrollment },
+  ]);
+  if (!(await repo.tokenExists(ctx.db, tokenHash))) throw new EnrollmentTokenRefusedError();
+  if (reservation) await ctx.limiter.release(reservation);
+  const at = ctx.now().toISOString();
+  const enrolled = await ctx.database.transaction(async (trx) => {
+    const token = await repo.takeTokenUse(trx, tokenHash, at);
+    if (!token) return undefined;
+    const organisationId = token.organisation_id;
+    const duplicates = await repo.activeByHardware(trx, organisationId, input.hardwareId);
+    const first = duplicates[0];
+    if (first && input.ifAlreadyEnrolled === undefined) {
+      throw new AlreadyEnrolledError({ hostname: first.hostname, enrolledAt: first.created_at });
+    }
+    const device =
+      first && input.ifAlreadyEnrolled === 'replace'
+        ? { id: first.device_id, name: await deviceNameOf(trx, first.id) }
+        : await deviceForEnrollment(ctx, trx, organisationId, {
+            name: input.hostname,
+            assignee: token.assign_user_id,
+            fresh: first !== undefined,
+          });
+    if (input.ifAlreadyEnrolled === 'replace') {
+      for (const old of duplicates) await repo.endEnrollment(trx, old.id, 'replaced', at);
+    }
+    const id = newId();
+    await repo.insertEnrolledDevice(trx, {
+      id,
+      organisation_id: organisationId,
+      device_id: device.id,
+      enrollment_token_id: token.id,
+      public_key: JSON.stringify(input.publicKey),
+      hostname: input.hostname,
+      os: input.os,
+      hardware_id: input.hardwareId,
+      status: 'active',
+      created_at: at,
+    });
+    await ctx.audit.record(
+      trx,
+      { accountId: null, ...info },
+      {
+        action: 'device_enrolled',
+        organisationId,
+        subjectUserId: token.assign_user_id,
+        details: {
+          enrolledDeviceId: id,
+          deviceName: device.name,
+          hostname: input.hostname,
+          tokenId: token.id,
+          ...(duplicates.length > 0
+            ? {
+                alreadyEnrolled: input.ifAlreadyEnrolled,
+                earlier: duplicates.map((old) => old.id),
+              }
+            : {}),
+        },
+      },
+    );
+    return { id, organisationId, deviceName: device.name };
+  });
+  if (!enrolled) throw new EnrollmentTokenRefusedError();
+  const organisation = await repo.organisationName(ctx.db, enrolled.organisationId);
+  return {
+    enrolledDeviceId: enrolled.id,
+    deviceName: enrolled.deviceName,
+    organisation: { id: enrolled.organisationId, name: organisation?.name ?? '' },
+    escrowPublicKey: await escrowPublicKeyOf(ctx, enrolled.organisationId),
+    tokenEndpoint: tokenEndpointPath,
+  };
+}
+
+async function deviceNameOf(db: Parameters<typeof repo.enrolledById>[0], id: string) {
+  return (await repo.enrolledById(db, id))?.device_name ?? '';
+}
+
+/** A one-time challenge for the device to sign; only an active enrolled device gets one. */
+export async function issueChallenge(ctx: ServerContext, enrolledDeviceId: string) {
+  const device = await repo.enrolledById(ctx.db, enrolledDeviceId);
+  if (device?.status !== 'active') throw new DeviceNotEnrolledError();
+  const challenge = randomToken(32);
+  const expiresAt = new Date(ctx.now().getTime() + challengeLifetimeMs).toISOString();
+  await repo.insertChallenge(ctx.db, {
+    challenge_hash: sha256Hex(challenge),
+    enrolled_device_id: device.id,
+    expires_at: expiresAt,
+  });
+  return { challenge, expiresAt };
+}
+
+/**
+ * An access token for a signed assertion. The challenge it names is used up before the signature
+ * is checked, so each challenge is evaluated once, however many copies of an assertion arrive.
+ */
+export async function issueAccessToken(ctx: ServerContext, assertion: string) {
+  const read = readAssertion(assertion);
+  if (!read.ok) throw new AssertionRefusedError(`${read.problem} assertion`);
+  const { claims } = read;
+  const nowSeconds = Math.floor(ctx.now().getTime() / 1000);
+  if (claims.iss !== claims.sub || !idPattern.test(claims.iss)) {
+    throw new AssertionRefusedError('issuer and subject must both be the enrolled device');
+  }
+  if (!claims.aud.endsWith(tokenEndpointPath)) {
+    throw new AssertionRefusedError('the audience is not this token endpoint');
+  }
+  if (claims.exp <= nowSeconds || claims.exp - claims.iat > maximumAssertionLifetimeSeconds) {
+    throw new AssertionRefusedError('expired or too long-lived');
+  }
+  const at = ctx.now().toISOString();
+  if (!(await repo.consumeChallenge(ctx.db, sha256Hex(claims.jti), claims.iss, at))) {
+    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
+  }
+  const device = await repo.enrolledById(ctx.db, claims.iss);
+  if (device?.status !== 'active') throw new DeviceNotEnrolledError();
+  if (!read.verifyWith(JSON.parse(device.public_key) as PublicJwk)) {
+    throw new AssertionRefusedError('the signature does not match the enrolled key');
+  }
+  const accessToken = `${accessTokenPrefix}${randomToken(32)}`;
+  await repo.insertAccessToken(ctx.db, {
+    token_hash: sha256Hex(accessToken),
+    enrolled_device_id: device.id,
+    expires_at: new Date(ctx.now().getTime() + accessTokenLifetimeSeconds * 1000).toISOString(),
+  });
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer' as const,
+    expires_in: accessTokenLifetimeSeconds,
+  };
+}
+
+/** The enrolled device a request acts as (routes declared `access: 'device'`). */
+export interface DeviceCaller extends RequestInfo {
+  kind: 'device';
+  enrolledDeviceId: string;
+  organisationId: string;
+  deviceId: string;
+  deviceName: string;
+  lastSequence: number;
+}
+
+/** The device behind the request's access token; refused unless it is live and the device active. */
+export async function deviceCallerFor(request: FastifyRequest): Promise<DeviceCaller> {
+  const ctx = request.server.keyhold;
+  const header = request.headers.authorization;
+  const match = header === undefined ? null : /^Bearer (kha_[A-Za-z0-9_-]{20,200})$/.exec(header);
+  if (!match?.[1]) {
+    throw new UnauthenticatedError(
+      'Send an access token of an enrolled device (keyhold agent gets one by signing a challenge).',
+    );
+  }
+  const device = await repo.deviceOfAccessToken(
+    ctx.db,
+    sha256Hex(match[1]),
+    ctx.now().toISOString(),
+  );
+  if (!device) throw new DeviceNotEnrolledError();
+  await repo.touchDevice(ctx.db, device.id, ctx.now().toISOString());
+  return {
+    kind: 'device',
+    ...requestInfo(request),
+    enrolledDeviceId: device.id,
+    organisationId: device.organisation_id,
+    deviceId: device.device_id,
+    deviceName: device.device_name,
+    lastSequence: device.last_sequence,
+  };
+}
+
+function enrolledView(row: repo.EnrolledDeviceListRow, pendingRotations: number): EnrolledDevice {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    deviceName: row.device_name,
+    hostname: row.hostname,
+    os: row.os,
+    hardwareId: row.hardware_id,
+    status: row.status,
+    enrolledAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    retiredAt: row.retired_at,
+    rotation: { pending: pendingRotations },
+  };
+}
+
+function reading(caller: Caller, organisationId: string) {
+  return authorize(caller, 'write', organisationLibrary(organisationId), 'The organisation');
+}
+
+/** The organisation's enrolled devices, retired ones included (helpdesk and up). */
+export async function listEnrolledDevices(
+  ctx: ServerContext,
+  caller: Caller,
+  organisationId: string,
+): Promise<EnrolledDevice[]> {
+  reading(caller, organisationId);
+  const rows = await repo.listEnrolled(ctx.db, organisationId);
+  return Promise.all(
+    rows.map(async (row) =>
+      enrolledView(row, (await keysToRotate(ctx.db, organisationId, row.device_id)).length),
+    ),
+  );
+}
+
+/** Retires an enrolled device: its credential and access tokens stop working; its keys stay. */
+export async function retireDevice(
+  ctx: ServerContext,
+  caller: Caller,
+  organisationId: string,
+  enrolledDeviceId: string,
+): Promise<EnrolledDevice> {
+  authorize(caller, 'manage', organisationLibrary(organisationId), 'The enrolled device');
+  const row = idPattern.test(enrolledDeviceId)
+    ? await repo.findEnrolled(ctx.db, organisationId, enrolledDeviceId)
+    : undefined;
+  if (!row) throw new NotFoundError('The enrolled device');
+  if (row.status === 'active') {
+    await ctx.database.transaction(async (trx) => {
+      await repo.endEnrollment(trx, row.id, 'retired', ctx.now().toISOString());
+      await ctx.audit.record(trx, caller, {
+        action: 'device_retired',
+        organisationId,
+        details: { enrolledDeviceId: row.id, deviceName: row.device_name, hostname: row.hostname },
+      });
+    });
+  }
+  const retired = await repo.findEnrolled(ctx.db, organisationId, enrolledDeviceId);
+  if (!retired) throw new NotFoundError('The enrolled device');
+  return enrolledView(
+    retired,
+    (await keysToRotate(ctx.db, organisationId, retired.device_id)).length,
+  );
+}

@@ -1,0 +1,3 @@
+/** What others use of enrollment: the access check of routes declared `access: 'device'`. */
+export { deviceCallerFor, type DeviceCaller } from './identity.js';
+export { pruneExpired as pruneDeviceChallenges } from './repo.js';
