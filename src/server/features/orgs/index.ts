@@ -4,4 +4,9 @@ export { libraryPolicies } from './library-policies.js';
 export { orgParams } from './schema.js';
 export { requireSecondFactorPolicy, stepUpMinutesOf } from './signin-policies.js';
 export { organisationsOfUser } from './repo.js';
-export { membersWithRoles, organisationName } from './repo.js';
+export {
+  insertMembership,
+  membersWithRoles,
+  organisationName,
+  updateMembershipRole,
+} from './repo.js';

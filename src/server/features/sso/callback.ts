@@ -13,6 +13,7 @@ import type { KnownBrowser } from '../../browser-directory.js';
 import type { ServerContext } from '../../context.js';
 import type { RequestInfo } from '../../request-info.js';
 import { completeProviderSignin, type SignedIn } from '../auth/index.js';
+import { insertMembership, updateMembershipRole } from '../orgs/index.js';
 import {
   SsoAnswerInvalidError,
   SsoAudienceError,
@@ -250,7 +251,7 @@ async function accountFor(
     });
     const membership = await repo.membershipRole(trx, organisationId, account.id);
     if (!membership) {
-      await repo.insertMembership(trx, {
+      await insertMembership(trx, {
         organisationId,
         userId: account.id,
         role: roles.newMemberRole,
@@ -270,12 +271,7 @@ async function accountFor(
       membership.role !== 'owner' &&
       membership.role !== roles.mappedRole
     ) {
-      await repo.updateMembershipRole(trx, {
-        organisationId,
-        userId: account.id,
-        role: roles.mappedRole,
-        at,
-      });
+      await updateMembershipRole(trx, organisationId, account.id, roles.mappedRole, at);
       await ctx.audit.record(
         trx,
         { ...info, accountId: account.id },

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DatabaseSchema, MembershipRole } from '../../../db/schema.js';
+import type { DatabaseSchema } from '../../../db/schema.js';
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -188,32 +188,4 @@ export function membershipRole(db: Db, organisationId: string, userId: string) {
     .where('organisation_id', '=', organisationId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-}
-
-export async function insertMembership(
-  db: Db,
-  membership: { organisationId: string; userId: string; role: MembershipRole; at: string },
-): Promise<void> {
-  await db
-    .insertInto('memberships')
-    .values({
-      organisation_id: membership.organisationId,
-      user_id: membership.userId,
-      role: membership.role,
-      created_at: membership.at,
-      updated_at: membership.at,
-    })
-    .execute();
-}
-
-export async function updateMembershipRole(
-  db: Db,
-  membership: { organisationId: string; userId: string; role: MembershipRole; at: string },
-): Promise<void> {
-  await db
-    .updateTable('memberships')
-    .set({ role: membership.role, updated_at: membership.at })
-    .where('organisation_id', '=', membership.organisationId)
-    .where('user_id', '=', membership.userId)
-    .execute();
 }
