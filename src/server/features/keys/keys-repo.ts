@@ -485,6 +485,25 @@ export function findKeyByProtector(
   return keyByProtector(db, owner, { protectorHex });
 }
 
+/** The owner's keys among these Key IDs (hex), by Key ID: one statement for many keys. */
+export async function findKeysByProtectors(
+  db: Db,
+  owner: Owner,
+  protectorHexes: readonly string[],
+): Promise<Map<string, { id: string }>> {
+  const found = new Map<string, { id: string }>();
+  if (protectorHexes.length === 0) return found;
+  const { column, value } = ownerFilter(owner);
+  const rows = await db
+    .selectFrom('recovery_keys')
+    .select(['id', 'protector_hex'])
+    .where(column, '=', value)
+    .where('protector_hex', 'in', protectorHexes)
+    .execute();
+  for (const row of rows) found.set(row.protector_hex, { id: row.id });
+  return found;
+}
+
 export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | undefined> {
   const { column, value } = ownerFilter(owner);
   return db
