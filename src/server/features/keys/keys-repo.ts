@@ -71,23 +71,19 @@ export async function insertDevice(
     seenAt: string;
   },
 ): Promise<void> {
-  await db
-    .insertInto('devices')
-    .values({
-      id: device.id,
-      ...ownerColumns(owner),
-      name: device.name,
-      name_normalized: device.nameNormalized,
-      last_seen_at: device.seenAt,
-      created_at: device.at,
-      updated_at: device.at,
-    })
-    .execute();
-  if (device.terms.length === 0) return;
-  await db
-    .insertInto('device_terms')
-    .values(device.terms.map((term) => ({ device_id: device.id, ...ownerColumns(owner), term })))
-    .execute();
+  // Prepared inserts, a row at a time: an import adds tens of thousands of devices.
+  await insertRow(db, 'devices', {
+    id: device.id,
+    ...ownerColumns(owner),
+    name: device.name,
+    name_normalized: device.nameNormalized,
+    last_seen_at: device.seenAt,
+    created_at: device.at,
+    updated_at: device.at,
+  });
+  for (const term of device.terms) {
+    await insertRow(db, 'device_terms', { device_id: device.id, ...ownerColumns(owner), term });
+  }
 }
 
 /** Keeps the person's latest spelling ("ada-laptop" -> "Ada-Laptop"); the terms stay the same. */
