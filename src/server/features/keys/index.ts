@@ -9,6 +9,7 @@ export {
   keysToRotate,
   organisationMember,
   type EscrowDrive,
+  type EscrowKey,
 } from './device-escrow.js';
 export { filesInVault } from './files-repo.js';
 export { minimumKeyIdPrefix } from './list-keys.js';
