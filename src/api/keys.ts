@@ -177,7 +177,9 @@ export const importResponse = z.object({
 });
 
 export const revealResponse = z.object({
-  recoveryPassword: z.string(),
+  recoveryPassword: z
+    .string()
+    .describe('BitLocker: the 48-digit recovery password; LUKS: the recovery passphrase'),
   protectorId: z.string(),
 });
 

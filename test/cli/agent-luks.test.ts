@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CreatedEnrollmentToken } from '../../src/api/enrollment.js';
-import type { KeyPage, KeySummary } from '../../src/api/keys.js';
+import type { FindAnswer } from '../../src/api/find.js';
+import type { DeviceAnswer, KeyPage, KeySummary } from '../../src/api/keys.js';
 import { parseLuksDump } from '../../src/luks/luks-dump.js';
 import { startTestApp, type TestApp } from '../server/harness.js';
 import { startOrganisation, type TestOrganisation } from '../server/organisation.js';
@@ -149,6 +150,19 @@ describe('keyhold agent on LUKS2 volumes', { skip: cryptsetupSkip() }, () => {
     return found.body.items.filter((key) => key.luks?.uuid === uuid);
   }
 
+  /** A file download by the owner, as the browser makes it. */
+  function download(path: string) {
+    const browser = owner();
+    return server.app.inject({
+      method: 'GET',
+      url: path,
+      headers: {
+        'user-agent': browser.userAgent,
+        cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+      },
+    });
+  }
+
   async function reveal(key: KeySummary): Promise<string> {
     const revealed = await owner().request<{ recoveryPassword: string }>(
       'POST',
@@ -179,6 +193,15 @@ describe('keyhold agent on LUKS2 volumes', { skip: cryptsetupSkip() }, () => {
     assert.deepEqual(key.luks, { uuid: pc.uuid, slot: 1 });
     assert.equal(key.volume.label, pc.image);
 
+    // The device page lists the volume by its UUID, with the key as its current one.
+    const device = await owner().request<DeviceAnswer>(
+      'GET',
+      `/api/v1/orgs/${org.orgId}/devices/${key.deviceId}`,
+    );
+    const [drive] = device.body.device.drives;
+    assert.equal(drive?.volumeGuid, pc.uuid);
+    assert.equal(drive.currentKey?.id, key.id);
+
     // Nothing changed: the next run (the service's, without the flags) sends nothing.
     const again = await pc.run();
     assert.equal(again.code, 0, again.stderr);
@@ -189,6 +212,34 @@ describe('keyhold agent on LUKS2 volumes', { skip: cryptsetupSkip() }, () => {
     assert.match(passphrase, /^\d{5}(-\d{5}){7}$/);
     assert.equal(opens(pc.image, passphrase, 1), true, 'the escrowed passphrase opens slot 1');
     assert.equal(opens(pc.image, pc.personPassphrase, 0), true, "the person's own key still opens");
+
+    // "Find my key" by the start of the UUID names the volume, its slot and the computer.
+    const found = await owner().request<FindAnswer>(
+      'GET',
+      `/api/v1/find?keyId=${pc.uuid.slice(0, 8)}`,
+    );
+    assert.equal(found.status, 200);
+    const foundKey = found.body.organisations.flatMap((o) => o.keys).find((k) => k.id === key.id);
+    assert.deepEqual(foundKey?.luks, { uuid: pc.uuid, slot: 1 });
+    assert.equal(foundKey.kind, 'luks');
+
+    // The downloaded file and the printed sheet name the volume by its UUID and slot.
+    const file = await download(`/api/v1/orgs/${org.orgId}/keys/${key.id}/recovery-file`);
+    assert.equal(file.statusCode, 200);
+    assert.match(String(file.headers['content-type']), /utf-8/);
+    assert.match(
+      String(file.headers['content-disposition']),
+      new RegExp(`LUKS%20Recovery%20Passphrase%20${pc.uuid.slice(0, 8)}\\.txt`),
+    );
+    assert.match(file.body, new RegExp(`LUKS UUID: ${pc.uuid}\nKey slot: 1\n`));
+    assert.ok(file.body.includes(`\n${passphrase}\n`));
+    const sheet = await download(`/api/v1/orgs/${org.orgId}/keys/${key.id}/sheet.pdf`);
+    assert.equal(sheet.statusCode, 200);
+    assert.match(
+      String(sheet.headers['content-disposition']),
+      new RegExp(`LUKS%20Recovery%20Passphrase%20${pc.uuid.slice(0, 8)}\\.pdf`),
+    );
+    assert.equal(sheet.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-');
   });
 
   it('refuses a key file that does not open the volume, and --luks without a key file', async () => {

@@ -16,5 +16,5 @@ export { minimumKeyIdPrefix } from './list-keys.js';
 export { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
 export { recoveryPasswordKind } from './repo.js';
 export { purgeExpiredKeys } from './retention.js';
-export { keysInVault, listKeysInProtectorRange } from './search-repo.js';
+export { keysInVault, listKeysByKeyIdOrLuksUuid } from './search-repo.js';
 export { keyDisplayName, keySummary, type KeySummary } from './summary.js';

@@ -171,6 +171,32 @@ export async function listKeysInProtectorRange(
   return rows.sort(newestFirst).slice(0, shape.rows);
 }
 
+const luksUuidRangeQuery = preparedQuery(
+  (db, values: PageValues & RangeValues, shape: PageShape & { keyIdHasUpperEnd: boolean }) =>
+    keysInLuksUuidRange(db, values, values, shape),
+);
+
+/**
+ * The owner's keys whose protector ID or LUKS UUID lies in the range, after the cursor, newest
+ * first, each key once.
+ */
+export async function listKeysByKeyIdOrLuksUuid(
+  db: Db,
+  owner: Owner,
+  range: PrefixRange,
+  page: KeyPageQuery,
+): Promise<KeySummaryRow[]> {
+  const { shape, values } = pageOf(owner, page);
+  const rangeShape = { ...shape, keyIdHasUpperEnd: hasUpperEnd(range) };
+  const rangeQueryValues = { ...values, ...rangeValues(range) };
+  const rows = [
+    ...(await protectorRangeQuery(db, rangeQueryValues, rangeShape)),
+    ...(await luksUuidRangeQuery(db, rangeQueryValues, rangeShape)),
+  ];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return [...byId.values()].sort(newestFirst).slice(0, shape.rows);
+}
+
 /**
  * The owner's keys on devices with a name term in the range, newest first. The query walks from
  * the owner's matching terms to their devices' volumes (both filtered by owner) and on to each
