@@ -2,12 +2,7 @@ import { ProtectorIdError, parseProtectorId } from '../../../bitlocker/protector
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../errors.js';
-import {
-  escrowDeviceKeys,
-  keysToRotate,
-  type EscrowDrive,
-  type EscrowKey,
-} from '../keys/index.js';
+import { escrowDeviceKeys, keysToRotate, type EscrowDrive, type EscrowKey } from '../keys/index.js';
 import { parseLuksRecoveryPassphrase } from '../../../luks/recovery-passphrase.js';
 import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
@@ -127,7 +122,12 @@ function luksKey(
         en: `The recovery passphrase of LUKS key ${protectorId} is not sealed to the organisation's escrow key by this device, or is not 8 groups of 5 digits: enroll the device again to get the current key.`,
         nb: `Gjenopprettingspassfrasen til LUKS-nøkkelen ${protectorId} er ikke forseglet til organisasjonens depotnøkkel av denne enheten, eller er ikke 8 grupper med 5 sifre: rull inn enheten på nytt for å få gjeldende nøkkel.`,
       },
-      [{ field: `${field}.sealedSecret`, reason: 'not sealed to this organisation by this device' }],
+      [
+        {
+          field: `${field}.sealedSecret`,
+          reason: 'not sealed to this organisation by this device',
+        },
+      ],
     );
   }
   return {
