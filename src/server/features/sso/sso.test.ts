@@ -5,7 +5,7 @@ import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
 import { signInAtProvider, TestIdentityProvider } from '../../../../test/support/oidc-idp.js';
 import { SoftwareAuthenticator } from '../../../../test/support/software-authenticator.js';
-import type { Identified, SignInResult } from '../../../api/auth.js';
+import type { Account, Identified, SignInResult } from '../../../api/auth.js';
 import type { OrganisationAuditPage } from '../../../api/audit.js';
 import type { ErrorBody } from '../../../api/errors.js';
 import type { Organisation } from '../../../api/orgs.js';
@@ -211,6 +211,51 @@ for (const kind of databaseKinds) {
       assert.equal(signedIn.status, 200);
       const orgs = await browser.request<{ organisations: Organisation[] }>('GET', '/api/v1/orgs');
       assert.equal(orgs.body.organisations[0]?.role, 'helpdesk');
+    });
+
+    it('gives an account the provider created no password: a fresh sign-in stands in for it', async () => {
+      const browser = new TestBrowser(server.app);
+      const signedIn = await signInThroughProvider(browser, 'kari@acme.example');
+      assert.equal(signedIn.status, 200);
+      const me = await browser.request<{ account: Account }>('GET', '/api/v1/auth/me');
+      assert.equal(me.body.account.hasPassword, false);
+      // No password signs it in, not even the one used at the provider.
+      for (const guess of [idpPassword, '']) {
+        const refused = await new TestBrowser(server.app).signin('kari@acme.example', guess);
+        assert.notEqual(refused.status, 200);
+      }
+
+      // Right after signing in through the provider, it adds a passkey without a password.
+      const authenticator = new SoftwareAuthenticator('http://localhost:80');
+      const registration = await browser.request<{
+        options: Parameters<typeof authenticator.create>[0];
+      }>('POST', '/api/v1/auth/passkeys/registration-options', { body: {} });
+      assert.equal(registration.status, 200, JSON.stringify(registration.body));
+      const added = await browser.request('POST', '/api/v1/auth/passkeys', {
+        body: { name: 'Work laptop', response: authenticator.create(registration.body.options) },
+      });
+      assert.equal(added.status, 201);
+
+      // Later, the same request asks for a new sign-in, in the reader's language.
+      server.clock.advance(6 * 60_000);
+      for (const [path, language, wording] of [
+        ['/api/v1/auth/passkeys/registration-options', 'en', /has no password\. Sign in again/],
+        ['/api/v1/auth/totp/enrol', 'nb', /har ikke noe passord\. Logg på igjen/],
+      ] as const) {
+        const stale = await browser.request<ErrorBody>('POST', path, {
+          body: {},
+          headers: { 'accept-language': language },
+        });
+        assert.equal(stale.status, 403);
+        assert.equal(stale.body.error.code, 'fresh_signin_required');
+        assert.match(stale.body.error.message, wording);
+      }
+      // An account with a password still has to type it.
+      const withPassword = await owner.request<ErrorBody>('POST', '/api/v1/auth/totp/enrol', {
+        body: {},
+      });
+      assert.equal(withPassword.status, 400);
+      assert.match(withPassword.body.error.message, /Enter your password/);
     });
 
     it('takes the email, name and groups from userinfo when the ID token leaves them out', async () => {
