@@ -256,6 +256,18 @@ for (const kind of databaseKinds) {
       });
       assert.equal(withPassword.status, 400);
       assert.match(withPassword.body.error.message, /Enter your password/);
+
+      // Signed in afresh, it may set a password of its own (the organisation allows passwords).
+      const again = new TestBrowser(server.app);
+      assert.equal((await signInThroughProvider(again, 'kari@acme.example')).status, 200);
+      const newPassword = 'kari picks a long password';
+      const set = await again.request('POST', '/api/v1/auth/password', { body: { newPassword } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      const meNow = await again.request<{ account: Account }>('GET', '/api/v1/auth/me');
+      assert.equal(meNow.body.account.hasPassword, true);
+      const byPassword = await new TestBrowser(server.app).signin('kari@acme.example', newPassword);
+      // The password is right; the passkey added above is the second step.
+      assert.equal((byPassword.body as unknown as SignInResult).status, 'second_factor_required');
     });
 
     it('takes the email, name and groups from userinfo when the ID token leaves them out', async () => {
