@@ -205,12 +205,29 @@ for (const kind of databaseKinds) {
       assert.equal(again.body.account.id, signedIn.body.account.id);
     });
 
-    it('gives the role the groups map to', async () => {
-      const browser = new TestBrowser(server.app);
-      const signedIn = await signInThroughProvider(browser, 'ola@acme.example');
-      assert.equal(signedIn.status, 200);
-      const orgs = await browser.request<{ organisations: Organisation[] }>('GET', '/api/v1/orgs');
-      assert.equal(orgs.body.organisations[0]?.role, 'helpdesk');
+    it('gives the role the groups map to, and follows the groups at later sign-ins', async () => {
+      const roleAfterSignin = async (groups: string[]) => {
+        idp.addPerson({
+          email: 'ola@acme.example',
+          name: 'Ola Helpdesk',
+          password: idpPassword,
+          groups,
+        });
+        const browser = new TestBrowser(server.app);
+        const signedIn = await signInThroughProvider(browser, 'ola@acme.example');
+        assert.equal(signedIn.status, 200);
+        const orgs = await browser.request<{ organisations: Organisation[] }>(
+          'GET',
+          '/api/v1/orgs',
+        );
+        return orgs.body.organisations[0]?.role;
+      };
+      assert.equal(await roleAfterSignin(['staff', 'it-helpdesk']), 'helpdesk');
+      // The most able mapped role wins.
+      assert.equal(await roleAfterSignin(['it-helpdesk', 'it-admins']), 'admin');
+      // No mapped group left: back to the default role.
+      assert.equal(await roleAfterSignin(['staff']), 'member');
+      assert.equal(await roleAfterSignin(['staff', 'it-helpdesk']), 'helpdesk');
     });
 
     it('gives an account the provider created no password: a fresh sign-in stands in for it', async () => {
