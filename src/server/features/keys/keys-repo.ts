@@ -243,7 +243,8 @@ const placementQuery = preparedQuery(
         'v.label as volume_label',
         'v.type as volume_type',
       ])
-      .limit(1),
+      // A literal: SQLite plans a statement again on every run when its LIMIT is bound.
+      .limit(sql.lit(1)),
 );
 
 /**
