@@ -143,6 +143,9 @@ export async function storeKey(
   await repo.insertKey(db, owner, {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker',
+    luks_uuid_hex: null,
+    luks_slot: null,
     volume_id: volumeId,
     source: key.source,
     // Being stored in the library is the key's first backup.
@@ -232,6 +235,9 @@ async function planNewKey(
   const keyFields = {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker' as const,
+    luks_uuid_hex: null,
+    luks_slot: null,
     source: key.source,
     // Being stored in the library is the key's first backup.
     backup_count: 1,

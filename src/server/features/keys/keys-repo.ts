@@ -568,6 +568,9 @@ export type KeySummaryRow = Omit<RecoveryKeysTable, keyof OwnerColumns | 'volume
 export const summaryColumns = [
   'k.id',
   'k.protector_hex',
+  'k.kind',
+  'k.luks_uuid_hex',
+  'k.luks_slot',
   'k.source',
   'k.backup_count',
   'k.last_backup_destination',
