@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CreatedEnrollmentToken, EnrolledDevice } from '../../src/api/enrollment.js';
-import type { DeviceAnswer, KeyPage } from '../../src/api/keys.js';
+import type { CoverageReport, DeviceAnswer, KeyPage } from '../../src/api/keys.js';
+import type { PoliciesAnswer } from '../../src/api/orgs.js';
 import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
 import { startTestApp, type TestApp } from '../server/harness.js';
 import { startOrganisation, type TestOrganisation } from '../server/organisation.js';
@@ -90,6 +91,7 @@ describe('keyhold agent on a simulated Windows computer', () => {
     server = await startTestApp('sqlite');
     url = await server.app.listen({ host: '127.0.0.1', port: 0 });
     org = await startOrganisation(server, 'Acme IT');
+    await setEnsureRecoveryPassword(true);
   });
   after(async () => {
     await server.close();
@@ -97,6 +99,16 @@ describe('keyhold agent on a simulated Windows computer', () => {
   });
 
   const owner = () => org.people.owner.browser;
+
+  async function setEnsureRecoveryPassword(on: boolean) {
+    const changed = await owner().request<PoliciesAnswer>(
+      'PATCH',
+      `/api/v1/orgs/${org.orgId}/policies`,
+      { body: { ensureRecoveryPassword: on } },
+    );
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.policies.ensureRecoveryPassword, on);
+  }
 
   async function token(): Promise<string> {
     const created = await owner().request<CreatedEnrollmentToken>(
@@ -237,10 +249,60 @@ describe('keyhold agent on a simulated Windows computer', () => {
     const pc = await enrolledComputer(computer('de', false));
     const run = await pc.run();
     assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((JSON.parse(run.stdout) as { protected: string[] }).protected, ['E:']);
+    assert.equal(
+      pc.volumes()[2]?.protectors.filter((p) => p.type === 'RecoveryPassword').length,
+      1,
+      'manage-bde added a recovery password to E:',
+    );
     for (const volume of pc.volumes()) {
       for (const p of volume.protectors.filter((q) => q.type === 'RecoveryPassword')) {
         assert.equal(await storedPassword(p.id), p.password, `${volume.mountPoint} ${p.id}`);
       }
+    }
+  });
+
+  it('leaves a drive without a recovery password alone when the policy is off, and the coverage report shows it', async () => {
+    await setEnsureRecoveryPassword(false);
+    try {
+      const pc = await enrolledComputer(computer('en', true));
+      const before = pc.volumes();
+      const first = await runKeyhold(['agent', 'run', '--state-dir', pc.stateDir], {
+        env: { ...pc.env, KEYHOLD_LANG: 'nb' },
+      });
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /E: har ikke noe gjenopprettingspassord/);
+      assert.deepEqual(pc.volumes(), before, 'no drive was changed');
+
+      const deviceId = await deviceIdOf(pc.enrolledDeviceId);
+      const coverage = async () => {
+        const report = await owner().request<CoverageReport>(
+          'GET',
+          `/api/v1/orgs/${org.orgId}/report`,
+        );
+        assert.equal(report.status, 200);
+        return report.body.drivesWithoutKey
+          .filter((item) => item.deviceId === deviceId)
+          .map((item) => item.drive.label);
+      };
+      assert.deepEqual(await coverage(), ['E:']);
+
+      const again = await pc.run();
+      assert.equal(again.code, 0, again.stderr);
+      const report = JSON.parse(again.stdout) as { uncovered: string[]; escrowed: string[] };
+      assert.deepEqual(report.uncovered, ['E:']);
+      assert.deepEqual(report.escrowed, []);
+
+      await setEnsureRecoveryPassword(true);
+      const covered = await pc.run();
+      assert.equal(covered.code, 0, covered.stderr);
+      const added = pc.volumes()[2]?.protectors.find((p) => p.type === 'RecoveryPassword');
+      assert.ok(added, 'with the policy on, E: gets a recovery password');
+      assert.deepEqual((JSON.parse(covered.stdout) as { escrowed: string[] }).escrowed, [added.id]);
+      assert.deepEqual(await coverage(), []);
+      assert.equal(await storedPassword(added.id), added.password);
+    } finally {
+      await setEnsureRecoveryPassword(true);
     }
   });
 

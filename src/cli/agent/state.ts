@@ -51,6 +51,8 @@ export interface AgentStateFile {
   /** Key ID -> fingerprint of what the server last confirmed for it (protector types, drive). */
   escrowed: Record<string, string>;
   pending: PendingKey[];
+  /** Drive -> fingerprint of the protectors last reported for a drive with no recovery password. */
+  uncoveredDrives?: Record<string, string>;
   lastRun?: {
     at: string;
     outcome: 'ok' | 'offline' | 'failed';

@@ -3,6 +3,7 @@ import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { escrowDeviceKeys, keysToRotate, type EscrowDrive } from '../keys/index.js';
+import { libraryPolicies } from '../orgs/index.js';
 import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
 import * as repo from './repo.js';
@@ -36,7 +37,10 @@ export async function agentState(ctx: ServerContext, device: DeviceCaller): Prom
     organisation: { id: device.organisationId, name: organisation?.name ?? '' },
     escrowPublicKey: await escrowPublicKeyOf(ctx, device.organisationId),
     lastSequence: device.lastSequence,
-    policy: { ensureRecoveryPassword: true },
+    policy: {
+      ensureRecoveryPassword: (await libraryPolicies(ctx.db, device.organisationId))
+        .ensureRecoveryPassword,
+    },
     rotate: (await keysToRotate(ctx.db, device.organisationId, device.deviceId)).map((hex) => ({
       keyId: dashed(hex),
     })),
