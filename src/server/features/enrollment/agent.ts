@@ -9,6 +9,7 @@ import {
   type EscrowKey,
 } from '../keys/index.js';
 import { parseLuksRecoveryPassphrase } from '../../../luks/recovery-passphrase.js';
+import { libraryPolicies } from '../orgs/index.js';
 import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
 import * as repo from './repo.js';
@@ -42,7 +43,10 @@ export async function agentState(ctx: ServerContext, device: DeviceCaller): Prom
     organisation: { id: device.organisationId, name: organisation?.name ?? '' },
     escrowPublicKey: await escrowPublicKeyOf(ctx, device.organisationId),
     lastSequence: device.lastSequence,
-    policy: { ensureRecoveryPassword: true },
+    policy: {
+      ensureRecoveryPassword: (await libraryPolicies(ctx.db, device.organisationId))
+        .ensureRecoveryPassword,
+    },
     rotate: (await keysToRotate(ctx.db, device.organisationId, device.deviceId)).map((hex) => ({
       keyId: dashed(hex),
     })),
