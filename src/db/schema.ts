@@ -138,6 +138,8 @@ export interface OrganisationsTable {
   approval_lifetime_hours: Generated<number>;
   /** 1: the organisation's owners and admins are told of every reveal of its keys. */
   notify_admins: Generated<number>;
+  /** 1: enrolled devices add a recovery password protector to a drive that has none. */
+  ensure_recovery_password: Generated<number>;
   /** Comma-separated roles that need a second factor to use the library ('' for none). */
   second_factor_roles: Generated<string>;
   /** Minutes after sign-in a reveal needs no step-up; null: the server's `--step-up-minutes`. */

@@ -138,4 +138,8 @@ export const agentMessages = {
     en: `${drive} had no recovery password: the organisation's policy asks for one, so one was added.`,
     nb: `${drive} hadde ikke noe gjenopprettingspassord: organisasjonens retningslinjer krever et, så et ble lagt til.`,
   }),
+  driveUncovered: (drive: string): Wording => ({
+    en: `${drive} has no recovery password, and the organisation's policy does not ask the agent to add one: the server lists it as a drive without a key. Add one by hand (manage-bde -protectors -add ${drive} -RecoveryPassword), or ask an admin to turn on the policy.`,
+    nb: `${drive} har ikke noe gjenopprettingspassord, og organisasjonens retningslinjer ber ikke agenten legge til et: serveren viser den som en stasjon uten nøkkel. Legg til et for hånd (manage-bde -protectors -add ${drive} -RecoveryPassword), eller be en administrator slå på retningslinjen.`,
+  }),
 };

@@ -50,6 +50,10 @@ export interface RunReport {
   outcome: 'ok' | 'offline' | 'failed';
   escrowed: string[];
   rotated: { drive: string; removed: string; added: string }[];
+  /** Drives that had no recovery password and got one, as the organisation's policy asks. */
+  protected: string[];
+  /** Drives with no recovery password that the policy leaves so: reported to the server. */
+  uncovered: string[];
   refused: { drive: string; reason: string }[];
   message?: string;
   retryAfter?: string;
@@ -99,7 +103,14 @@ function volumeTool(): VolumeTool | undefined {
 }
 
 class Pass {
-  readonly report: RunReport = { outcome: 'ok', escrowed: [], rotated: [], refused: [] };
+  readonly report: RunReport = {
+    outcome: 'ok',
+    escrowed: [],
+    rotated: [],
+    protected: [],
+    uncovered: [],
+    refused: [],
+  };
   /** Secrets made in this pass, by fingerprint; after a crash only the sealed form is left. */
   private readonly madeNow = new Map<string, string>();
   private accessToken = '';
@@ -145,9 +156,9 @@ class Pass {
     for (const volume of volumes) {
       const hasRecoveryPassword = volume.protectors.some((p) => p.type === 'recovery-password');
       const underWay = this.state.pending.some((p) => p.drive === volume.mountPoint);
-      if (!hasRecoveryPassword && !underWay && server.policy.ensureRecoveryPassword) {
-        await this.plan(volume, undefined);
-      }
+      if (hasRecoveryPassword || underWay) continue;
+      if (server.policy.ensureRecoveryPassword) await this.plan(volume, undefined);
+      else this.report.uncovered.push(volume.mountPoint);
     }
     for (const { keyId } of server.rotate) {
       const volume = volumes.find((v) => v.protectors.some((p) => p.id === keyId));
@@ -217,12 +228,14 @@ class Pass {
     for (const pending of [...this.state.pending]) {
       const secret = this.madeNow.get(pending.fingerprint);
       if (pending.step !== 'made' || secret === undefined) continue;
-      await tool.addRecoveryPassword(pending.drive, secret);
+      const addedId = await tool.addRecoveryPassword(pending.drive, secret);
       current = await tool.list();
+      // The tool's answer names the new protector; the listing must show it holding our secret.
       const added = this.findMade(current, pending);
-      if (!added) continue;
+      if (added?.id !== addedId) continue;
       pending.keyId = added.id;
       pending.step = 'added';
+      if (!pending.replaces) this.report.protected.push(pending.drive);
       await this.save();
     }
     return current;
@@ -275,11 +288,32 @@ class Pass {
     return undefined;
   }
 
-  /** Sends every recovery password whose drive or protectors changed, and the keys under way. */
+  /**
+   * Sends every recovery password whose drive or protectors changed, the keys under way, and each
+   * drive without a recovery password whose protectors changed (the server lists it as a drive
+   * without a key).
+   */
   private async escrowChanged(volumes: AgentVolume[]) {
     const drives: EscrowBody['drives'] = [];
     const sentFingerprints = new Map<string, string>();
+    const uncoveredFingerprints = new Map<string, string>();
+    const uncoveredNow = new Set<string>();
     for (const volume of volumes) {
+      const driveEntry = {
+        label: volume.mountPoint,
+        type: volume.type,
+        volumeGuid: volume.volumeGuid,
+        protectorTypes: volume.protectors.map((p) => p.type),
+      };
+      if (!volume.protectors.some((p) => p.type === 'recovery-password')) {
+        uncoveredNow.add(volume.mountPoint);
+        const fingerprint = escrowFingerprint(volume, '');
+        if (this.state.uncoveredDrives?.[volume.mountPoint] !== fingerprint) {
+          uncoveredFingerprints.set(volume.mountPoint, fingerprint);
+          drives.push({ ...driveEntry, keys: [] });
+        }
+        continue;
+      }
       const keys = volume.protectors.flatMap((p) => {
         if (p.type !== 'recovery-password' || !p.recoveryPassword) return [];
         const fingerprint = escrowFingerprint(volume, p.id);
@@ -300,16 +334,18 @@ class Pass {
         ];
       });
       if (keys.length === 0) continue;
-      drives.push({
-        label: volume.mountPoint,
-        type: volume.type,
-        volumeGuid: volume.volumeGuid,
-        protectorTypes: volume.protectors.map((p) => p.type),
-        keys,
-      });
+      drives.push({ ...driveEntry, keys });
     }
+    // A drive that has a recovery password now is reported again should it ever lose it.
+    const reported = Object.entries(this.state.uncoveredDrives ?? {});
+    this.state.uncoveredDrives = Object.fromEntries(
+      reported.filter(([drive]) => uncoveredNow.has(drive)),
+    );
     if (drives.length === 0) return;
     const answer = await this.sendWithSequence({ drives, rotated: [] });
+    for (const [drive, fingerprint] of uncoveredFingerprints) {
+      this.state.uncoveredDrives[drive] = fingerprint;
+    }
     for (const stored of answer.stored) {
       const fingerprint = sentFingerprints.get(stored.keyId);
       if (fingerprint) this.state.escrowed[stored.keyId] = fingerprint;
@@ -400,6 +436,12 @@ function print(report: RunReport, json: boolean | undefined) {
         agentMessages.rotated(escapeForTerminal(rotation.drive), rotation.removed, rotation.added),
       ),
     );
+  }
+  for (const drive of report.protected) {
+    printLine(say(agentMessages.addedRecoveryPassword(escapeForTerminal(drive))));
+  }
+  for (const drive of report.uncovered) {
+    printError(say(agentMessages.driveUncovered(escapeForTerminal(drive))));
   }
   for (const refusal of report.refused) {
     printError(

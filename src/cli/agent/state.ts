@@ -64,6 +64,8 @@ export interface AgentStateFile {
   escrowed: Record<string, string>;
   pending: PendingKey[];
   luks?: LuksVolumeRecord[];
+  /** Drive -> fingerprint of the protectors last reported for a drive with no recovery password. */
+  uncoveredDrives?: Record<string, string>;
   lastRun?: {
     at: string;
     outcome: 'ok' | 'offline' | 'failed';

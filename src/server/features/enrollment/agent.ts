@@ -4,6 +4,7 @@ import type { ServerContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { escrowDeviceKeys, keysToRotate, type EscrowDrive, type EscrowKey } from '../keys/index.js';
 import { parseLuksRecoveryPassphrase } from '../../../luks/recovery-passphrase.js';
+import { libraryPolicies } from '../orgs/index.js';
 import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
 import * as repo from './repo.js';
@@ -37,7 +38,10 @@ export async function agentState(ctx: ServerContext, device: DeviceCaller): Prom
     organisation: { id: device.organisationId, name: organisation?.name ?? '' },
     escrowPublicKey: await escrowPublicKeyOf(ctx, device.organisationId),
     lastSequence: device.lastSequence,
-    policy: { ensureRecoveryPassword: true },
+    policy: {
+      ensureRecoveryPassword: (await libraryPolicies(ctx.db, device.organisationId))
+        .ensureRecoveryPassword,
+    },
     rotate: (await keysToRotate(ctx.db, device.organisationId, device.deviceId)).map((hex) => ({
       keyId: dashed(hex),
     })),

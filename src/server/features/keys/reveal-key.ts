@@ -152,11 +152,13 @@ export async function revealKey(
     if (given?.approvalId === undefined) {
       return { approvalId: await requestApproval(ctx, caller, access, row, reason) };
     }
-    const recoveryPassword = await storedPassword(ctx, access, row, openPassword);
+    // Opened before the approval is spent, so a key that cannot be read spends none; the
+    // approval's transaction marks the key, so an unusable approval leaves it unmarked.
+    const recoveryPassword = openPassword();
     await revealWithApproval(ctx, caller, access, row, given.approvalId);
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
-  const recoveryPassword = await storedPassword(ctx, access, row, openPassword);
+  const recoveryPassword = openPassword();
   const revealed = {
     action: 'key_revealed' as const,
     ...keyEvent(caller, access, row, reason ? { ...reason } : {}),
@@ -166,8 +168,9 @@ export async function revealKey(
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
   const organisationId = access.library.organisationId;
-  // The notices go out with the audit event or not at all.
+  // The mark and the notices go out with the audit event or not at all.
   await ctx.database.transaction(async (trx) => {
+    await markRevealed(ctx, access, row, trx);
     await ctx.audit.record(trx, caller, revealed);
     await queueRevealNotices(
       ctx,
