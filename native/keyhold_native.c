@@ -457,34 +457,13 @@ static int cbc_batch(decryptor *d, const uint8_t *in, uint8_t *out, size_t lengt
   return 1;
 }
 
-/* decrypt(decryptor, input: Uint8Array, physicalOffset: number, output: Uint8Array) */
-static napi_value decrypt(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  decryptor *d;
-  uint8_t *in, *out;
-  size_t in_length, out_length;
-  double offset_number;
-  if (argc < 4 || napi_get_value_external(env, argv[0], (void **)&d) != napi_ok ||
-      !bytes_of(env, argv[1], &in, &in_length) ||
-      napi_get_value_double(env, argv[2], &offset_number) != napi_ok ||
-      !bytes_of(env, argv[3], &out, &out_length)) {
-    return throw_error(env, "decrypt: bad arguments");
-  }
-  uint64_t offset = (uint64_t)offset_number;
-  if (offset_number < 0 || (double)offset != offset_number || offset % d->sector_size != 0 ||
-      in_length != out_length || in_length % d->sector_size != 0) {
-    return throw_error(env, "decrypt: needs whole sectors at a sector offset");
-  }
-  /* Input and output may be the same buffer, but must not otherwise overlap. */
-  if (in != out && in < out + out_length && out < in + in_length) {
-    return throw_error(env, "decrypt: input and output overlap");
-  }
+/* Decrypts whole sectors at a sector-aligned physical offset; 0 when OpenSSL fails. */
+static int decrypt_sectors(decryptor *d, const uint8_t *in, uint8_t *out, size_t in_length,
+                           uint64_t offset) {
 #ifdef KEYHOLD_AESNI
   if (d->aesni) {
     xts_aesni(d, in, out, in_length, offset / d->sector_size);
-    return NULL;
+    return 1;
   }
 #endif
   size_t step = BATCH_BYTES - BATCH_BYTES % d->sector_size;
@@ -493,9 +472,133 @@ static napi_value decrypt(napi_env env, napi_callback_info info) {
     int ok = d->mode == MODE_XTS
                  ? xts_batch(d, in + at, out + at, length, (offset + at) / d->sector_size)
                  : cbc_batch(d, in + at, out + at, length, offset + at);
-    if (!ok) return throw_error(env, "decrypt: OpenSSL failed");
+    if (!ok) return 0;
+  }
+  return 1;
+}
+
+/* The arguments decrypt and decryptAsync share, checked. */
+typedef struct {
+  decryptor *d;
+  uint8_t *in, *out;
+  size_t length;
+  uint64_t offset;
+} decrypt_arguments;
+
+static int decrypt_arguments_of(napi_env env, napi_value *argv, decrypt_arguments *args) {
+  size_t out_length;
+  double offset_number;
+  if (napi_get_value_external(env, argv[0], (void **)&args->d) != napi_ok ||
+      !bytes_of(env, argv[1], &args->in, &args->length) ||
+      napi_get_value_double(env, argv[2], &offset_number) != napi_ok ||
+      !bytes_of(env, argv[3], &args->out, &out_length)) {
+    napi_throw_error(env, NULL, "decrypt: bad arguments");
+    return 0;
+  }
+  args->offset = (uint64_t)offset_number;
+  if (offset_number < 0 || (double)args->offset != offset_number ||
+      args->offset % args->d->sector_size != 0 || args->length != out_length ||
+      args->length % args->d->sector_size != 0) {
+    napi_throw_error(env, NULL, "decrypt: needs whole sectors at a sector offset");
+    return 0;
+  }
+  /* Input and output may be the same buffer, but must not otherwise overlap. */
+  if (args->in != args->out && args->in < args->out + out_length &&
+      args->out < args->in + args->length) {
+    napi_throw_error(env, NULL, "decrypt: input and output overlap");
+    return 0;
+  }
+  return 1;
+}
+
+/* decrypt(decryptor, input: Uint8Array, physicalOffset: number, output: Uint8Array) */
+static napi_value decrypt(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  decrypt_arguments args;
+  if (argc < 4) return throw_error(env, "decrypt: bad arguments");
+  if (!decrypt_arguments_of(env, argv, &args)) return NULL;
+  if (!decrypt_sectors(args.d, args.in, args.out, args.length, args.offset)) {
+    return throw_error(env, "decrypt: OpenSSL failed");
   }
   return NULL;
+}
+
+/*
+ * decryptAsync: the same work on a thread of Node's own pool (the one that also runs file
+ * reads and writes), so the JavaScript thread stays free to read and write other chunks. The
+ * decryptor and both buffers are held by references until the promise settles; the caller must
+ * not touch the buffers meanwhile, nor give the same decryptor to two calls at once (its
+ * scratch space and OpenSSL contexts are not shared between threads).
+ */
+typedef struct {
+  decrypt_arguments args;
+  napi_ref references[3]; /* decryptor, input, output */
+  napi_deferred deferred;
+  napi_async_work work;
+  int ok;
+} decrypt_job;
+
+static void run_decrypt_job(napi_env env, void *data) {
+  (void)env;
+  decrypt_job *job = data;
+  job->ok = decrypt_sectors(job->args.d, job->args.in, job->args.out, job->args.length,
+                            job->args.offset);
+}
+
+static void finish_decrypt_job(napi_env env, napi_status status, void *data) {
+  decrypt_job *job = data;
+  for (int i = 0; i < 3; i++) napi_delete_reference(env, job->references[i]);
+  napi_delete_async_work(env, job->work);
+  if (status == napi_ok && job->ok) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, job->deferred, undefined);
+  } else {
+    napi_value message, error;
+    const char *text = status == napi_ok ? "decrypt: OpenSSL failed" : "decrypt: cancelled";
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  free(job);
+}
+
+/* decryptAsync(decryptor, input, physicalOffset, output): Promise<void> */
+static napi_value decrypt_async(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return throw_error(env, "decrypt: bad arguments");
+  decrypt_job *job = calloc(1, sizeof *job);
+  if (!job) return throw_error(env, "decryptAsync: out of memory");
+  if (!decrypt_arguments_of(env, argv, &job->args)) {
+    free(job);
+    return NULL;
+  }
+  napi_value promise, name;
+  const napi_value held[3] = {argv[0], argv[1], argv[3]};
+  int referenced = 0;
+  while (referenced < 3 &&
+         napi_create_reference(env, held[referenced], 1, &job->references[referenced]) == napi_ok)
+    referenced++;
+  if (referenced < 3 ||
+      napi_create_string_utf8(env, "keyhold:decrypt", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, run_decrypt_job, finish_decrypt_job, job,
+                             &job->work) != napi_ok) {
+    for (int i = 0; i < referenced; i++) napi_delete_reference(env, job->references[i]);
+    free(job);
+    return throw_error(env, "decryptAsync: N-API call failed");
+  }
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    for (int i = 0; i < 3; i++) napi_delete_reference(env, job->references[i]);
+    napi_delete_async_work(env, job->work);
+    free(job);
+    return throw_error(env, "decryptAsync: N-API call failed");
+  }
+  return promise;
 }
 
 NAPI_MODULE_INIT() {
@@ -503,7 +606,8 @@ NAPI_MODULE_INIT() {
       {"stretchKey", NULL, stretch_key, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createDecryptor", NULL, create_decryptor, NULL, NULL, NULL, napi_enumerable, NULL},
       {"decrypt", NULL, decrypt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"decryptAsync", NULL, decrypt_async, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  if (napi_define_properties(env, exports, 3, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 4, properties) != napi_ok) return NULL;
   return exports;
 }

@@ -43,6 +43,10 @@ export const invitation = z
     id: z.string(),
     email: z.string(),
     role,
+    /** The account that sent the invitation; null once that account is deleted. */
+    invitedBy: z
+      .object({ accountId: z.string(), displayName: z.string(), email: z.string() })
+      .nullable(),
     invitedAt: z.string(),
     expiresAt: z.string(),
   })

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import { backupDestinations, volumeTypes } from '../api/keys.js';
+import { backupDestinations, keyKinds, volumeTypes } from '../api/keys.js';
 import { membershipRoles } from '../api/orgs.js';
 
 /**
@@ -242,6 +242,9 @@ export interface VolumesTable {
   updated_at: string;
 }
 
+export { keyKinds };
+export type KeyKind = (typeof keyKinds)[number];
+
 export { backupDestinations };
 export type BackupDestination = (typeof backupDestinations)[number];
 
@@ -270,6 +273,12 @@ export interface RecoveryKeysTable {
   rotation_required_at: string | null;
   /** When the key was last shown to unlock its volume (read from it by the CLI or agent). */
   proven_at: string | null;
+  /** A BitLocker recovery password, or a LUKS recovery passphrase in a key slot. */
+  kind: KeyKind;
+  /** For a LUKS key: the volume's LUKS UUID as 32 upper-case hex digits without dashes. */
+  luks_uuid_hex: string | null;
+  /** For a LUKS key: the key slot (0-31) that holds it. */
+  luks_slot: number | null;
 }
 
 export interface KeyBackupsTable {

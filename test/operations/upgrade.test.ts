@@ -28,6 +28,7 @@ const migrationsSince = [
   '2026-12-07-reveal-approvals',
   '2026-12-08-mail',
   '2026-12-09-ensure-recovery-password',
+  '2026-12-09-luks-keys',
 ];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */

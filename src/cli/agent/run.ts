@@ -25,6 +25,8 @@ import {
   ServerRefusedError,
   ServerUnreachableError,
 } from './client.js';
+import { LuksPass, rememberLuksVolume } from './luks-pass.js';
+import { LuksToolError } from './luks-volume.js';
 import { agentMessages, say } from './messages.js';
 import {
   defaultStateDir,
@@ -134,6 +136,14 @@ class Pass {
     this.state.escrowPublicKey = server.escrowPublicKey;
     this.state.deviceName = server.deviceName;
     this.state.sequence = Math.max(this.state.sequence, server.lastSequence);
+    if (this.state.luks?.length) {
+      await new LuksPass({
+        state: this.state,
+        report: this.report,
+        save: () => this.save(),
+        send: (body) => this.sendWithSequence(body),
+      }).run(new Set(server.rotate.map((key) => key.keyId)));
+    }
     if (!this.tool) {
       await this.escrowChanged([]);
       return;
@@ -347,7 +357,7 @@ class Pass {
     await this.save();
   }
 
-  private async sendWithSequence(body: Omit<EscrowBody, 'sequence'>) {
+  async sendWithSequence(body: Omit<EscrowBody, 'sequence'>) {
     for (let attempt = 1; ; attempt++) {
       this.state.sequence += 1;
       // Saved before sending: a request the server may have seen never goes out again as new.
@@ -373,8 +383,12 @@ class Pass {
   }
 }
 
-async function onePass(dir: string): Promise<RunReport> {
+async function onePass(dir: string, luks?: LuksRequest): Promise<RunReport> {
   const state = await readState(dir);
+  if (luks) {
+    await rememberLuksVolume(state, luks.device, luks.keyFile);
+    await saveState(dir, state);
+  }
   const privateKeyPem = await readPrivateKey(dir);
   const pass = new Pass(dir, state, privateKeyPem, volumeTool());
   const report = pass.report;
@@ -389,7 +403,7 @@ async function onePass(dir: string): Promise<RunReport> {
     } else if (error instanceof ServerRefusedError) {
       report.outcome = 'failed';
       report.message = say(agentMessages.serverRefused(error.status, error.message));
-    } else if (error instanceof VolumeToolError) {
+    } else if (error instanceof VolumeToolError || error instanceof LuksToolError) {
       report.outcome = 'failed';
       report.message = say(agentMessages.volumesUnreadable(error.message));
     } else {
@@ -444,20 +458,33 @@ function exitCodeOf(report: RunReport): number {
   return report.refused.length > 0 ? ExitCode.negative : ExitCode.ok;
 }
 
+interface LuksRequest {
+  device: string;
+  keyFile: string;
+}
+
+function luksRequestOf(flags: AgentRunFlags): LuksRequest | undefined {
+  if (flags.luks === undefined && flags.luksKeyFile === undefined) return undefined;
+  if (volumeTool()) throw new CliError(say(agentMessages.luksNotOnWindows), ExitCode.unusable);
+  if (!flags.luks || !flags.luksKeyFile) {
+    throw new CliError(say(agentMessages.luksNeedsBoth), ExitCode.unusable);
+  }
+  return { device: flags.luks, keyFile: flags.luksKeyFile };
+}
+
 export async function runAgentRun(flags: AgentRunFlags): Promise<void> {
   const dir = flags.stateDir ?? defaultStateDir();
   const interval = flags.every === undefined ? undefined : parseDuration(flags.every);
-  if (flags.luks !== undefined || flags.luksKeyFile !== undefined) {
-    throw new CliError(say(agentMessages.luksNotAvailable), ExitCode.unusable);
-  }
+  const luks = luksRequestOf(flags);
   if (interval === undefined) {
-    const report = await onePass(dir);
+    const report = await onePass(dir, luks);
     print(report, flags.json);
     process.exitCode = exitCodeOf(report);
     return;
   }
-  for (;;) {
-    const report = await onePass(dir);
+  // The volume is remembered by the first pass; later ones find it in the state.
+  for (let pass = 0; ; pass++) {
+    const report = await onePass(dir, pass === 0 ? luks : undefined);
     print(report, flags.json);
     const wait = report.retryAfter ? Date.parse(report.retryAfter) - Date.now() : interval;
     await sleep(Math.max(1000, wait));

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Owner } from '../../../db/owners.js';
+import { preparedQuery } from '../../../db/prepared-query.js';
 import { ownerFilter, type Db } from './owner-filter.js';
 
 /**
@@ -69,15 +70,20 @@ export async function clearReplacedKeys(
   volumeId: string,
   newKey: { id: string; createdAt: string },
 ): Promise<void> {
-  await db
-    .updateTable('recovery_keys')
-    .set({ rotation_required_at: null })
-    .where('volume_id', '=', volumeId)
-    .where('rotation_required_at', 'is not', null)
-    .where('id', '!=', newKey.id)
-    .where('created_at', '<=', newKey.createdAt)
-    .execute();
+  await replacedKeysQuery(db, { volumeId, ...newKey }, undefined);
 }
+
+// Every added key runs it: prepared once.
+const replacedKeysQuery = preparedQuery(
+  (db, values: { volumeId: string; id: string; createdAt: string }) =>
+    db
+      .updateTable('recovery_keys')
+      .set({ rotation_required_at: null })
+      .where('volume_id', '=', values.volumeId)
+      .where('rotation_required_at', 'is not', null)
+      .where('id', '!=', values.id)
+      .where('created_at', '<=', values.createdAt),
+);
 
 /** The protector IDs (hex) of a device's keys that are marked, not in the bin. */
 export async function markedKeysOfDevice(

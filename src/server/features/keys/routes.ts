@@ -452,7 +452,7 @@ async function libraryRoutes(
       schema: {
         tags,
         summary:
-          'The recovery key file as Windows writes it (audited; record the backup with POST …/backups)',
+          'The recovery key file as Windows writes it, or for a LUKS key a UTF-8 text file (audited; record the backup with POST …/backups)',
         params: idParams,
         querystring: recoveryFileQuery,
       },
@@ -467,7 +467,7 @@ async function libraryRoutes(
       );
       return sendSecretFile(reply, {
         fileName: file.fileName,
-        contentType: 'text/plain; charset=utf-16le',
+        contentType: file.contentType,
         body: file.bytes,
       });
     },

@@ -264,11 +264,51 @@ export function invitationsForEmail(db: Db, emailNormalized: string) {
     .execute();
 }
 
-export function invitationsOf(db: Db, organisationId: string) {
+/** An invitation with the name and address of the account that sent it (if it still exists). */
+function invitationsWithInviter(db: Db, organisationId: string) {
   return db
-    .selectFrom('organisation_invitations')
-    .selectAll()
-    .where('organisation_id', '=', organisationId)
-    .orderBy('email_normalized')
+    .selectFrom('organisation_invitations as invitation')
+    .leftJoin('users as inviter', 'inviter.id', 'invitation.invited_by_user_id')
+    .select([
+      'invitation.id',
+      'invitation.organisation_id',
+      'invitation.email',
+      'invitation.role',
+      'invitation.invited_by_user_id',
+      'invitation.created_at',
+      'invitation.expires_at',
+      'inviter.display_name as inviter_name',
+      'inviter.email as inviter_email',
+    ])
+    .where('invitation.organisation_id', '=', organisationId);
+}
+
+export type InvitationRow = NonNullable<Awaited<ReturnType<typeof findInvitation>>>;
+
+export function findInvitation(db: Db, organisationId: string, invitationId: string) {
+  return invitationsWithInviter(db, organisationId)
+    .where('invitation.id', '=', invitationId)
+    .executeTakeFirst();
+}
+
+export function invitationsOf(db: Db, organisationId: string) {
+  return invitationsWithInviter(db, organisationId)
+    .orderBy('invitation.email_normalized')
     .execute();
+}
+
+/** Gives the invitation a new expiry; answers it, or undefined when there is none. */
+export function renewInvitation(
+  db: Db,
+  organisationId: string,
+  invitationId: string,
+  expiresAt: string,
+) {
+  return db
+    .updateTable('organisation_invitations')
+    .set({ expires_at: expiresAt })
+    .where('organisation_id', '=', organisationId)
+    .where('id', '=', invitationId)
+    .returning(['organisation_id', 'email', 'role', 'expires_at'])
+    .executeTakeFirst();
 }

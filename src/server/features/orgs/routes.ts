@@ -168,6 +168,28 @@ export function organisationRoutes(app: FastifyInstance): void {
     },
   );
 
+  routes.post(
+    '/api/v1/orgs/:orgId/invitations/:invitationId/resend',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Mail an invitation again, valid for another 14 days (owners and admins)',
+        params: invitationParams,
+        response: { 200: invitationResponse },
+      },
+    },
+    async (request) => ({
+      invitation: await orgs.resendInvitation(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.params.invitationId,
+        requestLanguage(request),
+      ),
+    }),
+  );
+
   routes.patch(
     '/api/v1/orgs/:orgId/members/:accountId',
     {
