@@ -31,18 +31,20 @@ const chunkSize = 4 * 1024 * 1024;
 /** Reads and decrypts `length` bytes at logical `offset` into `buffer`; resolves to the memory. */
 type ChunkDecryptor = (offset: number, buffer: ArrayBuffer, length: number) => Promise<ArrayBuffer>;
 
-/** Runs at most `concurrency` calls of `decryptChunk` at once; the others wait their turn. */
-function oneAtATimePer(concurrency: number, decryptChunk: ChunkDecryptor): ChunkDecryptor {
+/** Runs at most `concurrency` calls of `decryptChunk` at once; the others wait in turn. */
+function limitConcurrency(concurrency: number, decryptChunk: ChunkDecryptor): ChunkDecryptor {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (offset, buffer, length) => {
-    while (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
+    if (running < concurrency) running++;
+    // A finishing call hands its place straight to the first waiting one.
+    else await new Promise<void>((resolve) => waiting.push(resolve));
     try {
       return await decryptChunk(offset, buffer, length);
     } finally {
-      running--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
   };
 }
@@ -58,7 +60,7 @@ function threadPoolSize(): number {
 
 /**
  * Copies the decrypted volume to the sink, in order. `inFlight` chunks are read and decrypted
- * ahead of the writer (on worker threads, or interleaved on this one); each has its buffer from
+ * ahead of the writer (on Node's thread pool, on worker threads, or interleaved on this one); each has its buffer from
  * a fixed pool, returned once written, so memory stays the same whatever the volume's size.
  */
 async function streamVolume(
@@ -164,7 +166,7 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
         // read and decrypted at once, leaving a pool thread free so that the next write never
         // queues behind them; two more chunks wait to be written, so the writer never waits.
         const concurrency = Math.max(1, Math.min(threads, threadPoolSize() - 1));
-        const decryptOnPool = oneAtATimePer(concurrency, decryptHere);
+        const decryptOnPool = limitConcurrency(concurrency, decryptHere);
         bytes = await streamVolume(layout.size, decryptOnPool, concurrency + 2, sink, progress);
       } else if (!pool) {
         // One extra chunk in flight: one is read from disk while the other is decrypted.
