@@ -1,6 +1,6 @@
 import { requireConfirmedAddress } from '../auth/index.js';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import { isUniqueViolation } from '../../../db/errors.js';
+import { isTransientConflict, isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
 import { ownerColumns, type Owner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
@@ -176,7 +176,8 @@ export async function storeKey(
 
 /**
  * Runs a transaction, once more if another request created the same device, volume or key in the
- * meantime (two uploads of one key at once): the second run then finds the first one's rows.
+ * meantime (two uploads of one key at once): the second run then finds the first one's rows. So
+ * too when PostgreSQL ended it to break a deadlock with such a request.
  */
 export async function retryingOnDuplicate<T>(
   ctx: ServerContext,
@@ -186,7 +187,7 @@ export async function retryingOnDuplicate<T>(
     try {
       return await ctx.database.transaction(work);
     } catch (error) {
-      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      if (attempt >= 3 || !(isUniqueViolation(error) || isTransientConflict(error))) throw error;
     }
   }
 }
@@ -352,9 +353,9 @@ export async function addKey(
       const added = await addNewKeyAtOnce(ctx, caller, access, key);
       if (added) return { key: added, created: true, updated: [] };
     } catch (error) {
-      // Another request stored the same key, device or volume meanwhile: the general path
-      // finds its rows.
-      if (!isUniqueViolation(error)) throw error;
+      // Another request stored the same key, device or volume meanwhile (or PostgreSQL broke a
+      // deadlock with one): the general path finds its rows.
+      if (!isUniqueViolation(error) && !isTransientConflict(error)) throw error;
     }
   }
   const owner = access.owner;
