@@ -43,6 +43,8 @@ export interface SeedOptions {
   firstDevice?: number;
   /** Every n-th key is answered as a sample (`id protectorHex`). */
   sampleEvery?: number;
+  /** Prints the count as it grows (for one large library). */
+  showProgress?: boolean;
 }
 
 /**
@@ -53,7 +55,14 @@ export interface SeedOptions {
 export async function seedLibrary(
   database: Database,
   dataDir: string,
-  { owner, actorUserId, count, firstDevice = 0, sampleEvery = 100 }: SeedOptions,
+  {
+    owner,
+    actorUserId,
+    count,
+    firstDevice = 0,
+    sampleEvery = 100,
+    showProgress = true,
+  }: SeedOptions,
 ): Promise<string[]> {
   const masterKey = loadKeyring({ dataDir }).keyring.current();
   const ownerColumnValues = ownerColumns(owner);
@@ -168,7 +177,7 @@ export async function seedLibrary(
       await trx.insertInto('key_backups').values(backups).execute();
       await trx.insertInto('sealed_secrets').values(secrets).execute();
     });
-    if ((first + batchSize) % progressEvery === 0) {
+    if (showProgress && (first + batchSize) % progressEvery === 0) {
       process.stdout.write(`  seeded ${Math.min(count, first + batchSize).toLocaleString('en')}\r`);
     }
   }
