@@ -496,6 +496,7 @@ const policySwitches = [
   'requireApproval',
   'notifyAssignee',
   'notifyAdmins',
+  'ensureRecoveryPassword',
 ] as const;
 
 function PolicyForm({ organisation }: { organisation: Organisation }) {

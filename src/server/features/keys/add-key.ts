@@ -1,12 +1,13 @@
 import { requireConfirmedAddress } from '../auth/index.js';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import { isUniqueViolation } from '../../../db/errors.js';
+import { isTransientConflict, isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
 import { ownerColumns, type Owner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess } from '../../policies.js';
+import type { AuditEvent } from '../audit/index.js';
 import { assignDevice } from './devices-repo.js';
 import { assigneeByEmail } from './devices.js';
 import { librarySubject, notFoundLibrary, passwordRef, summaryOrThrow } from './key-access.js';
@@ -144,6 +145,9 @@ export async function storeKey(
   await repo.insertKey(db, owner, {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker',
+    luks_uuid_hex: null,
+    luks_slot: null,
     volume_id: volumeId,
     source: key.source,
     // Being stored in the library is the key's first backup.
@@ -175,7 +179,8 @@ export async function storeKey(
 
 /**
  * Runs a transaction, once more if another request created the same device, volume or key in the
- * meantime (two uploads of one key at once): the second run then finds the first one's rows.
+ * meantime (two uploads of one key at once): the second run then finds the first one's rows. So
+ * too when PostgreSQL ended it to break a deadlock with such a request.
  */
 export async function retryingOnDuplicate<T>(
   ctx: ServerContext,
@@ -185,29 +190,37 @@ export async function retryingOnDuplicate<T>(
     try {
       return await ctx.database.transaction(work);
     } catch (error) {
-      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      if (attempt >= 3 || !(isUniqueViolation(error) || isTransientConflict(error))) throw error;
     }
   }
 }
 
+/** What a simply new key writes, its audit event and what the answer shows of it. */
+interface NewKeyPlan {
+  rows: repo.NewKeyRows;
+  deviceId: string;
+  event: AuditEvent;
+  summary: KeySummary;
+}
+
 /**
- * PostgreSQL: a key that is simply new (no key under its Key ID yet, its device and volume new
- * or stored exactly as given) in two statements: one looks up the key, device and volume, the
- * other writes what is new, the password, the first backup and the audit event together.
- * Undefined for any other key, which takes the general path (a transaction of several).
+ * A key that is simply new (no key under its Key ID yet, its device and volume new or stored
+ * exactly as given), looked up in one query: the rows it writes. Undefined for any other key,
+ * which takes the general path (storeKey).
  */
-async function addNewKeyAtOnce(
+async function planNewKey(
   ctx: ServerContext,
+  db: Db,
   caller: Caller,
   access: LibraryAccess,
   key: ValidKey,
-): Promise<KeySummary | undefined> {
+): Promise<NewKeyPlan | undefined> {
   const { placement } = placementAfterSave(key.given, key.fallback, false);
   // Without a device name the general path explains what is missing.
   if (placement.deviceName === '') return undefined;
   const owner = access.owner;
   const nameNormalized = normalizeName(placement.deviceName);
-  const found = await repo.lookUpPlacement(ctx.db, owner, {
+  const found = await repo.lookUpPlacement(db, owner, {
     protectorHex: key.protectorHex,
     nameNormalized,
     volumeGuid: placement.volume.volumeGuid,
@@ -226,6 +239,9 @@ async function addNewKeyAtOnce(
   const keyFields = {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker' as const,
+    luks_uuid_hex: null,
+    luks_slot: null,
     source: key.source,
     // Being stored in the library is the key's first backup.
     backup_count: 1,
@@ -279,21 +295,17 @@ async function addNewKeyAtOnce(
       at,
     },
   };
-  await ctx.audit.recordWithChange(
-    caller,
-    {
-      action: 'key_added',
-      ...librarySubject(access),
-      details: {
-        keyId: id,
-        protectorId: parseProtectorId(key.protectorHex),
-        shortId: key.protectorHex.slice(0, 8),
-        deviceName: placement.deviceName,
-      },
+  const event: AuditEvent = {
+    action: 'key_added',
+    ...librarySubject(access),
+    details: {
+      keyId: id,
+      protectorId: parseProtectorId(key.protectorHex),
+      shortId: key.protectorHex.slice(0, 8),
+      deviceName: placement.deviceName,
     },
-    (event) => repo.newKeyWithEventStatement(ctx.db, rows, deviceId, event),
-  );
-  return keySummary({
+  };
+  const summary = keySummary({
     ...keyFields,
     device_id: deviceId,
     device_name: placement.deviceName,
@@ -304,6 +316,26 @@ async function addNewKeyAtOnce(
       rows.volume !== undefined || hasVolumeGuid(placement) ? placement.volume.volumeGuid : null,
     device_assignee_id: found.device_assignee_id,
   });
+  return { rows, deviceId, event, summary };
+}
+
+/**
+ * PostgreSQL: a simply new key (see planNewKey) in two statements: one looks up the key, device
+ * and volume, the other writes what is new, the password, the first backup and the audit event
+ * together.
+ */
+async function addNewKeyAtOnce(
+  ctx: ServerContext,
+  caller: Caller,
+  access: LibraryAccess,
+  key: ValidKey,
+): Promise<KeySummary | undefined> {
+  const plan = await planNewKey(ctx, ctx.db, caller, access, key);
+  if (!plan) return undefined;
+  await ctx.audit.recordWithChange(caller, plan.event, (event) =>
+    repo.newKeyWithEventStatement(ctx.db, plan.rows, plan.deviceId, event),
+  );
+  return plan.summary;
 }
 
 export async function addKey(
@@ -324,13 +356,24 @@ export async function addKey(
       const added = await addNewKeyAtOnce(ctx, caller, access, key);
       if (added) return { key: added, created: true, updated: [] };
     } catch (error) {
-      // Another request stored the same key, device or volume meanwhile: the general path
-      // finds its rows.
-      if (!isUniqueViolation(error)) throw error;
+      // Another request stored the same key, device or volume meanwhile (or PostgreSQL broke a
+      // deadlock with one): the general path finds its rows.
+      if (!isUniqueViolation(error) && !isTransientConflict(error)) throw error;
     }
   }
   const owner = access.owner;
-  const stored = await retryingOnDuplicate(ctx, async (trx) => {
+  const result = await retryingOnDuplicate(ctx, async (trx) => {
+    // SQLite: the same one lookup, then a prepared statement per row, all in one transaction
+    // (the lookup inside it, so what it found still holds when the rows are written).
+    const plan =
+      ctx.database.dialect === 'sqlite' && assignee === undefined
+        ? await planNewKey(ctx, trx, caller, access, key)
+        : undefined;
+    if (plan) {
+      await repo.insertNewKeyRows(trx, plan.rows, plan.deviceId);
+      await ctx.audit.record(trx, caller, plan.event);
+      return { added: plan.summary };
+    }
     const saved = await storeKey(ctx, trx, caller, access, key, { requireDeviceName: true });
     if (assignee !== undefined) {
       const device = await repo.findDeviceByName(
@@ -351,8 +394,10 @@ export async function addKey(
         ...(saved.outcome === 'updated' ? { updated: saved.updated } : {}),
       },
     });
-    return saved;
+    return { stored: saved };
   });
+  if (result.added) return { key: result.added, created: true, updated: [] };
+  const { stored } = result;
   return {
     key: await summaryOrThrow(ctx.db, owner, stored.id),
     created: stored.outcome === 'created',

@@ -135,6 +135,7 @@ export interface LibraryPolicyRow {
   approval_lifetime_hours: number;
   notify_assignee: number;
   notify_admins: number;
+  ensure_recovery_password: number;
 }
 
 export function libraryPoliciesOf(
@@ -149,6 +150,7 @@ export function libraryPoliciesOf(
       'approval_lifetime_hours',
       'notify_assignee',
       'notify_admins',
+      'ensure_recovery_password',
     ])
     .where('id', '=', organisationId)
     .executeTakeFirst();

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf } from '../../caller.js';
+import { keysScope } from '../device-auth/index.js';
 import { requestLanguage } from '../../messages.js';
 import {
   addMemberBody,
@@ -32,7 +33,8 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs',
     {
-      config: { access: 'browser' },
+      // `keyhold backup --org NAME` finds the organisation by its name.
+      config: { access: 'browser-or-token', scope: keysScope },
       schema: {
         tags,
         summary: "The selected account's organisations and its role in each",
