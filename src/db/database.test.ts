@@ -102,6 +102,47 @@ for (const kind of databaseKinds) {
       );
     });
 
+    it('runs statements sent in order in that order; one that fails fails alone', async () => {
+      const ids = Array.from({ length: 40 }, () => newId());
+      const sent: string[] = [];
+      const stopWatching = database.watchStatements((text) => sent.push(text));
+      const insert = (id: string) =>
+        database.sendInOrder(
+          sql`insert into organisations (id, name, created_at, updated_at)
+              values (${id}, ${'Org'}, ${at}, ${at})`.compile(database.db),
+        );
+      const outcomes = await Promise.allSettled([
+        ...ids.map((id) => insert(id)),
+        // The same id again: refused, and only this statement is.
+        insert(ids[5] ?? ''),
+        // Sent after the inserts, so it sees them all.
+        database.sendInOrder(
+          sql`update organisations set name = ${'Renamed'} where id = ${ids[39] ?? ''}`.compile(
+            database.db,
+          ),
+        ),
+      ]);
+      stopWatching();
+      const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+      assert.equal(refused.length, 1);
+      const [refusal] = refused;
+      assert.ok(refusal?.status === 'rejected');
+      assert.match(String(refusal.reason), /unique|duplicate/i);
+      assert.equal(outcomes[40]?.status, 'rejected');
+      const rows = await database.db
+        .selectFrom('organisations')
+        .select(['id', 'name'])
+        .where('id', 'in', ids)
+        .execute();
+      assert.equal(rows.length, ids.length);
+      assert.equal(rows.find((row) => row.id === ids[39])?.name, 'Renamed');
+      if (database.dialect === 'postgres') {
+        // Statements that waited for the connection went together, in one commit.
+        assert.ok(sent.filter((text) => text === 'begin').length >= 1);
+        assert.ok(sent.filter((text) => text === 'begin').length < ids.length);
+      }
+    });
+
     it('keeps binary values and timestamps as written', async () => {
       const id = newId();
       const bytes = Buffer.from([0, 1, 2, 250, 251, 255]);

@@ -111,6 +111,11 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   // read() copy each; the mapped pages are file-backed (the kernel drops and re-reads them as it
   // needs), so they do not add to the server's own memory. Writes still go through the WAL.
   sqlite.pragma(`mmap_size = ${sqliteMmapBytes}`);
+  // Writers that commit together each run in a savepoint (group-commit.ts), and SQLite copies the
+  // pages a savepoint changes to a sub-journal so it can roll back alone. Past 64 KiB a batch's
+  // sub-journal spills to a temporary file, a write() per page; in memory it costs a batch at most
+  // a few MB for as long as it runs. Crash safety does not depend on it (the WAL provides that).
+  sqlite.pragma('temp_store = MEMORY');
   // Another process (a second server worker, an admin command) may hold the write lock briefly.
   sqlite.pragma(`busy_timeout = ${writeLockWaitMs}`);
   let checkpoints: BackgroundCheckpoints | undefined;

@@ -13,3 +13,12 @@ export function isMissingTable(error: unknown): boolean {
   if ('code' in error && error.code === '42P01') return true;
   return error.message.includes('no such table');
 }
+
+/**
+ * PostgreSQL ended the transaction to break a deadlock (40P01) or a serialization conflict
+ * (40001): nothing of it was kept, and running it again is safe.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  if (!(error instanceof Error) || !('code' in error)) return false;
+  return error.code === '40P01' || error.code === '40001';
+}

@@ -157,17 +157,33 @@ export function hostnameOf(header: string | undefined): string | undefined {
  * must both name this server.
  */
 export function enforceHost(allowed: (hostname: string) => boolean) {
-  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
-    for (const host of new Set([request.headers.host, request.host])) {
+  // Clients send the same few Host values over and over, and parsing one (a URL each) cost as
+  // much as the rest of a health check: the answers are kept per header value, a bounded few.
+  const answers = new Map<string, boolean>();
+  const isAllowed = (host: string | undefined): boolean => {
+    if (host === undefined) return false;
+    let answer = answers.get(host);
+    if (answer === undefined) {
       const hostname = hostnameOf(host);
-      if (hostname === undefined || !allowed(hostname)) {
-        done(new HostNotAllowedError());
-        return;
-      }
+      answer = hostname !== undefined && allowed(hostname);
+      if (answers.size >= rememberedHosts) answers.clear();
+      answers.set(host, answer);
+    }
+    return answer;
+  };
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    const header = request.headers.host;
+    const forwarded = request.host;
+    if (!isAllowed(header) || (forwarded !== header && !isAllowed(forwarded))) {
+      done(new HostNotAllowedError());
+      return;
     }
     done();
   };
 }
+
+/** Host header values whose answer enforceHost keeps; a client sending many only refills it. */
+const rememberedHosts = 64;
 
 /**
  * Mozilla's "intermediate" TLS 1.2 suites: forward secret, authenticated encryption only (no CBC,

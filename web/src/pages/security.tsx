@@ -8,6 +8,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { PasskeysSection } from '../components/passkeys-section.js';
 import { PasswordField } from '../components/password-field.js';
+import { PasswordProof, typedPassword } from '../components/password-proof.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
@@ -42,7 +43,10 @@ function PasswordSection() {
     event.preventDefault();
     setDone(false);
     run(async () => {
-      await auth.changePassword(account.id, { currentPassword: current, newPassword: next });
+      await auth.changePassword(account.id, {
+        currentPassword: typedPassword(current),
+        newPassword: next,
+      });
       setCurrent('');
       setNext('');
       setDone(true);
@@ -55,7 +59,7 @@ function PasswordSection() {
       <h2 id="password-heading">{t('security.password.title')}</h2>
       <form className="stack" onSubmit={submit}>
         <input type="email" hidden readOnly autoComplete="username" value={account.email} />
-        <PasswordField
+        <PasswordProof
           label={t('security.password.current')}
           value={current}
           onChange={setCurrent}
@@ -148,7 +152,7 @@ function PasswordConfirm({
   label: string;
   submitLabel: string;
   busy: boolean;
-  onConfirm: (password: string) => void;
+  onConfirm: (password: string | undefined) => void;
 }) {
   const [password, setPassword] = useState('');
   return (
@@ -156,11 +160,11 @@ function PasswordConfirm({
       className="stack"
       onSubmit={(event) => {
         event.preventDefault();
-        onConfirm(password);
+        onConfirm(typedPassword(password));
         setPassword('');
       }}
     >
-      <PasswordField label={label} value={password} onChange={setPassword} />
+      <PasswordProof label={label} value={password} onChange={setPassword} />
       <div>
         <button type="submit" className="button button-primary" disabled={busy}>
           {submitLabel}
@@ -186,7 +190,7 @@ function TotpSection() {
   const codeId = useId();
   const enabled = me.data?.account.totpEnabled ?? false;
 
-  const withPassword = (purpose: 'enrol' | 'disable' | 'codes', password: string) => {
+  const withPassword = (purpose: 'enrol' | 'disable' | 'codes', password: string | undefined) => {
     run(async () => {
       if (purpose === 'enrol') {
         setStage({ kind: 'scan', enrolment: await auth.enrolTotp(account.id, password) });

@@ -1,12 +1,13 @@
 import { requireConfirmedAddress } from '../auth/index.js';
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
-import { isUniqueViolation } from '../../../db/errors.js';
+import { isTransientConflict, isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
 import { ownerColumns, type Owner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess } from '../../policies.js';
+import type { AuditEvent } from '../audit/index.js';
 import { assignDevice } from './devices-repo.js';
 import { assigneeByEmail } from './devices.js';
 import { librarySubject, notFoundLibrary, passwordRef, summaryOrThrow } from './key-access.js';
@@ -42,13 +43,13 @@ async function placeKey(
   key: Placement,
   at: string,
   seenAt: string = at,
-): Promise<string> {
+): Promise<{ volumeId: string; newVolume: boolean }> {
   const nameNormalized = normalizeName(key.deviceName);
   const device = await repo.findDeviceByName(db, owner, nameNormalized);
   const newVolume = async (deviceId: string) => {
     const id = newId();
     await repo.insertVolume(db, owner, { id, deviceId, ...key.volume, at });
-    return id;
+    return { volumeId: id, newVolume: true };
   };
   if (!device) {
     const deviceId = newId();
@@ -71,7 +72,7 @@ async function placeKey(
   if (volume.label !== key.volume.label || volume.type !== key.volume.type) {
     await repo.updateVolume(db, volume.id, { ...key.volume, at });
   }
-  return volume.id;
+  return { volumeId: volume.id, newVolume: false };
 }
 
 export type StoreOutcome = 'created' | 'updated';
@@ -120,7 +121,9 @@ export async function storeKey(
     if (!row) throw new Error(`recovery key ${existing.id} has no device or volume`);
     const { placement, updated } = placementAfterSave(key.given, storedPlacement(row), true);
     await repo.updateKey(db, owner, existing.id, {
-      ...(updated.length > 0 ? { volume_id: await placeKey(db, owner, placement, at) } : {}),
+      ...(updated.length > 0
+        ? { volume_id: (await placeKey(db, owner, placement, at)).volumeId }
+        : {}),
       deleted_at: null,
       updated_at: at,
       ...(key.proven ? { proven_at: at } : {}),
@@ -138,10 +141,13 @@ export async function storeKey(
     ]);
   }
   const id = newId();
-  const volumeId = await placeKey(db, owner, placement, at, madeAt);
+  const { volumeId, newVolume } = await placeKey(db, owner, placement, at, madeAt);
   await repo.insertKey(db, owner, {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker',
+    luks_uuid_hex: null,
+    luks_slot: null,
     volume_id: volumeId,
     source: key.source,
     // Being stored in the library is the key's first backup.
@@ -156,7 +162,8 @@ export async function storeKey(
     rotation_required_at: null,
     proven_at: key.proven ? at : null,
   });
-  await clearReplacedKeys(db, volumeId, { id, createdAt: madeAt });
+  // A drive just added has no older keys whose rotation marks this key would clear.
+  if (!newVolume) await clearReplacedKeys(db, volumeId, { id, createdAt: madeAt });
   // A new key has no secret yet: create it without looking for one to replace.
   await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
   await repo.insertBackupRecord(db, {
@@ -172,7 +179,8 @@ export async function storeKey(
 
 /**
  * Runs a transaction, once more if another request created the same device, volume or key in the
- * meantime (two uploads of one key at once): the second run then finds the first one's rows.
+ * meantime (two uploads of one key at once): the second run then finds the first one's rows. So
+ * too when PostgreSQL ended it to break a deadlock with such a request.
  */
 export async function retryingOnDuplicate<T>(
   ctx: ServerContext,
@@ -182,29 +190,37 @@ export async function retryingOnDuplicate<T>(
     try {
       return await ctx.database.transaction(work);
     } catch (error) {
-      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      if (attempt >= 3 || !(isUniqueViolation(error) || isTransientConflict(error))) throw error;
     }
   }
 }
 
+/** What a simply new key writes, its audit event and what the answer shows of it. */
+interface NewKeyPlan {
+  rows: repo.NewKeyRows;
+  deviceId: string;
+  event: AuditEvent;
+  summary: KeySummary;
+}
+
 /**
- * PostgreSQL: a key that is simply new (no key under its Key ID yet, its device and volume new
- * or stored exactly as given) in two statements: one looks up the key, device and volume, the
- * other writes what is new, the password, the first backup and the audit event together.
- * Undefined for any other key, which takes the general path (a transaction of several).
+ * A key that is simply new (no key under its Key ID yet, its device and volume new or stored
+ * exactly as given), looked up in one query: the rows it writes. Undefined for any other key,
+ * which takes the general path (storeKey).
  */
-async function addNewKeyAtOnce(
+async function planNewKey(
   ctx: ServerContext,
+  db: Db,
   caller: Caller,
   access: LibraryAccess,
   key: ValidKey,
-): Promise<KeySummary | undefined> {
+): Promise<NewKeyPlan | undefined> {
   const { placement } = placementAfterSave(key.given, key.fallback, false);
   // Without a device name the general path explains what is missing.
   if (placement.deviceName === '') return undefined;
   const owner = access.owner;
   const nameNormalized = normalizeName(placement.deviceName);
-  const found = await repo.lookUpPlacement(ctx.db, owner, {
+  const found = await repo.lookUpPlacement(db, owner, {
     protectorHex: key.protectorHex,
     nameNormalized,
     volumeGuid: placement.volume.volumeGuid,
@@ -223,6 +239,9 @@ async function addNewKeyAtOnce(
   const keyFields = {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker' as const,
+    luks_uuid_hex: null,
+    luks_slot: null,
     source: key.source,
     // Being stored in the library is the key's first backup.
     backup_count: 1,
@@ -276,21 +295,17 @@ async function addNewKeyAtOnce(
       at,
     },
   };
-  await ctx.audit.recordWithChange(
-    caller,
-    {
-      action: 'key_added',
-      ...librarySubject(access),
-      details: {
-        keyId: id,
-        protectorId: parseProtectorId(key.protectorHex),
-        shortId: key.protectorHex.slice(0, 8),
-        deviceName: placement.deviceName,
-      },
+  const event: AuditEvent = {
+    action: 'key_added',
+    ...librarySubject(access),
+    details: {
+      keyId: id,
+      protectorId: parseProtectorId(key.protectorHex),
+      shortId: key.protectorHex.slice(0, 8),
+      deviceName: placement.deviceName,
     },
-    (event) => repo.newKeyWithEventStatement(ctx.db, rows, deviceId, event),
-  );
-  return keySummary({
+  };
+  const summary = keySummary({
     ...keyFields,
     device_id: deviceId,
     device_name: placement.deviceName,
@@ -301,6 +316,26 @@ async function addNewKeyAtOnce(
       rows.volume !== undefined || hasVolumeGuid(placement) ? placement.volume.volumeGuid : null,
     device_assignee_id: found.device_assignee_id,
   });
+  return { rows, deviceId, event, summary };
+}
+
+/**
+ * PostgreSQL: a simply new key (see planNewKey) in two statements: one looks up the key, device
+ * and volume, the other writes what is new, the password, the first backup and the audit event
+ * together.
+ */
+async function addNewKeyAtOnce(
+  ctx: ServerContext,
+  caller: Caller,
+  access: LibraryAccess,
+  key: ValidKey,
+): Promise<KeySummary | undefined> {
+  const plan = await planNewKey(ctx, ctx.db, caller, access, key);
+  if (!plan) return undefined;
+  await ctx.audit.recordWithChange(caller, plan.event, (event) =>
+    repo.newKeyWithEventStatement(ctx.db, plan.rows, plan.deviceId, event),
+  );
+  return plan.summary;
 }
 
 export async function addKey(
@@ -321,13 +356,24 @@ export async function addKey(
       const added = await addNewKeyAtOnce(ctx, caller, access, key);
       if (added) return { key: added, created: true, updated: [] };
     } catch (error) {
-      // Another request stored the same key, device or volume meanwhile: the general path
-      // finds its rows.
-      if (!isUniqueViolation(error)) throw error;
+      // Another request stored the same key, device or volume meanwhile (or PostgreSQL broke a
+      // deadlock with one): the general path finds its rows.
+      if (!isUniqueViolation(error) && !isTransientConflict(error)) throw error;
     }
   }
   const owner = access.owner;
-  const stored = await retryingOnDuplicate(ctx, async (trx) => {
+  const result = await retryingOnDuplicate(ctx, async (trx) => {
+    // SQLite: the same one lookup, then a prepared statement per row, all in one transaction
+    // (the lookup inside it, so what it found still holds when the rows are written).
+    const plan =
+      ctx.database.dialect === 'sqlite' && assignee === undefined
+        ? await planNewKey(ctx, trx, caller, access, key)
+        : undefined;
+    if (plan) {
+      await repo.insertNewKeyRows(trx, plan.rows, plan.deviceId);
+      await ctx.audit.record(trx, caller, plan.event);
+      return { added: plan.summary };
+    }
     const saved = await storeKey(ctx, trx, caller, access, key, { requireDeviceName: true });
     if (assignee !== undefined) {
       const device = await repo.findDeviceByName(
@@ -348,8 +394,10 @@ export async function addKey(
         ...(saved.outcome === 'updated' ? { updated: saved.updated } : {}),
       },
     });
-    return saved;
+    return { stored: saved };
   });
+  if (result.added) return { key: result.added, created: true, updated: [] };
+  const { stored } = result;
   return {
     key: await summaryOrThrow(ctx.db, owner, stored.id),
     created: stored.outcome === 'created',

@@ -23,6 +23,7 @@ import {
 } from '../audit/index.js';
 import type { SealedRow } from '../../../crypto/sealed-secrets.js';
 import { ownedRowQuery, ownerFilter, type Db, type OwnerColumn } from './owner-filter.js';
+import { clearReplacedKeys } from './rotation-repo.js';
 
 /**
  * Queries for keys one at a time: their devices and volumes, the key rows and their backups.
@@ -71,23 +72,19 @@ export async function insertDevice(
     seenAt: string;
   },
 ): Promise<void> {
-  await db
-    .insertInto('devices')
-    .values({
-      id: device.id,
-      ...ownerColumns(owner),
-      name: device.name,
-      name_normalized: device.nameNormalized,
-      last_seen_at: device.seenAt,
-      created_at: device.at,
-      updated_at: device.at,
-    })
-    .execute();
-  if (device.terms.length === 0) return;
-  await db
-    .insertInto('device_terms')
-    .values(device.terms.map((term) => ({ device_id: device.id, ...ownerColumns(owner), term })))
-    .execute();
+  // Prepared inserts, a row at a time: an import adds tens of thousands of devices.
+  await insertRow(db, 'devices', {
+    id: device.id,
+    ...ownerColumns(owner),
+    name: device.name,
+    name_normalized: device.nameNormalized,
+    last_seen_at: device.seenAt,
+    created_at: device.at,
+    updated_at: device.at,
+  });
+  for (const term of device.terms) {
+    await insertRow(db, 'device_terms', { device_id: device.id, ...ownerColumns(owner), term });
+  }
 }
 
 /** Keeps the person's latest spelling ("ada-laptop" -> "Ada-Laptop"); the terms stay the same. */
@@ -95,14 +92,17 @@ export async function renameDevice(db: Db, id: string, name: string, at: string)
   await db.updateTable('devices').set({ name, updated_at: at }).where('id', '=', id).execute();
 }
 
+const deviceSeenQuery = preparedQuery((db, values: { id: string; at: string }) =>
+  db
+    .updateTable('devices')
+    .set({ last_seen_at: values.at })
+    .where('id', '=', values.id)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', values.at)])),
+);
+
 /** A key of the device arrived or was confirmed at `at`: keeps the newest such time. */
 export async function markDeviceSeen(db: Db, id: string, at: string): Promise<void> {
-  await db
-    .updateTable('devices')
-    .set({ last_seen_at: at })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
-    .execute();
+  await deviceSeenQuery(db, { id, at }, undefined);
 }
 
 /** `markDeviceSeen` for the device of a volume. */
@@ -239,7 +239,8 @@ const placementQuery = preparedQuery(
         'v.label as volume_label',
         'v.type as volume_type',
       ])
-      .limit(1),
+      // A literal: SQLite plans a statement again on every run when its LIMIT is bound.
+      .limit(sql.lit(1)),
 );
 
 /**
@@ -455,6 +456,37 @@ export function newKeyWithEventStatement(
   );
 }
 
+/**
+ * SQLite: writes the rows of a new key (newKeyWithEventStatement's, one prepared insert or
+ * update each) in the caller's transaction, which also records the audit event.
+ */
+export async function insertNewKeyRows(db: Db, rows: NewKeyRows, existingDeviceId: string) {
+  if (rows.device) {
+    const { terms, ...device } = rows.device;
+    await insertRow(db, 'devices', device);
+    for (const term of terms) {
+      await insertRow(db, 'device_terms', {
+        device_id: device.id,
+        owner_user_id: device.owner_user_id,
+        owner_org_id: device.owner_org_id,
+        term,
+      });
+    }
+  } else {
+    await markDeviceSeen(db, existingDeviceId, rows.key.created_at);
+  }
+  if (rows.volume) await insertRow(db, 'volumes', rows.volume);
+  await insertRow(db, 'recovery_keys', rows.key);
+  if (!rows.volume) {
+    await clearReplacedKeys(db, rows.key.volume_id, {
+      id: rows.key.id,
+      createdAt: rows.key.created_at,
+    });
+  }
+  await insertRow(db, 'sealed_secrets', rows.password);
+  await insertRow(db, 'key_backups', rows.backup);
+}
+
 /** The protector types (JSON array) an enrolled device last reported for the volume. */
 export async function setProtectorTypes(db: Db, id: string, protectorTypes: string): Promise<void> {
   await db
@@ -483,6 +515,25 @@ export function findKeyByProtector(
   protectorHex: string,
 ): Promise<KeyRow | undefined> {
   return keyByProtector(db, owner, { protectorHex });
+}
+
+/** The owner's keys among these Key IDs (hex), by Key ID: one statement for many keys. */
+export async function findKeysByProtectors(
+  db: Db,
+  owner: Owner,
+  protectorHexes: readonly string[],
+): Promise<Map<string, { id: string }>> {
+  const found = new Map<string, { id: string }>();
+  if (protectorHexes.length === 0) return found;
+  const { column, value } = ownerFilter(owner);
+  const rows = await db
+    .selectFrom('recovery_keys')
+    .select(['id', 'protector_hex'])
+    .where(column, '=', value)
+    .where('protector_hex', 'in', protectorHexes)
+    .execute();
+  for (const row of rows) found.set(row.protector_hex, { id: row.id });
+  return found;
 }
 
 export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | undefined> {
@@ -532,6 +583,9 @@ export type KeySummaryRow = Omit<RecoveryKeysTable, keyof OwnerColumns | 'volume
 export const summaryColumns = [
   'k.id',
   'k.protector_hex',
+  'k.kind',
+  'k.luks_uuid_hex',
+  'k.luks_slot',
   'k.source',
   'k.backup_count',
   'k.last_backup_destination',

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Owner } from '../../../db/owners.js';
+import { preparedQuery } from '../../../db/prepared-query.js';
 import { ownerFilter, type Db } from './owner-filter.js';
 
 /**
@@ -69,15 +70,20 @@ export async function clearReplacedKeys(
   volumeId: string,
   newKey: { id: string; createdAt: string },
 ): Promise<void> {
-  await db
-    .updateTable('recovery_keys')
-    .set({ rotation_required_at: null })
-    .where('volume_id', '=', volumeId)
-    .where('rotation_required_at', 'is not', null)
-    .where('id', '!=', newKey.id)
-    .where('created_at', '<=', newKey.createdAt)
-    .execute();
+  await replacedKeysQuery(db, { volumeId, ...newKey }, undefined);
 }
+
+// Every added key runs it: prepared once.
+const replacedKeysQuery = preparedQuery(
+  (db, values: { volumeId: string; id: string; createdAt: string }) =>
+    db
+      .updateTable('recovery_keys')
+      .set({ rotation_required_at: null })
+      .where('volume_id', '=', values.volumeId)
+      .where('rotation_required_at', 'is not', null)
+      .where('id', '!=', values.id)
+      .where('created_at', '<=', values.createdAt),
+);
 
 /** The protector IDs (hex) of a device's keys that are marked, not in the bin. */
 export async function markedKeysOfDevice(
@@ -86,14 +92,17 @@ export async function markedKeysOfDevice(
   deviceId: string,
 ): Promise<string[]> {
   const { column, value } = ownerFilter(owner);
+  // Scoped through the volume (a key always has its volume's owner) and read from the device's
+  // volumes: a condition on the keys' owner column makes SQLite walk every key of the library,
+  // which every agent check-in of a large organisation would pay.
   const rows = await db
-    .selectFrom('recovery_keys')
-    .innerJoin('volumes', 'volumes.id', 'recovery_keys.volume_id')
+    .selectFrom('volumes')
+    .innerJoin('recovery_keys', 'recovery_keys.volume_id', 'volumes.id')
     .select('recovery_keys.protector_hex')
-    .where(`recovery_keys.${column}`, '=', value)
+    .where(`volumes.${column}`, '=', value)
+    .where('volumes.device_id', '=', deviceId)
     .where('recovery_keys.rotation_required_at', 'is not', null)
     .where('recovery_keys.deleted_at', 'is', null)
-    .where('volumes.device_id', '=', deviceId)
     .orderBy('recovery_keys.protector_hex')
     .execute();
   return rows.map((row) => row.protector_hex);
