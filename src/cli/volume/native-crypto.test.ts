@@ -5,9 +5,18 @@ import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
 import type { SectorDecryptor } from '../../bitlocker/volume/sector-cipher.js';
 import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
 import { requirement } from '../../../test/support/requirements.js';
-import { chooseVolumeCrypto } from './native-crypto.js';
+import { chooseVolumeCrypto, outdatedAddonReason } from './native-crypto.js';
 
 const choice = chooseVolumeCrypto();
+
+describe('an addon built from an older Keyhold', () => {
+  it('is set aside for the WebAssembly path, saying which functions it lacks and what to run', () => {
+    const noop = () => undefined;
+    const older = { stretchKey: noop, createDecryptor: noop, decrypt: noop };
+    assert.match(outdatedAddonReason(older) ?? '', /no decryptAsync; `npm run build:native`/);
+    assert.equal(outdatedAddonReason({ ...older, decryptAsync: noop }), undefined);
+  });
+});
 const native = choice.crypto;
 const skip = requirement(
   'native',

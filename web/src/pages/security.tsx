@@ -37,6 +37,7 @@ function PasswordSection() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [done, setDone] = useState(false);
+  const [changes, setChanges] = useState(0);
   const { busy, error, run } = useAction();
 
   const submit = (event: SubmitEvent) => {
@@ -51,6 +52,9 @@ function PasswordSection() {
       setNext('');
       setDone(true);
       invalidate(account.id, '/auth/sessions');
+      // An account that had no password has one now: the proof field is read afresh.
+      invalidate(account.id, '/auth/me');
+      setChanges((count) => count + 1);
     });
   };
 
@@ -60,6 +64,7 @@ function PasswordSection() {
       <form className="stack" onSubmit={submit}>
         <input type="email" hidden readOnly autoComplete="username" value={account.email} />
         <PasswordProof
+          key={changes}
           label={t('security.password.current')}
           value={current}
           onChange={setCurrent}

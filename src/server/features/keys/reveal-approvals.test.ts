@@ -95,6 +95,7 @@ for (const kind of databaseKinds) {
         approvalLifetimeHours: 24,
         notifyAssignee: true,
         notifyAdmins: true,
+        ensureRecoveryPassword: false,
         requireSecondFactorFor: [],
         stepUpMinutes: null,
       });
