@@ -9,6 +9,11 @@
  * - peak memory of `keyhold unlock` (target: at most 150 MB), on a corpus volume and on the
  *   larger volume, to show it does not grow with the volume.
  *
+ * `dd` copying the same image to the same folder, which decrypts nothing, shows the floor the
+ * kernel's reads and writes set: Keyhold can be no faster than it. Every unlock figure is also
+ * given per CPU-second (user + system time of the process), which other work on the machine
+ * does not change as much as it changes wall-clock time.
+ *
  * Every Keyhold figure is measured twice: with the native addon (when it is built) and with the
  * WebAssembly fallback (KEYHOLD_NATIVE=0); the targets apply to the native path.
  *
@@ -314,6 +319,7 @@ try {
   const out = join(outputDir, 'out.img');
   const unlockRuns = new Map(paths.map((path) => [path.name, [] as Run[]]));
   const dislockerTimes: Run[] = [];
+  const copyTimes: Run[] = [];
   for (let i = 0; i < runs; i++) {
     for (const path of paths) {
       rmSync(out, { force: true });
@@ -322,6 +328,8 @@ try {
     }
     rmSync(out, { force: true });
     if (hasDislocker) dislockerTimes.push(await run('dislocker-file', ['-V', large, '-c', out]));
+    rmSync(out, { force: true });
+    copyTimes.push(await run('dd', [`if=${large}`, `of=${out}`, 'bs=4M', 'status=none']));
   }
   rmSync(out, { force: true });
   const dislocker = hasDislocker ? medians(dislockerTimes) : undefined;
@@ -331,6 +339,11 @@ try {
       `  dislocker-file                 ${dislockerRate.toFixed(0)} MB/s${perCpu(largeMb, dislocker)}`,
     );
   }
+  const copy = medians(copyTimes);
+  const copyRate = largeMb / (copy.ms / 1000);
+  console.log(
+    `  floor: dd bs=4M, the same bytes copied, not decrypted  ${copyRate.toFixed(0)} MB/s${perCpu(largeMb, copy)}`,
+  );
   let ceilingRate: number | undefined;
   if (peerAvailable('openssl')) {
     const speed = spawnSync('openssl', ['speed', '-seconds', '1', '-evp', 'aes-128-xts'], {
@@ -365,7 +378,15 @@ try {
         `>= ${targets.ceilingShare}x`,
         ok,
       );
+      if (unlock.cpuMs !== undefined) {
+        // openssl speed keeps one core busy: its rate is also its MB per CPU-second.
+        const cpuRatio = largeMb / (unlock.cpuMs / 1000) / ceilingRate;
+        console.log(
+          `    same, per CPU-second ${cpuRatio.toFixed(2)}x (the target is on throughput)`,
+        );
+      }
     }
+    console.log(`  keyhold (${path.name}) / dd copy floor ${(rate / copyRate).toFixed(2)}x`);
   }
 
   console.log('\nunlock peak memory (resident set, sampled from /proc)');

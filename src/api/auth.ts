@@ -21,6 +21,11 @@ export const account = z
     recoveryCodesRemaining: z.number().int(),
     /** False while the address of an account that signed up with mail on waits for its link. */
     emailConfirmed: z.boolean(),
+    /**
+     * False for an account an organisation's sign-in service created: it has no password, and
+     * confirms it is the person by a sign-in of at most 5 minutes ago where others type one.
+     */
+    hasPassword: z.boolean(),
     /** The language of the mail the account gets. */
     language: z.enum(['en', 'nb']),
   })
@@ -230,12 +235,20 @@ export const revokedResponse = z.object({
 });
 
 export const changePasswordBody = z.object({
-  currentPassword: passwordInput,
+  currentPassword: passwordInput
+    .optional()
+    .describe('Left out by an account without a password, which signs in again first'),
   newPassword: passwordInput,
 });
 export const changePasswordResponse = z.object({ revokedSessions: z.number().int() });
 
-export const passwordBody = z.object({ password: passwordInput });
+export const passwordBody = z.object({
+  password: passwordInput
+    .optional()
+    .describe(
+      "The account's password; an account without one (hasPassword false) sends none and signs in again first",
+    ),
+});
 export const totpEnrolResponse = z.object({ secret: z.string(), otpauthUri: z.string() });
 export const totpConfirmBody = z.object({ totp: totpInput });
 export const totpConfirmResponse = z.object({ account, recoveryCodes: z.array(z.string()) });

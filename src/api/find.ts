@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { volumeTypes } from './keys.js';
+import { keyKinds, volumeTypes } from './keys.js';
 
-/** The Key ID, or the start of it, as typed: the service says what is wrong with it. */
+/** For a LUKS key: the volume's LUKS UUID and the key slot holding the passphrase. */
+const luksPlace = z.object({ uuid: z.string(), slot: z.number().int() }).nullable();
+
+/**
+ * The Key ID (or a LUKS volume's UUID), or the start of it, as typed: the service says what is
+ * wrong with it.
+ */
 export const findQuery = z.object({ keyId: z.string().max(100) });
 
 export const findResponse = z.object({
@@ -14,8 +20,10 @@ export const findResponse = z.object({
       keys: z.array(
         z.object({
           id: z.string(),
+          kind: z.enum(keyKinds),
           shortId: z.string(),
           protectorId: z.string(),
+          luks: luksPlace,
           deviceName: z.string(),
           volume: z.object({
             label: z.string(),
@@ -39,8 +47,10 @@ export const findResponse = z.object({
         keys: z.array(
           z.object({
             id: z.string(),
+            kind: z.enum(keyKinds),
             shortId: z.string(),
             protectorId: z.string(),
+            luks: luksPlace,
             deviceId: z.string(),
             deviceName: z.string(),
             volume: z.object({

@@ -11,6 +11,10 @@ import { plainText, plainMultilineText } from './plain-text.js';
 export const volumeTypes = ['os', 'fixed', 'removable'] as const;
 export type VolumeType = (typeof volumeTypes)[number];
 
+/** A BitLocker recovery password, or a recovery passphrase in a LUKS key slot. */
+export const keyKinds = ['bitlocker', 'luks'] as const;
+export type KeyKind = (typeof keyKinds)[number];
+
 /** Where a copy of a key was kept: the account itself, or a copy taken out of it. */
 export const backupDestinations = ['account', 'usb', 'file', 'print', 'vault'] as const;
 export type BackupDestination = (typeof backupDestinations)[number];
@@ -26,8 +30,18 @@ const volumeType = z.enum(volumeTypes);
 export const keySummary = z
   .object({
     id: z.string(),
-    protectorId: z.string(),
+    kind: z.enum(keyKinds),
+    protectorId: z
+      .string()
+      .describe('BitLocker: the Key ID; LUKS: the identifier the agent gave the recovery slot'),
     shortId: z.string(),
+    luks: z
+      .object({
+        uuid: z.string().describe("The volume's LUKS UUID (cryptsetup luksUUID)"),
+        slot: z.number().int().describe('The key slot holding the recovery passphrase'),
+      })
+      .nullable()
+      .describe('For a LUKS key: where it unlocks; null for BitLocker'),
     deviceId: z.string().describe('The device the key belongs to (see GET …/devices/:id)'),
     deviceName: z.string(),
     volume: z.object({
@@ -163,7 +177,9 @@ export const importResponse = z.object({
 });
 
 export const revealResponse = z.object({
-  recoveryPassword: z.string(),
+  recoveryPassword: z
+    .string()
+    .describe('BitLocker: the 48-digit recovery password; LUKS: the recovery passphrase'),
   protectorId: z.string(),
 });
 

@@ -43,6 +43,10 @@ export const invitation = z
     id: z.string(),
     email: z.string(),
     role,
+    /** The account that sent the invitation; null once that account is deleted. */
+    invitedBy: z
+      .object({ accountId: z.string(), displayName: z.string(), email: z.string() })
+      .nullable(),
     invitedAt: z.string(),
     expiresAt: z.string(),
   })
@@ -71,6 +75,11 @@ export const libraryPolicies = z
     notifyAdmins: z
       .boolean()
       .describe("The organisation's owners and admins are emailed about every reveal"),
+    ensureRecoveryPassword: z
+      .boolean()
+      .describe(
+        'Enrolled devices add a recovery password to an OS or fixed drive that has none (off: the drive is reported as uncovered)',
+      ),
   })
   .meta({ id: 'LibraryPolicies' });
 // Sign-in policies, kept as a block of their own within the organisation's policies.

@@ -286,3 +286,53 @@ describe('recovery key sheet', { skip: pdftotextSkip() }, () => {
     );
   });
 });
+
+describe('LUKS recovery passphrase sheet', { skip: pdftotextSkip() }, () => {
+  const uuid = '35748a18-4be6-4ab8-aa5b-6178aeb76940';
+  const passphrase = '03917-55120-00004-99999-12345-67890-24680-13579';
+
+  for (const lang of ['en', 'nb'] as const) {
+    it(`names the volume by its UUID and slot and prints the passphrase to type (${lang})`, async () => {
+      const pdf = await renderRecoverySheet({
+        protectorId: 'A1B2C3D4-0000-4000-8000-000000000001',
+        recoveryPassword: passphrase,
+        deviceName: 'build-server',
+        volumeLabel: '/dev/nvme0n1p3',
+        volumeType: 'fixed',
+        lang,
+        paper: 'a4',
+        luks: { uuid, slot: 1 },
+      });
+      const text = pdfText(saved(pdf, `luks-${lang}`));
+      assert.match(
+        text,
+        lang === 'en' ? /LUKS recovery passphrase/ : /LUKS-gjenopprettingspassfrase/,
+      );
+      assert.match(text, /35748a18-4be6-4ab8-aa5b-6178aeb76940/);
+      assert.match(text, lang === 'en' ? /Key slot 1\./ : /Nøkkelplass 1\./);
+      assert.doesNotMatch(text, /A1B2C3D4|BitLocker|Windows/);
+      // Read as laid out, row by row, as a person copies the numbered boxes.
+      const laidOut = execFileSync(
+        'pdftotext',
+        ['-layout', join(workDir, `luks-${lang}.pdf`), '-'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.deepEqual(laidOut.match(/\b\d{5}\b/g), passphrase.split('-'));
+    });
+  }
+
+  it('refuses what is not a recovery passphrase', async () => {
+    await assert.rejects(
+      renderRecoverySheet({
+        protectorId: 'A1B2C3D4-0000-4000-8000-000000000001',
+        recoveryPassword: password,
+        lang: 'en',
+        paper: 'a4',
+        luks: { uuid, slot: 1 },
+      }),
+      /not a LUKS recovery passphrase/,
+    );
+  });
+});

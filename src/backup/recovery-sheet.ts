@@ -2,6 +2,7 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { parseProtectorId } from '../bitlocker/protector-id.js';
 import { RecoveryPasswordError, parseRecoveryPassword } from '../bitlocker/recovery-password.js';
+import { parseLuksRecoveryPassphrase } from '../luks/recovery-passphrase.js';
 import { BackupError } from './errors.js';
 import { drawName, fitName, mainFace, type NameStyle } from './sheet-text.js';
 
@@ -20,6 +21,11 @@ export interface RecoverySheetInput {
   createdAt?: Date | string;
   lang: SheetLanguage;
   paper: SheetPaper;
+  /**
+   * For a LUKS key: the volume's LUKS UUID and key slot. The sheet then names the volume by its
+   * UUID and `recoveryPassword` is the recovery passphrase, typed at the passphrase prompt.
+   */
+  luks?: { uuid: string; slot: number };
 }
 
 interface SheetWording {
@@ -109,6 +115,52 @@ const wording: Record<SheetLanguage, SheetWording> = {
   },
 };
 
+/** The LUKS sheet: the same layout, with the volume's UUID where BitLocker has the Key ID. */
+function luksWording(lang: SheetLanguage, slot: number): SheetWording {
+  const base = wording[lang];
+  if (lang === 'nb') {
+    return {
+      ...base,
+      title: 'LUKS-gjenopprettingspassfrase',
+      subtitle:
+        'Passfrasen som låser opp det krypterte Linux-volumet når det ber om en ved oppstart.',
+      keyIdLabel: 'LUKS-UUID',
+      shortIdHint: [
+        `Nøkkelplass ${slot}. cryptsetup luksUUID viser UUID-en; den begynner med `,
+        '.',
+      ],
+      recoveryKeyLabel: 'GJENOPPRETTINGSPASSFRASE',
+      qrCaption: 'Skann for å kopiere UUID-en og passfrasen',
+      qrIdLabel: 'LUKS-UUID',
+      qrKeyLabel: 'Passfrase',
+      stepsHeading: 'Når datamaskinen ber om passfrasen',
+      steps: [
+        'Kontroller at volumet er det samme: UUID-en over skal være den cryptsetup luksUUID viser for det (eller den som står i /etc/crypttab).',
+        'Skriv passfrasen nøyaktig slik den står, med de 40 sifrene og bindestrekene mellom gruppene.',
+        'Trykk Enter. Volumet låses opp; legg deretter inn en ny passfrase du selv husker.',
+      ],
+    };
+  }
+  return {
+    ...base,
+    title: 'LUKS recovery passphrase',
+    subtitle:
+      'The passphrase that unlocks this encrypted Linux volume when it asks for one at startup.',
+    keyIdLabel: 'LUKS UUID',
+    shortIdHint: [`Key slot ${slot}. cryptsetup luksUUID shows the UUID; it starts with `, '.'],
+    recoveryKeyLabel: 'RECOVERY PASSPHRASE',
+    qrCaption: 'Scan to copy the UUID and the passphrase',
+    qrIdLabel: 'LUKS UUID',
+    qrKeyLabel: 'Passphrase',
+    stepsHeading: 'When the computer asks for the passphrase',
+    steps: [
+      'Check it is the same volume: the UUID above is the one cryptsetup luksUUID shows for it (or the one in /etc/crypttab).',
+      'Type the passphrase exactly as printed: the 40 digits with the dashes between the groups.',
+      'Press Enter. The volume unlocks; then set a new passphrase of your own that you remember.',
+    ],
+  };
+}
+
 const colour = {
   ink: '#1a1f26',
   muted: '#5d6673',
@@ -146,6 +198,17 @@ function normalizedPassword(recoveryPassword: string): string {
   const parsed = parseRecoveryPassword(recoveryPassword);
   if (!parsed.valid) throw new RecoveryPasswordError(parsed.errors);
   return parsed.normalized;
+}
+
+function luksPassphrase(text: string): string {
+  const passphrase = parseLuksRecoveryPassphrase(text);
+  if (passphrase === undefined) {
+    throw new BackupError(
+      'invalid-input',
+      'This is not a LUKS recovery passphrase (8 groups of 5 digits).',
+    );
+  }
+  return passphrase;
 }
 
 function formatDate(value: Date | string, words: SheetWording, paper: SheetPaper): string {
@@ -404,9 +467,12 @@ function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
  * recovery screen, and the warning to keep the sheet away from the computer.
  */
 export async function renderRecoverySheet(input: RecoverySheetInput): Promise<Buffer> {
-  const words = wording[input.lang];
-  const protectorId = parseProtectorId(input.protectorId);
-  const password = normalizedPassword(input.recoveryPassword);
+  const words = input.luks ? luksWording(input.lang, input.luks.slot) : wording[input.lang];
+  // A LUKS volume is named by its UUID, which is what cryptsetup and /etc/crypttab show.
+  const protectorId = input.luks ? input.luks.uuid : parseProtectorId(input.protectorId);
+  const password = input.luks
+    ? luksPassphrase(input.recoveryPassword)
+    : normalizedPassword(input.recoveryPassword);
 
   const doc = new PDFDocument({
     size: input.paper === 'a4' ? 'A4' : 'LETTER',
@@ -426,7 +492,11 @@ export async function renderRecoverySheet(input: RecoverySheetInput): Promise<Bu
 
   drawQrCode(
     doc,
-    recoverySheetQrText({ protectorId, recoveryPassword: password, lang: input.lang }),
+    input.luks
+      ? ['LUKS', `${words.qrIdLabel}: ${protectorId}`, `${words.qrKeyLabel}: ${password}`].join(
+          '\n',
+        )
+      : recoverySheetQrText({ protectorId, recoveryPassword: password, lang: input.lang }),
     qrX,
     margin,
   );

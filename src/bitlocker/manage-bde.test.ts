@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import {
   ManageBdeError,
   manageBdeOutputKind,
+  parseManageBdeAddedRecoveryPassword,
   parseManageBdeProtectors,
   parseManageBdeStatus,
 } from './manage-bde.js';
@@ -184,5 +185,36 @@ describe('manage-bde -status', () => {
     assert.equal(manageBdeOutputKind(fixture('manage-bde-protectors-get-de.txt')), 'protectors');
     assert.equal(manageBdeOutputKind('Volume C: is a nice drive.\nIt has files.'), undefined);
     assert.throws(() => parseManageBdeStatus('hello'), /no volume headings/);
+  });
+});
+
+describe('manage-bde -protectors -add -RecoveryPassword', () => {
+  it('reads the added protector, not the password the note below repeats, in English and German', () => {
+    assert.deepEqual(
+      parseManageBdeAddedRecoveryPassword(fixture('manage-bde-protectors-add-en.txt')),
+      {
+        id: '5B0C3E52-7D1A-4F0B-9E64-2A8C1D3F9B70',
+        recoveryPassword: '347006-480920-295350-705661-014366-599192-135278-434676',
+      },
+    );
+    assert.deepEqual(
+      parseManageBdeAddedRecoveryPassword(fixture('manage-bde-protectors-add-de.txt')),
+      {
+        id: 'C41E9A07-3B62-4D8E-A1F5-60D7E2B94C18',
+        recoveryPassword: '097603-668118-574794-148071-069399-466730-478819-254100',
+      },
+    );
+  });
+
+  it('refuses output that names no added numerical password', () => {
+    assert.throws(
+      () => parseManageBdeAddedRecoveryPassword(fixture('manage-bde-status-en.txt')),
+      ManageBdeError,
+    );
+    // The listing of a volume with two numerical passwords is not the answer of one add.
+    assert.throws(
+      () => parseManageBdeAddedRecoveryPassword(fixture('manage-bde-protectors-get-en.txt')),
+      /names 2 added numerical passwords/,
+    );
   });
 });

@@ -177,6 +177,32 @@ export function parseManageBdeProtectors(text: string): ManageBdeVolume[] {
   return found;
 }
 
+/**
+ * Reads `manage-bde -protectors -add <volume> -RecoveryPassword <password>` output, in any
+ * display language: the recovery password protector it added. The "ACTIONS REQUIRED" note below
+ * the protector repeats the password outside any protector block and is not counted.
+ */
+export function parseManageBdeAddedRecoveryPassword(text: string): {
+  id: string;
+  recoveryPassword: string;
+} {
+  const added = parseManageBdeProtectors(text)
+    .flatMap((volume) => volume.protectors)
+    .flatMap((protector) =>
+      protector.type === 'recovery-password' && protector.recoveryPassword
+        ? [{ id: protector.id, recoveryPassword: protector.recoveryPassword }]
+        : [],
+    );
+  const [only] = added;
+  if (added.length !== 1 || !only) {
+    throw new ManageBdeError(
+      'no-added-recovery-password',
+      `The text names ${added.length} added numerical passwords; manage-bde -protectors -add -RecoveryPassword adds exactly one.`,
+    );
+  }
+  return only;
+}
+
 /** Reads `manage-bde -status` output: one entry per volume, fields as printed. */
 export function parseManageBdeStatus(text: string): ManageBdeStatusVolume[] {
   const lines = splitLines(text);

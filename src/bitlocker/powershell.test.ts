@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
+  addedRecoveryPasswordProtectorId,
   looksLikeBitLockerJson,
   parseBitLockerVolumeJson,
   PowerShellJsonError,
@@ -123,5 +124,26 @@ describe('Get-BitLockerVolume | ConvertTo-Json', () => {
         input,
       );
     }
+  });
+});
+
+describe('Add-BitLockerKeyProtector -RecoveryPasswordProtector | ConvertTo-Json', () => {
+  it("finds the protector holding the password just added among the volume's others", () => {
+    const json = fixture('add-bitlockerkeyprotector-ps7.json');
+    assert.equal(
+      addedRecoveryPasswordProtectorId(
+        json,
+        '347006-480920-295350-705661-014366-599192-135278-434676',
+      ),
+      '5B0C3E52-7D1A-4F0B-9E64-2A8C1D3F9B70',
+    );
+    assert.throws(
+      () =>
+        addedRecoveryPasswordProtectorId(
+          json,
+          '097603-668118-574794-148071-069399-466730-478819-254100',
+        ),
+      PowerShellJsonError,
+    );
   });
 });

@@ -225,3 +225,32 @@ export function parseBitLockerVolumeJson(input: string): PowerShellVolume[] {
   if (loose.length > 0) volumes.push({ keyProtectors: loose });
   return volumes;
 }
+
+/**
+ * Reads `Add-BitLockerKeyProtector -RecoveryPasswordProtector -RecoveryPassword <password> |
+ * ConvertTo-Json` output (the volume after the change): the ID of the protector holding that
+ * password.
+ */
+export function addedRecoveryPasswordProtectorId(input: string, recoveryPassword: string): string {
+  const normalized = (text: string | undefined) => {
+    const parsed = text === undefined ? undefined : parseRecoveryPassword(text);
+    return parsed?.valid ? parsed.normalized : undefined;
+  };
+  const wanted = normalized(recoveryPassword);
+  const found = parseBitLockerVolumeJson(input)
+    .flatMap((volume) => volume.keyProtectors)
+    .filter(
+      (protector) =>
+        protector.type === 'recovery-password' &&
+        wanted !== undefined &&
+        normalized(protector.recoveryPassword) === wanted,
+    );
+  const [only] = found;
+  if (found.length !== 1 || !only) {
+    throw new PowerShellJsonError(
+      'no-added-recovery-password',
+      `The volume lists ${found.length} recovery password protectors with the password just added; expected exactly one.`,
+    );
+  }
+  return only.id;
+}

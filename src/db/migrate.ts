@@ -20,6 +20,8 @@ import * as deviceEnrollment from './migrations/2026-12-07-device-enrollment.js'
 import * as organisationRotationCoverage from './migrations/2026-12-07-organisation-rotation-coverage.js';
 import * as revealApprovals from './migrations/2026-12-07-reveal-approvals.js';
 import * as mail from './migrations/2026-12-08-mail.js';
+import * as ensureRecoveryPassword from './migrations/2026-12-09-ensure-recovery-password.js';
+import * as luksKeys from './migrations/2026-12-09-luks-keys.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
@@ -35,6 +37,8 @@ const migrationModules = [
   ['2026-12-07-organisation-rotation-coverage', organisationRotationCoverage],
   ['2026-12-07-reveal-approvals', revealApprovals],
   ['2026-12-08-mail', mail],
+  ['2026-12-09-ensure-recovery-password', ensureRecoveryPassword],
+  ['2026-12-09-luks-keys', luksKeys],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

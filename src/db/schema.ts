@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import { backupDestinations, volumeTypes } from '../api/keys.js';
+import { backupDestinations, keyKinds, volumeTypes } from '../api/keys.js';
 import { membershipRoles } from '../api/orgs.js';
 
 /**
@@ -138,6 +138,8 @@ export interface OrganisationsTable {
   approval_lifetime_hours: Generated<number>;
   /** 1: the organisation's owners and admins are told of every reveal of its keys. */
   notify_admins: Generated<number>;
+  /** 1: enrolled devices add a recovery password protector to a drive that has none. */
+  ensure_recovery_password: Generated<number>;
   /** Comma-separated roles that need a second factor to use the library ('' for none). */
   second_factor_roles: Generated<string>;
   /** Minutes after sign-in a reveal needs no step-up; null: the server's `--step-up-minutes`. */
@@ -240,6 +242,9 @@ export interface VolumesTable {
   updated_at: string;
 }
 
+export { keyKinds };
+export type KeyKind = (typeof keyKinds)[number];
+
 export { backupDestinations };
 export type BackupDestination = (typeof backupDestinations)[number];
 
@@ -268,6 +273,12 @@ export interface RecoveryKeysTable {
   rotation_required_at: string | null;
   /** When the key was last shown to unlock its volume (read from it by the CLI or agent). */
   proven_at: string | null;
+  /** A BitLocker recovery password, or a LUKS recovery passphrase in a key slot. */
+  kind: KeyKind;
+  /** For a LUKS key: the volume's LUKS UUID as 32 upper-case hex digits without dashes. */
+  luks_uuid_hex: string | null;
+  /** For a LUKS key: the key slot (0-31) that holds it. */
+  luks_slot: number | null;
 }
 
 export interface KeyBackupsTable {

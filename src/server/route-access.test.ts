@@ -43,7 +43,7 @@ const publicApiRoutes = [
   'POST /api/v1/agent/token',
 ];
 
-/** What a token from `keyhold login` may call: the key operations and the token itself. */
+/** What a token from `keyhold login` may call: the key operations, the token itself, and adding keys to an organisation. */
 const tokenRoutes = [
   'GET /api/v1/keys',
   'HEAD /api/v1/keys',
@@ -60,6 +60,13 @@ const tokenRoutes = [
   'GET /api/v1/device/token',
   'HEAD /api/v1/device/token',
   'DELETE /api/v1/device/token',
+  // keyhold backup --to account --org NAME: find the organisation, add the key, record backups.
+  'GET /api/v1/orgs',
+  'HEAD /api/v1/orgs',
+  'GET /api/v1/orgs/:orgId/keys',
+  'HEAD /api/v1/orgs/:orgId/keys',
+  'POST /api/v1/orgs/:orgId/keys',
+  'POST /api/v1/orgs/:orgId/keys/:id/backups',
 ];
 
 /**

@@ -3,10 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { CreatedEnrollmentToken, EnrolledDevice } from '../../src/api/enrollment.js';
-import type { DeviceAnswer, KeyPage } from '../../src/api/keys.js';
+import type { CoverageReport, DeviceAnswer, KeyPage } from '../../src/api/keys.js';
+import type { PoliciesAnswer } from '../../src/api/orgs.js';
 import { generateRecoveryPassword } from '../../src/bitlocker/recovery-password-generation.js';
+import { backoffMs } from '../../src/cli/agent/run.js';
 import { startTestApp, type TestApp } from '../server/harness.js';
 import { startOrganisation, type TestOrganisation } from '../server/organisation.js';
 import { repoRoot, runKeyhold } from '../support/cli.js';
@@ -90,6 +94,7 @@ describe('keyhold agent on a simulated Windows computer', () => {
     server = await startTestApp('sqlite');
     url = await server.app.listen({ host: '127.0.0.1', port: 0 });
     org = await startOrganisation(server, 'Acme IT');
+    await setEnsureRecoveryPassword(true);
   });
   after(async () => {
     await server.close();
@@ -97,6 +102,16 @@ describe('keyhold agent on a simulated Windows computer', () => {
   });
 
   const owner = () => org.people.owner.browser;
+
+  async function setEnsureRecoveryPassword(on: boolean) {
+    const changed = await owner().request<PoliciesAnswer>(
+      'PATCH',
+      `/api/v1/orgs/${org.orgId}/policies`,
+      { body: { ensureRecoveryPassword: on } },
+    );
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.policies.ensureRecoveryPassword, on);
+  }
 
   async function token(): Promise<string> {
     const created = await owner().request<CreatedEnrollmentToken>(
@@ -237,10 +252,60 @@ describe('keyhold agent on a simulated Windows computer', () => {
     const pc = await enrolledComputer(computer('de', false));
     const run = await pc.run();
     assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((JSON.parse(run.stdout) as { protected: string[] }).protected, ['E:']);
+    assert.equal(
+      pc.volumes()[2]?.protectors.filter((p) => p.type === 'RecoveryPassword').length,
+      1,
+      'manage-bde added a recovery password to E:',
+    );
     for (const volume of pc.volumes()) {
       for (const p of volume.protectors.filter((q) => q.type === 'RecoveryPassword')) {
         assert.equal(await storedPassword(p.id), p.password, `${volume.mountPoint} ${p.id}`);
       }
+    }
+  });
+
+  it('leaves a drive without a recovery password alone when the policy is off, and the coverage report shows it', async () => {
+    await setEnsureRecoveryPassword(false);
+    try {
+      const pc = await enrolledComputer(computer('en', true));
+      const before = pc.volumes();
+      const first = await runKeyhold(['agent', 'run', '--state-dir', pc.stateDir], {
+        env: { ...pc.env, KEYHOLD_LANG: 'nb' },
+      });
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /E: har ikke noe gjenopprettingspassord/);
+      assert.deepEqual(pc.volumes(), before, 'no drive was changed');
+
+      const deviceId = await deviceIdOf(pc.enrolledDeviceId);
+      const coverage = async () => {
+        const report = await owner().request<CoverageReport>(
+          'GET',
+          `/api/v1/orgs/${org.orgId}/report`,
+        );
+        assert.equal(report.status, 200);
+        return report.body.drivesWithoutKey
+          .filter((item) => item.deviceId === deviceId)
+          .map((item) => item.drive.label);
+      };
+      assert.deepEqual(await coverage(), ['E:']);
+
+      const again = await pc.run();
+      assert.equal(again.code, 0, again.stderr);
+      const report = JSON.parse(again.stdout) as { uncovered: string[]; escrowed: string[] };
+      assert.deepEqual(report.uncovered, ['E:']);
+      assert.deepEqual(report.escrowed, []);
+
+      await setEnsureRecoveryPassword(true);
+      const covered = await pc.run();
+      assert.equal(covered.code, 0, covered.stderr);
+      const added = pc.volumes()[2]?.protectors.find((p) => p.type === 'RecoveryPassword');
+      assert.ok(added, 'with the policy on, E: gets a recovery password');
+      assert.deepEqual((JSON.parse(covered.stdout) as { escrowed: string[] }).escrowed, [added.id]);
+      assert.deepEqual(await coverage(), []);
+      assert.equal(await storedPassword(added.id), added.password);
+    } finally {
+      await setEnsureRecoveryPassword(true);
     }
   });
 
@@ -302,6 +367,109 @@ describe('keyhold agent on a simulated Windows computer', () => {
     assert.equal(left.length, 2, 'the used key and the new one both stay');
     assert.ok(left.some((p) => p.id === used.id));
     for (const p of left) assert.equal(await storedPassword(p.id), p.password);
+  });
+
+  /**
+   * A way to the server that loses every escrow request (the connection drops), as a network
+   * that fails halfway through a pass would; everything else passes through.
+   */
+  async function escrowLosingProxy() {
+    const proxy = createServer((request, response) => {
+      if (request.url === '/api/v1/agent/escrow') {
+        request.socket.destroy();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).filter(
+            (entry): entry is [string, string] =>
+              typeof entry[1] === 'string' && entry[0] !== 'host',
+          ),
+        );
+        void fetch(new URL(request.url ?? '/', url), {
+          method: request.method ?? 'GET',
+          headers,
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+        }).then(async (answer) => {
+          response.writeHead(answer.status, {
+            'content-type': answer.headers.get('content-type') ?? '',
+          });
+          response.end(Buffer.from(await answer.arrayBuffer()));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => {
+      proxy.listen(0, '127.0.0.1', resolve);
+    });
+    return {
+      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      close: () =>
+        new Promise<void>((resolve) =>
+          proxy.close(() => {
+            resolve();
+          }),
+        ),
+    };
+  }
+
+  it('keeps a new key sealed in its state when the escrow does not arrive, and finishes the rotation once it does', async () => {
+    const pc = await enrolledComputer(computer('en', true));
+    assert.equal((await pc.run()).code, 0);
+    const used = pc.volumes()[0]?.protectors.find((p) => p.type === 'RecoveryPassword');
+    assert.ok(used);
+    assert.equal(await storedPassword(used.id), used.password);
+
+    const statePath = join(pc.stateDir, 'state.json');
+    const pointAt = (server: string) => {
+      const state = JSON.parse(readFileSync(statePath, 'utf8')) as { server: string };
+      writeFileSync(statePath, JSON.stringify({ ...state, server }));
+    };
+    const proxy = await escrowLosingProxy();
+    try {
+      pointAt(proxy.url);
+      for (const attempt of [1, 2]) {
+        const offline = await pc.run();
+        assert.equal(offline.code, 3, offline.stderr);
+        assert.equal((JSON.parse(offline.stdout) as { outcome: string }).outcome, 'offline');
+        const passwords = pc.volumes()[0]?.protectors.filter((p) => p.type === 'RecoveryPassword');
+        // The new key is on the drive beside the used one, which stays until the server has it.
+        assert.equal(passwords?.length, 2, `attempt ${attempt}: one new key, never a second`);
+        assert.ok(passwords.some((p) => p.id === used.id));
+        const state = readFileSync(statePath, 'utf8');
+        assert.doesNotMatch(state, /\d{6}-\d{6}-\d{6}/, 'the state holds the key only sealed');
+        const pending = (JSON.parse(state) as { pending: { step: string; sealed: string }[] })
+          .pending;
+        assert.deepEqual(
+          pending.map((key) => key.step),
+          ['added'],
+        );
+      }
+    } finally {
+      await proxy.close();
+      pointAt(url);
+    }
+
+    const finished = await pc.run();
+    assert.equal(finished.code, 0, finished.stderr);
+    const passwords = pc.volumes()[0]?.protectors.filter((p) => p.type === 'RecoveryPassword');
+    assert.equal(passwords?.length, 1);
+    assert.notEqual(passwords[0]?.id, used.id);
+    assert.equal(await storedPassword(passwords[0]?.id ?? ''), passwords[0]?.password);
+  });
+
+  it('waits longer after each failure, up to six hours, and spreads a fleet out', () => {
+    const minute = 60_000;
+    for (let failures = 1; failures <= 12; failures++) {
+      const ceiling = Math.min(6 * 60 * minute, minute * 2 ** (failures - 1));
+      for (let sample = 0; sample < 20; sample++) {
+        const wait = backoffMs(failures);
+        assert.ok(wait >= ceiling / 2 && wait < ceiling, `${failures} failures: ${wait} ms`);
+      }
+    }
+    const fleet = new Set(Array.from({ length: 100 }, () => backoffMs(5)));
+    assert.ok(fleet.size > 50, 'a hundred agents that failed together do not return together');
   });
 
   it('keeps its state and backs off while the server cannot be reached', async () => {

@@ -22,18 +22,23 @@ describe('keyhold backup with an account: stored details and what counts as a ba
   let ola: SignedInBrowser;
   const env = { XDG_CONFIG_HOME: freshDir() };
 
-  before(async () => {
-    server = await startServe(['--data-dir', freshDir()]);
-    ola = new SignedInBrowser(server.url);
-    await ola.signup('ola@example.org', 'Ola Nordmann');
-    const login = startLogin([server.url, '--device-name', 'ola-laptop'], env);
+  /** Connects `keyhold login` in the configuration folder of `env` as the browser's person. */
+  async function connect(browser: SignedInBrowser, configEnv: NodeJS.ProcessEnv) {
+    const login = startLogin([server.url, '--device-name', 'laptop'], configEnv);
     const userCode = await login.userCode;
-    const approved = await ola.request('POST', '/api/v1/device/approve', {
+    const approved = await browser.request('POST', '/api/v1/device/approve', {
       userCode,
       approve: true,
     });
     assert.equal(approved.status, 200);
     assert.equal((await login.done).code, 0);
+  }
+
+  before(async () => {
+    server = await startServe(['--data-dir', freshDir()]);
+    ola = new SignedInBrowser(server.url);
+    await ola.signup('ola@example.org', 'Ola Nordmann');
+    await connect(ola, env);
   });
   after(async () => {
     await server.stop();
@@ -125,5 +130,176 @@ describe('keyhold backup with an account: stored details and what counts as a ba
       backups.body.items.map((backup) => backup.destination),
       ['file', 'account'],
     );
+  });
+
+  describe('into an organisation library with --org', () => {
+    let orgId = '';
+    let kariBrowser: SignedInBrowser;
+    const kariEnv = { XDG_CONFIG_HOME: freshDir() };
+
+    before(async () => {
+      const created = await ola.request<{ organisation: { id: string } }>('POST', '/api/v1/orgs', {
+        name: 'Acme IT',
+      });
+      assert.equal(created.status, 201);
+      orgId = created.body.organisation.id;
+      kariBrowser = new SignedInBrowser(server.url);
+      await kariBrowser.signup('kari@example.org', 'Kari Nordmann');
+      const added = await ola.request('POST', `/api/v1/orgs/${orgId}/members`, {
+        email: 'kari@example.org',
+        role: 'member',
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      await connect(kariBrowser, kariEnv);
+    });
+
+    it("adds the key to the organisation's library, not the person's own, and records the file backup there", async () => {
+      const protectorId = '7E2A9C41-3D5B-4F60-8A1E-C9B7D3E5F102';
+      const recoveryPassword = generateRecoveryPassword();
+      const target = freshDir();
+      const result = await runKeyhold(
+        [
+          'backup',
+          '--from',
+          keyFile(protectorId, recoveryPassword),
+          '--to',
+          'account,file',
+          '--file',
+          target,
+          '--org',
+          'acme it',
+          '--device-name',
+          'KIOSK-3',
+          '--yes',
+        ],
+        { env },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        /ok account: saved in Acme IT's library on .* \(as ola@example\.org\)/,
+      );
+      assert.match(result.stdout, /recorded the file backup in Acme IT/);
+
+      const own = await ola.request<Listed>('GET', `/api/v1/keys?q=${protectorId.slice(0, 8)}`);
+      assert.deepEqual(own.body.items, [], "the person's own library did not get it");
+      const inOrg = await ola.request<Listed>(
+        'GET',
+        `/api/v1/orgs/${orgId}/keys?q=${protectorId.slice(0, 8)}`,
+      );
+      const [key] = inOrg.body.items;
+      assert.ok(key);
+      assert.equal(key.deviceName, 'KIOSK-3');
+      const revealed = await ola.request<{ recoveryPassword: string }>(
+        'POST',
+        `/api/v1/orgs/${orgId}/keys/${key.id}/reveal`,
+        { reason: 'pin-forgotten' },
+      );
+      assert.equal(revealed.body.recoveryPassword, recoveryPassword);
+      const backups = await ola.request<{ items: { destination: string }[] }>(
+        'GET',
+        `/api/v1/orgs/${orgId}/keys/${key.id}/backups`,
+      );
+      assert.deepEqual(backups.body.items.map((backup) => backup.destination).sort(), [
+        'account',
+        'file',
+      ]);
+    });
+
+    it('names the organisations the person is in when the name matches none', async () => {
+      const result = await runKeyhold(
+        [
+          'backup',
+          '--id',
+          '7E2A9C41-3D5B-4F60-8A1E-C9B7D3E5F102',
+          '--password',
+          generateRecoveryPassword(),
+          '--to',
+          'account',
+          '--org',
+          'Acme',
+          '--yes',
+        ],
+        { env },
+      );
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /--org Acme: ola@example\.org .* belongs to no organisation of that name\. Its organisations: Acme IT\./,
+      );
+      const nb = await runKeyhold(
+        [
+          'backup',
+          '--id',
+          '7E2A9C41-3D5B-4F60-8A1E-C9B7D3E5F102',
+          '--password',
+          generateRecoveryPassword(),
+          '--to',
+          'account',
+          '--org',
+          'Acme',
+          '--yes',
+        ],
+        { env: { ...env, KEYHOLD_LANG: 'nb' } },
+      );
+      assert.match(
+        nb.stderr,
+        /er ikke med i noen organisasjon med det navnet\. Organisasjonene: Acme IT\./,
+      );
+    });
+
+    it('tells a member that their role does not add keys, in English and Bokmål', async () => {
+      const protectorId = '2F4D6B81-9A3C-4E5D-B7F1-0A2C4E6F8091';
+      const args = [
+        'backup',
+        '--id',
+        protectorId,
+        '--password',
+        generateRecoveryPassword(),
+        '--to',
+        'account',
+        '--org',
+        'Acme IT',
+        '--yes',
+      ];
+      const refused = await runKeyhold(args, { env: kariEnv });
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(
+        refused.stdout,
+        /Your role in Acme IT is member: only owners, admins and helpdesk add keys to its library/,
+      );
+      const norsk = await runKeyhold(args, { env: { ...kariEnv, KEYHOLD_LANG: 'nb' } });
+      assert.match(
+        norsk.stdout,
+        /Rollen din i Acme IT er medlem: bare eiere, administratorer og brukerstøtte legger nøkler i biblioteket/,
+      );
+      const inOrg = await ola.request<Listed>(
+        'GET',
+        `/api/v1/orgs/${orgId}/keys?q=${protectorId.slice(0, 8)}`,
+      );
+      assert.deepEqual(inOrg.body.items, []);
+    });
+
+    it('refuses --org without --to account', async () => {
+      const result = await runKeyhold(
+        [
+          'backup',
+          '--id',
+          '2F4D6B81-9A3C-4E5D-B7F1-0A2C4E6F8091',
+          '--password',
+          generateRecoveryPassword(),
+          '--to',
+          'file',
+          '--file',
+          freshDir(),
+          '--org',
+          'Acme IT',
+          '--yes',
+        ],
+        { env },
+      );
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /--org NAME chooses the organisation library for --to account/);
+    });
   });
 });

@@ -10,7 +10,8 @@ import { corpusImages, sha256File, type CorpusImage } from './volume-corpus.js';
 
 /**
  * The corpus volumes decrypt to their reference SHA-256 on both implementations: the native
- * addon (on one thread, in-process) and the WebAssembly fallback (on worker threads).
+ * addon (one chunk at a time, on Node's thread pool) and the WebAssembly fallback (on worker
+ * threads).
  * test/cli/volume-unlock.test.ts covers the default (native when built, one thread per core).
  */
 const nativeChoice = chooseVolumeCrypto();

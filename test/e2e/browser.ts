@@ -291,3 +291,23 @@ export async function callApi<T>(
     { method, path, body },
   ) as Promise<T>;
 }
+
+/**
+ * Passkeys with Chromium's virtual authenticator (DevTools protocol, WebAuthn domain): a
+ * platform authenticator with resident keys that verifies its user at once. WebAuthn refuses
+ * IP addresses as the site, so the pages are opened on localhost.
+ */
+export async function addVirtualAuthenticator(page: Page): Promise<void> {
+  const session = await page.context().newCDPSession(page);
+  await session.send('WebAuthn.enable');
+  await session.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+}

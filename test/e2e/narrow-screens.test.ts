@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
+  assertAccessible,
   browserSkip,
+  callApi,
   launchChromium,
   newPerson,
   openContext,
@@ -31,7 +33,7 @@ async function assertNoSidewaysScroll(page: Page, where: string) {
 }
 
 describe(
-  'the account picker and the rating on narrow and wide screens',
+  'the account picker, the rating and the sign-in settings on narrow and wide screens',
   { skip: browserSkip },
   () => {
     let server: KeyholdServer;
@@ -110,6 +112,64 @@ describe(
         assert.equal(tops.size, 1, 'the five ratings share one line');
         await screenshot(page, `rating-${width}`);
         await assertNoSidewaysScroll(page, 'the help article with its feedback form');
+        assert.deepEqual(problems.errors, []);
+        await context.close();
+      });
+    }
+
+    for (const language of ['en', 'nb']) {
+      it(`fits an organisation's sign-in settings, with long domains, on a 375 px screen in ${language}`, async () => {
+        const { context, problems } = await openContext(browser, { width: 375, height: 800 });
+        const page = await context.newPage();
+        await signUp(page, server.url, newPerson('Olive Owner'));
+        const { organisation } = await callApi<{ organisation: { id: string } }>(
+          page,
+          'POST',
+          '/orgs',
+          { name: 'Acme International Information Technology Services' },
+        );
+        const domains = [
+          `helpdesk.northern-region.acme-international-technology-services-${language}.example`,
+          `acme-${language}.example`,
+        ];
+        for (const domain of domains) {
+          await callApi(page, 'POST', `/orgs/${organisation.id}/sign-in/domains`, { domain });
+        }
+        await callApi(
+          page,
+          'POST',
+          `/orgs/${organisation.id}/sign-in/domains/${domains[1]}/verify`,
+        );
+
+        // The language a person picks in the app (the longer Bokmål words wrap differently).
+        await page.evaluate((chosen) => {
+          localStorage.setItem('keyhold.language', chosen);
+        }, language);
+        await page.goto(`${server.url}/orgs/${organisation.id}/sign-in-settings`);
+        await page.locator('.session-device', { hasText: domains[0] }).waitFor();
+        assert.equal(await page.evaluate(() => document.documentElement.lang), language);
+        const sections = page.locator('main section');
+        await sections.nth(2).locator('button').waitFor();
+        assert.equal(await sections.count(), 3, 'provider, domains and policies');
+        for (const section of await sections.all()) {
+          await assertWithinWidth(
+            page,
+            section,
+            `the section "${await section.locator('h2').innerText()}"`,
+          );
+        }
+        // Every field, button and domain row a person uses stays on the screen.
+        const controls = page.locator(
+          'main :is(input:not([type=hidden]), select, textarea, button, .session-row)',
+        );
+        assert.ok((await controls.count()) > 10);
+        for (const control of await controls.all()) {
+          const what = (await control.getAttribute('id')) ?? (await control.innerText());
+          await assertWithinWidth(page, control, `"${what}"`);
+        }
+        await screenshot(page, `org-sign-in-settings-375-${language}`);
+        await assertNoSidewaysScroll(page, 'the sign-in settings');
+        await assertAccessible(page, `the sign-in settings at 375 px in ${language}`);
         assert.deepEqual(problems.errors, []);
         await context.close();
       });

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { TestIdentityProvider } from '../support/oidc-idp.js';
 import {
+  addVirtualAuthenticator,
   assertAccessible,
   browserSkip,
   launchChromium,
@@ -36,6 +37,8 @@ describe('signing in through an organisation’s identity provider', { skip: bro
   let server: KeyholdServer;
   let idp: TestIdentityProvider;
   let browser: Browser;
+  /** On localhost: WebAuthn refuses an IP address as the site. */
+  let url: string;
   const owner = {
     name: 'Olive Owner',
     email: 'olive@home.example',
@@ -45,7 +48,8 @@ describe('signing in through an organisation’s identity provider', { skip: bro
 
   before(async () => {
     server = await startKeyhold();
-    idp = await TestIdentityProvider.start([`${server.url}/sign-in/sso`]);
+    url = server.url.replace('127.0.0.1', 'localhost');
+    idp = await TestIdentityProvider.start([`${url}/sign-in/sso`]);
     idp.addPerson({ ...employee, name: 'Kari Nordmann', groups: ['it-helpdesk'] });
     browser = await launchChromium();
   });
@@ -55,16 +59,17 @@ describe('signing in through an organisation’s identity provider', { skip: bro
     await server.stop();
   });
 
-  it('lets an owner set the provider up, then signs a new person in through it beside another account', async () => {
+  it('lets an owner set the provider up, then signs a new person in through it beside another account, who meets the second-factor rule with a passkey', async () => {
     const { context, problems } = await openContext(browser);
     const page = await context.newPage();
-    await signUp(page, server.url, owner);
+    await addVirtualAuthenticator(page);
+    await signUp(page, url, owner);
     const orgId = await createOrganisation(page, 'Acme IT');
 
-    await page.goto(`${server.url}/orgs`);
+    await page.goto(`${url}/orgs`);
     await page.getByRole('link', { name: 'Sign-in settings Acme IT' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign-in settings' }).waitFor();
-    assert.equal(page.url(), `${server.url}/orgs/${orgId}/sign-in-settings`);
+    assert.equal(page.url(), `${url}/orgs/${orgId}/sign-in-settings`);
 
     await page.getByLabel('Issuer URL').fill(idp.issuer);
     await page.getByLabel('Client ID').fill(idp.clientId);
@@ -82,9 +87,17 @@ describe('signing in through an organisation’s identity provider', { skip: bro
     await page.getByText(/^Verified /).waitFor();
     await assertAccessible(page, 'the sign-in settings');
     await screenshot(page, 'org-sign-in-settings');
+    // The helpdesk must use a second factor.
+    const policies = page.getByRole('region', { name: 'Second factor and step-up' });
+    await policies.getByRole('checkbox', { name: 'Helpdesk' }).check();
+    const policiesSaved = page.waitForResponse(
+      (response) => response.url().endsWith('/policies') && response.status() === 200,
+    );
+    await policies.getByRole('button', { name: 'Save' }).click();
+    await policiesSaved;
 
     // A second person in the same browser: identify, straight to the provider, and back.
-    await page.goto(`${server.url}/sign-in?new=1`);
+    await page.goto(`${url}/sign-in?new=1`);
     await page.getByLabel('Email address').fill(employee.email);
     await page.getByRole('button', { name: 'Next' }).click();
     await page.waitForURL((url) => url.origin === idp.issuer);
@@ -94,13 +107,32 @@ describe('signing in through an organisation’s identity provider', { skip: bro
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     await page.getByRole('heading', { level: 1, name: 'Recovery keys' }).waitFor();
-    assert.equal(page.url(), `${server.url}/keys`);
-    await page.goto(`${server.url}/orgs`);
+    assert.equal(page.url(), `${url}/keys`);
+    await page.goto(`${url}/orgs`);
     const listed = page.locator('.card-list > li').filter({ hasText: 'Acme IT' });
     await listed.getByText('Helpdesk').waitFor();
     assert.equal(await listed.getByRole('link', { name: /Sign-in settings/ }).count(), 0);
     await listed.getByRole('link', { name: 'Acme IT' }).click();
+    const library = page.url();
+
+    // The provider made the account: it has no password, and a passkey meets the rule.
+    await page
+      .getByRole('alert')
+      .getByText(/Acme IT asks owners, admins and its helpdesk/)
+      .waitFor();
+    await page.getByRole('link', { name: 'Go to Security' }).click();
+    const passkeys = page.getByRole('region', { name: 'Passkeys' });
+    await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+    await passkeys.getByText(/has no password: a sign-in of the last 5 minutes/).waitFor();
+    assert.equal(await passkeys.getByLabel('Your password').count(), 0);
+    await assertAccessible(page, 'adding a passkey to an account without a password');
+    await passkeys.getByLabel('Name').fill('Work laptop');
+    await passkeys.getByRole('button', { name: 'Create passkey' }).click();
+    await passkeys.getByRole('paragraph').filter({ hasText: 'Work laptop' }).waitFor();
+
+    await page.goto(library);
     await page.getByRole('heading', { level: 1, name: /Acme IT/ }).waitFor();
+    await page.getByText("This organisation's library has no keys yet.").waitFor();
     await assertAccessible(page, "the organisation's library after an organisation sign-in");
 
     const accounts = await page.evaluate(async () => {
@@ -120,7 +152,7 @@ describe('signing in through an organisation’s identity provider', { skip: bro
   it('shows a refused answer in the reader’s language, with a way to start again, at 375 px', async () => {
     const { context } = await openContext(browser, { locale: 'nb-NO', width: 375, height: 800 });
     const page = await context.newPage();
-    await page.goto(`${server.url}/sign-in/sso?code=made-up&state=never-issued`);
+    await page.goto(`${url}/sign-in/sso?code=made-up&state=never-issued`);
     await page
       .getByRole('alert')
       .getByText(/Begynn på nytt med e-postadressen din/)

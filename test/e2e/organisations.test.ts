@@ -11,12 +11,12 @@ import {
   newPerson,
   openContext,
   screenshot,
-  signUp,
   startKeyhold,
   type KeyholdServer,
   type PageProblems,
   type TestKey,
 } from './browser.js';
+import { freePort, SmtpSink } from '../support/smtp-sink.js';
 
 interface Person {
   name: string;
@@ -36,12 +36,15 @@ async function assertNoSidewaysScroll(page: Page, where: string) {
 
 describe('organisations in the web app', { skip: browserSkip }, () => {
   let server: KeyholdServer;
+  let sink: SmtpSink;
   let browser: Browser;
   const people: Person[] = [];
   let owner: Person;
   let helpdesk: Person;
   let member: Person;
   let auditor: Person;
+  /** Uses the front desk PC, and reads Keyhold's mail in Norwegian Bokmål. */
+  let frontDeskUser: Person;
   let orgId = '';
   const orgName = 'Fjordline Shipping AS';
   const memberLaptop = newKey('FJ-LAPTOP-0042');
@@ -52,7 +55,22 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     const { context, problems } = await openContext(browser, { width, height: 900 });
     const page = await context.newPage();
     const details = newPerson(name);
-    await signUp(page, server.url, details);
+    // The server sends mail, so an account holds keys once its address is confirmed.
+    await page.goto(`${server.url}/sign-up`);
+    await page.getByLabel('Your name').fill(details.name);
+    await page.getByLabel('Email address').fill(details.email);
+    await page.getByLabel('Password', { exact: true }).fill(details.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+    const [confirmation] = await sink.waitFor(details.email);
+    const link = /http:\/\/\S+\/confirm-email#token=[\w-]+/.exec(confirmation?.text ?? '')?.[0];
+    assert.ok(link, 'the confirmation mail has its link');
+    await page.goto(link);
+    await page.getByText(`${details.email} is confirmed.`).waitFor();
+    await page.goto(`${server.url}/sign-in?email=${encodeURIComponent(details.email)}`);
+    await page.getByLabel('Password').fill(details.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Recovery keys' }).waitFor();
     const signedUp = { ...details, page, context, problems };
     people.push(signedUp);
     return signedUp;
@@ -67,18 +85,30 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
   }
 
   before(async () => {
-    server = await startKeyhold();
+    // The server as `keyhold serve` runs it, sending its mail to a real SMTP server; its
+    // links must point back at it, so it listens on a port chosen beforehand.
+    sink = await SmtpSink.start();
+    const port = String(await freePort());
+    server = await startKeyhold({
+      args: [
+        ...['--port', port, '--public-url', `http://127.0.0.1:${port}`],
+        ...['--smtp-url', sink.url, '--mail-from', 'Keyhold <keyhold@fjordline.example>'],
+      ],
+    });
     browser = await launchChromium();
     owner = await person('Ingrid Owner');
     helpdesk = await person('Henrik Helpdesk');
     member = await person('Marit Member');
     auditor = await person('Aud Auditor');
+    frontDeskUser = await person('Bjørn Resepsjon');
+    await callApi(frontDeskUser.page, 'PATCH', '/auth/me', { language: 'nb' });
   });
 
   after(async () => {
     for (const { context } of people) await context.close();
     await browser.close();
     await server.stop();
+    await sink.stop();
   });
 
   it('lets an owner create an organisation, add its people with their roles and set its policies', async () => {
@@ -101,8 +131,9 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await page.getByRole('heading', { level: 1, name: `Members · ${orgName}` }).waitFor();
     for (const [who, role] of [
       [helpdesk, 'Helpdesk'],
-      [member, 'Member'],
       [auditor, 'Auditor'],
+      [frontDeskUser, 'Member'],
+      [member, 'Member'],
     ] as const) {
       await page.getByLabel('Email of their Keyhold account').fill(who.email);
       await page.getByLabel('Role', { exact: true }).selectOption({ label: role });
@@ -111,14 +142,27 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     }
     const rows = page.getByRole('table').getByRole('row');
     await rows.filter({ hasText: auditor.name }).getByText(auditor.email).waitFor();
-    assert.equal(await rows.count(), 5, 'a header row and four people');
+    const members = page.getByRole('table', { name: 'Members' }).getByRole('row');
+    assert.equal(await members.count(), 6, 'a header row and five people');
     await assertAccessible(page, 'the members page');
     await screenshot(page, 'organisation-members');
 
-    // Someone without an account cannot be added; the server says why.
-    await page.getByLabel('Email of their Keyhold account').fill('nobody.here@example.org');
+    // Someone without an account is invited by mail; the invitation waits in its own list.
+    const newcomer = newPerson('Nina Newcomer').email;
+    await page.getByLabel('Email of their Keyhold account').fill(newcomer);
     await page.getByRole('button', { name: 'Add member' }).click();
-    await page.getByRole('alert').waitFor();
+    await page.getByText(`An invitation to join as Member was sent to ${newcomer}.`).waitFor();
+    const invitations = page.getByRole('table', { name: 'Invitations waiting' });
+    const invited = invitations.getByRole('row', { name: new RegExp(newcomer) });
+    await invited.getByText(owner.name).waitFor();
+    await invited.getByText('Member', { exact: true }).waitFor();
+    const [invitation] = await sink.waitFor(newcomer);
+    assert.equal(invitation?.subject, `Invitation to ${orgName} on Keyhold`);
+    await assertAccessible(page, 'the members page with an invitation');
+    await screenshot(page, 'organisation-invitations');
+    await invited.getByRole('button', { name: `Send again ${newcomer}` }).click();
+    await page.getByText(`The invitation was sent to ${newcomer} again`).waitFor();
+    await sink.waitFor(newcomer, 2);
 
     await page.getByRole('link', { name: 'Policies' }).click();
     const approval = page.getByLabel('A helpdesk reveal waits for approval');
@@ -143,8 +187,8 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await page.getByText('Policies saved.').waitFor();
 
     await addOrganisationKey(page, memberLaptop, member.email);
-    await addOrganisationKey(page, frontDesk);
-    await addOrganisationKey(page, frontDeskData);
+    await addOrganisationKey(page, frontDesk, frontDeskUser.email);
+    await addOrganisationKey(page, frontDeskData, frontDeskUser.email);
     assert.deepEqual(problems.errors, []);
   });
 
@@ -203,6 +247,25 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     assert.equal(await page.getByRole('dialog').count(), 0);
     assert.equal(await page.locator('.recovery-key').count(), 0, 'the key left the screen');
+
+    // The person who uses the PC is told, by mail, in their own language.
+    const notice = await sink.waitForOne(frontDeskUser.email, (mail) =>
+      mail.subject.includes('FJ-FRONTDESK-01'),
+    );
+    assert.equal(notice.subject, 'Gjenopprettingsnøkkelen til FJ-FRONTDESK-01 ble vist');
+    assert.match(notice.text, new RegExp(`${helpdesk.name} \\(${helpdesk.email}\\) viste`));
+    assert.match(notice.text, /din enhet FJ-FRONTDESK-01 i Fjordline Shipping AS/);
+    assert.match(notice.text, /Grunn: maskinvarereparasjon\nSak: INC-4711/);
+    assert.match(notice.text, new RegExp(`Nøkkel-ID: ${frontDesk.protectorId}`));
+    for (const mail of [notice.raw, notice.text, notice.html]) {
+      assert.equal(mail.includes(frontDesk.recoveryPassword), false, 'no recovery password');
+      assert.equal(
+        mail.replace(/[\s=-]/g, '').includes(blocks.join('')),
+        false,
+        'no recovery password, however wrapped',
+      );
+    }
+
     // Revealed once, the key is used up until the drive gets a new one.
     await row.getByText('Needs a new key').waitFor();
 
@@ -218,7 +281,7 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await systemDrive.getByText('Needs a new key').waitFor();
     assert.equal(await dataDrive.getByText('Needs a new key').count(), 0);
     await page.getByText(/^New key needed since /).waitFor();
-    assert.equal(await page.getByText('Nobody', { exact: true }).count(), 1);
+    await page.getByText(`${frontDeskUser.name} (${frontDeskUser.email})`).waitFor();
     assert.equal(
       await page.getByRole('button', { name: 'Ask for new keys' }).count(),
       0,
@@ -426,5 +489,19 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await page.locator('.approval').first().waitFor();
     await assertNoSidewaysScroll(page, 'the approvals page');
     assert.deepEqual(problems.errors, []);
+
+    // An owner on a phone: the waiting invitation, revoked.
+    await owner.page.setViewportSize({ width: 375, height: 800 });
+    await owner.page.goto(`${server.url}/orgs/${orgId}/members`);
+    const invitations = owner.page.getByRole('table', { name: 'Invitations waiting' });
+    const invited = invitations.getByRole('row', { name: /nina\.newcomer/ });
+    await invited.waitFor();
+    await assertNoSidewaysScroll(owner.page, 'the members page with an invitation');
+    await screenshot(owner.page, 'organisation-invitations-375');
+    await invited.getByRole('button', { name: /^Revoke / }).click();
+    await owner.page.getByText(/^The invitation to nina\.newcomer.* was revoked\.$/).waitFor();
+    assert.equal(await invitations.count(), 0, 'no invitation is left');
+    await owner.page.setViewportSize({ width: 1280, height: 900 });
+    assert.deepEqual(owner.problems.errors, []);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  addVirtualAuthenticator,
   assertAccessible,
   browserSkip,
   launchChromium,
@@ -12,26 +13,6 @@ import {
   startKeyhold,
   type KeyholdServer,
 } from './browser.js';
-
-/**
- * Passkeys with Chromium's virtual authenticator (DevTools protocol, WebAuthn domain): a
- * platform authenticator with resident keys that verifies its user at once. WebAuthn refuses
- * IP addresses as the site, so the pages are opened on localhost.
- */
-async function addVirtualAuthenticator(page: Page): Promise<void> {
-  const session = await page.context().newCDPSession(page);
-  await session.send('WebAuthn.enable');
-  await session.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-}
 
 async function signOut(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: `Account menu for ${name}` }).click();

@@ -27,6 +27,8 @@ const migrationsSince = [
   '2026-12-07-organisation-rotation-coverage',
   '2026-12-07-reveal-approvals',
   '2026-12-08-mail',
+  '2026-12-09-ensure-recovery-password',
+  '2026-12-09-luks-keys',
 ];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */

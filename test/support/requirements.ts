@@ -4,11 +4,11 @@ import { join } from 'node:path';
 
 /**
  * Suites that need something outside the checkout (PostgreSQL, Chromium, the BitLocker corpus,
- * poppler's pdftotext) skip with a one-line reason on a developer machine, and fail in CI where the matching
+ * poppler's pdftotext, cryptsetup) skip with a one-line reason on a developer machine, and fail in CI where the matching
  * KEYHOLD_TEST_REQUIRE_* variable is set.
  */
 export function requirement(
-  name: 'postgres' | 'browser' | 'corpus' | 'pdftotext' | 'native' | 'mount',
+  name: 'postgres' | 'browser' | 'corpus' | 'pdftotext' | 'native' | 'mount' | 'cryptsetup',
   missingReason: string | undefined,
 ): string | false {
   if (missingReason === undefined) return false;
@@ -38,5 +38,19 @@ export function pdftotextSkip(): string | false {
   return requirement(
     'pdftotext',
     missing ? 'pdftotext (poppler-utils) is not installed' : undefined,
+  );
+}
+
+/** The real cryptsetup, for LUKS2 image files (Debian: cryptsetup-bin, in /usr/sbin). */
+export function cryptsetupPath(): string | undefined {
+  return ['/usr/sbin/cryptsetup', '/sbin/cryptsetup', '/usr/bin/cryptsetup'].find((path) =>
+    existsSync(path),
+  );
+}
+
+export function cryptsetupSkip(): string | false {
+  return requirement(
+    'cryptsetup',
+    cryptsetupPath() ? undefined : 'cryptsetup (cryptsetup-bin) is not installed',
   );
 }

@@ -146,6 +146,25 @@ export class SmtpSink {
     }
   }
 
+  /** The first message to `address` that `matches`, once it has arrived (waits up to 30 s). */
+  async waitForOne(
+    address: string,
+    matches: (mail: DeliveredMail) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<DeliveredMail> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (await this.messages()).find(
+        (m) => m.envelopeTo.some((to) => to.toLowerCase() === address.toLowerCase()) && matches(m),
+      );
+      if (found) return found;
+      if (Date.now() > until) {
+        throw new Error(`no such message to ${address} arrived within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));

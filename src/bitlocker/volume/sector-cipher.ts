@@ -20,6 +20,12 @@ export interface SectorDecryptor {
    * (same length as `input`; may be the same buffer).
    */
   decrypt(input: Uint8Array, physicalOffset: number, output: Uint8Array): void;
+  /**
+   * The same work off the JavaScript thread, where the implementation can (the native addon
+   * runs it on Node's thread pool); several calls may run at once. `input` and `output` must
+   * not be touched until the promise settles.
+   */
+  decryptAsync?(input: Uint8Array, physicalOffset: number, output: Uint8Array): Promise<void>;
 }
 
 const blockSize = 16;

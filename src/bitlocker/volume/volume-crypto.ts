@@ -33,6 +33,13 @@ export interface NativeBinding {
   /** `mode`: 0 XTS, 1 CBC, 2 CBC with the Elephant diffuser. */
   createDecryptor(mode: number, keySize: number, fvek: Uint8Array, sectorSize: number): object;
   decrypt(decryptor: object, input: Uint8Array, physicalOffset: number, output: Uint8Array): void;
+  /** `decrypt` on Node's thread pool; one decryptor must not run two calls at once. */
+  decryptAsync(
+    decryptor: object,
+    input: Uint8Array,
+    physicalOffset: number,
+    output: Uint8Array,
+  ): Promise<void>;
 }
 
 const nativeModes: Readonly<Record<EncryptionMethod, { mode: number; keySize: number }>> = {
@@ -58,14 +65,35 @@ export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
     },
     createSectorDecryptor: (method, fvek, sectorSize) => {
       const { mode, keySize } = nativeModes[method];
-      const decryptor = binding.createDecryptor(mode, keySize, fvek, sectorSize);
+      const key = Uint8Array.from(fvek);
+      // A native decryptor has scratch space and OpenSSL contexts that one call at a time may
+      // use: calls running at once on the thread pool each take one of their own from here.
+      const idle = [binding.createDecryptor(mode, keySize, key, sectorSize)];
+      const take = () => idle.pop() ?? binding.createDecryptor(mode, keySize, key, sectorSize);
+      const checkSectors = (input: Uint8Array, output: Uint8Array) => {
+        if (input.length % sectorSize !== 0 || output.length !== input.length) {
+          throw new RangeError(`sector decryption needs whole ${sectorSize}-byte sectors`);
+        }
+      };
       return {
         sectorSize,
         decrypt(input, physicalOffset, output) {
-          if (input.length % sectorSize !== 0 || output.length !== input.length) {
-            throw new RangeError(`sector decryption needs whole ${sectorSize}-byte sectors`);
+          checkSectors(input, output);
+          const decryptor = take();
+          try {
+            binding.decrypt(decryptor, input, physicalOffset, output);
+          } finally {
+            idle.push(decryptor);
           }
-          binding.decrypt(decryptor, input, physicalOffset, output);
+        },
+        async decryptAsync(input, physicalOffset, output) {
+          checkSectors(input, output);
+          const decryptor = take();
+          try {
+            await binding.decryptAsync(decryptor, input, physicalOffset, output);
+          } finally {
+            idle.push(decryptor);
+          }
         },
       };
     },

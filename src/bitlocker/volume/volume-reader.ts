@@ -36,9 +36,13 @@ export class DecryptedVolumeReader {
           `The image ends at byte ${segment.physicalOffset + stored.length}, before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
         );
       }
-      if (segment.kind === 'encrypted')
+      if (segment.kind !== 'encrypted') {
+        if (stored !== into) into.set(stored);
+      } else if (this.decryptor.decryptAsync) {
+        await this.decryptor.decryptAsync(stored, segment.physicalOffset, into);
+      } else {
         this.decryptor.decrypt(stored, segment.physicalOffset, into);
-      else if (stored !== into) into.set(stored);
+      }
     }
   }
 

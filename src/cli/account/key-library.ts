@@ -10,6 +10,7 @@ import type {
 import { ApiError, KeyholdApi, loginProblem } from './api-client.js';
 import type { StoredCredential } from './credentials.js';
 import { CliError } from '../output.js';
+import { mayNotAdd, type OrganisationTarget } from './organisation-library.js';
 
 /** A key as the server lists it (never with its recovery password). */
 export type { KeySummary };
@@ -25,18 +26,35 @@ export const detailWords: Record<KeyDetailField, string> = {
   'volume.volumeGuid': 'volume GUID',
 };
 
-/** Calls to the key library API with one stored login; a rejected login says how to fix it. */
+/**
+ * Calls to the key library API with one stored login: the person's own library, or with
+ * `organisation` that organisation's. A rejected login says how to fix it.
+ */
 export class AccountKeys {
   private readonly api: KeyholdApi;
+  private readonly library: string;
 
-  constructor(readonly credential: StoredCredential) {
+  constructor(
+    readonly credential: StoredCredential,
+    private readonly organisation?: OrganisationTarget,
+  ) {
     this.api = KeyholdApi.forCredential(credential);
+    this.library = organisation ? `/api/v1/orgs/${encodeURIComponent(organisation.id)}` : '/api/v1';
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     try {
-      return await this.api.request<T>(method, path, body);
+      return await this.api.request<T>(method, `${this.library}${path}`, body);
     } catch (error) {
+      // In an organisation's library a role that may not add keys is refused (403), and one
+      // that may not even read them (an auditor) is told the library is not there (404).
+      if (
+        this.organisation &&
+        error instanceof ApiError &&
+        (error.code === 'forbidden' || (error.code === 'not_found' && path.startsWith('/keys?')))
+      ) {
+        throw mayNotAdd(this.organisation);
+      }
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
         throw loginProblem(this.credential, error);
       }
@@ -47,7 +65,7 @@ export class AccountKeys {
   /** Keys whose ID starts with `prefix` (at least 4 hex digits), first page only. */
   async search(prefix: string): Promise<KeySummary[]> {
     const query = new URLSearchParams({ q: prefix, limit: '50' });
-    const page = await this.call<KeyPage>('GET', `/api/v1/keys?${query.toString()}`);
+    const page = await this.call<KeyPage>('GET', `/keys?${query.toString()}`);
     return page.items;
   }
 
@@ -63,11 +81,12 @@ export class AccountKeys {
    */
   async upload(key: Omit<NewKey, 'source'>): Promise<AddedKey> {
     try {
-      return await this.call('POST', '/api/v1/keys', { ...key, source: 'cli' });
+      return await this.call('POST', '/keys', { ...key, source: 'cli' });
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
+        const holder = this.organisation ? `${this.organisation.name}'s library` : 'Your account';
         throw new CliError(
-          `Your account already holds a different recovery password for Key ID ${key.protectorId}: one of the two is wrong or outdated. Check the key with keyhold key check and compare it with the one in your account.`,
+          `${holder} already holds a different recovery password for Key ID ${key.protectorId}: one of the two is wrong or outdated. Check the key with keyhold key check and compare it with the stored one.`,
         );
       }
       throw error;
@@ -76,14 +95,14 @@ export class AccountKeys {
 
   async recordBackup(keyRecordId: string, destination: BackupDestination, note: string) {
     const backup: NewBackup = { destination, note };
-    await this.call('POST', `/api/v1/keys/${encodeURIComponent(keyRecordId)}/backups`, backup);
+    await this.call('POST', `/keys/${encodeURIComponent(keyRecordId)}/backups`, backup);
   }
 
   /** The recovery password; the server records the reveal in the account's activity. */
   async reveal(keyRecordId: string): Promise<string> {
     const body = await this.call<RevealedKey>(
       'POST',
-      `/api/v1/keys/${encodeURIComponent(keyRecordId)}/reveal`,
+      `/keys/${encodeURIComponent(keyRecordId)}/reveal`,
       {},
     );
     return body.recoveryPassword;

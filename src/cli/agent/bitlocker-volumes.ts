@@ -1,6 +1,13 @@
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
-import { parseManageBdeProtectors, parseManageBdeStatus } from '../../bitlocker/manage-bde.js';
-import { parseBitLockerVolumeJson } from '../../bitlocker/powershell.js';
+import {
+  parseManageBdeAddedRecoveryPassword,
+  parseManageBdeProtectors,
+  parseManageBdeStatus,
+} from '../../bitlocker/manage-bde.js';
+import {
+  addedRecoveryPasswordProtectorId,
+  parseBitLockerVolumeJson,
+} from '../../bitlocker/powershell.js';
 import type { ProtectorType } from '../../bitlocker/protector-id.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
 import { CommandFailedError, type CommandRunner } from '../backup/windows-volumes.js';
@@ -29,7 +36,8 @@ export interface AgentVolume {
 
 export interface VolumeTool {
   list(): Promise<AgentVolume[]>;
-  addRecoveryPassword(mountPoint: string, recoveryPassword: string): Promise<void>;
+  /** Adds a recovery password protector holding this password; answers its ID. */
+  addRecoveryPassword(mountPoint: string, recoveryPassword: string): Promise<string>;
   removeProtector(mountPoint: string, protectorId: string): Promise<void>;
 }
 
@@ -45,6 +53,20 @@ const listScript =
   '[Console]::OutputEncoding = [Text.Encoding]::UTF8; ' +
   '$guids = @{}; Get-CimInstance Win32_Volume | ForEach-Object { if ($_.DriveLetter) { $guids[$_.DriveLetter] = $_.DeviceID } }; ' +
   'Get-BitLockerVolume | ForEach-Object { $_ | Add-Member -NotePropertyName VolumeGuid -NotePropertyValue $guids[$_.MountPoint] -PassThru } | ConvertTo-Json -Depth 4';
+
+/** A PowerShell single-quoted string: nothing inside is expanded. */
+function quoted(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function addScript(mountPoint: string, recoveryPassword: string): string {
+  // The warning repeating the password goes nowhere: the answer is the volume as JSON.
+  return (
+    '[Console]::OutputEncoding = [Text.Encoding]::UTF8; ' +
+    `Add-BitLockerKeyProtector -MountPoint ${quoted(mountPoint)} -RecoveryPasswordProtector ` +
+    `-RecoveryPassword ${quoted(recoveryPassword)} -WarningAction SilentlyContinue | ConvertTo-Json -Depth 4`
+  );
+}
 
 /** `\\?\Volume{GUID}\` as Windows prints it, or null when the text holds none. */
 export function volumeGuidPath(text: string | undefined): string | null {
@@ -163,17 +185,22 @@ export function windowsVolumeTool(
     return volumesFromManageBde(status, protectorOutputs, guidOutputs, env.SystemDrive);
   }
 
+  let listedThroughPowerShell = false;
+
   return {
     async list() {
       try {
-        return volumesFromPowerShell(
+        const volumes = volumesFromPowerShell(
           await text('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', listScript]),
         );
+        listedThroughPowerShell = true;
+        return volumes;
       } catch (error) {
         if (!(error instanceof CommandFailedError) && !(error instanceof BitLockerFormatError)) {
           if (!(error instanceof SyntaxError)) throw error;
         }
       }
+      listedThroughPowerShell = false;
       try {
         return await throughManageBde();
       } catch (error) {
@@ -182,13 +209,29 @@ export function windowsVolumeTool(
     },
     async addRecoveryPassword(mountPoint, recoveryPassword) {
       try {
-        await run('manage-bde.exe', [
-          '-protectors',
-          '-add',
-          mountPoint,
-          '-RecoveryPassword',
-          recoveryPassword,
-        ]);
+        // The tool that listed the volumes makes the change, so one that failed never leaves a
+        // half-done add for the other to repeat.
+        if (listedThroughPowerShell) {
+          return addedRecoveryPasswordProtectorId(
+            await text('powershell.exe', [
+              '-NoProfile',
+              '-NonInteractive',
+              '-Command',
+              addScript(mountPoint, recoveryPassword),
+            ]),
+            recoveryPassword,
+          );
+        }
+        const added = parseManageBdeAddedRecoveryPassword(
+          await text('manage-bde.exe', [
+            '-protectors',
+            '-add',
+            mountPoint,
+            '-RecoveryPassword',
+            recoveryPassword,
+          ]),
+        );
+        return added.id;
       } catch (error) {
         throw failure(error);
       }

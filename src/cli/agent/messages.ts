@@ -90,12 +90,56 @@ export const agentMessages = {
     en: `The drives of this computer could not be read (${reason}). Run the agent as an administrator (root, SYSTEM).`,
     nb: `Stasjonene på denne datamaskinen kunne ikke leses (${reason}). Kjør agenten som administrator (root, SYSTEM).`,
   }),
-  luksNotAvailable: {
-    en: 'LUKS volumes cannot be escrowed by this version of the agent yet: leave out --luks and --luks-key-file.',
-    nb: 'LUKS-volumer kan ikke deponeres av denne versjonen av agenten ennå: utelat --luks og --luks-key-file.',
+  luksNotOnWindows: {
+    en: '--luks escrows LUKS volumes, which only Linux has: leave out --luks and --luks-key-file on Windows.',
+    nb: '--luks deponerer LUKS-volumer, som bare Linux har: utelat --luks og --luks-key-file på Windows.',
   } satisfies Wording,
+  luksNeedsBoth: {
+    en: '--luks and --luks-key-file go together: give the LUKS device or image and a key file that opens it.',
+    nb: '--luks og --luks-key-file hører sammen: oppgi LUKS-enheten eller -avbildningen og en nøkkelfil som åpner den.',
+  } satisfies Wording,
+  luksKeyFileUnreadable: (path: string): Wording => ({
+    en: `The key file ${path} cannot be read. Give a file holding your passphrase exactly (no newline at the end: printf '%s' ...) or a key file, readable by the agent's account.`,
+    nb: `Nøkkelfilen ${path} kan ikke leses. Oppgi en fil som inneholder passfrasen nøyaktig (uten linjeskift til slutt: printf '%s' ...) eller en nøkkelfil, lesbar for agentens konto.`,
+  }),
+  luksKeyFileDoesNotOpen: (device: string, path: string): Wording => ({
+    en: `The key file ${path} does not open ${device}. Check that it holds the passphrase exactly, with no newline at the end (printf '%s' ...).`,
+    nb: `Nøkkelfilen ${path} åpner ikke ${device}. Kontroller at den inneholder passfrasen nøyaktig, uten linjeskift til slutt (printf '%s' ...).`,
+  }),
+  luksUnusable: (reason: string): Wording => ({
+    en: `The LUKS volume cannot be used (${reason}). Run the agent as root, and check the device or image with cryptsetup luksDump.`,
+    nb: `LUKS-volumet kan ikke brukes (${reason}). Kjør agenten som root, og kontroller enheten eller avbildningen med cryptsetup luksDump.`,
+  }),
+  luksNotVersion2: {
+    en: 'it is LUKS1; the agent escrows LUKS2 volumes only (cryptsetup convert --type luks2 converts one)',
+    nb: 'det er LUKS1; agenten deponerer bare LUKS2-volumer (cryptsetup convert --type luks2 konverterer et)',
+  } satisfies Wording,
+  luksOtherVolume: (was: string, now: string): Wording => ({
+    en: `the device now holds another LUKS volume (UUID ${now}, not ${was}); name it again with --luks to look after the new one`,
+    nb: `enheten inneholder nå et annet LUKS-volum (UUID ${now}, ikke ${was}); oppgi det på nytt med --luks for å ta vare på det nye`,
+  }),
+  luksWaitsForKeyFile: (device: string, keyFile: string): Wording => ({
+    en: `the key file ${keyFile} is gone, so no key slot can be added or removed; run keyhold agent run --luks ${device} --luks-key-file FILE`,
+    nb: `nøkkelfilen ${keyFile} finnes ikke lenger, så ingen nøkkelplass kan legges til eller fjernes; kjør keyhold agent run --luks ${device} --luks-key-file FIL`,
+  }),
+  luksNoFreeSlot: {
+    en: 'all 32 key slots are in use; remove one you no longer need with cryptsetup luksKillSlot',
+    nb: 'alle 32 nøkkelplassene er i bruk; fjern en du ikke lenger trenger med cryptsetup luksKillSlot',
+  } satisfies Wording,
+  luksNewSlotMissing: (slot: number): Wording => ({
+    en: `the new recovery key slot ${slot} is not on the volume`,
+    nb: `den nye gjenopprettingsnøkkelplassen ${slot} finnes ikke på volumet`,
+  }),
+  luksSlotIsPersons: (slot: number): Wording => ({
+    en: `key slot ${slot} opens with your own key file, and the agent never removes your own slot`,
+    nb: `nøkkelplass ${slot} åpnes med din egen nøkkelfil, og agenten fjerner aldri din egen nøkkelplass`,
+  }),
   addedRecoveryPassword: (drive: string): Wording => ({
     en: `${drive} had no recovery password: the organisation's policy asks for one, so one was added.`,
     nb: `${drive} hadde ikke noe gjenopprettingspassord: organisasjonens retningslinjer krever et, så et ble lagt til.`,
+  }),
+  driveUncovered: (drive: string): Wording => ({
+    en: `${drive} has no recovery password, and the organisation's policy does not ask the agent to add one: the server lists it as a drive without a key. Add one by hand (manage-bde -protectors -add ${drive} -RecoveryPassword), or ask an admin to turn on the policy.`,
+    nb: `${drive} har ikke noe gjenopprettingspassord, og organisasjonens retningslinjer ber ikke agenten legge til et: serveren viser den som en stasjon uten nøkkel. Legg til et for hånd (manage-bde -protectors -add ${drive} -RecoveryPassword), eller be en administrator slå på retningslinjen.`,
   }),
 };

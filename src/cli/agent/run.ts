@@ -25,6 +25,8 @@ import {
   ServerRefusedError,
   ServerUnreachableError,
 } from './client.js';
+import { LuksPass, rememberLuksVolume } from './luks-pass.js';
+import { LuksToolError } from './luks-volume.js';
 import { agentMessages, say } from './messages.js';
 import {
   defaultStateDir,
@@ -48,6 +50,10 @@ export interface RunReport {
   outcome: 'ok' | 'offline' | 'failed';
   escrowed: string[];
   rotated: { drive: string; removed: string; added: string }[];
+  /** Drives that had no recovery password and got one, as the organisation's policy asks. */
+  protected: string[];
+  /** Drives with no recovery password that the policy leaves so: reported to the server. */
+  uncovered: string[];
   refused: { drive: string; reason: string }[];
   message?: string;
   retryAfter?: string;
@@ -97,7 +103,14 @@ function volumeTool(): VolumeTool | undefined {
 }
 
 class Pass {
-  readonly report: RunReport = { outcome: 'ok', escrowed: [], rotated: [], refused: [] };
+  readonly report: RunReport = {
+    outcome: 'ok',
+    escrowed: [],
+    rotated: [],
+    protected: [],
+    uncovered: [],
+    refused: [],
+  };
   /** Secrets made in this pass, by fingerprint; after a crash only the sealed form is left. */
   private readonly madeNow = new Map<string, string>();
   private accessToken = '';
@@ -123,6 +136,14 @@ class Pass {
     this.state.escrowPublicKey = server.escrowPublicKey;
     this.state.deviceName = server.deviceName;
     this.state.sequence = Math.max(this.state.sequence, server.lastSequence);
+    if (this.state.luks?.length) {
+      await new LuksPass({
+        state: this.state,
+        report: this.report,
+        save: () => this.save(),
+        send: (body) => this.sendWithSequence(body),
+      }).run(new Set(server.rotate.map((key) => key.keyId)));
+    }
     if (!this.tool) {
       await this.escrowChanged([]);
       return;
@@ -135,9 +156,9 @@ class Pass {
     for (const volume of volumes) {
       const hasRecoveryPassword = volume.protectors.some((p) => p.type === 'recovery-password');
       const underWay = this.state.pending.some((p) => p.drive === volume.mountPoint);
-      if (!hasRecoveryPassword && !underWay && server.policy.ensureRecoveryPassword) {
-        await this.plan(volume, undefined);
-      }
+      if (hasRecoveryPassword || underWay) continue;
+      if (server.policy.ensureRecoveryPassword) await this.plan(volume, undefined);
+      else this.report.uncovered.push(volume.mountPoint);
     }
     for (const { keyId } of server.rotate) {
       const volume = volumes.find((v) => v.protectors.some((p) => p.id === keyId));
@@ -207,12 +228,14 @@ class Pass {
     for (const pending of [...this.state.pending]) {
       const secret = this.madeNow.get(pending.fingerprint);
       if (pending.step !== 'made' || secret === undefined) continue;
-      await tool.addRecoveryPassword(pending.drive, secret);
+      const addedId = await tool.addRecoveryPassword(pending.drive, secret);
       current = await tool.list();
+      // The tool's answer names the new protector; the listing must show it holding our secret.
       const added = this.findMade(current, pending);
-      if (!added) continue;
+      if (added?.id !== addedId) continue;
       pending.keyId = added.id;
       pending.step = 'added';
+      if (!pending.replaces) this.report.protected.push(pending.drive);
       await this.save();
     }
     return current;
@@ -265,11 +288,32 @@ class Pass {
     return undefined;
   }
 
-  /** Sends every recovery password whose drive or protectors changed, and the keys under way. */
+  /**
+   * Sends every recovery password whose drive or protectors changed, the keys under way, and each
+   * drive without a recovery password whose protectors changed (the server lists it as a drive
+   * without a key).
+   */
   private async escrowChanged(volumes: AgentVolume[]) {
     const drives: EscrowBody['drives'] = [];
     const sentFingerprints = new Map<string, string>();
+    const uncoveredFingerprints = new Map<string, string>();
+    const uncoveredNow = new Set<string>();
     for (const volume of volumes) {
+      const driveEntry = {
+        label: volume.mountPoint,
+        type: volume.type,
+        volumeGuid: volume.volumeGuid,
+        protectorTypes: volume.protectors.map((p) => p.type),
+      };
+      if (!volume.protectors.some((p) => p.type === 'recovery-password')) {
+        uncoveredNow.add(volume.mountPoint);
+        const fingerprint = escrowFingerprint(volume, '');
+        if (this.state.uncoveredDrives?.[volume.mountPoint] !== fingerprint) {
+          uncoveredFingerprints.set(volume.mountPoint, fingerprint);
+          drives.push({ ...driveEntry, keys: [] });
+        }
+        continue;
+      }
       const keys = volume.protectors.flatMap((p) => {
         if (p.type !== 'recovery-password' || !p.recoveryPassword) return [];
         const fingerprint = escrowFingerprint(volume, p.id);
@@ -290,16 +334,18 @@ class Pass {
         ];
       });
       if (keys.length === 0) continue;
-      drives.push({
-        label: volume.mountPoint,
-        type: volume.type,
-        volumeGuid: volume.volumeGuid,
-        protectorTypes: volume.protectors.map((p) => p.type),
-        keys,
-      });
+      drives.push({ ...driveEntry, keys });
     }
+    // A drive that has a recovery password now is reported again should it ever lose it.
+    const reported = Object.entries(this.state.uncoveredDrives ?? {});
+    this.state.uncoveredDrives = Object.fromEntries(
+      reported.filter(([drive]) => uncoveredNow.has(drive)),
+    );
     if (drives.length === 0) return;
     const answer = await this.sendWithSequence({ drives, rotated: [] });
+    for (const [drive, fingerprint] of uncoveredFingerprints) {
+      this.state.uncoveredDrives[drive] = fingerprint;
+    }
     for (const stored of answer.stored) {
       const fingerprint = sentFingerprints.get(stored.keyId);
       if (fingerprint) this.state.escrowed[stored.keyId] = fingerprint;
@@ -311,7 +357,7 @@ class Pass {
     await this.save();
   }
 
-  private async sendWithSequence(body: Omit<EscrowBody, 'sequence'>) {
+  async sendWithSequence(body: Omit<EscrowBody, 'sequence'>) {
     for (let attempt = 1; ; attempt++) {
       this.state.sequence += 1;
       // Saved before sending: a request the server may have seen never goes out again as new.
@@ -337,8 +383,12 @@ class Pass {
   }
 }
 
-async function onePass(dir: string): Promise<RunReport> {
+async function onePass(dir: string, luks?: LuksRequest): Promise<RunReport> {
   const state = await readState(dir);
+  if (luks) {
+    await rememberLuksVolume(state, luks.device, luks.keyFile);
+    await saveState(dir, state);
+  }
   const privateKeyPem = await readPrivateKey(dir);
   const pass = new Pass(dir, state, privateKeyPem, volumeTool());
   const report = pass.report;
@@ -353,7 +403,7 @@ async function onePass(dir: string): Promise<RunReport> {
     } else if (error instanceof ServerRefusedError) {
       report.outcome = 'failed';
       report.message = say(agentMessages.serverRefused(error.status, error.message));
-    } else if (error instanceof VolumeToolError) {
+    } else if (error instanceof VolumeToolError || error instanceof LuksToolError) {
       report.outcome = 'failed';
       report.message = say(agentMessages.volumesUnreadable(error.message));
     } else {
@@ -387,6 +437,12 @@ function print(report: RunReport, json: boolean | undefined) {
       ),
     );
   }
+  for (const drive of report.protected) {
+    printLine(say(agentMessages.addedRecoveryPassword(escapeForTerminal(drive))));
+  }
+  for (const drive of report.uncovered) {
+    printError(say(agentMessages.driveUncovered(escapeForTerminal(drive))));
+  }
   for (const refusal of report.refused) {
     printError(
       say(agentMessages.rotationRefused(escapeForTerminal(refusal.drive), refusal.reason)),
@@ -402,20 +458,33 @@ function exitCodeOf(report: RunReport): number {
   return report.refused.length > 0 ? ExitCode.negative : ExitCode.ok;
 }
 
+interface LuksRequest {
+  device: string;
+  keyFile: string;
+}
+
+function luksRequestOf(flags: AgentRunFlags): LuksRequest | undefined {
+  if (flags.luks === undefined && flags.luksKeyFile === undefined) return undefined;
+  if (volumeTool()) throw new CliError(say(agentMessages.luksNotOnWindows), ExitCode.unusable);
+  if (!flags.luks || !flags.luksKeyFile) {
+    throw new CliError(say(agentMessages.luksNeedsBoth), ExitCode.unusable);
+  }
+  return { device: flags.luks, keyFile: flags.luksKeyFile };
+}
+
 export async function runAgentRun(flags: AgentRunFlags): Promise<void> {
   const dir = flags.stateDir ?? defaultStateDir();
   const interval = flags.every === undefined ? undefined : parseDuration(flags.every);
-  if (flags.luks !== undefined || flags.luksKeyFile !== undefined) {
-    throw new CliError(say(agentMessages.luksNotAvailable), ExitCode.unusable);
-  }
+  const luks = luksRequestOf(flags);
   if (interval === undefined) {
-    const report = await onePass(dir);
+    const report = await onePass(dir, luks);
     print(report, flags.json);
     process.exitCode = exitCodeOf(report);
     return;
   }
-  for (;;) {
-    const report = await onePass(dir);
+  // The volume is remembered by the first pass; later ones find it in the state.
+  for (let pass = 0; ; pass++) {
+    const report = await onePass(dir, pass === 0 ? luks : undefined);
     print(report, flags.json);
     const wait = report.retryAfter ? Date.parse(report.retryAfter) - Date.now() : interval;
     await sleep(Math.max(1000, wait));

@@ -39,6 +39,18 @@ export interface PendingKey {
   step: 'made' | 'added' | 'confirmed' | 'removed';
 }
 
+/** A LUKS volume the agent looks after, remembered from the run that named it with --luks. */
+export interface LuksVolumeRecord {
+  /** The device or image file, as given. */
+  device: string;
+  /** The person's key file (its path only; the agent never copies what is in it). */
+  keyFile: string;
+  /** The LUKS UUID the device had when it was named: another volume there is refused. */
+  uuid: string;
+  /** The recovery slot the server confirmed storing, and its key's identifier. */
+  recovery?: { keyId: string; slot: number };
+}
+
 export interface AgentStateFile {
   version: 1;
   server: string;
@@ -51,6 +63,9 @@ export interface AgentStateFile {
   /** Key ID -> fingerprint of what the server last confirmed for it (protector types, drive). */
   escrowed: Record<string, string>;
   pending: PendingKey[];
+  luks?: LuksVolumeRecord[];
+  /** Drive -> fingerprint of the protectors last reported for a drive with no recovery password. */
+  uncoveredDrives?: Record<string, string>;
   lastRun?: {
     at: string;
     outcome: 'ok' | 'offline' | 'failed';

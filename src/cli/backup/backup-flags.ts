@@ -14,6 +14,8 @@ export interface BackupFlags {
   paper: string;
   deviceName?: string;
   account?: string;
+  /** With --to account: the organisation library to add the key to, by name. */
+  org?: string;
   yes?: boolean;
   json?: boolean;
 }

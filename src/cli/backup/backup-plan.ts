@@ -11,6 +11,7 @@ import {
   selectOneCredential,
   type StoredCredential,
 } from '../account/credentials.js';
+import { organisationNamed, orgNeedsAccount } from '../account/organisation-library.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import {
   describeKey,
@@ -83,6 +84,7 @@ export function checkDestinationFlags(
   if (flags.printer !== undefined && flags.pdf !== undefined) {
     throw new CliError('Give either --printer (print now) or --pdf (save the sheet), not both.');
   }
+  if (flags.org !== undefined && !destinations.includes('account')) throw orgNeedsAccount();
 }
 
 /** The keys the flags point at: a file, typed-in values, or this Windows computer's volumes. */
@@ -138,8 +140,17 @@ export function noKeySource(): CliError {
   );
 }
 
-async function accountCredential(flags: BackupFlags): Promise<StoredCredential> {
-  return selectOneCredential(await readCredentials(), flags.account);
+/** The account destination: the login, and with --org the organisation library it adds to. */
+export async function accountDestination(
+  flags: BackupFlags,
+  credential: StoredCredential,
+): Promise<PlannedDestination> {
+  if (flags.org === undefined) return { kind: 'account', credential };
+  return {
+    kind: 'account',
+    credential,
+    organisation: await organisationNamed(credential, flags.org),
+  };
 }
 
 /** Turns the flags into finished destinations; anything missing is an error naming the flag. */
@@ -151,7 +162,12 @@ export async function planFromFlags(
   for (const destination of destinations) {
     switch (destination) {
       case 'account':
-        planned.push({ kind: 'account', credential: await accountCredential(flags) });
+        planned.push(
+          await accountDestination(
+            flags,
+            selectOneCredential(await readCredentials(), flags.account),
+          ),
+        );
         break;
       case 'usb':
         planned.push(await chooseUsbDrive(flags.usb));
@@ -215,7 +231,20 @@ export async function performBackup(
   const results = await runDestinations(planned, settings, (result) => {
     if (!flags.json) printLine(`  ${resultLine(result)}`);
   });
-  const recorded: RecordedBackup[] = await recordBackups(results, settings, flags, (line) => {
+  const organisationAccount = planned.find(
+    (destination) => destination.kind === 'account' && destination.organisation !== undefined,
+  );
+  const recordIn =
+    organisationAccount?.kind === 'account' && organisationAccount.organisation
+      ? {
+          account: flags.account,
+          organisation: {
+            credential: organisationAccount.credential,
+            target: organisationAccount.organisation,
+          },
+        }
+      : { account: flags.account };
+  const recorded: RecordedBackup[] = await recordBackups(results, settings, recordIn, (line) => {
     if (!flags.json) printLine(`  ${escapeForTerminal(line)}`);
   });
   const problem = summary(results);

@@ -42,6 +42,7 @@ import {
   candidateKeys,
   checkDestinationFlags,
   parseDestinations,
+  accountDestination,
   performBackup,
   pickKey,
   protectedVolumeOf,
@@ -300,7 +301,7 @@ export async function runBackupWizard(
   const planned: PlannedDestination[] = [];
   for (const destination of destinations) {
     if (destination === 'account') {
-      planned.push({ kind: 'account', credential: await chooseAccount(flags, credentials) });
+      planned.push(await accountDestination(flags, await chooseAccount(flags, credentials)));
     } else if (destination === 'usb') {
       planned.push(await chooseUsb(flags));
     } else if (destination === 'file') {
@@ -315,7 +316,7 @@ export async function runBackupWizard(
       ...planned.map((destination) => {
         switch (destination.kind) {
           case 'account':
-            return `account  ${describeCredential(destination.credential)}`;
+            return `account  ${describeCredential(destination.credential)}${destination.organisation ? `, ${destination.organisation.name}` : ''}`;
           case 'usb':
             return `usb      ${destination.mountPoint}`;
           case 'file':

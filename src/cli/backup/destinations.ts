@@ -9,6 +9,7 @@ import { writeRecoveryKeyFile, type RecoveryFileLanguage } from '../../bitlocker
 import { ApiError } from '../account/api-client.js';
 import type { StoredCredential } from '../account/credentials.js';
 import { AccountKeys, detailWords, type BackupDestination } from '../account/key-library.js';
+import type { OrganisationTarget } from '../account/organisation-library.js';
 import { CliError, ExitCode } from '../output.js';
 import type { BackupKey } from './backup-key.js';
 
@@ -17,7 +18,7 @@ export type DestinationName = (typeof destinationNames)[number];
 
 /** A destination with everything it needs decided, so running it asks nothing. */
 export type PlannedDestination =
-  | { kind: 'account'; credential: StoredCredential }
+  | { kind: 'account'; credential: StoredCredential; organisation?: OrganisationTarget }
   | { kind: 'usb'; mountPoint: string; label?: string | null }
   | { kind: 'file'; path: string }
   | { kind: 'print'; printer: string }
@@ -160,9 +161,9 @@ async function runOne(
   const protectedVolume = settings.protectedVolume;
   switch (planned.kind) {
     case 'account': {
-      const { credential } = planned;
+      const { credential, organisation } = planned;
       // Only details someone gave are sent as such; a stored key keeps the rest.
-      const uploaded = await new AccountKeys(credential).upload({
+      const uploaded = await new AccountKeys(credential, organisation).upload({
         protectorId: key.protectorId,
         recoveryPassword: key.recoveryPassword,
         ...(settings.deviceNameGuessed
@@ -174,7 +175,9 @@ async function runOne(
           ...(key.volumeGuid ? { volumeGuid: key.volumeGuid } : {}),
         },
       });
-      const where = `${credential.email} on ${credential.server}`;
+      const where = organisation
+        ? `${organisation.name}'s library on ${credential.server} (as ${credential.email})`
+        : `${credential.email} on ${credential.server}`;
       const changed = uploaded.updated.map((field) => detailWords[field]);
       return {
         destination: 'account',

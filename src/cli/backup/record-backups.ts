@@ -6,6 +6,7 @@ import {
   type StoredCredential,
 } from '../account/credentials.js';
 import { AccountKeys, type BackupDestination } from '../account/key-library.js';
+import type { OrganisationTarget } from '../account/organisation-library.js';
 import { CliError } from '../output.js';
 import type { BackupSettings, DestinationResult } from './destinations.js';
 
@@ -23,28 +24,33 @@ function noteOf(result: DestinationResult): string {
 }
 
 async function keyRecordIn(
-  credential: StoredCredential,
+  keys: AccountKeys,
   settings: BackupSettings,
   results: readonly DestinationResult[],
 ): Promise<string | undefined> {
+  const credential = keys.credential;
   const uploaded = results.find(
     (result) =>
       result.destination === 'account' && result.ok && result.server === credential.server,
   );
   if (uploaded?.keyRecordId) return uploaded.keyRecordId;
-  const found = await new AccountKeys(credential).findByProtectorId(settings.key.protectorId);
+  const found = await keys.findByProtectorId(settings.key.protectorId);
   return found?.id;
 }
 
 /**
  * Writes every successful USB, file and print backup into the key's record in each logged-in
  * account that holds the key (`--account` narrows it to one), so the library shows where
- * offline copies are. An account without the key is told about, never given the key unasked.
+ * offline copies are; with `--org`, into the organisation library the key went to instead. An
+ * account without the key is told about, never given the key unasked.
  */
 export async function recordBackups(
   results: readonly DestinationResult[],
   settings: BackupSettings,
-  flags: { account?: string | undefined },
+  flags: {
+    account?: string | undefined;
+    organisation?: { credential: StoredCredential; target: OrganisationTarget };
+  },
   report: (line: string) => void,
 ): Promise<RecordedBackup[]> {
   const offline = results.flatMap((result) => {
@@ -52,13 +58,20 @@ export async function recordBackups(
     return result.ok && destination !== 'account' ? [{ ...result, destination }] : [];
   });
   if (offline.length === 0) return [];
-  const credentials = selectCredentials(await readCredentials(), flags.account);
+  const libraries = flags.organisation
+    ? [new AccountKeys(flags.organisation.credential, flags.organisation.target)]
+    : selectCredentials(await readCredentials(), flags.account).map(
+        (credential) => new AccountKeys(credential),
+      );
   const recorded: RecordedBackup[] = [];
-  for (const credential of credentials) {
-    const name = describeCredential(credential);
+  for (const keys of libraries) {
+    const credential = keys.credential;
+    const name = flags.organisation
+      ? `${flags.organisation.target.name} (${describeCredential(credential)})`
+      : describeCredential(credential);
     let keyRecordId: string | undefined;
     try {
-      keyRecordId = await keyRecordIn(credential, settings, results);
+      keyRecordId = await keyRecordIn(keys, settings, results);
     } catch (error) {
       if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
       report(`not recorded in ${name}: ${error.message}`);
@@ -82,11 +95,7 @@ export async function recordBackups(
     const done: string[] = [];
     for (const result of offline) {
       try {
-        await new AccountKeys(credential).recordBackup(
-          keyRecordId,
-          result.destination,
-          noteOf(result),
-        );
+        await keys.recordBackup(keyRecordId, result.destination, noteOf(result));
         done.push(result.destination);
         recorded.push({
           account: credential.email,

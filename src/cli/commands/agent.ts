@@ -43,15 +43,22 @@ Examples:
       'where the device key and state live (default: the system location)',
     )
     .option('--every <duration>', 'keep running, one pass every 30m, 1h, 6h ...')
-    .option('--luks <device>', 'a LUKS2 device or image to escrow')
-    .option('--luks-key-file <file>', 'a key file that opens the --luks volume')
+    .option(
+      '--luks <device>',
+      'a LUKS2 device or image to escrow (Linux; remembered for later runs)',
+    )
+    .option(
+      '--luks-key-file <file>',
+      'a file that opens the --luks volume: a key file, or the passphrase with no newline',
+    )
     .option('--json', 'print {"outcome","escrowed","rotated","refused","message"?,"retryAfter"?}')
     .addHelpText(
       'after',
       `
 Examples:
   keyhold agent run
-  keyhold agent run --every 1h`,
+  keyhold agent run --every 1h
+  keyhold agent run --luks /dev/nvme0n1p3 --luks-key-file /etc/keyhold/home.key`,
     )
     .action(async (flags: AgentRunFlags) => {
       const { runAgentRun } = await import('../agent/run.js');

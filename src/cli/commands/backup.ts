@@ -27,6 +27,10 @@ export function registerBackup(program: Command): void {
     .option('--paper <size>', 'sheet size: a4 or letter', 'a4')
     .option('--device-name <name>', 'the computer the drive belongs to (default: this one)')
     .option('--account <name>', 'the login to upload to and record backups in (keyhold whoami)')
+    .option(
+      '--org <name>',
+      "with --to account: add the key to this organisation's library (you must be its owner, admin or helpdesk)",
+    )
     .option('--yes', 'ask nothing: everything must come from the flags')
     .option(
       '--json',
@@ -38,7 +42,9 @@ export function registerBackup(program: Command): void {
 In a terminal without --yes, backup asks for whatever the flags leave open: which key, where
 to, which drive or file. With --yes or without a terminal it asks nothing and fails when
 something is missing. Each destination is reported on its own line. When you are logged in
-(keyhold login), every backup is also recorded with the key in your account.
+(keyhold login), every backup is also recorded with the key in your account. With --org NAME
+the key goes to that organisation's library instead (for computers no agent manages), and the
+backups are recorded there.
 
 On Windows (run as administrator) the keys of this computer's volumes are offered; elsewhere
 give --from or --id with --password.
@@ -51,7 +57,8 @@ Examples:
   manage-bde -protectors -get C: | keyhold backup --from - --to file --file D:\\keys\\ --yes
   keyhold backup --id 64311DEA-4587-4029-924A-BA299647998E --password - --to account,file \\
     --file ~/keys/ --yes
-  keyhold backup --image /dev/sdb2 --password - --to usb --usb /media/ola/KEYS --yes`,
+  keyhold backup --image /dev/sdb2 --password - --to usb --usb /media/ola/KEYS --yes
+  keyhold backup --volume C: --to account,usb --org "Acme IT" --yes`,
     )
     .action(async (flags: BackupFlags) => {
       const { runBackup } = await import('../backup/backup.js');

@@ -11,14 +11,15 @@ export function registerUnlock(program: Command): void {
     .requiredOption('--out <file|->', 'where to write the decrypted volume; "-" is standard output')
     .option('--force', 'replace an existing output file')
     .option('--json', 'print {"out","bytes","volumeGuid","protectorId","seconds"} when done')
-    .option('--threads <n>', 'decryption threads (default: one per core)')
+    .option('--threads <n>', 'chunks decrypted at once (default: one per core)')
     .option('--verbose', 'say on standard error whether the native addon or WebAssembly decrypts')
     .addHelpText(
       'after',
       `
-Streams with constant memory and shows progress on a terminal; decrypts on --threads worker
-threads, with the native addon when it is built (KEYHOLD_NATIVE=0 forces WebAssembly). The output file appears only
-when the whole volume is written. Used-space-only and partially encrypted volumes, and volumes
+Streams with constant memory and shows progress on a terminal; decrypts --threads chunks at
+once, with the native addon on Node's thread pool when it is built, otherwise with WebAssembly on
+worker threads (KEYHOLD_NATIVE=0 forces WebAssembly). The output file appears only when the
+whole volume is written. Used-space-only and partially encrypted volumes, and volumes
 that only a TPM or smart card can open, are refused with the reason.
 
 Examples:

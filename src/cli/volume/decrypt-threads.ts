@@ -1,12 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { VolumeFormatError } from '../../bitlocker/volume/errors.js';
-import type {
-  ChunkReply,
-  UnlockWorkerData,
-  VolumeToDecrypt,
-  WorkerRequest,
-} from './unlock-worker.js';
+import type { ChunkReply, VolumeToDecrypt, WorkerRequest } from './unlock-worker.js';
 
 /** Turns a failure reported by a worker back into the kind of error the CLI explains. */
 function errorFromWorker(error: {
@@ -21,9 +16,10 @@ function errorFromWorker(error: {
 }
 
 /**
- * Worker threads that read and decrypt chunks of a volume. They are started first (`native`
- * tells them which implementation to load) and told the volume with `start` once it is open, so
- * their start-up overlaps the main thread's metadata and key work. `decrypt` resolves with the
+ * Worker threads that read and decrypt chunks of a volume on the WebAssembly path (the native
+ * addon decrypts on Node's own thread pool instead). They are started first and told the volume
+ * with `start` once it is open, so their start-up overlaps the main thread's metadata and key
+ * work. `decrypt` resolves with the
  * same memory, moved back from the worker; chunks are spread over the threads in turn.
  */
 export class DecryptThreads {
@@ -36,11 +32,10 @@ export class DecryptThreads {
   private failure: Error | undefined;
   private started = false;
 
-  constructor(threads: number, native: boolean) {
+  constructor(threads: number) {
     const script = new URL('./unlock-worker.js', import.meta.url);
-    const data: UnlockWorkerData = { native };
     this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(script, { workerData: data });
+      const worker = new Worker(script);
       worker.on('message', (reply: ChunkReply) => {
         const waiter = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);

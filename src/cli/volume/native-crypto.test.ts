@@ -2,16 +2,35 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
+import type { SectorDecryptor } from '../../bitlocker/volume/sector-cipher.js';
 import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
 import { requirement } from '../../../test/support/requirements.js';
-import { chooseVolumeCrypto } from './native-crypto.js';
+import { chooseVolumeCrypto, outdatedAddonReason } from './native-crypto.js';
 
 const choice = chooseVolumeCrypto();
+
+describe('an addon built from an older Keyhold', () => {
+  it('is set aside for the WebAssembly path, saying which functions it lacks and what to run', () => {
+    const noop = () => undefined;
+    const older = { stretchKey: noop, createDecryptor: noop, decrypt: noop };
+    assert.match(outdatedAddonReason(older) ?? '', /no decryptAsync; `npm run build:native`/);
+    assert.equal(outdatedAddonReason({ ...older, decryptAsync: noop }), undefined);
+  });
+});
 const native = choice.crypto;
 const skip = requirement(
   'native',
   native.name === 'native' ? undefined : `the native addon is not in use (${choice.notice})`,
 );
+
+/** The native decryptor's off-thread call, which it always has. */
+function decryptAsyncOf(decryptor: SectorDecryptor) {
+  return async (input: Uint8Array, physicalOffset: number, output: Uint8Array) => {
+    const decrypting = decryptor.decryptAsync?.(input, physicalOffset, output);
+    assert.ok(decrypting, 'the native decryptor decrypts off the JavaScript thread');
+    await decrypting;
+  };
+}
 
 const methods: EncryptionMethod[] = [
   'aes-xts-128',
@@ -83,10 +102,56 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
     );
   });
 
-  it('refuses partial sectors instead of reading past the buffer', () => {
+  it('on sector decryption off the JavaScript thread, several calls at once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...methods),
+        fc.constantFrom(512, 4096),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.array(
+          fc.record({
+            sectors: fc.integer({ min: 1, max: 40 }),
+            sector: fc.integer({ min: 0, max: 2 ** 40 }),
+            bytes: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (method, sectorSize, fvek, chunks) => {
+          const portable = portableCrypto.createSectorDecryptor(method, fvek, sectorSize);
+          const decryptAsync = decryptAsyncOf(
+            native.createSectorDecryptor(method, fvek, sectorSize),
+          );
+          // One decryptor for all chunks, started together: each call runs on a pool thread.
+          const inputs = chunks.map(({ sectors, bytes }) => {
+            const input = new Uint8Array(sectors * sectorSize);
+            for (let i = 0; i < input.length; i++) input[i] = (bytes[i % 16] ?? 0) ^ (i >> 4);
+            return input;
+          });
+          const outputs = inputs.map((input) => Uint8Array.from(input));
+          await Promise.all(
+            outputs.map((output, i) =>
+              decryptAsync(output, (chunks[i]?.sector ?? 0) * sectorSize, output),
+            ),
+          );
+          inputs.forEach((input, i) => {
+            const expected = new Uint8Array(input.length);
+            portable.decrypt(input, (chunks[i]?.sector ?? 0) * sectorSize, expected);
+            assert.deepEqual(Buffer.from(outputs[i] ?? []), Buffer.from(expected));
+          });
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses partial sectors instead of reading past the buffer', async () => {
     const decryptor = native.createSectorDecryptor('aes-xts-128', new Uint8Array(64), 512);
     assert.throws(() => {
       decryptor.decrypt(new Uint8Array(700), 0, new Uint8Array(700));
     }, /whole 512-byte sectors/);
+    await assert.rejects(
+      decryptAsyncOf(decryptor)(new Uint8Array(700), 0, new Uint8Array(700)),
+      /whole 512-byte sectors/,
+    );
   });
 });

@@ -27,6 +27,18 @@ export interface CryptoChoice {
 
 let chosen: CryptoChoice | undefined;
 
+const bindingFunctions = ['stretchKey', 'createDecryptor', 'decrypt', 'decryptAsync'] as const;
+
+/**
+ * Why a loaded addon cannot be used, if it cannot: one built from an older checkout (the code
+ * updated, `npm run build:native` not run since) lacks the newer functions.
+ */
+export function outdatedAddonReason(binding: Record<string, unknown>): string | undefined {
+  const missing = bindingFunctions.filter((name) => typeof binding[name] !== 'function');
+  if (missing.length === 0) return undefined;
+  return `it was built from an older Keyhold and has no ${missing.join(', ')}; \`npm run build:native\` rebuilds it`;
+}
+
 /**
  * The native addon when it is built and loads, otherwise the portable WebAssembly path.
  * KEYHOLD_NATIVE=0 forces the portable path (to compare the two, or to rule the addon out).
@@ -41,8 +53,17 @@ export function chooseVolumeCrypto(): CryptoChoice {
     return chosen;
   }
   try {
-    const binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
-    chosen = { crypto: nativeCrypto(binding), notice: `crypto: native addon (${addonPath})` };
+    const binding = createRequire(import.meta.url)(addonPath) as Record<string, unknown>;
+    const outdated = outdatedAddonReason(binding);
+    chosen = outdated
+      ? {
+          crypto: portableCrypto,
+          notice: `crypto: WebAssembly path (the native addon cannot be used: ${outdated})`,
+        }
+      : {
+          crypto: nativeCrypto(binding as unknown as NativeBinding),
+          notice: `crypto: native addon (${addonPath})`,
+        };
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'

@@ -31,9 +31,36 @@ const chunkSize = 4 * 1024 * 1024;
 /** Reads and decrypts `length` bytes at logical `offset` into `buffer`; resolves to the memory. */
 type ChunkDecryptor = (offset: number, buffer: ArrayBuffer, length: number) => Promise<ArrayBuffer>;
 
+/** Runs at most `concurrency` calls of `decryptChunk` at once; the others wait in turn. */
+function limitConcurrency(concurrency: number, decryptChunk: ChunkDecryptor): ChunkDecryptor {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (offset, buffer, length) => {
+    if (running < concurrency) running++;
+    // A finishing call hands its place straight to the first waiting one.
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await decryptChunk(offset, buffer, length);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
+ * Node's thread pool, which runs file reads and writes and the native addon's decryption:
+ * UV_THREADPOOL_SIZE threads, 4 unless set before Node starts.
+ */
+function threadPoolSize(): number {
+  const size = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isSafeInteger(size) && size > 0 ? size : 4;
+}
+
 /**
  * Copies the decrypted volume to the sink, in order. `inFlight` chunks are read and decrypted
- * ahead of the writer (on worker threads, or interleaved on this one); each has its buffer from
+ * ahead of the writer (on Node's thread pool, on worker threads, or interleaved on this one); each has its buffer from
  * a fixed pool, returned once written, so memory stays the same whatever the volume's size.
  */
 async function streamVolume(
@@ -95,9 +122,11 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
   const secret = await secretFromFlags(flags);
   const crypto = volumeCrypto(flags);
   if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
-  // Started now, the threads load their code while this one reads the metadata and opens the
-  // key (a key stretch for passwords), instead of after it.
-  const pool = threads > 1 ? new DecryptThreads(threads, crypto.name === 'native') : undefined;
+  // The native addon decrypts on Node's thread pool, which is already running. The WebAssembly
+  // path needs worker threads of its own: started now, they load their code while this one
+  // reads the metadata and opens the key (a key stretch for passwords), instead of after it.
+  const pool =
+    threads > 1 && crypto.name === 'webassembly' ? new DecryptThreads(threads) : undefined;
   const closePool = () => pool?.close();
   await withImage(path, async (source) => {
     const volume = await readBitLockerVolume(source);
@@ -128,12 +157,19 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       const progress = flags.json ? silentProgress : createProgressBar(layout.size, 'Decrypting');
       const started = performance.now();
       let bytes: number;
-      if (!pool) {
+      const decryptHere: ChunkDecryptor = async (offset, buffer, length) => {
+        await reader.readInto(offset, new Uint8Array(buffer, 0, length));
+        return buffer;
+      };
+      if (crypto.name === 'native') {
+        // Reads, decryption and writes all run on the thread pool. Up to `threads` chunks are
+        // read and decrypted at once, leaving a pool thread free so that the next write never
+        // queues behind them; two more chunks wait to be written, so the writer never waits.
+        const concurrency = Math.max(1, Math.min(threads, threadPoolSize() - 1));
+        const decryptOnPool = limitConcurrency(concurrency, decryptHere);
+        bytes = await streamVolume(layout.size, decryptOnPool, concurrency + 2, sink, progress);
+      } else if (!pool) {
         // One extra chunk in flight: one is read from disk while the other is decrypted.
-        const decryptHere: ChunkDecryptor = async (offset, buffer, length) => {
-          await reader.readInto(offset, new Uint8Array(buffer, 0, length));
-          return buffer;
-        };
         bytes = await streamVolume(layout.size, decryptHere, 3, sink, progress);
       } else {
         const method = opened.metadata.encryptionMethod;

@@ -1,23 +1,17 @@
 /**
- * One decryption thread of `keyhold unlock --threads N`. It starts while the main thread is
+ * One decryption thread of `keyhold unlock --threads N` on the WebAssembly path. It starts while the main thread is
  * still reading the metadata and opening the key, so its start-up costs no time of its own; the
  * volume to read comes afterwards, in a first `volume` message. It then opens the image itself,
  * reads the chunks the main thread asks for, decrypts them in place and hands each buffer back
  * (moved, not copied). The main thread writes them in order.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
 import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
 import { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
 import { openImageSource, type ImageSource } from './image-source.js';
-import { chooseVolumeCrypto } from './native-crypto.js';
 import { compileWebAssemblyOptimized } from './secret-input.js';
-
-export interface UnlockWorkerData {
-  /** The main thread's choice, so every thread decrypts the same way. */
-  native: boolean;
-}
 
 /** What to decrypt, once the main thread has opened the volume. */
 export interface VolumeToDecrypt {
@@ -44,12 +38,10 @@ export type ChunkReply =
       error: { message: string; name: string; code: string | undefined };
     };
 
-const data = workerData as UnlockWorkerData;
 if (!parentPort) throw new Error('unlock-worker runs only as a worker thread');
 const port = parentPort;
 
-const crypto = data.native ? chooseVolumeCrypto().crypto : portableCrypto;
-if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
+compileWebAssemblyOptimized();
 
 interface OpenedVolume {
   source: ImageSource;
@@ -60,7 +52,7 @@ let opened: Promise<OpenedVolume> | undefined;
 
 async function openVolumeToDecrypt(volume: VolumeToDecrypt): Promise<OpenedVolume> {
   const source = await openImageSource(volume.path);
-  const decryptor = crypto.createSectorDecryptor(
+  const decryptor = portableCrypto.createSectorDecryptor(
     volume.method,
     volume.fvek,
     volume.layout.sectorSize,

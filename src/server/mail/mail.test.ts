@@ -34,7 +34,7 @@ async function confirmedAccount(
   email: string,
   name: string,
   language: 'en' | 'nb' = 'en',
-): Promise<{ browser: TestBrowser; id: string }> {
+): Promise<{ browser: TestBrowser; id: string; email: string }> {
   const browser = new TestBrowser(server.app);
   const earlier = (await sink.messages()).filter((m) => m.envelopeTo.includes(email)).length;
   const headers = { 'accept-language': language === 'nb' ? 'nb-NO' : 'en-GB' };
@@ -50,7 +50,7 @@ async function confirmedAccount(
   assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
   const signedIn = await browser.signin(email, testPassword);
   assert.equal(signedIn.status, 200);
-  return { browser, id: signedIn.body.account?.id ?? '' };
+  return { browser, id: signedIn.body.account?.id ?? '', email };
 }
 
 function assertNoSecret(mail: DeliveredMail, recoveryPassword: string) {
@@ -278,9 +278,48 @@ for (const kind of databaseKinds) {
         `/api/v1/orgs/${orgId}/invitations`,
       );
       assert.deepEqual(
-        listed.body.invitations.map((i) => i.email),
-        [email],
+        listed.body.invitations.map((i) => [i.email, i.role, i.invitedBy?.displayName]),
+        [[email, 'helpdesk', 'Owen Owner']],
       );
+
+      // The first mail got lost: an admin sends it again, good for another full period.
+      const invitationPath = `/api/v1/orgs/${orgId}/invitations/${invited.body.invitation.id}`;
+      const helper = await confirmedAccount(server, sink, uniqueEmail('helper'), 'Hedda Helpdesk');
+      await admin.browser.request('POST', `/api/v1/orgs/${orgId}/members`, {
+        body: { email: helper.email, role: 'helpdesk' },
+      });
+      const notAllowed = await helper.browser.request<ErrorReply>(
+        'POST',
+        `${invitationPath}/resend`,
+      );
+      assert.equal(notAllowed.status, 403, 'the helpdesk does not manage invitations');
+      server.clock.advance(60 * 60_000);
+      const resent = await admin.browser.request<{ invitation: Invitation }>(
+        'POST',
+        `${invitationPath}/resend`,
+      );
+      assert.equal(resent.status, 200, JSON.stringify(resent.body));
+      assert.equal(resent.body.invitation.invitedAt, invited.body.invitation.invitedAt);
+      assert.ok(
+        Date.parse(resent.body.invitation.expiresAt) -
+          Date.parse(invited.body.invitation.expiresAt) >=
+          60 * 60_000,
+        'the invitation runs for another full period from now',
+      );
+      const again = (await sink.waitFor(email, 2)).at(-1);
+      assert.ok(again);
+      assert.equal(again.subject, 'Invitation to Fjord AS on Keyhold');
+      assert.match(again.text, /Owen Owner invited you to Fjord AS on Keyhold, as helpdesk/);
+      const elsewhere = await helper.browser.request<ErrorReply>(
+        'POST',
+        `/api/v1/orgs/${orgId}/invitations/${helper.id}/resend`,
+      );
+      assert.equal(elsewhere.status, 403);
+      const missing = await admin.browser.request<ErrorReply>(
+        'POST',
+        `/api/v1/orgs/${orgId}/invitations/${helper.id}/resend`,
+      );
+      assert.equal(missing.status, 404, 'no such invitation');
 
       const newcomer = await confirmedAccount(server, sink, email, 'Nora Newcomer');
       const orgs = await newcomer.browser.request<{

@@ -102,7 +102,7 @@ export const revokeOtherSessions = (account: string) =>
 export const changePassword = (account: string, body: PasswordChange) =>
   request<PasswordChanged>('/auth/password', { account, method: 'POST', body });
 
-export const enrolTotp = (account: string, password: string) =>
+export const enrolTotp = (account: string, password: string | undefined) =>
   request<TotpEnrolment>('/auth/totp/enrol', { account, method: 'POST', body: { password } });
 
 export const confirmTotp = (account: string, totp: string) =>
@@ -112,14 +112,14 @@ export const confirmTotp = (account: string, totp: string) =>
     body: { totp },
   });
 
-export const disableTotp = (account: string, password: string) =>
+export const disableTotp = (account: string, password: string | undefined) =>
   request<{ account: Account }>('/auth/totp/disable', {
     account,
     method: 'POST',
     body: { password },
   });
 
-export const newRecoveryCodes = (account: string, password: string) =>
+export const newRecoveryCodes = (account: string, password: string | undefined) =>
   request<{ recoveryCodes: string[] }>('/auth/recovery-codes', {
     account,
     method: 'POST',

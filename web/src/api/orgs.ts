@@ -18,6 +18,7 @@ import type {
   RevealReason,
 } from '../../../src/api/keys.js';
 import type {
+  Invitation,
   LibraryPolicies,
   Member,
   MembershipRole,
@@ -34,6 +35,7 @@ export type { OrganisationAuditEvent } from '../../../src/api/audit.js';
 export type { CoverageReport, DeviceDetail, RevealReason } from '../../../src/api/keys.js';
 export type DeviceSummary = DevicePage['items'][number];
 export type {
+  Invitation,
   LibraryPolicies,
   Member,
   MembershipRole,
@@ -79,12 +81,28 @@ export const getOrganisation = (account: string, orgId: string) =>
 export const listMembers = (account: string, orgId: string) =>
   request<{ members: Member[] }>(`${org(orgId)}/members`, { account });
 
+/** An existing account is added at once; with mail on, an address without one is invited. */
 export const addMember = (account: string, orgId: string, email: string, role: MembershipRole) =>
-  request<{ member: Member }>(`${org(orgId)}/members`, {
+  request<{ member: Member } | { invitation: Invitation }>(`${org(orgId)}/members`, {
     account,
     method: 'POST',
     body: { email, role },
   });
+
+export const listInvitations = (account: string, orgId: string) =>
+  request<{ invitations: Invitation[] }>(`${org(orgId)}/invitations`, { account });
+
+const invitation = (orgId: string, invitationId: string) =>
+  `${org(orgId)}/invitations/${encodeURIComponent(invitationId)}`;
+
+export const resendInvitation = (account: string, orgId: string, invitationId: string) =>
+  request<{ invitation: Invitation }>(`${invitation(orgId, invitationId)}/resend`, {
+    account,
+    method: 'POST',
+  });
+
+export const revokeInvitation = (account: string, orgId: string, invitationId: string) =>
+  request<unknown>(invitation(orgId, invitationId), { account, method: 'DELETE' });
 
 export const changeMemberRole = (
   account: string,

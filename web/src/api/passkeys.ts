@@ -14,7 +14,7 @@ export const listPasskeys = (account: string) =>
   request<PasskeyList>('/auth/passkeys', { account });
 
 /** Asks the browser to create a passkey for this account and stores it under `name`. */
-export async function addPasskey(account: string, password: string, name: string) {
+export async function addPasskey(account: string, password: string | undefined, name: string) {
   const { options } = await request<{ options: PublicKeyCredentialCreationOptionsJSON }>(
     '/auth/passkeys/registration-options',
     { account, method: 'POST', body: { password } },

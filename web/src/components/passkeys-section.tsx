@@ -5,7 +5,7 @@ import { formatDateTime } from '../format.js';
 import { cacheKey, useResource } from '../state/resource.js';
 import { useActiveAccount } from '../state/session.js';
 import { ErrorMessage } from './error-message.js';
-import { PasswordField } from './password-field.js';
+import { PasswordProof, typedPassword } from './password-proof.js';
 
 /** Security page: the account's passkeys, and adding, renaming and removing them. */
 export function PasskeysSection() {
@@ -41,7 +41,7 @@ export function PasskeysSection() {
   const add = (event: SubmitEvent) => {
     event.preventDefault();
     run(async () => {
-      await passkeys.addPasskey(account.id, password, name.trim());
+      await passkeys.addPasskey(account.id, typedPassword(password), name.trim());
       setPassword('');
       setName('');
       setAdding(false);
@@ -154,7 +154,7 @@ export function PasskeysSection() {
             />
             <p className="hint">{t('security.passkeys.nameHint')}</p>
           </div>
-          <PasswordField
+          <PasswordProof
             label={t('security.passkeys.password')}
             value={password}
             onChange={setPassword}

@@ -141,7 +141,7 @@ export function RevealDialog({
       <div className="stack">
         <h2 id={headingId}>{t('orgs.reveal.title')}</h2>
         <p>
-          <KeyId protectorId={key.protectorId} className="key-id-large" />
+          <KeyId protectorId={key.protectorId} luks={key.luks} className="key-id-large" />
         </p>
         <p>
           {key.deviceName} · <DriveLabel volume={key.volume} />
@@ -149,6 +149,7 @@ export function RevealDialog({
         {answer?.kind === 'revealed' ? (
           <>
             <RecoveryKeyBlocks recoveryPassword={answer.recoveryPassword} />
+            {key.kind === 'luks' ? <p className="hint">{t('orgs.reveal.luksHint')}</p> : null}
             <p className="hint" role="timer" aria-live="off">
               {t('detail.reveal.hidesIn', {
                 time: formatCountdown(Math.min(secondsLeft, revealSeconds)),

@@ -150,7 +150,7 @@ export function FindPage() {
                 <ul className="plain-list">
                   {match.keys.map((key) => (
                     <li key={key.id} className="find-key">
-                      <KeyId protectorId={key.protectorId} />
+                      <KeyId protectorId={key.protectorId} luks={key.luks} />
                       <span>
                         {key.deviceName} · {key.volume.label}
                       </span>

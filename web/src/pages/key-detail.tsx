@@ -502,7 +502,7 @@ export function KeyDetailPage({ id }: { id: string }) {
         <div>
           <dt>{t('keys.columns.keyId')}</dt>
           <dd>
-            <KeyId protectorId={summary.protectorId} className="key-id-large" />
+            <KeyId protectorId={summary.protectorId} luks={summary.luks} className="key-id-large" />
           </dd>
         </div>
         <div>

@@ -48,7 +48,7 @@ function KeyTable({ items, caption }: { items: KeySummary[]; caption: string }) 
             <tr key={summary.id}>
               <th scope="row" data-label={t('keys.columns.keyId')}>
                 <Link to={`/keys/${encodeURIComponent(summary.id)}`}>
-                  <KeyId protectorId={summary.protectorId} />
+                  <KeyId protectorId={summary.protectorId} luks={summary.luks} />
                 </Link>
                 {summary.inVault ? <span className="badge">{t('keys.inVault')}</span> : null}
               </th>
@@ -293,7 +293,7 @@ export function DeletedKeysPage() {
         {items.map((summary) => (
           <li key={summary.id} className="card deleted-item">
             <div>
-              <KeyId protectorId={summary.protectorId} />
+              <KeyId protectorId={summary.protectorId} luks={summary.luks} />
               <p>
                 {summary.deviceName} · <DriveLabel volume={summary.volume} />
               </p>

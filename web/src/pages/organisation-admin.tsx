@@ -6,9 +6,13 @@ import {
   changePolicies,
   createOrganisation,
   getPolicies,
+  listInvitations,
   listMembers,
   organisationRoles,
   removeMember,
+  resendInvitation,
+  revokeInvitation,
+  type Invitation,
   type LibraryPolicies,
   type Member,
   type MembershipRole,
@@ -146,13 +150,18 @@ function AddMemberForm({ orgId, onAdded }: { orgId: string; onAdded: () => void 
     setError(undefined);
     setMessage('');
     addMember(account.id, orgId, email.trim(), role)
-      .then(({ member }) => {
+      .then((added) => {
         setEmail('');
         setMessage(
-          t('orgs.members.added', {
-            name: member.displayName,
-            role: t(`orgs.roles.${member.role}.name`),
-          }),
+          'member' in added
+            ? t('orgs.members.added', {
+                name: added.member.displayName,
+                role: t(`orgs.roles.${added.member.role}.name`),
+              })
+            : t('orgs.invitations.sent', {
+                email: added.invitation.email,
+                role: t(`orgs.roles.${added.invitation.role}.name`),
+              }),
         );
         onAdded();
       })
@@ -197,6 +206,136 @@ function AddMemberForm({ orgId, onAdded }: { orgId: string; onAdded: () => void 
   );
 }
 
+/**
+ * Addresses invited by mail that have not joined yet, for owners and admins: the invitation can
+ * be mailed again (with a new expiry) or revoked. Shown only while there are any.
+ */
+function InvitationList({ orgId }: { orgId: string }) {
+  const { t } = useTranslation();
+  const account = useActiveAccount();
+  const path = `/orgs/${orgId}/invitations`;
+  const invitations = useResource(cacheKey(account.id, path), () =>
+    listInvitations(account.id, orgId),
+  );
+  const [error, setError] = useState<unknown>(undefined);
+  const [message, setMessage] = useState('');
+  const [busy, setBusy] = useState('');
+
+  const act = (invitation: Invitation, work: Promise<unknown>, done: string) => {
+    setError(undefined);
+    setMessage('');
+    setBusy(invitation.id);
+    work
+      .then(() => {
+        setMessage(done);
+        invalidate(account.id, path);
+        invitations.reload();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+      })
+      .finally(() => {
+        setBusy('');
+      });
+  };
+  const resend = (invitation: Invitation) => {
+    act(
+      invitation,
+      resendInvitation(account.id, orgId, invitation.id),
+      t('orgs.invitations.resent', { email: invitation.email }),
+    );
+  };
+  const revoke = (invitation: Invitation) => {
+    act(
+      invitation,
+      revokeInvitation(account.id, orgId, invitation.id),
+      t('orgs.invitations.revoked', { email: invitation.email }),
+    );
+  };
+
+  const list = invitations.data?.invitations ?? [];
+  return (
+    <section className="stack" aria-labelledby="invitations-heading">
+      <ErrorMessage error={invitations.error ?? error} />
+      <p role="status" className="status-line">
+        {message}
+      </p>
+      {list.length > 0 ? (
+        <>
+          <h2 id="invitations-heading">{t('orgs.invitations.title')}</h2>
+          <p className="hint">{t('orgs.invitations.intro')}</p>
+          <div className="table-wrap">
+            <table className="key-table">
+              <caption className="visually-hidden">{t('orgs.invitations.title')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('orgs.invitations.email')}</th>
+                  <th scope="col">{t('orgs.members.role')}</th>
+                  <th scope="col">{t('orgs.invitations.invitedBy')}</th>
+                  <th scope="col">{t('orgs.invitations.invitedAt')}</th>
+                  <th scope="col">{t('orgs.invitations.expiresAt')}</th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t('orgs.library.actions')}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((invitation) => (
+                  <tr key={invitation.id}>
+                    <th scope="row" data-label={t('orgs.invitations.email')}>
+                      <EmailText email={invitation.email} />
+                    </th>
+                    <td data-label={t('orgs.members.role')}>
+                      {t(`orgs.roles.${invitation.role}.name`)}
+                    </td>
+                    <td data-label={t('orgs.invitations.invitedBy')}>
+                      {invitation.invitedBy?.displayName ?? t('orgs.invitations.deletedAccount')}
+                    </td>
+                    <td data-label={t('orgs.invitations.invitedAt')}>
+                      <time dateTime={invitation.invitedAt}>
+                        {formatDate(invitation.invitedAt)}
+                      </time>
+                    </td>
+                    <td data-label={t('orgs.invitations.expiresAt')}>
+                      <time dateTime={invitation.expiresAt}>
+                        {formatDate(invitation.expiresAt)}
+                      </time>
+                    </td>
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        className="button button-small"
+                        disabled={busy === invitation.id}
+                        onClick={() => {
+                          resend(invitation);
+                        }}
+                      >
+                        {t('orgs.invitations.resend')}
+                        <span className="visually-hidden"> {invitation.email}</span>
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-small button-quiet"
+                        disabled={busy === invitation.id}
+                        onClick={() => {
+                          revoke(invitation);
+                        }}
+                      >
+                        {t('orgs.invitations.revoke')}
+                        <span className="visually-hidden"> {invitation.email}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
 function MemberList({ organisation }: { organisation: Organisation }) {
   const { t } = useTranslation();
   const account = useActiveAccount();
@@ -206,6 +345,7 @@ function MemberList({ organisation }: { organisation: Organisation }) {
   );
   const [error, setError] = useState<unknown>(undefined);
   const [message, setMessage] = useState('');
+  const [added, setAdded] = useState(0);
   const manages = managingRoles.includes(organisation.role);
 
   const changed = (text: string) => {
@@ -252,9 +392,13 @@ function MemberList({ organisation }: { organisation: Organisation }) {
           orgId={orgId}
           onAdded={() => {
             changed('');
+            // A new invitation may have been sent: the list is fetched afresh.
+            invalidate(account.id, `/orgs/${orgId}/invitations`);
+            setAdded((count) => count + 1);
           }}
         />
       ) : null}
+      {manages ? <InvitationList key={added} orgId={orgId} /> : null}
       <ErrorMessage error={members.error ?? error} />
       <p role="status" className="status-line">
         {message}
@@ -352,6 +496,7 @@ const policySwitches = [
   'requireApproval',
   'notifyAssignee',
   'notifyAdmins',
+  'ensureRecoveryPassword',
 ] as const;
 
 function PolicyForm({ organisation }: { organisation: Organisation }) {

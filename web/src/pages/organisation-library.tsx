@@ -194,7 +194,7 @@ function LibrarySearch({ organisation }: { organisation: Organisation }) {
               {items.map((summary) => (
                 <tr key={summary.id}>
                   <th scope="row" data-label={t('keys.columns.keyId')}>
-                    <KeyId protectorId={summary.protectorId} />
+                    <KeyId protectorId={summary.protectorId} luks={summary.luks} />
                     <RotationBadge summary={summary} />
                   </th>
                   <td data-label={t('keys.columns.device')}>
@@ -440,7 +440,7 @@ function KeyLine({
   const { t } = useTranslation();
   return (
     <div className="key-line">
-      <KeyId protectorId={summary.protectorId} />
+      <KeyId protectorId={summary.protectorId} luks={summary.luks} />
       <span className="hint">
         {t('orgs.device.addedOn', { date: formatDateTime(summary.createdAt) })}
       </span>
@@ -637,7 +637,10 @@ function DeviceView({ organisation, deviceId }: { organisation: Organisation; de
           </h3>
           {drive.volumeGuid ? (
             <p className="hint">
-              {t('orgs.device.volumeGuid')} <code>{drive.volumeGuid}</code>
+              {(drive.currentKey ?? drive.previousKeys[0])?.kind === 'luks'
+                ? t('orgs.device.luksUuid')
+                : t('orgs.device.volumeGuid')}{' '}
+              <code>{drive.volumeGuid}</code>
             </p>
           ) : null}
           <h4>{t('orgs.device.currentKey')}</h4>

@@ -8,6 +8,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { PasskeysSection } from '../components/passkeys-section.js';
 import { PasswordField } from '../components/password-field.js';
+import { PasswordProof, typedPassword } from '../components/password-proof.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
@@ -36,17 +37,24 @@ function PasswordSection() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [done, setDone] = useState(false);
+  const [changes, setChanges] = useState(0);
   const { busy, error, run } = useAction();
 
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     setDone(false);
     run(async () => {
-      await auth.changePassword(account.id, { currentPassword: current, newPassword: next });
+      await auth.changePassword(account.id, {
+        currentPassword: typedPassword(current),
+        newPassword: next,
+      });
       setCurrent('');
       setNext('');
       setDone(true);
       invalidate(account.id, '/auth/sessions');
+      // An account that had no password has one now: the proof field is read afresh.
+      invalidate(account.id, '/auth/me');
+      setChanges((count) => count + 1);
     });
   };
 
@@ -55,7 +63,8 @@ function PasswordSection() {
       <h2 id="password-heading">{t('security.password.title')}</h2>
       <form className="stack" onSubmit={submit}>
         <input type="email" hidden readOnly autoComplete="username" value={account.email} />
-        <PasswordField
+        <PasswordProof
+          key={changes}
           label={t('security.password.current')}
           value={current}
           onChange={setCurrent}
@@ -148,7 +157,7 @@ function PasswordConfirm({
   label: string;
   submitLabel: string;
   busy: boolean;
-  onConfirm: (password: string) => void;
+  onConfirm: (password: string | undefined) => void;
 }) {
   const [password, setPassword] = useState('');
   return (
@@ -156,11 +165,11 @@ function PasswordConfirm({
       className="stack"
       onSubmit={(event) => {
         event.preventDefault();
-        onConfirm(password);
+        onConfirm(typedPassword(password));
         setPassword('');
       }}
     >
-      <PasswordField label={label} value={password} onChange={setPassword} />
+      <PasswordProof label={label} value={password} onChange={setPassword} />
       <div>
         <button type="submit" className="button button-primary" disabled={busy}>
           {submitLabel}
@@ -186,7 +195,7 @@ function TotpSection() {
   const codeId = useId();
   const enabled = me.data?.account.totpEnabled ?? false;
 
-  const withPassword = (purpose: 'enrol' | 'disable' | 'codes', password: string) => {
+  const withPassword = (purpose: 'enrol' | 'disable' | 'codes', password: string | undefined) => {
     run(async () => {
       if (purpose === 'enrol') {
         setStage({ kind: 'scan', enrolment: await auth.enrolTotp(account.id, password) });

@@ -14,6 +14,7 @@ export interface AccountView {
   totpEnabled: boolean;
   recoveryCodesRemaining: number;
   emailConfirmed: boolean;
+  hasPassword: boolean;
   language: 'en' | 'nb';
 }
 
@@ -27,8 +28,17 @@ export async function accountView(db: Kysely<DatabaseSchema>, user: UserRow): Pr
     recoveryCodesRemaining:
       user.totp_enabled_at === null ? 0 : await countUnusedRecoveryCodes(db, user.id),
     emailConfirmed: user.email_unconfirmed_since === null,
+    hasPassword: hasOwnPassword(user),
     language: user.language === 'nb' ? 'nb' : 'en',
   };
+}
+
+/**
+ * An account an organisation's sign-in service created has no password (an empty hash): the
+ * provider is how it signs in.
+ */
+export function hasOwnPassword(user: UserRow): boolean {
+  return user.password_hash !== '';
 }
 
 /** The caller's own account row; gone (deleted meanwhile) means signed out. */

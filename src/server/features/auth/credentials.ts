@@ -2,7 +2,14 @@ import { upgradePasswordHash, type UserRow } from '../../accounts/users-repo.js'
 import type { SessionCaller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { inFlightCaps, limitKeys, lockedOutUntil, policies } from '../../credential-limits.js';
-import { InvalidCredentialsError, WeakPasswordError } from '../../errors.js';
+import {
+  DomainError,
+  InvalidCredentialsError,
+  ValidationError,
+  WeakPasswordError,
+} from '../../errors.js';
+import { sessionSignedInAt } from '../../accounts/sessions-repo.js';
+import { hasOwnPassword } from './account-view.js';
 import { passwordWeaknessReasons, passwordWeaknesses } from './passwords.js';
 
 export interface CredentialSubject {
@@ -75,6 +82,8 @@ export async function verifyPassword(
   user: UserRow,
   password: string,
 ): Promise<boolean> {
+  // No password matches an account without one; the hash is computed all the same.
+  if (!hasOwnPassword(user)) return ctx.passwords.verifyNothing(password);
   const { right, upgradedHash } = await ctx.passwords.check(user.password_hash, password);
   if (upgradedHash) {
     await upgradePasswordHash(ctx.db, user.id, { from: user.password_hash, to: upgradedHash });
@@ -84,14 +93,24 @@ export async function verifyPassword(
 
 /**
  * Checks the signed-in person's current password (before changing it or the second factor),
- * under the same limits as sign-in.
+ * under the same limits as sign-in. An account without a password (made by an organisation's
+ * sign-in service) proves it is the person by a sign-in of at most a few minutes ago instead.
  */
 export async function confirmPassword(
   ctx: ServerContext,
   caller: SessionCaller,
   user: UserRow,
-  password: string,
+  password: string | undefined,
 ): Promise<void> {
+  if (!hasOwnPassword(user)) {
+    await requireFreshSignin(ctx, caller);
+    return;
+  }
+  if (password === undefined) {
+    throw new ValidationError({ en: 'Enter your password.', nb: 'Skriv inn passordet ditt.' }, [
+      { field: 'password', reason: 'required to confirm it is you' },
+    ]);
+  }
   await checkCredential(
     ctx,
     { ipAddress: caller.ipAddress, normalizedEmail: user.email_normalized },
@@ -109,6 +128,24 @@ export async function confirmPassword(
         }),
     },
   );
+}
+
+/** How recent the sign-in of an account without a password must be to change its ways in. */
+export const freshSigninMinutes = 5;
+
+export class FreshSigninRequiredError extends DomainError {
+  constructor() {
+    super(403, 'fresh_signin_required', {
+      en: `Your account signs in through your organisation's sign-in service and has no password. Sign in again, then do this within ${String(freshSigninMinutes)} minutes.`,
+      nb: `Kontoen din logger på gjennom organisasjonens påloggingstjeneste og har ikke noe passord. Logg på igjen, og gjør dette innen ${String(freshSigninMinutes)} minutter.`,
+    });
+  }
+}
+
+async function requireFreshSignin(ctx: ServerContext, caller: SessionCaller): Promise<void> {
+  const signedInAt = await sessionSignedInAt(ctx.db, caller.sessionId);
+  const age = signedInAt === undefined ? Infinity : ctx.now().getTime() - Date.parse(signedInAt);
+  if (age > freshSigninMinutes * 60_000) throw new FreshSigninRequiredError();
 }
 
 /** Refuses a new password that is easy to guess or made of the account's own name or email. */

@@ -208,6 +208,56 @@ for (const kind of databaseKinds) {
       assert.equal(unlocked.body.locked, false);
     });
 
+    it('takes one passkey answer once, as the second step or at the vault, however many copies arrive together', async () => {
+      const { browser: owner, authenticator, email } = await personWithPasskey();
+      const tally = (statuses: number[]) =>
+        JSON.stringify(
+          Object.fromEntries(statuses.map((s) => [s, statuses.filter((t) => t === s).length])),
+        );
+
+      const browser = new TestBrowser(server.app);
+      const step = (await browser.signin(email, testPassword)).body as SignedInReply;
+      const options = await browser.request<OptionsReply>(
+        'POST',
+        '/api/v1/auth/signin/passkey-options',
+        { body: { challenge: step.challenge } },
+      );
+      const secondStep = {
+        challenge: step.challenge,
+        passkey: authenticator.get(options.body.options),
+      };
+      const signins = (
+        await Promise.all(
+          Array.from({ length: 200 }, () =>
+            browser.request('POST', '/api/v1/auth/signin/second-factor', { body: secondStep }),
+          ),
+        )
+      ).map((reply) => reply.status);
+      assert.equal(signins.filter((status) => status === 200).length, 1, tally(signins));
+      assert.ok(
+        signins.every((status) => [200, 400, 401, 429].includes(status)),
+        tally(signins),
+      );
+
+      const presence = await owner.request<OptionsReply>(
+        'POST',
+        '/api/v1/auth/passkeys/presence-options',
+      );
+      const unlock = { passkey: authenticator.get(presence.body.options) };
+      const unlocks = (
+        await Promise.all(
+          Array.from({ length: 200 }, () =>
+            owner.request('POST', '/api/v1/vault/unlock', { body: unlock }),
+          ),
+        )
+      ).map((reply) => reply.status);
+      assert.equal(unlocks.filter((status) => status === 200).length, 1, tally(unlocks));
+      assert.ok(
+        unlocks.every((status) => [200, 401, 429].includes(status)),
+        tally(unlocks),
+      );
+    });
+
     it('a burst of 200 forged passkey sign-ins gets no more looks than the allowance', async () => {
       const { authenticator, browser: owner } = await personWithPasskey();
       const forger = new SoftwareAuthenticator(origin);

@@ -99,7 +99,7 @@ export async function startPasskeyRegistration(
   ctx: ServerContext,
   caller: SessionCaller,
   rp: RelyingParty,
-  input: { password: string },
+  input: { password?: string | undefined },
 ): Promise<PasskeyOptions> {
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);

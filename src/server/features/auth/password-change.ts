@@ -10,7 +10,7 @@ import { confirmPassword, requireStrongPassword } from './credentials.js';
 export async function changePassword(
   ctx: ServerContext,
   caller: SessionCaller,
-  input: { currentPassword: string; newPassword: string },
+  input: { currentPassword?: string | undefined; newPassword: string },
 ): Promise<number> {
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.currentPassword);

@@ -20,7 +20,7 @@ export async function issueRecoveryCodes(ctx: ServerContext, trx: Db, userId: st
 export async function regenerateRecoveryCodes(
   ctx: ServerContext,
   caller: SessionCaller,
-  input: { password: string },
+  input: { password?: string | undefined },
 ): Promise<string[]> {
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);

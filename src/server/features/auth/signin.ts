@@ -30,7 +30,12 @@ import * as repo from './repo.js';
 import { checkTotpCode, CodeAlreadyUsedError } from './totp-enrolment.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Identified } from '../../../api/auth.js';
-import { refuseUnlessSsoOptional, ssoOrganisationFor, startSsoSignin } from '../sso/index.js';
+import {
+  refuseUnlessSsoOptional,
+  ssoOrganisationFor,
+  SsoRequiredError,
+  startSsoSignin,
+} from '../sso/index.js';
 import {
   accountNamedBy,
   hasPasskeys,
@@ -99,14 +104,43 @@ async function attachSession(
   return { browserToken, csrfToken, sessionId };
 }
 
+type SigninMethod = 'password' | 'totp' | 'recovery_code' | 'passkey' | 'sso';
+
+/**
+ * For an address whose organisation requires its own provider, every other way in stops here:
+ * a passkey alone, or a second step begun before an owner turned the rule on. The credential
+ * was checked first, so only its holder learns of the rule; the refusal sends them to the
+ * provider and is audited for the organisation.
+ */
+async function refuseWhereProviderRequired(
+  ctx: ServerContext,
+  user: UserRow,
+  info: RequestInfo,
+  method: Exclude<SigninMethod, 'sso'>,
+): Promise<void> {
+  const organisation = await ssoOrganisationFor(ctx, user.email);
+  if (!organisation?.requireSso) return;
+  await ctx.audit.recordAlone(
+    { ...info, accountId: null },
+    {
+      action: 'signin_failed',
+      organisationId: organisation.organisationId,
+      subjectUserId: user.id,
+      details: { reason: 'sso_required', method },
+    },
+  );
+  throw new SsoRequiredError(organisation.organisationName);
+}
+
 async function completeSignin(
   ctx: ServerContext,
   user: UserRow,
   browser: KnownBrowser | null,
   info: RequestInfo,
-  method: 'password' | 'totp' | 'recovery_code' | 'passkey' | 'sso',
+  method: SigninMethod,
   organisationId?: string,
 ): Promise<SignedIn> {
+  if (method !== 'sso') await refuseWhereProviderRequired(ctx, user, info, method);
   const attached = await ctx.database.transaction(async (trx) => {
     const result = await attachSession(ctx, trx, user.id, browser, info);
     await ctx.audit.record(
@@ -420,7 +454,5 @@ export async function signinWithPasskey(
   );
   const user = await findUserById(ctx.db, userId);
   if (!user) throw new SigninExpiredError();
-  // A passkey alone does not get past an organisation that signs its people in itself.
-  await refuseUnlessSsoOptional(ctx, user.email);
   return completeSignin(ctx, user, browser, info, 'passkey');
 }

@@ -48,7 +48,7 @@ function pendingTotpRef(userId: string) {
 export async function startTotpEnrolment(
   ctx: ServerContext,
   caller: SessionCaller,
-  input: { password: string },
+  input: { password?: string | undefined },
 ): Promise<{ secret: string; otpauthUri: string }> {
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);
@@ -104,7 +104,7 @@ export async function confirmTotp(
 export async function disableTotp(
   ctx: ServerContext,
   caller: SessionCaller,
-  input: { password: string },
+  input: { password?: string | undefined },
 ): Promise<AccountView> {
   const user = await userOf(ctx, caller);
   await confirmPassword(ctx, caller, user, input.password);

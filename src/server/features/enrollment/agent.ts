@@ -2,7 +2,9 @@ import { ProtectorIdError, parseProtectorId } from '../../../bitlocker/protector
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import type { ServerContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../errors.js';
-import { escrowDeviceKeys, keysToRotate, type EscrowDrive } from '../keys/index.js';
+import { escrowDeviceKeys, keysToRotate, type EscrowDrive, type EscrowKey } from '../keys/index.js';
+import { parseLuksRecoveryPassphrase } from '../../../luks/recovery-passphrase.js';
+import { libraryPolicies } from '../orgs/index.js';
 import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
 import * as repo from './repo.js';
@@ -36,7 +38,10 @@ export async function agentState(ctx: ServerContext, device: DeviceCaller): Prom
     organisation: { id: device.organisationId, name: organisation?.name ?? '' },
     escrowPublicKey: await escrowPublicKeyOf(ctx, device.organisationId),
     lastSequence: device.lastSequence,
-    policy: { ensureRecoveryPassword: true },
+    policy: {
+      ensureRecoveryPassword: (await libraryPolicies(ctx.db, device.organisationId))
+        .ensureRecoveryPassword,
+    },
     rotate: (await keysToRotate(ctx.db, device.organisationId, device.deviceId)).map((hex) => ({
       keyId: dashed(hex),
     })),
@@ -64,6 +69,9 @@ function unsealedDrives(
         ]);
       }
       const secret = open(key.sealedSecret);
+      if (key.luksSlot !== undefined) {
+        return luksKey(protectorId, secret, drive.volumeGuid, key.luksSlot, field, driveIndex);
+      }
       const parsed = secret === undefined ? undefined : parseRecoveryPassword(secret);
       if (!parsed?.valid) {
         throw new ValidationError(
@@ -82,6 +90,55 @@ function unsealedDrives(
       return { protectorHex: protectorId.replaceAll('-', ''), recoveryPassword: parsed.normalized };
     }),
   }));
+}
+
+/**
+ * A key of a LUKS volume: the drive's volume GUID is its LUKS UUID, the secret a recovery
+ * passphrase in Keyhold's grouped form.
+ */
+function luksKey(
+  protectorId: string,
+  secret: string | undefined,
+  volumeGuid: string | null,
+  slot: number,
+  field: string,
+  driveIndex: number,
+): EscrowKey {
+  let uuidHex: string | undefined;
+  try {
+    uuidHex = volumeGuid === null ? undefined : parseProtectorId(volumeGuid).replaceAll('-', '');
+  } catch (error) {
+    if (!(error instanceof ProtectorIdError)) throw error;
+  }
+  if (uuidHex === undefined) {
+    throw new ValidationError(
+      {
+        en: `The drive of LUKS key ${protectorId} names no LUKS UUID: send the volume's UUID (cryptsetup luksUUID) as its volumeGuid.`,
+        nb: `Stasjonen til LUKS-nøkkelen ${protectorId} oppgir ingen LUKS-UUID: send volumets UUID (cryptsetup luksUUID) som volumeGuid.`,
+      },
+      [{ field: `drives.${driveIndex}.volumeGuid`, reason: 'not a LUKS UUID' }],
+    );
+  }
+  const passphrase = secret === undefined ? undefined : parseLuksRecoveryPassphrase(secret);
+  if (passphrase === undefined) {
+    throw new ValidationError(
+      {
+        en: `The recovery passphrase of LUKS key ${protectorId} is not sealed to the organisation's escrow key by this device, or is not 8 groups of 5 digits: enroll the device again to get the current key.`,
+        nb: `Gjenopprettingspassfrasen til LUKS-nøkkelen ${protectorId} er ikke forseglet til organisasjonens depotnøkkel av denne enheten, eller er ikke 8 grupper med 5 sifre: rull inn enheten på nytt for å få gjeldende nøkkel.`,
+      },
+      [
+        {
+          field: `${field}.sealedSecret`,
+          reason: 'not sealed to this organisation by this device',
+        },
+      ],
+    );
+  }
+  return {
+    protectorHex: protectorId.replaceAll('-', ''),
+    recoveryPassword: passphrase,
+    luks: { uuidHex, slot },
+  };
 }
 
 function dashed(hex: string): string {

@@ -1,4 +1,4 @@
-import { generateEscrowKeyPair, openEscrowSeal } from '../../../crypto/escrow-seal.js';
+import { escrowSealOpener, generateEscrowKeyPair } from '../../../crypto/escrow-seal.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { organisationOwner } from '../../../db/owners.js';
 import type { ServerContext } from '../../context.js';
@@ -43,6 +43,15 @@ export async function escrowPublicKeyOf(
   return made.public_key;
 }
 
+type SealOpener = ReturnType<typeof escrowSealOpener>;
+
+/**
+ * Each organisation's opener, kept by the server that made it: parsing the private key costs
+ * about a millisecond, which a fleet escrowing at once would pay on every request. An escrow key
+ * pair is never replaced, so a kept opener never goes stale.
+ */
+const openers = new WeakMap<ServerContext, Map<string, SealOpener>>();
+
 /**
  * Opens secrets one device sealed to the organisation's escrow key; undefined for any that do
  * not open.
@@ -52,7 +61,18 @@ export async function escrowOpener(
   organisationId: string,
   enrolledDeviceId: string,
 ): Promise<(sealed: string) => string | undefined> {
-  const privateKeyPem = await ctx.secrets.getText(ctx.db, escrowKeyRef(organisationId));
-  if (privateKeyPem === undefined) return () => undefined;
-  return (sealed) => openEscrowSeal(privateKeyPem, enrolledDeviceId, sealed);
+  let ofServer = openers.get(ctx);
+  if (!ofServer) {
+    ofServer = new Map();
+    openers.set(ctx, ofServer);
+  }
+  let opener = ofServer.get(organisationId);
+  if (!opener) {
+    const privateKeyPem = await ctx.secrets.getText(ctx.db, escrowKeyRef(organisationId));
+    if (privateKeyPem === undefined) return () => undefined;
+    opener = escrowSealOpener(privateKeyPem);
+    ofServer.set(organisationId, opener);
+  }
+  const open = opener;
+  return (sealed) => open(enrolledDeviceId, sealed);
 }

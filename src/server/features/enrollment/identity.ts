@@ -171,11 +171,14 @@ export async function issueChallenge(ctx: ServerContext, enrolledDeviceId: strin
   if (device?.status !== 'active') throw new DeviceNotEnrolledError();
   const challenge = randomToken(32);
   const expiresAt = new Date(ctx.now().getTime() + challengeLifetimeMs).toISOString();
-  await repo.insertChallenge(ctx.db, {
-    challenge_hash: sha256Hex(challenge),
-    enrolled_device_id: device.id,
-    expires_at: expiresAt,
-  });
+  // Through the shared commit: a fleet checking in at once pays one disk sync per batch.
+  await ctx.database.transaction((trx) =>
+    repo.insertChallenge(trx, {
+      challenge_hash: sha256Hex(challenge),
+      enrolled_device_id: device.id,
+      expires_at: expiresAt,
+    }),
+  );
   return { challenge, expiresAt };
 }
 
@@ -198,20 +201,28 @@ export async function issueAccessToken(ctx: ServerContext, assertion: string) {
     throw new AssertionRefusedError('expired or too long-lived');
   }
   const at = ctx.now().toISOString();
-  if (!(await repo.consumeChallenge(ctx.db, sha256Hex(claims.jti), claims.iss, at))) {
-    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
-  }
-  const device = await repo.enrolledById(ctx.db, claims.iss);
-  if (device?.status !== 'active') throw new DeviceNotEnrolledError();
-  if (!read.verifyWith(JSON.parse(device.public_key) as PublicJwk)) {
-    throw new AssertionRefusedError('the signature does not match the enrolled key');
-  }
   const accessToken = `${accessTokenPrefix}${randomToken(32)}`;
-  await repo.insertAccessToken(ctx.db, {
-    token_hash: sha256Hex(accessToken),
-    enrolled_device_id: device.id,
-    expires_at: new Date(ctx.now().getTime() + accessTokenLifetimeSeconds * 1000).toISOString(),
+  // One transaction (and, on SQLite, one shared commit): the challenge is used up whatever the
+  // outcome, and the token exists only for a signature that matched.
+  const refusal = await ctx.database.transaction(async (trx) => {
+    if (!(await repo.consumeChallenge(trx, sha256Hex(claims.jti), claims.iss, at))) {
+      return new AssertionRefusedError('the challenge is unknown, expired or already used');
+    }
+    const device = await repo.enrolledById(trx, claims.iss);
+    if (device?.status !== 'active') return new DeviceNotEnrolledError();
+    if (!read.verifyWith(JSON.parse(device.public_key) as PublicJwk)) {
+      return new AssertionRefusedError('the signature does not match the enrolled key');
+    }
+    await repo.insertAccessToken(trx, {
+      token_hash: sha256Hex(accessToken),
+      enrolled_device_id: device.id,
+      expires_at: new Date(ctx.now().getTime() + accessTokenLifetimeSeconds * 1000).toISOString(),
+    });
+    // Seen when it proves itself: once a run, without a write on every request it makes.
+    await repo.touchDevice(trx, device.id, at);
+    return undefined;
   });
+  if (refusal) throw refusal;
   return {
     access_token: accessToken,
     token_type: 'Bearer' as const,
@@ -245,7 +256,6 @@ export async function deviceCallerFor(request: FastifyRequest): Promise<DeviceCa
     ctx.now().toISOString(),
   );
   if (!device) throw new DeviceNotEnrolledError();
-  await repo.touchDevice(ctx.db, device.id, ctx.now().toISOString());
   return {
     kind: 'device',
     ...requestInfo(request),

@@ -18,7 +18,7 @@ import {
 } from '../../accounts/sessions-repo.js';
 import {
   keySummary,
-  listKeysInProtectorRange,
+  listKeysByKeyIdOrLuksUuid,
   minimumKeyIdPrefix,
   prefixSuccessor,
 } from '../keys/index.js';
@@ -78,7 +78,7 @@ async function organisationMatches(
       const policies = await libraryPolicies(ctx.db, organisation.id);
       if (!policies.selfServiceReveal) continue;
     }
-    const rows = await listKeysInProtectorRange(ctx.db, access.owner, range, {
+    const rows = await listKeysByKeyIdOrLuksUuid(ctx.db, access.owner, range, {
       deleted: false,
       after: undefined,
       limit: matchesPerAccount,
@@ -95,8 +95,10 @@ async function organisationMatches(
         const summary = keySummary(row);
         return {
           id: summary.id,
+          kind: summary.kind,
           shortId: summary.shortId,
           protectorId: summary.protectorId,
+          luks: summary.luks,
           deviceId: row.device_id,
           deviceName: summary.deviceName,
           volume: summary.volume,
@@ -109,8 +111,8 @@ async function organisationMatches(
 }
 
 /**
- * "Find my key": which of the accounts signed in to this browser hold a key whose ID starts with
- * the characters the recovery screen shows, in their own library or in an organisation's they
+ * "Find my key": which of the accounts signed in to this browser hold a key whose ID (or whose
+ * LUKS volume's UUID) starts with the characters the recovery screen shows, in their own library or in an organisation's they
  * may reveal from. It names keys without revealing them; revealing happens as that account.
  * The places to look elsewhere are always part of the answer.
  */
@@ -133,7 +135,7 @@ export async function findKey(
       'read',
       personalLibrary(session.user_id),
     );
-    const rows = await listKeysInProtectorRange(ctx.db, owner, range, {
+    const rows = await listKeysByKeyIdOrLuksUuid(ctx.db, owner, range, {
       deleted: undefined,
       after: undefined,
       limit: matchesPerAccount,
@@ -147,8 +149,10 @@ export async function findKey(
         const summary = keySummary(row);
         return {
           id: summary.id,
+          kind: summary.kind,
           shortId: summary.shortId,
           protectorId: summary.protectorId,
+          luks: summary.luks,
           deviceName: summary.deviceName,
           volume: summary.volume,
           inVault: summary.inVault,

@@ -43,13 +43,13 @@ async function placeKey(
   key: Placement,
   at: string,
   seenAt: string = at,
-): Promise<string> {
+): Promise<{ volumeId: string; newVolume: boolean }> {
   const nameNormalized = normalizeName(key.deviceName);
   const device = await repo.findDeviceByName(db, owner, nameNormalized);
   const newVolume = async (deviceId: string) => {
     const id = newId();
     await repo.insertVolume(db, owner, { id, deviceId, ...key.volume, at });
-    return id;
+    return { volumeId: id, newVolume: true };
   };
   if (!device) {
     const deviceId = newId();
@@ -72,7 +72,7 @@ async function placeKey(
   if (volume.label !== key.volume.label || volume.type !== key.volume.type) {
     await repo.updateVolume(db, volume.id, { ...key.volume, at });
   }
-  return volume.id;
+  return { volumeId: volume.id, newVolume: false };
 }
 
 export type StoreOutcome = 'created' | 'updated';
@@ -121,7 +121,9 @@ export async function storeKey(
     if (!row) throw new Error(`recovery key ${existing.id} has no device or volume`);
     const { placement, updated } = placementAfterSave(key.given, storedPlacement(row), true);
     await repo.updateKey(db, owner, existing.id, {
-      ...(updated.length > 0 ? { volume_id: await placeKey(db, owner, placement, at) } : {}),
+      ...(updated.length > 0
+        ? { volume_id: (await placeKey(db, owner, placement, at)).volumeId }
+        : {}),
       deleted_at: null,
       updated_at: at,
       ...(key.proven ? { proven_at: at } : {}),
@@ -139,10 +141,13 @@ export async function storeKey(
     ]);
   }
   const id = newId();
-  const volumeId = await placeKey(db, owner, placement, at, madeAt);
+  const { volumeId, newVolume } = await placeKey(db, owner, placement, at, madeAt);
   await repo.insertKey(db, owner, {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker',
+    luks_uuid_hex: null,
+    luks_slot: null,
     volume_id: volumeId,
     source: key.source,
     // Being stored in the library is the key's first backup.
@@ -157,7 +162,8 @@ export async function storeKey(
     rotation_required_at: null,
     proven_at: key.proven ? at : null,
   });
-  await clearReplacedKeys(db, volumeId, { id, createdAt: madeAt });
+  // A drive just added has no older keys whose rotation marks this key would clear.
+  if (!newVolume) await clearReplacedKeys(db, volumeId, { id, createdAt: madeAt });
   // A new key has no secret yet: create it without looking for one to replace.
   await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
   await repo.insertBackupRecord(db, {
@@ -233,6 +239,9 @@ async function planNewKey(
   const keyFields = {
     id,
     protector_hex: key.protectorHex,
+    kind: 'bitlocker' as const,
+    luks_uuid_hex: null,
+    luks_slot: null,
     source: key.source,
     // Being stored in the library is the key's first backup.
     backup_count: 1,

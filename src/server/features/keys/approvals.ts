@@ -12,6 +12,7 @@ import * as repo from './approvals-repo.js';
 import { keyEvent } from './key-access.js';
 import type { KeySummaryRow } from './keys-repo.js';
 import type { RevealReason } from './reveal-key.js';
+import { markRevealed } from './rotation.js';
 import {
   queueApprovalDecision,
   queueApprovalRequest,
@@ -134,8 +135,9 @@ export async function requestApproval(
 }
 
 /**
- * Spends the approval on this reveal and records the reveal, in one transaction: of any number
- * of concurrent reveals with one approval, one succeeds. A request that cannot be used says why.
+ * Spends the approval on this reveal, records the reveal and marks the key for rotation, in one
+ * transaction: of any number of concurrent reveals with one approval, one succeeds, and an
+ * approval that cannot be used (it says why) leaves the key as it was.
  */
 export async function revealWithApproval(
   ctx: ServerContext,
@@ -162,6 +164,7 @@ export async function revealWithApproval(
       at,
     });
     if (!claimed) return false;
+    await markRevealed(ctx, access, row, trx);
     await ctx.audit.record(trx, caller, {
       action: 'key_revealed',
       ...keyEvent(caller, access, row, {

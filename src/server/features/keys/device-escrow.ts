@@ -20,7 +20,16 @@ export interface EscrowDrive {
   type: VolumeType;
   volumeGuid: string | null;
   protectorTypes: string[];
-  keys: { protectorHex: string; recoveryPassword: string }[];
+  keys: EscrowKey[];
+}
+
+export interface EscrowKey {
+  /** BitLocker: the Key ID; LUKS: the identifier the agent gave the recovery slot. */
+  protectorHex: string;
+  /** The recovery password, or for a LUKS key the recovery passphrase. */
+  recoveryPassword: string;
+  /** For a LUKS key: its volume's LUKS UUID (32 upper-case hex digits) and key slot. */
+  luks?: { uuidHex: string; slot: number };
 }
 
 export type EscrowOutcome = 'created' | 'unchanged' | 'conflict';
@@ -137,6 +146,9 @@ export async function escrowDeviceKeys(
       await repo.insertKey(db, owner, {
         id,
         protector_hex: key.protectorHex,
+        kind: key.luks ? 'luks' : 'bitlocker',
+        luks_uuid_hex: key.luks?.uuidHex ?? null,
+        luks_slot: key.luks?.slot ?? null,
         volume_id: volumeId,
         source,
         backup_count: 1,

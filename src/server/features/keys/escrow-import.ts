@@ -148,16 +148,34 @@ function plan(item: EscrowItem, seen: Set<string>): Planned {
   };
 }
 
-/** Whether a key with this Key ID is stored already, and with the same password. */
-async function compareStored(
+/**
+ * Skips the keys stored already (a different password under the same Key ID is a conflict), in
+ * slices of `keysPerTransaction`: one statement finds a slice's stored keys, and only those are
+ * opened to compare passwords.
+ */
+async function skipStoredKeys(
   ctx: ServerContext,
   access: LibraryAccess,
-  key: ValidKey,
-): Promise<EscrowReason | undefined> {
-  const existing = await repo.findKeyByProtector(ctx.db, access.owner, key.protectorHex);
-  if (!existing) return undefined;
-  const stored = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, existing.id));
-  return stored === key.recoveryPassword ? 'already_stored' : 'different_password';
+  planned: Planned[],
+): Promise<void> {
+  const candidates = planned.filter((entry) => entry.key !== undefined);
+  for (let start = 0; start < candidates.length; start += keysPerTransaction) {
+    const slice = candidates.slice(start, start + keysPerTransaction);
+    const stored = await repo.findKeysByProtectors(
+      ctx.db,
+      access.owner,
+      slice.map((entry) => entry.key?.protectorHex ?? ''),
+    );
+    for (const entry of slice) {
+      const existing = entry.key && stored.get(entry.key.protectorHex);
+      if (!entry.key || !existing) continue;
+      const password = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, existing.id));
+      skipStored(
+        entry,
+        password === entry.key.recoveryPassword ? 'already_stored' : 'different_password',
+      );
+    }
+  }
 }
 
 function skipStored(planned: Planned, reason: EscrowReason): void {
@@ -181,11 +199,7 @@ export async function importEscrowExport(
   const { format, items } = readExport(bytes);
   const seen = new Set<string>();
   const planned = items.map((item) => plan(item, seen));
-  for (const entry of planned) {
-    if (!entry.key) continue;
-    const stored = await compareStored(ctx, access, entry.key);
-    if (stored) skipStored(entry, stored);
-  }
+  await skipStoredKeys(ctx, access, planned);
   const toStore = planned.filter((entry) => entry.key !== undefined);
   if (!dryRun) {
     for (let start = 0; start < toStore.length; start += keysPerTransaction) {

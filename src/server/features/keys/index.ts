@@ -9,11 +9,12 @@ export {
   keysToRotate,
   organisationMember,
   type EscrowDrive,
+  type EscrowKey,
 } from './device-escrow.js';
 export { filesInVault } from './files-repo.js';
 export { minimumKeyIdPrefix } from './list-keys.js';
 export { nameTerms, normalizeName, prefixSuccessor } from './normalize.js';
 export { recoveryPasswordKind } from './repo.js';
 export { purgeExpiredKeys } from './retention.js';
-export { keysInVault, listKeysInProtectorRange } from './search-repo.js';
+export { keysInVault, listKeysByKeyIdOrLuksUuid } from './search-repo.js';
 export { keyDisplayName, keySummary, type KeySummary } from './summary.js';

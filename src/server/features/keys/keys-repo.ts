@@ -72,23 +72,19 @@ export async function insertDevice(
     seenAt: string;
   },
 ): Promise<void> {
-  await db
-    .insertInto('devices')
-    .values({
-      id: device.id,
-      ...ownerColumns(owner),
-      name: device.name,
-      name_normalized: device.nameNormalized,
-      last_seen_at: device.seenAt,
-      created_at: device.at,
-      updated_at: device.at,
-    })
-    .execute();
-  if (device.terms.length === 0) return;
-  await db
-    .insertInto('device_terms')
-    .values(device.terms.map((term) => ({ device_id: device.id, ...ownerColumns(owner), term })))
-    .execute();
+  // Prepared inserts, a row at a time: an import adds tens of thousands of devices.
+  await insertRow(db, 'devices', {
+    id: device.id,
+    ...ownerColumns(owner),
+    name: device.name,
+    name_normalized: device.nameNormalized,
+    last_seen_at: device.seenAt,
+    created_at: device.at,
+    updated_at: device.at,
+  });
+  for (const term of device.terms) {
+    await insertRow(db, 'device_terms', { device_id: device.id, ...ownerColumns(owner), term });
+  }
 }
 
 /** Keeps the person's latest spelling ("ada-laptop" -> "Ada-Laptop"); the terms stay the same. */
@@ -521,6 +517,25 @@ export function findKeyByProtector(
   return keyByProtector(db, owner, { protectorHex });
 }
 
+/** The owner's keys among these Key IDs (hex), by Key ID: one statement for many keys. */
+export async function findKeysByProtectors(
+  db: Db,
+  owner: Owner,
+  protectorHexes: readonly string[],
+): Promise<Map<string, { id: string }>> {
+  const found = new Map<string, { id: string }>();
+  if (protectorHexes.length === 0) return found;
+  const { column, value } = ownerFilter(owner);
+  const rows = await db
+    .selectFrom('recovery_keys')
+    .select(['id', 'protector_hex'])
+    .where(column, '=', value)
+    .where('protector_hex', 'in', protectorHexes)
+    .execute();
+  for (const row of rows) found.set(row.protector_hex, { id: row.id });
+  return found;
+}
+
 export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | undefined> {
   const { column, value } = ownerFilter(owner);
   return db
@@ -568,6 +583,9 @@ export type KeySummaryRow = Omit<RecoveryKeysTable, keyof OwnerColumns | 'volume
 export const summaryColumns = [
   'k.id',
   'k.protector_hex',
+  'k.kind',
+  'k.luks_uuid_hex',
+  'k.luks_slot',
   'k.source',
   'k.backup_count',
   'k.last_backup_destination',

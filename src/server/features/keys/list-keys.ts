@@ -72,8 +72,8 @@ export function keyIdPrefixOf(q: string): string | undefined {
 }
 
 /**
- * One page of the caller's keys, newest first. With `q`: keys whose Key ID starts with it (4 or
- * more hex digits; case, dashes and braces ignored) and keys on devices with a name (or a word in
+ * One page of the caller's keys, newest first. With `q`: keys whose Key ID or LUKS UUID starts
+ * with it (4 or more hex digits; case, dashes and braces ignored) and keys on devices with a name (or a word in
  * it) that starts with it. Each runs on its own index and returns at most a page after the
  * cursor; merging them keeps the order, so the cursor works across both.
  */

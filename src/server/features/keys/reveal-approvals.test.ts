@@ -95,6 +95,7 @@ for (const kind of databaseKinds) {
         approvalLifetimeHours: 24,
         notifyAssignee: true,
         notifyAdmins: true,
+        ensureRecoveryPassword: false,
         requireSecondFactorFor: [],
         stepUpMinutes: null,
       });
@@ -261,6 +262,61 @@ for (const kind of databaseKinds) {
         deniedList.body.items.map((a) => a.id),
         [asked.body.approvalId],
       );
+    });
+
+    it('leaves a key unmarked and unrevealed until an approved request hands it out', async () => {
+      const { id, revealPath } = await organisationKey('ACME-PC-0046');
+      const state = async () => {
+        const read = await people.admin.browser.request<{ key: KeySummaryReply }>(
+          'GET',
+          `/api/v1/orgs/${orgId}/keys/${id}`,
+        );
+        const reveals = await server.ctx.db
+          .selectFrom('audit_events')
+          .select('action')
+          .where('action', '=', 'key_revealed')
+          .where('details', 'like', `%${id}%`)
+          .execute();
+        return { rotationRequired: read.body.key.rotationRequired, reveals: reveals.length };
+      };
+      const untouched = { rotationRequired: false, reveals: 0 };
+      const body = { reason: 'tpm-or-firmware-change' };
+
+      const denied = await people.helpdesk.browser.request<{ approvalId: string }>(
+        'POST',
+        revealPath,
+        { body },
+      );
+      assert.equal(denied.status, 202);
+      assert.deepEqual(await state(), untouched, 'a request hands nothing out');
+      await people.admin.browser.request('POST', approvalPath(denied.body.approvalId, 'deny'));
+      const refused = await people.helpdesk.browser.request('POST', revealPath, {
+        body: { ...body, approvalId: denied.body.approvalId },
+      });
+      assert.equal(refused.status, 403);
+
+      const asked = await people.helpdesk.browser.request<{ approvalId: string }>(
+        'POST',
+        revealPath,
+        { body },
+      );
+      const early = await people.helpdesk.browser.request('POST', revealPath, {
+        body: { ...body, approvalId: asked.body.approvalId },
+      });
+      assert.equal(early.status, 409);
+      const strangers = await people.secondHelpdesk.browser.request('POST', revealPath, {
+        body: { ...body, approvalId: asked.body.approvalId },
+      });
+      assert.equal(strangers.status, 404);
+      assert.deepEqual(await state(), untouched, 'refused reveals hand nothing out');
+
+      await people.admin.browser.request('POST', approvalPath(asked.body.approvalId, 'approve'));
+      assert.deepEqual(await state(), untouched, 'an approval alone hands nothing out');
+      const revealed = await people.helpdesk.browser.request('POST', revealPath, {
+        body: { ...body, approvalId: asked.body.approvalId },
+      });
+      assert.equal(revealed.status, 200);
+      assert.deepEqual(await state(), { rotationRequired: true, reveals: 1 });
     });
 
     it('lets an approval lapse after the policy’s lifetime', async () => {

@@ -1,5 +1,6 @@
 import { parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { writeRecoveryKeyFile } from '../../../bitlocker/recovery-file.js';
+import { writeLuksRecoveryFile } from '../../../luks/recovery-file.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ForbiddenError, ValidationError } from '../../errors.js';
@@ -11,6 +12,7 @@ import { downloadAction, keyEvent, keyWithPasswordInReach } from './key-access.j
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
 import { markRevealed } from './rotation.js';
+import { keySummary } from './summary.js';
 import { queueRevealNotices } from './reveal-notices.js';
 
 /** Everything that hands over a recovery password: reveal, the recovery key file, the sheet. */
@@ -150,11 +152,13 @@ export async function revealKey(
     if (given?.approvalId === undefined) {
       return { approvalId: await requestApproval(ctx, caller, access, row, reason) };
     }
-    const recoveryPassword = await storedPassword(ctx, access, row, openPassword);
+    // Opened before the approval is spent, so a key that cannot be read spends none; the
+    // approval's transaction marks the key, so an unusable approval leaves it unmarked.
+    const recoveryPassword = openPassword();
     await revealWithApproval(ctx, caller, access, row, given.approvalId);
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
-  const recoveryPassword = await storedPassword(ctx, access, row, openPassword);
+  const recoveryPassword = openPassword();
   const revealed = {
     action: 'key_revealed' as const,
     ...keyEvent(caller, access, row, reason ? { ...reason } : {}),
@@ -164,8 +168,9 @@ export async function revealKey(
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
   const organisationId = access.library.organisationId;
-  // The notices go out with the audit event or not at all.
+  // The mark and the notices go out with the audit event or not at all.
   await ctx.database.transaction(async (trx) => {
+    await markRevealed(ctx, access, row, trx);
     await ctx.audit.record(trx, caller, revealed);
     await queueRevealNotices(
       ctx,
@@ -202,7 +207,7 @@ export async function recoveryFile(
   library: Library,
   id: string,
   lang: FileLanguage,
-): Promise<{ fileName: string; bytes: Buffer }> {
+): Promise<{ fileName: string; bytes: Buffer; contentType: string }> {
   const { access, row, recoveryPassword } = await openKey(
     ctx,
     caller,
@@ -210,16 +215,30 @@ export async function recoveryFile(
     id,
     downloadAction(library),
   );
-  const file = writeRecoveryKeyFile({
-    protectorId: row.protector_hex,
-    recoveryPassword,
-    language: lang,
-  });
+  const luks = keySummary(row).luks;
+  const file = luks
+    ? writeLuksRecoveryFile({
+        uuid: luks.uuid,
+        slot: luks.slot,
+        passphrase: recoveryPassword,
+        deviceName: row.device_name,
+        volumeLabel: row.volume_label,
+        language: lang,
+      })
+    : writeRecoveryKeyFile({
+        protectorId: row.protector_hex,
+        recoveryPassword,
+        language: lang,
+      });
   await ctx.audit.recordAlone(caller, {
     action: 'key_downloaded',
     ...keyEvent(caller, access, row, { destination: 'file', lang }),
   });
-  return file;
+  return {
+    ...file,
+    // Windows writes its file in UTF-16; the LUKS one is for Linux, in UTF-8.
+    contentType: luks ? 'text/plain; charset=utf-8' : 'text/plain; charset=utf-16le',
+  };
 }
 
 /** The printable sheet (PDF); audited, and like the file not a backup until it is recorded. */
@@ -239,7 +258,9 @@ export async function recoverySheet(
   );
   // pdfkit and its fonts are loaded on the first print, not at server start.
   const { renderRecoverySheet } = await import('../../../backup/recovery-sheet.js');
+  const luks = keySummary(row).luks;
   const bytes = await renderRecoverySheet({
+    ...(luks ? { luks } : {}),
     protectorId: row.protector_hex,
     recoveryPassword,
     deviceName: row.device_name,
@@ -257,5 +278,8 @@ export async function recoverySheet(
       paper: options.paper,
     }),
   });
-  return { fileName: `BitLocker Recovery Key ${row.protector_hex.slice(0, 8)}.pdf`, bytes };
+  const fileName = luks
+    ? `LUKS Recovery Passphrase ${luks.uuid.slice(0, 8)}.pdf`
+    : `BitLocker Recovery Key ${row.protector_hex.slice(0, 8)}.pdf`;
+  return { fileName, bytes };
 }

@@ -92,14 +92,17 @@ export async function markedKeysOfDevice(
   deviceId: string,
 ): Promise<string[]> {
   const { column, value } = ownerFilter(owner);
+  // Scoped through the volume (a key always has its volume's owner) and read from the device's
+  // volumes: a condition on the keys' owner column makes SQLite walk every key of the library,
+  // which every agent check-in of a large organisation would pay.
   const rows = await db
-    .selectFrom('recovery_keys')
-    .innerJoin('volumes', 'volumes.id', 'recovery_keys.volume_id')
+    .selectFrom('volumes')
+    .innerJoin('recovery_keys', 'recovery_keys.volume_id', 'volumes.id')
     .select('recovery_keys.protector_hex')
-    .where(`recovery_keys.${column}`, '=', value)
+    .where(`volumes.${column}`, '=', value)
+    .where('volumes.device_id', '=', deviceId)
     .where('recovery_keys.rotation_required_at', 'is not', null)
     .where('recovery_keys.deleted_at', 'is', null)
-    .where('volumes.device_id', '=', deviceId)
     .orderBy('recovery_keys.protector_hex')
     .execute();
   return rows.map((row) => row.protector_hex);

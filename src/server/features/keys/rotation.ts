@@ -7,6 +7,7 @@ import { librarySubject, notFoundLibrary } from './key-access.js';
 import { NotFoundError } from '../../errors.js';
 import { idPattern } from '../../../db/ids.js';
 import type { KeySummaryRow } from './keys-repo.js';
+import type { Db } from './owner-filter.js';
 import * as repo from './rotation-repo.js';
 
 /**
@@ -16,14 +17,18 @@ import * as repo from './rotation-repo.js';
  * returned, a helpdesk account compromised).
  */
 
-/** Marks a revealed organisation key; a person's own keys are theirs to handle. */
+/**
+ * Marks a revealed organisation key, in `db` (the transaction that records the hand-over, when
+ * there is one); a person's own keys are theirs to handle.
+ */
 export async function markRevealed(
   ctx: ServerContext,
   access: LibraryAccess,
   row: KeySummaryRow,
+  db: Db = ctx.db,
 ): Promise<void> {
   if (access.library.kind !== 'organisation' || row.rotation_required_at !== null) return;
-  await repo.markKey(ctx.db, access.owner, row.id, ctx.now().toISOString());
+  await repo.markKey(db, access.owner, row.id, ctx.now().toISOString());
 }
 
 /** Marks the current key of every drive of one device; audited. */

@@ -289,9 +289,13 @@ async function libraryRoutes(
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const signedIn: { config: FastifyContextConfig } = { config: { access: 'browser' } };
   // What a device connected with `keyhold login` may do as well: the key operations of the
-  // person's own library. An organisation's library is used in the browser only.
-  const keyOperation: { config: FastifyContextConfig } =
-    kind === 'personal' ? { config: { access: 'browser-or-token', scope: keysScope } } : signedIn;
+  // person's own library, and in an organisation's library only what `keyhold backup --to
+  // account --org` needs (add a key, find it, record a backup); the rest is used in the browser.
+  const withToken: { config: FastifyContextConfig } = {
+    config: { access: 'browser-or-token', scope: keysScope },
+  };
+  const keyOperation = kind === 'personal' ? withToken : signedIn;
+  const backupOperation = withToken;
   // A download reads a secret and is audited; HEAD would do both without handing anything over,
   // so these routes answer GET only.
   const secretDownload = { exposeHeadRoute: false };
@@ -299,7 +303,7 @@ async function libraryRoutes(
   routes.post(
     '/keys',
     {
-      ...keyOperation,
+      ...backupOperation,
       schema: {
         tags,
         summary: 'Add a recovery key (or refresh the details of one already stored)',
@@ -316,7 +320,7 @@ async function libraryRoutes(
   routes.get(
     '/keys',
     {
-      ...keyOperation,
+      ...backupOperation,
       schema: {
         tags,
         summary: 'List and search keys (Key ID prefix or device name); never shows secrets',
@@ -448,7 +452,7 @@ async function libraryRoutes(
       schema: {
         tags,
         summary:
-          'The recovery key file as Windows writes it (audited; record the backup with POST …/backups)',
+          'The recovery key file as Windows writes it, or for a LUKS key a UTF-8 text file (audited; record the backup with POST …/backups)',
         params: idParams,
         querystring: recoveryFileQuery,
       },
@@ -463,7 +467,7 @@ async function libraryRoutes(
       );
       return sendSecretFile(reply, {
         fileName: file.fileName,
-        contentType: 'text/plain; charset=utf-16le',
+        contentType: file.contentType,
         body: file.bytes,
       });
     },
@@ -501,7 +505,7 @@ async function libraryRoutes(
   routes.post(
     '/keys/:id/backups',
     {
-      ...keyOperation,
+      ...backupOperation,
       schema: {
         tags,
         summary: 'Record a backup made elsewhere (USB drive, file, paper)',

@@ -136,6 +136,20 @@ function keysInProtectorRange(
   return shape.keyIdHasUpperEnd ? query.where('k.protector_hex', '<', range.to) : query;
 }
 
+/**
+ * The owner's LUKS keys whose volume's LUKS UUID lies in the range (the same hex digits a Key ID
+ * prefix has), on the (owner, luks_uuid_hex) index; unordered, as above.
+ */
+function keysInLuksUuidRange(
+  db: Db,
+  values: PageValues,
+  range: RangeValues,
+  shape: PageShape & { keyIdHasUpperEnd: boolean },
+) {
+  const query = pageOfSummaries(db, values, shape).where('k.luks_uuid_hex', '>=', range.from);
+  return shape.keyIdHasUpperEnd ? query.where('k.luks_uuid_hex', '<', range.to) : query;
+}
+
 const protectorRangeQuery = preparedQuery(
   (db, values: PageValues & RangeValues, shape: PageShape & { keyIdHasUpperEnd: boolean }) =>
     keysInProtectorRange(db, values, values, shape),
@@ -155,6 +169,32 @@ export async function listKeysInProtectorRange(
     { ...shape, keyIdHasUpperEnd: hasUpperEnd(range) },
   );
   return rows.sort(newestFirst).slice(0, shape.rows);
+}
+
+const luksUuidRangeQuery = preparedQuery(
+  (db, values: PageValues & RangeValues, shape: PageShape & { keyIdHasUpperEnd: boolean }) =>
+    keysInLuksUuidRange(db, values, values, shape),
+);
+
+/**
+ * The owner's keys whose protector ID or LUKS UUID lies in the range, after the cursor, newest
+ * first, each key once.
+ */
+export async function listKeysByKeyIdOrLuksUuid(
+  db: Db,
+  owner: Owner,
+  range: PrefixRange,
+  page: KeyPageQuery,
+): Promise<KeySummaryRow[]> {
+  const { shape, values } = pageOf(owner, page);
+  const rangeShape = { ...shape, keyIdHasUpperEnd: hasUpperEnd(range) };
+  const rangeQueryValues = { ...values, ...rangeValues(range) };
+  const rows = [
+    ...(await protectorRangeQuery(db, rangeQueryValues, rangeShape)),
+    ...(await luksUuidRangeQuery(db, rangeQueryValues, rangeShape)),
+  ];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return [...byId.values()].sort(newestFirst).slice(0, shape.rows);
 }
 
 /**
@@ -216,19 +256,21 @@ const searchQuery = preparedQuery((db, values: SearchValues, shape: SearchShape)
     )
     .selectAll();
   if (!shape.byKeyId) return byName;
+  const hexRange = { from: values.keyIdFrom, to: values.keyIdTo };
   return db
-    .selectFrom(
-      keysInProtectorRange(db, values, { from: values.keyIdFrom, to: values.keyIdTo }, shape).as(
-        'by_key_id',
-      ),
-    )
+    .selectFrom(keysInProtectorRange(db, values, hexRange, shape).as('by_key_id'))
     .selectAll()
+    .unionAll(
+      db
+        .selectFrom(keysInLuksUuidRange(db, values, hexRange, shape).as('by_luks_uuid'))
+        .selectAll(),
+    )
     .unionAll(byName);
 });
 
 /**
- * A search: the owner's keys whose protector ID lies in `keyIds` (undefined when the text cannot
- * be a Key ID prefix) and those on devices with a name term in `names`, newest first, each key
+ * A search: the owner's keys whose protector ID or LUKS UUID lies in `keyIds` (undefined when the
+ * text cannot be a Key ID prefix) and those on devices with a name term in `names`, newest first, each key
  * once.
  */
 export async function searchKeys(

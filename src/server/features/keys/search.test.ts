@@ -135,6 +135,7 @@ async function seedLibrary(database: Database, count: number) {
           id: row.keyId,
           ...owner,
           protector_hex: row.hex,
+          kind: 'bitlocker' as const,
           volume_id: row.volumeId,
           source: 'seed',
           backup_count: 1,

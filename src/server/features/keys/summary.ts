@@ -12,11 +12,21 @@ export type KeySummary = z.infer<typeof keySummarySchema>;
 
 export const offlineDestinations: readonly BackupDestination[] = ['usb', 'file', 'print'];
 
+/** The LUKS UUID as cryptsetup prints it (lower case, dashed) from its stored hex digits. */
+export function luksUuidOf(hex: string): string {
+  return parseProtectorId(hex).toLowerCase();
+}
+
 export function keySummary(row: KeySummaryRow): KeySummary {
   return {
     id: row.id,
+    kind: row.kind,
     protectorId: parseProtectorId(row.protector_hex),
     shortId: row.protector_hex.slice(0, 8),
+    luks:
+      row.luks_uuid_hex !== null && row.luks_slot !== null
+        ? { uuid: luksUuidOf(row.luks_uuid_hex), slot: row.luks_slot }
+        : null,
     deviceId: row.device_id,
     deviceName: row.device_name,
     volume: { label: row.volume_label, type: row.volume_type, volumeGuid: row.volume_guid },

@@ -27,24 +27,49 @@ export interface InvitationView {
   id: string;
   email: string;
   role: MembershipRole;
+  invitedBy: { accountId: string; displayName: string; email: string } | null;
   invitedAt: string;
   expiresAt: string;
 }
 
-function invitationView(row: {
-  id: string;
-  email: string;
-  role: MembershipRole;
-  created_at: string;
-  expires_at: string;
-}): InvitationView {
+function invitationView(row: repo.InvitationRow): InvitationView {
   return {
     id: row.id,
     email: row.email,
     role: row.role,
+    invitedBy:
+      row.invited_by_user_id === null || row.inviter_email === null
+        ? null
+        : {
+            accountId: row.invited_by_user_id,
+            displayName: row.inviter_name ?? row.inviter_email,
+            email: row.inviter_email,
+          },
     invitedAt: row.created_at,
     expiresAt: row.expires_at,
   };
+}
+
+/** The invitation message for `row`, in the transaction that records it being sent. */
+async function queueInvitationMail(
+  ctx: ServerContext,
+  trx: Db,
+  caller: Caller,
+  row: { organisation_id: string; email: string; role: MembershipRole; expires_at: string },
+  language: Language,
+): Promise<void> {
+  await ctx.mail.queue(trx, [
+    invitation(
+      { email: row.email, language },
+      {
+        organisationName: await repo.organisationName(trx, row.organisation_id),
+        inviterName: await repo.userName(trx, caller.accountId),
+        role: row.role,
+        signupLink: ctx.mail.link(`/sign-up?email=${encodeURIComponent(row.email)}`),
+        validDays: invitationValidDays,
+      },
+    ),
+  ]);
 }
 
 /** Records (or renews) the invitation and mails it; audited. Mail must be on. */
@@ -75,21 +100,40 @@ export async function invite(
       organisationId,
       details: { email: row.email, role: row.role, invitationId: row.id },
     });
-    const inviter = await repo.userName(trx, caller.accountId);
-    await ctx.mail.queue(trx, [
-      invitation(
-        { email: row.email, language: input.language },
-        {
-          organisationName: await repo.organisationName(trx, organisationId),
-          inviterName: inviter,
-          role: row.role,
-          signupLink: ctx.mail.link(`/sign-up?email=${encodeURIComponent(row.email)}`),
-          validDays: invitationValidDays,
-        },
-      ),
-    ]);
+    await queueInvitationMail(ctx, trx, caller, row, input.language);
   });
-  return invitationView(row);
+  const recorded = await repo.findInvitation(ctx.db, organisationId, row.id);
+  if (!recorded) throw new NotFoundError('The invitation');
+  return invitationView(recorded);
+}
+
+/**
+ * Mails the invitation again and gives it a full `invitationValidDays` from now (someone lost
+ * the first mail, or it lapsed unread); audited. Mail must be on.
+ */
+export async function resendInvitation(
+  ctx: ServerContext,
+  caller: Caller,
+  organisationId: string,
+  invitationId: string,
+  language: Language,
+): Promise<InvitationView> {
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + invitationValidDays * dayMs).toISOString();
+  await ctx.database.transaction(async (trx) => {
+    const renewed = await repo.renewInvitation(trx, organisationId, invitationId, expiresAt);
+    if (!renewed) throw new NotFoundError('The invitation');
+    await ctx.audit.record(trx, caller, {
+      action: 'invitation_resent',
+      subjectUserId: null,
+      organisationId,
+      details: { email: renewed.email, role: renewed.role, invitationId, expiresAt },
+    });
+    await queueInvitationMail(ctx, trx, caller, renewed, language);
+  });
+  const resent = await repo.findInvitation(ctx.db, organisationId, invitationId);
+  if (!resent) throw new NotFoundError('The invitation');
+  return invitationView(resent);
 }
 
 /** Tells an existing account it was added (in the transaction that added it). */

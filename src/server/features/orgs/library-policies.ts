@@ -9,8 +9,9 @@ import * as repo from './repo.js';
 /**
  * What an organisation decides about its library: whether members reveal the keys of their own
  * devices, whether a helpdesk reveal waits for a second person's approval and how long an
- * approval lasts, and who is told about a reveal (the person a device is assigned to, the
- * organisation's owners and admins).
+ * approval lasts, who is told about a reveal (the person a device is assigned to, the
+ * organisation's owners and admins), and whether enrolled devices give a drive without a recovery
+ * password one.
  */
 export interface LibraryPolicies {
   selfServiceReveal: boolean;
@@ -18,6 +19,7 @@ export interface LibraryPolicies {
   approvalLifetimeHours: number;
   notifyAssignee: boolean;
   notifyAdmins: boolean;
+  ensureRecoveryPassword: boolean;
 }
 
 export async function libraryPolicies(
@@ -32,6 +34,7 @@ export async function libraryPolicies(
     approvalLifetimeHours: row.approval_lifetime_hours,
     notifyAssignee: row.notify_assignee === 1,
     notifyAdmins: row.notify_admins === 1,
+    ensureRecoveryPassword: row.ensure_recovery_password === 1,
   };
 }
 
@@ -73,6 +76,9 @@ export async function changeLibraryPolicies(
           ? {}
           : { notify_assignee: input.notifyAssignee ? 1 : 0 }),
         ...(input.notifyAdmins === undefined ? {} : { notify_admins: input.notifyAdmins ? 1 : 0 }),
+        ...(input.ensureRecoveryPassword === undefined
+          ? {}
+          : { ensure_recovery_password: input.ensureRecoveryPassword ? 1 : 0 }),
         ...(input.approvalLifetimeHours === undefined
           ? {}
           : { approval_lifetime_hours: input.approvalLifetimeHours }),

@@ -135,6 +135,7 @@ export interface LibraryPolicyRow {
   approval_lifetime_hours: number;
   notify_assignee: number;
   notify_admins: number;
+  ensure_recovery_password: number;
 }
 
 export function libraryPoliciesOf(
@@ -149,6 +150,7 @@ export function libraryPoliciesOf(
       'approval_lifetime_hours',
       'notify_assignee',
       'notify_admins',
+      'ensure_recovery_password',
     ])
     .where('id', '=', organisationId)
     .executeTakeFirst();
@@ -262,11 +264,51 @@ export function invitationsForEmail(db: Db, emailNormalized: string) {
     .execute();
 }
 
-export function invitationsOf(db: Db, organisationId: string) {
+/** An invitation with the name and address of the account that sent it (if it still exists). */
+function invitationsWithInviter(db: Db, organisationId: string) {
   return db
-    .selectFrom('organisation_invitations')
-    .selectAll()
-    .where('organisation_id', '=', organisationId)
-    .orderBy('email_normalized')
+    .selectFrom('organisation_invitations as invitation')
+    .leftJoin('users as inviter', 'inviter.id', 'invitation.invited_by_user_id')
+    .select([
+      'invitation.id',
+      'invitation.organisation_id',
+      'invitation.email',
+      'invitation.role',
+      'invitation.invited_by_user_id',
+      'invitation.created_at',
+      'invitation.expires_at',
+      'inviter.display_name as inviter_name',
+      'inviter.email as inviter_email',
+    ])
+    .where('invitation.organisation_id', '=', organisationId);
+}
+
+export type InvitationRow = NonNullable<Awaited<ReturnType<typeof findInvitation>>>;
+
+export function findInvitation(db: Db, organisationId: string, invitationId: string) {
+  return invitationsWithInviter(db, organisationId)
+    .where('invitation.id', '=', invitationId)
+    .executeTakeFirst();
+}
+
+export function invitationsOf(db: Db, organisationId: string) {
+  return invitationsWithInviter(db, organisationId)
+    .orderBy('invitation.email_normalized')
     .execute();
+}
+
+/** Gives the invitation a new expiry; answers it, or undefined when there is none. */
+export function renewInvitation(
+  db: Db,
+  organisationId: string,
+  invitationId: string,
+  expiresAt: string,
+) {
+  return db
+    .updateTable('organisation_invitations')
+    .set({ expires_at: expiresAt })
+    .where('organisation_id', '=', organisationId)
+    .where('id', '=', invitationId)
+    .returning(['organisation_id', 'email', 'role', 'expires_at'])
+    .executeTakeFirst();
 }

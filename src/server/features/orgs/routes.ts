@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf } from '../../caller.js';
+import { keysScope } from '../device-auth/index.js';
 import { requestLanguage } from '../../messages.js';
 import {
   addMemberBody,
@@ -32,7 +33,8 @@ export function organisationRoutes(app: FastifyInstance): void {
   routes.get(
     '/api/v1/orgs',
     {
-      config: { access: 'browser' },
+      // `keyhold backup --org NAME` finds the organisation by its name.
+      config: { access: 'browser-or-token', scope: keysScope },
       schema: {
         tags,
         summary: "The selected account's organisations and its role in each",
@@ -164,6 +166,28 @@ export function organisationRoutes(app: FastifyInstance): void {
       );
       return reply.status(204).send(null);
     },
+  );
+
+  routes.post(
+    '/api/v1/orgs/:orgId/invitations/:invitationId/resend',
+    {
+      config: { access: 'browser' },
+      schema: {
+        tags,
+        summary: 'Mail an invitation again, valid for another 14 days (owners and admins)',
+        params: invitationParams,
+        response: { 200: invitationResponse },
+      },
+    },
+    async (request) => ({
+      invitation: await orgs.resendInvitation(
+        ctx,
+        callerOf(request),
+        request.params.orgId,
+        request.params.invitationId,
+        requestLanguage(request),
+      ),
+    }),
   );
 
   routes.patch(

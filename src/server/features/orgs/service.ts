@@ -184,6 +184,18 @@ export function listInvitations(ctx: ServerContext, caller: Caller, organisation
   return invitations.listInvitations(ctx, organisationId);
 }
 
+/** Mails an open invitation again with a new expiry (owners and admins). */
+export function resendInvitation(
+  ctx: ServerContext,
+  caller: Caller,
+  organisationId: string,
+  invitationId: string,
+  language: Language,
+) {
+  requireManager(caller, organisationId);
+  return invitations.resendInvitation(ctx, caller, organisationId, invitationId, language);
+}
+
 export async function withdrawInvitation(
   ctx: ServerContext,
   caller: Caller,

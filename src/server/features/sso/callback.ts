@@ -6,7 +6,7 @@ import {
   insertUser,
   type UserRow,
 } from '../../accounts/users-repo.js';
-import { randomToken, sha256Hex } from '../../../crypto/tokens.js';
+import { sha256Hex } from '../../../crypto/tokens.js';
 import { newId } from '../../../db/ids.js';
 import { membershipRoles, type MembershipRole } from '../../../db/schema.js';
 import type { KnownBrowser } from '../../browser-directory.js';
@@ -213,8 +213,6 @@ async function accountFor(
   let user =
     (linked ? await findUserById(ctx.db, linked.user_id) : undefined) ??
     (await findUserByEmail(ctx.db, emailNormalized));
-  // An unusable password: the account signs in through the provider (or sets one later).
-  const passwordHash = user ? undefined : await ctx.passwords.hash(randomToken());
   const at = ctx.now().toISOString();
   return ctx.database.transaction(async (trx) => {
     user ??= await findUserByEmail(trx, emailNormalized);
@@ -224,7 +222,8 @@ async function accountFor(
         email: person.email.trim(),
         email_normalized: emailNormalized,
         display_name: (person.name ?? person.email.split('@')[0] ?? person.email).slice(0, 100),
-        password_hash: passwordHash ?? '',
+        // No password: the account signs in through the provider.
+        password_hash: '',
         password_changed_at: at,
         totp_enabled_at: null,
         totp_last_step: null,

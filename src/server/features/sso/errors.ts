@@ -98,8 +98,8 @@ export class SsoEmailMissingError extends DomainError {
 export class SsoRequiredError extends DomainError {
   constructor(organisationName: string) {
     super(403, 'sso_required', {
-      en: `${organisationName} signs in its people through its own sign-in service. Enter your email and choose Continue to go there.`,
-      nb: `${organisationName} logger på sine folk gjennom sin egen påloggingstjeneste. Skriv inn e-postadressen din og velg Fortsett for å gå dit.`,
+      en: `${organisationName} signs in its people through its own sign-in service. Enter your email and choose Next to go there.`,
+      nb: `${organisationName} logger på sine folk gjennom sin egen påloggingstjeneste. Skriv inn e-postadressen din og velg Neste for å gå dit.`,
     });
   }
 }

@@ -3,4 +3,5 @@
 // The provider's answer (callback.ts) is reached through this feature's routes only: it builds
 // on auth's sign-in, and auth builds on this index.
 export { refuseUnlessSsoOptional, ssoOrganisationFor, startSsoSignin } from './start.js';
+export { SsoRequiredError } from './errors.js';
 export { pruneSigninStates as pruneSsoSigninStates } from './repo.js';

@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../../../test/server/harness.js';
 import { signInAtProvider, TestIdentityProvider } from '../../../../test/support/oidc-idp.js';
-import type { Identified } from '../../../api/auth.js';
+import { SoftwareAuthenticator } from '../../../../test/support/software-authenticator.js';
+import type { Account, Identified, SignInResult } from '../../../api/auth.js';
+import type { OrganisationAuditPage } from '../../../api/audit.js';
 import type { ErrorBody } from '../../../api/errors.js';
 import type { Organisation } from '../../../api/orgs.js';
 import type { SsoSettings, SsoSignedIn } from '../../../api/sso.js';
@@ -58,6 +60,7 @@ for (const kind of databaseKinds) {
         ['per@acme.example', 'Per Parallel', undefined],
         ['stranger@elsewhere.example', 'Stranger', undefined],
         ['late@acme.example', 'Late Larsen', undefined],
+        ['una@acme.example', 'Una Userinfo', ['it-admins']],
       ] as const) {
         idp.addPerson({
           email,
@@ -202,12 +205,114 @@ for (const kind of databaseKinds) {
       assert.equal(again.body.account.id, signedIn.body.account.id);
     });
 
-    it('gives the role the groups map to', async () => {
+    it('gives the role the groups map to, and follows the groups at later sign-ins', async () => {
+      const roleAfterSignin = async (groups: string[]) => {
+        idp.addPerson({
+          email: 'ola@acme.example',
+          name: 'Ola Helpdesk',
+          password: idpPassword,
+          groups,
+        });
+        const browser = new TestBrowser(server.app);
+        const signedIn = await signInThroughProvider(browser, 'ola@acme.example');
+        assert.equal(signedIn.status, 200);
+        const orgs = await browser.request<{ organisations: Organisation[] }>(
+          'GET',
+          '/api/v1/orgs',
+        );
+        return orgs.body.organisations[0]?.role;
+      };
+      assert.equal(await roleAfterSignin(['staff', 'it-helpdesk']), 'helpdesk');
+      // The most able mapped role wins.
+      assert.equal(await roleAfterSignin(['it-helpdesk', 'it-admins']), 'admin');
+      // No mapped group left: back to the default role.
+      assert.equal(await roleAfterSignin(['staff']), 'member');
+      assert.equal(await roleAfterSignin(['staff', 'it-helpdesk']), 'helpdesk');
+    });
+
+    it('gives an account the provider created no password: a fresh sign-in stands in for it', async () => {
       const browser = new TestBrowser(server.app);
-      const signedIn = await signInThroughProvider(browser, 'ola@acme.example');
+      const signedIn = await signInThroughProvider(browser, 'kari@acme.example');
       assert.equal(signedIn.status, 200);
+      const me = await browser.request<{ account: Account }>('GET', '/api/v1/auth/me');
+      assert.equal(me.body.account.hasPassword, false);
+      // No password signs it in, not even the one used at the provider.
+      for (const guess of [idpPassword, '']) {
+        const refused = await new TestBrowser(server.app).signin('kari@acme.example', guess);
+        assert.notEqual(refused.status, 200);
+      }
+
+      // Right after signing in through the provider, it adds a passkey without a password.
+      const authenticator = new SoftwareAuthenticator('http://localhost:80');
+      const registration = await browser.request<{
+        options: Parameters<typeof authenticator.create>[0];
+      }>('POST', '/api/v1/auth/passkeys/registration-options', { body: {} });
+      assert.equal(registration.status, 200, JSON.stringify(registration.body));
+      const added = await browser.request('POST', '/api/v1/auth/passkeys', {
+        body: { name: 'Work laptop', response: authenticator.create(registration.body.options) },
+      });
+      assert.equal(added.status, 201);
+
+      // Later, the same request asks for a new sign-in, in the reader's language.
+      server.clock.advance(6 * 60_000);
+      for (const [path, language, wording] of [
+        ['/api/v1/auth/passkeys/registration-options', 'en', /has no password\. Sign in again/],
+        ['/api/v1/auth/totp/enrol', 'nb', /har ikke noe passord\. Logg på igjen/],
+      ] as const) {
+        const stale = await browser.request<ErrorBody>('POST', path, {
+          body: {},
+          headers: { 'accept-language': language },
+        });
+        assert.equal(stale.status, 403);
+        assert.equal(stale.body.error.code, 'fresh_signin_required');
+        assert.match(stale.body.error.message, wording);
+      }
+      // An account with a password still has to type it.
+      const withPassword = await owner.request<ErrorBody>('POST', '/api/v1/auth/totp/enrol', {
+        body: {},
+      });
+      assert.equal(withPassword.status, 400);
+      assert.match(withPassword.body.error.message, /Enter your password/);
+
+      // Signed in afresh, it may set a password of its own (the organisation allows passwords).
+      const again = new TestBrowser(server.app);
+      assert.equal((await signInThroughProvider(again, 'kari@acme.example')).status, 200);
+      const newPassword = 'kari picks a long password';
+      const set = await again.request('POST', '/api/v1/auth/password', { body: { newPassword } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      const meNow = await again.request<{ account: Account }>('GET', '/api/v1/auth/me');
+      assert.equal(meNow.body.account.hasPassword, true);
+      const byPassword = await new TestBrowser(server.app).signin('kari@acme.example', newPassword);
+      // The password is right; the passkey added above is the second step.
+      assert.equal((byPassword.body as unknown as SignInResult).status, 'second_factor_required');
+    });
+
+    it('takes the email, name and groups from userinfo when the ID token leaves them out', async () => {
+      const browser = new TestBrowser(server.app);
+      let idTokensWithout = 0;
+      try {
+        idp.changeIdToken = (claims) => {
+          assert.equal(claims.email, 'una@acme.example', 'the provider put the email in');
+          assert.deepEqual(claims.groups, ['it-admins']);
+          idTokensWithout += 1;
+          const leftOut = ['email', 'email_verified', 'name', 'groups'];
+          return Object.fromEntries(
+            Object.entries(claims).filter(([claim]) => !leftOut.includes(claim)),
+          );
+        };
+        const signedIn = await signInThroughProvider(browser, 'una@acme.example');
+        assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
+        assert.equal(signedIn.body.account.email, 'una@acme.example');
+        assert.equal(signedIn.body.account.displayName, 'Una Userinfo');
+      } finally {
+        idp.changeIdToken = undefined;
+      }
+      assert.equal(idTokensWithout, 1);
       const orgs = await browser.request<{ organisations: Organisation[] }>('GET', '/api/v1/orgs');
-      assert.equal(orgs.body.organisations[0]?.role, 'helpdesk');
+      assert.deepEqual(
+        orgs.body.organisations.map((o) => [o.name, o.role]),
+        [['Acme IT', 'admin']],
+      );
     });
 
     it('refuses an answer with a state this browser did not start, or one used already', async () => {
@@ -338,7 +443,25 @@ for (const kind of databaseKinds) {
       );
     });
 
-    it('stops password and passkey-alone sign-in for the domain when the provider is required', async () => {
+    it('stops password, passkey-alone and pending second-step sign-in for the domain when the provider is required', async () => {
+      // Before the rule: the owner adds a passkey and starts a sign-in that waits for it.
+      const authenticator = new SoftwareAuthenticator('http://localhost:80');
+      const registration = await owner.request<{
+        options: Parameters<typeof authenticator.create>[0];
+      }>('POST', '/api/v1/auth/passkeys/registration-options', { body: { password } });
+      const added = await owner.request('POST', '/api/v1/auth/passkeys', {
+        body: { name: 'Owner laptop', response: authenticator.create(registration.body.options) },
+      });
+      assert.equal(added.status, 201);
+      const waiting = new TestBrowser(server.app);
+      const firstStep = (await waiting.signin('owner@acme.example', password))
+        .body as unknown as SignInResult;
+      assert.equal(firstStep.status, 'second_factor_required');
+      const { challenge } = firstStep;
+      const secondStepOptions = await waiting.request<{
+        options: Parameters<typeof authenticator.get>[0];
+      }>('POST', '/api/v1/auth/signin/passkey-options', { body: { challenge } });
+
       await owner.request('PUT', `/api/v1/orgs/${orgId}/sign-in`, {
         body: settings({ requireSso: true }),
       });
@@ -353,12 +476,59 @@ for (const kind of databaseKinds) {
       assert.equal(body.error.code, 'sso_required');
       assert.match(
         body.error.message,
-        /Acme IT signs in its people through its own sign-in service/,
+        /Acme IT signs in its people through its own sign-in service\. Enter your email and choose Next/,
       );
       const signup = await browser.request<ErrorBody>('POST', '/api/v1/auth/signup', {
         body: { email: 'new@acme.example', password, displayName: 'New' },
       });
       assert.equal(signup.body.error.code, 'sso_required');
+
+      // A valid passkey alone is refused, and told where to go, in the reader's language.
+      const passkeyOptions = await browser.request<{
+        options: Parameters<typeof authenticator.get>[0];
+      }>('POST', '/api/v1/auth/signin/passkey-options', { body: {} });
+      const byPasskey = await browser.request<ErrorBody>('POST', '/api/v1/auth/signin/passkey', {
+        body: { response: authenticator.get(passkeyOptions.body.options) },
+        headers: { 'accept-language': 'nb' },
+      });
+      assert.equal(byPasskey.status, 403);
+      assert.equal(byPasskey.body.error.code, 'sso_required');
+      assert.match(
+        byPasskey.body.error.message,
+        /Acme IT logger på sine folk gjennom sin egen påloggingstjeneste\. Skriv inn e-postadressen din og velg Neste/,
+      );
+      // The second step begun before the rule cannot finish either.
+      const bySecondStep = await waiting.request<ErrorBody>(
+        'POST',
+        '/api/v1/auth/signin/second-factor',
+        {
+          body: { challenge, passkey: authenticator.get(secondStepOptions.body.options) },
+        },
+      );
+      assert.equal(bySecondStep.status, 403);
+      assert.equal(bySecondStep.body.error.code, 'sso_required');
+      for (const refusedBrowser of [browser, waiting]) {
+        const accounts = await refusedBrowser.request<{ accounts: unknown[] }>(
+          'GET',
+          '/api/v1/auth/accounts',
+        );
+        assert.deepEqual(accounts.body.accounts, []);
+      }
+      const audit = await owner.request<OrganisationAuditPage>(
+        'GET',
+        `/api/v1/orgs/${orgId}/audit?action=signin_failed`,
+      );
+      assert.deepEqual(
+        audit.body.events
+          .filter((event) => event.details.reason === 'sso_required')
+          .map((event) => [event.subject?.email, event.details.method])
+          .sort(),
+        [
+          ['owner@acme.example', 'passkey'],
+          ['owner@acme.example', 'passkey'],
+        ],
+      );
+
       // Other domains are untouched.
       assert.equal((await browser.signin('outsider@other.example', password)).status, 200);
     });

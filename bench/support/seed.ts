@@ -1,0 +1,185 @@
+/**
+ * Seeding for the server benchmarks: realistic rows written in bulk, straight into the database
+ * (what adding them through the API would take hours for), sealed as the server seals them.
+ */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { keyToRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
+import { sealValue } from '../../src/crypto/envelope.js';
+import { loadKeyring } from '../../src/crypto/master-key.js';
+import type { Database } from '../../src/db/database.js';
+import { newId } from '../../src/db/ids.js';
+import { ownerColumns, type Owner } from '../../src/db/owners.js';
+import type {
+  DeviceTermsTable,
+  DevicesTable,
+  KeyBackupsTable,
+  RecoveryKeysTable,
+  SealedSecretsTable,
+  VolumesTable,
+} from '../../src/db/schema.js';
+import {
+  nameTerms,
+  normalizeName,
+  recoveryPasswordKind,
+} from '../../src/server/features/keys/index.js';
+
+/**
+ * A name like the ones Windows gives new PCs (DESKTOP- and 7 letters or digits), distinct for
+ * every n: multiplying by a number coprime to 36^7 permutes the 7-character space.
+ */
+export function windowsStyleName(n: number): string {
+  const space = 36 ** 7;
+  return `DESKTOP-${((n * 2_654_435_761) % space).toString(36).toUpperCase().padStart(7, '0')}`;
+}
+
+export interface SeedOptions {
+  /** Whose library: an account's or an organisation's. */
+  owner: Owner;
+  /** The account recorded as having made each key's "account" backup. */
+  actorUserId: string;
+  count: number;
+  /** Device names continue from this number, so libraries seeded one after another differ. */
+  firstDevice?: number;
+  /** Every n-th key is answered as a sample (`id protectorHex`). */
+  sampleEvery?: number;
+  /** Prints the count as it grows (for one large library). */
+  showProgress?: boolean;
+}
+
+/**
+ * `count` keys for one library, on count/2 devices with an OS and a data volume each, each key
+ * with its recovery password sealed exactly as the server seals it and its "account" backup.
+ * Answers `id protectorHex` of every `sampleEvery`-th key (100th by default).
+ */
+export async function seedLibrary(
+  database: Database,
+  dataDir: string,
+  {
+    owner,
+    actorUserId,
+    count,
+    firstDevice = 0,
+    sampleEvery = 100,
+    showProgress = true,
+  }: SeedOptions,
+): Promise<string[]> {
+  const masterKey = loadKeyring({ dataDir }).keyring.current();
+  const ownerColumnValues = ownerColumns(owner);
+  const batchSize = 2000;
+  if (database.dialect === 'sqlite') {
+    // This connection only: a large page cache keeps the randomly ordered Key ID index in memory
+    // while it grows, and a crash while seeding costs nothing but a re-run.
+    await sql`pragma cache_size = -1048576`.execute(database.db);
+    await sql`pragma synchronous = off`.execute(database.db);
+  }
+  const samples: string[] = [];
+  const started = Date.now() - count * 60_000;
+  const progressEvery = Math.max(batchSize, Math.floor(count / 10 / batchSize) * batchSize);
+  for (let first = 0; first < count; first += batchSize) {
+    const devices: DevicesTable[] = [];
+    const terms: DeviceTermsTable[] = [];
+    const volumes: VolumesTable[] = [];
+    const keys: RecoveryKeysTable[] = [];
+    const backups: KeyBackupsTable[] = [];
+    const secrets: SealedSecretsTable[] = [];
+    for (let i = first; i < Math.min(count, first + batchSize); i += 2) {
+      const createdMs = started + i * 60_000;
+      const at = new Date(createdMs).toISOString();
+      const deviceId = newId(createdMs);
+      const name = windowsStyleName(firstDevice + i / 2);
+      devices.push({
+        id: deviceId,
+        ...ownerColumnValues,
+        name,
+        name_normalized: normalizeName(name),
+        assigned_user_id: null,
+        last_seen_at: at,
+        created_at: at,
+        updated_at: at,
+      });
+      for (const term of nameTerms(name))
+        terms.push({ device_id: deviceId, ...ownerColumnValues, term });
+      for (const [offset, label, type] of [
+        [0, 'C:', 'os'],
+        [1, 'D:', 'fixed'],
+      ] as const) {
+        if (i + offset >= count) break;
+        const keyAt = new Date(createdMs + offset * 60_000).toISOString();
+        const volumeId = newId(createdMs);
+        volumes.push({
+          id: volumeId,
+          ...ownerColumnValues,
+          device_id: deviceId,
+          label,
+          type,
+          volume_guid: null,
+          protector_types: null,
+          created_at: keyAt,
+          updated_at: keyAt,
+        });
+        const keyId = newId(createdMs + offset * 60_000);
+        const protectorHex = randomBytes(16).toString('hex').toUpperCase();
+        keys.push({
+          id: keyId,
+          ...ownerColumnValues,
+          protector_hex: protectorHex,
+          kind: 'bitlocker' as const,
+          luks_uuid_hex: null,
+          luks_slot: null,
+          volume_id: volumeId,
+          source: 'manual',
+          backup_count: 1,
+          last_backup_destination: 'account' as const,
+          last_backup_at: keyAt,
+          offline_backup_at: null,
+          in_vault_at: null,
+          deleted_at: null,
+          created_at: keyAt,
+          updated_at: keyAt,
+          rotation_required_at: null,
+          proven_at: null,
+        });
+        backups.push({
+          id: newId(createdMs),
+          key_id: keyId,
+          destination: 'account' as const,
+          note: null,
+          actor_user_id: actorUserId,
+          at: keyAt,
+        });
+        const secretId = newId(createdMs);
+        const password = keyToRecoveryPassword(randomBytes(16));
+        const sealed = sealValue(
+          masterKey,
+          { secretId, kind: recoveryPasswordKind, boundId: keyId, owner },
+          Buffer.from(password, 'utf8'),
+        );
+        secrets.push({
+          id: secretId,
+          ...ownerColumnValues,
+          kind: recoveryPasswordKind,
+          bound_id: keyId,
+          key_version: sealed.keyVersion,
+          wrapped_key: sealed.wrappedKey,
+          ciphertext: sealed.ciphertext,
+          created_at: keyAt,
+          updated_at: keyAt,
+        });
+        if ((i + offset) % sampleEvery === 0) samples.push(`${keyId} ${protectorHex}`);
+      }
+    }
+    await database.db.transaction().execute(async (trx) => {
+      await trx.insertInto('devices').values(devices).execute();
+      await trx.insertInto('device_terms').values(terms).execute();
+      await trx.insertInto('volumes').values(volumes).execute();
+      await trx.insertInto('recovery_keys').values(keys).execute();
+      await trx.insertInto('key_backups').values(backups).execute();
+      await trx.insertInto('sealed_secrets').values(secrets).execute();
+    });
+    if (showProgress && (first + batchSize) % progressEvery === 0) {
+      process.stdout.write(`  seeded ${Math.min(count, first + batchSize).toLocaleString('en')}\r`);
+    }
+  }
+  return samples;
+}
