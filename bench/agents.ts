@@ -433,9 +433,6 @@ async function seedFleet(
           updated_at: at,
           rotation_required_at: null,
           proven_at: null,
-          kind: 'bitlocker' as const,
-          luks_uuid_hex: null,
-          luks_slot: null,
         },
         secret: {
           id: secretId,
