@@ -22,16 +22,14 @@
  *   KEYHOLD_BENCH_DATABASE_URL=postgres://...  KEYHOLD_BENCH_PROFILE_DIR=/tmp/profiles (the
  *   server writes V8 CPU profiles there when it stops)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { generateRecoveryPassword } from '../src/bitlocker/recovery-password-generation.js';
 import { keyToRecoveryPassword } from '../src/bitlocker/recovery-password.js';
 import { assertionAlgorithm, jwtBearerAssertionType } from '../src/crypto/device-assertion.js';
@@ -46,8 +44,8 @@ import {
   normalizeName,
   recoveryPasswordKind,
 } from '../src/server/features/keys/index.js';
+import { buildServer, root, startKeyhold, stop, withSchema } from './support/servers.js';
 
-const root = join(import.meta.dirname, '..');
 const self = import.meta.filename;
 
 const targets = { checkInsPerSecond: 2000, checkInP99Ms: 50 };
@@ -316,74 +314,19 @@ async function phase(
 // ---------------------------------------------------------------------------------------------
 // The server
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-}
+const fleetAdmin = { email: 'fleet-admin@example.org', password: 'violet tractor umbrella' };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        resolve(typeof address === 'object' && address ? address.port : 0);
-      });
-    });
-  });
-}
-
-async function startKeyhold(
-  dataDir: string,
-  databaseUrl: string | undefined,
-  workers: number,
-): Promise<Running> {
-  const port = await freePort();
-  const profileDir = process.env.KEYHOLD_BENCH_PROFILE_DIR;
-  const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  args.push(join(root, 'bin', 'keyhold.js'), 'serve', '--port', String(port));
-  args.push('--data-dir', dataDir, '--log-level', 'warn', '--workers', String(workers));
-  if (databaseUrl) args.push('--database-url', databaseUrl);
-  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not start`);
-}
-
-function stop(running: Running): Promise<void> {
-  return new Promise((resolve) => {
-    if (running.child.exitCode !== null) {
-      resolve();
-      return;
-    }
-    running.child.once('exit', () => {
-      resolve();
-    });
-    running.child.kill('SIGTERM');
-  });
-}
-
-/** An owner signed in in a "browser": the headers the web app would send. */
-async function signUpOwner(url: string): Promise<Record<string, string>> {
-  const response = await fetch(`${url}/api/v1/auth/signup`, {
+/**
+ * The owner signed in in a "browser": the headers the web app would send. Signed in afresh before
+ * revealing, since a reveal long after the sign-in asks to confirm presence again.
+ */
+async function signInOwner(url: string, signUp: boolean): Promise<Record<string, string>> {
+  const response = await fetch(`${url}/api/v1/auth/${signUp ? 'signup' : 'signin'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: 'fleet-admin@example.org',
-      password: 'violet tractor umbrella',
-      displayName: 'Fleet admin',
-    }),
+    body: JSON.stringify(signUp ? { ...fleetAdmin, displayName: 'Fleet admin' } : fleetAdmin),
   });
-  if (!response.ok) throw new Error(`signing up the owner: HTTP ${response.status}`);
+  if (!response.ok) throw new Error(`signing in the owner: HTTP ${response.status}`);
   const body = (await response.json()) as { account: { id: string }; csrfToken: string };
   return {
     cookie: response.headers.get('set-cookie')?.split(';')[0] ?? '',
@@ -490,6 +433,9 @@ async function seedFleet(
           updated_at: at,
           rotation_required_at: null,
           proven_at: null,
+          kind: 'bitlocker' as const,
+          luks_uuid_hex: null,
+          luks_slot: null,
         },
         secret: {
           id: secretId,
@@ -638,7 +584,7 @@ async function measureFleet(options: {
     let headers: Record<string, string>;
     let organisationId: string;
     try {
-      headers = await signUpOwner(first.url);
+      headers = await signInOwner(first.url, true);
       organisationId = (
         await asOwner<{ organisation: { id: string } }>(
           first.url,
@@ -708,7 +654,7 @@ async function measureFleet(options: {
       const stillMarked = report.counts.keysRotationRequired;
       const wrongPasswords = await revealSample(
         server.url,
-        headers,
+        await signInOwner(server.url, false),
         organisationId,
         storm.confirmedFiles,
         20,
@@ -738,22 +684,6 @@ async function measureFleet(options: {
   }
 }
 
-/** A fresh PostgreSQL schema for the run, dropped afterwards. */
-async function withSchema<T>(baseUrl: string, work: (url: string) => Promise<T>): Promise<T> {
-  const schema = `keyhold_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  try {
-    const url = new URL(baseUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return await work(url.toString());
-  } finally {
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.end();
-  }
-}
-
 async function main(): Promise<void> {
   const devices = Number(process.env.KEYHOLD_BENCH_DEVICES ?? 100_000);
   const pgDevices = Number(process.env.KEYHOLD_BENCH_PG_DEVICES ?? devices);
@@ -764,13 +694,7 @@ async function main(): Promise<void> {
   const agentProcesses = Number(process.env.KEYHOLD_BENCH_AGENT_PROCESSES ?? 1);
   const pgUrl = process.env.KEYHOLD_BENCH_DATABASE_URL;
 
-  // The server runs from dist/, as `keyhold serve` does: compile it first.
-  const build = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    { cwd: root, stdio: 'inherit' },
-  );
-  if (build.status !== 0) console.warn('agents bench: the build reported errors (see above)');
+  buildServer('agents bench');
 
   console.log(
     `agents bench: ${devices.toLocaleString('en')} devices, ${connections} agents at a time in ` +

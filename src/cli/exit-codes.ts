@@ -194,9 +194,13 @@ export const commandExitCodes: Readonly<Record<string, readonly ExitCodeMeaning[
     { code: ExitCode.ok, meaning: 'every key is escrowed and every requested rotation done' },
     {
       code: ExitCode.negative,
-      meaning: 'a rotation was refused (named): it would have left fewer ways in',
+      meaning:
+        'a rotation was refused (named): it would have left fewer ways in, or a LUKS volume cannot be read or waits for its key file',
     },
-    { code: ExitCode.unusable, meaning: `${badFlags}, or the computer is not enrolled` },
+    {
+      code: ExitCode.unusable,
+      meaning: `${badFlags}, the computer is not enrolled, or the --luks volume or --luks-key-file cannot be used`,
+    },
     {
       code: ExitCode.environment,
       meaning:

@@ -202,6 +202,11 @@ describe('keyhold agent on LUKS2 volumes', { skip: cryptsetupSkip() }, () => {
     assert.equal(drive?.volumeGuid, pc.uuid);
     assert.equal(drive.currentKey?.id, key.id);
 
+    const status = await runKeyhold(['agent', 'status', '--state-dir', pc.stateDir, '--json']);
+    assert.deepEqual((JSON.parse(status.stdout) as { luksVolumes: unknown }).luksVolumes, [
+      { device: pc.image, uuid: pc.uuid, recoverySlot: 1 },
+    ]);
+
     // Nothing changed: the next run (the service's, without the flags) sends nothing.
     const again = await pc.run();
     assert.equal(again.code, 0, again.stderr);

@@ -23,6 +23,11 @@ export async function runAgentStatus(flags: AgentStatusFlags): Promise<void> {
       ...(key.keyId ? { keyId: key.keyId } : {}),
       ...(key.replaces ? { replaces: key.replaces } : {}),
     })),
+    luksVolumes: (state.luks ?? []).map((volume) => ({
+      device: volume.device,
+      uuid: volume.uuid,
+      recoverySlot: volume.recovery?.slot ?? null,
+    })),
     lastRun: state.lastRun ?? null,
     failures: state.failures,
     retryAfter: state.retryAfter ?? null,
@@ -47,6 +52,14 @@ export async function runAgentStatus(flags: AgentStatusFlags): Promise<void> {
         `Pending keys:    ${summary.pendingKeys.length}`,
         `Last run:        ${summary.lastRun ? `${summary.lastRun.at} ${summary.lastRun.outcome}` : 'never'}`,
       ];
+  for (const volume of summary.luksVolumes) {
+    const slot = volume.recoverySlot === null ? '-' : String(volume.recoverySlot);
+    lines.push(
+      nb
+        ? `LUKS:            ${escapeForTerminal(volume.device)} (${volume.uuid}), gjenopprettingsplass ${slot}`
+        : `LUKS:            ${escapeForTerminal(volume.device)} (${volume.uuid}), recovery slot ${slot}`,
+    );
+  }
   if (summary.lastRun?.message)
     lines.push(`                 ${escapeForTerminal(summary.lastRun.message)}`);
   if (summary.retryAfter)

@@ -72,7 +72,10 @@ Examples:
       '--state-dir <dir>',
       'where the device key and state live (default: the system location)',
     )
-    .option('--json', 'print {"server","deviceName","escrowedKeys","pendingKeys","lastRun",...}')
+    .option(
+      '--json',
+      'print {"server","deviceName","escrowedKeys","pendingKeys","luksVolumes","lastRun",...}',
+    )
     .action(async (flags: AgentStatusFlags) => {
       const { runAgentStatus } = await import('../agent/status.js');
       await runAgentStatus(flags);

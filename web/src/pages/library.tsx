@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { listKeys, purgeKey, restoreKey, type KeySummary } from '../api/keys.js';
 import { DriveLabel } from '../components/drive.js';
@@ -8,13 +8,13 @@ import { LibrarySwitcher } from '../components/organisation-page.js';
 import { Page } from '../components/page.js';
 import { UploadedFiles } from '../components/uploaded-files.js';
 import { formatDate, formatNumber } from '../format.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { Link } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
+import { useKeySearch } from '../state/key-search.js';
 import { useActiveAccount } from '../state/session.js';
 
 /** One page of the table; thousands of keys are paged by cursor, never all in the DOM. */
 const pageSize = 50;
-const searchDelayMs = 200;
 
 function BackupsCell({ summary }: { summary: KeySummary }) {
   const { t } = useTranslation();
@@ -157,25 +157,9 @@ function Pager({
 export function LibraryPage() {
   const { t } = useTranslation();
   const account = useActiveAccount();
-  const { query } = useLocation();
   const searchId = useId();
-  const [typed, setTyped] = useState(query.get('q') ?? '');
-  const [search, setSearch] = useState(typed.trim());
-
   // Search as you type, without a request for every keystroke.
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      setSearch(typed.trim());
-    }, searchDelayMs);
-    return () => {
-      clearTimeout(timer);
-    };
-  }, [typed]);
-
-  useEffect(() => {
-    const url = search ? `/keys?q=${encodeURIComponent(search)}` : '/keys';
-    navigate(url, { replace: true });
-  }, [search]);
+  const { typed, setTyped, search } = useKeySearch('/keys');
 
   const pager = usePager(search);
   const path = `/keys?q=${search}&cursor=${pager.cursor ?? ''}`;

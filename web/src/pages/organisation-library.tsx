@@ -24,13 +24,12 @@ import {
 } from '../components/organisation-page.js';
 import { reasonFromQuery, RevealDialog, type RevealRequest } from '../components/reveal-dialog.js';
 import { formatDate, formatDateTime } from '../format.js';
-import { Link, navigate, useLocation } from '../router.js';
+import { Link, useLocation } from '../router.js';
 import { cacheKey, invalidate, useResource } from '../state/resource.js';
+import { useKeySearch } from '../state/key-search.js';
 import { useActiveAccount } from '../state/session.js';
 
 const pageSize = 50;
-/** Short: the helpdesk types while the caller reads the blue screen out, and waits for rows. */
-const searchDelayMs = 150;
 
 /** Roles that may ask for a key's password (members only for their own devices). */
 const revealingRoles: readonly MembershipRole[] = ['owner', 'admin', 'helpdesk', 'member'];
@@ -89,12 +88,10 @@ function useRevealFromAddress(
 function LibrarySearch({ organisation }: { organisation: Organisation }) {
   const { t } = useTranslation();
   const account = useActiveAccount();
-  const { query } = useLocation();
   const searchId = useId();
   const hintId = useId();
   const orgId = organisation.id;
-  const [typed, setTyped] = useState(query.get('q') ?? '');
-  const [search, setSearch] = useState(typed.trim());
+  const { typed, setTyped, search } = useKeySearch(organisationPath(orgId));
   const [more, setMore] = useState<{ search: string; items: KeySummary[]; cursor: string | null }>({
     search: '',
     items: [],
@@ -102,20 +99,6 @@ function LibrarySearch({ organisation }: { organisation: Organisation }) {
   });
   const [moreError, setMoreError] = useState<unknown>(undefined);
   const [revealing, setRevealing] = useRevealFromAddress(orgId);
-
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      setSearch(typed.trim());
-    }, searchDelayMs);
-    return () => {
-      clearTimeout(timer);
-    };
-  }, [typed]);
-
-  useEffect(() => {
-    const path = organisationPath(orgId);
-    navigate(search ? `${path}?q=${encodeURIComponent(search)}` : path, { replace: true });
-  }, [search]);
 
   const page = useResource(cacheKey(account.id, `/orgs/${orgId}/keys?q=${search}`), (signal) =>
     listOrganisationKeys(account.id, orgId, { q: search, limit: pageSize }, signal),

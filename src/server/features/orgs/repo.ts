@@ -1,4 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
+import { preparedQuery } from '../../../db/prepared-query.js';
 import type {
   DatabaseSchema,
   MembershipRole,
@@ -176,15 +177,20 @@ export interface SigninPolicyRow {
   step_up_minutes: number | null;
 }
 
-export function signinPoliciesOf(
+// Every request to an organisation's library reads these: prepared once.
+const signinPoliciesQuery = preparedQuery((db, values: { organisationId: string }) =>
+  db
+    .selectFrom('organisations')
+    .select(['second_factor_roles', 'step_up_minutes'])
+    .where('id', '=', values.organisationId),
+);
+
+export async function signinPoliciesOf(
   db: Db,
   organisationId: string,
 ): Promise<SigninPolicyRow | undefined> {
-  return db
-    .selectFrom('organisations')
-    .select(['second_factor_roles', 'step_up_minutes'])
-    .where('id', '=', organisationId)
-    .executeTakeFirst();
+  const [row] = await signinPoliciesQuery(db, { organisationId }, undefined);
+  return row;
 }
 
 export async function updateSigninPolicies(
