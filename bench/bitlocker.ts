@@ -249,6 +249,13 @@ try {
 
   // Key check.
   console.log('\nkey check: recovery password on bitlk-aes-xts-128 (100 MB)');
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    // Node parses that certificate bundle at every start, before any of Keyhold's code runs;
+    // on a few hundred certificates that is tens of milliseconds of each verify's time.
+    console.log(
+      `  note: NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}); every Node start parses it`,
+    );
+  }
   compileWebAssemblyOptimized();
   const stretchers = [
     ...(nativeChoice.crypto.name === 'native' ? [nativeChoice.crypto] : []),

@@ -1,17 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { registerAdmin } from './commands/admin.js';
-import { registerAgent } from './commands/agent.js';
-import { registerBackup } from './commands/backup.js';
-import { registerFind } from './commands/find.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerKey } from './commands/key.js';
-import { registerLogin } from './commands/login.js';
-import { registerLogout } from './commands/logout.js';
-import { registerRead } from './commands/read.js';
-import { registerServe } from './commands/serve.js';
-import { registerUnlock } from './commands/unlock.js';
-import { registerVerify } from './commands/verify.js';
-import { registerWhoami } from './commands/whoami.js';
 import { addExitCodesToHelp } from './exit-codes.js';
 import { CliError, ExitCode, printError } from './output.js';
 
@@ -32,19 +19,34 @@ const program = new Command()
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerServe(program);
-registerAdmin(program);
-registerKey(program);
-registerRead(program);
-registerBackup(program);
-registerFind(program);
-registerLogin(program);
-registerLogout(program);
-registerWhoami(program);
-registerInspect(program);
-registerVerify(program);
-registerUnlock(program);
-registerAgent(program);
+/**
+ * Each top-level command's module, in the order `keyhold --help` lists them. A run that names
+ * one of them loads only that module, so `keyhold verify` does not pay for the other twelve.
+ */
+const commands: Record<string, () => Promise<(program: Command) => void>> = {
+  serve: async () => (await import('./commands/serve.js')).registerServe,
+  admin: async () => (await import('./commands/admin.js')).registerAdmin,
+  key: async () => (await import('./commands/key.js')).registerKey,
+  read: async () => (await import('./commands/read.js')).registerRead,
+  backup: async () => (await import('./commands/backup.js')).registerBackup,
+  find: async () => (await import('./commands/find.js')).registerFind,
+  login: async () => (await import('./commands/login.js')).registerLogin,
+  logout: async () => (await import('./commands/logout.js')).registerLogout,
+  whoami: async () => (await import('./commands/whoami.js')).registerWhoami,
+  inspect: async () => (await import('./commands/inspect.js')).registerInspect,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  unlock: async () => (await import('./commands/unlock.js')).registerUnlock,
+  agent: async () => (await import('./commands/agent.js')).registerAgent,
+};
+
+// `keyhold help verify`, `keyhold --help`, a misspelt command (which gets suggestions) and
+// everything else that does not start with a command's name register them all.
+const named = process.argv[2];
+const onlyNamed = named !== undefined && Object.hasOwn(commands, named);
+const loaders = Object.entries(commands)
+  .filter(([name]) => !onlyNamed || name === named)
+  .map(([, load]) => load());
+for (const register of await Promise.all(loaders)) register(program);
 addExitCodesToHelp(program);
 
 program.addHelpText(

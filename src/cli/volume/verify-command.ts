@@ -1,7 +1,7 @@
 import type { KeyCheck } from '../../bitlocker/volume/volume.js';
 import { verifyVolumeKey } from '../../bitlocker/volume/volume.js';
 import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
-import { secretFromAccount, type AccountSecret } from './account-secret.js';
+import type { AccountSecret } from './account-secret.js';
 import { volumeCrypto } from './native-crypto.js';
 import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
@@ -43,6 +43,8 @@ async function fetchedFromAccount(flags: VerifyFlags): Promise<AccountSecret | u
   if (other.length > 0) {
     throw new CliError(`Give one key at a time, not --from-account and ${other.join(' and ')}.`);
   }
+  // The account client is loaded only here: a key given on the command line never needs it.
+  const { secretFromAccount } = await import('./account-secret.js');
   return secretFromAccount(flags.fromAccount, flags.account);
 }
 
