@@ -14,6 +14,7 @@ import { assertOutputFolderExists, openOutputSink, type OutputSink } from './out
 import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
 import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
+import { youngGarbageCollector } from './young-garbage.js';
 import { doesNotOpenMessage } from './verify-command.js';
 import { volumeCliError, withImage } from './volume-errors.js';
 
@@ -220,7 +221,13 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
         bytes = await streamVolume(layout.size, decryptOnPool, concurrency + 2, sink, progress);
       } else if (!pool) {
         // One extra chunk in flight: one is read from disk while the other is decrypted.
-        bytes = await streamVolume(layout.size, decryptHere, 3, sink, progress);
+        const collectYoungGarbage = youngGarbageCollector();
+        const decryptAndCollect: ChunkDecryptor = async (offset, buffer, length) => {
+          const decrypted = await decryptHere(offset, buffer, length);
+          collectYoungGarbage();
+          return decrypted;
+        };
+        bytes = await streamVolume(layout.size, decryptAndCollect, 3, sink, progress);
       } else {
         const method = opened.metadata.encryptionMethod;
         if (!method) throw new Error('assertDecryptable lets only known methods through');
