@@ -34,9 +34,21 @@ export function preparedQuery<Values extends object, Shape, Row>(
 ): (db: Db, values: Values, shape: Shape) => Promise<Row[]> {
   const statement = preparedStatement(build);
   return async (db, values, shape) => {
-    const result = await db.executeQuery<Row>(statement(db, values, shape));
+    const runner = db.isTransaction ? db : (preparedStatementRunners.get(db) ?? db);
+    const result = await runner.executeQuery<Row>(statement(db, values, shape));
     return result.rows;
   };
+}
+
+/** Per database: where its prepared queries outside transactions run (see runPreparedQueriesOn). */
+const preparedStatementRunners = new WeakMap<Db, Db>();
+
+/**
+ * Runs `db`'s prepared queries that are not part of a transaction on `runner` instead: on
+ * PostgreSQL, connections set up to plan each named statement once for all values.
+ */
+export function runPreparedQueriesOn(db: Db, runner: Db): void {
+  preparedStatementRunners.set(db, runner);
 }
 
 /**
