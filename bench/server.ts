@@ -26,6 +26,8 @@
  *   KEYHOLD_BENCH_SCENARIOS=search,add (a subset)  KEYHOLD_BENCH_PROFILE_DIR=/tmp/profiles
  *   KEYHOLD_BENCH_LIBRARY_DIR=/tmp/library (SQLite: seed there once and reuse it on later runs of
  *   the same size; the add scenario grows it, so reused figures drift slightly)
+ *   KEYHOLD_BENCH_PG_LIBRARY_DIR=/tmp/pg-library (the same for PostgreSQL: the data folder there,
+ *   the keys in the schema keyhold_bench_kept, kept after the run)
  */
 import { spawn } from 'node:child_process';
 import cluster from 'node:cluster';
@@ -34,6 +36,7 @@ import { connect as netConnect, createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { openDatabase, sqliteFileName } from '../src/db/database.js';
 import { userOwner } from '../src/db/owners.js';
 import { runLoad, type LoadResult, type Scenario } from './support/load.js';
@@ -258,8 +261,10 @@ async function measureLibrary(options: {
   hello: LoadResult;
   scenarios: readonly Scenario[];
   workerCounts: readonly number[];
+  /** A folder to seed the library's data folder in once and reuse on later runs. */
+  keptDir: string | undefined;
 }): Promise<Configuration[]> {
-  const keptDir = options.databaseUrl ? undefined : process.env.KEYHOLD_BENCH_LIBRARY_DIR;
+  const keptDir = options.keptDir;
   const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   const samplesFile = join(dataDir, 'samples.txt');
   const reused = keptDir !== undefined && reuseKeptLibrary(keptDir, options.keys);
@@ -360,6 +365,39 @@ async function countStatements(
   }
 }
 
+/**
+ * PostgreSQL's kept library: the schema `keyhold_bench_kept` of the bench database, with its data
+ * folder (master key, sampled keys) in `dir`. Unless both hold a library of `keys` keys, the schema
+ * starts empty and reuseKeptLibrary empties the folder, so the library is seeded again.
+ */
+async function withKeptSchema<T>(
+  baseUrl: string,
+  dir: string,
+  keys: number,
+  work: (url: string) => Promise<T>,
+): Promise<T> {
+  const schema = 'keyhold_bench_kept';
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query(
+      'select 1 from information_schema.schemata where schema_name = $1',
+      [schema],
+    );
+    const marker = join(dir, seededMarker);
+    if (rowCount === 0 || !existsSync(marker) || readFileSync(marker, 'utf8') !== String(keys)) {
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.query(`create schema ${schema}`);
+      rmSync(marker, { force: true });
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return work(url.toString());
+}
+
 /** Names the number of keys a kept library was seeded with; written once seeding is complete. */
 const seededMarker = 'bench-seeded.txt';
 
@@ -371,7 +409,8 @@ const seededMarker = 'bench-seeded.txt';
 function reuseKeptLibrary(dir: string, keys: number): boolean {
   if (!existsSync(dir) || readdirSync(dir).length === 0) return false;
   const marker = join(dir, seededMarker);
-  if (!existsSync(marker) && !existsSync(join(dir, sqliteFileName))) {
+  const dataFolder = [sqliteFileName, 'master.key'].some((file) => existsSync(join(dir, file)));
+  if (!existsSync(marker) && !dataFolder) {
     console.error(
       `server bench: KEYHOLD_BENCH_LIBRARY_DIR=${dir} holds files that are not a bench ` +
         'library; name a new or empty folder.',
@@ -443,13 +482,19 @@ async function main(): Promise<void> {
     hello,
     scenarios,
     workerCounts,
+    keptDir: process.env.KEYHOLD_BENCH_LIBRARY_DIR,
   });
 
   let postgres: Configuration[] = [];
   if (pgUrl && pgKeys > 0) {
     console.log(`PostgreSQL, ${pgKeys.toLocaleString('en')} keys in one account:`);
-    postgres = await withSchema(pgUrl, (databaseUrl) =>
+    const keptDir = process.env.KEYHOLD_BENCH_PG_LIBRARY_DIR;
+    const inSchema = keptDir
+      ? <T>(work: (url: string) => Promise<T>) => withKeptSchema(pgUrl, keptDir, pgKeys, work)
+      : <T>(work: (url: string) => Promise<T>) => withSchema(pgUrl, work);
+    postgres = await inSchema((databaseUrl) =>
       measureLibrary({
+        keptDir,
         label: 'postgres',
         keys: pgKeys,
         databaseUrl,

@@ -3,7 +3,7 @@
  * (what adding them through the API would take hours for), sealed as the server seals them.
  */
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { keyToRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
 import { sealValue } from '../../src/crypto/envelope.js';
 import { loadKeyring } from '../../src/crypto/master-key.js';
@@ -11,6 +11,7 @@ import type { Database } from '../../src/db/database.js';
 import { newId } from '../../src/db/ids.js';
 import { ownerColumns, type Owner } from '../../src/db/owners.js';
 import type {
+  DatabaseSchema,
   DeviceTermsTable,
   DevicesTable,
   KeyBackupsTable,
@@ -170,16 +171,34 @@ export async function seedLibrary(
       }
     }
     await database.db.transaction().execute(async (trx) => {
-      await trx.insertInto('devices').values(devices).execute();
-      await trx.insertInto('device_terms').values(terms).execute();
-      await trx.insertInto('volumes').values(volumes).execute();
-      await trx.insertInto('recovery_keys').values(keys).execute();
-      await trx.insertInto('key_backups').values(backups).execute();
-      await trx.insertInto('sealed_secrets').values(secrets).execute();
+      await insertInChunks(trx, 'devices', devices);
+      await insertInChunks(trx, 'device_terms', terms);
+      await insertInChunks(trx, 'volumes', volumes);
+      await insertInChunks(trx, 'recovery_keys', keys);
+      await insertInChunks(trx, 'key_backups', backups);
+      await insertInChunks(trx, 'sealed_secrets', secrets);
     });
     if (showProgress && (first + batchSize) % progressEvery === 0) {
       process.stdout.write(`  seeded ${Math.min(count, first + batchSize).toLocaleString('en')}\r`);
     }
   }
   return samples;
+}
+
+/** SQLite takes at most 32,766 values in one statement: a batch's rows go in as many as needed. */
+const valuesPerStatement = 32_000;
+
+async function insertInChunks<Table extends keyof DatabaseSchema>(
+  db: Kysely<DatabaseSchema>,
+  table: Table,
+  rows: Insertable<DatabaseSchema[Table]>[],
+): Promise<void> {
+  const columns = Object.keys(rows[0] ?? {}).length;
+  const rowsPerStatement = Math.max(1, Math.floor(valuesPerStatement / Math.max(1, columns)));
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    await db
+      .insertInto(table)
+      .values(rows.slice(start, start + rowsPerStatement))
+      .execute();
+  }
 }

@@ -13,10 +13,10 @@ import { GroupCommit, type TransactionWork } from './group-commit.js';
 import { LockingSqliteDialect, writeLockWaitMs } from './locking-sqlite-dialect.js';
 import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
-import { signedInStateTables } from './signed-in-state.js';
+import { announcedTables } from './signed-in-state.js';
 import { SignedInStateListener } from './signed-in-state-listener.js';
 import { OrderedConnection } from './ordered-connection.js';
-import { statementName } from './prepared-query.js';
+import { runPreparedQueriesOn, statementName } from './prepared-query.js';
 import { TableChanges, tablesWrittenBy } from './table-changes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -217,8 +217,17 @@ function openPostgres(databaseUrl: string): Database {
     client.query = noteAndSend as typeof client.query;
   };
   pool.on('connect', watchClient);
+  const preparedPool = new pg.Pool({
+    connectionString: withSessionSettings(databaseUrl, preparedStatementSettings),
+    max: postgresPoolSize,
+  });
+  preparedPool.on('connect', watchClient);
   const ordered = new OrderedConnection(databaseUrl, watchClient);
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const preparedDb = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool: preparedPool }),
+  });
+  runPreparedQueriesOn(db, preparedDb);
   return {
     db,
     dialect: 'postgres',
@@ -227,9 +236,7 @@ function openPostgres(databaseUrl: string): Database {
     // groups their commits itself.
     transaction: (work) => db.transaction().execute(work),
     changeStamp: (tables) =>
-      tables.every((table) => signedInStateTables.some((followed) => followed === table))
-        ? listener.stamp(tables)
-        : undefined,
+      tables.every((table) => announcedTables.includes(table)) ? listener.stamp(tables) : undefined,
     eraseDeletedRows: async (tables) => {
       // VACUUM cannot run inside a transaction; each statement runs on its own here.
       for (const table of tables) await sql`vacuum (full) ${sql.table(table)}`.execute(db);
@@ -243,9 +250,37 @@ function openPostgres(databaseUrl: string): Database {
     close: async () => {
       await listener.close();
       await ordered.close();
+      await preparedDb.destroy();
       await db.destroy();
     },
   };
+}
+
+/**
+ * Session settings of the connections that run the hot prepared queries (prepared-query.ts)
+ * outside transactions. PostgreSQL would plan such a named statement again on every run: a
+ * generic plan for a prefix range costs far more *by its estimates* than one made for the values
+ * at hand, though it runs as fast. Planning a search costs about 1 ms of PostgreSQL's CPU and
+ * running it 0.1 ms, so these statements keep one generic plan per connection, and the settings
+ * that generic plans need to stay on the indexes go with it: no JIT compilation or parallel
+ * workers (worth it only for long scans, which these statements never are), and random reads
+ * priced as the cached reads they are, so a range that matches many rows still walks the
+ * indexes. Every other statement is planned as the server's settings say.
+ */
+const preparedStatementSettings = {
+  plan_cache_mode: 'force_generic_plan',
+  jit: 'off',
+  max_parallel_workers_per_gather: '0',
+  random_page_cost: '1.1',
+};
+
+/** The URL with these settings added to the session options it names, if any. */
+function withSessionSettings(databaseUrl: string, settings: Record<string, string>): string {
+  const url = new URL(databaseUrl);
+  const options = [url.searchParams.get('options') ?? ''];
+  for (const [name, value] of Object.entries(settings)) options.push(`-c ${name}=${value}`);
+  url.searchParams.set('options', options.join(' ').trim());
+  return url.toString();
 }
 
 export function redactUrl(databaseUrl: string): string {
