@@ -270,7 +270,7 @@ function openPostgres(databaseUrl: string): Database {
  * priced as the cached reads they are, so a range that matches many rows still walks the
  * indexes. Every other statement is planned as the server's settings say.
  */
-const preparedStatementSettings = {
+export const preparedStatementSettings = {
   plan_cache_mode: 'force_generic_plan',
   jit: 'off',
   max_parallel_workers_per_gather: '0',
