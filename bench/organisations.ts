@@ -227,7 +227,17 @@ interface LibraryFigures {
   keys: number;
   personal: LoadResult;
   organisation: LoadResult;
+  /** Server CPU per request over every round (warm-up included), in microseconds. */
+  personalCpu: number;
+  organisationCpu: number;
   imported: ImportResult;
+}
+
+/** Server CPU per request over several runs together: less swayed by load than their speed. */
+function cpuPerRequest(runs: LoadResult[]): number {
+  const requests = runs.reduce((sum, run) => sum + run.allRequests, 0);
+  const cpu = runs.reduce((sum, run) => sum + (run.cpuPerRequest ?? 0) * run.allRequests, 0);
+  return cpu / Math.max(1, requests);
 }
 
 function searchLine(name: string, result: LoadResult): string {
@@ -236,7 +246,8 @@ function searchLine(name: string, result: LoadResult): string {
   return (
     `  ${name.padEnd(34)} ${result.perSecond.toFixed(0).padStart(7)} req/s  ` +
     `p50 ${result.p50.toFixed(2).padStart(6)} ms  p99 ${result.p99.toFixed(2).padStart(6)} ms  ` +
-    `cpu ${(result.cpuPerRequest ?? Number.NaN).toFixed(0).padStart(4)} us/req${failed}`
+    `cpu ${(result.cpuPerRequest ?? Number.NaN).toFixed(0).padStart(4)} us/req  ` +
+    `load ${(loadavg()[0] ?? 0).toFixed(1)}${failed}`
   );
 }
 
@@ -316,13 +327,16 @@ async function measureOrganisations(options: {
         `  ${options.label} import of a ${options.importKeys.toLocaleString('en')}-key Entra ID CSV: ` +
           `${imported.seconds.toFixed(1)} s, ${imported.perSecond.toFixed(0)} keys/s ` +
           `(server CPU ${imported.cpuSeconds.toFixed(1)} s, ` +
-          `${(imported.keys / imported.cpuSeconds).toFixed(0)} keys per CPU second)`,
+          `${(imported.keys / imported.cpuSeconds).toFixed(0)} keys per CPU second; ` +
+          `load average ${(loadavg()[0] ?? 0).toFixed(1)})`,
       );
       return {
         label: options.label,
         keys: perOrganisation * options.organisations,
         personal: best(personalRuns),
         organisation: best(organisationRuns),
+        personalCpu: cpuPerRequest(personalRuns),
+        organisationCpu: cpuPerRequest(organisationRuns),
         imported,
       };
     } finally {
@@ -340,7 +354,9 @@ function report(figures: LibraryFigures, importTarget: boolean): void {
   const rate = personal.perSecond / organisation.perSecond;
   console.log(
     `${figures.label}: organisation search / personal search: p50 ${p50.toFixed(2)}x, ` +
-      `p99 ${p99.toFixed(2)}x, time per request (1 / req/s) ${rate.toFixed(2)}x`,
+      `p99 ${p99.toFixed(2)}x, time per request (1 / req/s) ${rate.toFixed(2)}x, ` +
+      `server CPU per request over all rounds ${(figures.organisationCpu / figures.personalCpu).toFixed(2)}x ` +
+      `(${figures.organisationCpu.toFixed(0)} against ${figures.personalCpu.toFixed(0)} us)`,
   );
   const checks: [string, boolean][] = [
     [

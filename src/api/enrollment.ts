@@ -120,6 +120,24 @@ export const agentStateResponse = z.object({
     .describe('Keys of this device the server wants replaced (after a reveal, or on request)'),
 });
 
+export const checkInBody = z.object({
+  client_assertion_type: z
+    .literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    .optional(),
+  client_assertion: z
+    .string()
+    .min(1)
+    .max(4000)
+    .optional()
+    .describe('A signed challenge, for a device without a valid access token'),
+});
+export const checkInResponse = z.object({
+  token: accessTokenResponse
+    .optional()
+    .describe('A new access token, when the check-in came with a signed challenge'),
+  state: agentStateResponse,
+});
+
 const escrowedKey = z.object({
   keyId: z.string().min(1).max(64),
   sealedSecret: z
@@ -163,5 +181,7 @@ export type EnrollAnswer = z.output<typeof enrollResponse>;
 export type ChallengeAnswer = z.output<typeof challengeResponse>;
 export type AccessTokenAnswer = z.output<typeof accessTokenResponse>;
 export type AgentState = z.output<typeof agentStateResponse>;
+export type CheckInBody = z.input<typeof checkInBody>;
+export type CheckInAnswer = z.output<typeof checkInResponse>;
 export type EscrowBody = z.input<typeof escrowBody>;
 export type EscrowAnswer = z.output<typeof escrowResponse>;

@@ -61,7 +61,7 @@ export function signAssertion(privateKeyPem: string, claims: AssertionClaims): s
 export type AssertionProblem = 'malformed' | 'algorithm' | 'signature';
 
 export type ReadAssertion =
-  | { ok: true; claims: AssertionClaims; verifyWith: (jwk: PublicJwk) => boolean }
+  | { ok: true; claims: AssertionClaims; verifyWith: (key: KeyObject) => boolean }
   | { ok: false; problem: AssertionProblem };
 
 function claimsOf(value: unknown): AssertionClaims | undefined {
@@ -102,15 +102,19 @@ export function readAssertion(compact: string): ReadAssertion {
   return {
     ok: true,
     claims,
-    verifyWith: (jwk) => {
+    verifyWith: (key) => {
       try {
-        const key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
         return verify(null, signingInput, key, signature);
       } catch {
         return false;
       }
     },
   };
+}
+
+/** The key object of an enrolled device's public key (parse once, verify many times). */
+export function publicKeyOf(jwk: PublicJwk): KeyObject {
+  return createPublicKey({ key: { ...jwk }, format: 'jwk' });
 }
 
 /** Whether a JWK a device sent is an Ed25519 public key (and nothing more). */

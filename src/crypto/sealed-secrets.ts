@@ -76,22 +76,38 @@ export class SealedSecrets {
 
   /** The row `create` would insert, for a caller that inserts it with other rows at once. */
   newRow(ref: SecretRef, plaintext: string | Buffer): SealedSecretsTable {
-    const id = newId();
+    return this.rowSealer()(ref, plaintext);
+  }
+
+  /**
+   * newRow for many secrets at once (an import's): every row it makes is sealed with the master
+   * key current when it was created, so the keyring looks at its file once, not per secret.
+   */
+  rowSealer(): (ref: SecretRef, plaintext: string | Buffer) => SealedSecretsTable {
+    const masterKey = this.keyring.current();
     const at = this.now().toISOString();
-    return {
-      id,
-      kind: ref.kind,
-      bound_id: ref.boundId,
-      ...(ref.owner ? ownerColumns(ref.owner) : serverOwned),
-      ...this.seal(id, ref, plaintext),
-      created_at: at,
-      updated_at: at,
+    return (ref, plaintext) => {
+      const id = newId();
+      return {
+        id,
+        kind: ref.kind,
+        bound_id: ref.boundId,
+        ...(ref.owner ? ownerColumns(ref.owner) : serverOwned),
+        ...this.seal(id, ref, plaintext, masterKey),
+        created_at: at,
+        updated_at: at,
+      };
     };
   }
 
-  private seal(secretId: string, ref: SecretRef, plaintext: string | Buffer) {
+  private seal(
+    secretId: string,
+    ref: SecretRef,
+    plaintext: string | Buffer,
+    masterKey = this.keyring.current(),
+  ) {
     const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
-    const sealed = sealValue(this.keyring.current(), { secretId, ...ref }, bytes);
+    const sealed = sealValue(masterKey, { secretId, ...ref }, bytes);
     return {
       key_version: sealed.keyVersion,
       wrapped_key: sealed.wrappedKey,

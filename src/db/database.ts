@@ -13,7 +13,7 @@ import { GroupCommit, type TransactionWork } from './group-commit.js';
 import { LockingSqliteDialect, writeLockWaitMs } from './locking-sqlite-dialect.js';
 import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
-import { signedInStateTables } from './signed-in-state.js';
+import { announcedTables } from './signed-in-state.js';
 import { SignedInStateListener } from './signed-in-state-listener.js';
 import { OrderedConnection } from './ordered-connection.js';
 import { runPreparedQueriesOn, statementName } from './prepared-query.js';
@@ -237,9 +237,7 @@ function openPostgres(databaseUrl: string): Database {
     // groups their commits itself.
     transaction: (work) => db.transaction().execute(work),
     changeStamp: (tables) =>
-      tables.every((table) => signedInStateTables.some((followed) => followed === table))
-        ? listener.stamp(tables)
-        : undefined,
+      tables.every((table) => announcedTables.includes(table)) ? listener.stamp(tables) : undefined,
     eraseDeletedRows: async (tables) => {
       // VACUUM cannot run inside a transaction; each statement runs on its own here.
       for (const table of tables) await sql`vacuum (full) ${sql.table(table)}`.execute(db);

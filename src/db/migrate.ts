@@ -22,6 +22,7 @@ import * as revealApprovals from './migrations/2026-12-07-reveal-approvals.js';
 import * as mail from './migrations/2026-12-08-mail.js';
 import * as ensureRecoveryPassword from './migrations/2026-12-09-ensure-recovery-password.js';
 import * as luksKeys from './migrations/2026-12-09-luks-keys.js';
+import * as statelessDeviceCredentials from './migrations/2026-12-10-stateless-device-credentials.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
@@ -39,6 +40,7 @@ const migrationModules = [
   ['2026-12-08-mail', mail],
   ['2026-12-09-ensure-recovery-password', ensureRecoveryPassword],
   ['2026-12-09-luks-keys', luksKeys],
+  ['2026-12-10-stateless-device-credentials', statelessDeviceCredentials],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

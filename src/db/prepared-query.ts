@@ -1,4 +1,10 @@
-import { CompiledQuery, type Compilable, type Insertable, type Kysely } from 'kysely';
+import {
+  CompiledQuery,
+  PostgresAdapter,
+  type Compilable,
+  type Insertable,
+  type Kysely,
+} from 'kysely';
 import type { DatabaseSchema } from './schema.js';
 
 type Db = Kysely<DatabaseSchema>;
@@ -127,6 +133,74 @@ export async function insertRow<Table extends TableName>(
     rowInserts.set(table, insert);
   }
   await insert(db, row, Object.keys(row));
+}
+
+/** Rows one multi-row insert writes at most: a few hundred, under both databases' limits. */
+const rowsPerInsert = 500;
+/** Values one statement may bind: SQLite allows 32,766, PostgreSQL 65,535. */
+const valuesPerStatement = 30_000;
+
+/** The texts of multi-row inserts, per dialect, table, columns and row count. */
+const insertTexts = new Map<string, string>();
+
+function multiRowInsertText(
+  postgres: boolean,
+  table: string,
+  columns: readonly string[],
+  rows: number,
+  wholeChunk: boolean,
+): string {
+  const key = `${postgres ? 'pg' : 'sqlite'} ${table} ${columns.join(',')} ${rows}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    let next = 0;
+    const placeholder = postgres ? () => `$${++next}` : () => '?';
+    const tuples = Array.from(
+      { length: rows },
+      () => `(${columns.map(() => placeholder()).join(', ')})`,
+    );
+    text =
+      `insert into "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) ` +
+      `values ${tuples.join(', ')}`;
+    insertTexts.set(key, text);
+    // A whole chunk's text recurs on every large write: PostgreSQL keeps it parsed. Shorter
+    // remainders vary and stay unnamed.
+    if (wholeChunk) nameStatement(text);
+  }
+  return text;
+}
+
+/**
+ * Inserts many rows of one table, several hundred to a statement (an import writes tens of
+ * thousands of rows per table). The statement for a full chunk is built once per table and
+ * columns and stays prepared, so each chunk only binds its values.
+ */
+export async function insertRows<Table extends TableName, Row extends object>(
+  db: Db,
+  table: Table,
+  columns: readonly (keyof Row & keyof DatabaseSchema[Table] & string)[],
+  rows: readonly Row[],
+): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const chunk = Math.max(
+    1,
+    Math.min(rowsPerInsert, Math.floor(valuesPerStatement / columns.length)),
+  );
+  for (let first = 0; first < rows.length; first += chunk) {
+    const count = Math.min(chunk, rows.length - first);
+    const values: unknown[] = new Array<unknown>(count * columns.length);
+    let index = 0;
+    for (let row = first; row < first + count; row++) {
+      const fields = rows[row] as Record<string, unknown>;
+      for (const column of columns) values[index++] = fields[column];
+    }
+    await db.executeQuery(
+      CompiledQuery.raw(
+        multiRowInsertText(postgres, table, columns, count, count === chunk),
+        values,
+      ),
+    );
+  }
 }
 
 /**

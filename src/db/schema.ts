@@ -43,8 +43,7 @@ export interface DatabaseSchema {
 
   enrollment_tokens: EnrollmentTokensTable;
   enrolled_devices: EnrolledDevicesTable;
-  device_challenges: DeviceChallengesTable;
-  device_access_tokens: DeviceAccessTokensTable;
+  ended_enrollments: EndedEnrollmentsTable;
   organisation_escrow_keys: OrganisationEscrowKeysTable;
 }
 
@@ -551,23 +550,23 @@ export interface EnrolledDevicesTable {
   status: EnrolledDeviceStatus;
   /** The highest request sequence accepted from the device; a lower or equal one is a replay. */
   last_sequence: Generated<number>;
+  /**
+   * When the server issued the newest challenge the device signed (ms since the epoch): a
+   * challenge issued no later than this was used or skipped, so an assertion over it is a replay.
+   */
+  last_challenge_ms: Generated<number>;
   last_seen_at: string | null;
   created_at: string;
   retired_at: string | null;
 }
 
-/** A one-time challenge an enrolled device signs for an access token; deleted when used. */
-export interface DeviceChallengesTable {
-  challenge_hash: string;
+/**
+ * An enrollment that ended (retired, or replaced by a new enrollment of the computer): every
+ * server process keeps this list in memory to refuse the device's signed access tokens.
+ */
+export interface EndedEnrollmentsTable {
   enrolled_device_id: string;
-  expires_at: string;
-}
-
-/** A short-lived access token issued to an enrolled device for a signed challenge. */
-export interface DeviceAccessTokensTable {
-  token_hash: string;
-  enrolled_device_id: string;
-  expires_at: string;
+  ended_at: string;
 }
 
 /** The public half of an organisation's escrow key; the private half is a sealed secret. */

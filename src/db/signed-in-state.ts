@@ -16,3 +16,10 @@ export const signedInStateTables = [
 
 /** The function the triggers run; its presence tells a process the announcements are made. */
 export const signedInStateNotifier = 'keyhold_announce_signed_in_change';
+
+/**
+ * Every table whose writes are announced on the channel: the signed-in state's, and the ended
+ * enrollments that enrolled devices' access tokens are checked against (announced from the
+ * migration that created that table).
+ */
+export const announcedTables: readonly string[] = [...signedInStateTables, 'ended_enrollments'];

@@ -13,6 +13,11 @@ export interface AtomicFile {
   /** Appends `bytes`; resolves once they are written and the buffer may be reused. */
   write(bytes: Uint8Array): Promise<void>;
   /**
+   * The open temporary file, for writers that place bytes at offsets themselves (pwrite) instead
+   * of through `write`; what they write is committed or discarded the same way.
+   */
+  readonly fd: number;
+  /**
    * Flushes and moves the file into place. Without `replace`, a file that appeared at the target
    * meanwhile is never replaced: commit then fails with an `EEXIST` error.
    */
@@ -105,6 +110,7 @@ export async function createAtomicFile(
     process.removeListener('exit', removeOnExit);
   };
   return {
+    fd: handle.fd,
     async write(bytes) {
       let written = 0;
       while (written < bytes.length) {

@@ -21,6 +21,7 @@ import type { Config } from './config.js';
 import { CredentialLimiter } from './credential-limits.js';
 import { AuditLog, loadAuditKey } from './features/audit/index.js';
 import { PasswordHasher } from './features/auth/index.js';
+import { SigninPolicyCache } from './features/orgs/index.js';
 import { Mail } from './mail/outbox.js';
 
 /**
@@ -36,6 +37,8 @@ export interface ServerContext {
   passwords: PasswordHasher;
   audit: AuditLog;
   browsers: BrowserDirectory;
+  /** Each organisation's sign-in policies, as every request to its library checks them. */
+  signinPolicies: SigninPolicyCache;
   limiter: CredentialLimiter;
   /** The outbox: queue mail here (nothing is queued when no SMTP server is configured). */
   mail: Mail;
@@ -136,6 +139,7 @@ export async function createServerContext(
       passwords,
       audit: new AuditLog(auditKey, now, database),
       browsers: new BrowserDirectory(database),
+      signinPolicies: new SigninPolicyCache(database),
       limiter: new CredentialLimiter(database.db, now),
       mail: new Mail(
         database.db,

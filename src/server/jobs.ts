@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { pruneChallenges } from './features/auth/index.js';
-import { pruneDeviceChallenges } from './features/enrollment/index.js';
 import { purgeExpiredKeys } from './features/keys/index.js';
 import { pruneSsoSigninStates } from './features/sso/index.js';
 
@@ -40,7 +39,6 @@ export function startJobs(app: FastifyInstance): void {
       pruneChallenges(ctx.db, ctx.now()),
       pruneSsoSigninStates(ctx.db, ctx.now().toISOString()),
       ctx.mail.prune(),
-      pruneDeviceChallenges(ctx.db, ctx.now().toISOString()),
     ]).catch((error: unknown) => {
       app.log.warn({ err: error }, 'pruning old sign-in state failed');
     });

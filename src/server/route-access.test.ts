@@ -41,6 +41,7 @@ const publicApiRoutes = [
   'POST /api/v1/agent/enroll',
   'POST /api/v1/agent/challenge',
   'POST /api/v1/agent/token',
+  'POST /api/v1/agent/check-in',
 ];
 
 /** What a token from `keyhold login` may call: the key operations, the token itself, and adding keys to an organisation. */

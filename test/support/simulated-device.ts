@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AccessTokenAnswer, ChallengeAnswer, EnrollAnswer } from '../../src/api/enrollment.js';
+import type {
+  AccessTokenAnswer,
+  ChallengeAnswer,
+  CheckInAnswer,
+  EnrollAnswer,
+} from '../../src/api/enrollment.js';
 import {
   generateDeviceKeyPair,
   jwtBearerAssertionType,
@@ -78,6 +83,21 @@ export class SimulatedDevice {
   exchange(assertion: string) {
     return this.send<AccessTokenAnswer>('POST', '/api/v1/agent/token', {
       body: { client_assertion_type: jwtBearerAssertionType, client_assertion: assertion },
+    });
+  }
+
+  /** A check-in with a signed assertion (a new access token comes with the state). */
+  checkInSigned(assertion: string) {
+    return this.send<CheckInAnswer>('POST', '/api/v1/agent/check-in', {
+      body: { client_assertion_type: jwtBearerAssertionType, client_assertion: assertion },
+    });
+  }
+
+  /** A check-in with an access token the device holds. */
+  checkInWith(accessToken: string) {
+    return this.send<CheckInAnswer>('POST', '/api/v1/agent/check-in', {
+      body: {},
+      headers: { authorization: `Bearer ${accessToken}` },
     });
   }
 

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 import { UnsupportedVolumeError } from './errors.js';
 import type { EncryptionMethod } from './metadata.js';
+import type { Segment } from './volume-layout.js';
 import { kernelBatchBytes, XtsKernel } from './xts-kernel.js';
 
 /**
@@ -26,6 +27,14 @@ export interface SectorDecryptor {
    * not be touched until the promise settles.
    */
   decryptAsync?(input: Uint8Array, physicalOffset: number, output: Uint8Array): Promise<void>;
+  /**
+   * Reads `segments` of the volume from the open image file `inFd`, decrypts the encrypted
+   * ones and writes every segment at its logical offset to the open file `outFd`, off the
+   * JavaScript thread and without handing any bytes to it (the native addon, on POSIX systems).
+   * Several calls may run at once. An image that ends early rejects with code
+   * `KEYHOLD_SHORT_READ`.
+   */
+  copyAsync?(inFd: number, outFd: number, segments: readonly Segment[]): Promise<void>;
 }
 
 const blockSize = 16;

@@ -1,6 +1,7 @@
 import { stretchKey } from './key-stretch.js';
 import type { EncryptionMethod } from './metadata.js';
 import { createSectorDecryptor, type SectorDecryptor } from './sector-cipher.js';
+import type { Segment } from './volume-layout.js';
 
 /**
  * The two costly steps of reading a volume, behind one interface so the caller chooses the
@@ -40,7 +41,15 @@ export interface NativeBinding {
     physicalOffset: number,
     output: Uint8Array,
   ): Promise<void>;
+  /**
+   * Reads, decrypts and writes file to file on Node's thread pool; `plan` holds
+   * [kind (0 zeros, 1 clear, 2 encrypted), offset, length, physicalOffset] a segment.
+   * Absent on Windows.
+   */
+  copyAsync?(decryptor: object, inFd: number, outFd: number, plan: Float64Array): Promise<void>;
 }
+
+const segmentKinds = { zero: 0, plain: 1, encrypted: 2 } as const;
 
 const nativeModes: Readonly<Record<EncryptionMethod, { mode: number; keySize: number }>> = {
   'aes-xts-128': { mode: 0, keySize: 16 },
@@ -75,8 +84,28 @@ export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
           throw new RangeError(`sector decryption needs whole ${sectorSize}-byte sectors`);
         }
       };
+      const copyAsync = binding.copyAsync?.bind(binding);
+      const copy = copyAsync
+        ? async (inFd: number, outFd: number, segments: readonly Segment[]) => {
+            const plan = new Float64Array(segments.length * 4);
+            segments.forEach((segment, i) => {
+              const physicalOffset = segment.kind === 'zero' ? 0 : segment.physicalOffset;
+              plan.set(
+                [segmentKinds[segment.kind], segment.offset, segment.length, physicalOffset],
+                i * 4,
+              );
+            });
+            const decryptor = take();
+            try {
+              await copyAsync(decryptor, inFd, outFd, plan);
+            } finally {
+              idle.push(decryptor);
+            }
+          }
+        : undefined;
       return {
         sectorSize,
+        ...(copy ? { copyAsync: copy } : {}),
         decrypt(input, physicalOffset, output) {
           checkSectors(input, output);
           const decryptor = take();

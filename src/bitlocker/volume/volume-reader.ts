@@ -46,6 +46,34 @@ export class DecryptedVolumeReader {
     }
   }
 
+  /** Whether {@link copyBetweenFiles} can run: only the native addon copies file to file. */
+  get copiesBetweenFiles(): boolean {
+    return this.decryptor.copyAsync !== undefined;
+  }
+
+  /**
+   * Writes logical bytes [offset, offset + length) of the decrypted volume to the open file
+   * `outFd` at the same offsets, reading the image from the open file `inFd`. Ranges may be
+   * copied in any order and several at once; only where {@link copiesBetweenFiles}.
+   */
+  async copyBetweenFiles(
+    inFd: number,
+    outFd: number,
+    offset: number,
+    length: number,
+  ): Promise<void> {
+    if (!this.decryptor.copyAsync) throw new Error('this decryptor cannot copy between files');
+    try {
+      await this.decryptor.copyAsync(inFd, outFd, mapRange(this.layout, offset, length));
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'KEYHOLD_SHORT_READ') throw error;
+      throw new VolumeFormatError(
+        'truncated-volume',
+        `The image ends before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
+      );
+    }
+  }
+
   /** The stored bytes for `into`: read into it when the source can, else a buffer of their own. */
   private async readStored(offset: number, into: Uint8Array): Promise<Uint8Array> {
     if (!this.source.readInto) return this.source.read(offset, into.length);

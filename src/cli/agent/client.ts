@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type {
-  AccessTokenAnswer,
   AgentState,
   ChallengeAnswer,
+  CheckInAnswer,
   EnrollAnswer,
   EnrollBody,
   EscrowAnswer,
@@ -36,6 +36,9 @@ export class ServerRefusedError extends Error {
 }
 
 const requestTimeoutMs = 30_000;
+const checkInPath = '/api/v1/agent/check-in';
+/** An access token this close to its end is not used: a new one is asked for instead. */
+const tokenMarginMs = 60_000;
 
 async function call<T>(
   server: string,
@@ -86,12 +89,35 @@ export function enrollDevice(server: string, body: EnrollBody): Promise<EnrollAn
   return call(server, 'POST', '/api/v1/agent/enroll', { body });
 }
 
-/** Signs a fresh challenge (RFC 7523 client assertion) and returns a short-lived access token. */
-export async function accessTokenFor(
+/** An access token and when it stops working (ms since the epoch, by this computer's clock). */
+export interface HeldAccessToken {
+  token: string;
+  expiresAtMs: number;
+}
+
+/**
+ * A check-in: with an access token still valid, one request; otherwise a fresh challenge, signed
+ * (RFC 7523 client assertion), sent with the check-in, which answers with a new access token too.
+ * An access token the server no longer takes (it expired early by the server's clock) is
+ * replaced the same way.
+ */
+export async function checkIn(
   server: string,
   enrolledDeviceId: string,
   privateKeyPem: string,
-): Promise<string> {
+  held: HeldAccessToken | undefined,
+): Promise<{ accessToken: HeldAccessToken; state: AgentState }> {
+  if (held && held.expiresAtMs - Date.now() > tokenMarginMs) {
+    try {
+      const answer = await call<CheckInAnswer>(server, 'POST', checkInPath, {
+        body: {},
+        accessToken: held.token,
+      });
+      return { accessToken: held, state: answer.state };
+    } catch (error) {
+      if (!(error instanceof ServerRefusedError) || error.code !== 'invalid_token') throw error;
+    }
+  }
   const { challenge } = await call<ChallengeAnswer>(server, 'POST', '/api/v1/agent/challenge', {
     body: { enrolledDeviceId },
   });
@@ -99,19 +125,22 @@ export async function accessTokenFor(
   const assertion = signAssertion(privateKeyPem, {
     iss: enrolledDeviceId,
     sub: enrolledDeviceId,
-    aud: new URL('/api/v1/agent/token', server).toString(),
+    aud: new URL(checkInPath, server).toString(),
     jti: challenge,
     iat: now,
     exp: now + 120,
   });
-  const token = await call<AccessTokenAnswer>(server, 'POST', '/api/v1/agent/token', {
+  const answer = await call<CheckInAnswer>(server, 'POST', checkInPath, {
     body: { client_assertion_type: jwtBearerAssertionType, client_assertion: assertion },
   });
-  return token.access_token;
-}
-
-export function fetchState(server: string, accessToken: string): Promise<AgentState> {
-  return call(server, 'GET', '/api/v1/agent/state', { accessToken });
+  if (!answer.token) throw new ServerUnreachableError('the check-in gave no access token');
+  return {
+    accessToken: {
+      token: answer.token.access_token,
+      expiresAtMs: Date.now() + answer.token.expires_in * 1000,
+    },
+    state: answer.state,
+  };
 }
 
 export function sendEscrow(

@@ -13,6 +13,7 @@ import {
   killKeySlot,
   LuksToolError,
 } from './luks-volume.js';
+import { luksDriveType } from './luks-drive-type.js';
 import { agentMessages, say } from './messages.js';
 import type { AgentStateFile, LuksVolumeRecord, PendingKey } from './state.js';
 
@@ -222,7 +223,7 @@ export class LuksPass {
       drives: [
         {
           label: volume.device,
-          type: 'fixed',
+          type: await luksDriveType(volume.device),
           volumeGuid: volume.uuid,
           protectorTypes: header.keySlots.map(() => 'luks-keyslot'),
           keys: added.map((pending) => ({

@@ -18,13 +18,7 @@ import {
   type VolumeTool,
   VolumeToolError,
 } from './bitlocker-volumes.js';
-import {
-  accessTokenFor,
-  fetchState,
-  sendEscrow,
-  ServerRefusedError,
-  ServerUnreachableError,
-} from './client.js';
+import { checkIn, sendEscrow, ServerRefusedError, ServerUnreachableError } from './client.js';
 import { LuksPass, rememberLuksVolume } from './luks-pass.js';
 import { LuksToolError } from './luks-volume.js';
 import { agentMessages, say } from './messages.js';
@@ -127,12 +121,7 @@ class Pass {
   }
 
   async run(): Promise<void> {
-    this.accessToken = await accessTokenFor(
-      this.state.server,
-      this.state.enrolledDeviceId,
-      this.privateKeyPem,
-    );
-    const server = await fetchState(this.state.server, this.accessToken);
+    const server = await this.checkIn();
     this.state.escrowPublicKey = server.escrowPublicKey;
     this.state.deviceName = server.deviceName;
     this.state.sequence = Math.max(this.state.sequence, server.lastSequence);
@@ -174,6 +163,19 @@ class Pass {
     await this.removeReplaced(volumes);
     volumes = await this.tool.list();
     await this.escrowChanged(volumes);
+  }
+
+  /** Checks in, keeping the access token for the next request and, while it lives, the next run. */
+  private async checkIn() {
+    const { accessToken, state } = await checkIn(
+      this.state.server,
+      this.state.enrolledDeviceId,
+      this.privateKeyPem,
+      this.state.accessToken,
+    );
+    this.accessToken = accessToken.token;
+    this.state.accessToken = accessToken;
+    return state;
   }
 
   private async plan(volume: AgentVolume, replaces: string | undefined) {
@@ -376,7 +378,7 @@ class Pass {
           throw error;
         }
         // Our count fell behind the server's (a restored state file): continue from the server's.
-        const server = await fetchState(this.state.server, this.accessToken);
+        const server = await this.checkIn();
         this.state.sequence = Math.max(this.state.sequence, server.lastSequence);
       }
     }

@@ -73,6 +73,8 @@ export interface AgentStateFile {
     escrowed: number;
     rotated: number;
   };
+  /** The newest access token (it lives minutes): a run soon after the last needs no new one. */
+  accessToken?: { token: string; expiresAtMs: number };
   /** Failures in a row and the earliest time the next attempt should run. */
   failures: number;
   retryAfter?: string;

@@ -5,6 +5,8 @@ import { openReadable } from '../input-file.js';
 /** An image file or block device, opened read-only. */
 export interface ImageSource extends ByteSource {
   readonly path: string;
+  /** The open file descriptor, for reads outside JavaScript (the native addon's copy). */
+  readonly fd: number;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function openImageSource(path: string): Promise<ImageSource> {
   return {
     path,
     name: path,
+    fd: handle.fd,
     size,
     readInto,
     async read(offset: number, length: number): Promise<Uint8Array> {

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { VolumeFormatError } from '../../bitlocker/volume/errors.js';
 import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
 import type { SectorDecryptor } from '../../bitlocker/volume/sector-cipher.js';
 import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
+import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
+import { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import { requirement } from '../../../test/support/requirements.js';
 import { chooseVolumeCrypto, outdatedAddonReason } from './native-crypto.js';
 
@@ -153,5 +160,105 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
       decryptAsyncOf(decryptor)(new Uint8Array(700), 0, new Uint8Array(700)),
       /whole 512-byte sectors/,
     );
+  });
+
+  it('copies a volume file to file as the WebAssembly path reads it, for every cipher', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keyhold-copy-'));
+    try {
+      for (const method of methods) {
+        const sectorSize = 512;
+        // Moved first sectors, two areas that read as zeros, and a clear tail past the encrypted
+        // size that ends off a sector; longer than the addon's 256 KiB block.
+        const layout: VolumeLayout = {
+          size: 700_000 + 100,
+          sectorSize,
+          encryptedSize: 600 * 1024,
+          relocatedOffset: 500 * 1024,
+          relocatedSize: 16 * sectorSize,
+          zeroRanges: [
+            { start: 64 * 1024, end: 128 * 1024 },
+            { start: 500 * 1024, end: 500 * 1024 + 16 * sectorSize },
+          ],
+        };
+        const image = new Uint8Array(layout.size);
+        for (let i = 0; i < image.length; i++) image[i] = (i * 7919) >>> 5;
+        const imagePath = join(folder, `${method}.img`);
+        writeFileSync(imagePath, image);
+        const fvek = new Uint8Array(64).map((_, i) => i * 3);
+        const memory = {
+          name: 'memory',
+          size: image.length,
+          read: (offset: number, length: number) =>
+            Promise.resolve(image.subarray(offset, offset + length)),
+        };
+        const portable = portableCrypto.createSectorDecryptor(method, fvek, sectorSize);
+        const expected = new Uint8Array(layout.size);
+        await new DecryptedVolumeReader(memory, layout, portable).readInto(0, expected);
+
+        const reader = new DecryptedVolumeReader(
+          memory,
+          layout,
+          native.createSectorDecryptor(method, fvek, sectorSize),
+        );
+        assert.ok(reader.copiesBetweenFiles, 'the native decryptor copies file to file');
+        const input = await open(imagePath, 'r');
+        const outputPath = join(folder, `${method}.out`);
+        const output = await open(outputPath, 'w');
+        try {
+          // Out of order and at once, as unlock runs them.
+          await Promise.all([
+            reader.copyBetweenFiles(input.fd, output.fd, 300 * 1024, layout.size - 300 * 1024),
+            reader.copyBetweenFiles(input.fd, output.fd, 0, 300 * 1024),
+          ]);
+        } finally {
+          await output.close();
+          await input.close();
+        }
+        assert.deepEqual(readFileSync(outputPath), Buffer.from(expected), method);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('says the image is incomplete when it ends before the range to copy', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keyhold-copy-'));
+    try {
+      const layout: VolumeLayout = {
+        size: 64 * 1024,
+        sectorSize: 512,
+        encryptedSize: 64 * 1024,
+        relocatedOffset: 0,
+        relocatedSize: 0,
+        zeroRanges: [],
+      };
+      const imagePath = join(folder, 'short.img');
+      writeFileSync(imagePath, new Uint8Array(32 * 1024));
+      const memory = {
+        name: 'memory',
+        size: layout.size,
+        read: () => Promise.resolve(new Uint8Array()),
+      };
+      const fvek = new Uint8Array(32);
+      const reader = new DecryptedVolumeReader(
+        memory,
+        layout,
+        native.createSectorDecryptor('aes-xts-128', fvek, 512),
+      );
+      const input = await open(imagePath, 'r');
+      const output = await open(join(folder, 'short.out'), 'w');
+      try {
+        await assert.rejects(
+          reader.copyBetweenFiles(input.fd, output.fd, 0, layout.size),
+          (error: unknown) =>
+            error instanceof VolumeFormatError && error.message.includes('incomplete'),
+        );
+      } finally {
+        await output.close();
+        await input.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

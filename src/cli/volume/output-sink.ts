@@ -11,6 +11,11 @@ export interface OutputSink {
   abort(): Promise<void>;
   /** True when the output is standard output (messages then go to standard error). */
   readonly toStdout: boolean;
+  /**
+   * For a file: its open descriptor, where bytes may also be written at their offsets
+   * (pwrite), in any order, instead of in order through `write`.
+   */
+  readonly fd?: number;
   readonly name: string;
 }
 
@@ -60,6 +65,7 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
   return {
     toStdout: false,
     name: path,
+    fd: file.fd,
     write: (chunk) => file.write(chunk),
     async commit() {
       try {

@@ -14,6 +14,7 @@ import { assertOutputFolderExists, openOutputSink, type OutputSink } from './out
 import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
 import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
+import { youngGarbageCollector } from './young-garbage.js';
 import { doesNotOpenMessage } from './verify-command.js';
 import { volumeCliError, withImage } from './volume-errors.js';
 
@@ -102,6 +103,41 @@ async function streamVolume(
   return written;
 }
 
+/**
+ * Copies the decrypted volume file to file with the native addon: `concurrency` chunks at once,
+ * each read, decrypted and written at its offset on Node's thread pool, in whatever order they
+ * finish. No bytes pass through JavaScript, so there is no buffer here to bound.
+ */
+async function copyVolume(
+  size: number,
+  copyChunk: (offset: number, length: number) => Promise<void>,
+  concurrency: number,
+  progress: Progress,
+): Promise<number> {
+  let next = 0;
+  let written = 0;
+  let failed = false;
+  const copyNext = async (): Promise<void> => {
+    while (!failed && next < size) {
+      const offset = next;
+      const length = Math.min(chunkSize, size - offset);
+      next += length;
+      await copyChunk(offset, length).catch((error: unknown) => {
+        failed = true;
+        throw error;
+      });
+      written += length;
+      progress.update(written);
+    }
+  };
+  const copiers = Array.from({ length: concurrency }, copyNext);
+  // All settle before the first failure is reported, so none still writes when the file is removed.
+  const results = await Promise.allSettled(copiers);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return written;
+}
+
 /** `--threads`: a whole number from 1 up; by default one thread per core. */
 export function parseThreads(value: string | undefined): number {
   if (value === undefined) return availableParallelism();
@@ -161,7 +197,22 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
         await reader.readInto(offset, new Uint8Array(buffer, 0, length));
         return buffer;
       };
-      if (crypto.name === 'native') {
+      if (crypto.name === 'native' && sink.fd !== undefined && reader.copiesBetweenFiles) {
+        // File to file: each chunk is read, decrypted and written in one job on the thread
+        // pool, up to `threads` at once (no more than the pool has threads).
+        const outFd = sink.fd;
+        const concurrency = Math.max(1, Math.min(threads, threadPoolSize()));
+        const copyChunk = (offset: number, length: number) =>
+          reader.copyBetweenFiles(source.fd, outFd, offset, length).catch((error: unknown) => {
+            const { code, syscall } = error as NodeJS.ErrnoException;
+            if (syscall !== 'write') throw error;
+            throw new CliError(
+              `Writing ${sink.name} failed (${code ?? 'error'}).`,
+              ExitCode.environment,
+            );
+          });
+        bytes = await copyVolume(layout.size, copyChunk, concurrency, progress);
+      } else if (crypto.name === 'native') {
         // Reads, decryption and writes all run on the thread pool. Up to `threads` chunks are
         // read and decrypted at once, leaving a pool thread free so that the next write never
         // queues behind them; two more chunks wait to be written, so the writer never waits.
@@ -170,7 +221,13 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
         bytes = await streamVolume(layout.size, decryptOnPool, concurrency + 2, sink, progress);
       } else if (!pool) {
         // One extra chunk in flight: one is read from disk while the other is decrypted.
-        bytes = await streamVolume(layout.size, decryptHere, 3, sink, progress);
+        const collectYoungGarbage = youngGarbageCollector();
+        const decryptAndCollect: ChunkDecryptor = async (offset, buffer, length) => {
+          const decrypted = await decryptHere(offset, buffer, length);
+          collectYoungGarbage();
+          return decrypted;
+        };
+        bytes = await streamVolume(layout.size, decryptAndCollect, 3, sink, progress);
       } else {
         const method = opened.metadata.encryptionMethod;
         if (!method) throw new Error('assertDecryptable lets only known methods through');

@@ -12,6 +12,7 @@ import { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
 import { openImageSource, type ImageSource } from './image-source.js';
 import { compileWebAssemblyOptimized } from './secret-input.js';
+import { youngGarbageCollector } from './young-garbage.js';
 
 /** What to decrypt, once the main thread has opened the volume. */
 export interface VolumeToDecrypt {
@@ -42,6 +43,7 @@ if (!parentPort) throw new Error('unlock-worker runs only as a worker thread');
 const port = parentPort;
 
 compileWebAssemblyOptimized();
+const collectYoungGarbage = youngGarbageCollector();
 
 interface OpenedVolume {
   source: ImageSource;
@@ -99,6 +101,7 @@ port.on('message', (request: WorkerRequest) => {
     .then(({ reader }) => reader.readInto(offset, new Uint8Array(buffer, 0, length)))
     .then(
       () => {
+        collectYoungGarbage();
         port.postMessage({ id, buffer } satisfies ChunkReply, [buffer]);
       },
       (error: unknown) => {

@@ -1,7 +1,7 @@
 import { ProtectorIdError, parseProtectorId } from '../../../bitlocker/protector-id.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import type { ServerContext } from '../../context.js';
-import { DomainError, ValidationError } from '../../errors.js';
+import { DomainError, NotFoundError, ValidationError } from '../../errors.js';
 import { escrowDeviceKeys, keysToRotate, type EscrowDrive, type EscrowKey } from '../keys/index.js';
 import { parseLuksRecoveryPassphrase } from '../../../luks/recovery-passphrase.js';
 import { libraryPolicies } from '../orgs/index.js';
@@ -30,18 +30,59 @@ class ReplayedRequestError extends DomainError {
   }
 }
 
-export async function agentState(ctx: ServerContext, device: DeviceCaller): Promise<AgentState> {
-  const organisation = await repo.organisationName(ctx.db, device.organisationId);
+/** What a check-in tells of the organisation: changed only by a write to its row. */
+interface OrganisationFacts {
+  name: string;
+  escrowPublicKey: string;
+  ensureRecoveryPassword: boolean;
+}
+
+/**
+ * Each organisation's facts, kept while the organisations table is unchanged (as the signed-in
+ * state is: Database.changeStamp), so a fleet's check-ins do not read them again and again. The
+ * escrow public key never changes once made.
+ */
+const organisationFactsOf = new WeakMap<
+  ServerContext,
+  Map<string, { stamp: string; facts: OrganisationFacts }>
+>();
+
+async function organisationFacts(
+  ctx: ServerContext,
+  organisationId: string,
+): Promise<OrganisationFacts> {
+  let kept = organisationFactsOf.get(ctx);
+  if (!kept) {
+    kept = new Map();
+    organisationFactsOf.set(ctx, kept);
+  }
+  const stamp = ctx.database.changeStamp(['organisations']);
+  const known = kept.get(organisationId);
+  if (stamp !== undefined && known?.stamp === stamp) return known.facts;
+  const facts = {
+    name: (await repo.organisationName(ctx.db, organisationId))?.name ?? '',
+    escrowPublicKey: await escrowPublicKeyOf(ctx, organisationId),
+    ensureRecoveryPassword: (await libraryPolicies(ctx.db, organisationId)).ensureRecoveryPassword,
+  };
+  if (stamp !== undefined) kept.set(organisationId, { stamp, facts });
+  return facts;
+}
+
+/** The device's state: what a check-in answers (one query, when the organisation is known). */
+export async function agentState(
+  ctx: ServerContext,
+  device: Pick<DeviceCaller, 'enrolledDeviceId' | 'organisationId' | 'deviceId'>,
+): Promise<AgentState> {
+  const organisation = await organisationFacts(ctx, device.organisationId);
+  const standing = await repo.deviceStanding(ctx.db, device.enrolledDeviceId);
+  if (!standing) throw new NotFoundError('The enrolled device');
   return {
     enrolledDeviceId: device.enrolledDeviceId,
-    deviceName: device.deviceName,
-    organisation: { id: device.organisationId, name: organisation?.name ?? '' },
-    escrowPublicKey: await escrowPublicKeyOf(ctx, device.organisationId),
-    lastSequence: device.lastSequence,
-    policy: {
-      ensureRecoveryPassword: (await libraryPolicies(ctx.db, device.organisationId))
-        .ensureRecoveryPassword,
-    },
+    deviceName: standing.deviceName,
+    organisation: { id: device.organisationId, name: organisation.name },
+    escrowPublicKey: organisation.escrowPublicKey,
+    lastSequence: standing.lastSequence,
+    policy: { ensureRecoveryPassword: organisation.ensureRecoveryPassword },
     rotate: (await keysToRotate(ctx.db, device.organisationId, device.deviceId)).map((hex) => ({
       keyId: dashed(hex),
     })),
@@ -156,6 +197,7 @@ export async function escrow(
 ): Promise<EscrowAnswer> {
   const open = await escrowOpener(ctx, device.organisationId, device.enrolledDeviceId);
   const drives = unsealedDrives(body, open);
+  const deviceName = (await repo.deviceStanding(ctx.db, device.enrolledDeviceId))?.deviceName ?? '';
   const outcomes = await ctx.database.transaction(async (trx) => {
     if (!(await repo.advanceSequence(trx, device.enrolledDeviceId, body.sequence))) {
       return undefined;
@@ -166,7 +208,7 @@ export async function escrow(
       {
         organisationId: device.organisationId,
         deviceId: device.deviceId,
-        source: `keyhold agent on ${device.deviceName}`,
+        source: `keyhold agent on ${deviceName}`,
       },
       drives,
     );
@@ -180,7 +222,7 @@ export async function escrow(
           organisationId: device.organisationId,
           details: {
             enrolledDeviceId: device.enrolledDeviceId,
-            deviceName: device.deviceName,
+            deviceName,
             keyIds: created.map((key) => dashed(key.protectorHex)),
           },
         },
@@ -189,8 +231,8 @@ export async function escrow(
     return stored;
   });
   if (!outcomes) {
-    const current = await repo.enrolledById(ctx.db, device.enrolledDeviceId);
-    throw new ReplayedRequestError(current?.last_sequence ?? device.lastSequence);
+    const current = await repo.deviceStanding(ctx.db, device.enrolledDeviceId);
+    throw new ReplayedRequestError(current?.lastSequence ?? body.sequence);
   }
   const conflicts = outcomes.filter((key) => key.outcome === 'conflict');
   if (conflicts.length > 0) {

@@ -184,6 +184,61 @@ for (const kind of databaseKinds) {
       assert.equal((await laptop.exchange(unsigned)).status, 401);
     });
 
+    it('checks a device in with one request while its access token lives, and refuses stale or forged credentials', async () => {
+      const { secret } = await newToken();
+      const laptop = device('PC-CHECKIN');
+      await laptop.enroll(secret);
+
+      const signed = await laptop.checkInSigned(laptop.assertion(await laptop.challenge()));
+      assert.equal(signed.status, 200, JSON.stringify(signed.body));
+      assert.equal(signed.body.state.deviceName, 'PC-CHECKIN');
+      assert.deepEqual(signed.body.state.rotate, []);
+      const accessToken = signed.body.token?.access_token ?? '';
+      const quiet = await laptop.checkInWith(accessToken);
+      assert.equal(quiet.status, 200);
+      assert.equal(quiet.body.token, undefined, 'a held token needs no new one');
+      assert.equal(quiet.body.state.enrolledDeviceId, laptop.id);
+
+      // A challenge older than one the device already used is a replay, even unused itself.
+      const older = await laptop.challenge();
+      server.clock.advance(1_000);
+      const newer = await laptop.challenge();
+      assert.equal((await laptop.checkInSigned(laptop.assertion(newer))).status, 200);
+      const stale = await laptop.checkInSigned(laptop.assertion(older));
+      assert.equal(stale.status, 401);
+      assert.match(JSON.stringify(stale.body), /already used/);
+
+      // A challenge past its two minutes, one for another device, one with its content changed.
+      const expiring = await laptop.challenge();
+      server.clock.advance(3 * 60_000);
+      const expired = await laptop.checkInSigned(laptop.assertion(expiring));
+      assert.equal(expired.status, 401);
+      assert.match(JSON.stringify(expired.body), /expired/);
+      const other = device('PC-OTHER');
+      await other.enroll((await newToken()).secret);
+      const borrowed = await laptop.checkInSigned(laptop.assertion(await other.challenge()));
+      assert.equal(borrowed.status, 401);
+      const [encoded = '', mac = ''] = (await laptop.challenge()).slice(4).split('.');
+      const fields = Buffer.from(encoded, 'base64url').toString('utf8').split('.');
+      fields[2] = String(Number(fields[2]) + 86_400_000);
+      const stretched = `khc_${Buffer.from(fields.join('.')).toString('base64url')}.${mac}`;
+      assert.equal((await laptop.checkInSigned(laptop.assertion(stretched))).status, 401);
+
+      // An access token past its ten minutes, and one whose content was changed.
+      server.clock.advance(10 * 60_000);
+      const refused = await laptop.checkInWith(accessToken);
+      assert.equal(refused.status, 401);
+      assert.equal((refused.body as unknown as ErrorBody).error.code, 'invalid_token');
+      const [tokenBody = '', tokenMac = ''] = accessToken.slice(4).split('.');
+      const claims = Buffer.from(tokenBody, 'base64url').toString('utf8').split('.');
+      claims[0] = other.id;
+      claims[3] = String(server.clock.now().getTime() + 600_000);
+      const forged = await laptop.checkInWith(
+        `kha_${Buffer.from(claims.join('.')).toString('base64url')}.${tokenMac}`,
+      );
+      assert.equal(forged.status, 401);
+    });
+
     it('escrows what the device sends into its device in the library, and refuses a replayed request', async () => {
       const { secret } = await newToken({ assigneeEmail: memberEmail });
       const laptop = device('MIA-LAPTOP');
@@ -307,6 +362,7 @@ for (const kind of databaseKinds) {
           keys: [{ keyId, sealedSecret: laptop.seal(generateRecoveryPassword()) }],
         },
       ]);
+      const signedBefore = laptop.assertion(await laptop.challenge());
       const enrolled = await enrolledNamed('PC-RETIRE');
       const byMember = await member.request(
         'POST',
@@ -321,7 +377,12 @@ for (const kind of databaseKinds) {
 
       const refused = await escrow(laptop, accessToken, []);
       assert.equal(refused.status, 401);
+      const checkIn = await laptop.checkInWith(accessToken);
+      assert.equal(checkIn.status, 401, "a retired device's unexpired token is refused");
+      assert.match(JSON.stringify(checkIn.body), /retired/);
       await assert.rejects(laptop.challenge(), /not enrolled, or it was retired/);
+      const lateSigned = await laptop.checkInSigned(signedBefore);
+      assert.equal(lateSigned.status, 401, 'a challenge fetched before retirement opens nothing');
       const detail = await owner.request<DeviceAnswer>(
         'GET',
         `/api/v1/orgs/${orgId}/devices/${enrolled.deviceId}`,

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { readAssertion, type PublicJwk } from '../../../crypto/device-assertion.js';
-import { randomToken, sha256Hex } from '../../../crypto/tokens.js';
+import type { KeyObject } from 'node:crypto';
+import { publicKeyOf, readAssertion, type PublicJwk } from '../../../crypto/device-assertion.js';
+import { sha256Hex } from '../../../crypto/tokens.js';
 import { idPattern, newId } from '../../../db/ids.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
@@ -9,24 +10,27 @@ import { DomainError, NotFoundError, UnauthenticatedError } from '../../errors.j
 import { authorize, organisationLibrary } from '../../policies.js';
 import { requestInfo, type RequestInfo } from '../../request-info.js';
 import { deviceForEnrollment, keysToRotate } from '../keys/index.js';
+import { agentState } from './agent.js';
+import { deviceCredentials, endedEnrollments, type ReadAccessToken } from './device-credentials.js';
 import { escrowPublicKeyOf } from './escrow-key.js';
 import * as repo from './repo.js';
-import type { DuplicateChoice, EnrolledDevice } from './schema.js';
+import type { AccessTokenAnswer, AgentState, DuplicateChoice, EnrolledDevice } from './schema.js';
 
 /**
  * Who an enrolled device is: enrollment with a token (the device's public key, hostname, OS and
  * hardware identifier), the one-time challenges it signs, the short-lived access tokens it gets
  * for them (RFC 7523 private key JWT client authentication, with the server's challenge as the
- * JWT ID), and retiring a device.
+ * JWT ID), check-ins, and retiring a device. Challenges and access tokens are signed by the
+ * server, not stored (see device-credentials.ts).
  */
 
 export const tokenEndpointPath = '/api/v1/agent/token';
+export const checkInPath = '/api/v1/agent/check-in';
 const challengeLifetimeMs = 2 * 60_000;
 /** Access tokens live for minutes: a device signs a new challenge for each run. */
 export const accessTokenLifetimeSeconds = 10 * 60;
 /** An assertion may not claim a longer life than this. */
 const maximumAssertionLifetimeSeconds = 5 * 60;
-const accessTokenPrefix = 'kha_';
 
 /** A hardware identifier already enrolled: the person running enroll decides what it is. */
 export class AlreadyEnrolledError extends DomainError {
@@ -57,6 +61,15 @@ class DeviceNotEnrolledError extends DomainError {
     super(401, 'device_not_enrolled', {
       en: 'This device is not enrolled, or it was retired: enroll it again with keyhold agent enroll.',
       nb: 'Denne enheten er ikke innrullert, eller den er tatt ut av bruk: rull den inn på nytt med keyhold agent enroll.',
+    });
+  }
+}
+
+class AccessTokenRefusedError extends DomainError {
+  constructor() {
+    super(401, 'invalid_token', {
+      en: 'The access token is not valid or has expired: sign a new challenge for a new one.',
+      nb: 'Tilgangsnøkkelen er ikke gyldig eller er utløpt: signer en ny utfordring for å få en ny.',
     });
   }
 }
@@ -165,69 +178,121 @@ async function deviceNameOf(db: Parameters<typeof repo.enrolledById>[0], id: str
   return (await repo.enrolledById(db, id))?.device_name ?? '';
 }
 
-/** A one-time challenge for the device to sign; only an active enrolled device gets one. */
-export async function issueChallenge(ctx: ServerContext, enrolledDeviceId: string) {
-  const device = await repo.enrolledById(ctx.db, enrolledDeviceId);
-  if (device?.status !== 'active') throw new DeviceNotEnrolledError();
-  const challenge = randomToken(32);
-  const expiresAt = new Date(ctx.now().getTime() + challengeLifetimeMs).toISOString();
-  // Through the shared commit: a fleet checking in at once pays one disk sync per batch.
-  await ctx.database.transaction((trx) =>
-    repo.insertChallenge(trx, {
-      challenge_hash: sha256Hex(challenge),
-      enrolled_device_id: device.id,
-      expires_at: expiresAt,
-    }),
-  );
-  return { challenge, expiresAt };
+/**
+ * Each enrolled device's public key, parsed once: a device's key never changes (enrolling again
+ * makes a new enrolled device), and retirement is checked apart from it.
+ */
+interface DeviceCredential {
+  organisationId: string;
+  deviceId: string;
+  publicKey: KeyObject;
+}
+const credentialCapacity = 200_000;
+const credentialsOf = new WeakMap<ServerContext, Map<string, DeviceCredential>>();
+
+async function credentialOf(
+  ctx: ServerContext,
+  enrolledDeviceId: string,
+): Promise<DeviceCredential | undefined> {
+  let kept = credentialsOf.get(ctx);
+  if (!kept) {
+    kept = new Map();
+    credentialsOf.set(ctx, kept);
+  }
+  const known = kept.get(enrolledDeviceId);
+  if (known) return known;
+  const row = await repo.credentialOf(ctx.db, enrolledDeviceId);
+  if (row?.status !== 'active') return undefined;
+  const credential = {
+    organisationId: row.organisation_id,
+    deviceId: row.device_id,
+    publicKey: publicKeyOf(JSON.parse(row.public_key) as PublicJwk),
+  };
+  if (kept.size >= credentialCapacity) kept.clear();
+  kept.set(enrolledDeviceId, credential);
+  return credential;
 }
 
 /**
- * An access token for a signed assertion. The challenge it names is used up before the signature
- * is checked, so each challenge is evaluated once, however many copies of an assertion arrive.
+ * A challenge for the device to sign, signed by the server instead of stored: issuing one writes
+ * nothing. Only a device whose enrollment has not ended gets one.
  */
-export async function issueAccessToken(ctx: ServerContext, assertion: string) {
+export async function issueChallenge(ctx: ServerContext, enrolledDeviceId: string) {
+  if (await endedEnrollments(ctx).ended(enrolledDeviceId)) throw new DeviceNotEnrolledError();
+  const issuedAtMs = ctx.now().getTime();
+  const expiresAtMs = issuedAtMs + challengeLifetimeMs;
+  const signer = await deviceCredentials(ctx);
+  return {
+    challenge: signer.challenge(enrolledDeviceId, issuedAtMs, expiresAtMs),
+    expiresAt: new Date(expiresAtMs).toISOString(),
+  };
+}
+
+/**
+ * An access token for a signed assertion (RFC 7523), with what it says. The assertion must name
+ * a challenge this server family signed for the same device, unexpired and newer than any the
+ * device used before; the signature is checked before anything is written, so nobody but the
+ * device moves its replay guard on. Accepting the challenge is the check-in's one write, and
+ * notes the device as seen.
+ */
+async function grantAccess(
+  ctx: ServerContext,
+  assertion: string,
+): Promise<{ answer: AccessTokenAnswer; device: ReadAccessToken }> {
   const read = readAssertion(assertion);
   if (!read.ok) throw new AssertionRefusedError(`${read.problem} assertion`);
   const { claims } = read;
-  const nowSeconds = Math.floor(ctx.now().getTime() / 1000);
+  const now = ctx.now().getTime();
+  const nowSeconds = Math.floor(now / 1000);
   if (claims.iss !== claims.sub || !idPattern.test(claims.iss)) {
     throw new AssertionRefusedError('issuer and subject must both be the enrolled device');
   }
-  if (!claims.aud.endsWith(tokenEndpointPath)) {
+  if (!claims.aud.endsWith(tokenEndpointPath) && !claims.aud.endsWith(checkInPath)) {
     throw new AssertionRefusedError('the audience is not this token endpoint');
   }
   if (claims.exp <= nowSeconds || claims.exp - claims.iat > maximumAssertionLifetimeSeconds) {
     throw new AssertionRefusedError('expired or too long-lived');
   }
+  const signer = await deviceCredentials(ctx);
+  const challenge = signer.readChallenge(claims.jti);
+  if (challenge?.enrolledDeviceId !== claims.iss || challenge.expiresAtMs <= now) {
+    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
+  }
+  if (await endedEnrollments(ctx).ended(claims.iss)) throw new DeviceNotEnrolledError();
+  const device = await credentialOf(ctx, claims.iss);
+  if (!device) throw new DeviceNotEnrolledError();
+  if (!read.verifyWith(device.publicKey)) {
+    throw new AssertionRefusedError('the signature does not match the enrolled key');
+  }
   const at = ctx.now().toISOString();
-  const accessToken = `${accessTokenPrefix}${randomToken(32)}`;
-  // One transaction (and, on SQLite, one shared commit): the challenge is used up whatever the
-  // outcome, and the token exists only for a signature that matched.
-  const refusal = await ctx.database.transaction(async (trx) => {
-    if (!(await repo.consumeChallenge(trx, sha256Hex(claims.jti), claims.iss, at))) {
-      return new AssertionRefusedError('the challenge is unknown, expired or already used');
-    }
-    const device = await repo.enrolledById(trx, claims.iss);
-    if (device?.status !== 'active') return new DeviceNotEnrolledError();
-    if (!read.verifyWith(JSON.parse(device.public_key) as PublicJwk)) {
-      return new AssertionRefusedError('the signature does not match the enrolled key');
-    }
-    await repo.insertAccessToken(trx, {
-      token_hash: sha256Hex(accessToken),
-      enrolled_device_id: device.id,
-      expires_at: new Date(ctx.now().getTime() + accessTokenLifetimeSeconds * 1000).toISOString(),
-    });
-    // Seen when it proves itself: once a run, without a write on every request it makes.
-    await repo.touchDevice(trx, device.id, at);
-    return undefined;
-  });
-  if (refusal) throw refusal;
-  return {
-    access_token: accessToken,
-    token_type: 'Bearer' as const,
-    expires_in: accessTokenLifetimeSeconds,
+  // Through the shared commit: a fleet checking in at once pays one disk sync per batch.
+  const accepted = await ctx.database.transaction((trx) =>
+    repo.acceptChallenge(trx, claims.iss, challenge.issuedAtMs, at),
+  );
+  if (!accepted) {
+    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
+  }
+  const content: ReadAccessToken = {
+    enrolledDeviceId: claims.iss,
+    organisationId: device.organisationId,
+    deviceId: device.deviceId,
+    expiresAtMs: now + accessTokenLifetimeSeconds * 1000,
   };
+  return {
+    answer: {
+      access_token: signer.accessToken(content),
+      token_type: 'Bearer' as const,
+      expires_in: accessTokenLifetimeSeconds,
+    },
+    device: content,
+  };
+}
+
+export async function issueAccessToken(
+  ctx: ServerContext,
+  assertion: string,
+): Promise<AccessTokenAnswer> {
+  return (await grantAccess(ctx, assertion)).answer;
 }
 
 /** The enrolled device a request acts as (routes declared `access: 'device'`). */
@@ -236,35 +301,55 @@ export interface DeviceCaller extends RequestInfo {
   enrolledDeviceId: string;
   organisationId: string;
   deviceId: string;
-  deviceName: string;
-  lastSequence: number;
 }
 
-/** The device behind the request's access token; refused unless it is live and the device active. */
+/**
+ * The device behind the request's access token, from the token alone: it is signed by the
+ * server, and whether the enrollment ended is answered from memory while nothing ended.
+ */
 export async function deviceCallerFor(request: FastifyRequest): Promise<DeviceCaller> {
   const ctx = request.server.keyhold;
   const header = request.headers.authorization;
-  const match = header === undefined ? null : /^Bearer (kha_[A-Za-z0-9_-]{20,200})$/.exec(header);
+  const match =
+    header === undefined
+      ? null
+      : /^Bearer (kha_[A-Za-z0-9_-]{20,400}\.[A-Za-z0-9_-]{43})$/.exec(header);
   if (!match?.[1]) {
     throw new UnauthenticatedError(
       'Send an access token of an enrolled device (keyhold agent gets one by signing a challenge).',
     );
   }
-  const device = await repo.deviceOfAccessToken(
-    ctx.db,
-    sha256Hex(match[1]),
-    ctx.now().toISOString(),
-  );
-  if (!device) throw new DeviceNotEnrolledError();
+  const token = (await deviceCredentials(ctx)).readAccessToken(match[1]);
+  if (!token || token.expiresAtMs <= ctx.now().getTime()) throw new AccessTokenRefusedError();
+  if (await endedEnrollments(ctx).ended(token.enrolledDeviceId)) {
+    throw new DeviceNotEnrolledError();
+  }
+  return { kind: 'device', ...requestInfo(request), ...callerOfToken(token) };
+}
+
+function callerOfToken(token: ReadAccessToken) {
   return {
-    kind: 'device',
-    ...requestInfo(request),
-    enrolledDeviceId: device.id,
-    organisationId: device.organisation_id,
-    deviceId: device.device_id,
-    deviceName: device.device_name,
-    lastSequence: device.last_sequence,
+    enrolledDeviceId: token.enrolledDeviceId,
+    organisationId: token.organisationId,
+    deviceId: token.deviceId,
   };
+}
+
+/**
+ * A check-in: with a signed assertion, an access token and the device's state in one answer;
+ * with an access token still valid, the state alone. A device with nothing to do checks in with
+ * one request and no write while its token lives.
+ */
+export async function checkIn(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  assertion: string | undefined,
+): Promise<{ token?: AccessTokenAnswer; state: AgentState }> {
+  if (assertion === undefined) {
+    return { state: await agentState(ctx, await deviceCallerFor(request)) };
+  }
+  const granted = await grantAccess(ctx, assertion);
+  return { token: granted.answer, state: await agentState(ctx, callerOfToken(granted.device)) };
 }
 
 function enrolledView(row: repo.EnrolledDeviceListRow, pendingRotations: number): EnrolledDevice {

@@ -1,3 +1,2 @@
 /** What others use of enrollment: the access check of routes declared `access: 'device'`. */
 export { deviceCallerFor, type DeviceCaller } from './identity.js';
-export { pruneExpired as pruneDeviceChallenges } from './repo.js';

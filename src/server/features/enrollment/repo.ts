@@ -6,8 +6,8 @@ import type {
 } from '../../../db/schema.js';
 
 /**
- * Queries for enrollment tokens, enrolled devices' credentials, their challenges and access
- * tokens, and organisations' escrow public keys. Every query on an organisation's rows takes the
+ * Queries for enrollment tokens, enrolled devices' credentials and their replay guards, ended
+ * enrollments, and organisations' escrow public keys. Every query on an organisation's rows takes the
  * organisation id; a device's own queries take its enrolled id.
  */
 
@@ -114,9 +114,29 @@ export function organisationName(db: Db, organisationId: string) {
     .executeTakeFirst();
 }
 
-export type EnrolledDeviceRow = Omit<EnrolledDevicesTable, 'last_sequence'> & {
+export type EnrolledDeviceRow = Omit<
+  EnrolledDevicesTable,
+  'last_sequence' | 'last_challenge_ms'
+> & {
   last_sequence: number;
 };
+
+/** Every column a caller reads (the replay guard is only ever compared in SQL). */
+const enrolledColumns = [
+  'id',
+  'organisation_id',
+  'device_id',
+  'enrollment_token_id',
+  'public_key',
+  'hostname',
+  'os',
+  'hardware_id',
+  'status',
+  'last_sequence',
+  'last_seen_at',
+  'created_at',
+  'retired_at',
+] as const;
 
 export function activeByHardware(
   db: Db,
@@ -125,7 +145,7 @@ export function activeByHardware(
 ): Promise<EnrolledDeviceRow[]> {
   return db
     .selectFrom('enrolled_devices')
-    .selectAll()
+    .select(enrolledColumns)
     .where('organisation_id', '=', organisationId)
     .where('hardware_id', '=', hardwareId)
     .where('status', '=', 'active')
@@ -134,29 +154,53 @@ export function activeByHardware(
 
 export async function insertEnrolledDevice(
   db: Db,
-  row: Omit<EnrolledDevicesTable, 'last_sequence' | 'last_seen_at' | 'retired_at'>,
+  row: Omit<
+    EnrolledDevicesTable,
+    'last_sequence' | 'last_challenge_ms' | 'last_seen_at' | 'retired_at'
+  >,
 ): Promise<void> {
   await db
     .insertInto('enrolled_devices')
-    .values({ ...row, last_sequence: 0, last_seen_at: null, retired_at: null })
+    .values({
+      ...row,
+      last_sequence: 0,
+      last_challenge_ms: 0,
+      last_seen_at: null,
+      retired_at: null,
+    })
     .execute();
 }
 
-/** Ends a credential (retired by an admin, or replaced by a new enrollment of the computer). */
+/**
+ * Ends a credential (retired by an admin, or replaced by a new enrollment of the computer); the
+ * ended enrollments list makes every server process refuse its access tokens from now on.
+ */
 export async function endEnrollment(
   db: Db,
   id: string,
   status: 'retired' | 'replaced',
   at: string,
 ): Promise<void> {
-  await db
+  const ended = await db
     .updateTable('enrolled_devices')
     .set({ status, retired_at: at })
     .where('id', '=', id)
     .where('status', '=', 'active')
+    .executeTakeFirst();
+  if (ended.numUpdatedRows === 0n) return;
+  await db
+    .insertInto('ended_enrollments')
+    .values({ enrolled_device_id: id, ended_at: at })
     .execute();
-  await db.deleteFrom('device_access_tokens').where('enrolled_device_id', '=', id).execute();
-  await db.deleteFrom('device_challenges').where('enrolled_device_id', '=', id).execute();
+}
+
+export async function enrollmentEnded(db: Db, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('ended_enrollments')
+    .select('enrolled_device_id')
+    .where('enrolled_device_id', '=', id)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export interface EnrolledDeviceListRow extends EnrolledDeviceRow {
@@ -167,7 +211,7 @@ function enrolledOf(db: Db, organisationId: string) {
   return db
     .selectFrom('enrolled_devices as e')
     .innerJoin('devices as d', 'd.id', 'e.device_id')
-    .selectAll('e')
+    .select(enrolledColumns.map((column) => `e.${column}` as const))
     .select('d.name as device_name')
     .where('e.organisation_id', '=', organisationId);
 }
@@ -188,65 +232,55 @@ export function enrolledById(db: Db, id: string): Promise<EnrolledDeviceListRow 
   return db
     .selectFrom('enrolled_devices as e')
     .innerJoin('devices as d', 'd.id', 'e.device_id')
-    .selectAll('e')
+    .select(enrolledColumns.map((column) => `e.${column}` as const))
     .select('d.name as device_name')
     .where('e.id', '=', id)
     .executeTakeFirst();
 }
 
-export async function insertChallenge(
-  db: Db,
-  row: { challenge_hash: string; enrolled_device_id: string; expires_at: string },
-): Promise<void> {
-  await db.insertInto('device_challenges').values(row).execute();
+/** What a signed assertion is checked against: the device's public key and where it belongs. */
+export function credentialOf(db: Db, id: string) {
+  return db
+    .selectFrom('enrolled_devices')
+    .select(['id', 'organisation_id', 'device_id', 'public_key', 'status'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /**
- * Uses up a challenge: true only for the one request that deletes it, so an assertion (or a
- * burst of copies of it) is evaluated at most once.
+ * Accepts a challenge issued at `issuedAtMs` only when it is newer than every challenge the
+ * device used before, and notes the device as seen, in one conditional update: a replayed
+ * assertion (or a burst of copies of one) changes nothing and is refused, and an ended
+ * enrollment accepts none.
  */
-export async function consumeChallenge(
+export async function acceptChallenge(
   db: Db,
-  challengeHash: string,
-  enrolledDeviceId: string,
+  id: string,
+  issuedAtMs: number,
   at: string,
 ): Promise<boolean> {
   const result = await db
-    .deleteFrom('device_challenges')
-    .where('challenge_hash', '=', challengeHash)
-    .where('enrolled_device_id', '=', enrolledDeviceId)
-    .where('expires_at', '>', at)
+    .updateTable('enrolled_devices')
+    .set({ last_challenge_ms: issuedAtMs, last_seen_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .where('last_challenge_ms', '<', issuedAtMs)
     .executeTakeFirst();
-  return result.numDeletedRows === 1n;
+  return result.numUpdatedRows === 1n;
 }
 
-export async function insertAccessToken(
+/** The device's name and the highest request sequence its escrow was accepted with. */
+export async function deviceStanding(
   db: Db,
-  row: { token_hash: string; enrolled_device_id: string; expires_at: string },
-): Promise<void> {
-  await db.insertInto('device_access_tokens').values(row).execute();
-}
-
-/** The active enrolled device behind a live access token. */
-export function deviceOfAccessToken(
-  db: Db,
-  tokenHash: string,
-  at: string,
-): Promise<EnrolledDeviceListRow | undefined> {
-  return db
-    .selectFrom('device_access_tokens as t')
-    .innerJoin('enrolled_devices as e', 'e.id', 't.enrolled_device_id')
+  id: string,
+): Promise<{ deviceName: string; lastSequence: number } | undefined> {
+  const row = await db
+    .selectFrom('enrolled_devices as e')
     .innerJoin('devices as d', 'd.id', 'e.device_id')
-    .selectAll('e')
-    .select('d.name as device_name')
-    .where('t.token_hash', '=', tokenHash)
-    .where('t.expires_at', '>', at)
-    .where('e.status', '=', 'active')
+    .select(['e.last_sequence', 'd.name'])
+    .where('e.id', '=', id)
     .executeTakeFirst();
-}
-
-export async function touchDevice(db: Db, id: string, at: string): Promise<void> {
-  await db.updateTable('enrolled_devices').set({ last_seen_at: at }).where('id', '=', id).execute();
+  return row && { deviceName: row.name, lastSequence: row.last_sequence };
 }
 
 /**
@@ -282,10 +316,4 @@ export async function insertEscrowPublicKey(
     .insertInto('organisation_escrow_keys')
     .values({ organisation_id: organisationId, public_key: publicKey, created_at: at })
     .execute();
-}
-
-/** Challenges and access tokens past their time; run with the hourly pruning. */
-export async function pruneExpired(db: Db, at: string): Promise<void> {
-  await db.deleteFrom('device_challenges').where('expires_at', '<=', at).execute();
-  await db.deleteFrom('device_access_tokens').where('expires_at', '<=', at).execute();
 }

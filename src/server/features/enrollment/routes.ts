@@ -11,6 +11,8 @@ import {
   agentStateResponse,
   challengeBody,
   challengeResponse,
+  checkInBody,
+  checkInResponse,
   createdEnrollmentTokenResponse,
   createEnrollmentTokenBody,
   enrollBody,
@@ -180,6 +182,22 @@ export function enrollmentRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => identity.issueAccessToken(ctx, request.body.client_assertion),
+  );
+
+  routes.post(
+    identity.checkInPath,
+    {
+      // Either credential: an access token in the Authorization header, or a signed challenge.
+      config: { access: 'public' },
+      schema: {
+        tags: agentTags,
+        summary:
+          "A device's check-in: its state, with its access token or a signed challenge (then a new access token too)",
+        body: checkInBody,
+        response: { 200: checkInResponse },
+      },
+    },
+    async (request) => identity.checkIn(ctx, request, request.body.client_assertion),
   );
 
   routes.get(

@@ -12,7 +12,6 @@ import { assignDevice } from './devices-repo.js';
 import { assigneeByEmail } from './devices.js';
 import { librarySubject, notFoundLibrary, passwordRef, summaryOrThrow } from './key-access.js';
 import * as repo from './keys-repo.js';
-import { clearReplacedKeys } from './rotation-repo.js';
 import {
   KeyConflictError,
   maximumNameLength,
@@ -25,6 +24,7 @@ import {
   type ValidKey,
 } from './new-key.js';
 import { nameTerms, normalizeName } from './normalize.js';
+import { storeNewKey } from './store-key.js';
 import { keySummary, type KeySummary } from './summary.js';
 
 type Db = Parameters<typeof repo.insertKey>[0];
@@ -142,37 +142,16 @@ export async function storeKey(
   }
   const id = newId();
   const { volumeId, newVolume } = await placeKey(db, owner, placement, at, madeAt);
-  await repo.insertKey(db, owner, {
+  await storeNewKey(ctx, db, owner, {
     id,
-    protector_hex: key.protectorHex,
-    kind: 'bitlocker',
-    luks_uuid_hex: null,
-    luks_slot: null,
-    volume_id: volumeId,
+    protectorHex: key.protectorHex,
+    secret: key.recoveryPassword,
+    volumeId,
     source: key.source,
-    // Being stored in the library is the key's first backup.
-    backup_count: 1,
-    last_backup_destination: 'account',
-    last_backup_at: at,
-    offline_backup_at: null,
-    in_vault_at: null,
-    deleted_at: null,
-    created_at: madeAt,
-    updated_at: at,
-    rotation_required_at: null,
-    proven_at: key.proven ? at : null,
-  });
-  // A drive just added has no older keys whose rotation marks this key would clear.
-  if (!newVolume) await clearReplacedKeys(db, volumeId, { id, createdAt: madeAt });
-  // A new key has no secret yet: create it without looking for one to replace.
-  await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
-  await repo.insertBackupRecord(db, {
-    id: newId(),
-    key_id: id,
-    destination: 'account',
-    note: null,
-    actor_user_id: caller.accountId,
-    at,
+    createdAt: madeAt,
+    proven: key.proven,
+    actorUserId: caller.accountId,
+    volumeHasOlderKeys: !newVolume,
   });
   return { id, outcome: 'created', updated: [], placement };
 }

@@ -6,7 +6,8 @@ import { assignDevice, memberByEmail } from './devices-repo.js';
 import { passwordRef } from './key-access.js';
 import * as repo from './keys-repo.js';
 import { nameTerms, normalizeName } from './normalize.js';
-import { clearReplacedKeys, markedKeysOfDevice } from './rotation-repo.js';
+import { markedKeysOfDevice } from './rotation-repo.js';
+import { storeNewKey } from './store-key.js';
 import type { Db } from './owner-filter.js';
 
 /**
@@ -142,36 +143,17 @@ export async function escrowDeviceKeys(
         outcomes.push({ protectorHex: key.protectorHex, outcome: 'unchanged' });
         continue;
       }
-      const id = newId();
-      await repo.insertKey(db, owner, {
-        id,
-        protector_hex: key.protectorHex,
-        kind: key.luks ? 'luks' : 'bitlocker',
-        luks_uuid_hex: key.luks?.uuidHex ?? null,
-        luks_slot: key.luks?.slot ?? null,
-        volume_id: volumeId,
-        source,
-        backup_count: 1,
-        last_backup_destination: 'account',
-        last_backup_at: at,
-        offline_backup_at: null,
-        in_vault_at: null,
-        deleted_at: null,
-        created_at: at,
-        updated_at: at,
-        rotation_required_at: null,
-        proven_at: null,
-      });
-      // The new key replaces the drive's older ones: a rotation they waited for is done.
-      await clearReplacedKeys(db, volumeId, { id, createdAt: at });
-      await ctx.secrets.create(db, passwordRef(owner, id), key.recoveryPassword);
-      await repo.insertBackupRecord(db, {
+      await storeNewKey(ctx, db, owner, {
         id: newId(),
-        key_id: id,
-        destination: 'account',
-        note: null,
-        actor_user_id: null,
-        at,
+        protectorHex: key.protectorHex,
+        secret: key.recoveryPassword,
+        luks: key.luks,
+        volumeId,
+        source,
+        createdAt: at,
+        proven: false,
+        actorUserId: null,
+        volumeHasOlderKeys: true,
       });
       outcomes.push({ protectorHex: key.protectorHex, outcome: 'created' });
     }

@@ -10,16 +10,11 @@ import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
 import { authorize, type Library, type LibraryAccess } from '../../policies.js';
-import { retryingOnDuplicate, storeKey } from './add-key.js';
+import { retryingOnDuplicate } from './add-key.js';
+import { findKeysByProtectors } from './bulk-repo.js';
+import { sealKeys, storeSealedKeys, type ImportedOutcome } from './import-batch.js';
 import { librarySubject, notFoundLibrary, passwordRef } from './key-access.js';
-import * as repo from './keys-repo.js';
-import {
-  guessVolumeType,
-  KeyConflictError,
-  normalizeDeviceName,
-  type ValidKey,
-} from './new-key.js';
-import { markKey } from './rotation-repo.js';
+import { guessVolumeType, normalizeDeviceName, type ValidKey } from './new-key.js';
 
 /**
  * Moving an organisation in from the system it escrows keys in today (Entra ID / Intune, Active
@@ -59,8 +54,13 @@ export interface EscrowImportResult {
   items: EscrowFinding[];
 }
 
-/** Keys stored per transaction: big enough to be quick, small enough not to hold the writer. */
-const keysPerTransaction = 500;
+/**
+ * Keys stored per transaction: each commit waits for the disk, and a few thousand keys hold the
+ * database's writer for a fraction of a second.
+ */
+const keysPerTransaction = 5000;
+/** Keys looked up per statement when finding those stored already. */
+const keysPerLookup = 500;
 
 /** A name for a device the export does not name (rare: a Graph key without its device). */
 const unnamedDevice = 'Unknown device';
@@ -150,8 +150,8 @@ function plan(item: EscrowItem, seen: Set<string>): Planned {
 
 /**
  * Skips the keys stored already (a different password under the same Key ID is a conflict), in
- * slices of `keysPerTransaction`: one statement finds a slice's stored keys, and only those are
- * opened to compare passwords.
+ * slices: one statement finds a slice's stored keys, and only those are opened to compare
+ * passwords.
  */
 async function skipStoredKeys(
   ctx: ServerContext,
@@ -159,17 +159,17 @@ async function skipStoredKeys(
   planned: Planned[],
 ): Promise<void> {
   const candidates = planned.filter((entry) => entry.key !== undefined);
-  for (let start = 0; start < candidates.length; start += keysPerTransaction) {
-    const slice = candidates.slice(start, start + keysPerTransaction);
-    const stored = await repo.findKeysByProtectors(
+  for (let start = 0; start < candidates.length; start += keysPerLookup) {
+    const slice = candidates.slice(start, start + keysPerLookup);
+    const stored = await findKeysByProtectors(
       ctx.db,
       access.owner,
       slice.map((entry) => entry.key?.protectorHex ?? ''),
     );
     for (const entry of slice) {
-      const existing = entry.key && stored.get(entry.key.protectorHex);
-      if (!entry.key || !existing) continue;
-      const password = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, existing.id));
+      const existingId = entry.key && stored.get(entry.key.protectorHex);
+      if (!entry.key || existingId === undefined) continue;
+      const password = await ctx.secrets.getText(ctx.db, passwordRef(access.owner, existingId));
       skipStored(
         entry,
         password === entry.key.recoveryPassword ? 'already_stored' : 'different_password',
@@ -200,27 +200,29 @@ export async function importEscrowExport(
   const seen = new Set<string>();
   const planned = items.map((item) => plan(item, seen));
   await skipStoredKeys(ctx, access, planned);
-  const toStore = planned.filter((entry) => entry.key !== undefined);
+  const toStore = planned.flatMap((entry) => (entry.key ? [{ entry, key: entry.key }] : []));
   if (!dryRun) {
     for (let start = 0; start < toStore.length; start += keysPerTransaction) {
       const batch = toStore.slice(start, start + keysPerTransaction);
-      await retryingOnDuplicate(ctx, async (trx) => {
-        for (const entry of batch) {
-          if (!entry.key) continue;
-          try {
-            const saved = await storeKey(ctx, trx, caller, access, entry.key, {
-              createdAt: entry.finding.createdAt ?? undefined,
-            });
-            if (saved.outcome === 'updated') skipStored(entry, 'already_stored');
-            else if (entry.disclosed) {
-              await markKey(trx, access.owner, saved.id, ctx.now().toISOString());
-            }
-          } catch (error) {
-            // Another import stored a different password under this Key ID meanwhile.
-            if (!(error instanceof KeyConflictError)) throw error;
-            skipStored(entry, 'different_password');
-          }
-        }
+      const at = ctx.now().toISOString();
+      const sealed = sealKeys(
+        ctx,
+        caller,
+        access,
+        batch.map(({ entry, key }) => ({
+          key,
+          createdAt: entry.finding.createdAt ?? undefined,
+          disclosed: entry.disclosed,
+        })),
+        at,
+      );
+      const outcomes = await retryingOnDuplicate(ctx, (trx) =>
+        storeSealedKeys(ctx, trx, access, sealed, at),
+      );
+      // Another import stored some of them meanwhile.
+      outcomes.forEach((outcome: ImportedOutcome, index) => {
+        const stored = batch[index];
+        if (stored && outcome !== 'added') skipStored(stored.entry, outcome);
       });
     }
   }

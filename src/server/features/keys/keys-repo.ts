@@ -278,7 +278,7 @@ export interface NewKeyRows {
   backup: KeyBackupsTable;
 }
 
-const deviceColumns = [
+export const deviceColumns = [
   'id',
   'owner_user_id',
   'owner_org_id',
@@ -289,7 +289,7 @@ const deviceColumns = [
   'updated_at',
   'last_seen_at',
 ] as const satisfies readonly (keyof DevicesTable)[];
-const volumeColumns = [
+export const volumeColumns = [
   'id',
   'owner_user_id',
   'owner_org_id',
@@ -300,7 +300,7 @@ const volumeColumns = [
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof VolumesTable)[];
-const keyColumns = [
+export const keyColumns = [
   'id',
   'owner_user_id',
   'owner_org_id',
@@ -321,7 +321,7 @@ const keyColumns = [
   'rotation_required_at',
   'proven_at',
 ] as const satisfies readonly (keyof RecoveryKeysTable)[];
-const secretColumns = [
+export const secretColumns = [
   'id',
   'owner_user_id',
   'owner_org_id',
@@ -333,7 +333,7 @@ const secretColumns = [
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof SealedSecretsTable)[];
-const backupColumns = [
+export const backupColumns = [
   'id',
   'key_id',
   'destination',
@@ -518,25 +518,6 @@ export function findKeyByProtector(
   protectorHex: string,
 ): Promise<KeyRow | undefined> {
   return keyByProtector(db, owner, { protectorHex });
-}
-
-/** The owner's keys among these Key IDs (hex), by Key ID: one statement for many keys. */
-export async function findKeysByProtectors(
-  db: Db,
-  owner: Owner,
-  protectorHexes: readonly string[],
-): Promise<Map<string, { id: string }>> {
-  const found = new Map<string, { id: string }>();
-  if (protectorHexes.length === 0) return found;
-  const { column, value } = ownerFilter(owner);
-  const rows = await db
-    .selectFrom('recovery_keys')
-    .select(['id', 'protector_hex'])
-    .where(column, '=', value)
-    .where('protector_hex', 'in', protectorHexes)
-    .execute();
-  for (const row of rows) found.set(row.protector_hex, { id: row.id });
-  return found;
 }
 
 export function findKey(db: Db, owner: Owner, id: string): Promise<KeyRow | undefined> {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { z } from 'zod';
-import type { devicePage, escrowImportResponse } from '../../../api/keys.js';
+import type { DeviceAnswer, devicePage, escrowImportResponse } from '../../../api/keys.js';
 import { readEscrowExport } from '../../../bitlocker/escrow-exports.js';
+import { keyToRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import { databaseKinds } from '../../../../test/server/databases.js';
 import { startTestApp, type TestApp } from '../../../../test/server/harness.js';
 import type { ErrorReply, KeyPageReply } from '../../../../test/server/key-library.js';
@@ -13,6 +15,17 @@ type ImportReply = z.infer<typeof escrowImportResponse>;
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../../test/fixtures/escrow-exports/${name}`, import.meta.url));
+
+/** An Entra ID CSV of these keys: [Key ID, device name, volume type, date]. */
+function entraCsv(keys: [string, string, string, string][]): Buffer {
+  const rows = keys.map(([keyId, device, type, date]) =>
+    [keyId, device, '', type, keyToRecoveryPassword(randomBytes(16)), date]
+      .map((field) => `"${field}"`)
+      .join(','),
+  );
+  const header = '"Key ID","Device name","Device ID","Volume type","Recovery key","Date"';
+  return Buffer.from([header, ...rows].join('\r\n'), 'utf8');
+}
 
 for (const kind of databaseKinds) {
   describe(
@@ -129,6 +142,89 @@ for (const kind of databaseKinds) {
         assert.equal(graphDevice.body.items[0]?.deviceName, '4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f');
         const missing = await upload('mbam-recovery-keys.csv', true);
         assert.equal(missing.body.items[2]?.reasonCode, 'no_recovery_password');
+      });
+
+      it("puts a later export's keys on the devices and drives it holds, where a newer key ends a rotation mark", async () => {
+        const send = (csv: Buffer) =>
+          org.people.admin.browser.request<ImportReply>('POST', path('/import?dryRun=false'), {
+            body: { filename: 'BitLockerKeys.csv', contentBase64: csv.toString('base64') },
+          });
+        const first = await send(
+          entraCsv([
+            [
+              '0A7B3C4D-1111-4E5F-8A9B-0C1D2E3F4A5B',
+              'ACME-WS-0931',
+              'Operating system volume',
+              '2024-01-02T08:00:00Z',
+            ],
+            [
+              '0A7B3C4D-2222-4E5F-8A9B-0C1D2E3F4A5B',
+              'ACME-WS-0932',
+              'Operating system volume',
+              '2024-01-02T08:00:00Z',
+            ],
+          ]),
+        );
+        assert.equal(first.body.added, 2);
+        const [older] = (
+          await org.people.helpdesk.browser.request<KeyPageReply>(
+            'GET',
+            path('/keys?q=0A7B3C4D1111'),
+          )
+        ).body.items;
+        assert.ok(older);
+        await org.people.helpdesk.browser.request('POST', path(`/keys/${older.id}/reveal`), {
+          body: { reason: 'hardware-repair' },
+        });
+
+        const second = await send(
+          entraCsv([
+            [
+              '0A7B3C4D-3333-4E5F-8A9B-0C1D2E3F4A5B',
+              'acme-ws-0931',
+              'Operating system volume',
+              '2024-06-01T08:00:00Z',
+            ],
+            [
+              '0A7B3C4D-4444-4E5F-8A9B-0C1D2E3F4A5B',
+              'acme-ws-0931',
+              'Fixed data volume',
+              '2024-06-01T08:05:00Z',
+            ],
+          ]),
+        );
+        assert.equal(second.body.added, 2);
+        const keys = await org.people.helpdesk.browser.request<KeyPageReply>(
+          'GET',
+          path('/keys?q=0A7B3C4D'),
+        );
+        const byKeyId = new Map(keys.body.items.map((key) => [key.protectorId.slice(0, 13), key]));
+        const newer = byKeyId.get('0A7B3C4D-3333');
+        assert.equal(byKeyId.get('0A7B3C4D-1111')?.rotationRequired, false, 'a newer key arrived');
+        assert.equal(newer?.deviceId, older.deviceId, 'the same device');
+        assert.equal(newer.deviceName, 'acme-ws-0931', 'the latest spelling');
+        const device = await org.people.helpdesk.browser.request<DeviceAnswer>(
+          'GET',
+          path(`/devices/${older.deviceId}`),
+        );
+        const drives = device.body.device.drives.map((drive) => [
+          drive.type,
+          drive.currentKey?.protectorId.slice(0, 13),
+          drive.previousKeys.map((key) => key.protectorId.slice(0, 13)),
+        ]);
+        assert.deepEqual(drives.sort(), [
+          ['fixed', '0A7B3C4D-4444', []],
+          ['os', '0A7B3C4D-3333', ['0A7B3C4D-1111']],
+        ]);
+        const devices = await org.people.helpdesk.browser.request<z.infer<typeof devicePage>>(
+          'GET',
+          path('/devices'),
+        );
+        const named = devices.body.items.filter((device) => /^acme-ws-0931$/i.test(device.name));
+        assert.deepEqual(
+          named.map((device) => device.lastSeenAt),
+          ['2024-06-01T08:05:00.000Z'],
+        );
       });
 
       it('says what it expected for a file it does not know, and keeps the import from others', async () => {

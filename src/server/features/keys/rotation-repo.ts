@@ -34,6 +34,33 @@ export async function markKey(db: Db, owner: Owner, keyId: string, at: string): 
 }
 
 /**
+ * markKey for many keys at once (an import's keys that their source says were handed out
+ * already); returns how many were marked.
+ */
+export async function markKeys(
+  db: Db,
+  owner: Owner,
+  keyIds: readonly string[],
+  at: string,
+): Promise<number> {
+  const { column, value } = ownerFilter(owner);
+  let marked = 0;
+  for (let first = 0; first < keyIds.length; first += 500) {
+    const result = await db
+      .updateTable('recovery_keys')
+      .set({ rotation_required_at: at })
+      .where(column, '=', value)
+      .where('id', 'in', keyIds.slice(first, first + 500))
+      .where('rotation_required_at', 'is', null)
+      .where('deleted_at', 'is', null)
+      .where(isCurrentKey)
+      .executeTakeFirst();
+    marked += Number(result.numUpdatedRows);
+  }
+  return marked;
+}
+
+/**
  * Marks the current key of every drive of one device (`deviceId`) or of the whole library
  * (undefined); returns how many were newly marked.
  */

@@ -78,7 +78,7 @@ export async function requireSecondFactorPolicy(
 ): Promise<void> {
   const role = caller.memberships.get(organisationId);
   if (role === undefined) return;
-  const row = await repo.signinPoliciesOf(ctx.db, organisationId);
+  const row = await ctx.signinPolicies.find(organisationId);
   if (!row?.second_factor_roles.split(',').includes(role)) return;
   if (await hasSecondFactor(ctx, caller.accountId)) return;
   const organisation = await repo.organisationOfMember(ctx.db, organisationId, caller.accountId);
