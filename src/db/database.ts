@@ -15,7 +15,7 @@ import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 import { announcedTables } from './signed-in-state.js';
 import { SignedInStateListener } from './signed-in-state-listener.js';
-import { OrderedConnection } from './ordered-connection.js';
+import { OrderedConnection, type Chained } from './ordered-connection.js';
 import { runPreparedQueriesOn, statementName } from './prepared-query.js';
 import { TableChanges, tablesWrittenBy } from './table-changes.js';
 
@@ -62,6 +62,13 @@ export interface Database {
    * process, such as the audit chain's, without a round trip between them.
    */
   sendInOrder: <Row>(query: CompiledQuery<Row>) => Promise<Row[]>;
+  /**
+   * PostgreSQL: sends a statement of a chain in order with the others (see OrderedConnection and
+   * Chain): alone it is built on where this process's last one left the chain; in a group, after
+   * the group locked the chain and read where it ends. SQLite appends to its chain in
+   * transactions instead, one writer at a time.
+   */
+  appendInOrder: <Row, Link>(statement: Chained<Link>) => Promise<Row[]>;
   /**
    * Calls `listener` with every statement sent to PostgreSQL (transaction control included)
    * until the returned function is called: tests pin how many round trips a request costs.
@@ -170,6 +177,7 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
     checkpointInBackground,
     // One connection, used by one statement at a time: every statement runs in order.
     sendInOrder: async <Row>(query: CompiledQuery<Row>) => (await db.executeQuery(query)).rows,
+    appendInOrder: () => Promise.reject(new Error('SQLite appends to a chain in transactions')),
     watchStatements: () => () => undefined,
     close: async () => {
       await checkpoints?.stop();
@@ -244,6 +252,7 @@ function openPostgres(databaseUrl: string): Database {
     },
     checkpointInBackground: () => () => Promise.resolve(),
     sendInOrder: (query) => ordered.send(query),
+    appendInOrder: (statement) => ordered.append(statement),
     watchStatements: (watcher) => {
       statementWatchers.add(watcher);
       return () => statementWatchers.delete(watcher);

@@ -162,6 +162,48 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
 
     assert.equal((JSON.parse(verified.stdout) as { intact: boolean }).intact, true);
   });
+
+  it('shares the audit chain while both keep adding and revealing, losing no event', async () => {
+    const browser = new ServerBrowser();
+    const signup = await browser.call(second, 'POST', '/api/v1/auth/signup', {
+      email: 'steady@example.org',
+      displayName: 'Steady',
+      password: 'amber orchard telescope',
+    });
+    assert.equal(signup.status, 201);
+    const stored = await browser.call(second, 'POST', '/api/v1/keys', randomKey());
+    assert.equal(stored.status, 201);
+    const storedId = (stored.body.key as { id: string }).id;
+    // Several streams on each process, each sending its next request as soon as the last is
+    // answered: both keep appending to the chain at once for the whole run.
+    const streams = 4;
+    const rounds = 12;
+    const stream = async (server: ServeProcess, index: number) => {
+      for (let round = 0; round < rounds; round++) {
+        const reply =
+          (index + round) % 2 === 0
+            ? await browser.call(server, 'POST', '/api/v1/keys', randomKey())
+            : await browser.call(server, 'POST', `/api/v1/keys/${storedId}/reveal`);
+        assert.ok([200, 201].includes(reply.status), `answered ${reply.status}`);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: streams * 2 }, (_, index) =>
+        stream(index % 2 === 0 ? first : second, index),
+      ),
+    );
+    const requests = streams * 2 * rounds;
+    const activity = await browser.call(first, 'GET', `/api/v1/audit?limit=${requests + 10}`);
+    assert.equal(activity.status, 200);
+    const actions = (activity.body.events as { action: string }[]).map((event) => event.action);
+    assert.equal(actions.filter((action) => action === 'key_added').length, 1 + requests / 2);
+    assert.equal(actions.filter((action) => action === 'key_revealed').length, requests / 2);
+    const verified = await runKeyhold(['admin', 'verify-audit', '--json', ...shared], {
+      env: { KEYHOLD_MASTER_KEY: masterKey },
+    });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.equal((JSON.parse(verified.stdout) as { intact: boolean }).intact, true);
+  });
 });
 
 /** Ends the servers' listening connections, as a network failure or restart would. */

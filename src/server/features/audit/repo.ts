@@ -125,13 +125,16 @@ const eventAloneStatement = preparedStatement((db, event: LinkedEvent) =>
   linkedEventStatement(db, event),
 );
 
-const headQuery = preparedStatement((db) =>
-  db.selectFrom('audit_head').select(['last_seq', 'last_hash']).where('id', '=', 1),
+const headLockQuery = preparedStatement((db) =>
+  db.selectFrom('audit_head').select(['last_seq', 'last_hash']).where('id', '=', 1).forUpdate(),
 );
 
-/** The chain's head, as a statement to send in order with the appends. */
-export function headStatement(db: Kysely<DatabaseSchema>) {
-  return headQuery(db, {}, undefined);
+/**
+ * Locks the chain's head until the transaction ends, and reads it: appends built on it after
+ * this cannot miss.
+ */
+export function headLockStatement(db: Kysely<DatabaseSchema>) {
+  return headLockQuery(db, {}, undefined);
 }
 
 export function appendEventStatement(db: Kysely<DatabaseSchema>, event: LinkedEvent) {

@@ -4,12 +4,13 @@ import type { SealedSecrets } from '../../../crypto/sealed-secrets.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { newId } from '../../../db/ids.js';
 import type { Database } from '../../../db/database.js';
+import type { Chain } from '../../../db/ordered-connection.js';
 import type { DatabaseSchema } from '../../../db/schema.js';
 import { auditEventHash, ChainVerifier, describeProblem, type ChainProblem } from './chain.js';
 import {
   appendEventStatement,
   chainHead,
-  headStatement,
+  headLockStatement,
   claimNextSeq,
   eventsInOrder,
   eventsOfUser,
@@ -80,7 +81,7 @@ export async function loadAuditKey(
 }
 
 /** The database as the audit log uses it. */
-export type AuditDatabase = Pick<Database, 'db' | 'dialect' | 'transaction' | 'sendInOrder'>;
+export type AuditDatabase = Pick<Database, 'db' | 'dialect' | 'transaction' | 'appendInOrder'>;
 
 /** An event to append and the statement that appends it with what it records (PostgreSQL). */
 export type LinkedStatement = (event: LinkedEvent) => CompiledQuery<{
@@ -88,31 +89,36 @@ export type LinkedStatement = (event: LinkedEvent) => CompiledQuery<{
   last_hash: string;
 }>;
 
-/** Times one append is sent on the ordered connection before it takes the head's lock instead. */
-const orderedAttempts = 3;
-
 /**
  * Appends events to the hash chain, lists a person's events, and verifies the chain.
  *
  * On SQLite writes run one at a time in this process, so an append takes the head, computes
  * the event's hash and moves the head on in its transaction. On PostgreSQL each append is one
- * statement (see linkedEventStatement): the hash is computed beforehand against the head this
- * process expects, and the statement appends only if the head is still that one. This process
- * sends its appends in order on one connection (Database.sendInOrder) and expects each to link
- * to the one it sent before, so appends do not wait for each other's replies; when another
- * process moved the head meanwhile, the statement answers with the head to link to instead.
+ * statement (see linkedEventStatement) that appends only if the head is still the one its hash
+ * was computed on. This process sends its appends in order on one connection
+ * (Database.appendInOrder, OrderedConnection): one sent alone links to where this process's last
+ * append left the head, and goes again if another process appended meanwhile; those that arrive
+ * together go in one transaction that locks the head first and links each to the one before, so
+ * processes that share the chain take turns holding it, each appending a whole group per turn.
  */
 export class AuditLog {
-  /** PostgreSQL: the head after the last append this process sent, if it is known. */
+  /**
+   * PostgreSQL: the head after the last append this process built, for an append in a
+   * transaction to try first (if it missed, it learns the head with its lock held).
+   */
   #expectedHead: ChainHead | undefined;
-  /** Counts corrections of #expectedHead, so only the first append to miss it corrects it. */
-  #expectation = 0;
+  readonly #chain: Chain<ChainHead>;
 
   constructor(
     private readonly key: Buffer,
     private readonly now: () => Date,
     private readonly database: AuditDatabase,
-  ) {}
+  ) {
+    this.#chain = {
+      lock: headLockStatement(database.db),
+      linkOf: (rows) => chainHeadOf(rows as { last_seq: number; last_hash: string }[]),
+    };
+  }
 
   /**
    * In the caller's transaction, so the event commits with the change it records. The actor,
@@ -128,6 +134,16 @@ export class AuditLog {
       return;
     }
     await this.appendInTransaction(trx, fields, (linked) => appendEventStatement(trx, linked));
+  }
+
+  /**
+   * PostgreSQL: locks the chain's head in the caller's transaction before it writes anything
+   * else, so it cannot close a cycle of waits with a group of appends that holds the head and
+   * needs a row this transaction wrote. SQLite: nothing to do, writers take turns.
+   */
+  async lockChain(trx: Kysely<DatabaseSchema>): Promise<void> {
+    if (this.database.dialect !== 'postgres') return;
+    this.#expectedHead = chainHeadOf((await trx.executeQuery(this.#chain.lock)).rows as never);
   }
 
   /** An event that records no change of its own (a reveal, a download), committed on its own. */
@@ -176,35 +192,19 @@ export class AuditLog {
   }
 
   private async appendInOrder(fields: EventFields, statement: LinkedStatement): Promise<void> {
-    for (let attempt = 1; attempt <= orderedAttempts; attempt++) {
-      while (!this.#expectedHead) {
-        const head = chainHeadOf(await this.database.sendInOrder(headStatement(this.database.db)));
-        this.#expectedHead ??= head;
-      }
-      const expectation = this.#expectation;
-      const event = this.linked(fields, this.#expectedHead);
-      this.#expectedHead = { seq: event.seq, hash: event.hash };
-      let head: ChainHead;
-      try {
-        head = chainHeadOf(await this.database.sendInOrder(statement(event)));
-      } catch (error) {
-        // Whether it was appended is unknown (a lost connection): read the head before the next.
-        if (expectation === this.#expectation) {
-          this.#expectation += 1;
-          this.#expectedHead = undefined;
-        }
-        throw error;
-      }
-      if (head.seq === event.seq && head.hash === event.hash) return;
-      // Another process appended meanwhile (or an append sent before this one failed): the
-      // appends sent after this one link to it and miss too; they are sent again after it.
-      if (expectation === this.#expectation) {
-        this.#expectation += 1;
-        this.#expectedHead = head;
-      }
-    }
-    // Still missing while other processes append: hold the head's lock until it is this one's.
-    await this.database.transaction((trx) => this.appendInTransaction(trx, fields, statement));
+    await this.database.appendInOrder<unknown, ChainHead>({
+      chain: this.#chain,
+      build: (after) => {
+        const event = this.linked(fields, after);
+        const next = { seq: event.seq, hash: event.hash };
+        this.#expectedHead = next;
+        return { query: statement(event), next };
+      },
+      landed: (rows, next) => {
+        const head = this.#chain.linkOf(rows);
+        return head.seq === next.seq && head.hash === next.hash;
+      },
+    });
   }
 
   /**
@@ -221,8 +221,6 @@ export class AuditLog {
       const event = this.linked(fields, after);
       const head = chainHeadOf((await trx.executeQuery(statement(event))).rows);
       if (head.seq === event.seq && head.hash === event.hash) {
-        // Appends sent in order from now on link to this one: it commits before they get the lock.
-        this.#expectation += 1;
         this.#expectedHead = head;
         return;
       }

@@ -157,6 +157,12 @@ export async function storeKey(
 }
 
 /**
+ * Runs of a transaction that met another request's rows: a burst of adds to one new device on
+ * several PostgreSQL processes can deadlock a run more than once.
+ */
+const retriesOnDuplicate = 5;
+
+/**
  * Runs a transaction, once more if another request created the same device, volume or key in the
  * meantime (two uploads of one key at once): the second run then finds the first one's rows. So
  * too when PostgreSQL ended it to break a deadlock with such a request.
@@ -167,9 +173,19 @@ export async function retryingOnDuplicate<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.database.transaction(work);
+      return await ctx.database.transaction(async (trx) => {
+        // Once PostgreSQL broke a deadlock (or another request got in first), the audit chain's
+        // head is taken before anything else, in the order appends take it: no cycle again.
+        if (attempt > 1) await ctx.audit.lockChain(trx);
+        return work(trx);
+      });
     } catch (error) {
-      if (attempt >= 3 || !(isUniqueViolation(error) || isTransientConflict(error))) throw error;
+      if (
+        attempt >= retriesOnDuplicate ||
+        !(isUniqueViolation(error) || isTransientConflict(error))
+      ) {
+        throw error;
+      }
     }
   }
 }
