@@ -4,6 +4,7 @@ import {
   type EscrowFormat,
   type EscrowItem,
 } from '../../../bitlocker/escrow-exports.js';
+import { newId } from '../../../db/ids.js';
 import { parseProtectorId, ProtectorIdError } from '../../../bitlocker/protector-id.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import type { Caller } from '../../caller.js';
@@ -202,33 +203,60 @@ export async function importEscrowExport(
   await skipStoredKeys(ctx, access, planned);
   const toStore = planned.flatMap((entry) => (entry.key ? [{ entry, key: entry.key }] : []));
   if (!dryRun) {
-    for (let start = 0; start < toStore.length; start += keysPerTransaction) {
-      const batch = toStore.slice(start, start + keysPerTransaction);
+    const importId = newId();
+    const batches = Math.max(1, Math.ceil(toStore.length / keysPerTransaction));
+    // The first batch's event also counts the items decided before storing, so the events of
+    // an import add up to its answer.
+    let decidedBefore = {
+      skipped: planned.filter((entry) => entry.finding.action === 'skip').length,
+      conflicts: planned.filter((entry) => entry.finding.action === 'conflict').length,
+    };
+    for (let batch = 1; batch <= batches; batch++) {
+      const slice = toStore.slice((batch - 1) * keysPerTransaction, batch * keysPerTransaction);
       const at = ctx.now().toISOString();
       const sealed = sealKeys(
         ctx,
         caller,
         access,
-        batch.map(({ entry, key }) => ({
+        slice.map(({ entry, key }) => ({
           key,
           createdAt: entry.finding.createdAt ?? undefined,
           disclosed: entry.disclosed,
         })),
         at,
       );
-      const outcomes = await retryingOnDuplicate(ctx, (trx) =>
-        storeSealedKeys(ctx, trx, access, sealed, at),
-      );
+      const before = decidedBefore;
+      // Each batch's event commits with its keys: an import cut off later leaves none unaudited.
+      const outcomes = await retryingOnDuplicate(ctx, async (trx) => {
+        const stored = sealed.length > 0 ? await storeSealedKeys(ctx, trx, access, sealed, at) : [];
+        const outcome = (wanted: ImportedOutcome) => stored.filter((o) => o === wanted).length;
+        await ctx.audit.record(trx, caller, {
+          action: 'keys_imported',
+          ...librarySubject(access),
+          details: {
+            importId,
+            batch,
+            batches,
+            fileName,
+            format,
+            added: outcome('added'),
+            skipped: before.skipped + outcome('already_stored'),
+            conflicts: before.conflicts + outcome('different_password'),
+          },
+        });
+        return stored;
+      });
+      decidedBefore = { skipped: 0, conflicts: 0 };
       // Another import stored some of them meanwhile.
-      outcomes.forEach((outcome: ImportedOutcome, index) => {
-        const stored = batch[index];
+      outcomes.forEach((outcome, index) => {
+        const stored = slice[index];
         if (stored && outcome !== 'added') skipStored(stored.entry, outcome);
       });
     }
   }
   const findings = planned.map((entry) => entry.finding);
   const count = (action: EscrowAction) => findings.filter((f) => f.action === action).length;
-  const result: EscrowImportResult = {
+  return {
     format,
     dryRun,
     found: findings.length,
@@ -237,18 +265,4 @@ export async function importEscrowExport(
     conflicts: count('conflict'),
     items: findings,
   };
-  if (!dryRun) {
-    await ctx.audit.recordAlone(caller, {
-      action: 'keys_imported',
-      ...librarySubject(access),
-      details: {
-        fileName,
-        format,
-        added: result.added,
-        skipped: result.skipped,
-        conflicts: result.conflicts,
-      },
-    });
-  }
-  return result;
 }
