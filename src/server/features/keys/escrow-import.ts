@@ -4,9 +4,9 @@ import {
   type EscrowFormat,
   type EscrowItem,
 } from '../../../bitlocker/escrow-exports.js';
-import { newId } from '../../../db/ids.js';
 import { parseProtectorId, ProtectorIdError } from '../../../bitlocker/protector-id.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
+import { newId } from '../../../db/ids.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
@@ -188,7 +188,8 @@ function skipStored(planned: Planned, reason: EscrowReason): void {
 /**
  * Reads an export and adds its keys to the library (nothing with `dryRun`). Keys already
  * stored are skipped (a different password under the same Key ID is a conflict and changes
- * nothing); each key keeps its date, device and drive type.
+ * nothing); each key keeps its date, device and drive type. Every transaction of keys records
+ * a `keys_imported` event of its own, numbered within the import.
  */
 export async function importEscrowExport(
   ctx: ServerContext,
@@ -207,10 +208,8 @@ export async function importEscrowExport(
     const batches = Math.max(1, Math.ceil(toStore.length / keysPerTransaction));
     // The first batch's event also counts the items decided before storing, so the events of
     // an import add up to its answer.
-    let decidedBefore = {
-      skipped: planned.filter((entry) => entry.finding.action === 'skip').length,
-      conflicts: planned.filter((entry) => entry.finding.action === 'conflict').length,
-    };
+    const skippedBefore = planned.filter((entry) => entry.finding.action === 'skip').length;
+    const conflictsBefore = planned.filter((entry) => entry.finding.action === 'conflict').length;
     for (let batch = 1; batch <= batches; batch++) {
       const slice = toStore.slice((batch - 1) * keysPerTransaction, batch * keysPerTransaction);
       const at = ctx.now().toISOString();
@@ -225,11 +224,11 @@ export async function importEscrowExport(
         })),
         at,
       );
-      const before = decidedBefore;
       // Each batch's event commits with its keys: an import cut off later leaves none unaudited.
       const outcomes = await retryingOnDuplicate(ctx, async (trx) => {
         const stored = sealed.length > 0 ? await storeSealedKeys(ctx, trx, access, sealed, at) : [];
-        const outcome = (wanted: ImportedOutcome) => stored.filter((o) => o === wanted).length;
+        const outcome = (wanted: ImportedOutcome) =>
+          stored.filter((each) => each === wanted).length;
         await ctx.audit.record(trx, caller, {
           action: 'keys_imported',
           ...librarySubject(access),
@@ -240,13 +239,12 @@ export async function importEscrowExport(
             fileName,
             format,
             added: outcome('added'),
-            skipped: before.skipped + outcome('already_stored'),
-            conflicts: before.conflicts + outcome('different_password'),
+            skipped: (batch === 1 ? skippedBefore : 0) + outcome('already_stored'),
+            conflicts: (batch === 1 ? conflictsBefore : 0) + outcome('different_password'),
           },
         });
         return stored;
       });
-      decidedBefore = { skipped: 0, conflicts: 0 };
       // Another import stored some of them meanwhile.
       outcomes.forEach((outcome, index) => {
         const stored = slice[index];
