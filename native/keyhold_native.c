@@ -22,8 +22,8 @@
  * so that `keyhold unlock` decrypts on every core without worker threads of its own.
  */
 #ifndef _WIN32
-/* pread and pwrite (copyAsync), and the POSIX types in libuv's header, under -std=c11. */
-#define _XOPEN_SOURCE 700
+/* pread and pwrite (copyAsync) under -std=c11. */
+#define _POSIX_C_SOURCE 200809L
 #endif
 #include <node_api.h>
 #include <openssl/evp.h>
@@ -747,8 +747,8 @@ static napi_value decrypt_async(napi_env env, napi_callback_info info) {
  * land at explicit offsets, so ranges may finish in any order.
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
-#include <uv.h>
 
 #define COPY_BLOCK (256 * 1024)
 #define COPY_SHORT_READ (-1)
@@ -849,13 +849,18 @@ static void finish_copy_job(napi_env env, napi_status status, void *data) {
       code = "KEYHOLD_CIPHER_FAILED";
       text = "decrypt: OpenSSL failed";
     } else if (status == napi_ok) {
-      code = uv_err_name(-job->error);
-      text = uv_strerror(-job->error);
+      /* The caller names the errno value (ENOSPC, EIO...) from os.constants.errno. */
+      code = "KEYHOLD_SYSTEM_ERROR";
+      text = strerror(job->error);
     }
     napi_value code_value, message, error;
     napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
     napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, code_value, message, &error);
+    napi_value errno_value;
+    if (status == napi_ok && job->error > 0 &&
+        napi_create_int32(env, job->error, &errno_value) == napi_ok)
+      napi_set_named_property(env, error, "errno", errno_value);
     napi_value syscall;
     if (job->writing &&
         napi_create_string_utf8(env, "write", NAPI_AUTO_LENGTH, &syscall) == napi_ok)

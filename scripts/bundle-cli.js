@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI's entry with the `verify` command (dist/cli/main.js and what it
-// imports for that command) into one file, dist/bundle/cli/main.js, which bin/keyhold.js runs
+// imports for that command, commander included) into one file, dist/bundle/cli/main.js, which bin/keyhold.js runs
 // for `keyhold verify`: Node then reads and compiles one file instead of about 45 modules, which
 // is a noticeable part of the time a key check takes. The other commands are left out (their
 // imports stay unresolved in the bundle, which never loads them). Runs after tsc. esbuild comes with tsx; without it the bundle is simply not made
@@ -29,16 +29,23 @@ await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Packages stay in node_modules: bundling them would only move the cost, and some load
-  // files of their own by path.
-  packages: 'external',
   logLevel: 'warning',
+  // commander is CommonJS: in an ES module bundle its require() calls of Node's own modules
+  // need a require function.
+  banner: {
+    js: "import { createRequire as createRequireForCommander } from 'node:module';\nconst require = createRequireForCommander(import.meta.url);",
+  },
   plugins: [
     {
       name: 'verify-only',
       setup(build) {
         build.onResolve({ filter: /^\.\/commands\// }, (args) =>
           args.path === './commands/verify.js' ? undefined : { path: args.path, external: true },
+        );
+        // Other packages stay in node_modules (some load files of their own by path); commander,
+        // which every command loads, comes in, saving its eight files and their CommonJS parsing.
+        build.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path === 'commander' ? undefined : { path: args.path, external: true },
         );
       },
     },

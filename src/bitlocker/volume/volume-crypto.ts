@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { stretchKey } from './key-stretch.js';
 import type { EncryptionMethod } from './metadata.js';
 import { createSectorDecryptor, type SectorDecryptor } from './sector-cipher.js';
@@ -51,6 +52,15 @@ export interface NativeBinding {
 
 const segmentKinds = { zero: 0, plain: 1, encrypted: 2 } as const;
 
+/** A failed read or write from the addon, with the errno value named as Node names it (ENOSPC). */
+function withErrnoName(error: unknown): unknown {
+  const failure = error as { code?: unknown; errno?: unknown };
+  if (failure.code !== 'KEYHOLD_SYSTEM_ERROR' || typeof failure.errno !== 'number') return error;
+  const errnoValue = failure.errno;
+  const name = Object.entries(osConstants.errno).find(([, value]) => value === errnoValue)?.[0];
+  return Object.assign(failure, { code: name ?? `errno ${String(errnoValue)}` });
+}
+
 const nativeModes: Readonly<Record<EncryptionMethod, { mode: number; keySize: number }>> = {
   'aes-xts-128': { mode: 0, keySize: 16 },
   'aes-xts-256': { mode: 0, keySize: 32 },
@@ -98,6 +108,8 @@ export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
             const decryptor = take();
             try {
               await copyAsync(decryptor, inFd, outFd, plan);
+            } catch (error) {
+              throw withErrnoName(error);
             } finally {
               idle.push(decryptor);
             }

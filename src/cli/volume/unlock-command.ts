@@ -148,6 +148,13 @@ export function parseThreads(value: string | undefined): number {
   return threads;
 }
 
+/** A failed write to the output (a full disk, say), said as such rather than as a failed read. */
+function writeFailure(sink: OutputSink, error: unknown): CliError | undefined {
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (syscall !== 'write' || typeof code !== 'string') return undefined;
+  return new CliError(`Writing ${sink.name} failed (${code}).`, ExitCode.environment);
+}
+
 function summaryStream(sink: OutputSink): NodeJS.WriteStream {
   return sink.toStdout ? process.stderr : process.stdout;
 }
@@ -203,14 +210,7 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
         const outFd = sink.fd;
         const concurrency = Math.max(1, Math.min(threads, threadPoolSize()));
         const copyChunk = (offset: number, length: number) =>
-          reader.copyBetweenFiles(source.fd, outFd, offset, length).catch((error: unknown) => {
-            const { code, syscall } = error as NodeJS.ErrnoException;
-            if (syscall !== 'write') throw error;
-            throw new CliError(
-              `Writing ${sink.name} failed (${code ?? 'error'}).`,
-              ExitCode.environment,
-            );
-          });
+          reader.copyBetweenFiles(source.fd, outFd, offset, length);
         bytes = await copyVolume(layout.size, copyChunk, concurrency, progress);
       } else if (crypto.name === 'native') {
         // Reads, decryption and writes all run on the thread pool. Up to `threads` chunks are
@@ -263,7 +263,7 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       }
     } catch (error) {
       await sink.abort();
-      throw volumeCliError(path, error);
+      throw volumeCliError(path, writeFailure(sink, error) ?? error);
     } finally {
       process.removeListener('SIGINT', abortOnSignal);
       process.removeListener('SIGTERM', abortOnSignal);
