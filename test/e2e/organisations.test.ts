@@ -451,6 +451,22 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
       0,
       'an auditor is never offered a key',
     );
+
+    await callApi(owner.page, 'POST', `/orgs/${orgId}/import?dryRun=false`, {
+      filename: 'graph-recovery-keys.json',
+      contentBase64: readFileSync('test/fixtures/escrow-exports/graph-recovery-keys.json').toString(
+        'base64',
+      ),
+    });
+    await sections.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('What').selectOption({ label: 'Keys imported from a file' });
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await events
+      .first()
+      .getByText(/graph-recovery-keys\.json · 2 added, 1 skipped, 0 conflicts$/)
+      .waitFor();
+    await page.getByText('1 event shown.').waitFor();
     assert.deepEqual(problems.errors, []);
   });
 
