@@ -78,9 +78,10 @@ export interface DatabaseOptions {
 
 export const sqliteFileName = 'keyhold.db';
 /**
- * Connections each server process keeps to PostgreSQL: enough to keep 2 cores busy while some
- * requests wait on a commit, few enough that several processes stay well under PostgreSQL's
- * default of 100 connections (see docs/operations.md).
+ * Connections in each of a server process's two PostgreSQL pools (transactions and other
+ * statements; the hot prepared queries): enough to keep 2 cores busy while some requests wait on
+ * a commit, few enough that several processes stay under PostgreSQL's default of 100 connections
+ * (see docs/operations.md).
  */
 export const postgresPoolSize = 10;
 /** SQLite's largest memory map by default: room for a library of several million keys. */
@@ -267,7 +268,7 @@ function openPostgres(databaseUrl: string): Database {
  * priced as the cached reads they are, so a range that matches many rows still walks the
  * indexes. Every other statement is planned as the server's settings say.
  */
-const preparedStatementSettings = {
+export const preparedStatementSettings = {
   plan_cache_mode: 'force_generic_plan',
   jit: 'off',
   max_parallel_workers_per_gather: '0',

@@ -18,7 +18,7 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../../../../test/server/databases.js';
-import { sqliteFileName, type Database } from '../../../db/database.js';
+import { preparedStatementSettings, sqliteFileName, type Database } from '../../../db/database.js';
 import { newId } from '../../../db/ids.js';
 import { migrateToLatest } from '../../../db/migrate.js';
 import { userOwner } from '../../../db/owners.js';
@@ -231,5 +231,44 @@ for (const kind of databaseKinds) {
       assert.match(searchPlan ?? '', /recovery_keys_volume/);
       assert.doesNotMatch(searchPlan ?? '', /\bSCAN (k|recovery_keys)\b|Seq Scan on recovery_keys/);
     });
+
+    it(
+      'keeps one plan for every search that stays on the indexes',
+      { skip: kind.name !== 'postgres' },
+      async () => {
+        const owner = await seedLibrary(database, 5000);
+        logged = [];
+        await searchKeys(
+          db,
+          owner,
+          {
+            keyIds: { from: '64311DEA', to: '64311DEB' },
+            names: { from: 'desktop', to: 'desktoq' },
+          },
+          { deleted: false, after: undefined, limit: 50 },
+        );
+        const [search] = logged;
+        assert.ok(search);
+        // The plan the prepared queries' connections keep: made without the values, under their
+        // session settings.
+        const plan = await database.db.transaction().execute(async (trx) => {
+          for (const [name, value] of Object.entries(preparedStatementSettings)) {
+            await sql`select set_config(${name}, ${value}, true)`.execute(trx);
+          }
+          await sql.raw(`prepare kept_search as ${search.sql}`).execute(trx);
+          const values = search.parameters.map((value) => sql.lit(String(value)));
+          const { rows } = await sql<
+            Record<string, string>
+          >`explain execute kept_search(${sql.join(values)})`.execute(trx);
+          await sql`deallocate kept_search`.execute(trx);
+          return rows.map((row) => Object.values(row).join(' ')).join('\n');
+        });
+        assert.match(plan, /\$1/, 'a plan made without the values');
+        assert.match(plan, /recovery_keys_protector_user/);
+        assert.match(plan, /device_terms_term_user/);
+        assert.match(plan, /recovery_keys_volume/);
+        assert.doesNotMatch(plan, /Seq Scan|Parallel|JIT/);
+      },
+    );
   });
 }
