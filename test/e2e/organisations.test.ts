@@ -517,6 +517,23 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await invited.getByRole('button', { name: /^Revoke / }).click();
     await owner.page.getByText(/^The invitation to nina\.newcomer.* was revoked\.$/).waitFor();
     assert.equal(await invitations.count(), 0, 'no invitation is left');
+
+    // The enrollment tokens on a phone: each cell says which column it is in.
+    await owner.page.goto(`${server.url}/orgs/${orgId}/enrollment`);
+    await owner.page.getByLabel('Name').fill('Phone rollout');
+    await owner.page.getByRole('button', { name: 'Create token' }).click();
+    await owner.page.getByText('Copy the token now: it is not shown again.').waitFor();
+    await owner.page.reload();
+    const token = owner.page
+      .getByRole('table', { name: 'Enrollment tokens' })
+      .getByRole('row', { name: /Phone rollout/ });
+    await token.waitFor();
+    // The narrow layout puts each cell's data-label before it.
+    assert.equal(await token.locator('td[data-label="Used"]').innerText(), '0 / 1');
+    assert.equal(await token.locator('td[data-label="Status"]').innerText(), 'Usable');
+    await assertNoSidewaysScroll(owner.page, 'the enrollment page');
+    await assertAccessible(owner.page, 'the enrollment page');
+    await screenshot(owner.page, 'organisation-enrollment-375');
     await owner.page.setViewportSize({ width: 1280, height: 900 });
     assert.deepEqual(owner.problems.errors, []);
   });
