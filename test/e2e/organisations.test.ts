@@ -523,7 +523,7 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await owner.page.getByLabel('Name').fill('Phone rollout');
     await owner.page.getByRole('button', { name: 'Create token' }).click();
     await owner.page.getByText('Copy the token now: it is not shown again.').waitFor();
-    await owner.page.reload();
+    // The new token is listed at once, without reloading the page.
     const token = owner.page
       .getByRole('table', { name: 'Enrollment tokens' })
       .getByRole('row', { name: /Phone rollout/ });

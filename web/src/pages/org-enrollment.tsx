@@ -35,6 +35,8 @@ export function OrgEnrollmentPage({ orgId }: { orgId: string }) {
 
   const refresh = () => {
     invalidate(account.id, base);
+    tokens.reload();
+    devices.reload();
   };
 
   const create = async (event: SubmitEvent) => {
