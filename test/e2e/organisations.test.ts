@@ -451,6 +451,22 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
       0,
       'an auditor is never offered a key',
     );
+
+    await callApi(owner.page, 'POST', `/orgs/${orgId}/import?dryRun=false`, {
+      filename: 'graph-recovery-keys.json',
+      contentBase64: readFileSync('test/fixtures/escrow-exports/graph-recovery-keys.json').toString(
+        'base64',
+      ),
+    });
+    await sections.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('What').selectOption({ label: 'Keys imported from a file' });
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await events
+      .first()
+      .getByText(/graph-recovery-keys\.json · 2 added, 1 skipped, 0 conflicts$/)
+      .waitFor();
+    await page.getByText('1 event shown.').waitFor();
     assert.deepEqual(problems.errors, []);
   });
 
@@ -501,6 +517,23 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await invited.getByRole('button', { name: /^Revoke / }).click();
     await owner.page.getByText(/^The invitation to nina\.newcomer.* was revoked\.$/).waitFor();
     assert.equal(await invitations.count(), 0, 'no invitation is left');
+
+    // The enrollment tokens on a phone: each cell says which column it is in.
+    await owner.page.goto(`${server.url}/orgs/${orgId}/enrollment`);
+    await owner.page.getByLabel('Name').fill('Phone rollout');
+    await owner.page.getByRole('button', { name: 'Create token' }).click();
+    await owner.page.getByText('Copy the token now: it is not shown again.').waitFor();
+    // The new token is listed at once, without reloading the page.
+    const token = owner.page
+      .getByRole('table', { name: 'Enrollment tokens' })
+      .getByRole('row', { name: /Phone rollout/ });
+    await token.waitFor();
+    // The narrow layout puts each cell's data-label before it.
+    assert.equal(await token.locator('td[data-label="Used"]').innerText(), '0 / 1');
+    assert.equal(await token.locator('td[data-label="Status"]').innerText(), 'Usable');
+    await assertNoSidewaysScroll(owner.page, 'the enrollment page');
+    await assertAccessible(owner.page, 'the enrollment page');
+    await screenshot(owner.page, 'organisation-enrollment-375');
     await owner.page.setViewportSize({ width: 1280, height: 900 });
     assert.deepEqual(owner.problems.errors, []);
   });

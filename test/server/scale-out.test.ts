@@ -8,6 +8,7 @@ import { runKeyhold } from '../support/cli.js';
 import { randomKey } from './key-library.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './databases.js';
 import { ServerBrowser, startServe, type ServeProcess } from './serve-process.js';
+import { SimulatedDevice } from '../support/simulated-device.js';
 
 const postgres = databaseKinds.find((kind) => kind.name === 'postgres');
 
@@ -115,6 +116,51 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
     assert.equal((await browser.call(second, 'GET', '/api/v1/auth/me')).status, 200);
     await browser.call(second, 'POST', '/api/v1/auth/signout', { allAccounts: true });
     assert.equal((await browser.call(first, 'GET', '/api/v1/auth/me')).status, 401);
+  });
+
+  it("takes a device's challenge and access token from either process, and a retirement on one ends the token on both", async () => {
+    const owner = new ServerBrowser();
+    await owner.call(first, 'POST', '/api/v1/auth/signup', {
+      email: 'fleet@example.org',
+      displayName: 'Fleet',
+      password: 'amber window tractor',
+    });
+    const org = await owner.call(first, 'POST', '/api/v1/orgs', { name: 'Fleet' });
+    const orgId = (org.body.organisation as { id: string }).id;
+    const created = await owner.call(first, 'POST', `/api/v1/orgs/${orgId}/enrollment-tokens`, {
+      name: 'Laptops',
+    });
+    let target = first;
+    const laptop = new SimulatedDevice(async (method, path, options) => {
+      const response = await fetch(new URL(path, target.url), {
+        method,
+        headers: { 'content-type': 'application/json', ...options?.headers },
+        ...(options?.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      });
+      return { status: response.status, body: (await response.json()) as never, headers: {} };
+    }, 'PC-SCALE');
+    assert.equal((await laptop.enroll(created.body.secret as string)).status, 201);
+
+    // A challenge from the first, signed and exchanged on the second: the key is shared.
+    const challenge = await laptop.challenge();
+    target = second;
+    const signed = await laptop.checkInSigned(laptop.assertion(challenge));
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    const accessToken = signed.body.token?.access_token ?? '';
+    for (let round = 0; round < 3; round++) {
+      assert.equal((await laptop.checkInWith(accessToken)).status, 200);
+    }
+    const enrolled = await owner.call(first, 'GET', `/api/v1/orgs/${orgId}/enrolled-devices`);
+    const enrolledId = (enrolled.body.items as { id: string }[])[0]?.id ?? '';
+    const retired = await owner.call(
+      first,
+      'POST',
+      `/api/v1/orgs/${orgId}/enrolled-devices/${enrolledId}/retire`,
+    );
+    assert.equal(retired.status, 200);
+    assert.equal((await laptop.checkInWith(accessToken)).status, 401);
+    target = first;
+    assert.equal((await laptop.checkInWith(accessToken)).status, 401);
   });
 
   it('keeps one intact audit chain when both write at the same time', async () => {

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { listKeys, purgeKey, restoreKey, type KeySummary } from '../api/keys.js';
+import { DataTable } from '../components/data-table.js';
 import { DriveLabel } from '../components/drive.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
@@ -31,42 +32,39 @@ function BackupsCell({ summary }: { summary: KeySummary }) {
 function KeyTable({ items, caption }: { items: KeySummary[]; caption: string }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
-      <table className="key-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('keys.columns.keyId')}</th>
-            <th scope="col">{t('keys.columns.device')}</th>
-            <th scope="col">{t('keys.columns.drive')}</th>
-            <th scope="col">{t('keys.columns.uploaded')}</th>
-            <th scope="col">{t('keys.columns.backups')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((summary) => (
-            <tr key={summary.id}>
-              <th scope="row" data-label={t('keys.columns.keyId')}>
-                <Link to={`/keys/${encodeURIComponent(summary.id)}`}>
-                  <KeyId protectorId={summary.protectorId} luks={summary.luks} />
-                </Link>
-                {summary.inVault ? <span className="badge">{t('keys.inVault')}</span> : null}
-              </th>
-              <td data-label={t('keys.columns.device')}>{summary.deviceName}</td>
-              <td data-label={t('keys.columns.drive')}>
-                <DriveLabel volume={summary.volume} />
-              </td>
-              <td data-label={t('keys.columns.uploaded')}>
-                <time dateTime={summary.createdAt}>{formatDate(summary.createdAt)}</time>
-              </td>
-              <td data-label={t('keys.columns.backups')}>
-                <BackupsCell summary={summary} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      rows={items}
+      rowKey={(summary) => summary.id}
+      columns={[
+        {
+          header: t('keys.columns.keyId'),
+          cell: (summary) => (
+            <>
+              <Link to={`/keys/${encodeURIComponent(summary.id)}`}>
+                <KeyId protectorId={summary.protectorId} luks={summary.luks} />
+              </Link>
+              {summary.inVault ? <span className="badge">{t('keys.inVault')}</span> : null}
+            </>
+          ),
+        },
+        { header: t('keys.columns.device'), cell: (summary) => summary.deviceName },
+        {
+          header: t('keys.columns.drive'),
+          cell: (summary) => <DriveLabel volume={summary.volume} />,
+        },
+        {
+          header: t('keys.columns.uploaded'),
+          cell: (summary) => (
+            <time dateTime={summary.createdAt}>{formatDate(summary.createdAt)}</time>
+          ),
+        },
+        {
+          header: t('keys.columns.backups'),
+          cell: (summary) => <BackupsCell summary={summary} />,
+        },
+      ]}
+    />
   );
 }
 

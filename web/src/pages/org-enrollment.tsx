@@ -6,6 +6,7 @@ import type {
   EnrollmentToken,
 } from '../../../src/api/enrollment.js';
 import { request } from '../api/client.js';
+import { DataTable } from '../components/data-table.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { formatDateTime, formatNumber } from '../format.js';
@@ -34,6 +35,8 @@ export function OrgEnrollmentPage({ orgId }: { orgId: string }) {
 
   const refresh = () => {
     invalidate(account.id, base);
+    tokens.reload();
+    devices.reload();
   };
 
   const create = async (event: SubmitEvent) => {
@@ -121,83 +124,85 @@ export function OrgEnrollmentPage({ orgId }: { orgId: string }) {
       </section>
       <section className="card stack">
         <h2>{t('orgEnrollment.tokens')}</h2>
-        <div className="table-wrap">
-          <table className="key-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('orgEnrollment.name')}</th>
-                <th scope="col">{t('orgEnrollment.uses')}</th>
-                <th scope="col">{t('orgEnrollment.expires')}</th>
-                <th scope="col">{t('orgEnrollment.status')}</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {(tokens.data?.items ?? []).map((token) => (
-                <tr key={token.id}>
-                  <th scope="row">{token.name}</th>
-                  <td>
-                    {formatNumber(token.uses)} / {formatNumber(token.maxUses)}
-                  </td>
-                  <td>{formatDateTime(token.expiresAt)}</td>
-                  <td>{t(`orgEnrollment.tokenStatus.${token.status}`)}</td>
-                  <td>
-                    {token.status === 'usable' ? (
-                      <button
-                        type="button"
-                        onClick={() => void act(`${base}/enrollment-tokens/${token.id}/revoke`)}
-                      >
-                        {t('orgEnrollment.revoke')}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t('orgEnrollment.tokens')}
+          rows={tokens.data?.items ?? []}
+          rowKey={(token) => token.id}
+          columns={[
+            { header: t('orgEnrollment.name'), cell: (token) => token.name },
+            {
+              header: t('orgEnrollment.uses'),
+              cell: (token) => `${formatNumber(token.uses)} / ${formatNumber(token.maxUses)}`,
+            },
+            {
+              header: t('orgEnrollment.expires'),
+              cell: (token) => formatDateTime(token.expiresAt),
+            },
+            {
+              header: t('orgEnrollment.status'),
+              cell: (token) => t(`orgEnrollment.tokenStatus.${token.status}`),
+            },
+            {
+              header: t('orgs.library.actions'),
+              headerHidden: true,
+              cell: (token) =>
+                token.status === 'usable' ? (
+                  <button
+                    type="button"
+                    onClick={() => void act(`${base}/enrollment-tokens/${token.id}/revoke`)}
+                  >
+                    {t('orgEnrollment.revoke')}
+                  </button>
+                ) : null,
+            },
+          ]}
+        />
       </section>
       <section className="card stack">
         <h2>{t('orgEnrollment.devices')}</h2>
-        <div className="table-wrap">
-          <table className="key-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('orgEnrollment.device')}</th>
-                <th scope="col">{t('orgEnrollment.lastSeen')}</th>
-                <th scope="col">{t('orgEnrollment.rotation')}</th>
-                <th scope="col">{t('orgEnrollment.status')}</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {(devices.data?.items ?? []).map((device) => (
-                <tr key={device.id}>
-                  <th scope="row">
-                    {device.deviceName} <small>{device.os}</small>
-                  </th>
-                  <td>{device.lastSeenAt ? formatDateTime(device.lastSeenAt) : '–'}</td>
-                  <td>
-                    {device.rotation.pending === 0
-                      ? t('orgEnrollment.rotationNone')
-                      : t('orgEnrollment.rotationPending', { count: device.rotation.pending })}
-                  </td>
-                  <td>{t(`orgEnrollment.deviceStatus.${device.status}`)}</td>
-                  <td>
-                    {device.status === 'active' ? (
-                      <button
-                        type="button"
-                        onClick={() => void act(`${base}/enrolled-devices/${device.id}/retire`)}
-                      >
-                        {t('orgEnrollment.retire')}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t('orgEnrollment.devices')}
+          rows={devices.data?.items ?? []}
+          rowKey={(device) => device.id}
+          columns={[
+            {
+              header: t('orgEnrollment.device'),
+              cell: (device) => (
+                <>
+                  {device.deviceName} <small>{device.os}</small>
+                </>
+              ),
+            },
+            {
+              header: t('orgEnrollment.lastSeen'),
+              cell: (device) => (device.lastSeenAt ? formatDateTime(device.lastSeenAt) : '–'),
+            },
+            {
+              header: t('orgEnrollment.rotation'),
+              cell: (device) =>
+                device.rotation.pending === 0
+                  ? t('orgEnrollment.rotationNone')
+                  : t('orgEnrollment.rotationPending', { count: device.rotation.pending }),
+            },
+            {
+              header: t('orgEnrollment.status'),
+              cell: (device) => t(`orgEnrollment.deviceStatus.${device.status}`),
+            },
+            {
+              header: t('orgs.library.actions'),
+              headerHidden: true,
+              cell: (device) =>
+                device.status === 'active' ? (
+                  <button
+                    type="button"
+                    onClick={() => void act(`${base}/enrolled-devices/${device.id}/retire`)}
+                  >
+                    {t('orgEnrollment.retire')}
+                  </button>
+                ) : null,
+            },
+          ]}
+        />
       </section>
     </Page>
   );

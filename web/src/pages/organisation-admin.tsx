@@ -19,6 +19,7 @@ import {
   type Organisation,
 } from '../api/orgs.js';
 import { EmailText } from '../components/email-text.js';
+import { DataTable } from '../components/data-table.js';
 import { ErrorMessage } from '../components/error-message.js';
 import {
   LibrarySwitcher,
@@ -264,72 +265,69 @@ function InvitationList({ orgId }: { orgId: string }) {
         <>
           <h2 id="invitations-heading">{t('orgs.invitations.title')}</h2>
           <p className="hint">{t('orgs.invitations.intro')}</p>
-          <div className="table-wrap">
-            <table className="key-table">
-              <caption className="visually-hidden">{t('orgs.invitations.title')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('orgs.invitations.email')}</th>
-                  <th scope="col">{t('orgs.members.role')}</th>
-                  <th scope="col">{t('orgs.invitations.invitedBy')}</th>
-                  <th scope="col">{t('orgs.invitations.invitedAt')}</th>
-                  <th scope="col">{t('orgs.invitations.expiresAt')}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t('orgs.library.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((invitation) => (
-                  <tr key={invitation.id}>
-                    <th scope="row" data-label={t('orgs.invitations.email')}>
-                      <EmailText email={invitation.email} />
-                    </th>
-                    <td data-label={t('orgs.members.role')}>
-                      {t(`orgs.roles.${invitation.role}.name`)}
-                    </td>
-                    <td data-label={t('orgs.invitations.invitedBy')}>
-                      {invitation.invitedBy?.displayName ?? t('orgs.invitations.deletedAccount')}
-                    </td>
-                    <td data-label={t('orgs.invitations.invitedAt')}>
-                      <time dateTime={invitation.invitedAt}>
-                        {formatDate(invitation.invitedAt)}
-                      </time>
-                    </td>
-                    <td data-label={t('orgs.invitations.expiresAt')}>
-                      <time dateTime={invitation.expiresAt}>
-                        {formatDate(invitation.expiresAt)}
-                      </time>
-                    </td>
-                    <td className="row-actions">
-                      <button
-                        type="button"
-                        className="button button-small"
-                        disabled={busy === invitation.id}
-                        onClick={() => {
-                          resend(invitation);
-                        }}
-                      >
-                        {t('orgs.invitations.resend')}
-                        <span className="visually-hidden"> {invitation.email}</span>
-                      </button>
-                      <button
-                        type="button"
-                        className="button button-small button-quiet"
-                        disabled={busy === invitation.id}
-                        onClick={() => {
-                          revoke(invitation);
-                        }}
-                      >
-                        {t('orgs.invitations.revoke')}
-                        <span className="visually-hidden"> {invitation.email}</span>
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t('orgs.invitations.title')}
+            rows={list}
+            rowKey={(invitation) => invitation.id}
+            columns={[
+              {
+                header: t('orgs.invitations.email'),
+                cell: (invitation) => <EmailText email={invitation.email} />,
+              },
+              {
+                header: t('orgs.members.role'),
+                cell: (invitation) => t(`orgs.roles.${invitation.role}.name`),
+              },
+              {
+                header: t('orgs.invitations.invitedBy'),
+                cell: (invitation) =>
+                  invitation.invitedBy?.displayName ?? t('orgs.invitations.deletedAccount'),
+              },
+              {
+                header: t('orgs.invitations.invitedAt'),
+                cell: (invitation) => (
+                  <time dateTime={invitation.invitedAt}>{formatDate(invitation.invitedAt)}</time>
+                ),
+              },
+              {
+                header: t('orgs.invitations.expiresAt'),
+                cell: (invitation) => (
+                  <time dateTime={invitation.expiresAt}>{formatDate(invitation.expiresAt)}</time>
+                ),
+              },
+              {
+                header: t('orgs.library.actions'),
+                headerHidden: true,
+                className: 'row-actions',
+                cell: (invitation) => (
+                  <>
+                    <button
+                      type="button"
+                      className="button button-small"
+                      disabled={busy === invitation.id}
+                      onClick={() => {
+                        resend(invitation);
+                      }}
+                    >
+                      {t('orgs.invitations.resend')}
+                      <span className="visually-hidden"> {invitation.email}</span>
+                    </button>
+                    <button
+                      type="button"
+                      className="button button-small button-quiet"
+                      disabled={busy === invitation.id}
+                      onClick={() => {
+                        revoke(invitation);
+                      }}
+                    >
+                      {t('orgs.invitations.revoke')}
+                      <span className="visually-hidden"> {invitation.email}</span>
+                    </button>
+                  </>
+                ),
+              },
+            ]}
+          />
         </>
       ) : null}
     </section>
@@ -404,67 +402,64 @@ function MemberList({ organisation }: { organisation: Organisation }) {
         {message}
       </p>
       {members.data ? (
-        <div className="table-wrap">
-          <table className="key-table">
-            <caption className="visually-hidden">{t('orgs.sections.members')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('orgs.members.name')}</th>
-                <th scope="col">{t('orgs.members.role')}</th>
-                <th scope="col">{t('orgs.members.since')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('orgs.library.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.members.map((member) => {
-                const itsMe = member.accountId === account.id;
-                return (
-                  <tr key={member.accountId}>
-                    <th scope="row" data-label={t('orgs.members.name')}>
-                      <span className="account-name">{member.displayName}</span>
-                      <br />
-                      <span className="hint">
-                        <EmailText email={member.email} />
-                      </span>
-                    </th>
-                    <td data-label={t('orgs.members.role')}>
-                      {manages && !itsMe ? (
-                        <RoleSelect
-                          value={member.role}
-                          label={t('orgs.members.roleOf', { name: member.displayName })}
-                          onChange={(role) => {
-                            changeRole(member, role);
-                          }}
-                        />
-                      ) : (
-                        t(`orgs.roles.${member.role}.name`)
-                      )}
-                    </td>
-                    <td data-label={t('orgs.members.since')}>
-                      <time dateTime={member.addedAt}>{formatDate(member.addedAt)}</time>
-                    </td>
-                    <td className="row-actions">
-                      {manages || itsMe ? (
-                        <button
-                          type="button"
-                          className="button button-small button-quiet"
-                          onClick={() => {
-                            remove(member);
-                          }}
-                        >
-                          {itsMe ? t('orgs.members.leave') : t('orgs.members.remove')}
-                          <span className="visually-hidden"> {member.displayName}</span>
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t('orgs.sections.members')}
+          rows={members.data.members}
+          rowKey={(member) => member.accountId}
+          columns={[
+            {
+              header: t('orgs.members.name'),
+              cell: (member) => (
+                <>
+                  <span className="account-name">{member.displayName}</span>
+                  <br />
+                  <span className="hint">
+                    <EmailText email={member.email} />
+                  </span>
+                </>
+              ),
+            },
+            {
+              header: t('orgs.members.role'),
+              cell: (member) =>
+                manages && member.accountId !== account.id ? (
+                  <RoleSelect
+                    value={member.role}
+                    label={t('orgs.members.roleOf', { name: member.displayName })}
+                    onChange={(role) => {
+                      changeRole(member, role);
+                    }}
+                  />
+                ) : (
+                  t(`orgs.roles.${member.role}.name`)
+                ),
+            },
+            {
+              header: t('orgs.members.since'),
+              cell: (member) => <time dateTime={member.addedAt}>{formatDate(member.addedAt)}</time>,
+            },
+            {
+              header: t('orgs.library.actions'),
+              headerHidden: true,
+              className: 'row-actions',
+              cell: (member) =>
+                manages || member.accountId === account.id ? (
+                  <button
+                    type="button"
+                    className="button button-small button-quiet"
+                    onClick={() => {
+                      remove(member);
+                    }}
+                  >
+                    {member.accountId === account.id
+                      ? t('orgs.members.leave')
+                      : t('orgs.members.remove')}
+                    <span className="visually-hidden"> {member.displayName}</span>
+                  </button>
+                ) : null,
+            },
+          ]}
+        />
       ) : members.error ? null : (
         <p role="status">{t('common.loading')}</p>
       )}

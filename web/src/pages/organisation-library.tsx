@@ -14,6 +14,7 @@ import {
   type MembershipRole,
   type Organisation,
 } from '../api/orgs.js';
+import { DataTable } from '../components/data-table.js';
 import { DriveLabel } from '../components/drive.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
@@ -156,60 +157,63 @@ function LibrarySearch({ organisation }: { organisation: Organisation }) {
             ? t('keys.matches', { count: items.length, query: search })
             : ''}
       </p>
-      {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="key-table">
-            <caption className="visually-hidden">{t('orgs.library.caption')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('keys.columns.keyId')}</th>
-                <th scope="col">{t('keys.columns.device')}</th>
-                <th scope="col">{t('keys.columns.drive')}</th>
-                <th scope="col">{t('keys.columns.uploaded')}</th>
-                {mayReveal ? (
-                  <th scope="col">
-                    <span className="visually-hidden">{t('orgs.library.actions')}</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((summary) => (
-                <tr key={summary.id}>
-                  <th scope="row" data-label={t('keys.columns.keyId')}>
-                    <KeyId protectorId={summary.protectorId} luks={summary.luks} />
-                    <RotationBadge summary={summary} />
-                  </th>
-                  <td data-label={t('keys.columns.device')}>
-                    <Link to={deviceLink(orgId, summary.deviceId)}>{summary.deviceName}</Link>
-                  </td>
-                  <td data-label={t('keys.columns.drive')}>
-                    <DriveLabel volume={summary.volume} />
-                  </td>
-                  <td data-label={t('keys.columns.uploaded')}>
-                    <time dateTime={summary.createdAt}>{formatDate(summary.createdAt)}</time>
-                  </td>
-                  {mayReveal ? (
-                    <td className="row-actions">
+      {page.data ? (
+        <DataTable
+          caption={t('orgs.library.caption')}
+          rows={items}
+          rowKey={(summary) => summary.id}
+          empty={
+            search
+              ? t('keys.noMatch', { query: search })
+              : organisation.role === 'member'
+                ? t('orgs.library.noneOfYours')
+                : t('orgs.library.empty')
+          }
+          columns={[
+            {
+              header: t('keys.columns.keyId'),
+              cell: (summary) => (
+                <>
+                  <KeyId protectorId={summary.protectorId} luks={summary.luks} />
+                  <RotationBadge summary={summary} />
+                </>
+              ),
+            },
+            {
+              header: t('keys.columns.device'),
+              cell: (summary) => (
+                <Link to={deviceLink(orgId, summary.deviceId)}>{summary.deviceName}</Link>
+              ),
+            },
+            {
+              header: t('keys.columns.drive'),
+              cell: (summary) => <DriveLabel volume={summary.volume} />,
+            },
+            {
+              header: t('keys.columns.uploaded'),
+              cell: (summary) => (
+                <time dateTime={summary.createdAt}>{formatDate(summary.createdAt)}</time>
+              ),
+            },
+            ...(mayReveal
+              ? [
+                  {
+                    header: t('orgs.library.actions'),
+                    headerHidden: true,
+                    className: 'row-actions',
+                    cell: (summary: KeySummary) => (
                       <RevealButton
                         summary={summary}
                         onReveal={() => {
                           setRevealing({ key: summary });
                         }}
                       />
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : search && page.data ? (
-        <p className="empty-hint">{t('keys.noMatch', { query: search })}</p>
-      ) : page.data ? (
-        <p className="empty-hint">
-          {organisation.role === 'member' ? t('orgs.library.noneOfYours') : t('orgs.library.empty')}
-        </p>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
       ) : null}
       {nextCursor ? (
         <p>
@@ -272,46 +276,42 @@ function DeviceList({ organisation }: { organisation: Organisation }) {
     <>
       <ErrorMessage error={first.error ?? error} />
       {first.loading ? <p role="status">{t('common.loading')}</p> : null}
-      {first.data && items.length === 0 ? (
-        <p className="empty-hint">
-          {organisation.role === 'member' ? t('orgs.devices.noneOfYours') : t('orgs.devices.none')}
-        </p>
-      ) : null}
-      {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="key-table">
-            <caption className="visually-hidden">{t('orgs.sections.devices')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('orgs.devices.name')}</th>
-                <th scope="col">{t('orgs.devices.assignee')}</th>
-                <th scope="col">{t('orgs.devices.lastSeen')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((device) => (
-                <tr key={device.id}>
-                  <th scope="row" data-label={t('orgs.devices.name')}>
-                    <Link to={deviceLink(orgId, device.id)}>{device.name}</Link>
-                    {device.rotation === 'required' ? (
-                      <span className="badge badge-warning">{t('orgs.rotation.deviceBadge')}</span>
-                    ) : null}
-                  </th>
-                  <td data-label={t('orgs.devices.assignee')}>
-                    {device.assignee ? device.assignee.displayName : t('orgs.devices.unassigned')}
-                  </td>
-                  <td data-label={t('orgs.devices.lastSeen')}>
-                    {device.lastSeenAt ? (
-                      <time dateTime={device.lastSeenAt}>{formatDate(device.lastSeenAt)}</time>
-                    ) : (
-                      t('orgs.devices.neverSeen')
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {first.data ? (
+        <DataTable
+          caption={t('orgs.sections.devices')}
+          rows={items}
+          rowKey={(device) => device.id}
+          empty={
+            organisation.role === 'member' ? t('orgs.devices.noneOfYours') : t('orgs.devices.none')
+          }
+          columns={[
+            {
+              header: t('orgs.devices.name'),
+              cell: (device) => (
+                <>
+                  <Link to={deviceLink(orgId, device.id)}>{device.name}</Link>
+                  {device.rotation === 'required' ? (
+                    <span className="badge badge-warning">{t('orgs.rotation.deviceBadge')}</span>
+                  ) : null}
+                </>
+              ),
+            },
+            {
+              header: t('orgs.devices.assignee'),
+              cell: (device) =>
+                device.assignee ? device.assignee.displayName : t('orgs.devices.unassigned'),
+            },
+            {
+              header: t('orgs.devices.lastSeen'),
+              cell: (device) =>
+                device.lastSeenAt ? (
+                  <time dateTime={device.lastSeenAt}>{formatDate(device.lastSeenAt)}</time>
+                ) : (
+                  t('orgs.devices.neverSeen')
+                ),
+            },
+          ]}
+        />
       ) : null}
       {nextCursor ? (
         <p>

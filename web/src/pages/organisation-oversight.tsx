@@ -261,6 +261,23 @@ function AuditEventLine({ event }: { event: OrganisationAuditEvent }) {
   const device = text('deviceName');
   const reason = text('reason');
   const ticket = text('ticket');
+  const number = (name: string) =>
+    typeof event.details[name] === 'number' ? event.details[name] : 0;
+  // An import stores its keys in batches, each with its own event.
+  const imported =
+    event.action === 'keys_imported'
+      ? [
+          text('fileName'),
+          t('orgs.audit.importCounts', {
+            added: number('added'),
+            skipped: number('skipped'),
+            conflicts: number('conflicts'),
+          }),
+          number('batches') > 1
+            ? t('orgs.audit.importBatch', { batch: number('batch'), batches: number('batches') })
+            : '',
+        ]
+      : [];
   return (
     <li>
       <time dateTime={event.at}>{formatDateTime(event.at)}</time>
@@ -280,6 +297,7 @@ function AuditEventLine({ event }: { event: OrganisationAuditEvent }) {
           event.subject ? t('orgs.audit.about', { name: event.subject.displayName }) : '',
           i18n.exists(`orgs.reasons.${reason}`) ? t(`orgs.reasons.${reason}`) : '',
           ticket ? t('orgs.approvals.ticket', { ticket }) : '',
+          ...imported,
         ]
           .filter(Boolean)
           .join(' · ')}

@@ -24,7 +24,7 @@ import {
   type ValidKey,
 } from './new-key.js';
 import { nameTerms, normalizeName } from './normalize.js';
-import { storeNewKey } from './store-key.js';
+import { firstBackupRecord, newKeyRow, storeNewKey } from './store-key.js';
 import { keySummary, type KeySummary } from './summary.js';
 
 type Db = Parameters<typeof repo.insertKey>[0];
@@ -231,25 +231,17 @@ async function planNewKey(
   const deviceId = found.device_id ?? newId();
   const volumeId = found.volume_id ?? newId();
   const id = newId();
-  const keyFields = {
-    id,
-    protector_hex: key.protectorHex,
-    kind: 'bitlocker' as const,
-    luks_uuid_hex: null,
-    luks_slot: null,
-    source: key.source,
-    // Being stored in the library is the key's first backup.
-    backup_count: 1,
-    last_backup_destination: 'account' as const,
-    last_backup_at: at,
-    offline_backup_at: null,
-    in_vault_at: null,
-    deleted_at: null,
-    created_at: at,
-    updated_at: at,
-    rotation_required_at: null,
-    proven_at: key.proven ? at : null,
-  };
+  const keyFields = newKeyRow(
+    {
+      id,
+      protectorHex: key.protectorHex,
+      volumeId,
+      source: key.source,
+      createdAt: at,
+      proven: key.proven,
+    },
+    at,
+  );
   const rows: repo.NewKeyRows = {
     device:
       found.device_id === null
@@ -279,16 +271,9 @@ async function planNewKey(
             protector_types: null,
           }
         : undefined,
-    key: { ...keyFields, ...ownedBy, volume_id: volumeId },
+    key: { ...keyFields, ...ownedBy },
     password: ctx.secrets.newRow(passwordRef(owner, id), key.recoveryPassword),
-    backup: {
-      id: newId(),
-      key_id: id,
-      destination: 'account',
-      note: null,
-      actor_user_id: caller.accountId,
-      at,
-    },
+    backup: firstBackupRecord(id, caller.accountId, at),
   };
   const event: AuditEvent = {
     action: 'key_added',

@@ -6,6 +6,7 @@ import {
 } from '../../../bitlocker/escrow-exports.js';
 import { parseProtectorId, ProtectorIdError } from '../../../bitlocker/protector-id.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
+import { newId } from '../../../db/ids.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
@@ -187,7 +188,8 @@ function skipStored(planned: Planned, reason: EscrowReason): void {
 /**
  * Reads an export and adds its keys to the library (nothing with `dryRun`). Keys already
  * stored are skipped (a different password under the same Key ID is a conflict and changes
- * nothing); each key keeps its date, device and drive type.
+ * nothing); each key keeps its date, device and drive type. Every transaction of keys records
+ * a `keys_imported` event of its own, numbered within the import.
  */
 export async function importEscrowExport(
   ctx: ServerContext,
@@ -202,33 +204,57 @@ export async function importEscrowExport(
   await skipStoredKeys(ctx, access, planned);
   const toStore = planned.flatMap((entry) => (entry.key ? [{ entry, key: entry.key }] : []));
   if (!dryRun) {
-    for (let start = 0; start < toStore.length; start += keysPerTransaction) {
-      const batch = toStore.slice(start, start + keysPerTransaction);
+    const importId = newId();
+    const batches = Math.max(1, Math.ceil(toStore.length / keysPerTransaction));
+    // The first batch's event also counts the items decided before storing, so the events of
+    // an import add up to its answer.
+    const skippedBefore = planned.filter((entry) => entry.finding.action === 'skip').length;
+    const conflictsBefore = planned.filter((entry) => entry.finding.action === 'conflict').length;
+    for (let batch = 1; batch <= batches; batch++) {
+      const slice = toStore.slice((batch - 1) * keysPerTransaction, batch * keysPerTransaction);
       const at = ctx.now().toISOString();
       const sealed = sealKeys(
         ctx,
         caller,
         access,
-        batch.map(({ entry, key }) => ({
+        slice.map(({ entry, key }) => ({
           key,
           createdAt: entry.finding.createdAt ?? undefined,
           disclosed: entry.disclosed,
         })),
         at,
       );
-      const outcomes = await retryingOnDuplicate(ctx, (trx) =>
-        storeSealedKeys(ctx, trx, access, sealed, at),
-      );
+      // Each batch's event commits with its keys: an import cut off later leaves none unaudited.
+      const outcomes = await retryingOnDuplicate(ctx, async (trx) => {
+        const stored = sealed.length > 0 ? await storeSealedKeys(ctx, trx, access, sealed, at) : [];
+        const outcome = (wanted: ImportedOutcome) =>
+          stored.filter((each) => each === wanted).length;
+        await ctx.audit.record(trx, caller, {
+          action: 'keys_imported',
+          ...librarySubject(access),
+          details: {
+            importId,
+            batch,
+            batches,
+            fileName,
+            format,
+            added: outcome('added'),
+            skipped: (batch === 1 ? skippedBefore : 0) + outcome('already_stored'),
+            conflicts: (batch === 1 ? conflictsBefore : 0) + outcome('different_password'),
+          },
+        });
+        return stored;
+      });
       // Another import stored some of them meanwhile.
-      outcomes.forEach((outcome: ImportedOutcome, index) => {
-        const stored = batch[index];
+      outcomes.forEach((outcome, index) => {
+        const stored = slice[index];
         if (stored && outcome !== 'added') skipStored(stored.entry, outcome);
       });
     }
   }
   const findings = planned.map((entry) => entry.finding);
   const count = (action: EscrowAction) => findings.filter((f) => f.action === action).length;
-  const result: EscrowImportResult = {
+  return {
     format,
     dryRun,
     found: findings.length,
@@ -237,18 +263,4 @@ export async function importEscrowExport(
     conflicts: count('conflict'),
     items: findings,
   };
-  if (!dryRun) {
-    await ctx.audit.recordAlone(caller, {
-      action: 'keys_imported',
-      ...librarySubject(access),
-      details: {
-        fileName,
-        format,
-        added: result.added,
-        skipped: result.skipped,
-        conflicts: result.conflicts,
-      },
-    });
-  }
-  return result;
 }

@@ -16,6 +16,7 @@ import { placementAfterSave, type Placement, type ValidKey } from './new-key.js'
 import { nameTerms, normalizeName } from './normalize.js';
 import type { Db } from './owner-filter.js';
 import { clearReplacedKeys, markKeys } from './rotation-repo.js';
+import { firstBackupRecord, newKeyRow } from './store-key.js';
 
 /**
  * Storing an import's keys thousands at a time, each as storeKey stores a new key: it finds or
@@ -61,15 +62,7 @@ export function sealKeys(
       ...entry,
       id,
       password: seal(passwordRef(access.owner, id), entry.key.recoveryPassword),
-      // Being stored in the library is the key's first backup.
-      backup: {
-        id: newId(),
-        key_id: id,
-        destination: 'account',
-        note: null,
-        actor_user_id: caller.accountId,
-        at,
-      },
+      backup: firstBackupRecord(id, caller.accountId, at),
     };
   });
 }
@@ -222,24 +215,18 @@ export async function storeSealedKeys(
       volume.newest = { id: entry.id, createdAt: madeAt };
     }
     rows.keys.push({
-      id: entry.id,
+      ...newKeyRow(
+        {
+          id: entry.id,
+          protectorHex: entry.key.protectorHex,
+          volumeId: volume.id,
+          source: entry.key.source,
+          createdAt: madeAt,
+          proven: entry.key.proven,
+        },
+        at,
+      ),
       ...ownedBy,
-      protector_hex: entry.key.protectorHex,
-      kind: 'bitlocker',
-      luks_uuid_hex: null,
-      luks_slot: null,
-      volume_id: volume.id,
-      source: entry.key.source,
-      backup_count: 1,
-      last_backup_destination: 'account',
-      last_backup_at: at,
-      offline_backup_at: null,
-      in_vault_at: null,
-      deleted_at: null,
-      created_at: madeAt,
-      updated_at: at,
-      rotation_required_at: null,
-      proven_at: entry.key.proven ? at : null,
     });
     rows.passwords.push(entry.password);
     rows.backups.push(entry.backup);

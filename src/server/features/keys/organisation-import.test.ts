@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import type { z } from 'zod';
+import type { OrganisationAuditEvent } from '../../../api/audit.js';
 import type { DeviceAnswer, devicePage, escrowImportResponse } from '../../../api/keys.js';
 import { readEscrowExport } from '../../../bitlocker/escrow-exports.js';
 import { keyToRecoveryPassword } from '../../../bitlocker/recovery-password.js';
@@ -225,6 +227,92 @@ for (const kind of databaseKinds) {
           named.map((device) => device.lastSeenAt),
           ['2024-06-01T08:05:00.000Z'],
         );
+      });
+
+      it('leaves every key of an import that fails in a later batch covered by an audit event', async () => {
+        const db = server.ctx.db;
+        const keyIds = Array.from({ length: 5001 }, () => {
+          const hex = randomBytes(16).toString('hex').toUpperCase();
+          return [
+            hex.slice(0, 8),
+            hex.slice(8, 12),
+            hex.slice(12, 16),
+            hex.slice(16, 20),
+            hex.slice(20),
+          ].join('-');
+        });
+        const file = entraCsv(
+          keyIds.map((keyId, index) => [
+            keyId,
+            `CUT-${String(index % 40).padStart(2, '0')}`,
+            'Operating system volume',
+            '2024-05-01T08:00:00Z',
+          ]),
+        );
+        // The database refuses the last key, which falls in the second batch.
+        const refused = (keyIds.at(-1) ?? '').replaceAll('-', '');
+        if (kind.name === 'sqlite') {
+          await sql`create trigger refuse_key before insert on recovery_keys
+            when new.protector_hex = ${sql.lit(refused)}
+            begin select raise(abort, 'refused'); end`.execute(db);
+        } else {
+          await sql`create function refuse_key() returns trigger language plpgsql as $$
+            begin raise exception 'refused'; end $$`.execute(db);
+          await sql`create trigger refuse_key before insert on recovery_keys for each row
+            when (new.protector_hex = ${sql.lit(refused)}) execute function refuse_key()`.execute(
+            db,
+          );
+        }
+        const storedKeys = async () =>
+          Number(
+            (
+              await db
+                .selectFrom('recovery_keys')
+                .select((eb) => eb.fn.countAll().as('count'))
+                .executeTakeFirstOrThrow()
+            ).count,
+          );
+        const send = () =>
+          org.people.admin.browser.request<ImportReply>('POST', path('/import?dryRun=false'), {
+            body: { filename: 'cut-off.csv', contentBase64: file.toString('base64') },
+          });
+        const before = await storedKeys();
+        const failed = await send();
+        assert.equal(failed.status, 500, JSON.stringify(failed.body));
+        await sql`drop trigger refuse_key ${sql.raw(kind.name === 'sqlite' ? '' : 'on recovery_keys')}`.execute(
+          db,
+        );
+        const storedBeforeFailure = (await storedKeys()) - before;
+        assert.equal(storedBeforeFailure, 5000, 'the first batch stays stored');
+
+        const importEvents = async () =>
+          (
+            await org.people.auditor.browser.request<{ events: OrganisationAuditEvent[] }>(
+              'GET',
+              path('/audit?action=keys_imported&limit=200'),
+            )
+          ).body.events.filter((event) => event.details.fileName === 'cut-off.csv');
+        const [first, ...none] = await importEvents();
+        assert.deepEqual(none, []);
+        assert.deepEqual(
+          [first?.details.batch, first?.details.batches, first?.details.added],
+          [1, 2, storedBeforeFailure],
+        );
+
+        const again = await send();
+        assert.equal(again.status, 200, JSON.stringify(again.body));
+        assert.deepEqual([again.body.added, again.body.skipped], [1, 5000]);
+        const events = await importEvents();
+        assert.equal(events.length, 2);
+        assert.notEqual(events[0]?.details.importId, events[1]?.details.importId);
+        assert.deepEqual(
+          [events[0]?.details.batch, events[0]?.details.batches, events[0]?.details.skipped],
+          [1, 1, 5000],
+        );
+        const added = events.reduce((sum, event) => sum + Number(event.details.added), 0);
+        assert.equal(added, (await storedKeys()) - before, 'every stored key is in an event');
+        const verified = await server.ctx.audit.verify(db);
+        assert.equal(verified.problem, undefined);
       });
 
       it('says what it expected for a file it does not know, and keeps the import from others', async () => {

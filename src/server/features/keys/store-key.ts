@@ -1,5 +1,5 @@
 import { newId } from '../../../db/ids.js';
-import type { Owner } from '../../../db/owners.js';
+import type { Owner, OwnerColumns } from '../../../db/owners.js';
 import type { ServerContext } from '../../context.js';
 import { passwordRef } from './key-access.js';
 import * as repo from './keys-repo.js';
@@ -38,7 +38,27 @@ export async function storeNewKey(
   key: KeyToStore,
 ): Promise<void> {
   const at = ctx.now().toISOString();
-  await repo.insertKey(db, owner, {
+  await repo.insertKey(db, owner, newKeyRow(key, at));
+  if (key.volumeHasOlderKeys) {
+    await clearReplacedKeys(db, key.volumeId, { id: key.id, createdAt: key.createdAt });
+  }
+  // A new key has no secret yet: create it without looking for one to replace.
+  await ctx.secrets.create(db, passwordRef(owner, key.id), key.secret);
+  await repo.insertBackupRecord(db, firstBackupRecord(key.id, key.actorUserId, at));
+}
+
+/** What a key's first row is made from. */
+export type NewKeyFields = Pick<
+  KeyToStore,
+  'id' | 'protectorHex' | 'luks' | 'volumeId' | 'source' | 'createdAt' | 'proven'
+>;
+
+/**
+ * A key's row as it is first stored, at `at`: being stored in the library counts as its first
+ * backup, and it waits for no rotation.
+ */
+export function newKeyRow(key: NewKeyFields, at: string): Omit<repo.KeyRow, keyof OwnerColumns> {
+  return {
     id: key.id,
     protector_hex: key.protectorHex,
     kind: key.luks ? 'luks' : 'bitlocker',
@@ -56,18 +76,21 @@ export async function storeNewKey(
     updated_at: at,
     rotation_required_at: null,
     proven_at: key.proven ? at : null,
-  });
-  if (key.volumeHasOlderKeys) {
-    await clearReplacedKeys(db, key.volumeId, { id: key.id, createdAt: key.createdAt });
-  }
-  // A new key has no secret yet: create it without looking for one to replace.
-  await ctx.secrets.create(db, passwordRef(owner, key.id), key.secret);
-  await repo.insertBackupRecord(db, {
+  };
+}
+
+/** The record of a new key's first backup: the library itself. */
+export function firstBackupRecord(
+  keyId: string,
+  actorUserId: string | null,
+  at: string,
+): repo.BackupRow {
+  return {
     id: newId(),
-    key_id: key.id,
+    key_id: keyId,
     destination: 'account',
     note: null,
-    actor_user_id: key.actorUserId,
+    actor_user_id: actorUserId,
     at,
-  });
+  };
 }
