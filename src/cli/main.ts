@@ -3,10 +3,14 @@ import { addExitCodesToHelp } from './exit-codes.js';
 import { CliError, ExitCode, printError } from './output.js';
 
 // A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
+// Output redirected to a full disk (`keyhold unlock ... --out - > file`) is one, said in one
+// line as a failed write to a file is, not as a crash.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? ExitCode.ok);
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    if (stream !== process.stdout) throw error;
+    printError(`Writing standard output failed (${error.code ?? error.message}).`);
+    process.exit(ExitCode.environment);
   });
 }
 
