@@ -4,8 +4,9 @@
 // bin/keyhold.js runs for those two: Node then reads and compiles one file instead of about 45
 // modules, which is a noticeable part of the time a key check takes (and about 25 ms of CPU of
 // every unlock). The other commands are left out (their imports stay unresolved in the bundle,
-// which never loads them). Runs after tsc. esbuild comes with tsx; without it the bundle is simply
-// not made and the CLI runs from dist/cli as for every other command.
+// which never loads them). Runs after tsc. esbuild is a dependency, but its binary is a
+// per-platform package that may be missing: then the bundle is simply not made and the CLI runs
+// from dist/cli as for every other command.
 //
 // The bundle lies three folders below the package root, as dist/cli/volume/native-crypto.js
 // does, so the native addon is found at the same relative path from either.
