@@ -15,7 +15,8 @@
  * the ECB call cost more than the AES itself (the tweaks go through memory twice), while doing
  * the whole sector in registers, eight blocks at a time, runs at the speed of the AES
  * instructions. OpenSSL does not export its own XTS code, and its EVP XTS needs a re-key call
- * per sector, which at 512-byte sectors costs as much again. On x86 CPUs with AVX2, the Elephant
+ * per sector, which at 512-byte sectors costs as much again. Where the CPU has VAES, xts_vaes
+ * runs two blocks an instruction and about half again as fast. On x86 CPUs with AVX2, the Elephant
  * diffuser runs eight sectors side by side, one in each vector lane (undiffuse8).
  *
  * decryptAsync runs the same decryption on Node's thread pool, beside the file reads and writes,
@@ -138,6 +139,7 @@ typedef struct {
   uint8_t *counters;          /* per-sector tweak inputs, then outputs (32 bytes a sector) */
 #ifdef KEYHOLD_AESNI
   int aesni;                  /* XTS in registers with AES-NI (see xts_aesni) */
+  int vaes;                   /* ... two blocks a register with VAES (see xts_vaes) */
   unsigned rounds;            /* 10 or 14 */
   __m128i data_keys[15];      /* decryption round keys of the data key */
   __m128i tweak_keys[15];     /* encryption round keys of the tweak key */
@@ -269,6 +271,83 @@ AESNI static void xts_aesni(const decryptor *d, const uint8_t *in, uint8_t *out,
       for (int k = 0; k < 8; k++) {
         __m128i plain = _mm_xor_si128(_mm_aesdeclast_si128(blocks[k], dk[rounds]), tweaks[k]);
         _mm_storeu_si128((__m128i *)(out + at + k * BLOCK), plain);
+      }
+    }
+  }
+}
+
+#define VAES __attribute__((target("aes,avx2,vaes")))
+
+static int cpu_has_vaes(void) {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("vaes");
+}
+
+/* KEYHOLD_NATIVE_VAES=0 keeps XTS on xts_aesni, so the tests check both where VAES runs. */
+static int process_env_allows_vaes(void) {
+  const char *setting = getenv("KEYHOLD_NATIVE_VAES");
+  return !(setting && strcmp(setting, "0") == 0);
+}
+
+/*
+ * Each 128-bit lane of `tweaks` multiplied by x^k in GF(2^128) (1 <= k <= 56): the lane shifted
+ * left by k, the bits that cross into the high half carried over, and the bits that leave the
+ * top folded back in as (bits) * 0x87, which for so few bits is four shifted copies.
+ */
+VAES static inline __m256i times_x_to(__m256i tweaks, int k) {
+  __m256i shifted = _mm256_sll_epi64(tweaks, _mm_cvtsi32_si128(k));
+  __m256i leaving = _mm256_srl_epi64(tweaks, _mm_cvtsi32_si128(64 - k));
+  /* Per lane: [high half's leaving bits, low half's leaving bits]. */
+  __m256i swapped = _mm256_shuffle_epi32(leaving, 0x4e);
+  __m256i into_high = _mm256_blend_epi32(_mm256_setzero_si256(), swapped, 0xcc);
+  __m256i wrapped = _mm256_blend_epi32(swapped, _mm256_setzero_si256(), 0xcc);
+  __m256i folded = _mm256_xor_si256(
+      _mm256_xor_si256(wrapped, _mm256_slli_epi64(wrapped, 1)),
+      _mm256_xor_si256(_mm256_slli_epi64(wrapped, 2), _mm256_slli_epi64(wrapped, 7)));
+  return _mm256_xor_si256(_mm256_xor_si256(shifted, into_high), folded);
+}
+
+/*
+ * xts_aesni with VAES: each instruction runs the round on two blocks, so sixteen blocks are in
+ * flight. Their tweaks come from the pair (T, T*x) by independent multiplications rather than a
+ * chain of doublings, which would take longer than the AES; the first tweaks of eight sectors
+ * are encrypted side by side for the same reason. Sectors are multiples of 256 bytes.
+ */
+VAES static void xts_vaes(const decryptor *d, const uint8_t *in, uint8_t *out, size_t length,
+                          uint64_t sector) {
+  const unsigned rounds = d->rounds;
+  const __m128i *tk = d->tweak_keys;
+  __m256i dk[15];
+  for (unsigned r = 0; r <= rounds; r++) dk[r] = _mm256_broadcastsi128_si256(d->data_keys[r]);
+  __m128i first_tweaks[8];
+  size_t batched = 0;
+  for (size_t start = 0; start < length; start += d->sector_size, sector++, batched++) {
+    if (batched % 8 == 0) {
+      for (uint64_t s = 0; s < 8; s++)
+        first_tweaks[s] = _mm_xor_si128(_mm_set_epi64x(0, (long long)(sector + s)), tk[0]);
+      for (unsigned r = 1; r < rounds; r++) {
+        for (int s = 0; s < 8; s++) first_tweaks[s] = _mm_aesenc_si128(first_tweaks[s], tk[r]);
+      }
+      for (int s = 0; s < 8; s++)
+        first_tweaks[s] = _mm_aesenclast_si128(first_tweaks[s], tk[rounds]);
+    }
+    __m128i tweak = first_tweaks[batched % 8];
+    __m256i pair = _mm256_set_m128i(next_tweak(tweak), tweak);
+    for (size_t at = start; at < start + d->sector_size; at += 16 * BLOCK) {
+      __m256i tweaks[8], blocks[8];
+      tweaks[0] = pair;
+      for (int k = 1; k < 8; k++) tweaks[k] = times_x_to(pair, 2 * k);
+      pair = times_x_to(pair, 16);
+      for (int k = 0; k < 8; k++) {
+        __m256i two = _mm256_loadu_si256((const __m256i *)(in + at + k * 2 * BLOCK));
+        blocks[k] = _mm256_xor_si256(_mm256_xor_si256(two, tweaks[k]), dk[0]);
+      }
+      for (unsigned r = 1; r < rounds; r++) {
+        for (int k = 0; k < 8; k++) blocks[k] = _mm256_aesdec_epi128(blocks[k], dk[r]);
+      }
+      for (int k = 0; k < 8; k++) {
+        __m256i plain =
+            _mm256_xor_si256(_mm256_aesdeclast_epi128(blocks[k], dk[rounds]), tweaks[k]);
+        _mm256_storeu_si256((__m256i *)(out + at + k * 2 * BLOCK), plain);
       }
     }
   }
@@ -432,6 +511,8 @@ static napi_value create_decryptor(napi_env env, napi_callback_info info) {
   if (mode == MODE_XTS && sector_size % (8 * BLOCK) == 0 && (uintptr_t)d % 16 == 0 &&
       cpu_has_aesni()) {
     prepare_aesni(d, fvek, key_size);
+    d->vaes = sector_size % (16 * BLOCK) == 0 && cpu_has_vaes() &&
+              process_env_allows_vaes();
   }
   if (mode == MODE_CBC_ELEPHANT && !prepare_lanes(d)) {
     free_decryptor(d);
@@ -597,6 +678,10 @@ static int cbc_batch(decryptor *d, const uint8_t *in, uint8_t *out, size_t lengt
 static int decrypt_sectors(decryptor *d, const uint8_t *in, uint8_t *out, size_t in_length,
                            uint64_t offset) {
 #ifdef KEYHOLD_AESNI
+  if (d->vaes) {
+    xts_vaes(d, in, out, in_length, offset / d->sector_size);
+    return 1;
+  }
   if (d->aesni) {
     xts_aesni(d, in, out, in_length, offset / d->sector_size);
     return 1;

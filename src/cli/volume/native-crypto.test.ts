@@ -109,6 +109,38 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
     );
   });
 
+  it('on XTS with AES-NI alone, which KEYHOLD_NATIVE_VAES=0 keeps where VAES would run', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<EncryptionMethod>('aes-xts-128', 'aes-xts-256'),
+        fc.constantFrom(512, 4096),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (method, sectorSize, fvek, sectors, sector) => {
+          const input = new Uint8Array(sectors * sectorSize).map((_, i) => (i * 131) >>> 2);
+          const offset = sector * sectorSize;
+          const expected = new Uint8Array(input.length);
+          portableCrypto
+            .createSectorDecryptor(method, fvek, sectorSize)
+            .decrypt(input, offset, expected);
+          // The addon reads the setting when it creates a decryptor.
+          process.env.KEYHOLD_NATIVE_VAES = '0';
+          let decryptor: SectorDecryptor;
+          try {
+            decryptor = native.createSectorDecryptor(method, fvek, sectorSize);
+          } finally {
+            delete process.env.KEYHOLD_NATIVE_VAES;
+          }
+          const actual = new Uint8Array(input.length);
+          decryptor.decrypt(input, offset, actual);
+          assert.deepEqual(Buffer.from(actual), Buffer.from(expected));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('on sector decryption off the JavaScript thread, several calls at once', async () => {
     await fc.assert(
       fc.asyncProperty(
