@@ -68,7 +68,7 @@ if (build.status !== 0 && !existsSync(join(root, 'dist/cli/main.js'))) {
   console.error('bitlocker: the build failed and there is no compiled CLI to measure');
   process.exit(1);
 }
-// `keyhold verify` runs from the bundle of that build, as after `npm run build`.
+// `keyhold verify` and `keyhold unlock` run from the bundle of that build, as after `npm run build`.
 spawnSync(process.execPath, [join(root, 'scripts/bundle-cli.js')], { cwd: root, stdio: 'inherit' });
 
 /** The extracted corpus: KEYHOLD_CORPUS_DIR, or extracted here the way the test runner does. */

@@ -3,9 +3,15 @@ import { addExitCodesToHelp } from './exit-codes.js';
 import { CliError, ExitCode, printError } from './output.js';
 
 // A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
-function onOutputError(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(process.exitCode ?? ExitCode.ok);
+// Output redirected to a full disk (`keyhold unlock ... --out - > file`) is one, said in one
+// line as a failed write to a file is, not as a crash.
+function onOutputError(name: 'stdout' | 'stderr') {
+  return (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    if (name !== 'stdout') throw error;
+    printError(`Writing standard output failed (${error.code ?? error.message}).`);
+    process.exit(ExitCode.environment);
+  };
 }
 // Node makes process.stdout and process.stderr when first asked for them, and making one for a
 // pipe or a terminal loads its network modules: a few milliseconds, which `keyhold verify`
@@ -16,7 +22,7 @@ for (const name of ['stdout', 'stderr'] as const) {
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const make = Object.getOwnPropertyDescriptor(process, name)?.get;
   if (!make) {
-    process[name].on('error', onOutputError);
+    process[name].on('error', onOutputError(name));
     continue;
   }
   Object.defineProperty(process, name, {
@@ -29,7 +35,7 @@ for (const name of ['stdout', 'stderr'] as const) {
         enumerable: true,
         get: () => stream,
       });
-      stream.on('error', onOutputError);
+      stream.on('error', onOutputError(name));
       return stream;
     },
   });

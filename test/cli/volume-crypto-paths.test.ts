@@ -6,7 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import { chooseVolumeCrypto } from '../../src/cli/volume/native-crypto.js';
 import { runKeyhold } from '../support/cli.js';
 import { corpusSkip, requirement } from '../support/requirements.js';
-import { corpusImages, sha256File, type CorpusImage } from './volume-corpus.js';
+import {
+  corpusImage,
+  corpusImages,
+  runKeyholdHashingStdout,
+  sha256File,
+  type CorpusImage,
+} from './volume-corpus.js';
 
 /**
  * The corpus volumes decrypt to their reference SHA-256 on both implementations: the native
@@ -61,6 +67,20 @@ describe('corpus volumes on both crypto paths', { skip: corpusSkip() }, () => {
           assert.equal(result.code, 0, result.stderr);
           assert.equal(await sha256File(out), image.sha256);
           await rm(out);
+        });
+      }
+
+      // To standard output the native addon decrypts on the pool and writes in order from there.
+      for (const name of ['bitlk-aes-xts-128', 'bitlk-aes-cbc-elephant-128']) {
+        it(`streams ${name} to standard output on 2 threads to the reference SHA-256`, async () => {
+          const image = corpusImage(name);
+          const streamed = await runKeyholdHashingStdout(
+            ['unlock', image.path, ...secretArgs(image), '--out', '-', '--threads', '2'],
+            undefined,
+            path.env,
+          );
+          assert.equal(streamed.code, 0, streamed.stderr);
+          assert.equal(streamed.stdoutSha256, image.sha256);
         });
       }
 

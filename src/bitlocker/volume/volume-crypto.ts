@@ -52,10 +52,19 @@ export interface NativeBinding {
   ): Promise<void>;
   /**
    * Reads, decrypts and writes file to file on Node's thread pool; `plan` holds
-   * [kind (0 zeros, 1 clear, 2 encrypted), offset, length, physicalOffset] a segment.
-   * Absent on Windows.
+   * [kind (0 zeros, 1 clear, 2 encrypted), offset, length, physicalOffset] a segment. With an
+   * `order` (createWriteOrder), the range is written in its turn at the output's position
+   * instead of at its offset. Absent on Windows.
    */
-  copyAsync?(decryptor: object, inFd: number, outFd: number, plan: Float64Array): Promise<void>;
+  copyAsync?(
+    decryptor: object,
+    inFd: number,
+    outFd: number,
+    plan: Float64Array,
+    order?: object,
+  ): Promise<void>;
+  /** An ordered output whose first range starts at `start`, for copyAsync. */
+  createWriteOrder?(start: number): object;
 }
 
 const segmentKinds = { zero: 0, plain: 1, encrypted: 2 } as const;
@@ -106,8 +115,8 @@ export function nativeCrypto(binding: NativeBinding, useShaInstructions = true):
         }
       };
       const copyAsync = binding.copyAsync?.bind(binding);
-      const copy = copyAsync
-        ? async (inFd: number, outFd: number, segments: readonly Segment[]) => {
+      const copyWith = copyAsync
+        ? (order?: object) => async (inFd: number, outFd: number, segments: readonly Segment[]) => {
             const plan = new Float64Array(segments.length * 4);
             segments.forEach((segment, i) => {
               const physicalOffset = segment.kind === 'zero' ? 0 : segment.physicalOffset;
@@ -118,7 +127,7 @@ export function nativeCrypto(binding: NativeBinding, useShaInstructions = true):
             });
             const decryptor = take();
             try {
-              await copyAsync(decryptor, inFd, outFd, plan);
+              await copyAsync(decryptor, inFd, outFd, plan, order);
             } catch (error) {
               throw withErrnoName(error);
             } finally {
@@ -126,9 +135,18 @@ export function nativeCrypto(binding: NativeBinding, useShaInstructions = true):
             }
           }
         : undefined;
+      const createWriteOrder = binding.createWriteOrder?.bind(binding);
+      const orderedCopy =
+        copyWith && createWriteOrder
+          ? (inFd: number, outFd: number, start: number) => {
+              const copy = copyWith(createWriteOrder(start));
+              return (segments: readonly Segment[]) => copy(inFd, outFd, segments);
+            }
+          : undefined;
       return {
         sectorSize,
-        ...(copy ? { copyAsync: copy } : {}),
+        ...(copyWith ? { copyAsync: copyWith() } : {}),
+        ...(orderedCopy ? { orderedCopy } : {}),
         decrypt(input, physicalOffset, output) {
           checkSectors(input, output);
           const decryptor = take();

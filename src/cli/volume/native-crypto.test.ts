@@ -145,6 +145,38 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
     );
   });
 
+  it('on XTS with AES-NI alone, which KEYHOLD_NATIVE_VAES=0 keeps where VAES would run', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<EncryptionMethod>('aes-xts-128', 'aes-xts-256'),
+        fc.constantFrom(512, 4096),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (method, sectorSize, fvek, sectors, sector) => {
+          const input = new Uint8Array(sectors * sectorSize).map((_, i) => (i * 131) >>> 2);
+          const offset = sector * sectorSize;
+          const expected = new Uint8Array(input.length);
+          portableCrypto
+            .createSectorDecryptor(method, fvek, sectorSize)
+            .decrypt(input, offset, expected);
+          // The addon reads the setting when it creates a decryptor.
+          process.env.KEYHOLD_NATIVE_VAES = '0';
+          let decryptor: SectorDecryptor;
+          try {
+            decryptor = native.createSectorDecryptor(method, fvek, sectorSize);
+          } finally {
+            delete process.env.KEYHOLD_NATIVE_VAES;
+          }
+          const actual = new Uint8Array(input.length);
+          decryptor.decrypt(input, offset, actual);
+          assert.deepEqual(Buffer.from(actual), Buffer.from(expected));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('on sector decryption off the JavaScript thread, several calls at once', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -252,6 +284,118 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
         }
         assert.deepEqual(readFileSync(outputPath), Buffer.from(expected), method);
       }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('copies a volume in order to an output that takes bytes only so, for every cipher', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keyhold-ordered-'));
+    try {
+      for (const method of methods) {
+        const sectorSize = 512;
+        // A zero area, moved first sectors and a clear tail that ends off a sector, as above.
+        const layout: VolumeLayout = {
+          size: 900_000 + 100,
+          sectorSize,
+          encryptedSize: 800 * 1024,
+          relocatedOffset: 600 * 1024,
+          relocatedSize: 16 * sectorSize,
+          zeroRanges: [{ start: 600 * 1024, end: 600 * 1024 + 16 * sectorSize }],
+        };
+        const image = new Uint8Array(layout.size);
+        for (let i = 0; i < image.length; i++) image[i] = (i * 7907) >>> 3;
+        const imagePath = join(folder, `${method}.img`);
+        writeFileSync(imagePath, image);
+        const fvek = new Uint8Array(64).map((_, i) => 255 - i);
+        const memory = {
+          name: 'memory',
+          size: image.length,
+          read: (offset: number, length: number) =>
+            Promise.resolve(image.subarray(offset, offset + length)),
+        };
+        const portable = portableCrypto.createSectorDecryptor(method, fvek, sectorSize);
+        const expected = new Uint8Array(layout.size);
+        await new DecryptedVolumeReader(memory, layout, portable).readInto(0, expected);
+
+        const reader = new DecryptedVolumeReader(
+          memory,
+          layout,
+          native.createSectorDecryptor(method, fvek, sectorSize),
+        );
+        assert.ok(reader.copiesInOrder, 'the native decryptor copies in order');
+        const input = await open(imagePath, 'r');
+        const outputPath = join(folder, `${method}.out`);
+        // Appending: the output's position is all that places the bytes, as on a pipe.
+        const output = await open(outputPath, 'a');
+        try {
+          const copy = reader.copierInOrder(input.fd, output.fd, 0);
+          // At once: the last, shortest range usually finishes decrypting first.
+          await Promise.all([
+            copy(0, 400 * 1024),
+            copy(400 * 1024, 300 * 1024),
+            copy(700 * 1024, layout.size - 700 * 1024),
+          ]);
+        } finally {
+          await output.close();
+          await input.close();
+        }
+        assert.deepEqual(readFileSync(outputPath), Buffer.from(expected), method);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('writes nothing after a range that fails when copying in order', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keyhold-ordered-'));
+    try {
+      // The image ends in the second range; the third reads nothing (zeros) and would be ready.
+      const layout: VolumeLayout = {
+        size: 64 * 1024,
+        sectorSize: 512,
+        encryptedSize: 64 * 1024,
+        relocatedOffset: 0,
+        relocatedSize: 0,
+        zeroRanges: [{ start: 48 * 1024, end: 64 * 1024 }],
+      };
+      const imagePath = join(folder, 'short.img');
+      writeFileSync(imagePath, new Uint8Array(32 * 1024));
+      const memory = {
+        name: 'memory',
+        size: layout.size,
+        read: () => Promise.resolve(new Uint8Array()),
+      };
+      const reader = new DecryptedVolumeReader(
+        memory,
+        layout,
+        native.createSectorDecryptor('aes-xts-128', new Uint8Array(32), 512),
+      );
+      const input = await open(imagePath, 'r');
+      const outputPath = join(folder, 'short.out');
+      const output = await open(outputPath, 'a');
+      try {
+        const copy = reader.copierInOrder(input.fd, output.fd, 0);
+        const [first, second, third] = await Promise.allSettled([
+          copy(0, 16 * 1024),
+          copy(16 * 1024, 32 * 1024),
+          copy(48 * 1024, 16 * 1024),
+        ]);
+        assert.equal(first.status, 'fulfilled');
+        assert.ok(
+          second.status === 'rejected' &&
+            second.reason instanceof VolumeFormatError &&
+            second.reason.message.includes('incomplete'),
+        );
+        assert.ok(
+          third.status === 'rejected' &&
+            (third.reason as { code?: unknown }).code === 'KEYHOLD_COPY_ABANDONED',
+        );
+      } finally {
+        await output.close();
+        await input.close();
+      }
+      assert.equal(readFileSync(outputPath).length, 16 * 1024);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
