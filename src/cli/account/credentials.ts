@@ -3,6 +3,8 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileAtomically } from '../../files/atomic-file.js';
 import { CliError, ExitCode, printWarning } from '../output.js';
+import { say } from '../../text/terminal-language.js';
+import { accountMessages } from './messages.js';
 
 /** One logged-in account on one server: what `keyhold login` stores. */
 export interface StoredCredential {
@@ -53,7 +55,7 @@ export async function readCredentials(path = credentialsPath()): Promise<StoredC
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new CliError(
-      `Cannot read ${path}: ${(error as Error).message}. Check its permissions.`,
+      say(accountMessages.cannotReadCredentials(path, (error as Error).message)),
       ExitCode.environment,
     );
   }
@@ -62,24 +64,18 @@ export async function readCredentials(path = credentialsPath()): Promise<StoredC
     if ((info.mode & 0o077) !== 0) {
       // Tokens readable by others must not stay that way; fixing it beats refusing to work.
       await chmod(path, 0o600);
-      printWarning(`${path} was readable by other users; it is now private to you (mode 600).`);
+      printWarning(say(accountMessages.credentialsMadePrivate(path)));
     }
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new CliError(
-      `${path} is not valid JSON. Delete it and run keyhold login again.`,
-      ExitCode.environment,
-    );
+    throw new CliError(say(accountMessages.credentialsNotJson(path)), ExitCode.environment);
   }
   const credentials = (parsed as Partial<CredentialsFile> | null)?.credentials;
   if (!Array.isArray(credentials)) {
-    throw new CliError(
-      `${path} does not hold Keyhold logins. Delete it and run keyhold login again.`,
-      ExitCode.environment,
-    );
+    throw new CliError(say(accountMessages.credentialsNotLogins(path)), ExitCode.environment);
   }
   return credentials.filter(isCredential);
 }
@@ -153,8 +149,8 @@ export function selectCredentials(
     const known = credentials.map((c) => `  ${c.name}: ${describeCredential(c)}`).join('\n');
     throw new CliError(
       credentials.length === 0
-        ? `You are not logged in to any Keyhold server. Run: keyhold login <server-url>`
-        : `No login is called "${account}". Logged in:\n${known}`,
+        ? say(accountMessages.notLoggedInAnywhere)
+        : say(accountMessages.noLoginCalled(account, known)),
     );
   }
   return matches;
@@ -168,10 +164,8 @@ export function selectOneCredential(
   const matches = selectCredentials(credentials, account);
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length === 0) {
-    throw new CliError(
-      'You are not logged in to any Keyhold server. Run: keyhold login <server-url>',
-    );
+    throw new CliError(say(accountMessages.notLoggedInAnywhere));
   }
   const listed = matches.map((c) => `  --account ${c.name}   ${describeCredential(c)}`).join('\n');
-  throw new CliError(`You are logged in to several accounts; choose one:\n${listed}`);
+  throw new CliError(say(accountMessages.chooseOneLogin(listed)));
 }
