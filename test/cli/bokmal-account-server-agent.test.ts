@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -125,6 +125,59 @@ describe('the messages of login, serve, admin and the agent in both languages', 
     );
     const json = await runKeyhold(['whoami', '--json'], { env });
     assert.equal(json.stdout.trim(), '[]');
+  });
+
+  it('names the stored logins in Bokmål, and fixes or refuses a bad credentials file', async () => {
+    const config = await freshDir();
+    const file = join(config, 'keyhold', 'credentials.json');
+    await mkdir(join(config, 'keyhold'), { mode: 0o700 });
+    const login = (name: string, email: string) => ({
+      name,
+      server: 'https://keys.example.org',
+      accountId: name,
+      email,
+      displayName: name,
+      tokenId: name,
+      token: 'khd_not_a_real_token',
+      createdAt: '2026-12-01T00:00:00.000Z',
+    });
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        credentials: [
+          login('work', 'ola@example.org'),
+          login('kari@example.org', 'kari@example.org'),
+        ],
+      }),
+      { mode: 0o644 },
+    );
+    const env = { XDG_CONFIG_HOME: config, KEYHOLD_LANG: 'nb' };
+
+    const unknown = await runKeyhold(['logout', '--account', 'nobody'], { env });
+    assert.equal(unknown.code, 2);
+    assert.equal(
+      unknown.stderr,
+      'warning: ' +
+        `${file} kunne leses av andre brukere; nå kan bare du lese den (modus 600).\n` +
+        'error: Ingen pålogging heter "nobody". Logget på:\n' +
+        '  work: ola@example.org (work) på keys.example.org\n' +
+        '  kari@example.org: kari@example.org på keys.example.org\n',
+    );
+    const several = await runKeyhold(['logout'], { env });
+    assert.equal(several.code, 2);
+    assert.match(
+      several.stderr,
+      /^error: Du er logget på flere kontoer; velg én:\n {2}--account work {3}ola@example\.org \(work\) på keys\.example\.org\n/,
+    );
+
+    await writeFile(file, 'not json', { mode: 0o600 });
+    const damaged = await runKeyhold(['whoami'], { env });
+    assert.equal(damaged.code, 3);
+    assert.equal(
+      damaged.stderr,
+      `error: ${file} er ikke gyldig JSON. Slett den og kjør keyhold login på nytt.\n`,
+    );
   });
 
   it('says in Bokmål that the port is taken', async () => {

@@ -5,6 +5,7 @@ import { writeFileAtomically } from '../../files/atomic-file.js';
 import { CliError, ExitCode, printWarning } from '../output.js';
 import { say } from '../../text/terminal-language.js';
 import { accountMessages } from './messages.js';
+import type { Wording } from '../../server/messages.js';
 
 /** One logged-in account on one server: what `keyhold login` stores. */
 export interface StoredCredential {
@@ -119,10 +120,19 @@ function hostOf(server: string): string {
   }
 }
 
-/** How a login is shown in lists and messages: `ola@example.org on keys.example.org`. */
-export function describeCredential(credential: StoredCredential): string {
+/** How a login is named in messages: `ola@example.org on keys.example.org` (printed with `say`). */
+export function credentialWording(credential: StoredCredential): Wording {
   const named = credential.name === credential.email ? '' : ` (${credential.name})`;
-  return `${credential.email}${named} on ${hostOf(credential.server)}`;
+  const host = hostOf(credential.server);
+  return {
+    en: `${credential.email}${named} on ${host}`,
+    nb: `${credential.email}${named} på ${host}`,
+  };
+}
+
+/** The login in English, as --json output lists it whatever the terminal's language. */
+export function describeCredential(credential: StoredCredential): string {
+  return credentialWording(credential).en;
 }
 
 /**
@@ -146,7 +156,7 @@ export function selectCredentials(
             hostOf(c.server).toLowerCase() === wanted,
         );
   if (matches.length === 0) {
-    const known = credentials.map((c) => `  ${c.name}: ${describeCredential(c)}`).join('\n');
+    const known = credentials.map((c) => `  ${c.name}: ${say(credentialWording(c))}`).join('\n');
     throw new CliError(
       credentials.length === 0
         ? say(accountMessages.notLoggedInAnywhere)
@@ -166,6 +176,8 @@ export function selectOneCredential(
   if (matches.length === 0) {
     throw new CliError(say(accountMessages.notLoggedInAnywhere));
   }
-  const listed = matches.map((c) => `  --account ${c.name}   ${describeCredential(c)}`).join('\n');
+  const listed = matches
+    .map((c) => `  --account ${c.name}   ${say(credentialWording(c))}`)
+    .join('\n');
   throw new CliError(say(accountMessages.chooseOneLogin(listed)));
 }

@@ -27,7 +27,7 @@ import {
 } from './api-client.js';
 import {
   credentialsPath,
-  describeCredential,
+  credentialWording,
   readCredentials,
   selectCredentials,
   selectOneCredential,
@@ -229,9 +229,11 @@ export async function runLogout(flags: LogoutFlags): Promise<void> {
       revoked: problem === undefined,
     });
     if (problem !== undefined) {
-      printWarning(say(accountMessages.revokeFailed(describeCredential(credential), problem)));
+      printWarning(say(accountMessages.revokeFailed(say(credentialWording(credential)), problem)));
     } else if (!flags.json) {
-      printLine(escapeForTerminal(say(accountMessages.loggedOut(describeCredential(credential)))));
+      printLine(
+        escapeForTerminal(say(accountMessages.loggedOut(say(credentialWording(credential))))),
+      );
     }
   }
   await writeCredentials(credentials.filter((credential) => !ending.includes(credential)));

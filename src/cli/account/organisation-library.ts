@@ -3,7 +3,7 @@ import type { Wording } from '../../server/messages.js';
 import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, escapeForTerminal } from '../output.js';
 import { ApiError, KeyholdApi, loginProblem } from './api-client.js';
-import { describeCredential, type StoredCredential } from './credentials.js';
+import { credentialWording, type StoredCredential } from './credentials.js';
 
 /**
  * The organisation library `keyhold backup --to account --org NAME` adds a key to: one the
@@ -69,7 +69,7 @@ export async function organisationNamed(
       say(
         organisationMessages.unknown(
           escapeForTerminal(name),
-          describeCredential(credential),
+          say(credentialWording(credential)),
           organisations.map((organisation) => escapeForTerminal(organisation.name)),
         ),
       ),
