@@ -11,6 +11,7 @@ import {
 import type { Database } from './database.js';
 import { idPattern, newId } from './ids.js';
 import { migrateToLatest } from './migrate.js';
+import { preparedQuery } from './prepared-query.js';
 
 for (const kind of databaseKinds) {
   describe(`storage on ${kind.name}`, { skip: kind.skip }, () => {
@@ -141,6 +142,40 @@ for (const kind of databaseKinds) {
         assert.ok(sent.filter((text) => text === 'begin').length >= 1);
         assert.ok(sent.filter((text) => text === 'begin').length < ids.length);
       }
+    });
+
+    it('shows a prepared read outside a transaction only committed rows', async () => {
+      const organisationNamed = preparedQuery((db, values: { name: string }) =>
+        db.selectFrom('organisations').select('id').where('name', '=', values.name),
+      );
+      const insertOrganisation = (db: Database['db'], name: string) =>
+        db
+          .insertInto('organisations')
+          .values({ id: newId(), name, created_at: at, updated_at: at })
+          .execute();
+      // Asked while a transaction that is later undone has written: never sees its row.
+      let readDuringUndone: Promise<unknown[]> | undefined;
+      await assert.rejects(
+        database.transaction(async (trx) => {
+          await insertOrganisation(trx, 'Undone');
+          readDuringUndone = organisationNamed(database.db, { name: 'Undone' }, undefined);
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      assert.deepEqual(await readDuringUndone, []);
+      // Asked while a transaction is open, about rows that were there before it: finds them.
+      await insertOrganisation(database.db, 'Kept');
+      let readDuringKept: Promise<unknown[]> | undefined;
+      await database.transaction(async (trx) => {
+        await insertOrganisation(trx, 'Written meanwhile');
+        readDuringKept = organisationNamed(database.db, { name: 'Kept' }, undefined);
+      });
+      assert.equal((await readDuringKept)?.length, 1);
+      assert.equal(
+        (await organisationNamed(database.db, { name: 'Written meanwhile' }, undefined)).length,
+        1,
+      );
     });
 
     it('keeps binary values and timestamps as written', async () => {
