@@ -150,7 +150,7 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   // Outside a transaction a read sees only committed rows whenever it runs, so it need not wait
   // its turn for the connection. One that finds the database busy (another process recovering
   // the WAL) takes the usual way, which waits.
-  readDirectlyWith(db, ({ sql: text, parameters }) => {
+  readDirectlyWith(db, (text, parameters) => {
     if (sqlite.inTransaction) return undefined;
     const statement = statements.prepare(text);
     if (!statement.reader) return undefined;
