@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256-chain.h"
+
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
 #include <immintrin.h>
@@ -80,10 +82,13 @@ static void store_be32(uint8_t *to, uint32_t value) {
 
 /*
  * BitLocker's stretch: `rounds` times, last = SHA-256({last[32], initial[32], salt[16],
- * u64le count}), count counting from 0. The 88-byte message is two padded SHA-256 blocks laid
- * out once; each round rewrites only `last` and the count and runs the two block transforms.
+ * u64le count}), count counting from 0. On CPUs with the SHA instructions sha256-chain.c runs it
+ * in registers; here, the portable way, over OpenSSL: the 88-byte message is two padded SHA-256
+ * blocks laid out once, each round rewrites only `last` and the count and runs the two block
+ * transforms.
  */
-static void stretch(const uint8_t *initial, const uint8_t *salt, uint32_t rounds, uint8_t *out) {
+static void stretch_openssl(const uint8_t *initial, const uint8_t *salt, uint32_t rounds,
+                            uint8_t *out) {
   uint8_t message[128];
   memset(message, 0, sizeof message);
   memcpy(message + 32, initial, 32);
@@ -106,21 +111,30 @@ static void stretch(const uint8_t *initial, const uint8_t *salt, uint32_t rounds
   memcpy(out, message, 32);
 }
 
-/* stretchKey(initialHash: Uint8Array(32), salt: Uint8Array(16), rounds: number): Buffer */
+/*
+ * stretchKey(initialHash: Uint8Array(32), salt: Uint8Array(16), rounds: number,
+ *            shaInstructions: boolean): Buffer
+ * With shaInstructions false, or on a CPU without them, the OpenSSL loop runs.
+ */
 static napi_value stretch_key(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint8_t *initial, *salt;
   size_t initial_length, salt_length;
   uint32_t rounds;
-  if (argc < 3 || !bytes_of(env, argv[0], &initial, &initial_length) ||
+  bool sha_instructions = false;
+  if (argc < 4 || !bytes_of(env, argv[0], &initial, &initial_length) ||
       !bytes_of(env, argv[1], &salt, &salt_length) || initial_length != 32 || salt_length != 16 ||
-      napi_get_value_uint32(env, argv[2], &rounds) != napi_ok) {
-    return throw_error(env, "stretchKey needs a 32-byte hash, a 16-byte salt and a round count");
+      napi_get_value_uint32(env, argv[2], &rounds) != napi_ok ||
+      napi_get_value_bool(env, argv[3], &sha_instructions) != napi_ok) {
+    return throw_error(env, "stretchKey needs a 32-byte hash, a 16-byte salt, a round count and "
+                            "whether to use the SHA instructions");
   }
   uint8_t out[32];
-  stretch(initial, salt, rounds, out);
+  if (!sha_instructions || !sha256_chain_shani(initial, salt, rounds, out)) {
+    stretch_openssl(initial, salt, rounds, out);
+  }
   napi_value result;
   CHECK(napi_create_buffer_copy(env, 32, out, NULL, &result));
   return result;
@@ -953,7 +967,12 @@ static napi_value copy_async(napi_env env, napi_callback_info info) {
 #endif
 
 NAPI_MODULE_INIT() {
+  napi_value sha_instructions;
+  if (napi_get_boolean(env, sha256_chain_shani_available(), &sha_instructions) != napi_ok)
+    return NULL;
   napi_property_descriptor properties[] = {
+      /* Whether this CPU runs the key stretch on its SHA instructions (sha256-chain.c). */
+      {"shaInstructions", NULL, NULL, NULL, NULL, sha_instructions, napi_enumerable, NULL},
       {"stretchKey", NULL, stretch_key, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createDecryptor", NULL, create_decryptor, NULL, NULL, NULL, napi_enumerable, NULL},
       {"decrypt", NULL, decrypt, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -20,7 +20,8 @@ const paths = [
     name: 'the native addon',
     env: {},
     threads: '1',
-    notice: /^crypto: native addon/,
+    notice:
+      /^crypto: native addon \(.+\), key stretch (on the CPU's SHA instructions|through OpenSSL \(this CPU has no SHA instructions\))$/,
     skip: requirement(
       'native',
       nativeChoice.crypto.name === 'native' ? undefined : `not in use (${nativeChoice.notice})`,
@@ -78,6 +79,25 @@ describe('corpus volumes on both crypto paths', { skip: corpusSkip() }, () => {
       });
     });
   }
+
+  it(
+    'verifies every recovery password with the native key stretch kept on OpenSSL (KEYHOLD_NATIVE_SHA=0)',
+    { skip: paths[0]?.skip },
+    async () => {
+      const images = corpusImages().filter((i) => i.recoveryPassword && i.recoveryProtectorId);
+      assert.ok(images.length > 0);
+      for (const image of images) {
+        const result = await runKeyhold(
+          ['verify', image.path, '--recovery-password', image.recoveryPassword ?? '', '--verbose'],
+          { env: { KEYHOLD_NATIVE_SHA: '0' } },
+        );
+        assert.equal(result.code, 0, `${image.name}: ${result.stderr}`);
+        const protectorId = image.recoveryProtectorId?.toUpperCase() ?? '';
+        assert.ok(result.stdout.startsWith(`opens ${protectorId}`), image.name);
+        assert.match(result.stderr, /key stretch through OpenSSL \(KEYHOLD_NATIVE_SHA=0\)\n$/);
+      }
+    },
+  );
 
   it('refuses a --threads value that is not a whole number', async () => {
     const image = corpusImages()[0];

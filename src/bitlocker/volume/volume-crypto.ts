@@ -31,7 +31,15 @@ export const portableCrypto: VolumeCrypto = {
 
 /** The functions the native addon exports (see native/keyhold_native.c). */
 export interface NativeBinding {
-  stretchKey(initialHash: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array;
+  /** Whether this CPU has the SHA instructions the addon's own stretch loop runs on. */
+  readonly shaInstructions: boolean;
+  /** With `shaInstructions` false, or on a CPU without them, the stretch loops over OpenSSL. */
+  stretchKey(
+    initialHash: Uint8Array,
+    salt: Uint8Array,
+    rounds: number,
+    shaInstructions: boolean,
+  ): Uint8Array;
   /** `mode`: 0 XTS, 1 CBC, 2 CBC with the Elephant diffuser. */
   createDecryptor(mode: number, keySize: number, fvek: Uint8Array, sectorSize: number): object;
   decrypt(decryptor: object, input: Uint8Array, physicalOffset: number, output: Uint8Array): void;
@@ -72,15 +80,18 @@ const nativeModes: Readonly<Record<EncryptionMethod, { mode: number; keySize: nu
 
 const bitlockerRounds = 0x100000;
 
-/** The native addon behind the {@link VolumeCrypto} interface. */
-export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
+/**
+ * The native addon behind the {@link VolumeCrypto} interface. `useShaInstructions` false keeps
+ * the key stretch on OpenSSL even on a CPU with SHA instructions (both give the same keys).
+ */
+export function nativeCrypto(binding: NativeBinding, useShaInstructions = true): VolumeCrypto {
   return {
     name: 'native',
     stretchKey: (initialHash, salt, rounds = bitlockerRounds) => {
       if (initialHash.length !== 32 || salt.length !== 16) {
         throw new RangeError('stretchKey needs a 32-byte hash and a 16-byte salt');
       }
-      return binding.stretchKey(initialHash, salt, rounds);
+      return binding.stretchKey(initialHash, salt, rounds, useShaInstructions);
     },
     createSectorDecryptor: (method, fvek, sectorSize) => {
       const { mode, keySize } = nativeModes[method];

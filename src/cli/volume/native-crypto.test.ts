@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,11 +9,15 @@ import fc from 'fast-check';
 import { VolumeFormatError } from '../../bitlocker/volume/errors.js';
 import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
 import type { SectorDecryptor } from '../../bitlocker/volume/sector-cipher.js';
-import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
+import {
+  nativeCrypto,
+  portableCrypto,
+  type NativeBinding,
+} from '../../bitlocker/volume/volume-crypto.js';
 import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
 import { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import { requirement } from '../../../test/support/requirements.js';
-import { chooseVolumeCrypto, outdatedAddonReason } from './native-crypto.js';
+import { addonPath, chooseVolumeCrypto, outdatedAddonReason } from './native-crypto.js';
 
 const choice = chooseVolumeCrypto();
 
@@ -20,8 +25,18 @@ describe('an addon built from an older Keyhold', () => {
   it('is set aside for the WebAssembly path, saying which functions it lacks and what to run', () => {
     const noop = () => undefined;
     const older = { stretchKey: noop, createDecryptor: noop, decrypt: noop };
-    assert.match(outdatedAddonReason(older) ?? '', /no decryptAsync; `npm run build:native`/);
-    assert.equal(outdatedAddonReason({ ...older, decryptAsync: noop }), undefined);
+    assert.match(
+      outdatedAddonReason(older) ?? '',
+      /no decryptAsync, shaInstructions; `npm run build:native`/,
+    );
+    assert.match(
+      outdatedAddonReason({ ...older, decryptAsync: noop }) ?? '',
+      /no shaInstructions; `npm run build:native`/,
+    );
+    assert.equal(
+      outdatedAddonReason({ ...older, decryptAsync: noop, shaInstructions: false }),
+      undefined,
+    );
   });
 });
 const native = choice.crypto;
@@ -29,6 +44,21 @@ const skip = requirement(
   'native',
   native.name === 'native' ? undefined : `the native addon is not in use (${choice.notice})`,
 );
+
+/**
+ * The addon's two key stretch loops, each on its own: the one on the CPU's SHA instructions
+ * (sha256-chain.c) where this CPU has them, and the OpenSSL loop every CPU runs.
+ */
+function stretchLoops() {
+  if (native.name !== 'native') return [];
+  const binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
+  return [
+    ...(binding.shaInstructions
+      ? [{ name: 'SHA instructions', crypto: nativeCrypto(binding, true) }]
+      : []),
+    { name: 'OpenSSL', crypto: nativeCrypto(binding, false) },
+  ];
+}
 
 /** The native decryptor's off-thread call, which it always has. */
 function decryptAsyncOf(decryptor: SectorDecryptor) {
@@ -49,7 +79,8 @@ const methods: EncryptionMethod[] = [
 ];
 
 describe('the native addon and the WebAssembly path agree', { skip }, () => {
-  it('on the key stretch, for random hashes, salts and round counts', () => {
+  it('on the key stretch, both loops of the addon, for random hashes, salts and round counts', () => {
+    const loops = stretchLoops();
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -58,19 +89,24 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
         (hash, salt, rounds) => {
           const expected = Buffer.from(portableCrypto.stretchKey(hash, salt, rounds));
           assert.deepEqual(Buffer.from(native.stretchKey(hash, salt, rounds)), expected);
+          for (const loop of loops) {
+            const actual = Buffer.from(loop.crypto.stretchKey(hash, salt, rounds));
+            assert.deepEqual(actual, expected, loop.name);
+          }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 
-  it("on BitLocker's full 1,048,576-round stretch", () => {
+  it("on BitLocker's full 1,048,576-round stretch, both loops of the addon", () => {
     const hash = Buffer.alloc(32, 0x5a);
     const salt = Buffer.alloc(16, 0xa5);
-    assert.deepEqual(
-      Buffer.from(native.stretchKey(hash, salt)),
-      Buffer.from(portableCrypto.stretchKey(hash, salt)),
-    );
+    const expected = Buffer.from(portableCrypto.stretchKey(hash, salt));
+    assert.deepEqual(Buffer.from(native.stretchKey(hash, salt)), expected);
+    for (const loop of stretchLoops()) {
+      assert.deepEqual(Buffer.from(loop.crypto.stretchKey(hash, salt)), expected, loop.name);
+    }
   });
 
   it('on sector decryption, for every cipher, random keys, sectors and sector numbers', () => {
