@@ -178,6 +178,38 @@ for (const kind of databaseKinds) {
       );
     });
 
+    it('gives a prepared read every row with each column by name, values as stored', async () => {
+      const ids = [newId(), newId(), newId()];
+      for (const [index, id] of ids.entries()) {
+        await database.db
+          .insertInto('organisations')
+          .values({ id, name: `Columns ${index}`, created_at: at, updated_at: at })
+          .execute();
+      }
+      const organisations = preparedQuery((db, values: { prefix: string }) =>
+        db
+          .selectFrom('organisations')
+          .selectAll()
+          .select([sql<null>`null`.as('nothing'), sql<number>`2 + 3`.as('five')])
+          .where('name', 'like', sql<string>`${values.prefix} || '%'`)
+          .orderBy('name'),
+      );
+      const rows = await organisations(database.db, { prefix: 'Columns ' }, undefined);
+      const built = await database.db
+        .selectFrom('organisations')
+        .selectAll()
+        .select([sql<null>`null`.as('nothing'), sql<number>`2 + 3`.as('five')])
+        .where('name', 'like', 'Columns %')
+        .orderBy('name')
+        .execute();
+      assert.equal(rows.length, 3);
+      assert.deepEqual(rows, built);
+      assert.deepEqual(
+        rows.map((row) => [row.id, row.name, row.nothing, row.five]),
+        ids.map((id, index) => [id, `Columns ${index}`, null, 5]),
+      );
+    });
+
     it('keeps binary values and timestamps as written', async () => {
       const id = newId();
       const bytes = Buffer.from([0, 1, 2, 250, 251, 255]);

@@ -152,10 +152,8 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
   // the WAL) takes the usual way, which waits.
   readDirectlyWith(db, (text, parameters) => {
     if (sqlite.inTransaction) return undefined;
-    const statement = statements.prepare(text);
-    if (!statement.reader) return undefined;
     try {
-      return statement.all(parameters);
+      return statements.rowsOfRead(text, parameters);
     } catch (error) {
       if (isBusy(error)) return undefined;
       throw error;
