@@ -46,6 +46,10 @@ export const serverMessages = {
     en: `exit code ${code}`,
     nb: `avslutningskode ${code}`,
   }),
+  createdMasterKeyTitle: {
+    en: 'A new master key was created',
+    nb: 'En ny hovednøkkel ble opprettet',
+  } satisfies Wording,
   createdMasterKey: (source: string): Wording => ({
     en: `created a new master key in ${source}: back it up now, apart from database backups. Without it the stored recovery keys cannot be read.`,
     nb: `opprettet en ny hovednøkkel i ${source}: sikkerhetskopier den nå, atskilt fra sikkerhetskopiene av databasen. Uten den kan de lagrede gjenopprettingsnøklene ikke leses.`,

@@ -71,7 +71,7 @@ async function serveHere(config: Config): Promise<void> {
     const context = app.keyhold;
     if (context.createdMasterKey) {
       app.log.warn(
-        { [noticeField]: 'A new master key was created' },
+        { [noticeField]: say(serverMessages.createdMasterKeyTitle) },
         say(serverMessages.createdMasterKey(context.keyring.source)),
       );
     }
