@@ -268,6 +268,15 @@ describe('keyhold login, whoami, logout and the account in backup and find', () 
         result.stdout,
         /FAILED account: Your account already holds a different recovery password for Key ID 64311DEA/,
       );
+      const norsk = await runKeyhold(
+        ['backup', '--from', wrong, '--to', 'account', '--account', 'ola@example.org', '--yes'],
+        { env: { ...env, KEYHOLD_LANG: 'nb' } },
+      );
+      assert.equal(norsk.code, 2);
+      assert.match(
+        norsk.stdout,
+        /Kontoen din har allerede et annet gjenopprettingspassord for nøkkel-ID 64311DEA-4587-4029-924A-BA299647998E: ett av dem er feil eller utdatert\./,
+      );
     });
 
     it('finds the key in the account, and reveals it only when asked, recorded in the activity', async () => {

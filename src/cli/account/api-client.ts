@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { CliError, ExitCode } from '../output.js';
 import type { StoredCredential } from './credentials.js';
-import { say } from '../../text/terminal-language.js';
+import { say, terminalLanguage } from '../../text/terminal-language.js';
 import { accountMessages } from './messages.js';
 
 /** The server answered with an error body (`{"error":{"code","message"}}`). */
@@ -118,7 +118,12 @@ export class KeyholdApi {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': userAgent };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      // The server words its refusals, which are printed as they come, in this language.
+      'accept-language': terminalLanguage(),
+      'user-agent': userAgent,
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
