@@ -4,6 +4,7 @@ import { MigrationError } from '../db/migrate.js';
 import { OperationError } from '../operations/messages.js';
 import { say } from '../text/terminal-language.js';
 import { CliError, ExitCode } from './output.js';
+import { serverMessages } from './server/messages.js';
 
 /**
  * Turns failures to reach the data (an unusable data folder, database down, master key missing
@@ -22,7 +23,10 @@ export function asCliError(error: unknown): unknown {
   if (error instanceof Error && 'code' in error) {
     const code = String(error.code);
     if (/^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EACCES|EROFS|ENOSPC|28P01|3D000|SQLITE_)/.test(code)) {
-      return new CliError(`cannot open the database: ${error.message}`, ExitCode.environment);
+      return new CliError(
+        say(serverMessages.cannotOpenDatabase(error.message)),
+        ExitCode.environment,
+      );
     }
   }
   return error;
@@ -35,11 +39,11 @@ export function listenFailure(error: unknown): CliError | undefined {
   const where = `${failure.address ?? ''}:${failure.port ?? ''}`;
   const reason =
     failure.code === 'EADDRINUSE'
-      ? 'another program already listens there. Stop it, or choose another --port'
+      ? say(serverMessages.portTaken)
       : failure.code === 'EACCES'
-        ? 'that port needs administrator rights. Choose a port above 1023'
+        ? say(serverMessages.portNeedsAdministrator)
         : failure.code === 'EADDRNOTAVAIL'
-          ? 'this computer has no such address. Check --host'
+          ? say(serverMessages.noSuchAddress)
           : (failure.code ?? failure.message);
-  return new CliError(`Cannot listen on ${where}: ${reason}.`, ExitCode.environment);
+  return new CliError(say(serverMessages.cannotListen(where, reason)), ExitCode.environment);
 }

@@ -472,6 +472,18 @@ describe('keyhold agent on a simulated Windows computer', () => {
     assert.ok(fleet.size > 50, 'a hundred agents that failed together do not return together');
   });
 
+  it('says in Bokmål which tool it could not find when the drives cannot be read', async () => {
+    const pc = await enrolledComputer(computer('en', true));
+    const run = await runKeyhold(['agent', 'run', '--state-dir', pc.stateDir], {
+      env: { ...pc.env, PATH: join(pc.stateDir, 'no-tools-here'), KEYHOLD_LANG: 'nb' },
+    });
+    assert.equal(run.code, 3);
+    assert.match(
+      run.stderr,
+      /Stasjonene på denne datamaskinen kunne ikke leses \(\S+ ble ikke funnet\)\. Kjør agenten som administrator/,
+    );
+  });
+
   it('keeps its state and backs off while the server cannot be reached', async () => {
     const pc = await enrolledComputer(computer('en', true));
     const statePath = join(pc.stateDir, 'state.json');

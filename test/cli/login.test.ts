@@ -137,6 +137,14 @@ describe('keyhold login, whoami, logout and the account in backup and find', () 
     const whoami = await runKeyhold(['whoami'], { env: elsewhere });
     assert.equal(whoami.code, 1);
     assert.match(whoami.stderr, /Not logged in\. Run: keyhold login <server-url>/);
+
+    const norsk = startLogin([server.url], { ...elsewhere, KEYHOLD_LANG: 'nb' });
+    const norskCode = await norsk.userCode;
+    assert.match(norsk.stderr(), /^For å koble til denne datamaskinen, åpne denne adressen/);
+    await ola.request('POST', '/api/v1/device/approve', { userCode: norskCode, approve: false });
+    const refused = await norsk.done;
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Forespørselen ble avvist i nettleseren\. Ingenting ble lagret\./);
   });
 
   it('tries https:// for an address without a scheme and, on this computer, says to use http://', async () => {
@@ -260,6 +268,15 @@ describe('keyhold login, whoami, logout and the account in backup and find', () 
         result.stdout,
         /FAILED account: Your account already holds a different recovery password for Key ID 64311DEA/,
       );
+      const norsk = await runKeyhold(
+        ['backup', '--from', wrong, '--to', 'account', '--account', 'ola@example.org', '--yes'],
+        { env: { ...env, KEYHOLD_LANG: 'nb' } },
+      );
+      assert.equal(norsk.code, 2);
+      assert.match(
+        norsk.stdout,
+        /Kontoen din har allerede et annet gjenopprettingspassord for nøkkel-ID 64311DEA-4587-4029-924A-BA299647998E: ett av dem er feil eller utdatert\./,
+      );
     });
 
     it('finds the key in the account, and reveals it only when asked, recorded in the activity', async () => {
@@ -333,5 +350,23 @@ describe('keyhold login, whoami, logout and the account in backup and find', () 
     const find = await runKeyhold(['find', '64311DEA', '--no-drives'], { env });
     assert.equal(find.code, 3);
     assert.match(find.stderr, /The login for ola@example\.org .* no longer works/);
+
+    const norsk = { ...env, KEYHOLD_LANG: 'nb' };
+    const whoamiNorsk = await runKeyhold(['whoami'], { env: norsk });
+    assert.equal(whoamiNorsk.code, 1);
+    assert.match(
+      whoamiNorsk.stdout,
+      /^Ola Nordmann <ola@example\.org> på http:\/\/127\.0\.0\.1:\d+: virker ikke lenger \(tilbakekalt eller utløpt\): kjør keyhold login http/,
+    );
+    // Machine output stays as scripts know it, whatever the terminal's language.
+    const json = await runKeyhold(['whoami', '--json'], { env: norsk });
+    const [entry] = JSON.parse(json.stdout) as { problem: string }[];
+    assert.match(entry?.problem ?? '', /^no longer works \(revoked or expired\)/);
+    const findNorsk = await runKeyhold(['find', '64311DEA', '--no-drives'], { env: norsk });
+    assert.equal(findNorsk.code, 3);
+    assert.match(
+      findNorsk.stderr,
+      /Påloggingen for ola@example\.org på http:\/\/127\.0\.0\.1:\d+ virker ikke lenger \(logget av, tilbakekalt eller utløpt\)\. Kjør: keyhold login http/,
+    );
   });
 });

@@ -96,6 +96,25 @@ describe('keyhold serve log output', () => {
     assert.ok(!server.output().includes(searchedFor), 'no query string, even at debug');
   });
 
+  it('says in Bokmål that it serves, that a master key was made and that it stopped cleanly', async () => {
+    const norsk = await createTestDatabase('sqlite');
+    try {
+      const server = await startServe(
+        ['--data-dir', norsk.dataDir, '--log-format', 'pretty', '--workers', '2'],
+        { KEYHOLD_LANG: 'nb' },
+      );
+      await waitForOutput(server, /med 2 arbeidsprosesser/);
+      assert.equal(await server.stop('SIGINT'), 0);
+      const output = await waitForOutput(server, /stoppet uten feil/);
+      assert.match(output, /EN NY HOVEDNØKKEL BLE OPPRETTET/);
+      assert.match(output.replace(/[║\s]+/g, ' '), /sikkerhetskopier den nå, atskilt fra/);
+      assert.match(output, /Keyhold kjører på http:\/\/127\.0\.0\.1:\d+ med 2 arbeidsprosesser/);
+      assert.match(output, /Keyhold stoppet uten feil\.\n*$/);
+    } finally {
+      await norsk.cleanup();
+    }
+  });
+
   for (const workers of [[], ['--workers', '2']]) {
     const mode = workers.length ? 'with --workers 2' : 'in one process';
     it(`with --log-format pretty, ${mode}: readable lines, a framed master-key notice, one line per API request, and a clean stop on Ctrl-C`, async () => {

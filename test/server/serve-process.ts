@@ -32,7 +32,8 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      const match = /serving on (https?:\/\/[\d.:]+)/.exec(output);
+      // "Keyhold is serving on URL", or in Bokmål (KEYHOLD_LANG=nb) "Keyhold kjører på URL".
+      const match = /(?:serving on|kjører på) (https?:\/\/[\d.:]+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve({

@@ -75,7 +75,8 @@ export function startLogin(args: string[], env: NodeJS.ProcessEnv) {
   const userCode = new Promise<string>((resolve, reject) => {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
-      const match = /enter the code:\s+([A-Z]{4}-[A-Z]{4})/.exec(stderr);
+      // The English or the Bokmål instructions (KEYHOLD_LANG=nb).
+      const match = /(?:enter the code|skriv inn koden):\s+([A-Z]{4}-[A-Z]{4})/.exec(stderr);
       if (match?.[1]) resolve(match[1]);
     });
     child.on('close', () => {

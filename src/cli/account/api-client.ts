@@ -1,6 +1,8 @@
 import { isIPv4 } from 'node:net';
 import { CliError, ExitCode } from '../output.js';
 import type { StoredCredential } from './credentials.js';
+import { say, terminalLanguage } from '../../text/terminal-language.js';
+import { accountMessages } from './messages.js';
 
 /** The server answered with an error body (`{"error":{"code","message"}}`). */
 export class ApiError extends Error {
@@ -55,15 +57,13 @@ export function serverOrigin(input: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new CliError(`"${input}" is not a server address. Give it as https://keys.example.org.`);
+    throw new CliError(say(accountMessages.notAServerAddress(input)));
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new CliError(`"${input}" is not a server address. Give it as https://keys.example.org.`);
+    throw new CliError(say(accountMessages.notAServerAddress(input)));
   }
   if (url.protocol === 'http:' && !isThisComputer(url.hostname)) {
-    throw new CliError(
-      `Refusing to log in over plain HTTP to ${url.host}: the token would travel unencrypted. Use https://${url.host}.`,
-    );
+    throw new CliError(say(accountMessages.plainHttpRefused(url.host)));
   }
   return url.origin;
 }
@@ -72,12 +72,9 @@ function networkFailure(origin: string, error: unknown): ServerUnreachableError 
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const reason =
     (error as Error).name === 'TimeoutError'
-      ? `no answer within ${requestTimeoutMs / 1000} seconds`
+      ? say(accountMessages.noAnswerWithin(requestTimeoutMs / 1000))
       : (cause?.code ?? cause?.message ?? (error as Error).message);
-  return new ServerUnreachableError(
-    `Could not reach ${origin} (${reason}). Check the address and your network connection.`,
-    reason,
-  );
+  return new ServerUnreachableError(say(accountMessages.unreachable(origin, reason)), reason);
 }
 
 function errorFromBody(status: number, body: unknown): ApiError {
@@ -87,7 +84,7 @@ function errorFromBody(status: number, body: unknown): ApiError {
     return new ApiError(
       status,
       typeof code === 'string' ? code : 'unknown',
-      typeof message === 'string' ? message : `The server answered ${status}.`,
+      typeof message === 'string' ? message : say(accountMessages.serverAnswered(status)),
       details,
     );
   }
@@ -100,7 +97,7 @@ function errorFromBody(status: number, body: unknown): ApiError {
       typeof description === 'string' ? description : error.replaceAll('_', ' '),
     );
   }
-  return new ApiError(status, 'unknown', `The server answered ${status}.`);
+  return new ApiError(status, 'unknown', say(accountMessages.serverAnswered(status)));
 }
 
 export interface RequestOptions {
@@ -121,7 +118,12 @@ export class KeyholdApi {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': userAgent };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      // The server words its refusals, which are printed as they come, in this language.
+      'accept-language': terminalLanguage(),
+      'user-agent': userAgent,
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
@@ -143,7 +145,7 @@ export class KeyholdApi {
         parsed = JSON.parse(text);
       } catch {
         throw new CliError(
-          `${this.origin} did not answer like a Keyhold server (status ${response.status}, not JSON). Check the address.`,
+          say(accountMessages.notKeyhold(this.origin, response.status)),
           ExitCode.environment,
         );
       }
@@ -157,7 +159,7 @@ export class KeyholdApi {
 export function loginProblem(credential: StoredCredential, error: ApiError): CliError {
   if (error.status === 401) {
     return new CliError(
-      `The login for ${credential.email} on ${credential.server} no longer works (signed out, revoked or expired). Run: keyhold login ${credential.server}`,
+      say(accountMessages.loginGone(credential.email, credential.server)),
       ExitCode.environment,
     );
   }

@@ -3,6 +3,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileAtomically } from '../../files/atomic-file.js';
 import { CliError, ExitCode, printWarning } from '../output.js';
+import { say } from '../../text/terminal-language.js';
+import { accountMessages } from './messages.js';
+import type { Wording } from '../../server/messages.js';
 
 /** One logged-in account on one server: what `keyhold login` stores. */
 export interface StoredCredential {
@@ -53,7 +56,7 @@ export async function readCredentials(path = credentialsPath()): Promise<StoredC
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new CliError(
-      `Cannot read ${path}: ${(error as Error).message}. Check its permissions.`,
+      say(accountMessages.cannotReadCredentials(path, (error as Error).message)),
       ExitCode.environment,
     );
   }
@@ -62,24 +65,18 @@ export async function readCredentials(path = credentialsPath()): Promise<StoredC
     if ((info.mode & 0o077) !== 0) {
       // Tokens readable by others must not stay that way; fixing it beats refusing to work.
       await chmod(path, 0o600);
-      printWarning(`${path} was readable by other users; it is now private to you (mode 600).`);
+      printWarning(say(accountMessages.credentialsMadePrivate(path)));
     }
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new CliError(
-      `${path} is not valid JSON. Delete it and run keyhold login again.`,
-      ExitCode.environment,
-    );
+    throw new CliError(say(accountMessages.credentialsNotJson(path)), ExitCode.environment);
   }
   const credentials = (parsed as Partial<CredentialsFile> | null)?.credentials;
   if (!Array.isArray(credentials)) {
-    throw new CliError(
-      `${path} does not hold Keyhold logins. Delete it and run keyhold login again.`,
-      ExitCode.environment,
-    );
+    throw new CliError(say(accountMessages.credentialsNotLogins(path)), ExitCode.environment);
   }
   return credentials.filter(isCredential);
 }
@@ -123,10 +120,19 @@ function hostOf(server: string): string {
   }
 }
 
-/** How a login is shown in lists and messages: `ola@example.org on keys.example.org`. */
-export function describeCredential(credential: StoredCredential): string {
+/** How a login is named in messages: `ola@example.org on keys.example.org` (printed with `say`). */
+export function credentialWording(credential: StoredCredential): Wording {
   const named = credential.name === credential.email ? '' : ` (${credential.name})`;
-  return `${credential.email}${named} on ${hostOf(credential.server)}`;
+  const host = hostOf(credential.server);
+  return {
+    en: `${credential.email}${named} on ${host}`,
+    nb: `${credential.email}${named} på ${host}`,
+  };
+}
+
+/** The login in English, as --json output lists it whatever the terminal's language. */
+export function describeCredential(credential: StoredCredential): string {
+  return credentialWording(credential).en;
 }
 
 /**
@@ -150,11 +156,11 @@ export function selectCredentials(
             hostOf(c.server).toLowerCase() === wanted,
         );
   if (matches.length === 0) {
-    const known = credentials.map((c) => `  ${c.name}: ${describeCredential(c)}`).join('\n');
+    const known = credentials.map((c) => `  ${c.name}: ${say(credentialWording(c))}`).join('\n');
     throw new CliError(
       credentials.length === 0
-        ? `You are not logged in to any Keyhold server. Run: keyhold login <server-url>`
-        : `No login is called "${account}". Logged in:\n${known}`,
+        ? say(accountMessages.notLoggedInAnywhere)
+        : say(accountMessages.noLoginCalled(account, known)),
     );
   }
   return matches;
@@ -168,10 +174,10 @@ export function selectOneCredential(
   const matches = selectCredentials(credentials, account);
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length === 0) {
-    throw new CliError(
-      'You are not logged in to any Keyhold server. Run: keyhold login <server-url>',
-    );
+    throw new CliError(say(accountMessages.notLoggedInAnywhere));
   }
-  const listed = matches.map((c) => `  --account ${c.name}   ${describeCredential(c)}`).join('\n');
-  throw new CliError(`You are logged in to several accounts; choose one:\n${listed}`);
+  const listed = matches
+    .map((c) => `  --account ${c.name}   ${say(credentialWording(c))}`)
+    .join('\n');
+  throw new CliError(say(accountMessages.chooseOneLogin(listed)));
 }

@@ -11,6 +11,8 @@ import { ApiError, KeyholdApi, loginProblem } from './api-client.js';
 import type { StoredCredential } from './credentials.js';
 import { CliError } from '../output.js';
 import { mayNotAdd, type OrganisationTarget } from './organisation-library.js';
+import { say } from '../../text/terminal-language.js';
+import { accountMessages } from './messages.js';
 
 /** A key as the server lists it (never with its recovery password). */
 export type { KeySummary };
@@ -84,9 +86,8 @@ export class AccountKeys {
       return await this.call('POST', '/keys', { ...key, source: 'cli' });
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
-        const holder = this.organisation ? `${this.organisation.name}'s library` : 'Your account';
         throw new CliError(
-          `${holder} already holds a different recovery password for Key ID ${key.protectorId}: one of the two is wrong or outdated. Check the key with keyhold key check and compare it with the stored one.`,
+          say(accountMessages.differentPassword(this.organisation?.name, key.protectorId)),
         );
       }
       throw error;

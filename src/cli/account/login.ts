@@ -27,7 +27,7 @@ import {
 } from './api-client.js';
 import {
   credentialsPath,
-  describeCredential,
+  credentialWording,
   readCredentials,
   selectCredentials,
   selectOneCredential,
@@ -35,6 +35,9 @@ import {
   writeCredentials,
   type StoredCredential,
 } from './credentials.js';
+import { say } from '../../text/terminal-language.js';
+import { accountMessages } from './messages.js';
+import type { Wording } from '../../server/messages.js';
 
 export interface WhoamiFlags {
   account?: string;
@@ -79,27 +82,18 @@ async function waitForApproval(api: KeyholdApi, codes: DeviceCodes): Promise<Iss
           interval += 5;
           break;
         case 'access_denied':
-          throw new CliError(
-            'The request was denied in the browser. Nothing was saved.',
-            ExitCode.negative,
-          );
+          throw new CliError(say(accountMessages.deniedInBrowser), ExitCode.negative);
         case 'expired_token':
-          throw new CliError(
-            'The code expired before it was approved. Run keyhold login again.',
-            ExitCode.negative,
-          );
+          throw new CliError(say(accountMessages.codeExpired), ExitCode.negative);
         default:
           throw new CliError(
-            `The server refused the login: ${error.message}`,
+            say(accountMessages.loginRefused(error.message)),
             ExitCode.environment,
           );
       }
     }
     if (Date.now() > deadline) {
-      throw new CliError(
-        'The code expired before it was approved. Run keyhold login again.',
-        ExitCode.negative,
-      );
+      throw new CliError(say(accountMessages.codeExpired), ExitCode.negative);
     }
   }
 }
@@ -117,9 +111,7 @@ function withPlainHttpAdvice(
   const { hostname, host } = new URL(origin);
   if (!isThisComputer(hostname)) return error;
   return new ServerUnreachableError(
-    `Could not reach ${origin} (${error.reason}): "${typed}" has no scheme, so https:// was tried. ` +
-      `A Keyhold server on this computer without TLS answers over plain HTTP; use http://.\n` +
-      `Run: keyhold login http://${host}`,
+    say(accountMessages.unreachableOverHttps(origin, error.reason, typed, host)),
     error.reason,
   );
 }
@@ -127,9 +119,7 @@ function withPlainHttpAdvice(
 export async function runLogin(server: string, flags: LoginFlags): Promise<void> {
   const origin = serverOrigin(server);
   if (flags.deviceName !== undefined && hasUnsafeCharacters(flags.deviceName)) {
-    throw new CliError(
-      '--device-name holds control characters or text-direction overrides; give a plain name such as "ola-laptop".',
-    );
+    throw new CliError(say(accountMessages.unsafeDeviceName));
   }
   const api = new KeyholdApi(origin);
   let codes: DeviceCodes;
@@ -146,8 +136,8 @@ export async function runLogin(server: string, flags: LoginFlags): Promise<void>
     if (!(error instanceof ApiError)) throw error;
     throw new CliError(
       error.status === 404
-        ? `${origin} does not offer device sign-in. Check the address (is it a Keyhold server?).`
-        : `${origin} refused to start the login: ${error.message}`,
+        ? say(accountMessages.noDeviceSignIn(origin))
+        : say(accountMessages.loginStartRefused(origin, error.message)),
       ExitCode.environment,
     );
   }
@@ -155,13 +145,17 @@ export async function runLogin(server: string, flags: LoginFlags): Promise<void>
   // The instructions go to standard error so --json output stays a single document. The
   // server chose the address and code, so they are printed escaped like any answer of its.
   process.stderr.write(
-    `To connect this computer, open this address in a browser where you are signed in:\n\n` +
-      `  ${escapeForTerminal(codes.verification_uri)}\n\n` +
-      `and enter the code:\n\n  ${escapeForTerminal(codes.user_code)}\n\n` +
-      `(or open ${escapeForTerminal(codes.verification_uri_complete)}). The code works for ${minutes} minutes.\n`,
+    say(
+      accountMessages.approveInBrowser(
+        escapeForTerminal(codes.verification_uri),
+        escapeForTerminal(codes.user_code),
+        escapeForTerminal(codes.verification_uri_complete),
+        minutes,
+      ),
+    ),
   );
   const progress = createProgress(flags);
-  progress.start('Waiting for approval in the browser');
+  progress.start(say(accountMessages.waitingForApproval));
   let issued: IssuedToken;
   try {
     issued = await waitForApproval(api, codes);
@@ -195,7 +189,15 @@ export async function runLogin(server: string, flags: LoginFlags): Promise<void>
   }
   printLine(
     escapeForTerminal(
-      `Logged in as ${holder.account.displayName} <${holder.account.email}> on ${origin} (saved as "${credential.name}" in ${path}).`,
+      say(
+        accountMessages.loggedIn(
+          holder.account.displayName,
+          holder.account.email,
+          origin,
+          credential.name,
+          path,
+        ),
+      ),
     ),
   );
 }
@@ -227,11 +229,11 @@ export async function runLogout(flags: LogoutFlags): Promise<void> {
       revoked: problem === undefined,
     });
     if (problem !== undefined) {
-      printWarning(
-        `${describeCredential(credential)}: could not revoke the token on the server (${problem}). Revoke it under Security in the web app.`,
-      );
+      printWarning(say(accountMessages.revokeFailed(say(credentialWording(credential)), problem)));
     } else if (!flags.json) {
-      printLine(escapeForTerminal(`Logged out of ${describeCredential(credential)}.`));
+      printLine(
+        escapeForTerminal(say(accountMessages.loggedOut(say(credentialWording(credential))))),
+      );
     }
   }
   await writeCredentials(credentials.filter((credential) => !ending.includes(credential)));
@@ -247,13 +249,15 @@ interface WhoamiEntry {
   valid: boolean;
   tokenExpiresAt?: string;
   problem?: string;
+  /** The problem in the terminal's language; --json keeps `problem` as it always was. */
+  problemWording?: Wording;
 }
 
 export async function runWhoami(flags: WhoamiFlags): Promise<void> {
   const credentials = selectCredentials(await readCredentials(), flags.account);
   if (credentials.length === 0) {
     if (flags.json) printJson([]);
-    else process.stderr.write('Not logged in. Run: keyhold login <server-url>\n');
+    else process.stderr.write(`${say(accountMessages.notLoggedIn)}\n`);
     process.exitCode = ExitCode.negative;
     return;
   }
@@ -283,7 +287,8 @@ export async function runWhoami(flags: WhoamiFlags): Promise<void> {
         entries.push({
           ...base,
           valid: false,
-          problem: `no longer works (revoked or expired): run keyhold login ${credential.server}`,
+          problem: accountMessages.loginNoLongerWorks(credential.server).en,
+          problemWording: accountMessages.loginNoLongerWorks(credential.server),
         });
         exitCode = Math.max(exitCode, ExitCode.negative);
       } else if (error instanceof ApiError || error instanceof CliError) {
@@ -295,16 +300,21 @@ export async function runWhoami(flags: WhoamiFlags): Promise<void> {
     }
   }
   if (flags.json) {
-    printJson(entries);
+    printJson(entries.map(({ problemWording: _printedOnly, ...entry }) => entry));
   } else {
     for (const entry of entries) {
-      const who = `${entry.displayName} <${entry.email}> on ${entry.server}`;
+      const who = say(accountMessages.holderOn(entry.displayName, entry.email, entry.server));
       const named = entry.name === entry.email ? '' : ` (--account ${entry.name})`;
       printLine(
         escapeForTerminal(
           entry.valid
-            ? `${who}${named}; token valid until ${entry.tokenExpiresAt?.slice(0, 10) ?? '?'}`
-            : `${who}${named}: ${entry.problem ?? ''}`,
+            ? say(
+                accountMessages.whoamiValid(
+                  `${who}${named}`,
+                  entry.tokenExpiresAt?.slice(0, 10) ?? '?',
+                ),
+              )
+            : `${who}${named}: ${entry.problemWording ? say(entry.problemWording) : (entry.problem ?? '')}`,
         ),
       );
     }

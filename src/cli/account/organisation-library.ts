@@ -1,9 +1,9 @@
 import type { MembershipRole, Organisation } from '../../api/orgs.js';
 import type { Wording } from '../../server/messages.js';
-import { terminalLanguage } from '../../text/terminal-language.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, escapeForTerminal } from '../output.js';
 import { ApiError, KeyholdApi, loginProblem } from './api-client.js';
-import { describeCredential, type StoredCredential } from './credentials.js';
+import { credentialWording, type StoredCredential } from './credentials.js';
 
 /**
  * The organisation library `keyhold backup --to account --org NAME` adds a key to: one the
@@ -12,10 +12,6 @@ import { describeCredential, type StoredCredential } from './credentials.js';
  */
 
 export type OrganisationTarget = Pick<Organisation, 'id' | 'name' | 'role'>;
-
-function say(wording: Wording): string {
-  return wording[terminalLanguage()];
-}
 
 const roleNames: Record<MembershipRole, Wording> = {
   owner: { en: 'owner', nb: 'eier' },
@@ -73,7 +69,7 @@ export async function organisationNamed(
       say(
         organisationMessages.unknown(
           escapeForTerminal(name),
-          describeCredential(credential),
+          say(credentialWording(credential)),
           organisations.map((organisation) => escapeForTerminal(organisation.name)),
         ),
       ),

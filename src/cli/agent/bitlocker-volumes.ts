@@ -11,6 +11,8 @@ import {
 import type { ProtectorType } from '../../bitlocker/protector-id.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
 import { CommandFailedError, type CommandRunner } from '../backup/windows-volumes.js';
+import { say } from '../../text/terminal-language.js';
+import { agentMessages } from './messages.js';
 
 /**
  * BitLocker volumes of this Windows computer as the agent needs them: every OS and fixed drive
@@ -146,7 +148,9 @@ export function volumesFromManageBde(
 function failure(error: unknown): VolumeToolError {
   if (error instanceof CommandFailedError) {
     return new VolumeToolError(
-      `${error.command}${error.notFound ? ' was not found' : `: ${error.output.split('\n')[0] ?? ''}`}`,
+      error.notFound
+        ? say(agentMessages.toolNotFound(error.command))
+        : `${error.command}: ${error.output.split('\n')[0] ?? ''}`,
     );
   }
   if (error instanceof BitLockerFormatError) return new VolumeToolError(error.message);

@@ -9,7 +9,8 @@ import type {
   EscrowBody,
 } from '../../api/enrollment.js';
 import { jwtBearerAssertionType, signAssertion } from '../../crypto/device-assertion.js';
-import { terminalLanguage } from '../../text/terminal-language.js';
+import { say, terminalLanguage } from '../../text/terminal-language.js';
+import { agentMessages } from './messages.js';
 
 /**
  * The agent's side of the API: enrollment, a signed challenge for each run's access token, the
@@ -133,7 +134,7 @@ export async function checkIn(
   const answer = await call<CheckInAnswer>(server, 'POST', checkInPath, {
     body: { client_assertion_type: jwtBearerAssertionType, client_assertion: assertion },
   });
-  if (!answer.token) throw new ServerUnreachableError('the check-in gave no access token');
+  if (!answer.token) throw new ServerUnreachableError(say(agentMessages.noAccessToken));
   return {
     accessToken: {
       token: answer.token.access_token,

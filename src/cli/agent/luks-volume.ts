@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { LuksDumpError, parseLuksDump, type LuksHeader } from '../../luks/luks-dump.js';
+import { say } from '../../text/terminal-language.js';
+import { agentMessages } from './messages.js';
 
 /**
  * The agent's hands on a LUKS volume: the real `cryptsetup`, found on the PATH (with /usr/sbin and
@@ -44,9 +46,7 @@ function cryptsetup(args: readonly string[]): Promise<Outcome> {
       },
       (error, stdout, stderr) => {
         if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          reject(
-            new LuksToolError('cryptsetup', 'cryptsetup is not installed (Debian: cryptsetup-bin)'),
-          );
+          reject(new LuksToolError('cryptsetup', say(agentMessages.cryptsetupMissing)));
           return;
         }
         resolve({ code: error ? Number(error.code ?? 1) || 1 : 0, stdout, stderr });
@@ -57,10 +57,7 @@ function cryptsetup(args: readonly string[]): Promise<Outcome> {
 
 function failure(device: string, what: string, outcome: Outcome): LuksToolError {
   const said = outcome.stderr.trim().split('\n').at(-1) ?? '';
-  return new LuksToolError(
-    device,
-    `${what} failed (exit ${outcome.code}${said ? `: ${said}` : ''})`,
-  );
+  return new LuksToolError(device, say(agentMessages.toolFailed(what, outcome.code, said)));
 }
 
 /** The volume's LUKS version, UUID and key slots in use. */

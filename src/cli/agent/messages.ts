@@ -128,6 +128,22 @@ export const agentMessages = {
     en: `key slot ${slot} opens with your own key file, and the agent never removes your own slot`,
     nb: `nøkkelplass ${slot} åpnes med din egen nøkkelfil, og agenten fjerner aldri din egen nøkkelplass`,
   }),
+  toolNotFound: (command: string): Wording => ({
+    en: `${command} was not found`,
+    nb: `${command} ble ikke funnet`,
+  }),
+  cryptsetupMissing: {
+    en: 'cryptsetup is not installed (Debian: cryptsetup-bin)',
+    nb: 'cryptsetup er ikke installert (Debian: cryptsetup-bin)',
+  } satisfies Wording,
+  toolFailed: (what: string, code: number, said: string): Wording => ({
+    en: `${what} failed (exit ${code}${said ? `: ${said}` : ''})`,
+    nb: `${what} mislyktes (avslutningskode ${code}${said ? `: ${said}` : ''})`,
+  }),
+  noAccessToken: {
+    en: 'the check-in gave no access token',
+    nb: 'innsjekkingen ga ingen tilgangstoken',
+  } satisfies Wording,
   addedRecoveryPassword: (drive: string): Wording => ({
     en: `${drive} had no recovery password: the organisation's policy asks for one, so one was added.`,
     nb: `${drive} hadde ikke noe gjenopprettingspassord: organisasjonens retningslinjer krever et, så et ble lagt til.`,

@@ -38,6 +38,11 @@ for (const kind of databaseKinds) {
       const result = await runKeyhold(['admin', 'migrate', ...dataFlags, '--json']);
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual((JSON.parse(result.stdout) as { applied: string[] }).applied, []);
+      const norsk = await runKeyhold(['admin', 'migrate', ...dataFlags], {
+        env: { KEYHOLD_LANG: 'nb' },
+      });
+      assert.equal(norsk.code, 0, norsk.stderr);
+      assert.match(norsk.stdout, /: skjemaet er oppdatert\.\n$/);
     });
 
     it('create-org makes an existing account the owner, and refuses unknown emails', async () => {
@@ -70,6 +75,23 @@ for (const kind of databaseKinds) {
       ]);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /no account uses nobody@example.org\. Sign up/);
+      const norsk = await runKeyhold(
+        [
+          'admin',
+          'create-org',
+          '--name',
+          'Nobody Inc',
+          '--owner',
+          'nobody@example.org',
+          ...dataFlags,
+        ],
+        { env: { KEYHOLD_LANG: 'nb' } },
+      );
+      assert.equal(norsk.code, 2);
+      assert.match(
+        norsk.stderr,
+        /ingen konto bruker nobody@example\.org\. Registrer deg med den e-postadressen først/,
+      );
     });
 
     it('create-org refuses a name with control characters or a text-direction override', async () => {
@@ -97,6 +119,14 @@ for (const kind of databaseKinds) {
       const intact = await runKeyhold(['admin', 'verify-audit', ...dataFlags]);
       assert.equal(intact.code, 0, intact.stderr);
       assert.match(intact.stdout, /^intact: \d+ events, chain head \d+ [0-9a-f]{64}/);
+      const norsk = await runKeyhold(['admin', 'verify-audit', ...dataFlags], {
+        env: { KEYHOLD_LANG: 'nb' },
+      });
+      assert.equal(norsk.code, 0, norsk.stderr);
+      assert.match(
+        norsk.stdout,
+        /^intakt: \d+ hendelser, kjedens hode \d+ [0-9a-f]{64}\nTa vare på hodet/,
+      );
 
       const target = await server.ctx.db
         .selectFrom('audit_events')

@@ -11,6 +11,8 @@ import { createOrganisation } from '../../server/features/orgs/index.js';
 import { hasUnsafeCharacters } from '../../text/unsafe-characters.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import { asCliError } from '../server-errors.js';
+import { say } from '../../text/terminal-language.js';
+import { serverMessages } from './messages.js';
 
 export interface AdminFlags {
   dataDir?: string;
@@ -59,16 +61,16 @@ export async function runMigrate(flags: MigrateFlags): Promise<void> {
   const database = openDatabase(config);
   try {
     const upgradeBackup = await backupFirst(config, database);
-    if (upgradeBackup && !flags.json) printLine(`Backed up the database first: ${upgradeBackup}`);
+    if (upgradeBackup && !flags.json) printLine(say(serverMessages.backedUpFirst(upgradeBackup)));
     const applied = await migrateToLatest(database).catch((error: unknown) => {
       throw asCliError(error);
     });
     if (flags.json) {
       printJson({ database: database.location, applied, backup: upgradeBackup ?? null });
     } else if (applied.length === 0) {
-      printLine(`${database.location}: the schema is up to date.`);
+      printLine(say(serverMessages.schemaUpToDate(database.location)));
     } else {
-      printLine(`${database.location}: applied ${applied.join(', ')}.`);
+      printLine(say(serverMessages.migrationsApplied(database.location, applied.join(', '))));
     }
   } finally {
     await database.close();
@@ -102,20 +104,21 @@ export async function runRotateMasterKey(flags: AdminFlags & { keepOld?: boolean
     if (flags.json) {
       printJson({ keyFile: ctx.keyring.source, ...result });
     } else {
-      printLine(
-        `Master key version ${result.newVersion} is now in use; ${result.rewrapped} data keys re-wrapped.`,
-      );
+      printLine(say(serverMessages.masterKeyRotated(result.newVersion, result.rewrapped)));
       if (result.retiredVersions.length > 0) {
         printLine(
-          `Removed version ${result.retiredVersions.join(', ')} from ${ctx.keyring.source}. ` +
-            'Backups taken before now need the old key file.',
+          say(
+            serverMessages.oldVersionsRemoved(
+              result.retiredVersions.join(', '),
+              ctx.keyring.source,
+            ),
+          ),
         );
       }
     }
     if (result.damaged.length > 0) {
       throw new CliError(
-        `${result.damaged.length} secrets failed their integrity check and could not be re-wrapped ` +
-          `(altered in the database): ${result.damaged.join(', ')}. The old key versions were kept.`,
+        say(serverMessages.secretsDamaged(result.damaged.length, result.damaged.join(', '))),
         ExitCode.negative,
       );
     }
@@ -129,15 +132,11 @@ export async function runVerifyAudit(flags: AdminFlags): Promise<void> {
       printJson({ intact: result.problem === undefined, ...result });
     } else if (result.problem === undefined) {
       printLine(
-        `${style.green('intact')}: ${result.events} events, chain head ${result.head.seq} ${result.head.hash}`,
+        `${style.green(say(serverMessages.intact))}: ${say(serverMessages.auditIntact(result.events, result.head.seq, result.head.hash))}`,
       );
-      printLine(
-        style.dim(
-          'Keep the head somewhere else: removing the newest events together with the head is only visible against it.',
-        ),
-      );
+      printLine(style.dim(say(serverMessages.keepTheHead)));
     } else {
-      printLine(`${style.red('broken')}: ${result.problem}`);
+      printLine(`${style.red(say(serverMessages.broken))}: ${result.problem}`);
     }
     if (result.problem !== undefined) process.exitCode = ExitCode.negative;
   });
@@ -146,19 +145,15 @@ export async function runVerifyAudit(flags: AdminFlags): Promise<void> {
 export async function runCreateOrg(flags: AdminFlags & { name: string; owner: string }) {
   const name = flags.name.trim();
   if (name === '' || name.length > 100) {
-    throw new CliError('--name must be 1 to 100 characters.');
+    throw new CliError(say(serverMessages.orgNameLength));
   }
   if (hasUnsafeCharacters(name)) {
-    throw new CliError(
-      '--name holds control characters or text-direction overrides; give a plain name.',
-    );
+    throw new CliError(say(serverMessages.orgNameUnsafe));
   }
   await withContext(flags, async (ctx) => {
     const owner = await findUserByEmail(ctx.db, normalizeEmail(flags.owner));
     if (!owner) {
-      throw new CliError(
-        `no account uses ${flags.owner}. Sign up with that email first, then run this again.`,
-      );
+      throw new CliError(say(serverMessages.noAccountFor(flags.owner)));
     }
     const organisation = await createOrganisation(ctx, { name, ownerUserId: owner.id });
     if (flags.json) {
@@ -166,7 +161,7 @@ export async function runCreateOrg(flags: AdminFlags & { name: string; owner: st
     } else {
       printLine(
         escapeForTerminal(
-          `Created ${organisation.name} (${organisation.id}) with ${owner.email} as its owner.`,
+          say(serverMessages.organisationCreated(organisation.name, organisation.id, owner.email)),
         ),
       );
     }

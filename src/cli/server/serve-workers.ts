@@ -2,9 +2,10 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../../server/config.js';
 import { processLogger, resolveLogFormat } from '../../server/logging.js';
 import { ExitCode } from '../output.js';
+import { say } from '../../text/terminal-language.js';
+import { serverMessages } from './messages.js';
 
 /** The last line after Ctrl-C (SIGINT) or SIGTERM, once every connection is closed. */
-export const stoppedCleanly = 'Keyhold stopped cleanly.';
 
 /**
  * V8 lets each process's young generation grow to 32 MB under load, and several workers on one
@@ -58,8 +59,12 @@ export function superviseWorkers(config: Config): Promise<never> {
       const protocol = config.tlsCert ? 'https' : 'http';
       const host = address.address.includes(':') ? `[${address.address}]` : address.address;
       log.info(
-        `Keyhold is serving on ${protocol}://${host || config.host}:${address.port} ` +
-          `with ${config.workers} worker processes`,
+        say(
+          serverMessages.servingWithWorkers(
+            `${protocol}://${host || config.host}:${address.port}`,
+            config.workers,
+          ),
+        ),
       );
     }
   });
@@ -70,7 +75,8 @@ export function superviseWorkers(config: Config): Promise<never> {
       // A worker still starting has no handler yet, so the signal itself ends it.
       if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') allStoppedCleanly = false;
       if (running().length > 0) return;
-      if (stoppingWith === ExitCode.ok && allStoppedCleanly) log.info(stoppedCleanly);
+      if (stoppingWith === ExitCode.ok && allStoppedCleanly)
+        log.info(say(serverMessages.stoppedCleanly));
       process.exit(stoppingWith);
     }
     if (!wasServing) {
@@ -82,16 +88,11 @@ export function superviseWorkers(config: Config): Promise<never> {
     restarts.push(now);
     while (restarts[0] !== undefined && restarts[0] < now - restartWindowMs) restarts.shift();
     if (restarts.length > maximumRestartsInWindow) {
-      log.fatal(
-        `server workers stopped ${restarts.length} times within a minute; stopping Keyhold. ` +
-          'The messages above say why.',
-      );
+      log.fatal(say(serverMessages.workersKeepStopping(restarts.length)));
       stopAll(ExitCode.environment);
       return;
     }
-    log.error(
-      `a server worker stopped unexpectedly (${signal || `exit code ${code}`}); starting another`,
-    );
+    log.error(say(serverMessages.workerStopped(signal || say(serverMessages.exitCode(code)))));
     cluster.fork();
   });
 

@@ -5,7 +5,9 @@ import { loadConfig, type Config } from '../../server/config.js';
 import { noticeField } from '../../server/logging.js';
 import { CliError, ExitCode } from '../output.js';
 import { asCliError, listenFailure } from '../server-errors.js';
-import { stoppedCleanly, superviseWorkers } from './serve-workers.js';
+import { superviseWorkers } from './serve-workers.js';
+import { say } from '../../text/terminal-language.js';
+import { serverMessages } from './messages.js';
 
 export interface ServeFlags {
   host?: string;
@@ -69,21 +71,19 @@ async function serveHere(config: Config): Promise<void> {
     const context = app.keyhold;
     if (context.createdMasterKey) {
       app.log.warn(
-        { [noticeField]: 'A new master key was created' },
-        `created a new master key in ${context.keyring.source}: back it up now, apart from ` +
-          'database backups. Without it the stored recovery keys cannot be read.',
+        { [noticeField]: say(serverMessages.createdMasterKeyTitle) },
+        say(serverMessages.createdMasterKey(context.keyring.source)),
       );
     }
     if (context.upgradeBackup) {
-      app.log.info(`backed up the database before migrating it: ${context.upgradeBackup}`);
+      app.log.info(say(serverMessages.backedUpBeforeMigrating(context.upgradeBackup)));
     }
     if (!worker || worker.id === 1) {
       app.log.info(`data: ${context.database.location}`);
       const mode = await folderMode(config.dataDir);
       if (mode !== undefined && (mode & 0o077) !== 0) {
         app.log.warn(
-          `the data folder ${config.dataDir} is open to other users (mode ` +
-            `${(mode & 0o777).toString(8)}); run: chmod 700 ${config.dataDir}`,
+          say(serverMessages.dataFolderOpen(config.dataDir, (mode & 0o777).toString(8))),
         );
       }
     }
@@ -95,7 +95,7 @@ async function serveHere(config: Config): Promise<void> {
     // A terminal's Ctrl-C reaches the workers and the supervisor, which passes it on too.
     closing ??= app.close().then(() => {
       // With --workers, the supervisor says so once every worker has stopped.
-      if (!worker) app.log.info(stoppedCleanly);
+      if (!worker) app.log.info(say(serverMessages.stoppedCleanly));
       process.exit(0);
     });
   };
@@ -111,7 +111,7 @@ async function serveHere(config: Config): Promise<void> {
     await app.close();
     throw refusal;
   }
-  if (!worker) app.log.info(`Keyhold is serving on ${address}`);
+  if (!worker) app.log.info(say(serverMessages.serving(address)));
 }
 
 /**
@@ -123,16 +123,13 @@ async function readTlsFiles(config: Config): Promise<{ cert: Buffer; key: Buffer
   try {
     const { mode } = await stat(config.tlsKey);
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-      throw new CliError(
-        `the TLS key file ${config.tlsKey} can be read by other users; run: chmod 600 ${config.tlsKey}`,
-        ExitCode.environment,
-      );
+      throw new CliError(say(serverMessages.tlsKeyTooOpen(config.tlsKey)), ExitCode.environment);
     }
     return { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) };
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(
-      `cannot read the TLS certificate or key (--tls-cert, --tls-key): ${(error as Error).message}`,
+      say(serverMessages.tlsUnreadable((error as Error).message)),
       ExitCode.environment,
     );
   }
