@@ -33,34 +33,30 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { generateRecoveryPassword } from '../src/bitlocker/recovery-password-generation.js';
-import { keyToRecoveryPassword } from '../src/bitlocker/recovery-password.js';
 import { assertionAlgorithm, jwtBearerAssertionType } from '../src/crypto/device-assertion.js';
-import { sealValue } from '../src/crypto/envelope.js';
 import { sealForEscrow } from '../src/crypto/escrow-seal.js';
 import { loadKeyring } from '../src/crypto/master-key.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { newId } from '../src/db/ids.js';
 import { organisationOwner } from '../src/db/owners.js';
 import {
-  nameTerms,
-  normalizeName,
-  recoveryPasswordKind,
-} from '../src/server/features/keys/index.js';
-import {
   buildServer,
   cpuTimeOf,
   root,
+  signIn,
   startKeyhold,
   stop,
   withSchema,
   type Running,
 } from './support/servers.js';
+import { deviceRows, insertInChunks, keyRows } from './support/seed.js';
+import { callJson, expectStatus } from './support/http.js';
 
 const self = import.meta.filename;
 
@@ -130,38 +126,8 @@ async function runAgents(spec: PhaseSpec): Promise<PhaseResult> {
   const target = new URL(fleet.url);
   const checkInAudience = new URL('/api/v1/agent/check-in', fleet.url).toString();
   const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the answer's type
-  const call = <T>(method: string, path: string, body?: unknown, token?: string) =>
-    new Promise<{ status: number; body: T }>((resolve, reject) => {
-      const text = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string | number> = { accept: 'application/json' };
-      if (text !== undefined) {
-        headers['content-type'] = 'application/json';
-        headers['content-length'] = Buffer.byteLength(text);
-      }
-      if (token) headers.authorization = `Bearer ${token}`;
-      const outgoing = request(
-        { agent, host: target.hostname, port: target.port, method, path, headers },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            resolve({
-              status: response.statusCode ?? 0,
-              body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as T,
-            });
-          });
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end(text);
-    });
-  const expect = <T>(what: string, answer: { status: number; body: T }, status = 200): T => {
-    if (answer.status !== status) {
-      throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
-    }
-    return answer.body;
-  };
+  const call = <T>(method: string, path: string, body?: unknown, bearer?: string) =>
+    callJson<T>(new URL(path, target).toString(), { method, body, bearer, agent });
 
   interface CheckedIn {
     accessToken: string;
@@ -171,7 +137,7 @@ async function runAgents(spec: PhaseSpec): Promise<PhaseResult> {
   /** A quiet pass of `keyhold agent run` without a token: a challenge, the signed check-in. */
   async function checkIn(device: FleetFile['devices'][number]): Promise<CheckedIn> {
     const { enrolledDeviceId } = device;
-    const { challenge } = expect(
+    const { challenge } = expectStatus(
       'challenge',
       await call<{ challenge: string }>('POST', '/api/v1/agent/challenge', { enrolledDeviceId }),
     );
@@ -186,7 +152,7 @@ async function runAgents(spec: PhaseSpec): Promise<PhaseResult> {
     };
     const signingInput = `${Buffer.from(JSON.stringify({ alg: assertionAlgorithm, typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     const signature = sign(null, Buffer.from(signingInput), devicePrivateKey(device));
-    const answer = expect(
+    const answer = expectStatus(
       'check-in',
       await call<{ token?: { access_token: string }; state: CheckedIn['state'] }>(
         'POST',
@@ -202,7 +168,7 @@ async function runAgents(spec: PhaseSpec): Promise<PhaseResult> {
 
   /** A quiet pass holding an access token: the check-in alone. */
   async function checkInHeld(accessToken: string): Promise<CheckedIn> {
-    const answer = expect(
+    const answer = expectStatus(
       'check-in',
       await call<{ state: CheckedIn['state'] }>('POST', '/api/v1/agent/check-in', {}, accessToken),
     );
@@ -219,7 +185,7 @@ async function runAgents(spec: PhaseSpec): Promise<PhaseResult> {
     const recoveryPassword = generateRecoveryPassword();
     const newKeyId = randomBytes(16).toString('hex').toUpperCase();
     const dashed = `${newKeyId.slice(0, 8)}-${newKeyId.slice(8, 12)}-${newKeyId.slice(12, 16)}-${newKeyId.slice(16, 20)}-${newKeyId.slice(20)}`;
-    const answer = expect(
+    const answer = expectStatus(
       'escrow',
       await call<{ stored: { keyId: string; outcome: string }[] }>(
         'POST',
@@ -364,28 +330,13 @@ async function phase(
 // ---------------------------------------------------------------------------------------------
 // The server
 
-const fleetAdmin = { email: 'fleet-admin@example.org', password: 'violet tractor umbrella' };
+const fleetAdmin = {
+  email: 'fleet-admin@example.org',
+  password: 'violet tractor umbrella',
+  displayName: 'Fleet admin',
+};
 
-/**
- * The owner signed in in a "browser": the headers the web app would send. Signed in afresh before
- * revealing, since a reveal long after the sign-in asks to confirm presence again.
- */
-async function signInOwner(url: string, signUp: boolean): Promise<Record<string, string>> {
-  const response = await fetch(`${url}/api/v1/auth/${signUp ? 'signup' : 'signin'}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(signUp ? { ...fleetAdmin, displayName: 'Fleet admin' } : fleetAdmin),
-  });
-  if (!response.ok) throw new Error(`signing in the owner: HTTP ${response.status}`);
-  const body = (await response.json()) as { account: { id: string }; csrfToken: string };
-  return {
-    cookie: response.headers.get('set-cookie')?.split(';')[0] ?? '',
-    'x-keyhold-csrf': body.csrfToken,
-    'x-keyhold-account': body.account.id,
-    'content-type': 'application/json',
-  };
-}
-
+/** A request as the fleet's owner, signed in in a "browser" (see signIn). */
 async function asOwner<T>(
   url: string,
   headers: Record<string, string>,
@@ -393,13 +344,10 @@ async function asOwner<T>(
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}`);
-  return (await response.json()) as T;
+  return expectStatus(
+    `${method} ${path}`,
+    await callJson<T>(`${url}${path}`, { method, headers, body }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,94 +361,43 @@ async function seedFleet(
 ): Promise<FleetFile['devices']> {
   const masterKey = loadKeyring({ dataDir }).keyring.current();
   const owner = organisationOwner(organisationId);
-  const ownerColumns = { owner_user_id: null, owner_org_id: organisationId };
   if (database.dialect === 'sqlite') {
     // This connection only: a crash while seeding costs nothing but a re-run.
     await sql`pragma synchronous = off`.execute(database.db);
   }
   const fleet: FleetFile['devices'] = [];
   const batchSize = 1000;
-  const at = new Date(Date.now() - 86_400_000).toISOString();
+  const atMs = Date.now() - 86_400_000;
+  const at = new Date(atMs).toISOString();
   for (let first = 0; first < count; first += batchSize) {
     const rows = Array.from({ length: Math.min(batchSize, count - first) }, (_, offset) => {
-      const index = first + offset;
-      const name = `PC-${String(index).padStart(6, '0')}`;
-      const deviceId = newId();
-      const volumeId = newId();
-      const keyId = newId();
-      const secretId = newId();
+      const name = `PC-${String(first + offset).padStart(6, '0')}`;
+      const device = deviceRows(owner, newId(atMs), name, at);
+      const drive = keyRows(masterKey, owner, {
+        deviceId: device.device.id,
+        label: 'C:',
+        type: 'os',
+        at,
+        idTimeMs: atMs,
+        source: `keyhold agent on ${name}`,
+        protectorTypes: JSON.stringify(['recovery-password', 'tpm']),
+      });
       const enrolledDeviceId = newId();
-      const protectorHex = randomBytes(16).toString('hex').toUpperCase();
       const deviceKey = newDeviceKey();
-      const sealed = sealValue(
-        masterKey,
-        { secretId, kind: recoveryPasswordKind, boundId: keyId, owner },
-        Buffer.from(keyToRecoveryPassword(randomBytes(16)), 'utf8'),
-      );
+      const hex = drive.key.protector_hex;
       fleet.push({
         enrolledDeviceId,
         d: deviceKey.d,
         x: deviceKey.x,
-        keyId: `${protectorHex.slice(0, 8)}-${protectorHex.slice(8, 12)}-${protectorHex.slice(12, 16)}-${protectorHex.slice(16, 20)}-${protectorHex.slice(20)}`,
+        keyId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
       });
       return {
-        device: {
-          id: deviceId,
-          ...ownerColumns,
-          name,
-          name_normalized: normalizeName(name),
-          assigned_user_id: null,
-          last_seen_at: at,
-          created_at: at,
-          updated_at: at,
-        },
-        terms: nameTerms(name).map((term) => ({ device_id: deviceId, ...ownerColumns, term })),
-        volume: {
-          id: volumeId,
-          ...ownerColumns,
-          device_id: deviceId,
-          label: 'C:',
-          type: 'os' as const,
-          volume_guid: null,
-          protector_types: JSON.stringify(['recovery-password', 'tpm']),
-          created_at: at,
-          updated_at: at,
-        },
-        key: {
-          id: keyId,
-          ...ownerColumns,
-          protector_hex: protectorHex,
-          kind: 'bitlocker' as const,
-          luks_uuid_hex: null,
-          luks_slot: null,
-          volume_id: volumeId,
-          source: `keyhold agent on ${name}`,
-          backup_count: 1,
-          last_backup_destination: 'account' as const,
-          last_backup_at: at,
-          offline_backup_at: null,
-          in_vault_at: null,
-          deleted_at: null,
-          created_at: at,
-          updated_at: at,
-          rotation_required_at: null,
-          proven_at: null,
-        },
-        secret: {
-          id: secretId,
-          ...ownerColumns,
-          kind: recoveryPasswordKind,
-          bound_id: keyId,
-          key_version: sealed.keyVersion,
-          wrapped_key: sealed.wrappedKey,
-          ciphertext: sealed.ciphertext,
-          created_at: at,
-          updated_at: at,
-        },
+        ...device,
+        ...drive,
         enrolled: {
           id: enrolledDeviceId,
           organisation_id: organisationId,
-          device_id: deviceId,
+          device_id: device.device.id,
           enrollment_token_id: null,
           public_key: deviceKey.publicJwk,
           hostname: name,
@@ -514,30 +411,36 @@ async function seedFleet(
       };
     });
     await database.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('devices')
-        .values(rows.map((row) => row.device))
-        .execute();
-      await trx
-        .insertInto('device_terms')
-        .values(rows.flatMap((row) => row.terms))
-        .execute();
-      await trx
-        .insertInto('volumes')
-        .values(rows.map((row) => row.volume))
-        .execute();
-      await trx
-        .insertInto('recovery_keys')
-        .values(rows.map((row) => row.key))
-        .execute();
-      await trx
-        .insertInto('sealed_secrets')
-        .values(rows.map((row) => row.secret))
-        .execute();
-      await trx
-        .insertInto('enrolled_devices')
-        .values(rows.map((row) => row.enrolled))
-        .execute();
+      await insertInChunks(
+        trx,
+        'devices',
+        rows.map((row) => row.device),
+      );
+      await insertInChunks(
+        trx,
+        'device_terms',
+        rows.flatMap((row) => row.terms),
+      );
+      await insertInChunks(
+        trx,
+        'volumes',
+        rows.map((row) => row.volume),
+      );
+      await insertInChunks(
+        trx,
+        'recovery_keys',
+        rows.map((row) => row.key),
+      );
+      await insertInChunks(
+        trx,
+        'sealed_secrets',
+        rows.map((row) => row.secret),
+      );
+      await insertInChunks(
+        trx,
+        'enrolled_devices',
+        rows.map((row) => row.enrolled),
+      );
     });
   }
   if (database.dialect === 'postgres') await sql`analyze`.execute(database.db);
@@ -644,7 +547,7 @@ async function measureFleet(options: {
     let headers: Record<string, string>;
     let organisationId: string;
     try {
-      headers = await signInOwner(first.url, true);
+      headers = (await signIn(first.url, true, fleetAdmin)).headers;
       organisationId = (
         await asOwner<{ organisation: { id: string } }>(
           first.url,
@@ -709,7 +612,7 @@ async function measureFleet(options: {
       const stillMarked = report.counts.keysRotationRequired;
       const wrongPasswords = await revealSample(
         server.url,
-        await signInOwner(server.url, false),
+        (await signIn(server.url, false, fleetAdmin)).headers,
         organisationId,
         storm.confirmedFiles,
         20,

@@ -20,7 +20,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +27,7 @@ import { keyToRecoveryPassword } from '../src/bitlocker/recovery-password.js';
 import { openDatabase, sqliteFileName, type Database } from '../src/db/database.js';
 import { newId } from '../src/db/ids.js';
 import { organisationOwner, userOwner } from '../src/db/owners.js';
+import { callJson } from './support/http.js';
 import type { LoadResult } from './support/load.js';
 import { seedLibrary, windowsStyleName } from './support/seed.js';
 import {
@@ -176,44 +176,16 @@ async function timeImport(
   orgId: string,
   keys: number,
 ): Promise<ImportResult> {
-  const body = JSON.stringify({
+  const body = {
     filename: 'BitLockerKeys.csv',
     contentBase64: entraExport(keys).toString('base64'),
-  });
+  };
   const started = performance.now();
   const cpuBefore = cpuTimeOf(server.child.pid);
-  // node:http, not fetch: fetch gives up waiting for an answer after five minutes.
-  const { status, answer } = await new Promise<{
-    status: number;
-    answer: { added?: number };
-  }>((resolve, reject) => {
-    const target = new URL(`${server.url}/api/v1/orgs/${orgId}/import`);
-    const outgoing = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          resolve({
-            status: response.statusCode ?? 0,
-            answer: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { added?: number },
-          });
-        });
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
+  const { status, body: answer } = await callJson<{ added?: number }>(
+    `${server.url}/api/v1/orgs/${orgId}/import`,
+    { method: 'POST', headers, body },
+  );
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = (cpuTimeOf(server.child.pid) - cpuBefore) / 1e6;
   if (status !== 200 || answer.added !== keys) {

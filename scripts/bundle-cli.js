@@ -3,8 +3,9 @@
 // imports for that command, commander included) into one file, dist/bundle/cli/main.js, which bin/keyhold.js runs
 // for `keyhold verify`: Node then reads and compiles one file instead of about 45 modules, which
 // is a noticeable part of the time a key check takes. The other commands are left out (their
-// imports stay unresolved in the bundle, which never loads them). Runs after tsc. esbuild comes with tsx; without it the bundle is simply not made
-// and the CLI runs from dist/cli as for every other command.
+// imports stay unresolved in the bundle, which never loads them). Runs after tsc. esbuild is a
+// dependency, but its binary is a per-platform package that may be missing: then the bundle is
+// simply not made and the CLI runs from dist/cli as for every other command.
 //
 // The bundle lies three folders below the package root, as dist/cli/volume/native-crypto.js
 // does, so the native addon is found at the same relative path from either.

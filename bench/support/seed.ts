@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { keyToRecoveryPassword } from '../../src/bitlocker/recovery-password.js';
 import { sealValue } from '../../src/crypto/envelope.js';
+import type { MasterKey } from '../../src/crypto/master-key.js';
 import { loadKeyring } from '../../src/crypto/master-key.js';
 import type { Database } from '../../src/db/database.js';
 import { newId } from '../../src/db/ids.js';
@@ -48,6 +49,105 @@ export interface SeedOptions {
   showProgress?: boolean;
 }
 
+/** A device row and its name search terms. */
+export function deviceRows(
+  owner: Owner,
+  id: string,
+  name: string,
+  at: string,
+): { device: DevicesTable; terms: DeviceTermsTable[] } {
+  const columns = ownerColumns(owner);
+  return {
+    device: {
+      id,
+      ...columns,
+      name,
+      name_normalized: normalizeName(name),
+      assigned_user_id: null,
+      last_seen_at: at,
+      created_at: at,
+      updated_at: at,
+    },
+    terms: nameTerms(name).map((term) => ({ device_id: id, ...columns, term })),
+  };
+}
+
+export interface KeyRowsSpec {
+  deviceId: string;
+  label: string;
+  type: VolumesTable['type'];
+  at: string;
+  /** The time the ids are made for (ids sort by it). */
+  idTimeMs: number;
+  source: string;
+  protectorTypes: string | null;
+}
+
+/**
+ * One drive of a device with its BitLocker recovery key: the volume row, the key row and the
+ * key's recovery password sealed exactly as the server seals it.
+ */
+export function keyRows(
+  masterKey: MasterKey,
+  owner: Owner,
+  spec: KeyRowsSpec,
+): { volume: VolumesTable; key: RecoveryKeysTable; secret: SealedSecretsTable } {
+  const columns = ownerColumns(owner);
+  const { at } = spec;
+  const volumeId = newId(spec.idTimeMs);
+  const keyId = newId(spec.idTimeMs);
+  const secretId = newId(spec.idTimeMs);
+  const sealed = sealValue(
+    masterKey,
+    { secretId, kind: recoveryPasswordKind, boundId: keyId, owner },
+    Buffer.from(keyToRecoveryPassword(randomBytes(16)), 'utf8'),
+  );
+  return {
+    volume: {
+      id: volumeId,
+      ...columns,
+      device_id: spec.deviceId,
+      label: spec.label,
+      type: spec.type,
+      volume_guid: null,
+      protector_types: spec.protectorTypes,
+      created_at: at,
+      updated_at: at,
+    },
+    key: {
+      id: keyId,
+      ...columns,
+      protector_hex: randomBytes(16).toString('hex').toUpperCase(),
+      kind: 'bitlocker' as const,
+      luks_uuid_hex: null,
+      luks_slot: null,
+      volume_id: volumeId,
+      source: spec.source,
+      backup_count: 1,
+      last_backup_destination: 'account' as const,
+      last_backup_at: at,
+      offline_backup_at: null,
+      in_vault_at: null,
+      deleted_at: null,
+      created_at: at,
+      updated_at: at,
+      rotation_required_at: null,
+      proven_at: null,
+    },
+    secret: {
+      id: secretId,
+      ...columns,
+      kind: recoveryPasswordKind,
+      bound_id: keyId,
+      key_version: sealed.keyVersion,
+      wrapped_key: sealed.wrappedKey,
+      ciphertext: sealed.ciphertext,
+      created_at: at,
+      updated_at: at,
+    },
+  };
+}
+
 /**
  * `count` keys for one library, on count/2 devices with an OS and a data volume each, each key
  * with its recovery password sealed exactly as the server seals it and its "account" backup.
@@ -66,7 +166,6 @@ export async function seedLibrary(
   }: SeedOptions,
 ): Promise<string[]> {
   const masterKey = loadKeyring({ dataDir }).keyring.current();
-  const ownerColumnValues = ownerColumns(owner);
   const batchSize = 2000;
   if (database.dialect === 'sqlite') {
     // This connection only: a large page cache keeps the randomly ordered Key ID index in memory
@@ -88,86 +187,37 @@ export async function seedLibrary(
       const createdMs = started + i * 60_000;
       const at = new Date(createdMs).toISOString();
       const deviceId = newId(createdMs);
-      const name = windowsStyleName(firstDevice + i / 2);
-      devices.push({
-        id: deviceId,
-        ...ownerColumnValues,
-        name,
-        name_normalized: normalizeName(name),
-        assigned_user_id: null,
-        last_seen_at: at,
-        created_at: at,
-        updated_at: at,
-      });
-      for (const term of nameTerms(name))
-        terms.push({ device_id: deviceId, ...ownerColumnValues, term });
+      const device = deviceRows(owner, deviceId, windowsStyleName(firstDevice + i / 2), at);
+      devices.push(device.device);
+      terms.push(...device.terms);
       for (const [offset, label, type] of [
         [0, 'C:', 'os'],
         [1, 'D:', 'fixed'],
       ] as const) {
         if (i + offset >= count) break;
         const keyAt = new Date(createdMs + offset * 60_000).toISOString();
-        const volumeId = newId(createdMs);
-        volumes.push({
-          id: volumeId,
-          ...ownerColumnValues,
-          device_id: deviceId,
+        const drive = keyRows(masterKey, owner, {
+          deviceId,
           label,
           type,
-          volume_guid: null,
-          protector_types: null,
-          created_at: keyAt,
-          updated_at: keyAt,
-        });
-        const keyId = newId(createdMs + offset * 60_000);
-        const protectorHex = randomBytes(16).toString('hex').toUpperCase();
-        keys.push({
-          id: keyId,
-          ...ownerColumnValues,
-          protector_hex: protectorHex,
-          kind: 'bitlocker' as const,
-          luks_uuid_hex: null,
-          luks_slot: null,
-          volume_id: volumeId,
+          at: keyAt,
+          idTimeMs: createdMs + offset * 60_000,
           source: 'manual',
-          backup_count: 1,
-          last_backup_destination: 'account' as const,
-          last_backup_at: keyAt,
-          offline_backup_at: null,
-          in_vault_at: null,
-          deleted_at: null,
-          created_at: keyAt,
-          updated_at: keyAt,
-          rotation_required_at: null,
-          proven_at: null,
+          protectorTypes: null,
         });
+        volumes.push(drive.volume);
+        keys.push(drive.key);
+        secrets.push(drive.secret);
         backups.push({
           id: newId(createdMs),
-          key_id: keyId,
+          key_id: drive.key.id,
           destination: 'account' as const,
           note: null,
           actor_user_id: actorUserId,
           at: keyAt,
         });
-        const secretId = newId(createdMs);
-        const password = keyToRecoveryPassword(randomBytes(16));
-        const sealed = sealValue(
-          masterKey,
-          { secretId, kind: recoveryPasswordKind, boundId: keyId, owner },
-          Buffer.from(password, 'utf8'),
-        );
-        secrets.push({
-          id: secretId,
-          ...ownerColumnValues,
-          kind: recoveryPasswordKind,
-          bound_id: keyId,
-          key_version: sealed.keyVersion,
-          wrapped_key: sealed.wrappedKey,
-          ciphertext: sealed.ciphertext,
-          created_at: keyAt,
-          updated_at: keyAt,
-        });
-        if ((i + offset) % sampleEvery === 0) samples.push(`${keyId} ${protectorHex}`);
+        if ((i + offset) % sampleEvery === 0)
+          samples.push(`${drive.key.id} ${drive.key.protector_hex}`);
       }
     }
     await database.db.transaction().execute(async (trx) => {
@@ -188,7 +238,7 @@ export async function seedLibrary(
 /** SQLite takes at most 32,766 values in one statement: a batch's rows go in as many as needed. */
 const valuesPerStatement = 32_000;
 
-async function insertInChunks<Table extends keyof DatabaseSchema>(
+export async function insertInChunks<Table extends keyof DatabaseSchema>(
   db: Kysely<DatabaseSchema>,
   table: Table,
   rows: Insertable<DatabaseSchema[Table]>[],

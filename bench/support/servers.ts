@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../src/db/database.js';
 import { childProcessesOf } from '../../test/support/processes.js';
+import { callJson, expectStatus } from './http.js';
 import { runLoad, type LoadResult, type LoadSpec } from './load.js';
 
 export const root = join(import.meta.dirname, '..', '..');
@@ -162,24 +163,30 @@ export async function measure(
   return measured;
 }
 
-export const benchAccount = { email: 'bench@example.org', password: 'violet tractor umbrella' };
+export const benchAccount = {
+  email: 'bench@example.org',
+  password: 'violet tractor umbrella',
+  displayName: 'Bench',
+};
 
 /**
- * Signs up the bench account (or signs in to it, in a reused library); returns the headers the
- * web app would send as it.
+ * Signs up an account (the bench account unless another is given), or signs in to it in a
+ * reused library; returns the headers the web app would send as it.
  */
 export async function signIn(
   url: string,
   newAccount: boolean,
+  account: { email: string; password: string; displayName: string } = benchAccount,
 ): Promise<{ accountId: string; headers: Record<string, string> }> {
-  const response = await fetch(`${url}/api/v1/auth/${newAccount ? 'signup' : 'signin'}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(newAccount ? { ...benchAccount, displayName: 'Bench' } : benchAccount),
-  });
-  if (!response.ok) throw new Error(`signing in the bench account: HTTP ${response.status}`);
-  const body = (await response.json()) as { account: { id: string }; csrfToken: string };
-  const cookie = response.headers.get('set-cookie')?.split(';')[0] ?? '';
+  const answer = await callJson<{ account: { id: string }; csrfToken: string }>(
+    `${url}/api/v1/auth/${newAccount ? 'signup' : 'signin'}`,
+    {
+      method: 'POST',
+      body: newAccount ? account : { email: account.email, password: account.password },
+    },
+  );
+  const body = expectStatus(`signing in ${account.email}`, answer);
+  const cookie = answer.cookies[0]?.split(';')[0] ?? '';
   return {
     accountId: body.account.id,
     headers: { cookie, 'x-keyhold-csrf': body.csrfToken, 'x-keyhold-account': body.account.id },

@@ -466,6 +466,11 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
       .first()
       .getByText(/graph-recovery-keys\.json · 2 added, 1 skipped, 0 conflicts$/)
       .waitFor();
+    assert.doesNotMatch(
+      (await events.first().textContent()) ?? '',
+      / about /,
+      'an import names no one but the owner who made it, so it is not said to be about them',
+    );
     await page.getByText('1 event shown.').waitFor();
     assert.deepEqual(problems.errors, []);
   });

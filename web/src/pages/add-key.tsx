@@ -16,6 +16,7 @@ import {
   type ImportResult,
   type ImportUpload,
 } from '../api/keys.js';
+import { DataTable } from '../components/data-table.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { KeyId } from '../components/key-id.js';
 import { Page } from '../components/page.js';
@@ -372,52 +373,54 @@ function ImportPanel() {
             {t('add.import.found', { count: preview.found.length, name: file?.filename ?? '' })}
           </h3>
           {preview.found.length > 0 ? (
-            <div className="table-wrap">
-              <table className="key-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('keys.columns.keyId')}</th>
-                    <th scope="col">{t('keys.columns.drive')}</th>
-                    <th scope="col">{t('add.import.action')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {preview.found.map((item, index) => (
-                    <tr key={`${item.protectorId}-${index}`}>
-                      <th scope="row" data-label={t('keys.columns.keyId')}>
-                        <KeyId protectorId={item.protectorId} />
-                      </th>
-                      <td data-label={t('keys.columns.drive')}>
-                        {[
-                          item.volume?.label,
-                          item.volume?.type ? t(`keys.driveType.${item.volume.type}`) : undefined,
-                        ]
-                          .filter(Boolean)
-                          .join(' · ') || '–'}
-                      </td>
-                      <td data-label={t('add.import.action')}>
-                        <span
-                          className={item.action === 'conflict' ? 'badge badge-warning' : 'badge'}
-                        >
-                          {t(`add.import.actions.${item.action}`)}
+            <DataTable
+              caption={t('add.import.found', {
+                count: preview.found.length,
+                name: file?.filename ?? '',
+              })}
+              // A file may name one key twice; its place in the file tells the rows apart.
+              rows={preview.found.map((item, index) => ({ item, index }))}
+              rowKey={({ item, index }) => `${item.protectorId}-${index}`}
+              columns={[
+                {
+                  header: t('keys.columns.keyId'),
+                  cell: ({ item }) => <KeyId protectorId={item.protectorId} />,
+                },
+                {
+                  header: t('keys.columns.drive'),
+                  cell: ({ item }) =>
+                    [
+                      item.volume?.label,
+                      item.volume?.type ? t(`keys.driveType.${item.volume.type}`) : undefined,
+                    ]
+                      .filter(Boolean)
+                      .join(' · ') || '–',
+                },
+                {
+                  header: t('add.import.action'),
+                  cell: ({ item }) => (
+                    <>
+                      <span
+                        className={item.action === 'conflict' ? 'badge badge-warning' : 'badge'}
+                      >
+                        {t(`add.import.actions.${item.action}`)}
+                      </span>
+                      {item.reason ? <span className="hint"> {item.reason}</span> : null}
+                      {item.updated && item.updated.length > 0 ? (
+                        <span className="hint">
+                          {' '}
+                          {t('add.import.updates', {
+                            details: item.updated
+                              .map((field) => t(`keys.detailFields.${field}`))
+                              .join(', '),
+                          })}
                         </span>
-                        {item.reason ? <span className="hint"> {item.reason}</span> : null}
-                        {item.updated && item.updated.length > 0 ? (
-                          <span className="hint">
-                            {' '}
-                            {t('add.import.updates', {
-                              details: item.updated
-                                .map((field) => t(`keys.detailFields.${field}`))
-                                .join(', '),
-                            })}
-                          </span>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                      ) : null}
+                    </>
+                  ),
+                },
+              ]}
+            />
           ) : (
             <p>{t('add.import.nothing')}</p>
           )}

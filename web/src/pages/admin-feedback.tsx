@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.js';
 import { getFeedbackReport } from '../api/keys.js';
+import { DataTable } from '../components/data-table.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { Page } from '../components/page.js';
 import { formatDateTime, formatNumber } from '../format.js';
@@ -33,36 +34,26 @@ export function AdminFeedbackPage() {
         <>
           <section className="card stack">
             <h2>{t('adminFeedback.summary')}</h2>
-            <div className="table-wrap">
-              <table className="key-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('adminFeedback.article')}</th>
-                    <th scope="col">{t('adminFeedback.helpful')}</th>
-                    <th scope="col">{t('adminFeedback.notHelpful')}</th>
-                    <th scope="col">{t('adminFeedback.quality')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.data.summary.byArticle.map((row) => (
-                    <tr key={row.article}>
-                      <th scope="row" data-label={t('adminFeedback.article')}>
-                        {articleTitle(row.article)}
-                      </th>
-                      <td data-label={t('adminFeedback.helpful')}>{formatNumber(row.helpful)}</td>
-                      <td data-label={t('adminFeedback.notHelpful')}>
-                        {formatNumber(row.notHelpful)}
-                      </td>
-                      <td data-label={t('adminFeedback.quality')}>
-                        {row.averageLanguageQuality === null
-                          ? '–'
-                          : formatNumber(row.averageLanguageQuality, { maximumFractionDigits: 1 })}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t('adminFeedback.summary')}
+              rows={report.data.summary.byArticle}
+              rowKey={(row) => row.article}
+              columns={[
+                { header: t('adminFeedback.article'), cell: (row) => articleTitle(row.article) },
+                { header: t('adminFeedback.helpful'), cell: (row) => formatNumber(row.helpful) },
+                {
+                  header: t('adminFeedback.notHelpful'),
+                  cell: (row) => formatNumber(row.notHelpful),
+                },
+                {
+                  header: t('adminFeedback.quality'),
+                  cell: (row) =>
+                    row.averageLanguageQuality === null
+                      ? '–'
+                      : formatNumber(row.averageLanguageQuality, { maximumFractionDigits: 1 }),
+                },
+              ]}
+            />
           </section>
           <section className="stack">
             <h2>{t('adminFeedback.answers', { count: report.data.items.length })}</h2>

@@ -294,7 +294,10 @@ function AuditEventLine({ event }: { event: OrganisationAuditEvent }) {
               ? t('activity.keyOnDevice', { shortId, device })
               : t('activity.key', { shortId })
             : device,
-          event.subject ? t('orgs.audit.about', { name: event.subject.displayName }) : '',
+          // The server records the actor as the subject when an event names no one else.
+          event.subject && event.subject.accountId !== event.actor?.accountId
+            ? t('orgs.audit.about', { name: event.subject.displayName })
+            : '',
           i18n.exists(`orgs.reasons.${reason}`) ? t(`orgs.reasons.${reason}`) : '',
           ticket ? t('orgs.approvals.ticket', { ticket }) : '',
           ...imported,
