@@ -96,7 +96,7 @@ export const postgresPoolSize = 10;
  * PipelinedConnections): each carries many statements at once, so a few keep PostgreSQL's
  * cores busy, and a slow statement holds up only those behind it on its own connection.
  */
-export const pipelinedConnections = 3;
+const pipelinedConnections = 3;
 /** SQLite's largest memory map by default: room for a library of several million keys. */
 const sqliteMmapBytes = 0x7fff0000;
 /** SQLite's own default: where a connection checkpoints when no thread does it for it. */

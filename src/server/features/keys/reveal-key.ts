@@ -176,7 +176,8 @@ export async function revealKey(
     await revealWithApproval(ctx, caller, access, row, given.approvalId);
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
-  if (access.library.kind !== 'organisation') throw new Error('a reason is for organisations');
+  if (access.library.kind !== 'organisation')
+    throw new Error("only an organisation's reveal has a reason");
   const recoveryPassword = openPassword();
   const revealed = {
     action: 'key_revealed' as const,
