@@ -115,6 +115,18 @@ export async function passwordWithEvent(
   return ctx.secrets.open(passwordRef(owner, keyId), sealed).toString('utf8');
 }
 
+/** The key's password, read and opened in the caller's transaction. */
+export async function storedPasswordIn(
+  ctx: ServerContext,
+  trx: Db,
+  owner: Owner,
+  keyId: string,
+): Promise<string> {
+  const sealed = await repo.findSealedPassword(trx, owner, keyId);
+  if (!sealed) throw new Error(`recovery key ${keyId} has no stored recovery password`);
+  return ctx.secrets.open(passwordRef(owner, keyId), sealed).toString('utf8');
+}
+
 export function keyEvent(
   caller: Caller,
   access: LibraryAccess,

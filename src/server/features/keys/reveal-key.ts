@@ -14,6 +14,7 @@ import {
   keyInReach,
   keyWithPasswordInReach,
   passwordWithEvent,
+  storedPasswordIn,
 } from './key-access.js';
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
@@ -165,27 +166,30 @@ export async function revealKey(
   const reason = revealReasonFor(library, given);
   // Only an organisation's reveals give a reason.
   if (!reason) return revealOwnKey(ctx, caller, library, id);
-  const { access, row, openPassword } = await keyToOpen(ctx, caller, library, id, 'reveal');
+  const { access, row } = await keyInReach(ctx, caller, library, 'reveal', id);
+  await requireMayOpen(ctx, caller, access, row);
   if (await revealNeedsApproval(ctx, access)) {
     if (given?.approvalId === undefined) {
       return { approvalId: await requestApproval(ctx, caller, access, row, reason) };
     }
     // Opened before the approval is spent, so a key that cannot be read spends none; the
     // approval's transaction marks the key, so an unusable approval leaves it unmarked.
-    const recoveryPassword = openPassword();
+    const recoveryPassword = await storedPasswordIn(ctx, ctx.db, access.owner, row.id);
     await revealWithApproval(ctx, caller, access, row, given.approvalId);
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
   if (access.library.kind !== 'organisation')
     throw new Error("only an organisation's reveal has a reason");
-  const recoveryPassword = openPassword();
   const revealed = {
     action: 'key_revealed' as const,
     ...keyEvent(caller, access, row, { ...reason }),
   };
   const organisationId = access.library.organisationId;
-  // The mark and the notices go out with the audit event or not at all.
-  await ctx.database.transaction(async (trx) => {
+  // The password is read and opened in the transaction that records the reveal, so what is
+  // handed over is what the event records; the mark and the notices go out with the event or not
+  // at all, and a password that cannot be opened leaves none of them.
+  const recoveryPassword = await ctx.database.transaction(async (trx) => {
+    const opened = await storedPasswordIn(ctx, trx, access.owner, row.id);
     await markRevealed(ctx, access, row, trx);
     await ctx.audit.record(trx, caller, revealed);
     await queueRevealNotices(
@@ -206,6 +210,7 @@ export async function revealKey(
         approvedBy: null,
       },
     );
+    return opened;
   });
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }
