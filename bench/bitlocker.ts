@@ -36,15 +36,20 @@ import {
   statSync,
 } from 'node:fs';
 import { open, truncate } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decryptAesCcm } from '../src/bitlocker/volume/aes-ccm.js';
 import { crc32 } from '../src/bitlocker/volume/crc32.js';
-import { portableCrypto } from '../src/bitlocker/volume/volume-crypto.js';
+import {
+  nativeCrypto,
+  portableCrypto,
+  type NativeBinding,
+} from '../src/bitlocker/volume/volume-crypto.js';
 import { openVolume, readBitLockerVolume } from '../src/bitlocker/volume/volume.js';
 import { openImageSource } from '../src/cli/volume/image-source.js';
-import { chooseVolumeCrypto } from '../src/cli/volume/native-crypto.js';
+import { addonPath, chooseVolumeCrypto } from '../src/cli/volume/native-crypto.js';
 import { compileWebAssemblyOptimized } from '../src/cli/volume/secret-input.js';
 
 const root = join(import.meta.dirname, '..');
@@ -63,7 +68,7 @@ if (build.status !== 0 && !existsSync(join(root, 'dist/cli/main.js'))) {
   console.error('bitlocker: the build failed and there is no compiled CLI to measure');
   process.exit(1);
 }
-// `keyhold verify` runs from the bundle of that build, as after `npm run build`.
+// `keyhold verify` and `keyhold unlock` run from the bundle of that build, as after `npm run build`.
 spawnSync(process.execPath, [join(root, 'scripts/bundle-cli.js')], { cwd: root, stdio: 'inherit' });
 
 /** The extracted corpus: KEYHOLD_CORPUS_DIR, or extracted here the way the test runner does. */
@@ -269,15 +274,26 @@ try {
     );
   }
   compileWebAssemblyOptimized();
+  // The addon's stretch on the CPU's SHA instructions where it has them, and its OpenSSL loop.
+  const binding =
+    nativeChoice.crypto.name === 'native'
+      ? (createRequire(import.meta.url)(addonPath) as NativeBinding)
+      : undefined;
   const stretchers = [
-    ...(nativeChoice.crypto.name === 'native' ? [nativeChoice.crypto] : []),
-    portableCrypto,
+    ...(binding?.shaInstructions
+      ? [{ name: 'native, SHA instructions', crypto: nativeCrypto(binding, true) }]
+      : []),
+    ...(binding ? [{ name: 'native, OpenSSL', crypto: nativeCrypto(binding, false) }] : []),
+    { name: 'webassembly', crypto: portableCrypto },
   ];
-  for (const crypto of stretchers) {
+  for (const { name, crypto } of stretchers) {
     const stretchStart = performance.now();
+    const cpuStart = process.cpuUsage();
     crypto.stretchKey(Buffer.alloc(32), Buffer.alloc(16));
+    const cpu = process.cpuUsage(cpuStart);
+    const times = { ms: performance.now() - stretchStart, cpuMs: (cpu.user + cpu.system) / 1000 };
     console.log(
-      `  in-process key stretch, ${crypto.name.padEnd(11)} (1,048,576 SHA-256)  ${(performance.now() - stretchStart).toFixed(0)} ms`,
+      `  in-process key stretch, ${name.padEnd(24)} (1,048,576 SHA-256)  ${timeText(times)}`,
     );
   }
   const keyholdVerify = ['verify', keyImage, '--recovery-password', recoveryPassword];

@@ -10,12 +10,13 @@ if (!existsSync(entry)) {
 }
 
 /**
- * `keyhold verify` runs from the bundle of the same build (scripts/bundle-cli.js): a key check
- * is timed against cryptsetup, and loading one file instead of dozens is part of that time. A
- * bundle older than the compiled CLI (a build since that did not bundle) is not used.
+ * `keyhold verify` and `keyhold unlock` run from the bundle of the same build
+ * (scripts/bundle-cli.js): they are timed against cryptsetup and dislocker, and loading one file
+ * instead of dozens is part of that time. A bundle older than the compiled CLI (a build since
+ * that did not bundle) is not used.
  */
 function bundledEntry() {
-  if (process.argv[2] !== 'verify') return undefined;
+  if (process.argv[2] !== 'verify' && process.argv[2] !== 'unlock') return undefined;
   const bundle = new URL('../dist/bundle/cli/main.js', import.meta.url);
   const built = statSync(bundle, { throwIfNoEntry: false });
   return built && built.mtimeMs >= statSync(entry).mtimeMs ? bundle : undefined;

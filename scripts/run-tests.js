@@ -37,7 +37,7 @@ const build = spawnSync(
   { stdio: 'inherit', cwd: root },
 );
 if (build.status !== 0) console.error('warning: the build reported type errors (see above)');
-// `keyhold verify` runs from a bundle of that build (scripts/bundle-cli.js).
+// `keyhold verify` and `keyhold unlock` run from a bundle of that build (scripts/bundle-cli.js).
 spawnSync(process.execPath, [join(root, 'scripts/bundle-cli.js')], { stdio: 'inherit', cwd: root });
 
 // The corpus images are sparse; extracting them once serves every suite.

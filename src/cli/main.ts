@@ -3,10 +3,41 @@ import { addExitCodesToHelp } from './exit-codes.js';
 import { CliError, ExitCode, printError } from './output.js';
 
 // A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? ExitCode.ok);
+// Output redirected to a full disk (`keyhold unlock ... --out - > file`) is one, said in one
+// line as a failed write to a file is, not as a crash.
+function onOutputError(name: 'stdout' | 'stderr') {
+  return (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    if (name !== 'stdout') throw error;
+    printError(`Writing standard output failed (${error.code ?? error.message}).`);
+    process.exit(ExitCode.environment);
+  };
+}
+// Node makes process.stdout and process.stderr when first asked for them, and making one for a
+// pipe or a terminal loads its network modules: a few milliseconds, which `keyhold verify`
+// (timed against cryptsetup) spends on standard error only when something goes wrong. So each
+// gets the handler when it is first asked for, not here.
+for (const name of ['stdout', 'stderr'] as const) {
+  // Node's own getter, called below with process as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const make = Object.getOwnPropertyDescriptor(process, name)?.get;
+  if (!make) {
+    process[name].on('error', onOutputError(name));
+    continue;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const stream = make.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, name, {
+        configurable: true,
+        enumerable: true,
+        get: () => stream,
+      });
+      stream.on('error', onOutputError(name));
+      return stream;
+    },
   });
 }
 

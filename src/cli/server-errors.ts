@@ -1,7 +1,8 @@
 import { MasterKeyError } from '../crypto/master-key.js';
 import { DataDirError } from '../db/data-dir.js';
 import { MigrationError } from '../db/migrate.js';
-import { OperationError, say } from '../operations/messages.js';
+import { OperationError } from '../operations/messages.js';
+import { say } from '../text/terminal-language.js';
 import { CliError, ExitCode } from './output.js';
 
 /**

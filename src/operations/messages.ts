@@ -1,5 +1,4 @@
 import type { Wording } from '../server/messages.js';
-import { terminalLanguage } from '../text/terminal-language.js';
 
 export type { Wording };
 
@@ -19,10 +18,6 @@ export class OperationError extends Error {
   ) {
     super(wording.en);
   }
-}
-
-export function say(wording: Wording, env: NodeJS.ProcessEnv = process.env): string {
-  return wording[terminalLanguage(env)];
 }
 
 /** Everything backup, restore, verify-backup and migrate tell the operator. */

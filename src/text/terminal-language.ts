@@ -12,3 +12,11 @@ export function terminalLanguage(env: NodeJS.ProcessEnv = process.env): CliLangu
     [env.KEYHOLD_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((value) => value) ?? '';
   return /^(nb|no|nn)([_.@-]|$)/i.test(locale) ? 'nb' : 'en';
 }
+
+/** The wording of a message in the terminal's language (see `terminalLanguage`). */
+export function say(
+  wording: Readonly<Record<CliLanguage, string>>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return wording[terminalLanguage(env)];
+}

@@ -7,22 +7,46 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { testServeEnv } from '../server/serve-process.js';
 import { keyholdBin, runKeyhold } from '../support/cli.js';
+import { corpusSkip } from '../support/requirements.js';
+import { corpusImage } from './volume-corpus.js';
+
+/** Runs the CLI with its standard output closed before it starts: its first write fails. */
+function runWithOutputClosed(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [keyholdBin, ...args]);
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('close', (code) => {
+      resolve({ code, stderr });
+    });
+  });
+}
 
 describe('keyhold entry point', () => {
   it('stops quietly when the reader of its output goes away (keyhold --help | head -1)', async () => {
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [keyholdBin, '--help']);
-      // Closing our end before the CLI has started guarantees its first write hits a closed pipe.
-      child.stdout.destroy();
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('close', (code) => {
-        resolve({ code, stderr });
-      });
-    });
+    const result = await runWithOutputClosed(['--help']);
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
   });
+
+  it(
+    'stops quietly there too when a key check from its bundle prints its answer',
+    {
+      skip: corpusSkip(),
+    },
+    async () => {
+      const image = corpusImage('bitlk-aes-xts-128');
+      const result = await runWithOutputClosed([
+        'verify',
+        image.path,
+        '--recovery-password',
+        image.recoveryPassword ?? '',
+      ]);
+      assert.equal(result.stderr, '');
+      assert.equal(result.code, 0);
+    },
+  );
 
   it('answers an unknown command with usage help and exit code 2', async () => {
     const result = await runKeyhold(['frobnicate']);

@@ -74,10 +74,11 @@ export function corpusStartupKeyPath(): string {
 export function runKeyholdHashingStdout(
   args: string[],
   input?: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdoutSha256: string; stdoutBytes: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [keyholdBin, ...args], {
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     });
     const hash = createHash('sha256');
     let stdoutBytes = 0;

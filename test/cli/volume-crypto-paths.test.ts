@@ -6,7 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import { chooseVolumeCrypto } from '../../src/cli/volume/native-crypto.js';
 import { runKeyhold } from '../support/cli.js';
 import { corpusSkip, requirement } from '../support/requirements.js';
-import { corpusImages, sha256File, type CorpusImage } from './volume-corpus.js';
+import {
+  corpusImage,
+  corpusImages,
+  runKeyholdHashingStdout,
+  sha256File,
+  type CorpusImage,
+} from './volume-corpus.js';
 
 /**
  * The corpus volumes decrypt to their reference SHA-256 on both implementations: the native
@@ -20,7 +26,8 @@ const paths = [
     name: 'the native addon',
     env: {},
     threads: '1',
-    notice: /^crypto: native addon/,
+    notice:
+      /^crypto: native addon \(.+\), key stretch (on the CPU's SHA instructions|through OpenSSL \(this CPU has no SHA instructions\))$/,
     skip: requirement(
       'native',
       nativeChoice.crypto.name === 'native' ? undefined : `not in use (${nativeChoice.notice})`,
@@ -63,6 +70,20 @@ describe('corpus volumes on both crypto paths', { skip: corpusSkip() }, () => {
         });
       }
 
+      // To standard output the native addon decrypts on the pool and writes in order from there.
+      for (const name of ['bitlk-aes-xts-128', 'bitlk-aes-cbc-elephant-128']) {
+        it(`streams ${name} to standard output on 2 threads to the reference SHA-256`, async () => {
+          const image = corpusImage(name);
+          const streamed = await runKeyholdHashingStdout(
+            ['unlock', image.path, ...secretArgs(image), '--out', '-', '--threads', '2'],
+            undefined,
+            path.env,
+          );
+          assert.equal(streamed.code, 0, streamed.stderr);
+          assert.equal(streamed.stdoutSha256, image.sha256);
+        });
+      }
+
       it('verifies a recovery password and names the path under --verbose', async () => {
         const image = corpusImages().find((i) => i.name === 'bitlk-aes-xts-128');
         assert.ok(image?.recoveryPassword);
@@ -78,6 +99,25 @@ describe('corpus volumes on both crypto paths', { skip: corpusSkip() }, () => {
       });
     });
   }
+
+  it(
+    'verifies every recovery password with the native key stretch kept on OpenSSL (KEYHOLD_NATIVE_SHA=0)',
+    { skip: paths[0]?.skip },
+    async () => {
+      const images = corpusImages().filter((i) => i.recoveryPassword && i.recoveryProtectorId);
+      assert.ok(images.length > 0);
+      for (const image of images) {
+        const result = await runKeyhold(
+          ['verify', image.path, '--recovery-password', image.recoveryPassword ?? '', '--verbose'],
+          { env: { KEYHOLD_NATIVE_SHA: '0' } },
+        );
+        assert.equal(result.code, 0, `${image.name}: ${result.stderr}`);
+        const protectorId = image.recoveryProtectorId?.toUpperCase() ?? '';
+        assert.ok(result.stdout.startsWith(`opens ${protectorId}`), image.name);
+        assert.match(result.stderr, /key stretch through OpenSSL \(KEYHOLD_NATIVE_SHA=0\)\n$/);
+      }
+    },
+  );
 
   it('refuses a --threads value that is not a whole number', async () => {
     const image = corpusImages()[0];

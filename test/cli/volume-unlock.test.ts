@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runKeyhold } from '../support/cli.js';
+import { keyholdBin, runKeyhold } from '../support/cli.js';
 import { corpusSkip } from '../support/requirements.js';
 import {
   corpusImage,
@@ -93,6 +95,21 @@ describe('keyhold unlock', { skip }, () => {
     const summary = JSON.parse(streamed.stderr) as { bytes: number; protectorId: string };
     assert.equal(summary.bytes, streamed.stdoutBytes);
     assert.equal(summary.protectorId, image.recoveryProtectorId?.toUpperCase());
+  });
+
+  it('stops quietly (exit 0) when the reader of standard output stops early, as `| head` does', async () => {
+    const image = corpusImage('bitlk-aes-xts-128-clearkey-only');
+    const child = spawn(
+      process.execPath,
+      [keyholdBin, 'unlock', image.path, '--clear-key', '--out', '-'],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   it('refuses a used-space-only volume with the reason, writing nothing', async () => {

@@ -35,6 +35,19 @@ export interface SectorDecryptor {
    * `KEYHOLD_SHORT_READ`.
    */
   copyAsync?(inFd: number, outFd: number, segments: readonly Segment[]): Promise<void>;
+  /**
+   * copyAsync to an output that takes bytes only in order (a pipe, standard output), from
+   * logical offset `start`: each call of the returned function reads and decrypts its segments
+   * at once with the others, then writes them at the output's position once the ranges before
+   * them are written. Ranges must be asked for in the order of their offsets, adjoining, and no
+   * more at once than Node's thread pool has threads (a range waiting for its turn holds one).
+   * Once a range fails, the later ones reject with code `KEYHOLD_COPY_ABANDONED`.
+   */
+  orderedCopy?(
+    inFd: number,
+    outFd: number,
+    start: number,
+  ): (segments: readonly Segment[]) => Promise<void>;
 }
 
 const blockSize = 16;

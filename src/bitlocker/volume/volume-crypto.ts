@@ -31,7 +31,15 @@ export const portableCrypto: VolumeCrypto = {
 
 /** The functions the native addon exports (see native/keyhold_native.c). */
 export interface NativeBinding {
-  stretchKey(initialHash: Uint8Array, salt: Uint8Array, rounds: number): Uint8Array;
+  /** Whether this CPU has the SHA instructions the addon's own stretch loop runs on. */
+  readonly shaInstructions: boolean;
+  /** With `shaInstructions` false, or on a CPU without them, the stretch loops over OpenSSL. */
+  stretchKey(
+    initialHash: Uint8Array,
+    salt: Uint8Array,
+    rounds: number,
+    shaInstructions: boolean,
+  ): Uint8Array;
   /** `mode`: 0 XTS, 1 CBC, 2 CBC with the Elephant diffuser. */
   createDecryptor(mode: number, keySize: number, fvek: Uint8Array, sectorSize: number): object;
   decrypt(decryptor: object, input: Uint8Array, physicalOffset: number, output: Uint8Array): void;
@@ -44,10 +52,19 @@ export interface NativeBinding {
   ): Promise<void>;
   /**
    * Reads, decrypts and writes file to file on Node's thread pool; `plan` holds
-   * [kind (0 zeros, 1 clear, 2 encrypted), offset, length, physicalOffset] a segment.
-   * Absent on Windows.
+   * [kind (0 zeros, 1 clear, 2 encrypted), offset, length, physicalOffset] a segment. With an
+   * `order` (createWriteOrder), the range is written in its turn at the output's position
+   * instead of at its offset. Absent on Windows.
    */
-  copyAsync?(decryptor: object, inFd: number, outFd: number, plan: Float64Array): Promise<void>;
+  copyAsync?(
+    decryptor: object,
+    inFd: number,
+    outFd: number,
+    plan: Float64Array,
+    order?: object,
+  ): Promise<void>;
+  /** An ordered output whose first range starts at `start`, for copyAsync. */
+  createWriteOrder?(start: number): object;
 }
 
 const segmentKinds = { zero: 0, plain: 1, encrypted: 2 } as const;
@@ -72,15 +89,18 @@ const nativeModes: Readonly<Record<EncryptionMethod, { mode: number; keySize: nu
 
 const bitlockerRounds = 0x100000;
 
-/** The native addon behind the {@link VolumeCrypto} interface. */
-export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
+/**
+ * The native addon behind the {@link VolumeCrypto} interface. `useShaInstructions` false keeps
+ * the key stretch on OpenSSL even on a CPU with SHA instructions (both give the same keys).
+ */
+export function nativeCrypto(binding: NativeBinding, useShaInstructions = true): VolumeCrypto {
   return {
     name: 'native',
     stretchKey: (initialHash, salt, rounds = bitlockerRounds) => {
       if (initialHash.length !== 32 || salt.length !== 16) {
         throw new RangeError('stretchKey needs a 32-byte hash and a 16-byte salt');
       }
-      return binding.stretchKey(initialHash, salt, rounds);
+      return binding.stretchKey(initialHash, salt, rounds, useShaInstructions);
     },
     createSectorDecryptor: (method, fvek, sectorSize) => {
       const { mode, keySize } = nativeModes[method];
@@ -95,8 +115,8 @@ export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
         }
       };
       const copyAsync = binding.copyAsync?.bind(binding);
-      const copy = copyAsync
-        ? async (inFd: number, outFd: number, segments: readonly Segment[]) => {
+      const copyWith = copyAsync
+        ? (order?: object) => async (inFd: number, outFd: number, segments: readonly Segment[]) => {
             const plan = new Float64Array(segments.length * 4);
             segments.forEach((segment, i) => {
               const physicalOffset = segment.kind === 'zero' ? 0 : segment.physicalOffset;
@@ -107,7 +127,7 @@ export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
             });
             const decryptor = take();
             try {
-              await copyAsync(decryptor, inFd, outFd, plan);
+              await copyAsync(decryptor, inFd, outFd, plan, order);
             } catch (error) {
               throw withErrnoName(error);
             } finally {
@@ -115,9 +135,18 @@ export function nativeCrypto(binding: NativeBinding): VolumeCrypto {
             }
           }
         : undefined;
+      const createWriteOrder = binding.createWriteOrder?.bind(binding);
+      const orderedCopy =
+        copyWith && createWriteOrder
+          ? (inFd: number, outFd: number, start: number) => {
+              const copy = copyWith(createWriteOrder(start));
+              return (segments: readonly Segment[]) => copy(inFd, outFd, segments);
+            }
+          : undefined;
       return {
         sectorSize,
-        ...(copy ? { copyAsync: copy } : {}),
+        ...(copyWith ? { copyAsync: copyWith() } : {}),
+        ...(orderedCopy ? { orderedCopy } : {}),
         decrypt(input, physicalOffset, output) {
           checkSectors(input, output);
           const decryptor = take();

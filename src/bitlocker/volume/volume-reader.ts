@@ -63,8 +63,37 @@ export class DecryptedVolumeReader {
     length: number,
   ): Promise<void> {
     if (!this.decryptor.copyAsync) throw new Error('this decryptor cannot copy between files');
+    await this.copying(
+      this.decryptor.copyAsync(inFd, outFd, mapRange(this.layout, offset, length)),
+    );
+  }
+
+  /** Whether {@link copierInOrder} can run: only the native addon copies in order. */
+  get copiesInOrder(): boolean {
+    return this.decryptor.orderedCopy !== undefined;
+  }
+
+  /**
+   * Copies the decrypted volume from the open image file `inFd` to `outFd`, which takes bytes
+   * only in order (standard output, a pipe), from logical `start` on: each call reads and
+   * decrypts its range at once with the others and writes it after the ranges before it. Call
+   * it for adjoining ranges in the order of their offsets, no more at once than Node's thread
+   * pool has threads; only where {@link copiesInOrder}.
+   */
+  copierInOrder(
+    inFd: number,
+    outFd: number,
+    start: number,
+  ): (offset: number, length: number) => Promise<void> {
+    if (!this.decryptor.orderedCopy) throw new Error('this decryptor cannot copy in order');
+    const copy = this.decryptor.orderedCopy(inFd, outFd, start);
+    return (offset, length) => this.copying(copy(mapRange(this.layout, offset, length)));
+  }
+
+  /** A copy's failure, an image that ends early said as such. */
+  private async copying(copy: Promise<void>): Promise<void> {
     try {
-      await this.decryptor.copyAsync(inFd, outFd, mapRange(this.layout, offset, length));
+      await copy;
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'KEYHOLD_SHORT_READ') throw error;
       throw new VolumeFormatError(

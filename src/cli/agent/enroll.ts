@@ -3,7 +3,8 @@ import { hostname, release, type } from 'node:os';
 import { generateDeviceKeyPair } from '../../crypto/device-assertion.js';
 import { CliError, ExitCode, escapeForTerminal, printJson, printLine } from '../output.js';
 import { enrollDevice, ServerRefusedError, ServerUnreachableError } from './client.js';
-import { agentMessages, say } from './messages.js';
+import { say } from '../../text/terminal-language.js';
+import { agentMessages } from './messages.js';
 import {
   defaultStateDir,
   ensureStateDir,

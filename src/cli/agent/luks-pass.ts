@@ -14,7 +14,8 @@ import {
   LuksToolError,
 } from './luks-volume.js';
 import { luksDriveType } from './luks-drive-type.js';
-import { agentMessages, say } from './messages.js';
+import { say } from '../../text/terminal-language.js';
+import { agentMessages } from './messages.js';
 import type { AgentStateFile, LuksVolumeRecord, PendingKey } from './state.js';
 
 /**

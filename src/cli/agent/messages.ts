@@ -1,12 +1,6 @@
 import type { Wording } from '../../server/messages.js';
-import { terminalLanguage } from '../../text/terminal-language.js';
 
-/** Everything keyhold agent tells a person, in English and Bokmål (see `terminalLanguage`). */
-
-export function say(wording: Wording, env: NodeJS.ProcessEnv = process.env): string {
-  return wording[terminalLanguage(env)];
-}
-
+/** Everything keyhold agent tells a person, in English and Bokmål (printed with `say`). */
 export const agentMessages = {
   stateDirUnusable: (dir: string, reason: string): Wording => ({
     en: `The agent's state folder ${dir} cannot be used (${reason}). Run as the service's account (root or SYSTEM), or give another folder with --state-dir.`,

@@ -21,7 +21,8 @@ import {
 import { checkIn, sendEscrow, ServerRefusedError, ServerUnreachableError } from './client.js';
 import { LuksPass, rememberLuksVolume } from './luks-pass.js';
 import { LuksToolError } from './luks-volume.js';
-import { agentMessages, say } from './messages.js';
+import { say } from '../../text/terminal-language.js';
+import { agentMessages } from './messages.js';
 import {
   defaultStateDir,
   readPrivateKey,

@@ -2,7 +2,8 @@ import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../../files/atomic-file.js';
 import { CliError, ExitCode } from '../output.js';
-import { agentMessages, say } from './messages.js';
+import { say } from '../../text/terminal-language.js';
+import { agentMessages } from './messages.js';
 
 /**
  * What the agent keeps between runs, in its state folder: the device's private key

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,11 +9,15 @@ import fc from 'fast-check';
 import { VolumeFormatError } from '../../bitlocker/volume/errors.js';
 import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
 import type { SectorDecryptor } from '../../bitlocker/volume/sector-cipher.js';
-import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
+import {
+  nativeCrypto,
+  portableCrypto,
+  type NativeBinding,
+} from '../../bitlocker/volume/volume-crypto.js';
 import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
 import { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import { requirement } from '../../../test/support/requirements.js';
-import { chooseVolumeCrypto, outdatedAddonReason } from './native-crypto.js';
+import { addonPath, chooseVolumeCrypto, outdatedAddonReason } from './native-crypto.js';
 
 const choice = chooseVolumeCrypto();
 
@@ -20,8 +25,18 @@ describe('an addon built from an older Keyhold', () => {
   it('is set aside for the WebAssembly path, saying which functions it lacks and what to run', () => {
     const noop = () => undefined;
     const older = { stretchKey: noop, createDecryptor: noop, decrypt: noop };
-    assert.match(outdatedAddonReason(older) ?? '', /no decryptAsync; `npm run build:native`/);
-    assert.equal(outdatedAddonReason({ ...older, decryptAsync: noop }), undefined);
+    assert.match(
+      outdatedAddonReason(older) ?? '',
+      /no decryptAsync, shaInstructions; `npm run build:native`/,
+    );
+    assert.match(
+      outdatedAddonReason({ ...older, decryptAsync: noop }) ?? '',
+      /no shaInstructions; `npm run build:native`/,
+    );
+    assert.equal(
+      outdatedAddonReason({ ...older, decryptAsync: noop, shaInstructions: false }),
+      undefined,
+    );
   });
 });
 const native = choice.crypto;
@@ -29,6 +44,21 @@ const skip = requirement(
   'native',
   native.name === 'native' ? undefined : `the native addon is not in use (${choice.notice})`,
 );
+
+/**
+ * The addon's two key stretch loops, each on its own: the one on the CPU's SHA instructions
+ * (sha256-chain.c) where this CPU has them, and the OpenSSL loop every CPU runs.
+ */
+function stretchLoops() {
+  if (native.name !== 'native') return [];
+  const binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
+  return [
+    ...(binding.shaInstructions
+      ? [{ name: 'SHA instructions', crypto: nativeCrypto(binding, true) }]
+      : []),
+    { name: 'OpenSSL', crypto: nativeCrypto(binding, false) },
+  ];
+}
 
 /** The native decryptor's off-thread call, which it always has. */
 function decryptAsyncOf(decryptor: SectorDecryptor) {
@@ -49,7 +79,8 @@ const methods: EncryptionMethod[] = [
 ];
 
 describe('the native addon and the WebAssembly path agree', { skip }, () => {
-  it('on the key stretch, for random hashes, salts and round counts', () => {
+  it('on the key stretch, both loops of the addon, for random hashes, salts and round counts', () => {
+    const loops = stretchLoops();
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -58,19 +89,24 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
         (hash, salt, rounds) => {
           const expected = Buffer.from(portableCrypto.stretchKey(hash, salt, rounds));
           assert.deepEqual(Buffer.from(native.stretchKey(hash, salt, rounds)), expected);
+          for (const loop of loops) {
+            const actual = Buffer.from(loop.crypto.stretchKey(hash, salt, rounds));
+            assert.deepEqual(actual, expected, loop.name);
+          }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 
-  it("on BitLocker's full 1,048,576-round stretch", () => {
+  it("on BitLocker's full 1,048,576-round stretch, both loops of the addon", () => {
     const hash = Buffer.alloc(32, 0x5a);
     const salt = Buffer.alloc(16, 0xa5);
-    assert.deepEqual(
-      Buffer.from(native.stretchKey(hash, salt)),
-      Buffer.from(portableCrypto.stretchKey(hash, salt)),
-    );
+    const expected = Buffer.from(portableCrypto.stretchKey(hash, salt));
+    assert.deepEqual(Buffer.from(native.stretchKey(hash, salt)), expected);
+    for (const loop of stretchLoops()) {
+      assert.deepEqual(Buffer.from(loop.crypto.stretchKey(hash, salt)), expected, loop.name);
+    }
   });
 
   it('on sector decryption, for every cipher, random keys, sectors and sector numbers', () => {
@@ -106,6 +142,38 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('on XTS with AES-NI alone, which KEYHOLD_NATIVE_VAES=0 keeps where VAES would run', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<EncryptionMethod>('aes-xts-128', 'aes-xts-256'),
+        fc.constantFrom(512, 4096),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (method, sectorSize, fvek, sectors, sector) => {
+          const input = new Uint8Array(sectors * sectorSize).map((_, i) => (i * 131) >>> 2);
+          const offset = sector * sectorSize;
+          const expected = new Uint8Array(input.length);
+          portableCrypto
+            .createSectorDecryptor(method, fvek, sectorSize)
+            .decrypt(input, offset, expected);
+          // The addon reads the setting when it creates a decryptor.
+          process.env.KEYHOLD_NATIVE_VAES = '0';
+          let decryptor: SectorDecryptor;
+          try {
+            decryptor = native.createSectorDecryptor(method, fvek, sectorSize);
+          } finally {
+            delete process.env.KEYHOLD_NATIVE_VAES;
+          }
+          const actual = new Uint8Array(input.length);
+          decryptor.decrypt(input, offset, actual);
+          assert.deepEqual(Buffer.from(actual), Buffer.from(expected));
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
@@ -216,6 +284,118 @@ describe('the native addon and the WebAssembly path agree', { skip }, () => {
         }
         assert.deepEqual(readFileSync(outputPath), Buffer.from(expected), method);
       }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('copies a volume in order to an output that takes bytes only so, for every cipher', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keyhold-ordered-'));
+    try {
+      for (const method of methods) {
+        const sectorSize = 512;
+        // A zero area, moved first sectors and a clear tail that ends off a sector, as above.
+        const layout: VolumeLayout = {
+          size: 900_000 + 100,
+          sectorSize,
+          encryptedSize: 800 * 1024,
+          relocatedOffset: 600 * 1024,
+          relocatedSize: 16 * sectorSize,
+          zeroRanges: [{ start: 600 * 1024, end: 600 * 1024 + 16 * sectorSize }],
+        };
+        const image = new Uint8Array(layout.size);
+        for (let i = 0; i < image.length; i++) image[i] = (i * 7907) >>> 3;
+        const imagePath = join(folder, `${method}.img`);
+        writeFileSync(imagePath, image);
+        const fvek = new Uint8Array(64).map((_, i) => 255 - i);
+        const memory = {
+          name: 'memory',
+          size: image.length,
+          read: (offset: number, length: number) =>
+            Promise.resolve(image.subarray(offset, offset + length)),
+        };
+        const portable = portableCrypto.createSectorDecryptor(method, fvek, sectorSize);
+        const expected = new Uint8Array(layout.size);
+        await new DecryptedVolumeReader(memory, layout, portable).readInto(0, expected);
+
+        const reader = new DecryptedVolumeReader(
+          memory,
+          layout,
+          native.createSectorDecryptor(method, fvek, sectorSize),
+        );
+        assert.ok(reader.copiesInOrder, 'the native decryptor copies in order');
+        const input = await open(imagePath, 'r');
+        const outputPath = join(folder, `${method}.out`);
+        // Appending: the output's position is all that places the bytes, as on a pipe.
+        const output = await open(outputPath, 'a');
+        try {
+          const copy = reader.copierInOrder(input.fd, output.fd, 0);
+          // At once: the last, shortest range usually finishes decrypting first.
+          await Promise.all([
+            copy(0, 400 * 1024),
+            copy(400 * 1024, 300 * 1024),
+            copy(700 * 1024, layout.size - 700 * 1024),
+          ]);
+        } finally {
+          await output.close();
+          await input.close();
+        }
+        assert.deepEqual(readFileSync(outputPath), Buffer.from(expected), method);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('writes nothing after a range that fails when copying in order', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keyhold-ordered-'));
+    try {
+      // The image ends in the second range; the third reads nothing (zeros) and would be ready.
+      const layout: VolumeLayout = {
+        size: 64 * 1024,
+        sectorSize: 512,
+        encryptedSize: 64 * 1024,
+        relocatedOffset: 0,
+        relocatedSize: 0,
+        zeroRanges: [{ start: 48 * 1024, end: 64 * 1024 }],
+      };
+      const imagePath = join(folder, 'short.img');
+      writeFileSync(imagePath, new Uint8Array(32 * 1024));
+      const memory = {
+        name: 'memory',
+        size: layout.size,
+        read: () => Promise.resolve(new Uint8Array()),
+      };
+      const reader = new DecryptedVolumeReader(
+        memory,
+        layout,
+        native.createSectorDecryptor('aes-xts-128', new Uint8Array(32), 512),
+      );
+      const input = await open(imagePath, 'r');
+      const outputPath = join(folder, 'short.out');
+      const output = await open(outputPath, 'a');
+      try {
+        const copy = reader.copierInOrder(input.fd, output.fd, 0);
+        const [first, second, third] = await Promise.allSettled([
+          copy(0, 16 * 1024),
+          copy(16 * 1024, 32 * 1024),
+          copy(48 * 1024, 16 * 1024),
+        ]);
+        assert.equal(first.status, 'fulfilled');
+        assert.ok(
+          second.status === 'rejected' &&
+            second.reason instanceof VolumeFormatError &&
+            second.reason.message.includes('incomplete'),
+        );
+        assert.ok(
+          third.status === 'rejected' &&
+            (third.reason as { code?: unknown }).code === 'KEYHOLD_COPY_ABANDONED',
+        );
+      } finally {
+        await output.close();
+        await input.close();
+      }
+      assert.equal(readFileSync(outputPath).length, 16 * 1024);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import {
 } from '../../bitlocker/volume/volume-crypto.js';
 
 /** Where node-gyp puts the addon: native/ at the package root, from src/ or dist/ alike. */
-const addonPath = join(
+export const addonPath = join(
   import.meta.dirname,
   '..',
   '..',
@@ -31,17 +31,29 @@ const bindingFunctions = ['stretchKey', 'createDecryptor', 'decrypt', 'decryptAs
 
 /**
  * Why a loaded addon cannot be used, if it cannot: one built from an older checkout (the code
- * updated, `npm run build:native` not run since) lacks the newer functions.
+ * updated, `npm run build:native` not run since) lacks the newer functions, or takes the key
+ * stretch's arguments of before (it does not say whether the CPU has SHA instructions).
  */
 export function outdatedAddonReason(binding: Record<string, unknown>): string | undefined {
-  const missing = bindingFunctions.filter((name) => typeof binding[name] !== 'function');
+  const missing: string[] = bindingFunctions.filter((name) => typeof binding[name] !== 'function');
+  if (typeof binding.shaInstructions !== 'boolean') missing.push('shaInstructions');
   if (missing.length === 0) return undefined;
   return `it was built from an older Keyhold and has no ${missing.join(', ')}; \`npm run build:native\` rebuilds it`;
 }
 
+/** How the addon's key stretch runs, for the notice: the CPU's SHA instructions or OpenSSL. */
+function stretchText(binding: NativeBinding, useShaInstructions: boolean): string {
+  if (!useShaInstructions) return 'key stretch through OpenSSL (KEYHOLD_NATIVE_SHA=0)';
+  return binding.shaInstructions
+    ? "key stretch on the CPU's SHA instructions"
+    : 'key stretch through OpenSSL (this CPU has no SHA instructions)';
+}
+
 /**
  * The native addon when it is built and loads, otherwise the portable WebAssembly path.
- * KEYHOLD_NATIVE=0 forces the portable path (to compare the two, or to rule the addon out).
+ * KEYHOLD_NATIVE=0 forces the portable path (to compare the two, or to rule the addon out);
+ * KEYHOLD_NATIVE_SHA=0 keeps the addon's key stretch on OpenSSL, as on a CPU without SHA
+ * instructions.
  */
 export function chooseVolumeCrypto(): CryptoChoice {
   if (chosen) return chosen;
@@ -53,17 +65,21 @@ export function chooseVolumeCrypto(): CryptoChoice {
     return chosen;
   }
   try {
-    const binding = createRequire(import.meta.url)(addonPath) as Record<string, unknown>;
-    const outdated = outdatedAddonReason(binding);
-    chosen = outdated
-      ? {
-          crypto: portableCrypto,
-          notice: `crypto: WebAssembly path (the native addon cannot be used: ${outdated})`,
-        }
-      : {
-          crypto: nativeCrypto(binding as unknown as NativeBinding),
-          notice: `crypto: native addon (${addonPath})`,
-        };
+    const loaded = createRequire(import.meta.url)(addonPath) as Record<string, unknown>;
+    const outdated = outdatedAddonReason(loaded);
+    if (outdated) {
+      chosen = {
+        crypto: portableCrypto,
+        notice: `crypto: WebAssembly path (the native addon cannot be used: ${outdated})`,
+      };
+    } else {
+      const binding = loaded as unknown as NativeBinding;
+      const useShaInstructions = process.env.KEYHOLD_NATIVE_SHA !== '0';
+      chosen = {
+        crypto: nativeCrypto(binding, useShaInstructions),
+        notice: `crypto: native addon (${addonPath}), ${stretchText(binding, useShaInstructions)}`,
+      };
+    }
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'

@@ -16,6 +16,11 @@ export interface OutputSink {
    * (pwrite), in any order, instead of in order through `write`.
    */
   readonly fd?: number;
+  /**
+   * For standard output: its descriptor, where bytes may also be written in order by other
+   * means than `write` (the native addon), when nothing was written through `write` before.
+   */
+  readonly orderedFd?: number;
   readonly name: string;
 }
 
@@ -28,6 +33,7 @@ function stdoutSink(): OutputSink {
   return {
     toStdout: true,
     name: 'standard output',
+    orderedFd: 1,
     write: (chunk) =>
       new Promise((resolve, reject) => {
         process.stdout.write(chunk, (error) => {

@@ -133,8 +133,14 @@ async function copyVolume(
   const copiers = Array.from({ length: concurrency }, copyNext);
   // All settle before the first failure is reported, so none still writes when the file is removed.
   const results = await Promise.allSettled(copiers);
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) throw failure.reason;
+  const failures = results.flatMap((result) =>
+    result.status === 'rejected' ? [result.reason as unknown] : [],
+  );
+  // In order, the ranges after a failed one are abandoned: the failed one says what went wrong.
+  const cause = failures.find(
+    (error) => (error as { code?: unknown }).code !== 'KEYHOLD_COPY_ABANDONED',
+  );
+  if (failures.length > 0) throw cause ?? failures[0];
   return written;
 }
 
@@ -206,11 +212,20 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       };
       if (crypto.name === 'native' && sink.fd !== undefined && reader.copiesBetweenFiles) {
         // File to file: each chunk is read, decrypted and written in one job on the thread
-        // pool, up to `threads` at once (no more than the pool has threads).
+        // pool. The jobs take turns at writing (the kernel writes one file one copy at a time)
+        // and sleep while they wait, so one job more than `threads` keeps `threads` cores
+        // working: one writes while the others read and decrypt (no more than the pool has).
         const outFd = sink.fd;
-        const concurrency = Math.max(1, Math.min(threads, threadPoolSize()));
+        const concurrency = Math.max(1, Math.min(threads + 1, threadPoolSize()));
         const copyChunk = (offset: number, length: number) =>
           reader.copyBetweenFiles(source.fd, outFd, offset, length);
+        bytes = await copyVolume(layout.size, copyChunk, concurrency, progress);
+      } else if (sink.orderedFd !== undefined && reader.copiesInOrder) {
+        // To standard output: each chunk is read and decrypted in one job on the thread pool
+        // and written there in its turn, `threads` + 1 jobs at once as to a file (no more than
+        // the pool has threads: a job waiting for its turn holds one).
+        const concurrency = Math.max(1, Math.min(threads + 1, threadPoolSize()));
+        const copyChunk = reader.copierInOrder(source.fd, sink.orderedFd, 0);
         bytes = await copyVolume(layout.size, copyChunk, concurrency, progress);
       } else if (crypto.name === 'native') {
         // Reads, decryption and writes all run on the thread pool. Up to `threads` chunks are
@@ -263,6 +278,10 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       }
     } catch (error) {
       await sink.abort();
+      // A reader that stops early (`| head`) is not an error, as for Node's own writes (main.ts).
+      if (sink.toStdout && (error as NodeJS.ErrnoException).code === 'EPIPE') {
+        process.exit(process.exitCode ?? ExitCode.ok);
+      }
       throw volumeCliError(path, writeFailure(sink, error) ?? error);
     } finally {
       process.removeListener('SIGINT', abortOnSignal);
