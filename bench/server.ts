@@ -238,10 +238,14 @@ function line(name: string, result: LoadResult, hello: LoadResult | undefined): 
     : '';
   const failed =
     result.failures > 0 ? `  (${result.failures} non-2xx: ${JSON.stringify(result.statuses)})` : '';
+  const postgres =
+    result.postgresCpuPerRequest === undefined
+      ? ''
+      : ` + PostgreSQL ${result.postgresCpuPerRequest.toFixed(0).padStart(4)} us`;
   return (
     `  ${name.padEnd(22)} ${result.perSecond.toFixed(0).padStart(7)} req/s  ` +
     `p50 ${result.p50.toFixed(2).padStart(6)} ms  p99 ${result.p99.toFixed(2).padStart(6)} ms  ` +
-    `cpu ${(result.cpuPerRequest ?? Number.NaN).toFixed(0).padStart(4)} us/req${ratio}${failed}`
+    `cpu ${(result.cpuPerRequest ?? Number.NaN).toFixed(0).padStart(4)} us/req${postgres}${ratio}${failed}`
   );
 }
 
@@ -296,6 +300,9 @@ async function measureLibrary(options: {
       );
     }
 
+    const postgresDatabase = options.databaseUrl
+      ? decodeURIComponent(new URL(options.databaseUrl).pathname.slice(1))
+      : undefined;
     const configurations: Configuration[] = [];
     for (const workers of options.workerCounts) {
       if (!options.databaseUrl) readThrough(join(dataDir, sqliteFileName));
@@ -304,15 +311,19 @@ async function measureLibrary(options: {
       const measured: Measured[] = [];
       try {
         for (const scenario of options.scenarios) {
-          const result = await measure(server, {
-            url: server.url,
-            scenario,
-            seconds: options.seconds,
-            warmUpSeconds: 2,
-            connections: options.connections,
-            headers,
-            samples: samplesFile,
-          });
+          const result = await measure(
+            server,
+            {
+              url: server.url,
+              scenario,
+              seconds: options.seconds,
+              warmUpSeconds: 2,
+              connections: options.connections,
+              headers,
+              samples: samplesFile,
+            },
+            postgresDatabase,
+          );
           measured.push({ scenario, result });
           console.log(line(`${options.label} x${workers} ${scenario}`, result, options.hello));
         }

@@ -40,6 +40,8 @@ export interface LoadResult {
   allRequests: number;
   /** The server's CPU time (user and system) per request, in microseconds. */
   cpuPerRequest?: number;
+  /** PostgreSQL's CPU time (its backends for the server's database) per request, in microseconds. */
+  postgresCpuPerRequest?: number;
   perSecond: number;
   p50: number;
   p99: number;

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -99,25 +99,68 @@ export function processesOf(pid: number | undefined): number[] {
   return pid === undefined ? [] : [pid, ...childProcessesOf(pid)];
 }
 
+/** CPU time a process has used so far, user and system, in microseconds (Linux). */
+function processCpuTime(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted from after the command name's closing ')'.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+}
+
 /** CPU time a server has used so far, user and system, in microseconds (Linux). */
 export function cpuTimeOf(pid: number | undefined): number {
   let total = 0;
-  for (const each of processesOf(pid)) {
-    // Fields 14 and 15 of /proc/<pid>/stat, counted from after the command name's closing ')'.
-    const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticksPerSecond = 100;
-    total += ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
-  }
+  for (const each of processesOf(pid)) total += processCpuTime(each);
   return total;
 }
 
-/** Runs a load against a server and adds the server's CPU time per request. */
-export async function measure(server: Running, spec: LoadSpec): Promise<LoadResult> {
+/**
+ * CPU time used so far by the PostgreSQL backends connected to `database` on this machine, per
+ * backend (Linux): their command line reads `postgres: <cluster>: <user> <database> <client> ...`.
+ * Backends that come and go between two readings are not counted; the server's pools keep theirs.
+ */
+function postgresCpuTimes(database: string): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const words = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split(/\s+/);
+      if (words[0] !== 'postgres:' || words[3] !== database) continue;
+      times.set(Number(entry), processCpuTime(Number(entry)));
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  return times;
+}
+
+function postgresCpuUsed(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, time] of after) used += time - (before.get(pid) ?? 0);
+  return used;
+}
+
+/**
+ * Runs a load against a server and adds the server's CPU time per request and, given the
+ * PostgreSQL database it uses, the CPU time of that database's backends per request.
+ */
+export async function measure(
+  server: Running,
+  spec: LoadSpec,
+  postgresDatabase?: string,
+): Promise<LoadResult> {
   const cpuBefore = cpuTimeOf(server.child.pid);
+  const postgresBefore = postgresDatabase ? postgresCpuTimes(postgresDatabase) : undefined;
   const result = await runLoad(spec);
   const cpuUsed = cpuTimeOf(server.child.pid) - cpuBefore;
-  return { ...result, cpuPerRequest: cpuUsed / Math.max(1, result.allRequests) };
+  const requests = Math.max(1, result.allRequests);
+  const measured: LoadResult = { ...result, cpuPerRequest: cpuUsed / requests };
+  if (postgresDatabase && postgresBefore) {
+    const used = postgresCpuUsed(postgresBefore, postgresCpuTimes(postgresDatabase));
+    measured.postgresCpuPerRequest = used / requests;
+  }
+  return measured;
 }
 
 export const benchAccount = {

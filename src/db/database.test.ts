@@ -210,6 +210,51 @@ for (const kind of databaseKinds) {
       );
     });
 
+    it('answers many prepared reads sent at once, each with its own rows', async () => {
+      const ids = Array.from({ length: 60 }, () => newId());
+      await database.db
+        .insertInto('organisations')
+        .values(
+          ids.map((id, index) => ({ id, name: `Org ${index}`, created_at: at, updated_at: at })),
+        )
+        .execute();
+      const nameOf = preparedQuery((db, values: { id: string }) =>
+        db.selectFrom('organisations').select('name').where('id', '=', values.id),
+      );
+      // A few rounds, so the reads also go out while earlier ones are still unanswered.
+      for (let round = 0; round < 3; round++) {
+        const names = await Promise.all(
+          ids.map(async (id) => (await nameOf(database.db, { id }, undefined))[0]?.name),
+        );
+        assert.deepEqual(
+          names,
+          ids.map((_, index) => `Org ${index}`),
+        );
+      }
+    });
+
+    it('fails a prepared read that fails alone, among others sent at once', async (t) => {
+      if (database.dialect !== 'postgres') {
+        t.skip('SQLite answers a division by zero with null');
+        return;
+      }
+      const quotient = preparedQuery((db, values: { divisor: number }) =>
+        db
+          .selectFrom('audit_head')
+          .select(sql<number>`100 / cast(${values.divisor} as integer)`.as('quotient')),
+      );
+      const outcomes = await Promise.allSettled(
+        [5, 4, 0, 2, 1].map((divisor) => quotient(database.db, { divisor }, undefined)),
+      );
+      assert.deepEqual(
+        outcomes.map((outcome) =>
+          outcome.status === 'fulfilled' ? outcome.value[0]?.quotient : 'failed',
+        ),
+        [20, 25, 'failed', 50, 100],
+      );
+      assert.match(String((outcomes[2] as PromiseRejectedResult).reason), /division by zero/);
+    });
+
     it('keeps binary values and timestamps as written', async () => {
       const id = newId();
       const bytes = Buffer.from([0, 1, 2, 250, 251, 255]);

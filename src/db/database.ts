@@ -16,6 +16,7 @@ import { cachingStatements } from './statement-cache.js';
 import { announcedTables } from './signed-in-state.js';
 import { SignedInStateListener } from './signed-in-state-listener.js';
 import { OrderedConnection, type Chained } from './ordered-connection.js';
+import { PipelinedConnections } from './pipelined-connections.js';
 import { readDirectlyWith, runPreparedQueriesOn, statementName } from './prepared-query.js';
 import { TableChanges, tablesWrittenBy } from './table-changes.js';
 
@@ -85,12 +86,17 @@ export interface DatabaseOptions {
 
 export const sqliteFileName = 'keyhold.db';
 /**
- * Connections in each of a server process's two PostgreSQL pools (transactions and other
- * statements; the hot prepared queries): enough to keep 2 cores busy while some requests wait on
- * a commit, few enough that several processes stay under PostgreSQL's default of 100 connections
- * (see docs/operations.md).
+ * Connections in a server process's PostgreSQL pool for transactions and other statements:
+ * enough to keep 2 cores busy while some requests wait on a commit, few enough that several
+ * processes stay under PostgreSQL's default of 100 connections (see docs/operations.md).
  */
 export const postgresPoolSize = 10;
+/**
+ * Pipelined connections of a server process for the hot prepared queries (see
+ * PipelinedConnections): each carries many statements at once, so a few keep PostgreSQL's
+ * cores busy, and a slow statement holds up only those behind it on its own connection.
+ */
+const pipelinedConnections = 3;
 /** SQLite's largest memory map by default: room for a library of several million keys. */
 const sqliteMmapBytes = 0x7fff0000;
 /** SQLite's own default: where a connection checkpoints when no thread does it for it. */
@@ -237,17 +243,24 @@ function openPostgres(databaseUrl: string): Database {
     client.query = noteAndSend as typeof client.query;
   };
   pool.on('connect', watchClient);
-  const preparedPool = new pg.Pool({
-    connectionString: withSessionSettings(databaseUrl, preparedStatementSettings),
-    max: postgresPoolSize,
-  });
-  preparedPool.on('connect', watchClient);
+  const prepared = new PipelinedConnections(
+    withSessionSettings(databaseUrl, preparedStatementSettings),
+    pipelinedConnections,
+    watchClient,
+  );
   const ordered = new OrderedConnection(databaseUrl, watchClient);
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  const preparedDb = new Kysely<DatabaseSchema>({
-    dialect: new PostgresDialect({ pool: preparedPool }),
+  // Only reads go down the pipelines: they never wait for a row lock, so none holds up the
+  // statements behind it while a transaction finishes (which may itself be waiting for one).
+  const writes = new Map<string, boolean>();
+  runPreparedQueriesOn(db, (query) => {
+    let writing = writes.get(query.sql);
+    if (writing === undefined) {
+      writing = tablesWrittenBy(query.sql).length > 0;
+      writes.set(query.sql, writing);
+    }
+    return writing ? db.executeQuery(query) : prepared.query(query);
   });
-  runPreparedQueriesOn(db, preparedDb);
   return {
     db,
     dialect: 'postgres',
@@ -271,7 +284,7 @@ function openPostgres(databaseUrl: string): Database {
     close: async () => {
       await listener.close();
       await ordered.close();
-      await preparedDb.destroy();
+      await prepared.close();
       await db.destroy();
     },
   };

@@ -23,6 +23,7 @@ import * as mail from './migrations/2026-12-08-mail.js';
 import * as ensureRecoveryPassword from './migrations/2026-12-09-ensure-recovery-password.js';
 import * as luksKeys from './migrations/2026-12-09-luks-keys.js';
 import * as statelessDeviceCredentials from './migrations/2026-12-10-stateless-device-credentials.js';
+import * as signedInStatePerSchema from './migrations/2026-12-11-signed-in-state-per-schema.js';
 
 /** Every migration in order; a new one is a new dated file added at the end of this list. */
 const migrationModules = [
@@ -41,6 +42,7 @@ const migrationModules = [
   ['2026-12-09-ensure-recovery-password', ensureRecoveryPassword],
   ['2026-12-09-luks-keys', luksKeys],
   ['2026-12-10-stateless-device-credentials', statelessDeviceCredentials],
+  ['2026-12-11-signed-in-state-per-schema', signedInStatePerSchema],
 ] as const;
 
 class InCodeMigrations implements MigrationProvider {

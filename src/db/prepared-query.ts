@@ -39,8 +39,9 @@ export function preparedQuery<Values extends object, Shape, Row>(
       const rows = directReaders.get(db)?.(sql, parameters);
       if (rows) return rows as Row[];
     }
-    const runner = db.isTransaction ? db : (preparedStatementRunners.get(db) ?? db);
-    const result = await runner.executeQuery<Row>(CompiledQuery.raw(sql, parameters));
+    const query = CompiledQuery.raw(sql, parameters) as CompiledQuery<Row>;
+    const runner = db.isTransaction ? undefined : preparedStatementRunners.get(db);
+    const result = await (runner ? runner(query) : db.executeQuery(query));
     return result.rows;
   };
 }
@@ -63,14 +64,17 @@ export function readDirectlyWith(db: Db, reader: DirectReader): void {
   directReaders.set(db, reader);
 }
 
+/** Sends a compiled statement and answers with its rows. */
+export type StatementRunner = <Row>(query: CompiledQuery<Row>) => Promise<{ rows: Row[] }>;
+
 /** Per database: where its prepared queries outside transactions run (see runPreparedQueriesOn). */
-const preparedStatementRunners = new WeakMap<Db, Db>();
+const preparedStatementRunners = new WeakMap<Db, StatementRunner>();
 
 /**
- * Runs `db`'s prepared queries that are not part of a transaction on `runner` instead: on
- * PostgreSQL, connections set up to plan each named statement once for all values.
+ * Runs `db`'s prepared queries that are not part of a transaction through `runner` instead: on
+ * PostgreSQL, pipelined connections set up to plan each named statement once for all values.
  */
-export function runPreparedQueriesOn(db: Db, runner: Db): void {
+export function runPreparedQueriesOn(db: Db, runner: StatementRunner): void {
   preparedStatementRunners.set(db, runner);
 }
 

@@ -86,13 +86,25 @@ export class SignedInStateListener {
     };
     client.on('error', lost);
     client.on('end', lost);
+    // Announcements name `schema.table` (older schemas: the table alone); those of another
+    // schema in the same database are another Keyhold's.
+    let schema: string | undefined;
     client.on('notification', (message) => {
       if (this.#client !== client || message.channel !== signedInStateChannel) return;
-      const table = message.payload ?? '*';
-      this.noteOwnWrite(table);
+      const payload = message.payload ?? '*';
+      const dot = payload.indexOf('.');
+      if (dot === -1) {
+        this.noteOwnWrite(payload);
+      } else if (schema === undefined || payload.slice(0, dot) === schema) {
+        this.noteOwnWrite(payload.slice(dot + 1));
+      }
     });
     try {
       await client.connect();
+      const { rows: current } = await client.query<{ schema: string | null }>(
+        'select current_schema() as schema',
+      );
+      schema = current[0]?.schema ?? undefined;
       await client.query(`listen ${signedInStateChannel}`);
       // Listening before looking: a schema migrated meanwhile is announced from here on.
       const { rows } = await client.query<{ announced: boolean }>(

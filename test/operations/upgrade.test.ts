@@ -30,6 +30,7 @@ const migrationsSince = [
   '2026-12-09-ensure-recovery-password',
   '2026-12-09-luks-keys',
   '2026-12-10-stateless-device-credentials',
+  '2026-12-11-signed-in-state-per-schema',
 ];
 
 /** A database as the previous release left it: its schema, a master key, audit events, feedback. */

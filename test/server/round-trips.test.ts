@@ -121,5 +121,8 @@ const searchStatements = 1;
  * device and drive when new) written with the audit event in one statement.
  */
 const addStatements = 2;
-/** The key and its sealed password read; then the audit event, in one statement of its own. */
+/**
+ * The key read; then its audit event appended and its sealed password read in one statement, so
+ * what is handed over is read in the transaction that records it.
+ */
 const revealStatements = 2;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -251,6 +253,110 @@ describe('two server processes sharing one PostgreSQL database', { skip: postgre
     assert.equal((JSON.parse(verified.stdout) as { intact: boolean }).intact, true);
   });
 });
+
+describe('two server processes adding keys for one device', { skip: postgres?.skip }, () => {
+  // A database of its own: PostgreSQL counts the deadlocks it broke per database.
+  const databaseName = `keyhold_test_devices_${randomBytes(6).toString('hex')}`;
+  let databaseUrl: string;
+  let dataDir: string;
+
+  before(async () => {
+    await withAdminClient((client) => client.query(`create database ${databaseName}`));
+    const url = new URL(process.env.KEYHOLD_TEST_DATABASE_URL ?? '');
+    url.pathname = `/${databaseName}`;
+    databaseUrl = url.toString();
+    dataDir = await mkdtemp(join(tmpdir(), 'keyhold-test-'));
+  });
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    await withAdminClient((client) => client.query(`drop database if exists ${databaseName}`));
+  });
+
+  it('stores every key without PostgreSQL breaking a deadlock, whichever path each add takes', async () => {
+    const masterKey = randomBytes(32).toString('base64');
+    const start = (name: string) =>
+      startServe(['--data-dir', join(dataDir, name), '--database-url', databaseUrl], {
+        KEYHOLD_MASTER_KEY: masterKey,
+      });
+    const [first, second] = await Promise.all([start('first'), start('second')]);
+    const browser = new ServerBrowser();
+    let adds = 0;
+    try {
+      const signup = await browser.call(first, 'POST', '/api/v1/auth/signup', {
+        email: 'one-device@example.org',
+        displayName: 'One Device',
+        password: 'violet tractor umbrella',
+      });
+      assert.equal(signup.status, 201);
+      const stored = await browser.call(
+        first,
+        'POST',
+        '/api/v1/keys',
+        randomKey({ deviceName: 'Shared-PC' }),
+      );
+      assert.equal(stored.status, 201);
+      // Keys for the device come in from both processes at once, the name spelled two ways: an add
+      // that keeps the stored spelling is written in one statement with its audit event, one that
+      // changes it renames the device in a transaction. Both touch the device's row.
+      const spellings = ['Shared-PC', 'SHARED-PC'];
+      const stream = async (server: ServeProcess, index: number) => {
+        for (let round = 0; round < 8; round++) {
+          const deviceName = spellings[(index + round) % 2] ?? 'Shared-PC';
+          const reply = await browser.call(
+            server,
+            'POST',
+            '/api/v1/keys',
+            randomKey({ deviceName }),
+          );
+          assert.equal(reply.status, 201, JSON.stringify(reply.body));
+          adds += 1;
+        }
+      };
+      await Promise.all(
+        Array.from({ length: 12 }, (_, index) => stream(index % 2 === 0 ? first : second, index)),
+      );
+      const keys = await browser.call(second, 'GET', '/api/v1/keys?limit=200');
+      assert.equal((keys.body.items as unknown[]).length, adds + 1);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+    assert.equal(await deadlocksIn(databaseName), 0);
+  });
+});
+
+/** Admin statements on the test server, outside any test database. */
+async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: process.env.KEYHOLD_TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The deadlocks PostgreSQL broke in a database, once no session is connected to it any more: a
+ * session hands in its counts when it ends.
+ */
+async function deadlocksIn(databaseName: string): Promise<number> {
+  return withAdminClient(async (client) => {
+    for (;;) {
+      const { rows } = await client.query<{ sessions: string }>(
+        'select count(*) as sessions from pg_stat_activity where datname = $1',
+        [databaseName],
+      );
+      if (Number(rows[0]?.sessions) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query('select pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ deadlocks: string }>(
+      'select deadlocks from pg_stat_database where datname = $1',
+      [databaseName],
+    );
+    return Number(rows[0]?.deadlocks);
+  });
+}
 
 /** Ends the servers' listening connections, as a network failure or restart would. */
 async function dropListeningConnections(): Promise<void> {

@@ -83,11 +83,13 @@ export async function loadAuditKey(
 /** The database as the audit log uses it. */
 export type AuditDatabase = Pick<Database, 'db' | 'dialect' | 'transaction' | 'appendInOrder'>;
 
-/** An event to append and the statement that appends it with what it records (PostgreSQL). */
-export type LinkedStatement = (event: LinkedEvent) => CompiledQuery<{
-  last_seq: number;
-  last_hash: string;
-}>;
+/**
+ * An event to append and the statement that appends it with what it records (PostgreSQL): its
+ * rows carry the chain's head and whatever else the statement reads.
+ */
+export type LinkedStatement<Row extends object = object> = (
+  event: LinkedEvent,
+) => CompiledQuery<{ last_seq: number; last_hash: string } & Row>;
 
 /**
  * Appends events to the hash chain, lists a person's events, and verifies the chain.
@@ -158,17 +160,18 @@ export class AuditLog {
 
   /**
    * PostgreSQL: the event and the change it records in one statement, committed on its own
-   * (`statement` builds it with linkedEventStatement for the event it is given).
+   * (`statement` builds it with linkedEventStatement for the event it is given). Answers with
+   * the statement's rows, so a read it records (a reveal's password) is read in that statement.
    */
-  async recordWithChange(
+  async recordWithChange<Row extends object>(
     actor: AuditActor,
     event: AuditEvent,
-    statement: LinkedStatement,
-  ): Promise<void> {
+    statement: LinkedStatement<Row>,
+  ): Promise<({ last_seq: number; last_hash: string } & Row)[]> {
     if (this.database.dialect !== 'postgres') {
       throw new Error('AuditLog.recordWithChange is for PostgreSQL');
     }
-    await this.appendInOrder(this.eventFields(actor, event), statement);
+    return this.appendInOrder(this.eventFields(actor, event), statement);
   }
 
   private eventFields(actor: AuditActor, input: AuditEvent): EventFields {
@@ -191,8 +194,11 @@ export class AuditLog {
     return { ...event, hash: auditEventHash(this.key, event) };
   }
 
-  private async appendInOrder(fields: EventFields, statement: LinkedStatement): Promise<void> {
-    await this.database.appendInOrder<unknown, ChainHead>({
+  private appendInOrder<Row extends object>(
+    fields: EventFields,
+    statement: LinkedStatement<Row>,
+  ): Promise<({ last_seq: number; last_hash: string } & Row)[]> {
+    return this.database.appendInOrder<{ last_seq: number; last_hash: string } & Row, ChainHead>({
       chain: this.#chain,
       build: (after) => {
         const event = this.linked(fields, after);

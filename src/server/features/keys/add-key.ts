@@ -166,17 +166,23 @@ const retriesOnDuplicate = 5;
  * Runs a transaction, once more if another request created the same device, volume or key in the
  * meantime (two uploads of one key at once): the second run then finds the first one's rows. So
  * too when PostgreSQL ended it to break a deadlock with such a request.
+ *
+ * `chainFirst` takes the audit chain's head before anything else on every run, as every append
+ * of the chain does (see AuditLog): the transaction then never holds a row, such as its device's,
+ * while it waits for the head that another process's append holds while it waits for that row.
+ * For short transactions only: the head is held until the commit, and every append waits for it.
  */
 export async function retryingOnDuplicate<T>(
   ctx: ServerContext,
   work: (trx: Db) => Promise<T>,
+  { chainFirst = false }: { chainFirst?: boolean } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.database.transaction(async (trx) => {
         // Once PostgreSQL broke a deadlock (or another request got in first), the audit chain's
         // head is taken before anything else, in the order appends take it: no cycle again.
-        if (attempt > 1) await ctx.audit.lockChain(trx);
+        if (chainFirst || attempt > 1) await ctx.audit.lockChain(trx);
         return work(trx);
       });
     } catch (error) {
@@ -342,40 +348,46 @@ export async function addKey(
     }
   }
   const owner = access.owner;
-  const result = await retryingOnDuplicate(ctx, async (trx) => {
-    // SQLite: the same one lookup, then a prepared statement per row, all in one transaction
-    // (the lookup inside it, so what it found still holds when the rows are written).
-    const plan =
-      ctx.database.dialect === 'sqlite' && assignee === undefined
-        ? await planNewKey(ctx, trx, caller, access, key)
-        : undefined;
-    if (plan) {
-      await repo.insertNewKeyRows(trx, plan.rows, plan.deviceId);
-      await ctx.audit.record(trx, caller, plan.event);
-      return { added: plan.summary };
-    }
-    const saved = await storeKey(ctx, trx, caller, access, key, { requireDeviceName: true });
-    if (assignee !== undefined) {
-      const device = await repo.findDeviceByName(
-        trx,
-        owner,
-        normalizeName(saved.placement.deviceName),
-      );
-      if (device) await assignDevice(trx, owner, device.id, assignee, ctx.now().toISOString());
-    }
-    await ctx.audit.record(trx, caller, {
-      action: saved.outcome === 'created' ? 'key_added' : 'key_updated',
-      ...librarySubject(access, assignee ?? null),
-      details: {
-        keyId: saved.id,
-        protectorId: parseProtectorId(key.protectorHex),
-        shortId: key.protectorHex.slice(0, 8),
-        deviceName: saved.placement.deviceName,
-        ...(saved.outcome === 'updated' ? { updated: saved.updated } : {}),
-      },
-    });
-    return { stored: saved };
-  });
+  // One key's transaction is short: it takes the chain first, so adds for one device on several
+  // processes never deadlock on the device's row (see retryingOnDuplicate).
+  const result = await retryingOnDuplicate(
+    ctx,
+    async (trx) => {
+      // SQLite: the same one lookup, then a prepared statement per row, all in one transaction
+      // (the lookup inside it, so what it found still holds when the rows are written).
+      const plan =
+        ctx.database.dialect === 'sqlite' && assignee === undefined
+          ? await planNewKey(ctx, trx, caller, access, key)
+          : undefined;
+      if (plan) {
+        await repo.insertNewKeyRows(trx, plan.rows, plan.deviceId);
+        await ctx.audit.record(trx, caller, plan.event);
+        return { added: plan.summary };
+      }
+      const saved = await storeKey(ctx, trx, caller, access, key, { requireDeviceName: true });
+      if (assignee !== undefined) {
+        const device = await repo.findDeviceByName(
+          trx,
+          owner,
+          normalizeName(saved.placement.deviceName),
+        );
+        if (device) await assignDevice(trx, owner, device.id, assignee, ctx.now().toISOString());
+      }
+      await ctx.audit.record(trx, caller, {
+        action: saved.outcome === 'created' ? 'key_added' : 'key_updated',
+        ...librarySubject(access, assignee ?? null),
+        details: {
+          keyId: saved.id,
+          protectorId: parseProtectorId(key.protectorHex),
+          shortId: key.protectorHex.slice(0, 8),
+          deviceName: saved.placement.deviceName,
+          ...(saved.outcome === 'updated' ? { updated: saved.updated } : {}),
+        },
+      });
+      return { stored: saved };
+    },
+    { chainFirst: true },
+  );
   if (result.added) return { key: result.added, created: true, updated: [] };
   const { stored } = result;
   return {

@@ -4,6 +4,7 @@ import type { Owner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
+import type { AuditEvent } from '../audit/index.js';
 import {
   authorize,
   inReach,
@@ -83,6 +84,47 @@ export async function keyWithPasswordInReach(
     return ctx.secrets.open(passwordRef(access.owner, id), password).toString('utf8');
   };
   return { access, row, openPassword };
+}
+
+/**
+ * Records `event` (a reveal) and reads the key's password in one transaction, so the event and
+ * what it hands over commit together: on PostgreSQL in one statement, on SQLite the read in the
+ * event's transaction. A key whose password is gone by then (purged a moment before) answers
+ * as a key without a password; on PostgreSQL its event is kept, recording the attempt.
+ */
+export async function passwordWithEvent(
+  ctx: ServerContext,
+  caller: Caller,
+  owner: Owner,
+  keyId: string,
+  event: AuditEvent,
+): Promise<string> {
+  const sealed =
+    ctx.database.dialect === 'postgres'
+      ? repo.sealedPasswordRead(
+          await ctx.audit.recordWithChange(caller, event, (linked) =>
+            repo.sealedPasswordWithEventStatement(ctx.db, linked, owner, keyId),
+          ),
+        )
+      : await ctx.database.transaction(async (trx) => {
+          const found = await repo.findSealedPassword(trx, owner, keyId);
+          if (found) await ctx.audit.record(trx, caller, event);
+          return found;
+        });
+  if (!sealed) throw new Error(`recovery key ${keyId} has no stored recovery password`);
+  return ctx.secrets.open(passwordRef(owner, keyId), sealed).toString('utf8');
+}
+
+/** The key's password, read and opened in the caller's transaction. */
+export async function storedPasswordIn(
+  ctx: ServerContext,
+  trx: Db,
+  owner: Owner,
+  keyId: string,
+): Promise<string> {
+  const sealed = await repo.findSealedPassword(trx, owner, keyId);
+  if (!sealed) throw new Error(`recovery key ${keyId} has no stored recovery password`);
+  return ctx.secrets.open(passwordRef(owner, keyId), sealed).toString('utf8');
 }
 
 export function keyEvent(

@@ -641,11 +641,79 @@ export async function findKeyWithSealedPassword(
   const row = await keySummaryWithPassword(db, owner, { id });
   if (!row) return undefined;
   const { secret_id, key_version, wrapped_key, ciphertext, ...summary } = row;
-  const password =
-    secret_id === null || key_version === null || wrapped_key === null || ciphertext === null
-      ? undefined
-      : { id: secret_id, key_version, wrapped_key, ciphertext };
-  return { ...summary, password };
+  return {
+    ...summary,
+    password: sealedPasswordOf({ secret_id, key_version, wrapped_key, ciphertext }),
+  };
+}
+
+/** A key's sealed password as a reveal reads it; every column null when there is none. */
+interface SealedPasswordColumns {
+  secret_id: string | null;
+  key_version: number | null;
+  wrapped_key: Buffer | null;
+  ciphertext: Buffer | null;
+}
+
+function sealedPasswordOf(columns: SealedPasswordColumns | undefined): SealedRow | undefined {
+  if (!columns) return undefined;
+  const { secret_id, key_version, wrapped_key, ciphertext } = columns;
+  return secret_id === null || key_version === null || wrapped_key === null || ciphertext === null
+    ? undefined
+    : { id: secret_id, key_version, wrapped_key, ciphertext };
+}
+
+const sealedPassword = ownedRowQuery((db, values: { keyId: string }, column, owner) =>
+  db
+    .selectFrom('sealed_secrets')
+    .select(['id as secret_id', 'key_version', 'wrapped_key', 'ciphertext'])
+    .where('kind', '=', recoveryPasswordKind)
+    .where('bound_id', '=', values.keyId)
+    .where(column, '=', owner),
+);
+
+/** One of the owner's keys' sealed password. */
+export async function findSealedPassword(
+  db: Db,
+  owner: Owner,
+  keyId: string,
+): Promise<SealedRow | undefined> {
+  return sealedPasswordOf(await sealedPassword(db, owner, { keyId }));
+}
+
+const passwordWithEventStatement = preparedStatement(
+  (db, values: Record<string, unknown>, column: OwnerColumn) =>
+    linkedEventStatement(db, prefixedSlots<LinkedEvent>(values, 'event_', auditEventColumns))
+      .leftJoin('sealed_secrets as s', (join) =>
+        join
+          .on('s.kind', '=', recoveryPasswordKind)
+          .on('s.bound_id', '=', values.keyId as string)
+          .on(`s.${column}`, '=', values.owner as string),
+      )
+      .select(['s.id as secret_id', 's.key_version', 's.wrapped_key', 's.ciphertext']),
+);
+
+/**
+ * PostgreSQL: appends `event` (a reveal) and reads the key's sealed password in the same
+ * statement, so what is handed over is read in the transaction that records it.
+ */
+export function sealedPasswordWithEventStatement(
+  db: Db,
+  event: LinkedEvent,
+  owner: Owner,
+  keyId: string,
+) {
+  const { column, value } = ownerFilter(owner);
+  return passwordWithEventStatement(
+    db,
+    { ...prefixed('event_', event), keyId, owner: value },
+    column,
+  );
+}
+
+/** The sealed password a reveal's statement read, if the key still has one. */
+export function sealedPasswordRead(rows: readonly SealedPasswordColumns[]): SealedRow | undefined {
+  return sealedPasswordOf(rows[0]);
 }
 
 // ---------------------------------------------------------------------------------------------

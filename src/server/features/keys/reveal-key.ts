@@ -8,7 +8,14 @@ import type { Library, LibraryAccess, LibraryAction } from '../../policies.js';
 import { requireRecentSignin } from '../auth/index.js';
 import { libraryPolicies, stepUpMinutesOf } from '../orgs/index.js';
 import { requireOpenVault } from '../vault/index.js';
-import { downloadAction, keyEvent, keyWithPasswordInReach } from './key-access.js';
+import {
+  downloadAction,
+  keyEvent,
+  keyInReach,
+  keyWithPasswordInReach,
+  passwordWithEvent,
+  storedPasswordIn,
+} from './key-access.js';
 import { requestApproval, revealNeedsApproval, revealWithApproval } from './approvals.js';
 import type { KeySummaryRow } from './keys-repo.js';
 import { markRevealed } from './rotation.js';
@@ -84,6 +91,17 @@ async function keyToOpen(
     action,
     id,
   );
+  await requireMayOpen(ctx, caller, access, row);
+  return { access, row, openPassword };
+}
+
+/** The checks of keyToOpen that come after the key is found in reach. */
+async function requireMayOpen(
+  ctx: ServerContext,
+  caller: Caller,
+  access: LibraryAccess,
+  row: KeySummaryRow,
+): Promise<void> {
   if (access.library.kind === 'organisation' && access.role === 'member') {
     const policies = await libraryPolicies(ctx.db, access.library.organisationId);
     if (!policies.selfServiceReveal) {
@@ -97,7 +115,6 @@ async function keyToOpen(
     await requireRecentSignin(ctx, caller, undefined, windowMinutes);
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);
-  return { access, row, openPassword };
 }
 
 /** The stored password; once it is handed over, an organisation's key waits for rotation. */
@@ -147,29 +164,32 @@ export async function revealKey(
   given?: (Partial<RevealReason> & { approvalId?: string | undefined }) | null,
 ): Promise<RevealedKey | RevealAwaitingApproval> {
   const reason = revealReasonFor(library, given);
-  const { access, row, openPassword } = await keyToOpen(ctx, caller, library, id, 'reveal');
-  if (reason && (await revealNeedsApproval(ctx, access))) {
+  // Only an organisation's reveals give a reason.
+  if (!reason) return revealOwnKey(ctx, caller, library, id);
+  const { access, row } = await keyInReach(ctx, caller, library, 'reveal', id);
+  await requireMayOpen(ctx, caller, access, row);
+  if (await revealNeedsApproval(ctx, access)) {
     if (given?.approvalId === undefined) {
       return { approvalId: await requestApproval(ctx, caller, access, row, reason) };
     }
     // Opened before the approval is spent, so a key that cannot be read spends none; the
     // approval's transaction marks the key, so an unusable approval leaves it unmarked.
-    const recoveryPassword = openPassword();
+    const recoveryPassword = await storedPasswordIn(ctx, ctx.db, access.owner, row.id);
     await revealWithApproval(ctx, caller, access, row, given.approvalId);
     return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
   }
-  const recoveryPassword = openPassword();
+  if (access.library.kind !== 'organisation')
+    throw new Error("only an organisation's reveal has a reason");
   const revealed = {
     action: 'key_revealed' as const,
-    ...keyEvent(caller, access, row, reason ? { ...reason } : {}),
+    ...keyEvent(caller, access, row, { ...reason }),
   };
-  if (access.library.kind !== 'organisation' || !reason) {
-    await ctx.audit.recordAlone(caller, revealed);
-    return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
-  }
   const organisationId = access.library.organisationId;
-  // The mark and the notices go out with the audit event or not at all.
-  await ctx.database.transaction(async (trx) => {
+  // The password is read and opened in the transaction that records the reveal, so what is
+  // handed over is what the event records; the mark and the notices go out with the event or not
+  // at all, and a password that cannot be opened leaves none of them.
+  const recoveryPassword = await ctx.database.transaction(async (trx) => {
+    const opened = await storedPasswordIn(ctx, trx, access.owner, row.id);
     await markRevealed(ctx, access, row, trx);
     await ctx.audit.record(trx, caller, revealed);
     await queueRevealNotices(
@@ -190,6 +210,26 @@ export async function revealKey(
         approvedBy: null,
       },
     );
+    return opened;
+  });
+  return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
+}
+
+/**
+ * A reveal in a person's own library: the key is looked up, then its password read in the
+ * transaction that records the reveal (see passwordWithEvent).
+ */
+async function revealOwnKey(
+  ctx: ServerContext,
+  caller: Caller,
+  library: Library,
+  id: string,
+): Promise<RevealedKey> {
+  const { access, row } = await keyInReach(ctx, caller, library, 'reveal', id);
+  await requireMayOpen(ctx, caller, access, row);
+  const recoveryPassword = await passwordWithEvent(ctx, caller, access.owner, row.id, {
+    action: 'key_revealed',
+    ...keyEvent(caller, access, row),
   });
   return { recoveryPassword, protectorId: parseProtectorId(row.protector_hex) };
 }
