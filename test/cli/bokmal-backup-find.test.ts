@@ -81,6 +81,13 @@ describe('keyhold backup and find in Bokmål', () => {
     const json = await runKeyhold(['find', '64311DEA', '--in', dir, ...offline, '--json'], norsk);
     const report = JSON.parse(json.stdout) as { searched: string[] };
     assert.deepEqual(report.searched, [`folder ${dir}`]);
+    const gone = join(dir, 'gone');
+    const missing = await runKeyhold(['find', '64311DEA', '--in', gone, ...offline], norsk);
+    assert.equal(missing.code, 3);
+    assert.match(
+      missing.stderr,
+      new RegExp(`^warning: mappen ${gone} kunne ikke gjennomsøkes: mappen finnes ikke\\.\\n`),
+    );
     const short = await runKeyhold(['find', 'AB', ...offline], norsk);
     assert.equal(short.code, 2);
     assert.match(short.stderr, /"AB" er for kort til å søke etter/);

@@ -226,10 +226,13 @@ export const backupMessages = {
     en: `Searching ${place.en}: ${seen} files and folders`,
     nb: `Søker i ${place.nb}: ${seen} filer og mapper`,
   }),
-  notSearched: (place: Wording, reason: string): Wording => ({
-    en: `${place.en} could not be searched: ${reason}.`,
-    nb: `${place.nb} kunne ikke gjennomsøkes: ${reason}.`,
+  notSearched: (place: Wording, reason: Wording): Wording => ({
+    en: `${place.en} could not be searched: ${reason.en}.`,
+    nb: `${place.nb} kunne ikke gjennomsøkes: ${reason.nb}.`,
   }),
+  noSuchFolder: { en: 'no such folder', nb: 'mappen finnes ikke' },
+  notAFolder: { en: 'not a folder', nb: 'ikke en mappe' },
+  permissionDenied: { en: 'permission denied', nb: 'ingen tilgang' },
   searchStopped: (place: Wording, maxEntries: number): Wording => ({
     en: `${place.en}: stopped after ${maxEntries} files and folders; search a smaller folder with --in.`,
     nb: `${place.nb}: stoppet etter ${maxEntries} filer og mapper; søk i en mindre mappe med --in.`,
