@@ -11,6 +11,7 @@ import {
 import type { Database } from './database.js';
 import { idPattern, newId } from './ids.js';
 import { migrateToLatest } from './migrate.js';
+import { preparedQuery } from './prepared-query.js';
 
 for (const kind of databaseKinds) {
   describe(`storage on ${kind.name}`, { skip: kind.skip }, () => {
@@ -141,6 +142,72 @@ for (const kind of databaseKinds) {
         assert.ok(sent.filter((text) => text === 'begin').length >= 1);
         assert.ok(sent.filter((text) => text === 'begin').length < ids.length);
       }
+    });
+
+    it('shows a prepared read outside a transaction only committed rows', async () => {
+      const organisationNamed = preparedQuery((db, values: { name: string }) =>
+        db.selectFrom('organisations').select('id').where('name', '=', values.name),
+      );
+      const insertOrganisation = (db: Database['db'], name: string) =>
+        db
+          .insertInto('organisations')
+          .values({ id: newId(), name, created_at: at, updated_at: at })
+          .execute();
+      // Asked while a transaction that is later undone has written: never sees its row.
+      let readDuringUndone: Promise<unknown[]> | undefined;
+      await assert.rejects(
+        database.transaction(async (trx) => {
+          await insertOrganisation(trx, 'Undone');
+          readDuringUndone = organisationNamed(database.db, { name: 'Undone' }, undefined);
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      assert.deepEqual(await readDuringUndone, []);
+      // Asked while a transaction is open, about rows that were there before it: finds them.
+      await insertOrganisation(database.db, 'Kept');
+      let readDuringKept: Promise<unknown[]> | undefined;
+      await database.transaction(async (trx) => {
+        await insertOrganisation(trx, 'Written meanwhile');
+        readDuringKept = organisationNamed(database.db, { name: 'Kept' }, undefined);
+      });
+      assert.equal((await readDuringKept)?.length, 1);
+      assert.equal(
+        (await organisationNamed(database.db, { name: 'Written meanwhile' }, undefined)).length,
+        1,
+      );
+    });
+
+    it('gives a prepared read every row with each column by name, values as stored', async () => {
+      const ids = [newId(), newId(), newId()];
+      for (const [index, id] of ids.entries()) {
+        await database.db
+          .insertInto('organisations')
+          .values({ id, name: `Columns ${index}`, created_at: at, updated_at: at })
+          .execute();
+      }
+      const organisations = preparedQuery((db, values: { prefix: string }) =>
+        db
+          .selectFrom('organisations')
+          .selectAll()
+          .select([sql<null>`null`.as('nothing'), sql<number>`2 + 3`.as('five')])
+          .where('name', 'like', sql<string>`${values.prefix} || '%'`)
+          .orderBy('name'),
+      );
+      const rows = await organisations(database.db, { prefix: 'Columns ' }, undefined);
+      const built = await database.db
+        .selectFrom('organisations')
+        .selectAll()
+        .select([sql<null>`null`.as('nothing'), sql<number>`2 + 3`.as('five')])
+        .where('name', 'like', 'Columns %')
+        .orderBy('name')
+        .execute();
+      assert.equal(rows.length, 3);
+      assert.deepEqual(rows, built);
+      assert.deepEqual(
+        rows.map((row) => [row.id, row.name, row.nothing, row.five]),
+        ids.map((id, index) => [id, `Columns ${index}`, null, 5]),
+      );
     });
 
     it('keeps binary values and timestamps as written', async () => {

@@ -10,13 +10,13 @@ import {
 } from './background-checkpoints.js';
 import { prepareDataDir } from './data-dir.js';
 import { GroupCommit, type TransactionWork } from './group-commit.js';
-import { LockingSqliteDialect, writeLockWaitMs } from './locking-sqlite-dialect.js';
+import { isBusy, LockingSqliteDialect, writeLockWaitMs } from './locking-sqlite-dialect.js';
 import type { DatabaseSchema } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 import { announcedTables } from './signed-in-state.js';
 import { SignedInStateListener } from './signed-in-state-listener.js';
 import { OrderedConnection, type Chained } from './ordered-connection.js';
-import { runPreparedQueriesOn, statementName } from './prepared-query.js';
+import { readDirectlyWith, runPreparedQueriesOn, statementName } from './prepared-query.js';
 import { TableChanges, tablesWrittenBy } from './table-changes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -141,12 +141,23 @@ export function openDatabase({ dataDir, databaseUrl }: DatabaseOptions): Databas
     };
   };
   const changes = new TableChanges();
+  const statements = cachingStatements(sqlite, (table) => {
+    changes.noteWrite(table);
+  });
   const db = new Kysely<DatabaseSchema>({
-    dialect: new LockingSqliteDialect({
-      database: cachingStatements(sqlite, (table) => {
-        changes.noteWrite(table);
-      }),
-    }),
+    dialect: new LockingSqliteDialect({ database: statements }),
+  });
+  // Outside a transaction a read sees only committed rows whenever it runs, so it need not wait
+  // its turn for the connection. One that finds the database busy (another process recovering
+  // the WAL) takes the usual way, which waits.
+  readDirectlyWith(db, (text, parameters) => {
+    if (sqlite.inTransaction) return undefined;
+    try {
+      return statements.rowsOfRead(text, parameters);
+    } catch (error) {
+      if (isBusy(error)) return undefined;
+      throw error;
+    }
   });
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   // Read once per turn of the event loop: the requests handled in one turn arrived together, and

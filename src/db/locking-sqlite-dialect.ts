@@ -88,7 +88,8 @@ class LockingSqliteDriver extends SqliteDriver {
   }
 }
 
-function isBusy(error: unknown): boolean {
+/** Whether SQLite refused for another connection's lock (SQLITE_BUSY and its variants). */
+export function isBusy(error: unknown): boolean {
   return (
     error instanceof Error &&
     'code' in error &&

@@ -17,7 +17,9 @@ export function cachingStatements(
   connection: SqliteConnection,
   onWrite: (table: string) => void,
   capacity = defaultCapacity,
-): SqliteDatabase {
+): SqliteDatabase & {
+  rowsOfRead: (sqlText: string, parameters: readonly unknown[]) => unknown[] | undefined;
+} {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   const statements = new Map<string, SqliteStatement>();
   return {
@@ -35,11 +37,51 @@ export function cachingStatements(
       statements.set(sqlText, statement);
       return statement;
     },
+    /**
+     * The rows of a statement that only reads, run on the cached statement; undefined, without
+     * running it, for one that writes (its writes are to be noted and ordered as usual).
+     */
+    rowsOfRead(sqlText, parameters) {
+      const statement = this.prepare(sqlText);
+      if (!statement.reader || tableWrittenBy(sqlText) !== undefined) return undefined;
+      return rowObjects(statement as Statement, parameters);
+    },
     close() {
       statements.clear();
       connection.close();
     },
   };
+}
+
+/** Each statement's column names, read once (better-sqlite3 describes them anew on each call). */
+const columnNames = new WeakMap<Statement, readonly string[]>();
+
+/**
+ * A reading statement's rows as objects keyed by column name, as `all()` gives them. better-sqlite3
+ * builds each object property by property from C++, which for a page of 50 keys costs more than
+ * SQLite's own work; building them here from each row's values takes about a third less.
+ */
+function rowObjects(statement: Statement, parameters: readonly unknown[]): unknown[] {
+  let names = columnNames.get(statement);
+  if (!names) {
+    names = statement.columns().map((column) => column.name);
+    columnNames.set(statement, names);
+  }
+  let rows: unknown[][];
+  statement.raw(true);
+  try {
+    rows = statement.all(parameters) as unknown[][];
+  } finally {
+    statement.raw(false);
+  }
+  const objects = new Array<Record<string, unknown>>(rows.length);
+  for (let index = 0; index < rows.length; index++) {
+    const values = rows[index] ?? [];
+    const row: Record<string, unknown> = {};
+    for (let column = 0; column < names.length; column++) row[names[column] ?? ''] = values[column];
+    objects[index] = row;
+  }
+  return objects;
 }
 
 function watchingWrites(

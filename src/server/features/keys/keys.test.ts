@@ -162,6 +162,18 @@ for (const kind of databaseKinds) {
         }),
       );
       await addKey(browser, randomKey({ protectorId: '5D0B0000-0000-4000-8000-00000000CCCC' }));
+      // Text that is both a Key ID prefix and a word of a device name finds by each.
+      const byKeyId = await addKey(
+        browser,
+        randomKey({ protectorId: 'CAFE0001-0000-4000-8000-00000000DDDD', deviceName: 'Laptop' }),
+      );
+      const byName = await addKey(
+        browser,
+        randomKey({
+          protectorId: '11110001-0000-4000-8000-00000000EEEE',
+          deviceName: 'Cafe Terminal',
+        }),
+      );
       const ids = async (q: string) =>
         (await list(browser, `?q=${encodeURIComponent(q)}`)).items.map((item) => item.id).sort();
 
@@ -173,6 +185,9 @@ for (const kind of databaseKinds) {
       assert.deepEqual(await ids('desk'), [neighbour.id]);
       assert.deepEqual(await ids('office-desk'), [neighbour.id]);
       assert.deepEqual(await ids('5D0C'), []);
+      assert.deepEqual(await ids('cafe'), [byKeyId.id, byName.id].sort());
+      assert.deepEqual(await ids('CAFE0001'), [byKeyId.id]);
+      assert.deepEqual(await ids('terminal'), [byName.id]);
       // Fewer than 4 hex digits is not a Key ID search (nor a device name here).
       assert.deepEqual(await ids('5D0'), []);
     });

@@ -210,12 +210,7 @@ function keysOnDevicesWithTerm(
   range: RangeValues,
   shape: PageShape & { nameHasUpperEnd: boolean },
 ) {
-  const terms = db
-    .selectFrom('device_terms')
-    .select('device_id')
-    .where(shape.column, '=', values.owner)
-    .where('term', '>=', range.from);
-  const devices = shape.nameHasUpperEnd ? terms.where('term', '<', range.to) : terms;
+  const devices = termsInRange(db, values, range, shape).select('device_id');
   return db
     .selectFrom(devices.distinct().as('t'))
     .crossJoin('volumes as v')
@@ -232,6 +227,20 @@ function keysOnDevicesWithTerm(
     .limit(sql.lit(shape.rows));
 }
 
+/** The owner's device name terms in the range. */
+function termsInRange(
+  db: Db,
+  values: PageValues,
+  range: RangeValues,
+  shape: PageShape & { nameHasUpperEnd: boolean },
+) {
+  const terms = db
+    .selectFrom('device_terms')
+    .where(shape.column, '=', values.owner)
+    .where('term', '>=', range.from);
+  return shape.nameHasUpperEnd ? terms.where('term', '<', range.to) : terms;
+}
+
 interface SearchValues extends PageValues {
   keyIdFrom: string;
   keyIdTo: string;
@@ -246,15 +255,21 @@ interface SearchShape extends PageShape {
   nameHasUpperEnd: boolean;
 }
 
-/** Both halves of a search in one statement: one trip through the database per search. */
+/**
+ * Both halves of a search in one statement: one trip through the database per search. Most
+ * searches are for a Key ID, which no device name term starts with: the device-name half asks
+ * first whether any term is in the range at all (once, a condition on no row), which spares
+ * SQLite setting up the temporary tables that half sorts in, a third of a Key ID search's time
+ * in the database.
+ */
 const searchQuery = preparedQuery((db, values: SearchValues, shape: SearchShape) => {
+  const nameRange = { from: values.nameFrom, to: values.nameTo };
   const byName = db
-    .selectFrom(
-      keysOnDevicesWithTerm(db, values, { from: values.nameFrom, to: values.nameTo }, shape).as(
-        'by_name',
-      ),
-    )
-    .selectAll();
+    .selectFrom(keysOnDevicesWithTerm(db, values, nameRange, shape).as('by_name'))
+    .selectAll()
+    .where((eb) =>
+      eb.exists(termsInRange(db, values, nameRange, shape).select(sql.lit(1).as('found'))),
+    );
   if (!shape.byKeyId) return byName;
   const hexRange = { from: values.keyIdFrom, to: values.keyIdTo };
   return db
