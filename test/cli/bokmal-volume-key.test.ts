@@ -65,6 +65,17 @@ describe('keyhold verify, unlock, key and read in Bokmål', () => {
         opens.stdout,
         /^låser opp 3E55195C-8811-4D9B-97B4-2B9E5F8F5384 \(password\) på volum /,
       );
+      const out = join(dir, 'decrypted.img');
+      const unlocked = await runKeyhold(
+        ['unlock', xts.path, '--password', 'anaconda', '--out', out],
+        norsk,
+      );
+      assert.equal(unlocked.code, 0, unlocked.stderr);
+      assert.match(
+        unlocked.stdout,
+        /^Skrev [\d\u00a0]+ byte dekryptert volum til .*decrypted\.img på \d+,\d s \(\d+ MB\/s\), låst opp med password-beskytter 3E55195C-8811-4D9B-97B4-2B9E5F8F5384\.\n$/,
+      );
+      await rm(out);
     },
   );
 

@@ -79,7 +79,7 @@ export const volumeMessages = {
   standardOutput: { en: 'standard output', nb: 'standard ut' },
   refuseTerminal: {
     en: 'Refusing to write a volume image to the terminal: redirect standard output (> file, | command) or give --out FILE.',
-    nb: 'Skriver ikke et volumbilde til terminalen: send standard ut videre (> fil, | kommando) eller oppgi --out FIL.',
+    nb: 'Nekter å skrive et volumbilde til terminalen: send standard ut videre (> fil, | kommando) eller oppgi --out FIL.',
   },
   outIsFolder: (path: string): Wording => ({
     en: `${path} is a folder; give --out the name of the image file to write.`,
