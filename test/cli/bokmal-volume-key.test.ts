@@ -34,6 +34,13 @@ describe('keyhold verify, unlock, key and read in Bokmål', () => {
     const twoKeys = await runKeyhold(['verify', image, '--clear-key', '--password', 'x'], norsk);
     assert.equal(twoKeys.code, 2);
     assert.match(twoKeys.stderr, /Oppgi én nøkkel om gangen, ikke --password og --clear-key\./);
+    const verbose = await runKeyhold(['verify', image, '--clear-key', '--verbose'], {
+      env: { ...norsk.env, KEYHOLD_NATIVE: '0' },
+    });
+    assert.match(
+      verbose.stderr,
+      /^kryptografi: WebAssembly-veien \(KEYHOLD_NATIVE=0 slår av det native tillegget\)\n/,
+    );
     const english = await runKeyhold(['verify', image]);
     assert.match(english.stderr, /Say which key to use/);
   });

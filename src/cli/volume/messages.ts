@@ -139,6 +139,44 @@ export const volumeMessages = {
     };
   },
 
+  // --verbose: which crypto runs
+  addonOutdated: (missing: string): Wording => ({
+    en: `it was built from an older Keyhold and has no ${missing}; \`npm run build:native\` rebuilds it`,
+    nb: `det ble bygget fra en eldre Keyhold og mangler ${missing}; \`npm run build:native\` bygger det på nytt`,
+  }),
+  addonNotBuilt: {
+    en: 'it is not built; `npm run build:native` builds it',
+    nb: 'det er ikke bygget; `npm run build:native` bygger det',
+  },
+  stretchOpenSslByChoice: {
+    en: 'key stretch through OpenSSL (KEYHOLD_NATIVE_SHA=0)',
+    nb: 'nøkkelstrekking gjennom OpenSSL (KEYHOLD_NATIVE_SHA=0)',
+  },
+  stretchShaInstructions: {
+    en: "key stretch on the CPU's SHA instructions",
+    nb: 'nøkkelstrekking med prosessorens SHA-instruksjoner',
+  },
+  stretchOpenSslNoSha: {
+    en: 'key stretch through OpenSSL (this CPU has no SHA instructions)',
+    nb: 'nøkkelstrekking gjennom OpenSSL (denne prosessoren har ikke SHA-instruksjoner)',
+  },
+  cryptoWebAssemblyByChoice: {
+    en: 'crypto: WebAssembly path (KEYHOLD_NATIVE=0 turns the native addon off)',
+    nb: 'kryptografi: WebAssembly-veien (KEYHOLD_NATIVE=0 slår av det native tillegget)',
+  },
+  cryptoAddonUnusable: (reason: Wording): Wording => ({
+    en: `crypto: WebAssembly path (the native addon cannot be used: ${reason.en})`,
+    nb: `kryptografi: WebAssembly-veien (det native tillegget kan ikke brukes: ${reason.nb})`,
+  }),
+  cryptoAddonUnloadable: (reason: Wording): Wording => ({
+    en: `crypto: WebAssembly path (the native addon cannot be loaded: ${reason.en})`,
+    nb: `kryptografi: WebAssembly-veien (det native tillegget kan ikke lastes: ${reason.nb})`,
+  }),
+  cryptoNative: (path: string, stretch: Wording): Wording => ({
+    en: `crypto: native addon (${path}), ${stretch.en}`,
+    nb: `kryptografi: native tillegg (${path}), ${stretch.nb}`,
+  }),
+
   // reading the image
   readingFailed: (path: string, code: string): Wording => ({
     en: `${path}: reading failed (${code}).`,
