@@ -103,7 +103,7 @@ const paths: { name: string; env: NodeJS.ProcessEnv }[] = [
   { name: 'webassembly', env: { KEYHOLD_NATIVE: '0' } },
 ];
 if (nativeChoice.crypto.name !== 'native') {
-  console.log(`  native addon not measured: ${nativeChoice.notice}`);
+  console.log(`  native addon not measured: ${nativeChoice.notice.en}`);
 }
 
 const peers = {

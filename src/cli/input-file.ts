@@ -5,6 +5,9 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { SizedByteSource } from '../bitlocker/byte-source.js';
+import type { Wording } from '../server/messages.js';
+import { say } from '../text/terminal-language.js';
+import { inputMessages } from './input-messages.js';
 import { CliError, ExitCode } from './output.js';
 
 export type AcceptedKinds = 'file' | 'file-or-block-device';
@@ -13,17 +16,19 @@ export interface InputFileOptions {
   /** The flag that named the path (`--from`), so the message says which argument is meant. */
   flag?: string;
   /** Appended to a refusal of a pipe or other special file: how to read it instead. */
-  pipeHint?: string;
+  pipeHint?: Wording;
 }
 
 /** What a path is, in words, for a file Keyhold will not read. */
-function describeKind(info: Stats): string {
-  if (info.isDirectory()) return 'a folder';
-  if (info.isFIFO()) return 'a named pipe (FIFO)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isSocket()) return 'a socket';
-  return 'not a regular file';
+function describeKind(info: Stats): Wording {
+  if (info.isDirectory()) return inputMessages.kindFolder;
+  if (info.isFIFO()) return inputMessages.kindFifo;
+  if (info.isCharacterDevice()) return inputMessages.kindCharacterDevice;
+  if (info.isSocket()) return inputMessages.kindSocket;
+  return inputMessages.kindOther;
 }
+
+const noHint: Wording = { en: '', nb: '' };
 
 function accepts(info: Stats, kinds: AcceptedKinds): boolean {
   return info.isFile() || (kinds === 'file-or-block-device' && info.isBlockDevice());
@@ -39,9 +44,10 @@ function refusal(
   kinds: AcceptedKinds,
   options: InputFileOptions,
 ): CliError {
-  const wanted = kinds === 'file' ? 'a regular file' : 'a regular file or a block device';
+  const blockDevices = kinds === 'file-or-block-device';
+  const hint = options.pipeHint ?? noHint;
   return new CliError(
-    `${subject(path, options)} is ${describeKind(info)}; Keyhold reads only ${wanted}${options.pipeHint ?? ''}.`,
+    say(inputMessages.refused(subject(path, options), describeKind(info), blockDevices, hint)),
     ExitCode.unusable,
   );
 }
@@ -53,22 +59,29 @@ function cannotOpen(
   kinds: AcceptedKinds,
   options: InputFileOptions,
 ): CliError {
-  const what = kinds === 'file' ? 'file' : 'file or device';
-  const reasons: Record<string, string> = {
-    ENOENT: `no such ${what}`,
-    ENOTDIR: `no such ${what}`,
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    ELOOP: 'too many symbolic links',
-    ENAMETOOLONG: 'the name is too long',
+  const noSuch = inputMessages.noSuchFile(kinds === 'file-or-block-device');
+  const reasons: Record<string, Wording> = {
+    ENOENT: noSuch,
+    ENOTDIR: noSuch,
+    EACCES: inputMessages.permissionDenied,
+    EPERM: inputMessages.permissionDenied,
+    ELOOP: inputMessages.tooManyLinks,
+    ENAMETOOLONG: inputMessages.nameTooLong,
   };
   const known = reasons[error.code ?? ''];
+  const system = error.code ?? error.message;
   const deviceHint =
-    kinds === 'file-or-block-device' && known === 'permission denied'
-      ? '. Reading a device usually needs root (try sudo), or read an image of it'
-      : '';
+    kinds === 'file-or-block-device' && known === inputMessages.permissionDenied
+      ? inputMessages.deviceNeedsRoot
+      : noHint;
   return new CliError(
-    `${subject(path, options)}: cannot open: ${known ?? error.code ?? error.message}${deviceHint}.`,
+    say(
+      inputMessages.cannotOpen(
+        subject(path, options),
+        known ?? { en: system, nb: system },
+        deviceHint,
+      ),
+    ),
     known === undefined ? ExitCode.environment : ExitCode.unusable,
   );
 }
@@ -123,7 +136,7 @@ function fileSource(name: string, handle: FileHandle, size: number): SizedByteSo
       } catch (error) {
         if (!isErrno(error)) throw error;
         throw new CliError(
-          `${name}: cannot read: ${error.code ?? error.message}.`,
+          say(inputMessages.cannotRead(name, error.code ?? error.message)),
           ExitCode.environment,
         );
       }

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { addExitCodesToHelp } from './exit-codes.js';
+import { say } from '../text/terminal-language.js';
+import { inputMessages } from './input-messages.js';
 import { CliError, ExitCode, printError } from './output.js';
 
 // A reader that stops early (`keyhold read x | head`) closes the pipe; that is not an error.
@@ -9,7 +11,7 @@ function onOutputError(name: 'stdout' | 'stderr') {
   return (error: NodeJS.ErrnoException): void => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
     if (name !== 'stdout') throw error;
-    printError(`Writing standard output failed (${error.code ?? error.message}).`);
+    printError(say(inputMessages.stdoutFailed(error.code ?? error.message)));
     process.exit(ExitCode.environment);
   };
 }

@@ -108,6 +108,32 @@ describe(
       ]);
     });
 
+    it('asks and reports in Bokmål on a Norwegian terminal', async () => {
+      const protectorId = '64311DEA-4587-4029-924A-BA299647998E';
+      const { fileName, bytes } = writeRecoveryKeyFile({
+        protectorId,
+        recoveryPassword: generateRecoveryPassword(),
+      });
+      const source = join(freshDir(), fileName);
+      writeFileSync(source, bytes);
+      const out = freshDir();
+
+      const session = terminal(['backup', '--from', source, '--to', 'file', '--file', out], {
+        XDG_CONFIG_HOME: freshDir(),
+        KEYHOLD_LANG: 'nb',
+      });
+      await session.answer('Sette i gang?', keys.enter);
+      const { code, screen } = await session.finished();
+
+      assert.equal(code, 0, screen);
+      assert.match(screen, /Sikkerhetskopier BitLocker-gjenopprettingsnøkkelen din/);
+      assert.match(screen, /Klar til å sikkerhetskopiere/);
+      assert.match(screen, new RegExp(`Nøkkel-ID ${protectorId}`));
+      assert.match(screen, /ok file: skrev /);
+      assert.match(screen, /Ferdig\. Oppbevar hver kopi unna datamaskinen den låser opp\./);
+      assert.deepEqual(readdirSync(out), [fileName]);
+    });
+
     it('checks a typed-in key block by block before going on', async () => {
       const out = freshDir();
       const protectorId = '0F1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0';

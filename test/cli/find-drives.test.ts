@@ -59,7 +59,7 @@ describe('removable drives found by lsblk', () => {
     assert.deepEqual(
       found.matches.map(({ where, placeDescription, path, protectorId: id }) => ({
         where,
-        placeDescription,
+        placeDescription: placeDescription.en,
         path,
         id,
       })),
@@ -90,7 +90,7 @@ describe('removable drives found by lsblk', () => {
       },
       () => undefined,
     );
-    assert.equal(result?.ok, true, result?.message);
+    assert.equal(result?.ok, true, result?.message.en);
     const fileName = `BitLocker Recovery Key ${protectorId}.TXT`;
     assert.deepEqual(readdirSync(laptop.mountPoint), [fileName]);
     assert.deepEqual(readRecoveryKeyFile(readFileSync(join(laptop.mountPoint, fileName))), [

@@ -30,7 +30,7 @@ const paths = [
       /^crypto: native addon \(.+\), key stretch (on the CPU's SHA instructions|through OpenSSL \(this CPU has no SHA instructions\))$/,
     skip: requirement(
       'native',
-      nativeChoice.crypto.name === 'native' ? undefined : `not in use (${nativeChoice.notice})`,
+      nativeChoice.crypto.name === 'native' ? undefined : `not in use (${nativeChoice.notice.en})`,
     ),
   },
   {

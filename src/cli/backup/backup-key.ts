@@ -13,9 +13,11 @@ import {
   parseRecoveryPassword,
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
+import { say } from '../../text/terminal-language.js';
 import { withInputFile } from '../input-file.js';
 import { CliError, escapeForTerminal, ExitCode } from '../output.js';
 import { readStdin, stdinLimits } from '../stdin.js';
+import { backupMessages } from './messages.js';
 
 export type VolumeType = 'os' | 'fixed' | 'removable';
 
@@ -40,7 +42,9 @@ export interface BackupKey {
 
 /** What a key is called in messages (escaped for the terminal): never its recovery password. */
 export function describeKey(key: BackupKey): string {
-  const volume = key.volume ? ` (volume ${escapeForTerminal(key.volume)})` : '';
+  const volume = key.volume
+    ? say(backupMessages.volumeInParentheses(escapeForTerminal(key.volume)))
+    : '';
   return `${key.protectorId}${volume}`;
 }
 
@@ -69,7 +73,7 @@ export async function keysFromFile(path: string): Promise<BackupKey[]> {
             path,
             {
               flag: '--from',
-              pipeHint: ' (to read a pipe, give --from - and send it to standard input)',
+              pipeHint: backupMessages.fromPipeHint,
             },
             readKeySource,
           );
@@ -93,10 +97,7 @@ export async function keysFromFile(path: string): Promise<BackupKey[]> {
   );
   if (keys.length === 0) {
     const kinds = [...new Set(found.map((key) => key.type))].join(', ');
-    throw new CliError(
-      `--from ${path}: holds no recovery password (only ${kinds} protectors). A .BEK startup key cannot be backed up as a recovery key; use the recovery key file or manage-bde -protectors -get output.`,
-      ExitCode.negative,
-    );
+    throw new CliError(say(backupMessages.noRecoveryPassword(path, kinds)), ExitCode.negative);
   }
   return keys;
 }
@@ -107,7 +108,7 @@ export async function typedRecoveryPassword(password: string): Promise<string> {
   const parsed = parseRecoveryPassword(typed);
   if (!parsed.valid) {
     throw new CliError(
-      `--password: ${describeRecoveryPasswordErrors(parsed.errors)} Check the digits against the key and try again.`,
+      say(backupMessages.badPassword(describeRecoveryPasswordErrors(parsed.errors))),
     );
   }
   return parsed.normalized;
@@ -161,6 +162,6 @@ export function filterKeys(keys: readonly BackupKey[], filter: KeyFilter): Backu
 /** One line per key for lists: short ID emphasised by position, volume and origin. */
 export function keyChoiceLabel(key: BackupKey): string {
   const parts = [`${shortProtectorId(key.protectorId)} (${key.protectorId})`];
-  if (key.volume) parts.push(`volume ${escapeForTerminal(key.volume)}`);
+  if (key.volume) parts.push(say(backupMessages.volume(escapeForTerminal(key.volume))));
   return parts.join('  ');
 }

@@ -12,6 +12,7 @@ import {
   type StoredCredential,
 } from '../account/credentials.js';
 import { organisationNamed, orgNeedsAccount } from '../account/organisation-library.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import {
   describeKey,
@@ -30,6 +31,7 @@ import {
   type PlannedDestination,
 } from './destinations.js';
 import { keyFromImage } from './image-check.js';
+import { backupMessages } from './messages.js';
 import { createProgress } from './progress.js';
 import { recordBackups, type RecordedBackup } from './record-backups.js';
 import { chooseUsbDrive } from './usb-choice.js';
@@ -42,8 +44,13 @@ export function parseDestinations(list: string): DestinationName[] {
     .filter(Boolean);
   const unknown = names.filter((name) => !(destinationNames as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) {
+    const choices = destinationNames.join(', ');
     throw new CliError(
-      `--to: ${unknown.length > 0 ? `"${unknown.join(', ')}" is not a destination` : 'no destination given'}; choose from ${destinationNames.join(', ')}.`,
+      say(
+        unknown.length > 0
+          ? backupMessages.badDestination(unknown.join(', '), choices)
+          : backupMessages.noDestination(choices),
+      ),
     );
   }
   return [...new Set(names as DestinationName[])];
@@ -52,7 +59,7 @@ export function parseDestinations(list: string): DestinationName[] {
 export function language(flags: BackupFlags): RecoveryFileLanguage {
   if (!recoveryFileLanguages.includes(flags.lang as RecoveryFileLanguage)) {
     throw new CliError(
-      `--lang must be one of ${recoveryFileLanguages.join(', ')}; got "${flags.lang}".`,
+      say(backupMessages.badLanguage(recoveryFileLanguages.join(', '), flags.lang)),
     );
   }
   return flags.lang as RecoveryFileLanguage;
@@ -60,7 +67,7 @@ export function language(flags: BackupFlags): RecoveryFileLanguage {
 
 export function paper(flags: BackupFlags): SheetPaper {
   if (flags.paper !== 'a4' && flags.paper !== 'letter') {
-    throw new CliError(`--paper must be a4 or letter; got "${flags.paper}".`);
+    throw new CliError(say(backupMessages.badPaper(flags.paper)));
   }
   return flags.paper;
 }
@@ -78,11 +85,11 @@ export function checkDestinationFlags(
   ];
   for (const [flag, destination] of needs) {
     if (flags[flag] !== undefined && !destinations.includes(destination)) {
-      throw new CliError(`--${flag} is given but --to does not include ${destination}.`);
+      throw new CliError(say(backupMessages.flagWithoutDestination(flag, destination)));
     }
   }
   if (flags.printer !== undefined && flags.pdf !== undefined) {
-    throw new CliError('Give either --printer (print now) or --pdf (save the sheet), not both.');
+    throw new CliError(say(backupMessages.printerAndPdf));
   }
   if (flags.org !== undefined && !destinations.includes('account')) throw orgNeedsAccount();
 }
@@ -90,14 +97,12 @@ export function checkDestinationFlags(
 /** The keys the flags point at: a file, typed-in values, or this Windows computer's volumes. */
 export async function candidateKeys(flags: BackupFlags): Promise<BackupKey[] | undefined> {
   if (flags.password !== undefined) {
-    if (flags.from !== undefined) throw new CliError('Give either --from or --password, not both.');
+    if (flags.from !== undefined) throw new CliError(say(backupMessages.fromAndPassword));
     if (flags.id !== undefined) return [await keyFromTyped(flags.id, flags.password)];
     if (flags.image !== undefined) {
       return [await keyFromImage(flags.image, flags.password, createProgress(flags))];
     }
-    throw new CliError(
-      '--password needs --id (the key protector ID it belongs to), or --image to take the ID from the volume the key opens.',
-    );
+    throw new CliError(say(backupMessages.passwordNeedsId));
   }
   if (flags.from !== undefined) return keysFromFile(flags.from);
   if (process.platform === 'win32') return readLocalVolumeKeys(runWindowsCommand);
@@ -116,10 +121,11 @@ export function pickKey(
   const keys = filterKeys(candidates, filter);
   if (keys.length === 0) {
     const listed = candidates.map((key) => `  ${keyChoiceLabel(key)}`).join('\n');
-    throw new CliError(
-      `No recovery key matches ${[flags.id && `--id ${flags.id}`, flags.volume && `--volume ${flags.volume}`].filter(Boolean).join(' and ')}. The keys found:\n${listed}`,
-      ExitCode.negative,
-    );
+    const filters = [
+      flags.id !== undefined ? `--id ${flags.id}` : '',
+      flags.volume !== undefined ? `--volume ${flags.volume}` : '',
+    ].filter(Boolean);
+    throw new CliError(say(backupMessages.noKeyMatches(filters, listed)), ExitCode.negative);
   }
   if (keys.length === 1 && keys[0]) return keys[0];
   return keys;
@@ -127,16 +133,14 @@ export function pickKey(
 
 export function tooManyKeys(keys: readonly BackupKey[]): CliError {
   const listed = keys.map((key) => `  ${keyChoiceLabel(key)}`).join('\n');
-  return new CliError(
-    `There are ${keys.length} recovery keys; choose one with --id <first 8 characters> or --volume:\n${listed}`,
-  );
+  return new CliError(say(backupMessages.tooManyKeys(keys.length, listed)));
 }
 
 export function noKeySource(): CliError {
   return new CliError(
-    process.platform === 'win32'
-      ? 'No BitLocker recovery key was found on this computer. Give a saved key with --from, or --id and --password.'
-      : 'Which key? Give --from <file> (a recovery key file, .TXT, manage-bde or PowerShell output) or --id and --password.',
+    say(
+      process.platform === 'win32' ? backupMessages.noKeyOnThisComputer : backupMessages.whichKey,
+    ),
   );
 }
 
@@ -174,9 +178,7 @@ export async function planFromFlags(
         break;
       case 'file':
         if (flags.file === undefined) {
-          throw new CliError(
-            '--to file needs --file <path|folder>: where to write the recovery key file.',
-          );
+          throw new CliError(say(backupMessages.fileNeedsPath));
         }
         planned.push({ kind: 'file', path: flags.file });
         break;
@@ -184,9 +186,7 @@ export async function planFromFlags(
         if (flags.printer !== undefined) planned.push({ kind: 'print', printer: flags.printer });
         else if (flags.pdf !== undefined) planned.push({ kind: 'pdf', path: flags.pdf });
         else {
-          throw new CliError(
-            '--to print needs --printer <name> (print with CUPS now) or --pdf <file.pdf> (save the sheet to print later).',
-          );
+          throw new CliError(say(backupMessages.printNeedsPrinter));
         }
         break;
     }
@@ -203,8 +203,8 @@ export function protectedVolumeOf(key: BackupKey): string | undefined {
 }
 
 function resultLine(result: DestinationResult): string {
-  const mark = result.ok ? style.green('ok') : style.bold('FAILED');
-  return `${mark} ${result.destination}: ${escapeForTerminal(result.message)}`;
+  const mark = result.ok ? style.green('ok') : style.bold(say(backupMessages.failedMark));
+  return `${mark} ${result.destination}: ${escapeForTerminal(say(result.message))}`;
 }
 
 function summary(results: readonly DestinationResult[]): CliError | undefined {
@@ -214,9 +214,11 @@ function summary(results: readonly DestinationResult[]): CliError | undefined {
   const exitCode = Math.max(...failedOnes.map((result) => result.exitCode));
   const failedNames = failedOnes.map((result) => result.destination).join(', ');
   return new CliError(
-    succeeded.length > 0
-      ? `The backup to ${failedNames} failed; it succeeded to ${succeeded.join(', ')}. Fix the problem above and run backup again for ${failedNames}.`
-      : `The backup failed (${failedNames}): the key is not saved anywhere new. Fix the problem above and try again.`,
+    say(
+      succeeded.length > 0
+        ? backupMessages.partlyFailed(failedNames, succeeded.join(', '))
+        : backupMessages.allFailed(failedNames),
+    ),
     exitCode,
   );
 }
@@ -227,7 +229,7 @@ export async function performBackup(
   settings: BackupSettings,
   flags: Pick<BackupFlags, 'json' | 'account'>,
 ): Promise<void> {
-  if (!flags.json) printLine(`Backing up the recovery key ${describeKey(settings.key)}:`);
+  if (!flags.json) printLine(say(backupMessages.backingUp(describeKey(settings.key))));
   const results = await runDestinations(planned, settings, (result) => {
     if (!flags.json) printLine(`  ${resultLine(result)}`);
   });
@@ -256,7 +258,11 @@ export async function performBackup(
         deviceName: settings.deviceName,
         source: settings.key.source,
       },
-      results: results.map(({ exitCode: _exitCode, ...result }) => result),
+      // Machine output: each destination's message in English, whatever the terminal's language.
+      results: results.map(({ exitCode: _exitCode, message, ...result }) => ({
+        ...result,
+        message: message.en,
+      })),
       recorded,
     });
     if (problem) process.exitCode = problem.exitCode;

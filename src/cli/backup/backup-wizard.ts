@@ -29,6 +29,7 @@ import {
   selectOneCredential,
   type StoredCredential,
 } from '../account/credentials.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, escapeForTerminal, ExitCode } from '../output.js';
 import {
   deviceNameOf,
@@ -49,14 +50,15 @@ import {
 } from './backup-plan.js';
 import type { BackupFlags } from './backup-flags.js';
 import { checkedKey } from './image-check.js';
+import { backupMessages } from './messages.js';
 import { createProgress } from './progress.js';
 import { mountedDrives, usbFromPath } from './usb-choice.js';
 
 /** Leaves quietly (exit 1, nothing written) when the person presses Ctrl+C or Esc. */
 function answered<T>(value: T): Exclude<T, symbol> {
   if (isCancel(value)) {
-    cancel('Nothing was backed up.');
-    throw new CliError('Cancelled.', ExitCode.negative);
+    cancel(say(backupMessages.wizardNothingBackedUp));
+    throw new CliError(say(backupMessages.wizardCancelled), ExitCode.negative);
   }
   return value as Exclude<T, symbol>;
 }
@@ -65,9 +67,9 @@ async function askForKeyFile(): Promise<BackupKey[]> {
   for (;;) {
     const path = answered(
       await text({
-        message: 'Where is the key? (a recovery key .TXT, manage-bde or PowerShell output)',
+        message: say(backupMessages.wizardWhereIsKey),
         placeholder: 'BitLocker Recovery Key 64311DEA-4587-4029-924A-BA299647998E.TXT',
-        validate: (value) => (value?.trim() ? undefined : 'Type the path of the file.'),
+        validate: (value) => (value?.trim() ? undefined : say(backupMessages.wizardTypePath)),
       }),
     );
     try {
@@ -82,7 +84,7 @@ async function askForKeyFile(): Promise<BackupKey[]> {
 async function askToTypeKey(): Promise<BackupKey> {
   const id = answered(
     await text({
-      message: 'Key ID (the identifier shown with the recovery key)',
+      message: say(backupMessages.wizardKeyId),
       placeholder: '64311DEA-4587-4029-924A-BA299647998E',
       validate: (value) => {
         try {
@@ -97,7 +99,7 @@ async function askToTypeKey(): Promise<BackupKey> {
   );
   const password = answered(
     await text({
-      message: 'Recovery key (48 digits; dashes or spaces are fine)',
+      message: say(backupMessages.wizardRecoveryKey),
       validate: (value) => {
         const parsed = parseRecoveryPassword(value ?? '');
         return parsed.valid ? undefined : describeRecoveryPasswordErrors(parsed.errors);
@@ -111,7 +113,7 @@ async function chooseKey(flags: BackupFlags): Promise<BackupKey> {
   let candidates: BackupKey[] | undefined;
   if (flags.from !== undefined || flags.password !== undefined || process.platform === 'win32') {
     const reading = spinner();
-    reading.start('Reading the keys');
+    reading.start(say(backupMessages.wizardReadingKeys));
     try {
       candidates = await candidateKeys(flags);
     } finally {
@@ -119,17 +121,21 @@ async function chooseKey(flags: BackupFlags): Promise<BackupKey> {
     }
   }
   if (!candidates || candidates.length === 0) {
-    if (candidates) log.warn('No recovery key was found on this computer.');
+    if (candidates) log.warn(say(backupMessages.wizardNoKeyHere));
     const how = answered(
       await select({
-        message: 'Which key do you want to back up?',
+        message: say(backupMessages.wizardWhichKey),
         options: [
           {
             value: 'file',
-            label: 'From a file',
-            hint: 'recovery key .TXT, manage-bde or PowerShell output',
+            label: say(backupMessages.wizardFromFile),
+            hint: say(backupMessages.wizardFromFileHint),
           },
-          { value: 'type', label: 'Type it in', hint: 'Key ID and the 48 digits' },
+          {
+            value: 'type',
+            label: say(backupMessages.wizardTypeIt),
+            hint: say(backupMessages.wizardTypeItHint),
+          },
         ],
       }),
     );
@@ -139,7 +145,7 @@ async function chooseKey(flags: BackupFlags): Promise<BackupKey> {
   if (!Array.isArray(picked)) return picked;
   return answered(
     await select({
-      message: 'Which key do you want to back up?',
+      message: say(backupMessages.wizardWhichKey),
       options: picked.map((key) => ({
         value: key,
         label: keyChoiceLabel(key),
@@ -157,19 +163,31 @@ async function chooseDestinations(
   const loggedIn = credentials.length > 0;
   return answered(
     await multiselect<DestinationName>({
-      message: 'Where do you want to back it up? (space to choose, enter to go on)',
+      message: say(backupMessages.wizardWhere),
       options: [
         {
           value: 'account',
-          label: 'Your Keyhold account',
+          label: say(backupMessages.wizardAccount),
           hint: loggedIn
             ? credentials.map(describeCredential).join(', ')
-            : 'log in first: keyhold login <server>',
+            : say(backupMessages.wizardLogInFirst),
           disabled: !loggedIn,
         },
-        { value: 'usb', label: 'A USB drive', hint: 'keep it away from the computer' },
-        { value: 'file', label: 'A file', hint: 'never on the drive this key unlocks' },
-        { value: 'print', label: 'Print the recovery key', hint: 'or save the sheet as PDF' },
+        {
+          value: 'usb',
+          label: say(backupMessages.wizardUsb),
+          hint: say(backupMessages.wizardUsbHint),
+        },
+        {
+          value: 'file',
+          label: say(backupMessages.wizardFile),
+          hint: say(backupMessages.wizardFileHint),
+        },
+        {
+          value: 'print',
+          label: say(backupMessages.wizardPrint),
+          hint: say(backupMessages.wizardPrintHint),
+        },
       ],
       required: true,
     }),
@@ -185,7 +203,7 @@ async function chooseAccount(
   }
   return answered(
     await select({
-      message: 'Which account?',
+      message: say(backupMessages.wizardWhichAccount),
       options: credentials.map((credential) => ({
         value: credential,
         label: escapeForTerminal(describeCredential(credential)),
@@ -197,7 +215,7 @@ async function chooseAccount(
 async function chooseUsb(flags: BackupFlags): Promise<PlannedDestination> {
   if (flags.usb !== undefined) return usbFromPath(flags.usb);
   const looking = spinner();
-  looking.start('Looking for USB drives');
+  looking.start(say(backupMessages.wizardLookingForUsb));
   let drives: Awaited<ReturnType<typeof mountedDrives>> = [];
   try {
     drives = await mountedDrives();
@@ -210,10 +228,7 @@ async function chooseUsb(flags: BackupFlags): Promise<PlannedDestination> {
   const typed = 'typed';
   const choice = answered(
     await select<string>({
-      message:
-        drives.length > 0
-          ? 'Which USB drive?'
-          : 'No USB drive found. Plug one in, or type its folder:',
+      message: say(drives.length > 0 ? backupMessages.wizardWhichUsb : backupMessages.wizardNoUsb),
       options: [
         ...drives.map((drive) => ({
           value: drive.mountPoint ?? '',
@@ -222,7 +237,7 @@ async function chooseUsb(flags: BackupFlags): Promise<PlannedDestination> {
           ),
           hint: drive.device,
         })),
-        { value: typed, label: 'Type the folder where it is mounted' },
+        { value: typed, label: say(backupMessages.wizardTypeMountFolder) },
       ],
     }),
   );
@@ -232,10 +247,9 @@ async function chooseUsb(flags: BackupFlags): Promise<PlannedDestination> {
   }
   const path = answered(
     await text({
-      message: 'Folder of the USB drive',
+      message: say(backupMessages.wizardUsbFolder),
       placeholder: '/media/you/KEYS',
-      validate: (value) =>
-        value?.trim() ? undefined : 'Type the folder where the drive is mounted.',
+      validate: (value) => (value?.trim() ? undefined : say(backupMessages.wizardUsbFolderNeeded)),
     }),
   );
   return usbFromPath(path.trim());
@@ -245,12 +259,12 @@ async function chooseFile(flags: BackupFlags, key: BackupKey): Promise<PlannedDe
   if (flags.file !== undefined) return { kind: 'file', path: flags.file };
   const path = answered(
     await text({
-      message: 'Folder or file to save the recovery key file in (not on the drive it unlocks)',
+      message: say(backupMessages.wizardFileFolder),
       placeholder: resolve('.'),
       defaultValue: resolve('.'),
     }),
   );
-  log.info(`The file will be named "BitLocker Recovery Key ${key.protectorId}.TXT" in a folder.`);
+  log.info(say(backupMessages.wizardFileName(key.protectorId)));
   return { kind: 'file', path: path.trim() };
 }
 
@@ -259,25 +273,33 @@ async function choosePrint(flags: BackupFlags, key: BackupKey): Promise<PlannedD
   if (flags.pdf !== undefined) return { kind: 'pdf', path: flags.pdf };
   const how = answered(
     await select({
-      message: 'Print now or save the sheet?',
+      message: say(backupMessages.wizardPrintOrSave),
       options: [
-        { value: 'print', label: 'Print now', hint: 'on a CUPS printer' },
-        { value: 'pdf', label: 'Save the printable sheet as PDF' },
+        {
+          value: 'print',
+          label: say(backupMessages.wizardPrintNow),
+          hint: say(backupMessages.wizardPrintNowHint),
+        },
+        { value: 'pdf', label: say(backupMessages.wizardSavePdf) },
       ],
     }),
   );
   if (how === 'print') {
     const printer = answered(
       await text({
-        message: 'Printer name (lpstat -e lists them)',
-        validate: (value) => (value?.trim() ? undefined : 'Type the printer name.'),
+        message: say(backupMessages.wizardPrinterName),
+        validate: (value) => (value?.trim() ? undefined : say(backupMessages.wizardPrinterNeeded)),
       }),
     );
     return { kind: 'print', printer: printer.trim() };
   }
   const fallback = resolve(`BitLocker recovery key ${shortProtectorId(key.protectorId)}.pdf`);
   const path = answered(
-    await text({ message: 'Save the sheet as', placeholder: fallback, defaultValue: fallback }),
+    await text({
+      message: say(backupMessages.wizardSaveSheetAs),
+      placeholder: fallback,
+      defaultValue: fallback,
+    }),
   );
   return { kind: 'pdf', path: path.trim() };
 }
@@ -290,10 +312,10 @@ export async function runBackupWizard(
   flags: BackupFlags,
   settings: { lang: RecoveryFileLanguage; paper: SheetPaper },
 ): Promise<void> {
-  intro('Back up your BitLocker recovery key');
+  intro(say(backupMessages.wizardTitle));
   const key = await checkedKey(await chooseKey(flags), flags.image, createProgress(flags));
   if (key.verifiedAgainst) {
-    log.success(escapeForTerminal(`The key opens the volume in ${key.verifiedAgainst}.`));
+    log.success(escapeForTerminal(say(backupMessages.wizardKeyOpens(key.verifiedAgainst))));
   }
   const credentials = await readCredentials();
   const destinations = await chooseDestinations(flags, credentials);
@@ -312,7 +334,7 @@ export async function runBackupWizard(
   }
   note(
     [
-      `Key ID   ${key.protectorId}${key.volume ? `  (volume ${key.volume})` : ''}`,
+      `${say(backupMessages.wizardSummaryKeyId).padEnd(8)} ${key.protectorId}${key.volume ? say(backupMessages.wizardSummaryVolume(key.volume)) : ''}`,
       ...planned.map((destination) => {
         switch (destination.kind) {
           case 'account':
@@ -322,7 +344,7 @@ export async function runBackupWizard(
           case 'file':
             return `file     ${destination.path}`;
           case 'print':
-            return `print    printer ${destination.printer}`;
+            return `print    ${say(backupMessages.wizardSummaryPrinter(destination.printer))}`;
           case 'pdf':
             return `print    PDF ${destination.path}`;
         }
@@ -330,10 +352,12 @@ export async function runBackupWizard(
     ]
       .map(escapeForTerminal)
       .join('\n'),
-    'About to back up',
+    say(backupMessages.wizardAboutTo),
   );
-  if (!answered(await confirm({ message: 'Go ahead?', initialValue: true }))) {
-    cancel('Nothing was backed up.');
+  if (
+    !answered(await confirm({ message: say(backupMessages.wizardGoAhead), initialValue: true }))
+  ) {
+    cancel(say(backupMessages.wizardNothingBackedUp));
     process.exitCode = ExitCode.negative;
     return;
   }
@@ -344,5 +368,5 @@ export async function runBackupWizard(
     { key, ...device, ...settings, ...(protectedVolume ? { protectedVolume } : {}) },
     flags,
   );
-  outro('Done. Keep each copy away from the computer it unlocks.');
+  outro(say(backupMessages.wizardDone));
 }

@@ -1,3 +1,4 @@
+import { say } from '../../text/terminal-language.js';
 import { CliError } from '../output.js';
 import type { BackupFlags } from './backup-flags.js';
 import { deviceNameOf } from './backup-key.js';
@@ -15,6 +16,7 @@ import {
   tooManyKeys,
 } from './backup-plan.js';
 import { checkedKey } from './image-check.js';
+import { backupMessages } from './messages.js';
 import { createProgress } from './progress.js';
 
 export async function runBackup(flags: BackupFlags): Promise<void> {
@@ -33,9 +35,7 @@ export async function runBackup(flags: BackupFlags): Promise<void> {
     return;
   }
   if (flags.to === undefined) {
-    throw new CliError(
-      'Where to? Give --to with any of account,usb,file,print (run in a terminal without --yes to be asked).',
-    );
+    throw new CliError(say(backupMessages.whereTo));
   }
   const destinations = parseDestinations(flags.to);
   checkDestinationFlags(flags, destinations);

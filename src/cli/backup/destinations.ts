@@ -10,8 +10,10 @@ import { ApiError } from '../account/api-client.js';
 import type { StoredCredential } from '../account/credentials.js';
 import { AccountKeys, detailWords, type BackupDestination } from '../account/key-library.js';
 import type { OrganisationTarget } from '../account/organisation-library.js';
+import type { Wording } from '../../server/messages.js';
 import { CliError, ExitCode } from '../output.js';
 import type { BackupKey } from './backup-key.js';
+import { backupMessages } from './messages.js';
 
 export const destinationNames = ['account', 'usb', 'file', 'print'] as const;
 export type DestinationName = (typeof destinationNames)[number];
@@ -48,8 +50,8 @@ export interface DestinationResult {
   /** What the account records it as, when that differs (a saved PDF is a file until printed). */
   recordAs?: BackupDestination;
   ok: boolean;
-  /** One line for people: where it went, or why it did not. */
-  message: string;
+  /** One line for people: where it went, or why it did not (--json gives the English). */
+  message: Wording;
   path?: string;
   printer?: string;
   /** Set for the account destination: the key's record id in the library. */
@@ -73,12 +75,27 @@ export function destinationOf(planned: PlannedDestination): DestinationName {
   return planned.kind === 'pdf' ? 'print' : planned.kind;
 }
 
+/** Text that exists in one wording only: another layer's message, or a server's answer. */
+function asIs(text: string): Wording {
+  return { en: text, nb: text };
+}
+
+/** A failure this module words itself, in both languages; its message is the English. */
+class WordedBackupError extends BackupError {
+  constructor(
+    code: BackupErrorCode,
+    readonly wording: Wording,
+  ) {
+    super(code, wording.en);
+  }
+}
+
 function failed(destination: DestinationName, error: unknown): DestinationResult {
   if (error instanceof BackupError) {
     return {
       destination,
       ok: false,
-      message: error.message,
+      message: error instanceof WordedBackupError ? error.wording : asIs(error.message),
       error: { code: error.code, message: error.message },
       exitCode: inputErrors.has(error.code) ? ExitCode.unusable : ExitCode.environment,
     };
@@ -87,7 +104,7 @@ function failed(destination: DestinationName, error: unknown): DestinationResult
     return {
       destination,
       ok: false,
-      message: error.message,
+      message: asIs(error.message),
       error: { code: 'failed', message: error.message },
       exitCode: error.exitCode,
     };
@@ -96,7 +113,7 @@ function failed(destination: DestinationName, error: unknown): DestinationResult
     return {
       destination,
       ok: false,
-      message: error.message,
+      message: asIs(error.message),
       error: { code: error.code, message: error.message },
       exitCode: ExitCode.environment,
     };
@@ -116,20 +133,17 @@ async function savePdf(path: string, pdf: Buffer): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new BackupError(
+      throw new WordedBackupError(
         'no-such-folder',
-        `The folder ${dirname(target)} does not exist. Create it first or choose another --pdf.`,
+        backupMessages.pdfFolderMissing(dirname(target)),
       );
     }
     if (code === 'EEXIST') {
-      throw new BackupError(
-        'invalid-input',
-        `${target} already exists. Nothing was overwritten; choose another --pdf name.`,
-      );
+      throw new WordedBackupError('invalid-input', backupMessages.pdfExists(target));
     }
-    throw new BackupError(
+    throw new WordedBackupError(
       'write-failed',
-      `Could not write ${target}: ${(error as Error).message}.`,
+      backupMessages.pdfNotWritten(target, (error as Error).message),
     );
   }
   return target;
@@ -176,17 +190,17 @@ async function runOne(
         },
       });
       const where = organisation
-        ? `${organisation.name}'s library on ${credential.server} (as ${credential.email})`
-        : `${credential.email} on ${credential.server}`;
+        ? backupMessages.inLibraryOf(organisation.name, credential.server, credential.email)
+        : backupMessages.inAccount(credential.email, credential.server);
       const changed = uploaded.updated.map((field) => detailWords[field]);
       return {
         destination: 'account',
         ok: true,
         message: uploaded.created
-          ? `saved in ${where}`
+          ? backupMessages.savedIn(where)
           : changed.length > 0
-            ? `already in ${where}; updated its ${changed.join(', ')}`
-            : `already in ${where}; its stored details were kept`,
+            ? backupMessages.alreadyInUpdated(where, changed.join(', '))
+            : backupMessages.alreadyInKept(where),
         keyRecordId: uploaded.key.id,
         server: credential.server,
         exitCode: ExitCode.ok,
@@ -199,14 +213,13 @@ async function runOne(
         lang: settings.lang,
         ...(protectedVolume ? { protectedVolume } : {}),
       });
-      const done =
-        saved.outcome === 'written'
-          ? `wrote ${saved.path}, flushed it and read it back`
-          : `${saved.path} already holds this key (read back and checked)`;
       return {
         destination: 'usb',
         ok: true,
-        message: `${done}. ${saved.reminder}`,
+        message:
+          saved.outcome === 'written'
+            ? backupMessages.usbWritten(saved.path, saved.reminder)
+            : backupMessages.usbAlreadyHolds(saved.path, saved.reminder),
         path: saved.path,
         exitCode: ExitCode.ok,
       };
@@ -222,8 +235,8 @@ async function runOne(
         ok: true,
         message:
           saved.outcome === 'written'
-            ? `wrote ${saved.path}. Keep it away from this computer's drive, e.g. in your Keyhold vault.`
-            : `${saved.path} already holds this key; left as it was.`,
+            ? backupMessages.fileWritten(saved.path)
+            : backupMessages.fileAlreadyHolds(saved.path),
         path: saved.path,
         exitCode: ExitCode.ok,
       };
@@ -233,7 +246,7 @@ async function runOne(
       return {
         destination: 'print',
         ok: true,
-        message: `sent the sheet to printer ${planned.printer}${job.jobId ? ` (job ${job.jobId})` : ''}. Keep the paper somewhere safe, away from the computer.`,
+        message: backupMessages.printed(planned.printer, job.jobId),
         printer: planned.printer,
         exitCode: ExitCode.ok,
       };
@@ -245,7 +258,7 @@ async function runOne(
         // Not paper yet: a PDF on a disk is a file until someone prints it.
         recordAs: 'file',
         ok: true,
-        message: `saved the printable sheet as ${path}. It counts as a file backup until it is printed: print it, keep the paper away from the computer, delete the PDF and record the paper copy in the web app.`,
+        message: backupMessages.pdfSaved(path),
         path,
         exitCode: ExitCode.ok,
       };

@@ -19,6 +19,8 @@ import {
   printWarning,
   style,
 } from '../output.js';
+import type { Wording } from '../../server/messages.js';
+import { say } from '../../text/terminal-language.js';
 import {
   defaultSearchLimits,
   searchPlace,
@@ -26,6 +28,7 @@ import {
   type SearchLimits,
   type SearchPlace,
 } from './local-search.js';
+import { backupMessages } from './messages.js';
 import { describePlace, drivePlaces } from './places.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -45,8 +48,11 @@ export interface FindMatch {
   where: 'drive' | 'folder' | 'account';
   /** The drive's mount point, the folder, or the server's address. */
   place: string;
-  /** "USB drive KEYS (/media/ola/KEYS)", "ola@example.org on keys.example.org". */
-  placeDescription: string;
+  /**
+   * "USB drive KEYS (/media/ola/KEYS)", "ola@example.org on keys.example.org"; --json gives the
+   * English.
+   */
+  placeDescription: Wording;
   path?: string;
   protectorId: string;
   type: ProtectorType;
@@ -60,7 +66,13 @@ export interface FindMatch {
 
 export interface FindProblem {
   place: string;
-  message: string;
+  /** --json gives the English. */
+  message: Wording;
+}
+
+/** Text that exists in one wording only: another layer's message, or a server's answer. */
+function asIs(text: string): Wording {
+  return { en: text, nb: text };
 }
 
 const minimumPrefix = 4;
@@ -74,9 +86,7 @@ function keyIdPrefix(input: string): string {
     throw error;
   }
   if (prefix.length < minimumPrefix) {
-    throw new CliError(
-      `"${input}" is too short to search for: give at least ${minimumPrefix} characters of the Key ID (the recovery screen shows 8).`,
-    );
+    throw new CliError(say(backupMessages.keyIdTooShortToSearch(input, minimumPrefix)));
   }
   return prefix;
 }
@@ -84,7 +94,7 @@ function keyIdPrefix(input: string): string {
 function depthOf(text: string): number {
   const depth = Number(text);
   if (!Number.isInteger(depth) || depth < 0 || depth > 32) {
-    throw new CliError(`--depth must be a whole number from 0 to 32; got "${text}".`);
+    throw new CliError(say(backupMessages.badDepth(text)));
   }
   return depth;
 }
@@ -108,21 +118,21 @@ export async function searchLocalPlaces(
   prefix: string,
   limits: SearchLimits,
   progress: Progress,
-): Promise<{ matches: FindMatch[]; problems: FindProblem[]; searched: string[] }> {
+): Promise<{ matches: FindMatch[]; problems: FindProblem[]; searched: Wording[] }> {
   const matches: FindMatch[] = [];
   const problems: FindProblem[] = [];
   /** Only places that could be opened: a missing folder was not searched. */
-  const searched: string[] = [];
+  const searched: Wording[] = [];
   for (const place of places) {
     const name = describePlace(place);
-    progress.start(`Searching ${name}`);
+    progress.start(say(backupMessages.searching(name)));
     const result = await searchPlace(place, prefix, limits, (seen) => {
-      progress.update(`Searching ${name}: ${seen} files and folders`);
+      progress.update(say(backupMessages.searchingSeen(name, seen)));
     });
     if (result.error) {
       problems.push({
         place: place.path,
-        message: `${name} could not be searched: ${result.error}.`,
+        message: backupMessages.notSearched(name, result.error),
       });
     } else {
       searched.push(name);
@@ -130,7 +140,7 @@ export async function searchLocalPlaces(
     if (result.incomplete) {
       problems.push({
         place: place.path,
-        message: `${name}: stopped after ${limits.maxEntries} files and folders; search a smaller folder with --in.`,
+        message: backupMessages.searchStopped(name, limits.maxEntries),
       });
     }
     matches.push(...localMatches(result));
@@ -144,7 +154,7 @@ async function driveSearchPlaces(problems: FindProblem[]): Promise<SearchPlace[]
     return drivePlaces(await listRemovableDrives());
   } catch (error) {
     if (!(error instanceof BackupError)) throw error;
-    problems.push({ place: 'removable drives', message: error.message });
+    problems.push({ place: 'removable drives', message: asIs(error.message) });
     return [];
   }
 }
@@ -153,20 +163,20 @@ async function searchAccounts(
   prefix: string,
   flags: FindFlags,
   progress: Progress,
-): Promise<{ matches: FindMatch[]; problems: FindProblem[]; searched: string[] }> {
+): Promise<{ matches: FindMatch[]; problems: FindProblem[]; searched: Wording[] }> {
   const credentials = selectCredentials(await readCredentials(), flags.account);
   const matches: FindMatch[] = [];
   const problems: FindProblem[] = [];
   for (const credential of credentials) {
     const name = describeCredential(credential);
-    progress.start(`Searching ${name}`);
+    progress.start(say(backupMessages.searching(asIs(name))));
     try {
       const keys = await new AccountKeys(credential).search(prefix);
       for (const key of keys) {
         matches.push({
           where: 'account',
           place: credential.server,
-          placeDescription: name,
+          placeDescription: asIs(name),
           protectorId: key.protectorId,
           type: 'recovery-password',
           account: {
@@ -181,11 +191,15 @@ async function searchAccounts(
       }
     } catch (error) {
       if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
-      problems.push({ place: credential.server, message: `${name}: ${error.message}` });
+      problems.push({ place: credential.server, message: asIs(`${name}: ${error.message}`) });
     }
   }
   progress.stop();
-  return { matches, problems, searched: credentials.map(describeCredential) };
+  return {
+    matches,
+    problems,
+    searched: credentials.map((credential) => asIs(describeCredential(credential))),
+  };
 }
 
 /** Asks before each server-held key is revealed (the reveal is audited on the server). */
@@ -200,8 +214,7 @@ async function revealAccountKeys(
   if (!flags.yes && !interactive) {
     problems.push({
       place: 'accounts',
-      message:
-        'Keys held by a server are shown only after asking; add --yes to show them without asking (each reveal is recorded in the account).',
+      message: backupMessages.revealNeedsYes,
     });
     return;
   }
@@ -211,7 +224,12 @@ async function revealAccountKeys(
     if (!account) continue;
     if (!flags.yes) {
       const answer = await confirm({
-        message: `Show the recovery key ${match.protectorId} held by ${escapeForTerminal(match.placeDescription)}? This is recorded in the account's activity.`,
+        message: say(
+          backupMessages.confirmReveal(
+            match.protectorId,
+            escapeForTerminal(say(match.placeDescription)),
+          ),
+        ),
         initialValue: false,
       });
       if (isCancel(answer) || !answer) continue;
@@ -226,27 +244,28 @@ async function revealAccountKeys(
       if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
       problems.push({
         place: account.server,
-        message: `${match.placeDescription}: ${error.message}`,
+        message: asIs(`${match.placeDescription.en}: ${error.message}`),
       });
     }
   }
 }
 
 function printMatches(prefix: string, matches: FindMatch[], show: boolean): void {
-  const count = `${matches.length} match${matches.length === 1 ? '' : 'es'}`;
-  printLine(`${style.bold(count)} for Key ID ${prefix}:`);
+  const count = say(backupMessages.matchCount(matches.length));
+  printLine(`${style.bold(count)}${say(backupMessages.forKeyId(prefix))}`);
   for (const match of matches) {
     const kind = protectorTypeLabels[match.type];
     if (match.account) {
       const drive = escapeForTerminal([match.deviceName, match.volume].filter(Boolean).join(' '));
-      const where = escapeForTerminal(match.placeDescription);
+      const where = escapeForTerminal(say(match.placeDescription));
       printLine(`  ${where}: ${match.protectorId}${drive ? `  ${drive}` : ''}`);
     } else {
-      const where = escapeForTerminal(match.placeDescription);
+      const where = escapeForTerminal(say(match.placeDescription));
       printLine(`  ${where}: ${escapeForTerminal(match.path ?? '')}`);
       printLine(`      ${match.protectorId}  ${kind}`);
     }
-    if (show && match.recoveryPassword) printLine(`      recovery key: ${match.recoveryPassword}`);
+    if (show && match.recoveryPassword)
+      printLine(`      ${say(backupMessages.recoveryKey(match.recoveryPassword))}`);
   }
 }
 
@@ -255,7 +274,7 @@ export async function runFind(keyId: string, flags: FindFlags): Promise<void> {
   const limits: SearchLimits = { ...defaultSearchLimits, maxDepth: depthOf(flags.depth) };
   const progress = createProgress(flags);
   const problems: FindProblem[] = [];
-  const searched: string[] = [];
+  const searched: Wording[] = [];
   const matches: FindMatch[] = [];
 
   if (flags.accounts) {
@@ -272,30 +291,34 @@ export async function runFind(keyId: string, flags: FindFlags): Promise<void> {
   searched.push(...local.searched);
 
   if (flags.show) await revealAccountKeys(matches, flags, problems);
-  const shown = matches.map((match) =>
-    flags.show
-      ? match
-      : Object.fromEntries(Object.entries(match).filter(([k]) => k !== 'recoveryPassword')),
-  );
-
   if (flags.json) {
-    printJson({ keyId: prefix, matches: shown, searched, problems });
+    // Machine output: every description and message in English, whatever the terminal's language.
+    const shown = matches.map(({ recoveryPassword, placeDescription, ...match }) => ({
+      ...match,
+      placeDescription: placeDescription.en,
+      ...(flags.show && recoveryPassword !== undefined ? { recoveryPassword } : {}),
+    }));
+    printJson({
+      keyId: prefix,
+      matches: shown,
+      searched: searched.map((place) => place.en),
+      problems: problems.map(({ place, message }) => ({ place, message: message.en })),
+    });
   } else {
-    for (const problem of problems) printWarning(problem.message);
+    for (const problem of problems) printWarning(say(problem.message));
     if (matches.length > 0) {
       printMatches(prefix, matches, flags.show === true);
     } else {
       const where =
         searched.length > 0
-          ? searched.join('; ')
-          : problems.length > 0
-            ? 'nowhere (no place could be searched)'
-            : 'nowhere (nothing to search)';
-      process.stderr.write(
-        `No key with an ID starting ${prefix} was found. Searched: ${escapeForTerminal(where)}.\n` +
-          'Also look on paper printouts, other USB drives, other Keyhold accounts (keyhold login), ' +
-          "and ask your organisation's IT if the computer is managed.\n",
-      );
+          ? searched.map((place) => say(place)).join('; ')
+          : say(
+              problems.length > 0
+                ? backupMessages.nowhereCouldBeSearched
+                : backupMessages.nowhereToSearch,
+            );
+      const notFound = backupMessages.notFound(prefix, escapeForTerminal(where));
+      process.stderr.write(`${say(notFound)}\n`);
     }
   }
   if (matches.length > 0) process.exitCode = ExitCode.ok;

@@ -1,10 +1,12 @@
 import { verifyVolumeKey, type KeyCheck } from '../../bitlocker/volume/volume.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
 import { chooseVolumeCrypto } from '../volume/native-crypto.js';
 import { compileWebAssemblyOptimized } from '../volume/secret-input.js';
 import { doesNotOpenMessage } from '../volume/verify-command.js';
 import { withImage } from '../volume/volume-errors.js';
 import { typedRecoveryPassword, type BackupKey } from './backup-key.js';
+import { backupMessages } from './messages.js';
 import type { Progress } from './progress.js';
 
 /** Tries a recovery password on a BitLocker image or device; reads metadata only. */
@@ -15,7 +17,7 @@ export async function checkAgainstImage(
 ): Promise<KeyCheck> {
   const { crypto } = chooseVolumeCrypto();
   if (crypto.name === 'webassembly') compileWebAssemblyOptimized();
-  progress.start(`Checking the key against ${image}`);
+  progress.start(say(backupMessages.checkingAgainstImage(image)));
   try {
     return await withImage(image, (source) =>
       verifyVolumeKey(source, { kind: 'recovery-password', password: recoveryPassword }, crypto),
@@ -38,13 +40,13 @@ export async function verifyKeyOpensImage(
   const check = await checkAgainstImage(image, key.recoveryPassword, progress);
   if (!check.opens) {
     throw new CliError(
-      `--image ${image}: ${doesNotOpenMessage(check)} Nothing was saved.`,
+      say(backupMessages.imageNotOpened(image, doesNotOpenMessage(check))),
       ExitCode.negative,
     );
   }
   if (check.protector.id !== key.protectorId) {
     throw new CliError(
-      `--image ${image}: the recovery password opens protector ${check.protector.id}, not ${key.protectorId}; the Key ID and password do not belong together. Nothing was saved.`,
+      say(backupMessages.imageOtherProtector(image, check.protector.id, key.protectorId)),
       ExitCode.negative,
     );
   }
@@ -64,7 +66,7 @@ export async function keyFromImage(
   const check = await checkAgainstImage(image, recoveryPassword, progress);
   if (!check.opens) {
     throw new CliError(
-      `--image ${image}: ${doesNotOpenMessage(check)} Nothing was saved.`,
+      say(backupMessages.imageNotOpened(image, doesNotOpenMessage(check))),
       ExitCode.negative,
     );
   }

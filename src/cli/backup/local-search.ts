@@ -1,6 +1,7 @@
 import { closeSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import type { Wording } from '../../server/messages.js';
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import { bufferSource, readKeySource } from '../../bitlocker/key-sources.js';
 import { looksLikeBekFile } from '../../bitlocker/bek-file.js';
@@ -9,6 +10,7 @@ import {
   normalizeKeyIdPrefix,
   type ProtectorType,
 } from '../../bitlocker/protector-id.js';
+import { backupMessages } from './messages.js';
 
 /** A place searched: a removable drive's mount point or a folder named with --in. */
 export interface SearchPlace {
@@ -49,7 +51,7 @@ export interface PlaceResult {
   matches: LocalMatch[];
   filesRead: number;
   /** Set when the place could not be searched at all (gone, not a folder, no permission). */
-  error?: string;
+  error?: Wording;
   /** True when maxEntries was reached and part of the place was not looked at. */
   incomplete: boolean;
 }
@@ -67,12 +69,13 @@ const skippedFolders = new Set([
   '.fseventsd',
 ]);
 
-function describeOpenError(error: unknown): string {
+function describeOpenError(error: unknown): Wording {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such folder';
-  if (code === 'ENOTDIR') return 'not a folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
+  if (code === 'ENOENT') return backupMessages.noSuchFolder;
+  if (code === 'ENOTDIR') return backupMessages.notAFolder;
+  if (code === 'EACCES' || code === 'EPERM') return backupMessages.permissionDenied;
+  const message = error instanceof Error ? error.message : String(error);
+  return { en: message, nb: message };
 }
 
 /**

@@ -1,10 +1,13 @@
 import type { RemovableDrive } from '../../backup/drives.js';
+import type { Wording } from '../../server/messages.js';
 import type { SearchPlace } from './local-search.js';
+import { backupMessages } from './messages.js';
 
 /** "USB drive KEYS (/media/ola/KEYS)", "folder /home/ola/keys": where something is, in words. */
-export function describePlace(place: SearchPlace): string {
-  if (place.kind === 'folder') return `folder ${place.path}`;
-  return place.label ? `USB drive ${place.label} (${place.path})` : `USB drive ${place.path}`;
+export function describePlace(place: SearchPlace): Wording {
+  return place.kind === 'folder'
+    ? backupMessages.placeFolder(place.path)
+    : backupMessages.placeDrive(place.path, place.label);
 }
 
 /** The mounted removable drives as places to search; unmounted ones hold nothing readable. */

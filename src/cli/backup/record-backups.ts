@@ -7,8 +7,10 @@ import {
 } from '../account/credentials.js';
 import { AccountKeys, type BackupDestination } from '../account/key-library.js';
 import type { OrganisationTarget } from '../account/organisation-library.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError } from '../output.js';
 import type { BackupSettings, DestinationResult } from './destinations.js';
+import { backupMessages } from './messages.js';
 
 /** One backup written down in an account's key library (or why it could not be). */
 export interface RecordedBackup {
@@ -74,7 +76,7 @@ export async function recordBackups(
       keyRecordId = await keyRecordIn(keys, settings, results);
     } catch (error) {
       if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
-      report(`not recorded in ${name}: ${error.message}`);
+      report(say(backupMessages.notRecordedIn(name, error.message)));
       for (const result of offline) {
         recorded.push({
           account: credential.email,
@@ -88,7 +90,7 @@ export async function recordBackups(
     }
     if (keyRecordId === undefined) {
       if (flags.account !== undefined) {
-        report(`not recorded in ${name}: that account does not hold this key (add --to account).`);
+        report(say(backupMessages.accountLacksKey(name)));
       }
       continue;
     }
@@ -105,7 +107,7 @@ export async function recordBackups(
         });
       } catch (error) {
         if (!(error instanceof CliError) && !(error instanceof ApiError)) throw error;
-        report(`${result.destination} backup not recorded in ${name}: ${error.message}`);
+        report(say(backupMessages.oneNotRecorded(result.destination, name, error.message)));
         recorded.push({
           account: credential.email,
           server: credential.server,
@@ -115,7 +117,7 @@ export async function recordBackups(
         });
       }
     }
-    if (done.length > 0) report(`recorded the ${done.join(', ')} backup in ${name}`);
+    if (done.length > 0) report(say(backupMessages.recorded(done.join(', '), name)));
   }
   return recorded;
 }

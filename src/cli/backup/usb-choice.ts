@@ -1,21 +1,21 @@
 import { stat } from 'node:fs/promises';
 import { BackupError } from '../../backup/errors.js';
 import { listRemovableDrives, type RemovableDrive } from '../../backup/drives.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
 import type { PlannedDestination } from './destinations.js';
+import { backupMessages } from './messages.js';
 
 function driveLine(drive: RemovableDrive): string {
   const label = drive.label ? ` (${drive.label})` : '';
-  return `  --usb ${drive.mountPoint ?? '(not mounted)'}${label}  ${drive.device}`;
+  return `  --usb ${drive.mountPoint ?? say(backupMessages.notMounted)}${label}  ${drive.device}`;
 }
 
 /** Checks a mount point given with --usb: it must be a folder that exists. */
 export async function usbFromPath(mountPoint: string): Promise<PlannedDestination> {
   const info = await stat(mountPoint).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new CliError(
-      `--usb ${mountPoint}: no such folder. Give the folder where the USB drive is mounted (see lsblk, or /media/<you>/<label>).`,
-    );
+    throw new CliError(say(backupMessages.usbNoSuchFolder(mountPoint)));
   }
   return { kind: 'usb', mountPoint };
 }
@@ -41,13 +41,10 @@ export function onlyDrive(drives: readonly RemovableDrive[]): PlannedDestination
     return { kind: 'usb', mountPoint: drive.mountPoint, label: drive.label };
   }
   if (mounted.length === 0) {
-    throw new CliError(
-      'No mounted USB drive was found. Plug one in (open it once so it is mounted), or name its folder with --usb <mount point>.',
-      ExitCode.environment,
-    );
+    throw new CliError(say(backupMessages.noUsbDrive), ExitCode.environment);
   }
   throw new CliError(
-    `There are ${mounted.length} USB drives; choose one:\n${mounted.map(driveLine).join('\n')}`,
+    say(backupMessages.severalUsbDrives(mounted.length, mounted.map(driveLine).join('\n'))),
   );
 }
 

@@ -3,8 +3,10 @@ import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import { parseManageBdeProtectors, parseManageBdeStatus } from '../../bitlocker/manage-bde.js';
 import { parseBitLockerVolumeJson } from '../../bitlocker/powershell.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
 import type { BackupKey, VolumeType } from './backup-key.js';
+import { backupMessages } from './messages.js';
 
 /** Runs a Windows tool and returns its raw standard output (tests pass recorded output). */
 export type CommandRunner = (command: string, args: readonly string[]) => Promise<Buffer>;
@@ -116,10 +118,7 @@ function needsAdministrator(output: string): boolean {
 }
 
 function administratorError(): CliError {
-  return new CliError(
-    'Reading the recovery keys of this computer needs an administrator: open the terminal with "Run as administrator" and try again, or give a saved key with --from.',
-    ExitCode.environment,
-  );
+  return new CliError(say(backupMessages.needsAdministrator), ExitCode.environment);
 }
 
 /**
@@ -188,13 +187,17 @@ export async function readLocalVolumeKeys(run: CommandRunner): Promise<BackupKey
     if (error instanceof CommandFailedError) {
       if (needsAdministrator(error.output)) throw administratorError();
       throw new CliError(
-        `Could not read this computer's BitLocker volumes (${error.command}${error.notFound ? ' was not found' : ` said: ${error.output.split('\n')[0] ?? ''}`}). Give a saved key with --from instead.`,
+        say(
+          error.notFound
+            ? backupMessages.windowsCommandNotFound(error.command)
+            : backupMessages.windowsCommandFailed(error.command, error.output.split('\n')[0] ?? ''),
+        ),
         ExitCode.environment,
       );
     }
     if (error instanceof BitLockerFormatError) {
       throw new CliError(
-        `manage-bde printed something Keyhold cannot read (${error.message}). Save the output of "manage-bde -protectors -get C:" to a file and give it with --from.`,
+        say(backupMessages.manageBdeUnreadable(error.message)),
         ExitCode.environment,
       );
     }

@@ -3,8 +3,10 @@ import {
   parseRecoveryPassword,
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
+import { say } from '../../text/terminal-language.js';
 import { escapeForTerminal, ExitCode, printJson, printLine, style } from '../output.js';
 import { readStdin, stdinLimits } from '../stdin.js';
+import { keyMessages } from './messages.js';
 
 export interface KeyCheckFlags {
   json?: boolean;
@@ -26,13 +28,13 @@ export async function runKeyCheck(words: string[], flags: KeyCheckFlags): Promis
         keyHex: Buffer.from(result.key).toString('hex'),
       });
     } else {
-      printLine(`${style.green('valid')} ${result.normalized}`);
+      printLine(`${style.green(say(keyMessages.validLabel))} ${result.normalized}`);
     }
     return;
   }
   if (flags.json) printJson({ valid: false, errors: result.errors });
   process.stderr.write(
-    `${style.red('invalid:', process.stderr)} ${escapeForTerminal(describeRecoveryPasswordErrors(result.errors))}\n`,
+    `${style.red(say(keyMessages.invalidLabel), process.stderr)} ${escapeForTerminal(describeRecoveryPasswordErrors(result.errors))}\n`,
   );
   process.exitCode = ExitCode.negative;
 }

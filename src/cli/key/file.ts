@@ -13,8 +13,11 @@ import {
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
 import { writeFileAtomically } from '../../files/atomic-file.js';
+import type { Wording } from '../../server/messages.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, printJson, printLine } from '../output.js';
 import { readStdin, stdinLimits } from '../stdin.js';
+import { keyMessages } from './messages.js';
 
 export interface KeyFileFlags {
   id: string;
@@ -44,9 +47,7 @@ async function targetPath(out: string | undefined, fileName: string): Promise<st
   const folder = dirname(out);
   const folderInfo = await stat(folder).catch(() => undefined);
   if (!folderInfo?.isDirectory()) {
-    throw new CliError(
-      `The folder ${folder} does not exist. Create it first or pick another --out.`,
-    );
+    throw new CliError(say(keyMessages.folderMissing(folder)));
   }
   return out;
 }
@@ -59,25 +60,23 @@ function differenceFrom(
   bytes: Buffer,
   protectorId: string,
   recoveryPassword: string,
-): string | undefined {
+): Wording | undefined {
   try {
     const keys = readRecoveryKeyFile(bytes);
     if (keys.length === 1 && keys[0]?.protectorId === protectorId) {
       return keys[0].recoveryPassword === recoveryPassword
         ? undefined
-        : 'a different recovery password for the same ID';
+        : keyMessages.holdsOtherPassword;
     }
-    return `the recovery key for another protector (${keys.map((key) => key.protectorId).join(', ')})`;
+    return keyMessages.holdsOtherProtector(keys.map((key) => key.protectorId).join(', '));
   } catch {
-    return 'something that is not a recovery key file';
+    return keyMessages.holdsNoKeyFile;
   }
 }
 
 export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
   if (!recoveryFileLanguages.includes(flags.lang as RecoveryFileLanguage)) {
-    throw new CliError(
-      `--lang must be one of ${recoveryFileLanguages.join(', ')}; got "${flags.lang}".`,
-    );
+    throw new CliError(say(keyMessages.badLanguage(recoveryFileLanguages.join(', '), flags.lang)));
   }
   const language = flags.lang as RecoveryFileLanguage;
   let protectorId: string;
@@ -92,7 +91,7 @@ export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
   );
   if (!password.valid) {
     throw new CliError(
-      `--password is not a valid recovery password. ${describeRecoveryPasswordErrors(password.errors)}`,
+      say(keyMessages.badPassword(describeRecoveryPasswordErrors(password.errors))),
     );
   }
   const { fileName, bytes } = writeRecoveryKeyFile({
@@ -108,9 +107,7 @@ export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
   });
   const difference = existing && differenceFrom(existing, protectorId, password.normalized);
   if (difference !== undefined && !flags.force) {
-    throw new CliError(
-      `${path} already exists and holds ${difference}. Choose another --out, or add --force to replace it.`,
-    );
+    throw new CliError(say(keyMessages.targetExists(path, difference)));
   }
   const written = existing === undefined || difference !== undefined;
   if (written) {
@@ -118,12 +115,13 @@ export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
       await writeFileAtomically(path, bytes, { replace: existing !== undefined });
     } catch (error) {
       if (isErrno(error, 'EEXIST')) {
-        throw new CliError(
-          `${path} appeared while writing; nothing was replaced. Run the command again.`,
-        );
+        throw new CliError(say(keyMessages.appearedWhileWriting(path)));
       }
       if (error instanceof Error && 'code' in error) {
-        throw new CliError(`Could not write ${path}: ${error.message}`, ExitCode.environment);
+        throw new CliError(
+          say(keyMessages.couldNotWrite(path, error.message)),
+          ExitCode.environment,
+        );
       }
       throw error;
     }
@@ -131,8 +129,8 @@ export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
   if (flags.json) {
     printJson({ path, protectorId, language, written });
   } else if (written) {
-    printLine(`Wrote ${path}`);
+    printLine(say(keyMessages.wrote(path)));
   } else {
-    printLine(`${path} already holds this key; left it as it is.`);
+    printLine(say(keyMessages.alreadyHolds(path)));
   }
 }

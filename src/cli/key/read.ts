@@ -15,16 +15,14 @@ import {
   printLine,
   style,
 } from '../output.js';
+import { say } from '../../text/terminal-language.js';
+import { keyMessages } from './messages.js';
 import { withInputFile } from '../input-file.js';
 import { readStdin, stdinLimits } from '../stdin.js';
 
 async function readFileKeys(path: string): Promise<FoundKey[]> {
   if (path === '-') return readKeySource(bufferSource('-', await readStdin(stdinLimits.file)));
-  return withInputFile(
-    path,
-    { pipeHint: ' (to read a pipe, give "-" and send it to standard input)' },
-    readKeySource,
-  );
+  return withInputFile(path, { pipeHint: keyMessages.pipeHint }, readKeySource);
 }
 
 function formatDescription(format: string): string {
@@ -33,11 +31,11 @@ function formatDescription(format: string): string {
 
 function printKeys(path: string, keys: FoundKey[]): void {
   const format = keys[0]?.format ?? '';
-  const count = `${keys.length} key protector${keys.length === 1 ? '' : 's'}`;
+  const count = say(keyMessages.protectorCount(keys.length));
   printLine(`${style.bold(escapeForTerminal(path))}: ${formatDescription(format)}, ${count}`);
   for (const key of keys) {
     const parts = [key.protectorId, protectorTypeLabels[key.type]];
-    if (key.volume) parts.push(`volume ${escapeForTerminal(key.volume)}`);
+    if (key.volume) parts.push(say(keyMessages.volume(escapeForTerminal(key.volume))));
     if (key.recoveryPassword) parts.push(key.recoveryPassword);
     printLine(`  ${parts.join('  ')}`);
   }
@@ -50,7 +48,7 @@ export async function runRead(paths: string[], flags: { json?: boolean }): Promi
     try {
       const keys = await readFileKeys(path);
       if (keys.length === 0) {
-        printError(`${path}: holds no key protectors`);
+        printError(say(keyMessages.holdsNoProtectors(path)));
         exitCode = Math.max(exitCode, ExitCode.negative);
         continue;
       }

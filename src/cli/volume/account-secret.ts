@@ -13,7 +13,9 @@ import {
   type StoredCredential,
 } from '../account/credentials.js';
 import { AccountKeys, type KeySummary } from '../account/key-library.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, printWarning } from '../output.js';
+import { volumeMessages } from './messages.js';
 
 /** The recovery screen shows the first 8 characters of the Key ID; fewer would match too much. */
 const minimumPrefix = 8;
@@ -39,9 +41,7 @@ function keyIdPrefix(input: string): string {
     throw error;
   }
   if (prefix.length < minimumPrefix) {
-    throw new CliError(
-      `--from-account "${input}" is too short: give the Key ID or at least its first ${minimumPrefix} characters.`,
-    );
+    throw new CliError(say(volumeMessages.keyIdTooShort(input, minimumPrefix)));
   }
   return prefix;
 }
@@ -84,29 +84,24 @@ export async function secretFromAccount(
   const prefix = keyIdPrefix(keyId);
   const credentials = selectCredentials(await readCredentials(), account);
   if (credentials.length === 0) {
-    throw new CliError(
-      'You are not logged in to any Keyhold server. Run: keyhold login <server>',
-      ExitCode.unusable,
-    );
+    throw new CliError(say(volumeMessages.notLoggedIn), ExitCode.unusable);
   }
   const { held, problems } = await searchLogins(prefix, credentials);
   if (held.length > 1) {
     throw new CliError(
-      `Key ID ${keyId} matches ${held.length} keys; give more of the Key ID (or --account):\n${held.map(describeHeld).join('\n')}`,
+      say(volumeMessages.keyIdAmbiguous(keyId, held.length, held.map(describeHeld).join('\n'))),
     );
   }
   const [found] = held;
   if (!found) {
     if (problems.length > 0) {
       throw new CliError(
-        `Could not search every logged-in account for Key ID ${keyId}:\n  ${problems.join('\n  ')}`,
+        say(volumeMessages.searchIncomplete(keyId, problems.join('\n  '))),
         ExitCode.environment,
       );
     }
-    throw new CliError(
-      `No logged-in account holds a key with Key ID ${keyId} (searched ${credentials.map(describeCredential).join('; ')}).`,
-      ExitCode.negative,
-    );
+    const searched = credentials.map(describeCredential).join('; ');
+    throw new CliError(say(volumeMessages.keyIdNotHeld(keyId, searched)), ExitCode.negative);
   }
   for (const problem of problems) printWarning(problem);
   const parsed = parseRecoveryPassword(
@@ -115,8 +110,9 @@ export async function secretFromAccount(
   if (!parsed.valid) {
     // The reason names only block numbers: verify never shows any digits of the password.
     const blocks = parsed.errors.map((error) => error.block).filter((block) => block > 0);
+    const login = describeCredential(found.credential);
     throw new CliError(
-      `The recovery password ${describeCredential(found.credential)} holds for ${found.key.protectorId} is not valid${blocks.length > 0 ? ` (block ${blocks.join(', ')})` : ''}; check the key in the web app.`,
+      say(volumeMessages.heldPasswordInvalid(login, found.key.protectorId, blocks)),
     );
   }
   return {

@@ -26,11 +26,11 @@ describe('an addon built from an older Keyhold', () => {
     const noop = () => undefined;
     const older = { stretchKey: noop, createDecryptor: noop, decrypt: noop };
     assert.match(
-      outdatedAddonReason(older) ?? '',
+      outdatedAddonReason(older)?.en ?? '',
       /no decryptAsync, shaInstructions; `npm run build:native`/,
     );
     assert.match(
-      outdatedAddonReason({ ...older, decryptAsync: noop }) ?? '',
+      outdatedAddonReason({ ...older, decryptAsync: noop })?.en ?? '',
       /no shaInstructions; `npm run build:native`/,
     );
     assert.equal(
@@ -42,7 +42,7 @@ describe('an addon built from an older Keyhold', () => {
 const native = choice.crypto;
 const skip = requirement(
   'native',
-  native.name === 'native' ? undefined : `the native addon is not in use (${choice.notice})`,
+  native.name === 'native' ? undefined : `the native addon is not in use (${choice.notice.en})`,
 );
 
 /**

@@ -6,6 +6,9 @@ import {
   type NativeBinding,
   type VolumeCrypto,
 } from '../../bitlocker/volume/volume-crypto.js';
+import type { Wording } from '../../server/messages.js';
+import { say } from '../../text/terminal-language.js';
+import { volumeMessages } from './messages.js';
 
 /** Where node-gyp puts the addon: native/ at the package root, from src/ or dist/ alike. */
 export const addonPath = join(
@@ -22,7 +25,7 @@ export const addonPath = join(
 export interface CryptoChoice {
   crypto: VolumeCrypto;
   /** One line saying which path runs and, for the fallback, why; shown under --verbose. */
-  notice: string;
+  notice: Wording;
 }
 
 let chosen: CryptoChoice | undefined;
@@ -34,19 +37,19 @@ const bindingFunctions = ['stretchKey', 'createDecryptor', 'decrypt', 'decryptAs
  * updated, `npm run build:native` not run since) lacks the newer functions, or takes the key
  * stretch's arguments of before (it does not say whether the CPU has SHA instructions).
  */
-export function outdatedAddonReason(binding: Record<string, unknown>): string | undefined {
+export function outdatedAddonReason(binding: Record<string, unknown>): Wording | undefined {
   const missing: string[] = bindingFunctions.filter((name) => typeof binding[name] !== 'function');
   if (typeof binding.shaInstructions !== 'boolean') missing.push('shaInstructions');
   if (missing.length === 0) return undefined;
-  return `it was built from an older Keyhold and has no ${missing.join(', ')}; \`npm run build:native\` rebuilds it`;
+  return volumeMessages.addonOutdated(missing.join(', '));
 }
 
 /** How the addon's key stretch runs, for the notice: the CPU's SHA instructions or OpenSSL. */
-function stretchText(binding: NativeBinding, useShaInstructions: boolean): string {
-  if (!useShaInstructions) return 'key stretch through OpenSSL (KEYHOLD_NATIVE_SHA=0)';
+function stretchText(binding: NativeBinding, useShaInstructions: boolean): Wording {
+  if (!useShaInstructions) return volumeMessages.stretchOpenSslByChoice;
   return binding.shaInstructions
-    ? "key stretch on the CPU's SHA instructions"
-    : 'key stretch through OpenSSL (this CPU has no SHA instructions)';
+    ? volumeMessages.stretchShaInstructions
+    : volumeMessages.stretchOpenSslNoSha;
 }
 
 /**
@@ -60,7 +63,7 @@ export function chooseVolumeCrypto(): CryptoChoice {
   if (process.env.KEYHOLD_NATIVE === '0') {
     chosen = {
       crypto: portableCrypto,
-      notice: 'crypto: WebAssembly path (KEYHOLD_NATIVE=0 turns the native addon off)',
+      notice: volumeMessages.cryptoWebAssemblyByChoice,
     };
     return chosen;
   }
@@ -70,25 +73,23 @@ export function chooseVolumeCrypto(): CryptoChoice {
     if (outdated) {
       chosen = {
         crypto: portableCrypto,
-        notice: `crypto: WebAssembly path (the native addon cannot be used: ${outdated})`,
+        notice: volumeMessages.cryptoAddonUnusable(outdated),
       };
     } else {
       const binding = loaded as unknown as NativeBinding;
       const useShaInstructions = process.env.KEYHOLD_NATIVE_SHA !== '0';
       chosen = {
         crypto: nativeCrypto(binding, useShaInstructions),
-        notice: `crypto: native addon (${addonPath}), ${stretchText(binding, useShaInstructions)}`,
+        notice: volumeMessages.cryptoNative(addonPath, stretchText(binding, useShaInstructions)),
       };
     }
   } catch (error) {
+    const loaderSaid = (error as Error).message.split('\n')[0] ?? '';
     const reason =
       (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
-        ? 'it is not built; `npm run build:native` builds it'
-        : (error as Error).message.split('\n')[0];
-    chosen = {
-      crypto: portableCrypto,
-      notice: `crypto: WebAssembly path (the native addon cannot be loaded: ${reason ?? ''})`,
-    };
+        ? volumeMessages.addonNotBuilt
+        : { en: loaderSaid, nb: loaderSaid };
+    chosen = { crypto: portableCrypto, notice: volumeMessages.cryptoAddonUnloadable(reason) };
   }
   return chosen;
 }
@@ -96,6 +97,6 @@ export function chooseVolumeCrypto(): CryptoChoice {
 /** Picks the implementation and, with --verbose, says which on standard error. */
 export function volumeCrypto(flags: { verbose?: boolean }): VolumeCrypto {
   const choice = chooseVolumeCrypto();
-  if (flags.verbose) process.stderr.write(`${choice.notice}\n`);
+  if (flags.verbose) process.stderr.write(`${say(choice.notice)}\n`);
   return choice.crypto;
 }

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createAtomicFile, type AtomicFile } from '../../files/atomic-file.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
+import { volumeMessages } from './messages.js';
 
 /** Where decrypted bytes go. Nothing is left behind unless `commit` runs. */
 export interface OutputSink {
@@ -26,13 +28,11 @@ export interface OutputSink {
 
 function stdoutSink(): OutputSink {
   if (process.stdout.isTTY) {
-    throw new CliError(
-      'Refusing to write a volume image to the terminal: redirect standard output (> file, | command) or give --out FILE.',
-    );
+    throw new CliError(say(volumeMessages.refuseTerminal));
   }
   return {
     toStdout: true,
-    name: 'standard output',
+    name: say(volumeMessages.standardOutput),
     orderedFd: 1,
     write: (chunk) =>
       new Promise((resolve, reject) => {
@@ -50,15 +50,13 @@ function stdoutSink(): OutputSink {
 async function fileSink(path: string, force: boolean): Promise<OutputSink> {
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) {
-    throw new CliError(`${path} is a folder; give --out the name of the image file to write.`);
+    throw new CliError(say(volumeMessages.outIsFolder(path)));
   }
   if (existing && !force) {
-    throw new CliError(
-      `${path} already exists. Choose another --out, or add --force to replace it.`,
-    );
+    throw new CliError(say(volumeMessages.outExists(path)));
   }
   if (existing && !existing.isFile()) {
-    throw new CliError(`${path} is not a regular file; Keyhold writes images to files or "-".`);
+    throw new CliError(say(volumeMessages.outNotRegular(path)));
   }
   let file: AtomicFile;
   try {
@@ -66,7 +64,10 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (code === 'ENOENT') throw missingFolderError(path);
-    throw new CliError(`Cannot write to ${dirname(path)} (${code}).`, ExitCode.environment);
+    throw new CliError(
+      say(volumeMessages.cannotWriteFolder(dirname(path), code)),
+      ExitCode.environment,
+    );
   }
   return {
     toStdout: false,
@@ -78,9 +79,7 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
         await file.commit();
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        throw new CliError(
-          `${path} appeared while the volume was being decrypted; nothing was replaced. Choose another --out, or add --force to replace it.`,
-        );
+        throw new CliError(say(volumeMessages.outAppeared(path)));
       }
     },
     abort: () => file.abort(),
@@ -88,9 +87,7 @@ async function fileSink(path: string, force: boolean): Promise<OutputSink> {
 }
 
 function missingFolderError(out: string): CliError {
-  return new CliError(
-    `--out ${out}: the folder ${dirname(out)} does not exist. Create it first, or choose another --out.`,
-  );
+  return new CliError(say(volumeMessages.outFolderMissing(out, dirname(out))));
 }
 
 /**
@@ -102,7 +99,7 @@ export async function assertOutputFolderExists(out: string): Promise<void> {
   const folder = await stat(dirname(out)).catch(() => undefined);
   if (!folder) throw missingFolderError(out);
   if (!folder.isDirectory()) {
-    throw new CliError(`--out ${out}: ${dirname(out)} is not a folder. Choose another --out.`);
+    throw new CliError(say(volumeMessages.outFolderNotFolder(out, dirname(out))));
   }
 }
 
@@ -118,9 +115,7 @@ export async function openOutputSink(
     stat(sourcePath).catch(() => undefined),
   ]);
   if (target && target.dev === source?.dev && target.ino === source.ino) {
-    throw new CliError(
-      `--out ${out} is the volume being read; write the decrypted image elsewhere.`,
-    );
+    throw new CliError(say(volumeMessages.outIsSource(out)));
   }
   return fileSink(out, force);
 }

@@ -1,3 +1,6 @@
+import { say } from '../../text/terminal-language.js';
+import { volumeMessages } from './messages.js';
+
 /** A one-line progress bar with throughput, redrawn in place; silent when not on a terminal. */
 export interface Progress {
   update(done: number): void;
@@ -31,7 +34,7 @@ export function createProgressBar(
     const rate = elapsed > 0 ? done / elapsed : 0;
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
     const left = rate > 0 ? duration((total - done) / rate) : '-:--';
-    const text = `${megabytes(done)}/${megabytes(total)} MB  ${megabytes(rate)} MB/s  ${left} left`;
+    const text = `${megabytes(done)}/${megabytes(total)} MB  ${megabytes(rate)} MB/s  ${say(volumeMessages.timeLeft(left))}`;
     const width = Math.max(
       10,
       Math.min(40, (stream.columns || 80) - label.length - text.length - 12),

@@ -6,9 +6,11 @@ import {
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
 import type { VolumeSecret } from '../../bitlocker/volume/volume-keys.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError } from '../output.js';
 import { readStdin, stdinLimits } from '../stdin.js';
 import { withInputFile } from '../input-file.js';
+import { volumeMessages } from './messages.js';
 import type { SecretFlags } from './secret-flags.js';
 
 /** Startup key files are a few hundred bytes; a larger file is not one. */
@@ -42,25 +44,23 @@ export async function secretFromFlags(flags: SecretFlags): Promise<VolumeSecret>
     flags.clearKey === true && '--clear-key',
   ].filter((name) => name !== false);
   if (given.length === 0) {
-    throw new CliError(
-      'Say which key to use: --recovery-password, --password, --bek or --clear-key.',
-    );
+    throw new CliError(say(volumeMessages.noKeyGiven));
   }
   if (given.length > 1) {
-    throw new CliError(`Give one key at a time, not ${given.join(' and ')}.`);
+    throw new CliError(say(volumeMessages.oneKeyAtATime(given)));
   }
   if (flags.recoveryPassword !== undefined) {
     const parsed = parseRecoveryPassword(await valueOrStdin(flags.recoveryPassword));
     if (!parsed.valid) {
       throw new CliError(
-        `The recovery password is not valid: ${describeRecoveryPasswordErrors(parsed.errors)}`,
+        say(volumeMessages.recoveryPasswordInvalid(describeRecoveryPasswordErrors(parsed.errors))),
       );
     }
     return { kind: 'recovery-password', password: parsed.normalized };
   }
   if (flags.password !== undefined) {
     const password = await valueOrStdin(flags.password);
-    if (password === '') throw new CliError('The password is empty.');
+    if (password === '') throw new CliError(say(volumeMessages.passwordEmpty));
     return { kind: 'password', password };
   }
   if (flags.bek !== undefined) return readBek(flags.bek);

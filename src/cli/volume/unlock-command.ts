@@ -7,8 +7,10 @@ import {
   openVolume,
   readBitLockerVolume,
 } from '../../bitlocker/volume/volume.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
 import { DecryptThreads } from './decrypt-threads.js';
+import { volumeMessages } from './messages.js';
 import { volumeCrypto } from './native-crypto.js';
 import { assertOutputFolderExists, openOutputSink, type OutputSink } from './output-sink.js';
 import { createProgressBar, silentProgress, type Progress } from './progress-bar.js';
@@ -149,7 +151,7 @@ export function parseThreads(value: string | undefined): number {
   if (value === undefined) return availableParallelism();
   const threads = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(threads) || threads < 1 || threads > 256) {
-    throw new CliError(`--threads ${value}: give a whole number of threads from 1 to 256.`);
+    throw new CliError(say(volumeMessages.badThreads(value)));
   }
   return threads;
 }
@@ -158,7 +160,7 @@ export function parseThreads(value: string | undefined): number {
 function writeFailure(sink: OutputSink, error: unknown): CliError | undefined {
   const { code, syscall } = error as NodeJS.ErrnoException;
   if (syscall !== 'write' || typeof code !== 'string') return undefined;
-  return new CliError(`Writing ${sink.name} failed (${code}).`, ExitCode.environment);
+  return new CliError(say(volumeMessages.writeFailed(sink.name, code)), ExitCode.environment);
 }
 
 function summaryStream(sink: OutputSink): NodeJS.WriteStream {
@@ -191,19 +193,23 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       const opened = openVolume(volume, secret, crypto);
       if (!opened.opened) {
         throw new CliError(
-          doesNotOpenMessage({
-            opens: false,
-            volumeGuid: volume.metadata[0].volumeGuid,
-            reason: opened.reason,
-            triedType: protectorTypeForSecret[secret.kind],
-            protectors: opened.protectors,
-          }),
+          say(
+            doesNotOpenMessage({
+              opens: false,
+              volumeGuid: volume.metadata[0].volumeGuid,
+              reason: opened.reason,
+              triedType: protectorTypeForSecret[secret.kind],
+              protectors: opened.protectors,
+            }),
+          ),
           ExitCode.negative,
         );
       }
       const reader = createVolumeReader(source, volume, opened.metadata, opened.keys, crypto);
       const { layout } = reader;
-      const progress = flags.json ? silentProgress : createProgressBar(layout.size, 'Decrypting');
+      const progress = flags.json
+        ? silentProgress
+        : createProgressBar(layout.size, say(volumeMessages.decrypting));
       const started = performance.now();
       let bytes: number;
       const decryptHere: ChunkDecryptor = async (offset, buffer, length) => {
@@ -272,9 +278,8 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
           )}\n`,
         );
       } else {
-        stream.write(
-          `Wrote ${bytes.toLocaleString('en-US')} bytes of decrypted volume to ${sink.name} in ${seconds.toFixed(1)} s (${(bytes / 1e6 / seconds).toFixed(0)} MB/s), opened with ${protector.type} protector ${protector.id}.\n`,
-        );
+        const wrote = volumeMessages.wrote(bytes, sink.name, seconds, protector.type, protector.id);
+        stream.write(`${say(wrote)}\n`);
       }
     } catch (error) {
       await sink.abort();

@@ -1,20 +1,23 @@
 import type { KeyCheck } from '../../bitlocker/volume/volume.js';
 import { verifyVolumeKey } from '../../bitlocker/volume/volume.js';
+import type { Wording } from '../../server/messages.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
 import type { AccountSecret } from './account-secret.js';
+import { volumeMessages } from './messages.js';
 import { volumeCrypto } from './native-crypto.js';
 import type { SecretFlags } from './secret-flags.js';
 import { compileWebAssemblyOptimized, secretFromFlags } from './secret-input.js';
 import { withImage } from './volume-errors.js';
 
 /** The sentence for a key that does not open a volume, with what the volume does have. */
-export function doesNotOpenMessage(check: Extract<KeyCheck, { opens: false }>): string {
+export function doesNotOpenMessage(check: Extract<KeyCheck, { opens: false }>): Wording {
   const present = check.protectors.map((p) => `${p.type} ${p.id}`).join(', ');
-  const detail =
+  return volumeMessages.doesNotOpen(
     check.reason === 'no-matching-protector'
-      ? `the volume has no ${check.triedType} protector (it has: ${present || 'none'})`
-      : `it matches none of the volume's ${check.triedType} protectors`;
-  return `this key does not open this volume: ${detail}.`;
+      ? volumeMessages.noMatchingProtector(check.triedType, present)
+      : volumeMessages.matchesNoProtector(check.triedType),
+  );
 }
 
 export interface VerifyFlags extends SecretFlags {
@@ -28,9 +31,7 @@ export interface VerifyFlags extends SecretFlags {
 async function fetchedFromAccount(flags: VerifyFlags): Promise<AccountSecret | undefined> {
   if (flags.fromAccount === undefined) {
     if (flags.account !== undefined) {
-      throw new CliError(
-        '--account chooses the login for --from-account; give --from-account too.',
-      );
+      throw new CliError(say(volumeMessages.accountWithoutFromAccount));
     }
     return undefined;
   }
@@ -41,7 +42,7 @@ async function fetchedFromAccount(flags: VerifyFlags): Promise<AccountSecret | u
     flags.clearKey === true && '--clear-key',
   ].filter((name) => name !== false);
   if (other.length > 0) {
-    throw new CliError(`Give one key at a time, not --from-account and ${other.join(' and ')}.`);
+    throw new CliError(say(volumeMessages.oneKeyWithAccount(other)));
   }
   // The account client is loaded only here: a key given on the command line never needs it.
   const { secretFromAccount } = await import('./account-secret.js');
@@ -65,10 +66,13 @@ export async function runVerify(path: string, flags: VerifyFlags): Promise<void>
         ...origin,
       });
     } else {
-      const held = fromAccount ? ` (the key held by ${fromAccount.account})` : '';
-      printLine(
-        `${style.green('opens')} ${check.protector.id} (${check.protector.type}) on volume ${check.volumeGuid}${held}`,
+      const opened = volumeMessages.opens(
+        check.protector.id,
+        check.protector.type,
+        check.volumeGuid,
+        fromAccount?.account,
       );
+      printLine(`${style.green(say(volumeMessages.opensLabel))} ${say(opened)}`);
     }
     return;
   }
@@ -78,11 +82,13 @@ export async function runVerify(path: string, flags: VerifyFlags): Promise<void>
       opens: false,
       volumeGuid: check.volumeGuid,
       reason: check.reason,
-      message,
+      message: message.en,
       protectors: check.protectors,
       ...origin,
     });
   }
-  process.stderr.write(`${style.red('no:', process.stderr)} ${message}\n`);
+  process.stderr.write(
+    `${style.red(say(volumeMessages.noLabel), process.stderr)} ${say(message)}\n`,
+  );
   process.exitCode = ExitCode.negative;
 }

@@ -1,9 +1,10 @@
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import { ConversionRefusedError } from '../../bitlocker/volume/volume.js';
-import { terminalLanguage } from '../../text/terminal-language.js';
+import { say, terminalLanguage } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
 import { conversionRefusal } from './conversion-wording.js';
 import { openImageSource, type ImageSource } from './image-source.js';
+import { volumeMessages } from './messages.js';
 
 function isErrno(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
@@ -22,7 +23,10 @@ export function volumeCliError(path: string, error: unknown): unknown {
     return new CliError(`${path}: ${error.message}`, ExitCode.unusable);
   }
   if (isErrno(error)) {
-    return new CliError(`${path}: reading failed (${error.code ?? ''}).`, ExitCode.environment);
+    return new CliError(
+      say(volumeMessages.readingFailed(path, error.code ?? '')),
+      ExitCode.environment,
+    );
   }
   return error;
 }
