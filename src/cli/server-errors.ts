@@ -16,7 +16,7 @@ export function asCliError(error: unknown): unknown {
     error instanceof MasterKeyError ||
     error instanceof MigrationError
   ) {
-    return new CliError(error.message, ExitCode.environment);
+    return new CliError(say(error.wording), ExitCode.environment);
   }
   if (error instanceof OperationError)
     return new CliError(say(error.wording), ExitCode.environment);

@@ -13,6 +13,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { dataMessages } from '../operations/data-messages.js';
+import type { Wording } from '../server/messages.js';
 
 export const masterKeyFileName = 'master.key';
 const keyBytes = 32;
@@ -25,6 +27,12 @@ export interface MasterKey {
 /** The master key is missing, unreadable or malformed: the server cannot safely start. */
 export class MasterKeyError extends Error {
   override name = 'MasterKeyError';
+  constructor(
+    readonly wording: Wording,
+    options?: ErrorOptions,
+  ) {
+    super(wording.en, options);
+  }
 }
 
 /**
@@ -58,16 +66,14 @@ export function parseMasterKeys(text: string, source: string): MasterKey[] {
     const version = match?.[1] ?? (lines.length === 1 ? '1' : undefined);
     const key = match?.[2] ? Buffer.from(match[2], 'base64') : undefined;
     if (version === undefined || key?.length !== keyBytes || Number(version) < 1) {
-      throw new MasterKeyError(
-        `${source}: line ${index + 1} is not a master key; expected "<version>:<base64 of 32 bytes>"`,
-      );
+      throw new MasterKeyError(dataMessages.notAMasterKeyLine(source, index + 1));
     }
     return { version: Number(version), key };
   });
-  if (keys.length === 0) throw new MasterKeyError(`${source} holds no master key`);
+  if (keys.length === 0) throw new MasterKeyError(dataMessages.noMasterKeyIn(source));
   const versions = new Set(keys.map((k) => k.version));
   if (versions.size !== keys.length) {
-    throw new MasterKeyError(`${source} lists a master key version twice`);
+    throw new MasterKeyError(dataMessages.versionTwice(source));
   }
   return keys.sort((a, b) => a.version - b.version);
 }
@@ -158,14 +164,10 @@ function readKeyFile(file: string): { keys: MasterKey[]; stamp: string } {
     stat = statSync(file);
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new MasterKeyError(
-      `cannot read the master key file ${file}: ${(error as Error).message}`,
-    );
+    throw new MasterKeyError(dataMessages.unreadableKeyFile(file, (error as Error).message));
   }
   if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-    throw new MasterKeyError(
-      `the master key file ${file} can be read by other users; run: chmod 600 ${file}`,
-    );
+    throw new MasterKeyError(dataMessages.keyFileReadableByOthers(file));
   }
   return { keys: parseMasterKeys(text, file), stamp: `${stat.mtimeMs}:${stat.size}:${stat.ino}` };
 }
@@ -231,17 +233,14 @@ class FileKeyring implements Keyring {
 
 function latest(keys: MasterKey[]): MasterKey {
   const key = keys.at(-1);
-  if (!key) throw new MasterKeyError('no master key');
+  if (!key) throw new MasterKeyError(dataMessages.noMasterKey);
   return key;
 }
 
 function findVersion(keys: MasterKey[], version: number, source: string): MasterKey {
   const key = keys.find((k) => k.version === version);
   if (!key) {
-    throw new MasterKeyError(
-      `data in the database was sealed with master key version ${version}, which ${source} ` +
-        'does not hold. Restore the master key file that belongs to this database.',
-    );
+    throw new MasterKeyError(dataMessages.missingVersion(version, source));
   }
   return key;
 }
@@ -294,10 +293,7 @@ export function loadKeyring(options: KeyringOptions): LoadedKeyring {
   }
   const file = join(options.dataDir, masterKeyFileName);
   if (options.create === false && !existsSync(file)) {
-    throw new MasterKeyError(
-      `master.key is missing: there is no master key at ${file}. Give --data-dir (or ` +
-        '--master-key-file) of the server whose database this is.',
-    );
+    throw new MasterKeyError(dataMessages.masterKeyFileMissing(file));
   }
   const created = createMasterKeyFileIfMissing(file);
   return { keyring: new FileKeyring(file), created };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { ownerFromColumns } from '../db/owners.js';
 import type { DatabaseSchema } from '../db/schema.js';
+import { dataMessages } from '../operations/data-messages.js';
 import { rewrapValue, SecretIntegrityError } from './envelope.js';
 import {
   generateMasterKey,
@@ -106,10 +107,7 @@ export async function rotateMasterKey(
 ): Promise<RotationResult> {
   const file = keyring.file;
   if (!file) {
-    throw new MasterKeyError(
-      `the master key comes from ${keyring.source}, which Keyhold cannot change. ` +
-        'Put the key in a file (--master-key-file or KEYHOLD_MASTER_KEY_FILE) to rotate it.',
-    );
+    throw new MasterKeyError(dataMessages.cannotRotateSource(keyring.source));
   }
   const existing = parseMasterKeys(readFileSync(file, 'utf8'), file);
   const newKey = generateMasterKey(Math.max(...existing.map((k) => k.version)) + 1);
@@ -133,10 +131,7 @@ export async function rotateMasterKey(
     return Number(row.count);
   };
   if ((await countOld()) > 0) {
-    throw new MasterKeyError(
-      `some secrets still use an old master key, so the old versions stay in ${file}. ` +
-        'Run the rotation again.',
-    );
+    throw new MasterKeyError(dataMessages.oldVersionsStay(file));
   }
   writeMasterKeyFile(file, [newKey]);
   // Should a late write still have used an old key, put the old keys back rather than lose it.

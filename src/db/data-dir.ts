@@ -1,10 +1,18 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
+import { dataMessages } from '../operations/data-messages.js';
+import type { Wording } from '../server/messages.js';
 
 /** The data folder cannot hold Keyhold's files; the message names the folder and why. */
 export class DataDirError extends Error {
   override name = 'DataDirError';
+  constructor(
+    readonly wording: Wording,
+    options?: ErrorOptions,
+  ) {
+    super(wording.en, options);
+  }
 }
 
 /**
@@ -18,8 +26,7 @@ export function prepareDataDir(dataDir: string): void {
     accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (error) {
     throw new DataDirError(
-      `the data folder ${dataDir} cannot be used: ${problemWith(dataDir, realCause(dataDir, error))}. Give ` +
-        '--data-dir (or KEYHOLD_DATA_DIR) a folder Keyhold may write in.',
+      dataMessages.dataDirUnusable(dataDir, problemWith(dataDir, realCause(dataDir, error))),
     );
   }
 }
@@ -42,19 +49,19 @@ function realCause(dataDir: string, error: unknown): unknown {
   return error;
 }
 
-function problemWith(dataDir: string, error: unknown): string {
+function problemWith(dataDir: string, error: unknown): Wording {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EEXIST' || code === 'ENOTDIR') {
-    return isFile(dataDir)
-      ? 'it is a file, not a folder'
-      : 'part of its path is a file, not a folder';
+    return isFile(dataDir) ? dataMessages.isAFile : dataMessages.pathHasAFile;
   }
-  if (code === 'EROFS') return 'it is on a read-only file system';
+  if (code === 'EROFS') return dataMessages.readOnly;
   if (code === 'EACCES' || code === 'EPERM') {
-    return `permission denied to user ${currentUser()}`;
+    return dataMessages.permissionDenied(currentUser());
   }
-  if (code === 'ENOSPC') return 'the disk is full';
-  return (error as Error).message;
+  if (code === 'ENOSPC') return dataMessages.diskFull;
+  // The operating system's own words, in whatever language it speaks.
+  const reason = (error as Error).message;
+  return { en: reason, nb: reason };
 }
 
 function isFile(path: string): boolean {

@@ -5,7 +5,9 @@ import {
   type MigrationProvider,
   type MigrationResultSet,
 } from 'kysely';
+import { dataMessages } from '../operations/data-messages.js';
 import { OperationError, operationMessages } from '../operations/messages.js';
+import type { Wording } from '../server/messages.js';
 import type { Database, DialectName } from './database.js';
 import { isMissingTable } from './errors.js';
 import * as accountsSessionsAudit from './migrations/2025-11-25-accounts-sessions-audit.js';
@@ -63,15 +65,19 @@ async function currentSchema(database: Database): Promise<string> {
   );
   const schema = rows[0]?.schema;
   if (!schema) {
-    throw new MigrationError(
-      `The database at ${database.location} has no schema to create tables in: check the search_path.`,
-    );
+    throw new MigrationError(dataMessages.noSchema(database.location));
   }
   return schema;
 }
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
+  constructor(
+    readonly wording: Wording,
+    options?: ErrorOptions,
+  ) {
+    super(wording.en, options);
+  }
 }
 
 /**
@@ -140,11 +146,9 @@ async function migrate(
   if (error) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : JSON.stringify(error);
-    throw new MigrationError(
-      `Could not update the database at ${database.location}` +
-        `${failed ? ` (migration ${failed})` : ''}: ${reason}`,
-      { cause: error },
-    );
+    throw new MigrationError(dataMessages.migrationFailed(database.location, failed, reason), {
+      cause: error,
+    });
   }
   return results.filter((result) => result.status === 'Success').map((r) => r.migrationName);
 }

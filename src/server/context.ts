@@ -23,6 +23,7 @@ import { AuditLog, loadAuditKey } from './features/audit/index.js';
 import { PasswordHasher } from './features/auth/index.js';
 import { SigninPolicyCache } from './features/orgs/index.js';
 import { Mail } from './mail/outbox.js';
+import { dataMessages } from '../operations/data-messages.js';
 
 /**
  * Everything the services share, built once per process and handed down explicitly (no global
@@ -79,10 +80,10 @@ async function holdsSealedSecrets(database: Database): Promise<boolean> {
 async function firstMasterKey(config: Config, database: Database): Promise<LoadedKeyring> {
   if (await holdsSealedSecrets(database)) {
     throw new MasterKeyError(
-      `master.key is missing: there is no ${join(config.dataDir, masterKeyFileName)}, and the ` +
-        `database at ${database.location} holds secrets sealed with it. Restore master.key ` +
-        'from your copy of it (or give --master-key-file or KEYHOLD_MASTER_KEY); a new key ' +
-        'could not open them, so none was created.',
+      dataMessages.masterKeyMissingForSecrets(
+        join(config.dataDir, masterKeyFileName),
+        database.location,
+      ),
     );
   }
   return loadKeyring({ ...config, create: true });
@@ -118,8 +119,7 @@ export async function createServerContext(
     } catch (error) {
       if (error instanceof SecretIntegrityError) {
         throw new MasterKeyError(
-          `the master key from ${keyring.source} does not belong to the database at ` +
-            `${database.location}. Start with the master key this database was created with.`,
+          dataMessages.masterKeyNotThisDatabase(keyring.source, database.location),
         );
       }
       throw error;

@@ -4,6 +4,8 @@ import { backupMessages } from '../../src/cli/backup/messages.js';
 import { inputMessages } from '../../src/cli/input-messages.js';
 import { keyMessages } from '../../src/cli/key/messages.js';
 import { volumeMessages } from '../../src/cli/volume/messages.js';
+import { dataMessages } from '../../src/operations/data-messages.js';
+import { operationMessages } from '../../src/operations/messages.js';
 
 /**
  * An argument that serves as any of the catalogues' parameter types (text, count, list,
@@ -31,7 +33,14 @@ function wordings(catalogue: Record<string, unknown>): [string, { en: string; nb
   });
 }
 
-const catalogues = { volumeMessages, keyMessages, backupMessages, inputMessages };
+const catalogues = {
+  volumeMessages,
+  keyMessages,
+  backupMessages,
+  inputMessages,
+  dataMessages,
+  operationMessages,
+};
 
 describe('the CLI message catalogues', () => {
   for (const [catalogueName, catalogue] of Object.entries(catalogues)) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -18,7 +18,10 @@ const nobody = 65_534;
  * Runs `keyhold serve` on a free port and waits for it to end; one that starts serving instead
  * is stopped after 30 s, and the test fails on its exit code.
  */
-function serve(dataDir: string, options: { uid?: number; args?: string[] } = {}) {
+function serve(
+  dataDir: string,
+  options: { uid?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+) {
   return new Promise<CliResult>((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -35,7 +38,13 @@ function serve(dataDir: string, options: { uid?: number; args?: string[] } = {})
       ],
       {
         cwd: repoRoot,
-        env: { ...process.env, ...testServeEnv, KEYHOLD_LOG_LEVEL: 'info', NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          ...testServeEnv,
+          KEYHOLD_LOG_LEVEL: 'info',
+          NO_COLOR: '1',
+          ...options.env,
+        },
         ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
       },
     );
@@ -113,6 +122,23 @@ describe('keyhold serve refuses to start', () => {
     const file = join(dir, 'a-file');
     await writeFile(file, 'not a folder');
     assertRefused(await serve(file), /data folder .*a-file cannot be used: it is a file/);
+  });
+
+  it('and says why in Bokmål to a Norwegian terminal', async () => {
+    const file = join(dir, 'another-file');
+    await writeFile(file, 'not a folder');
+    assertRefused(
+      await serve(file, { env: { KEYHOLD_LANG: 'nb' } }),
+      /datamappen .*another-file kan ikke brukes: den er en fil, ikke en mappe\. Gi --data-dir/,
+    );
+    const dataDir = join(dir, 'open-key');
+    const first = await startServe(['--data-dir', dataDir]);
+    assert.equal(await first.stop(), 0);
+    await chmod(join(dataDir, 'master.key'), 0o644);
+    assertRefused(
+      await serve(dataDir, { env: { KEYHOLD_LANG: 'nb' } }),
+      /hovednøkkelfilen .*master\.key kan leses av andre brukere; kjør: chmod 600/,
+    );
   });
 
   it(
