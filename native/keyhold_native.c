@@ -916,24 +916,6 @@ static int write_fully(int fd, const uint8_t *from, size_t length, uint64_t offs
   return 1;
 }
 
-/*
- * The kernel lets one write at a time into a file (the inode lock), so the copies into the
- * output take turns whatever the number of cores. A thread that waits for that lock in the
- * kernel may spin on its core meanwhile; waiting for this turn instead sleeps, so that another
- * job reads and decrypts on that core. One turn for every output: Keyhold writes one volume at
- * a time.
- */
-static pthread_mutex_t write_turn = PTHREAD_MUTEX_INITIALIZER;
-
-static int write_in_turn(int fd, const uint8_t *from, size_t length, uint64_t offset) {
-  pthread_mutex_lock(&write_turn);
-  int written = write_fully(fd, from, length, offset);
-  int error = errno;
-  pthread_mutex_unlock(&write_turn);
-  errno = error;
-  return written;
-}
-
 static int copy_segment(copy_job *job, const segment *s, uint8_t *block) {
   if (s->kind == SEGMENT_ZERO) memset(block, 0, COPY_BLOCK);
   for (uint64_t at = 0; at < s->length; at += COPY_BLOCK) {
@@ -946,7 +928,7 @@ static int copy_segment(copy_job *job, const segment *s, uint8_t *block) {
           !decrypt_sectors(job->d, block, block, length, s->physical + at))
         return COPY_CIPHER_FAILED;
     }
-    if (!write_in_turn(job->out_fd, block, length, s->offset + at)) {
+    if (!write_fully(job->out_fd, block, length, s->offset + at)) {
       job->writing = 1;
       return errno;
     }

@@ -218,9 +218,9 @@ export async function runUnlock(path: string, flags: UnlockFlags): Promise<void>
       };
       if (crypto.name === 'native' && sink.fd !== undefined && reader.copiesBetweenFiles) {
         // File to file: each chunk is read, decrypted and written in one job on the thread
-        // pool. The jobs take turns at writing (the kernel writes one file one copy at a time)
-        // and sleep while they wait, so one job more than `threads` keeps `threads` cores
-        // working: one writes while the others read and decrypt (no more than the pool has).
+        // pool. The kernel writes into one file one copy at a time, so one job more than
+        // `threads` keeps `threads` cores working: one writes while the others read and decrypt
+        // (no more than the pool has).
         const outFd = sink.fd;
         const concurrency = Math.max(1, Math.min(threads + 1, threadPoolSize()));
         const copyChunk = (offset: number, length: number) =>
