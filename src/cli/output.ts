@@ -3,6 +3,7 @@
  * else chose (device names, drive labels, file names and contents, server answers) goes through
  * `escapeForTerminal` before it is printed for a person; `printJson` output stays exact JSON.
  */
+import { say } from '../text/terminal-language.js';
 import { escapeForTerminal } from '../text/unsafe-characters.js';
 
 export { escapeForTerminal };
@@ -61,9 +62,11 @@ function escapedLines(text: string): string {
 
 /** Messages often quote a path or a server's answer, so they are escaped whole. */
 export function printError(text: string): void {
-  process.stderr.write(`${style.red('error:')} ${escapedLines(text)}\n`);
+  process.stderr.write(`${style.red(say({ en: 'error:', nb: 'feil:' }))} ${escapedLines(text)}\n`);
 }
 
 export function printWarning(text: string): void {
-  process.stderr.write(`${style.yellow('warning:')} ${escapedLines(text)}\n`);
+  process.stderr.write(
+    `${style.yellow(say({ en: 'warning:', nb: 'advarsel:' }))} ${escapedLines(text)}\n`,
+  );
 }

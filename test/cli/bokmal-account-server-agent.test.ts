@@ -90,7 +90,7 @@ describe('the messages of login, serve, admin and the agent in both languages', 
     assert.equal(bad.code, 2);
     assert.equal(
       bad.stderr,
-      'error: "ftp://keys.example.org" er ikke en serveradresse. Oppgi den som https://keys.example.org.\n',
+      'feil: "ftp://keys.example.org" er ikke en serveradresse. Oppgi den som https://keys.example.org.\n',
     );
     const plain = await runKeyhold(['login', 'http://keys.example.org'], { env });
     assert.equal(plain.code, 2);
@@ -158,9 +158,9 @@ describe('the messages of login, serve, admin and the agent in both languages', 
     assert.equal(unknown.code, 2);
     assert.equal(
       unknown.stderr,
-      'warning: ' +
+      'advarsel: ' +
         `${file} kunne leses av andre brukere; nå kan bare du lese den (modus 600).\n` +
-        'error: Ingen pålogging heter "nobody". Logget på:\n' +
+        'feil: Ingen pålogging heter "nobody". Logget på:\n' +
         '  work: ola@example.org (work) på keys.example.org\n' +
         '  kari@example.org: kari@example.org på keys.example.org\n',
     );
@@ -168,7 +168,7 @@ describe('the messages of login, serve, admin and the agent in both languages', 
     assert.equal(several.code, 2);
     assert.match(
       several.stderr,
-      /^error: Du er logget på flere kontoer; velg én:\n {2}--account work {3}ola@example\.org \(work\) på keys\.example\.org\n/,
+      /^feil: Du er logget på flere kontoer; velg én:\n {2}--account work {3}ola@example\.org \(work\) på keys\.example\.org\n/,
     );
 
     await writeFile(file, 'not json', { mode: 0o600 });
@@ -176,7 +176,7 @@ describe('the messages of login, serve, admin and the agent in both languages', 
     assert.equal(damaged.code, 3);
     assert.equal(
       damaged.stderr,
-      `error: ${file} er ikke gyldig JSON. Slett den og kjør keyhold login på nytt.\n`,
+      `feil: ${file} er ikke gyldig JSON. Slett den og kjør keyhold login på nytt.\n`,
     );
   });
 
@@ -192,7 +192,7 @@ describe('the messages of login, serve, admin and the agent in both languages', 
       assert.equal(result.code, 3);
       assert.ok(
         result.stderr.includes(
-          `error: Kan ikke lytte på 127.0.0.1:${port}: et annet program lytter der allerede. Stopp det, eller velg en annen --port.\n`,
+          `feil: Kan ikke lytte på 127.0.0.1:${port}: et annet program lytter der allerede. Stopp det, eller velg en annen --port.\n`,
         ),
         result.stderr,
       );
@@ -216,6 +216,6 @@ describe('the messages of login, serve, admin and the agent in both languages', 
       { env: { KEYHOLD_LANG: 'nb' } },
     );
     assert.equal(result.code, 2);
-    assert.equal(result.stderr, 'error: --name må være 1 til 100 tegn.\n');
+    assert.equal(result.stderr, 'feil: --name må være 1 til 100 tegn.\n');
   });
 });

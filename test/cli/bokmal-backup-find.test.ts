@@ -30,7 +30,7 @@ describe('keyhold backup and find in Bokmål', () => {
     assert.equal(whereTo.code, 2);
     assert.equal(
       whereTo.stderr,
-      'error: Hvor? Oppgi --to med en eller flere av account,usb,file,print (kjør i en terminal uten --yes for å bli spurt).\n',
+      'feil: Hvor? Oppgi --to med en eller flere av account,usb,file,print (kjør i en terminal uten --yes for å bli spurt).\n',
     );
     const missing = join(dir, 'missing.txt');
     const result = await runKeyhold(
@@ -38,7 +38,7 @@ describe('keyhold backup and find in Bokmål', () => {
       norsk,
     );
     assert.equal(result.code, 2);
-    assert.equal(result.stderr, `error: --from ${missing}: kan ikke åpnes: filen finnes ikke.\n`);
+    assert.equal(result.stderr, `feil: --from ${missing}: kan ikke åpnes: filen finnes ikke.\n`);
   });
 
   it('backup reports each destination in Bokmål, and --json stays in English', async () => {
@@ -86,7 +86,7 @@ describe('keyhold backup and find in Bokmål', () => {
     assert.equal(missing.code, 3);
     assert.match(
       missing.stderr,
-      new RegExp(`^warning: mappen ${gone} kunne ikke gjennomsøkes: mappen finnes ikke\\.\\n`),
+      new RegExp(`^advarsel: mappen ${gone} kunne ikke gjennomsøkes: mappen finnes ikke\\.\\n`),
     );
     const short = await runKeyhold(['find', 'AB', ...offline], norsk);
     assert.equal(short.code, 2);

@@ -29,7 +29,7 @@ describe('keyhold verify, unlock, key and read in Bokmål', () => {
     assert.equal(noKey.code, 2);
     assert.equal(
       noKey.stderr,
-      'error: Si hvilken nøkkel som skal brukes: --recovery-password, --password, --bek eller --clear-key.\n',
+      'feil: Si hvilken nøkkel som skal brukes: --recovery-password, --password, --bek eller --clear-key.\n',
     );
     const twoKeys = await runKeyhold(['verify', image, '--clear-key', '--password', 'x'], norsk);
     assert.equal(twoKeys.code, 2);
@@ -95,7 +95,7 @@ describe('keyhold verify, unlock, key and read in Bokmål', () => {
     assert.equal(result.code, 2);
     assert.equal(
       result.stderr,
-      `error: --out ${out}: mappen ${missing} finnes ikke. Opprett den først, eller velg en annen --out.\n`,
+      `feil: --out ${out}: mappen ${missing} finnes ikke. Opprett den først, eller velg en annen --out.\n`,
     );
     const threads = await runKeyhold(
       ['unlock', image, '--clear-key', '--out', join(dir, 'y.img'), '--threads', 'many'],
@@ -146,16 +146,16 @@ describe('keyhold verify, unlock, key and read in Bokmål', () => {
     const missing = join(dir, 'missing.txt');
     const result = await runKeyhold(['read', missing], norsk);
     assert.equal(result.code, 2);
-    assert.equal(result.stderr, `error: ${missing}: kan ikke åpnes: filen finnes ikke.\n`);
+    assert.equal(result.stderr, `feil: ${missing}: kan ikke åpnes: filen finnes ikke.\n`);
     const folder = await runKeyhold(['read', dir], norsk);
     assert.equal(
       folder.stderr,
-      `error: ${dir} er en mappe; Keyhold leser bare en vanlig fil (for å lese et rør, oppgi "-" og send det til standard inn).\n`,
+      `feil: ${dir} er en mappe; Keyhold leser bare en vanlig fil (for å lese et rør, oppgi "-" og send det til standard inn).\n`,
     );
     const inspect = await runKeyhold(['inspect', missing], norsk);
     assert.equal(
       inspect.stderr,
-      `error: ${missing}: kan ikke åpnes: filen eller enheten finnes ikke.\n`,
+      `feil: ${missing}: kan ikke åpnes: filen eller enheten finnes ikke.\n`,
     );
   });
 

@@ -62,11 +62,11 @@ function serve(
 }
 
 /** Exit code 3 and one `error:` line that says what is wrong, with no stack trace anywhere. */
-function assertRefused(result: CliResult, reason: RegExp): void {
+function assertRefused(result: CliResult, reason: RegExp, prefix = 'error'): void {
   const lines = result.stderr.trim().split('\n');
   assert.equal(result.code, 3, `${result.stdout}${result.stderr}`);
   assert.equal(lines.length, 1, result.stderr);
-  assert.match(lines[0] ?? '', /^error: /);
+  assert.ok((lines[0] ?? '').startsWith(`${prefix}: `), lines[0]);
   assert.match(lines[0] ?? '', reason);
   assert.doesNotMatch(result.stdout + result.stderr, /\n\s+at /);
 }
@@ -130,6 +130,7 @@ describe('keyhold serve refuses to start', () => {
     assertRefused(
       await serve(file, { env: { KEYHOLD_LANG: 'nb' } }),
       /datamappen .*another-file kan ikke brukes: den er en fil, ikke en mappe\. Gi --data-dir/,
+      'feil',
     );
     const dataDir = join(dir, 'open-key');
     const first = await startServe(['--data-dir', dataDir]);
@@ -138,6 +139,7 @@ describe('keyhold serve refuses to start', () => {
     assertRefused(
       await serve(dataDir, { env: { KEYHOLD_LANG: 'nb' } }),
       /hovednøkkelfilen .*master\.key kan leses av andre brukere; kjør: chmod 600/,
+      'feil',
     );
   });
 
