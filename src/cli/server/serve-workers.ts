@@ -38,7 +38,10 @@ export function superviseWorkers(config: Config): Promise<never> {
   /** Whether every worker stopped as asked, once stopping. */
   let allStoppedCleanly = true;
 
-  const running = () => Object.values(cluster.workers ?? {}).filter((worker) => worker);
+  // A worker whose process has exited stays in cluster.workers until its IPC channel has closed
+  // too, which may come after the 'exit' event: only the living count.
+  const running = () =>
+    Object.values(cluster.workers ?? {}).filter((worker) => worker && !worker.isDead());
   const stopAll = (exitCode: number) => {
     if (stoppingWith !== undefined) return;
     stoppingWith = exitCode;
