@@ -136,27 +136,16 @@ export class OrderedConnection {
   #connected(): Promise<pg.Client> {
     if (this.#closed) return Promise.reject(new Error('the database connection is closed'));
     if (!this.#client) {
-      const connecting: Promise<pg.Client> = this.#connect(() => {
-        if (this.#client === connecting) this.#client = undefined;
-      });
+      const connecting: Promise<pg.Client> = connectPipelined(
+        this.#connectionString,
+        this.#prepare,
+        () => {
+          if (this.#client === connecting) this.#client = undefined;
+        },
+      );
       this.#client = connecting;
     }
     return this.#client;
-  }
-
-  async #connect(forget: () => void): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.#connectionString, pipeline: true });
-    this.#prepare(client);
-    // Lost (the server restarted, the network failed): the next statement connects anew.
-    client.on('error', forget);
-    client.on('end', forget);
-    try {
-      await client.connect();
-    } catch (error) {
-      forget();
-      throw error;
-    }
-    return client;
   }
 
   async #sendAlone(client: pg.Client, waiting: Waiting): Promise<void> {
@@ -274,4 +263,26 @@ function isChained(query: CompiledQuery | Chained<unknown>): query is Chained<un
 
 function failedEarlier(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === inFailedTransaction;
+}
+
+/**
+ * A pipelining client, set up by `prepare` and connected; `forget` runs when it is lost (the
+ * server restarted, the network failed) or never connects, so the next statement connects anew.
+ */
+export async function connectPipelined(
+  connectionString: string,
+  prepare: (client: pg.Client) => void,
+  forget: () => void,
+): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString, pipeline: true });
+  prepare(client);
+  client.on('error', forget);
+  client.on('end', forget);
+  try {
+    await client.connect();
+  } catch (error) {
+    forget();
+    throw error;
+  }
+  return client;
 }

@@ -1,5 +1,6 @@
 import type { CompiledQuery } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectPipelined } from './ordered-connection.js';
 
 interface Slot {
   client: Promise<pg.Client> | undefined;
@@ -68,26 +69,15 @@ export class PipelinedConnections {
   #connected(slot: Slot): Promise<pg.Client> {
     if (this.#closed) return Promise.reject(new Error('the database connection is closed'));
     if (!slot.client) {
-      const connecting: Promise<pg.Client> = this.#connect(() => {
-        if (slot.client === connecting) slot.client = undefined;
-      });
+      const connecting: Promise<pg.Client> = connectPipelined(
+        this.#connectionString,
+        this.#prepare,
+        () => {
+          if (slot.client === connecting) slot.client = undefined;
+        },
+      );
       slot.client = connecting;
     }
     return slot.client;
-  }
-
-  async #connect(forget: () => void): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.#connectionString, pipeline: true });
-    this.#prepare(client);
-    // Lost (the server restarted, the network failed): the next statement connects anew.
-    client.on('error', forget);
-    client.on('end', forget);
-    try {
-      await client.connect();
-    } catch (error) {
-      forget();
-      throw error;
-    }
-    return client;
   }
 }
