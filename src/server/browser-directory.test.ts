@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { signedInStateTables } from '../db/signed-in-state.js';
 import { databaseKinds } from '../../test/server/databases.js';
 import { startTestApp, TestBrowser } from '../../test/server/harness.js';
 
@@ -11,16 +12,21 @@ for (const kind of databaseKinds) {
       try {
         const browser = new TestBrowser(server.app);
         await browser.signup('kept@example.org', 'violet tractor umbrella');
+        // Until it hears changes made elsewhere, the server reads every request: nothing to test.
+        const heard = () => server.ctx.database.changeStamp(signedInStateTables);
+        await until(() => heard() !== undefined, 'the server listens for changes');
         assert.equal((await browser.request('GET', '/api/v1/auth/me')).status, 200);
         assert.equal((await browser.request('GET', '/api/v1/auth/me')).status, 200);
+        const before = heard();
 
         // An admin command or a second server process, with its own connection.
         await elsewhere.db
           .updateTable('sessions')
           .set({ revoked_at: new Date().toISOString(), revoke_reason: 'signed_out' })
           .execute();
-        // The next request comes in on a later turn of the event loop, as over the network.
-        await new Promise((resolve) => setImmediate(resolve));
+        // PostgreSQL's announcement reaches this process over a connection of its own, shortly
+        // after the write returns; from the moment it is heard, the session is over.
+        await until(() => heard() !== before, 'the server hears the revocation');
         assert.equal((await browser.request('GET', '/api/v1/auth/me')).status, 401);
       } finally {
         await elsewhere.close();
@@ -41,4 +47,12 @@ for (const kind of databaseKinds) {
       }
     });
   });
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!condition()) {
+    assert.ok(Date.now() < end, what);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
