@@ -16,6 +16,7 @@ import { migrateToLatest } from './migrate.js';
 import { preparedQuery } from './prepared-query.js';
 import type { DatabaseSchema } from './schema.js';
 import { tableWrittenBy } from './table-changes.js';
+import { waitUntil } from '../../test/support/wait.js';
 
 const organisationNames = preparedQuery(
   (db, values: { prefix: string; limit: number }, order: 'asc' | 'desc') =>
@@ -321,7 +322,7 @@ describe('SQLite checkpoints on their own thread', () => {
       await migrateToLatest(database);
       const file = join(testDb.dataDir, sqliteFileName);
       // Let the thread catch up with the schema, then measure what the file holds.
-      await waitFor(async () => (await stat(`${file}-wal`)).size > 0);
+      await waitUntil(async () => (await stat(`${file}-wal`)).size > 0, 'the schema in the WAL');
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const sizeBefore = (await stat(file)).size;
       for (let batch = 0; batch < 20; batch++) {
@@ -335,7 +336,10 @@ describe('SQLite checkpoints on their own thread', () => {
         });
       }
       // Far below the fallback threshold: only the background thread moves these pages.
-      await waitFor(async () => (await stat(file)).size > sizeBefore);
+      await waitUntil(
+        async () => (await stat(file)).size > sizeBefore,
+        'the background checkpoint moving pages into the file',
+      );
       assert.deepEqual(problems, []);
     } finally {
       await database.close();
@@ -343,11 +347,3 @@ describe('SQLite checkpoints on their own thread', () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('the condition did not come true in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { signedInStateTables } from '../db/signed-in-state.js';
 import { databaseKinds } from '../../test/server/databases.js';
 import { startTestApp, TestBrowser } from '../../test/server/harness.js';
+import { waitUntil } from '../../test/support/wait.js';
 
 for (const kind of databaseKinds) {
   describe(`signed-in browsers on ${kind.name}`, { skip: kind.skip }, () => {
@@ -14,7 +15,7 @@ for (const kind of databaseKinds) {
         await browser.signup('kept@example.org', 'violet tractor umbrella');
         // Until it hears changes made elsewhere, the server reads every request: nothing to test.
         const heard = () => server.ctx.database.changeStamp(signedInStateTables);
-        await until(() => heard() !== undefined, 'the server listens for changes');
+        await waitUntil(() => heard() !== undefined, 'the server listening for changes');
         assert.equal((await browser.request('GET', '/api/v1/auth/me')).status, 200);
         assert.equal((await browser.request('GET', '/api/v1/auth/me')).status, 200);
         const before = heard();
@@ -26,7 +27,7 @@ for (const kind of databaseKinds) {
           .execute();
         // PostgreSQL's announcement reaches this process over a connection of its own, shortly
         // after the write returns; from the moment it is heard, the session is over.
-        await until(() => heard() !== before, 'the server hears the revocation');
+        await waitUntil(() => heard() !== before, 'the server hearing the revocation');
         assert.equal((await browser.request('GET', '/api/v1/auth/me')).status, 401);
       } finally {
         await elsewhere.close();
@@ -47,12 +48,4 @@ for (const kind of databaseKinds) {
       }
     });
   });
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!condition()) {
-    assert.ok(Date.now() < end, what);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

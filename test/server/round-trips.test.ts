@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { signedInStateTables } from '../../src/db/signed-in-state.js';
 import { databaseKinds } from './databases.js';
+import { waitUntil } from '../support/wait.js';
 import { startTestApp, TestBrowser, type TestApp } from './harness.js';
 import {
   addKey,
@@ -29,11 +30,10 @@ describe('statements a signed-in request sends to PostgreSQL', { skip: postgres?
     await browser.signup(uniqueEmail('round-trips'), testPassword);
     // The first requests start listening for changes to the signed-in state.
     await addKey(browser, randomKey());
-    const end = Date.now() + 5000;
-    while (server.ctx.database.changeStamp(signedInStateTables) === undefined) {
-      assert.ok(Date.now() < end, 'the server listens for changes');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitUntil(
+      () => server.ctx.database.changeStamp(signedInStateTables) !== undefined,
+      'the server listening for changes',
+    );
     // One request fills the cache of signed-in browsers.
     assert.equal((await browser.request('GET', '/api/v1/keys')).status, 200);
   });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { runKeyhold } from '../support/cli.js';
 import { childProcessesOf as workersOf } from '../support/processes.js';
+import { waitUntil } from '../support/wait.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { randomKey, testPassword, uniqueEmail } from './key-library.js';
 import { ServerBrowser, startServe, testServeEnv, type ServeProcess } from './serve-process.js';
@@ -20,14 +21,6 @@ function pidsThatAnswered(output: string): Set<number> {
     pids.add((JSON.parse(line) as { pid: number }).pid);
   }
   return pids;
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('keyhold serve --workers 2 on SQLite', () => {
@@ -107,7 +100,7 @@ describe('keyhold serve --workers 2 on SQLite', () => {
     const [victim, survivor] = workersOf(server.pid);
     assert.ok(victim && survivor);
     process.kill(victim, 'SIGKILL');
-    await waitFor(
+    await waitUntil(
       () => server.output().includes('a server worker stopped unexpectedly (SIGKILL)'),
       'the supervisor noticing',
     );
@@ -116,7 +109,7 @@ describe('keyhold serve --workers 2 on SQLite', () => {
         .status,
       200,
     );
-    await waitFor(() => {
+    await waitUntil(() => {
       const workers = workersOf(server.pid);
       return workers.length === 2 && !workers.includes(victim);
     }, 'a new worker starting');

@@ -11,6 +11,7 @@ import {
   type KeySummaryReply,
 } from '../../../test/server/key-library.js';
 import { freePort, SmtpSink, type DeliveredMail } from '../../../test/support/smtp-sink.js';
+import { waitUntil } from '../../../test/support/wait.js';
 
 const mailFlags = (smtpUrl: string) => ({
   smtpUrl,
@@ -350,13 +351,17 @@ for (const kind of databaseKinds) {
           body: { email, password: testPassword, displayName: 'Pat' },
         });
         assert.equal(signedUp.status, 202);
-        const failed = await waitUntil(async () => {
-          const row = await server.ctx.db
-            .selectFrom('mail_outbox')
-            .select(['attempts', 'last_error', 'next_attempt_at'])
-            .executeTakeFirst();
-          return row && row.attempts >= 1 && row.last_error !== null ? row : undefined;
-        });
+        const failed = await waitUntil(
+          async () => {
+            const row = await server.ctx.db
+              .selectFrom('mail_outbox')
+              .select(['attempts', 'last_error', 'next_attempt_at'])
+              .executeTakeFirst();
+            return row && row.attempts >= 1 && row.last_error !== null ? row : undefined;
+          },
+          'a failed delivery attempt recorded',
+          { timeoutMs: 30_000, everyMs: 100 },
+        );
         assert.match(failed.last_error ?? '', /ECONNREFUSED/);
         sink = await SmtpSink.start(port);
         server.clock.advance(60_000);
@@ -410,14 +415,4 @@ for (const kind of databaseKinds) {
       }
     });
   });
-}
-
-async function waitUntil<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('the condition did not come true in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
