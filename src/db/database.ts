@@ -232,13 +232,31 @@ function openPostgres(databaseUrl: string): Database {
       if (!(sent instanceof Promise) || (!ending && (inTransaction || tables.length === 0))) {
         return sent;
       }
+      const announced =
+        !/^\s*rollback\b/i.test(text) &&
+        [...writtenInTransaction].some((table) => announcedTables.includes(table));
       const committed = () => {
         for (const written of writtenInTransaction) listener.noteOwnWrite(written);
         writtenInTransaction.clear();
         inTransaction = false;
       };
-      void sent.then(committed, committed);
-      return sent;
+      if (!announced) {
+        void sent.then(committed, committed);
+        return sent;
+      }
+      // A sign-out (or any change to the signed-in state) answers once the other processes
+      // have been told, so the person's next request finds it ended on whichever one it reaches.
+      return sent.then(
+        async (result: unknown) => {
+          committed();
+          await listener.heardUpToNow();
+          return result;
+        },
+        (error: unknown) => {
+          committed();
+          throw error;
+        },
+      );
     };
     client.query = noteAndSend as typeof client.query;
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { signedInStateChannel, signedInStateNotifier } from './signed-in-state.js';
 
@@ -6,6 +7,15 @@ export const listenerApplicationName = 'keyhold signed-in state listener';
 
 /** How long to wait before connecting again after the listening connection is lost. */
 const reconnectDelayMs = 250;
+
+/**
+ * The longest a write waits for its announcement to have gone round (see `heardUpToNow`): a
+ * stalled listening connection slows a sign-out down by at most this, and never stops it.
+ */
+const catchUpLimitMs = 2000;
+
+/** Payloads this process sends itself to learn that the channel has caught up. */
+const catchUpMark = 'caught-up:';
 
 /**
  * Listens on PostgreSQL for announcements of writes to the signed-in state (see
@@ -26,6 +36,11 @@ export class SignedInStateListener {
   readonly #changes = new Map<string, number>();
   #reconnect: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Marks sent by `heardUpToNow` whose return has not been heard yet, by payload. */
+  readonly #awaitingMarks = new Map<string, () => void>();
+  /** Names this process's marks apart from every other's, on any machine. */
+  readonly #markPrefix = `${catchUpMark}${randomBytes(6).toString('hex')}:`;
+  #marksSent = 0;
 
   constructor(connectionString: string) {
     this.#connectionString = connectionString;
@@ -62,9 +77,37 @@ export class SignedInStateListener {
     this.#changes.set(table, (this.#changes.get(table) ?? 0) + 1);
   }
 
+  /**
+   * Resolves once every announcement committed before the call has reached the listening
+   * connections: PostgreSQL hands out notifications in commit order, so when a mark this process
+   * sends itself comes back, all earlier ones have been delivered here, and have been signalled
+   * to every other process's listening connection at the same moment. A process that waits for
+   * this after committing a sign-out answers only when the other processes have been told.
+   * Gives up quietly after `catchUpLimitMs` or when not listening: the write has happened
+   * either way, and a process that cannot hear reads every request.
+   */
+  heardUpToNow(): Promise<void> {
+    const client = this.#client;
+    if (!this.#listening || !client) return Promise.resolve();
+    this.#marksSent += 1;
+    const mark = `${this.#markPrefix}${this.#marksSent}`;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(limit);
+        this.#awaitingMarks.delete(mark);
+        resolve();
+      };
+      const limit = setTimeout(done, catchUpLimitMs);
+      limit.unref();
+      this.#awaitingMarks.set(mark, done);
+      client.query('select pg_notify($1, $2)', [signedInStateChannel, mark]).catch(done);
+    });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#listening = false;
+    for (const done of [...this.#awaitingMarks.values()]) done();
     clearTimeout(this.#reconnect);
     this.#reconnect = undefined;
     const client = this.#client;
@@ -92,6 +135,10 @@ export class SignedInStateListener {
     client.on('notification', (message) => {
       if (this.#client !== client || message.channel !== signedInStateChannel) return;
       const payload = message.payload ?? '*';
+      if (payload.startsWith(catchUpMark)) {
+        this.#awaitingMarks.get(payload)?.();
+        return;
+      }
       const dot = payload.indexOf('.');
       if (dot === -1) {
         this.noteOwnWrite(payload);
@@ -126,6 +173,7 @@ export class SignedInStateListener {
 
   #lose(): void {
     this.#listening = false;
+    for (const done of [...this.#awaitingMarks.values()]) done();
     const client = this.#client;
     this.#client = undefined;
     client?.removeAllListeners('notification');

@@ -11,7 +11,7 @@ import {
 } from '../../test/server/databases.js';
 import { openDatabase, sqliteFileName, type Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
-import { listenerApplicationName } from './signed-in-state-listener.js';
+import { listenerApplicationName, SignedInStateListener } from './signed-in-state-listener.js';
 import { migrateToLatest } from './migrate.js';
 import { preparedQuery } from './prepared-query.js';
 import type { DatabaseSchema } from './schema.js';
@@ -140,7 +140,10 @@ for (const kind of databaseKinds) {
       }
       if (kind.name === 'postgres') {
         t.diagnostic('PostgreSQL: the commit elsewhere is announced to this process');
-        await until(() => database.changeStamp(['organisations']) !== afterOwnWrite);
+        await waitUntil(
+          () => database.changeStamp(['organisations']) !== afterOwnWrite,
+          'the announcement heard',
+        );
       }
       assert.notEqual(database.changeStamp(['organisations']), afterOwnWrite);
     });
@@ -154,7 +157,7 @@ for (const kind of databaseKinds) {
         const before = await stampOnceFollowing(database, ['sessions']);
         assert.equal(database.changeStamp(['keys']), undefined, 'only signed-in state is followed');
         await dropListeningConnections(database);
-        await until(() => database.changeStamp(['sessions']) === undefined);
+        await waitUntil(() => database.changeStamp(['sessions']) === undefined, 'the loss noticed');
 
         // A write elsewhere while nobody listens: its announcement is lost for good.
         const other = testDb.open();
@@ -169,23 +172,41 @@ for (const kind of databaseKinds) {
         assert.notEqual(after, before, 'a new connection starts afresh');
       },
     );
+
+    it(
+      'has heard every announcement committed before it asks whether it has caught up',
+      { skip: kind.name === 'sqlite' && 'SQLite reads changes from its file: nothing to await' },
+      async () => {
+        const listener = new SignedInStateListener(testDb.databaseUrl ?? '');
+        const other = testDb.open();
+        try {
+          await waitUntil(() => listener.stamp(['organisations']) !== undefined, 'listening');
+          for (let round = 0; round < 20; round++) {
+            const before = listener.stamp(['organisations']);
+            await other.db
+              .insertInto('organisations')
+              .values(organisation(`caught-up-${round}`))
+              .execute();
+            await listener.heardUpToNow();
+            assert.notEqual(listener.stamp(['organisations']), before, `round ${round}`);
+          }
+        } finally {
+          await other.close();
+          await listener.close();
+        }
+        // Closed, it answers at once rather than waiting for what can no longer come.
+        await listener.heardUpToNow();
+      },
+    );
   });
 }
 
 /** The stamp once changes can be followed (PostgreSQL listens from the first call on). */
 async function stampOnceFollowing(database: Database, tables: string[]): Promise<string> {
-  await until(() => database.changeStamp(tables) !== undefined);
+  await waitUntil(() => database.changeStamp(tables) !== undefined, 'listening');
   const stamp = database.changeStamp(tables);
   assert.ok(stamp !== undefined);
   return stamp;
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail(`still not so after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Ends every listening connection to this database, as a network failure or restart would. */
