@@ -45,9 +45,9 @@ export const commandLineMessages = {
     en: `error: required option '${flags}' not specified`,
     nb: `feil: valget '${flags}' må oppgis`,
   }),
-  excessArguments: (command: string | undefined, expected: number, got: number): Wording => ({
-    en: `error: too many arguments${command === undefined ? '' : ` for '${command}'`}. Expected ${expected} argument${expected === 1 ? '' : 's'} but got ${got}.`,
-    nb: `feil: for mange argumenter${command === undefined ? '' : ` til '${command}'`}. Ventet ${expected} ${expected === 1 ? 'argument' : 'argumenter'}, men fikk ${got}.`,
+  excessArguments: (command: string, expected: number, got: number): Wording => ({
+    en: `error: too many arguments for '${command}'. Expected ${expected} argument${expected === 1 ? '' : 's'} but got ${got}.`,
+    nb: `feil: for mange argumenter til '${command}'. Ventet ${expected} ${expected === 1 ? 'argument' : 'argumenter'}, men fikk ${got}.`,
   }),
   didYouMean: (candidates: string, several: boolean): Wording => ({
     en: `(Did you mean ${several ? 'one of ' : ''}${candidates}?)`,

@@ -13,7 +13,7 @@ export interface HelpAfter {
 
 /** Adds the explanation and the examples to the end of a command's --help. */
 export function addHelpAfter(command: Command, { about, examples }: HelpAfter): Command {
-  const parts = [];
+  const parts: string[] = [];
   if (about) parts.push(say(about));
   if (examples) {
     const lines = examples.map((line) => `  ${line}`);

@@ -32,9 +32,10 @@ class KeyholdHelp extends Help {
 }
 
 /**
- * The wording of commander's own error message, from its error code and the names it quotes
- * (the option, command or argument). Undefined for a message worded here no other way, which
- * is then shown as commander wrote it.
+ * The wording of commander's own error message, from its error code and the name it quotes
+ * (the option, command or argument). Undefined for the errors Keyhold's commands cannot cause
+ * (they declare no choices, conflicting options or argument parsers): such a message would be
+ * shown as commander wrote it.
  */
 function parserErrorWording(code: string | undefined, line: string): Wording | undefined {
   const named = /'([^']*)'/.exec(line)?.[1];
@@ -51,10 +52,10 @@ function parserErrorWording(code: string | undefined, line: string): Wording | u
     case 'commander.missingMandatoryOptionValue':
       return messages.missingMandatoryOption(named);
     case 'commander.excessArguments': {
+      // Only a subcommand takes arguments, so commander names it ("for 'inspect'").
       const counts = /Expected (\d+) arguments? but got (\d+)/.exec(line);
       if (!counts) return undefined;
-      const command = line.includes(' for ') ? named : undefined;
-      return messages.excessArguments(command, Number(counts[1]), Number(counts[2]));
+      return messages.excessArguments(named, Number(counts[1]), Number(counts[2]));
     }
     default:
       return undefined;
