@@ -63,7 +63,7 @@ describe('exit codes in --help and the README', () => {
       assert.equal(help.code, 0, help.stderr);
       assert.deepEqual(
         helpExitCodes(help.stdout),
-        codes.map(({ code, meaning }) => [code, meaning]),
+        codes.map(({ code, meaning }) => [code, meaning.en]),
         `keyhold ${path} --help`,
       );
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backupMessages } from '../../src/cli/backup/messages.js';
+import { commandLineMessages } from '../../src/cli/command-line-messages.js';
 import { inputMessages } from '../../src/cli/input-messages.js';
 import { keyMessages } from '../../src/cli/key/messages.js';
 import { volumeMessages } from '../../src/cli/volume/messages.js';
@@ -38,6 +39,7 @@ const catalogues = {
   keyMessages,
   backupMessages,
   inputMessages,
+  commandLineMessages,
   dataMessages,
   operationMessages,
 };

@@ -2,6 +2,12 @@ import type { Wording } from '../../server/messages.js';
 
 /** What keyhold serve and keyhold admin tell the operator (printed with `say`). */
 export const serverMessages = {
+  // --help of serve and admin migrate
+  skipBackupBeforeMigrate: {
+    en: 'SQLite: skip the backup into <data-dir>/backups before migrating (KEYHOLD_BACKUP_BEFORE_MIGRATE=false)',
+    nb: 'SQLite: hopp over sikkerhetskopien til <data-dir>/backups før migreringen (KEYHOLD_BACKUP_BEFORE_MIGRATE=false)',
+  } satisfies Wording,
+
   cannotOpenDatabase: (reason: string): Wording => ({
     en: `cannot open the database: ${reason}`,
     nb: `kan ikke åpne databasen: ${reason}`,

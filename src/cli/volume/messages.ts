@@ -6,6 +6,12 @@ import type { Wording } from '../../server/messages.js';
  * Key IDs stay as they are in both languages.
  */
 export const volumeMessages = {
+  // --help of verify, unlock and inspect
+  volumeArgument: {
+    en: 'a volume image file or a block device (opened read-only)',
+    nb: 'en bildefil av et volum eller en blokkenhet (åpnes skrivebeskyttet)',
+  } satisfies Wording,
+
   // verify and unlock: the key that does not open the volume
   noMatchingProtector: (triedType: string, present: string): Wording => ({
     en: `the volume has no ${triedType} protector (it has: ${present || 'none'})`,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { say } from '../../text/terminal-language.js';
 
 /** The ways to give `verify` and `unlock` the secret that opens a volume (exactly one). */
 export interface SecretFlags {
@@ -12,9 +13,27 @@ export function addSecretOptions(command: Command): Command {
   return command
     .option(
       '--recovery-password <digits>',
-      'the 48-digit recovery password (dashes optional); "-" reads standard input',
+      say({
+        en: 'the 48-digit recovery password (dashes optional); "-" reads standard input',
+        nb: 'det 48-sifrede gjenopprettingspassordet (bindestreker valgfrie); "-" leser standard inn',
+      }),
     )
-    .option('--password <password>', 'the volume password; "-" reads standard input')
-    .option('--bek <file>', 'a startup key file (.BEK)')
-    .option('--clear-key', 'use the clear key of a volume whose protection is suspended');
+    .option(
+      '--password <password>',
+      say({
+        en: 'the volume password; "-" reads standard input',
+        nb: 'passordet til volumet; "-" leser standard inn',
+      }),
+    )
+    .option(
+      '--bek <file>',
+      say({ en: 'a startup key file (.BEK)', nb: 'en oppstartsnøkkelfil (.BEK)' }),
+    )
+    .option(
+      '--clear-key',
+      say({
+        en: 'use the clear key of a volume whose protection is suspended',
+        nb: 'bruk den ukrypterte nøkkelen (clear key) til et volum der beskyttelsen er stanset midlertidig',
+      }),
+    );
 }
