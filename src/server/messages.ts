@@ -4,7 +4,8 @@ import { locales } from 'zod';
 import type { Language, Wording } from '../text/wording.js';
 
 /**
- * The languages the server words its messages in. The web app sends its interface language as
+ * The languages the server words its messages in, and a message in each (src/text/wording.ts,
+ * shared with the pure modules and the CLI). The web app sends its interface language as
  * Accept-Language (web/src/api/client.ts); scripts that send none get English.
  */
 export type { Language, Wording };
