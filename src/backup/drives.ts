@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import type { Wording } from '../text/wording.js';
 import { BackupError } from './errors.js';
+import { backupErrorMessages } from './messages.js';
 
 /** A removable drive a recovery key can be backed up to. */
 export interface RemovableDrive {
@@ -13,10 +15,10 @@ export interface RemovableDrive {
   fileSystem: string | null;
 }
 
-function malformed(tool: string, detail: string): BackupError {
+function malformed(tool: string, detail: Wording): BackupError {
   return new BackupError(
     'drive-listing-failed',
-    `Could not read the drive list from ${tool}: ${detail}. Name the drive's mount point instead.`,
+    backupErrorMessages.driveListUnreadable(tool, detail),
   );
 }
 
@@ -24,7 +26,7 @@ function parseJson(text: string, tool: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw malformed(tool, 'its output is not JSON');
+    throw malformed(tool, backupErrorMessages.outputNotJson);
   }
 }
 
@@ -100,7 +102,7 @@ function lsblkDevicePath(device: Record<string, unknown>): string {
 export function parseLsblkJson(text: string): RemovableDrive[] {
   const parsed = parseJson(text, 'lsblk');
   if (!isRecord(parsed) || !Array.isArray(parsed.blockdevices)) {
-    throw malformed('lsblk', 'there is no "blockdevices" list');
+    throw malformed('lsblk', backupErrorMessages.noBlockDevices);
   }
   return parsed.blockdevices
     .filter(isRecord)
@@ -161,7 +163,7 @@ export function parsePlist(xml: string): PlistValue {
   let position = 0;
 
   function fail(): never {
-    throw diskutilError('its property list is not well formed');
+    throw diskutilError(backupErrorMessages.plistMalformed);
   }
 
   /** The next tag, stepping over the indentation between elements. */
@@ -239,7 +241,7 @@ export function parsePlist(xml: string): PlistValue {
   return value();
 }
 
-function diskutilError(detail: string): BackupError {
+function diskutilError(detail: Wording): BackupError {
   return malformed('diskutil', detail);
 }
 
@@ -251,7 +253,7 @@ function isPlistDict(value: PlistValue | undefined): value is PlistDict {
 
 function plistDict(xml: string): PlistDict {
   const parsed = parsePlist(xml);
-  if (!isPlistDict(parsed)) throw diskutilError('the property list is not a dictionary');
+  if (!isPlistDict(parsed)) throw diskutilError(backupErrorMessages.plistNotDictionary);
   return parsed;
 }
 
@@ -272,7 +274,7 @@ function isVolumeEntry(entry: PlistDict): boolean {
 export function parseDiskutilList(xml: string): string[] {
   const list = plistDict(xml);
   if (!Array.isArray(list.AllDisksAndPartitions)) {
-    throw diskutilError('there is no AllDisksAndPartitions list');
+    throw diskutilError(backupErrorMessages.noDiskList);
   }
   return plistRecords(list.AllDisksAndPartitions).flatMap((disk) => {
     const volumes = [...plistRecords(disk.Partitions), ...plistRecords(disk.APFSVolumes)];
@@ -291,7 +293,7 @@ export function parseDiskutilInfo(xml: string): RemovableDrive | undefined {
   const info = plistDict(xml);
   if (info.BusProtocol === 'Disk Image') return undefined;
   const device = stringOrNull(info.DeviceNode);
-  if (device === null) throw diskutilError('a volume has no DeviceNode');
+  if (device === null) throw diskutilError(backupErrorMessages.noDeviceNode);
   const size = info.TotalSize ?? info.Size;
   return {
     mountPoint: stringOrNull(info.MountPoint),
@@ -360,16 +362,17 @@ function run(command: string, args: readonly string[]): Promise<string> {
         }
         const reason =
           (error as NodeJS.ErrnoException).code === 'ENOENT'
-            ? `${command} was not found`
+            ? backupErrorMessages.commandNotFound(command)
             : error.killed
-              ? `${command} did not answer within ${commandTimeoutMs / 1000} seconds`
-              : `${command} failed: ${stderr.trim().split('\n')[0] ?? error.message}`;
+              ? backupErrorMessages.commandTimedOut(command, commandTimeoutMs / 1000)
+              : backupErrorMessages.commandFailed(
+                  command,
+                  stderr.trim().split('\n')[0] ?? error.message,
+                );
         reject(
-          new BackupError(
-            'drive-listing-failed',
-            `Could not list removable drives (${reason}). Name the drive's mount point instead.`,
-            { cause: error },
-          ),
+          new BackupError('drive-listing-failed', backupErrorMessages.drivesNotListed(reason), {
+            cause: error,
+          }),
         );
       },
     );
@@ -425,7 +428,7 @@ export function listRemovableDrives(): Promise<RemovableDrive[]> {
       return Promise.reject(
         new BackupError(
           'drive-listing-failed',
-          `Listing removable drives is not supported on ${process.platform}. Name the drive's mount point instead.`,
+          backupErrorMessages.listingUnsupported(process.platform),
         ),
       );
   }

@@ -1,3 +1,6 @@
+import type { Wording } from '../text/wording.js';
+import { backupErrorMessages } from './messages.js';
+
 /** Why a backup destination could not take the key; stable, for callers to branch on. */
 export type BackupErrorCode =
   | 'different-key'
@@ -12,17 +15,17 @@ export type BackupErrorCode =
   | 'drive-listing-failed';
 
 /**
- * The one error type the backup destinations throw for a failure the person can act on. `message`
- * is written for them and never holds a recovery password; `code` is for callers (the CLI picks
- * its exit status from it).
+ * The one error type the backup destinations throw for a failure the person can act on.
+ * `wording` is written for them, in English and Bokmål, and never holds a recovery password
+ * (`message` is its English); `code` is for callers (the CLI picks its exit status from it).
  */
 export class BackupError extends Error {
   constructor(
     readonly code: BackupErrorCode,
-    message: string,
+    readonly wording: Wording,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(wording.en, options);
     this.name = new.target.name;
   }
 }
@@ -38,11 +41,8 @@ export class DifferentKeyFileError extends BackupError {
     protectorId: string,
   ) {
     const holds = existingProtectorIds.includes(protectorId)
-      ? `a different recovery password for the same Key ID ${protectorId}, so one of them is wrong or outdated`
-      : `the recovery key for Key ID ${existingProtectorIds.join(', ')}, not ${protectorId}`;
-    super(
-      'different-key',
-      `${path} already holds ${holds}. Nothing was overwritten; choose another file name or folder.`,
-    );
+      ? backupErrorMessages.holdsOtherPassword(protectorId)
+      : backupErrorMessages.holdsOtherKey(existingProtectorIds.join(', '), protectorId);
+    super('different-key', backupErrorMessages.alreadyHoldsAnother(path, holds));
   }
 }

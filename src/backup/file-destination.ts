@@ -4,7 +4,9 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { BitLockerFormatError } from '../bitlocker/errors.js';
 import { type RecoveryFileKey, readRecoveryKeyFile } from '../bitlocker/recovery-file.js';
 import { writeFileAtomically } from '../files/atomic-file.js';
+import type { Wording } from '../text/wording.js';
 import { BackupError, DifferentKeyFileError } from './errors.js';
+import { asGiven, backupErrorMessages } from './messages.js';
 
 export interface SaveRecoveryFileOptions {
   /** A folder (the file is named `fileName` inside it) or the path of the file itself. */
@@ -56,17 +58,19 @@ export async function isOnVolume(path: string, volumePath: string): Promise<bool
 }
 
 function describeWriteFailure(path: string, error: unknown): BackupError {
-  const reasons: Record<string, string> = {
-    ENOSPC: 'the drive is full',
-    EROFS: 'the drive is read-only',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EIO: 'the drive reported an input/output error',
-    EISDIR: 'a folder has that name',
-    ENAMETOOLONG: 'the name is too long for this drive',
+  const reasons: Record<string, Wording> = {
+    ENOSPC: backupErrorMessages.driveFull,
+    EROFS: backupErrorMessages.driveReadOnly,
+    EACCES: backupErrorMessages.permissionDenied,
+    EPERM: backupErrorMessages.permissionDenied,
+    EIO: backupErrorMessages.inputOutputError,
+    EISDIR: backupErrorMessages.folderHasName,
+    ENAMETOOLONG: backupErrorMessages.nameTooLong,
   };
-  const reason = reasons[errorCode(error) ?? ''] ?? (error as Error).message;
-  return new BackupError('write-failed', `Could not write ${path}: ${reason}.`, { cause: error });
+  const reason = reasons[errorCode(error) ?? ''] ?? asGiven((error as Error).message);
+  return new BackupError('write-failed', backupErrorMessages.couldNotWrite(path, reason), {
+    cause: error,
+  });
 }
 
 function theOneKey(bytes: Uint8Array): RecoveryFileKey {
@@ -77,15 +81,12 @@ function theOneKey(bytes: Uint8Array): RecoveryFileKey {
     if (!(error instanceof BitLockerFormatError)) throw error;
     throw new BackupError(
       'invalid-input',
-      `The file to save is not a recovery key file: ${error.message}`,
+      backupErrorMessages.notARecoveryKeyFileToSave(error.wording),
     );
   }
   const [key] = keys;
   if (!key || keys.length > 1) {
-    throw new BackupError(
-      'invalid-input',
-      `The file to save holds ${keys.length} recovery keys; a recovery key file holds one.`,
-    );
+    throw new BackupError('invalid-input', backupErrorMessages.severalKeysToSave(keys.length));
   }
   return key;
 }
@@ -93,26 +94,20 @@ function theOneKey(bytes: Uint8Array): RecoveryFileKey {
 /** Where the file goes: inside `destination` when it is a folder, else `destination` itself. */
 async function resolveTarget(destination: string, fileName: string): Promise<string> {
   if (fileName === '' || basename(fileName) !== fileName) {
-    throw new BackupError('invalid-input', `"${fileName}" is not a plain file name.`);
+    throw new BackupError('invalid-input', backupErrorMessages.notAPlainFileName(fileName));
   }
   const path = resolve(destination);
   const found = await statOrUndefined(path);
   if (found?.isDirectory()) return join(path, fileName);
   if (found && !found.isFile()) {
-    throw new BackupError('invalid-input', `${path} is neither a folder nor a file.`);
+    throw new BackupError('invalid-input', backupErrorMessages.neitherFolderNorFile(path));
   }
   if (!found && /[\\/]$/.test(destination)) {
-    throw new BackupError(
-      'no-such-folder',
-      `The folder ${path} does not exist. Create it first or choose another folder.`,
-    );
+    throw new BackupError('no-such-folder', backupErrorMessages.noSuchFolder(path));
   }
   const folder = await statOrUndefined(dirname(path));
   if (!folder?.isDirectory()) {
-    throw new BackupError(
-      'no-such-folder',
-      `The folder ${dirname(path)} does not exist. Create it first or choose another folder.`,
-    );
+    throw new BackupError('no-such-folder', backupErrorMessages.noSuchFolder(dirname(path)));
   }
   return path;
 }
@@ -139,10 +134,7 @@ async function checkExisting(
     keys = readRecoveryKeyFile(existing);
   } catch (error) {
     if (!(error instanceof BitLockerFormatError)) throw error;
-    throw new BackupError(
-      'not-a-recovery-file',
-      `${path} already exists and is not a recovery key file. Nothing was overwritten; choose another file name.`,
-    );
+    throw new BackupError('not-a-recovery-file', backupErrorMessages.existsNotRecoveryFile(path));
   }
   const same = keys.length === 1 && keys[0]?.protectorId === key.protectorId;
   if (same && keys[0]?.recoveryPassword === key.recoveryPassword) return 'already-there';
@@ -168,7 +160,7 @@ export async function saveRecoveryFile(
   if (options.protectedVolume !== undefined && (await isOnVolume(dir, options.protectedVolume))) {
     throw new BackupError(
       'protected-volume',
-      `${dir} is on the drive this key unlocks (${options.protectedVolume}). A key kept on its own drive is locked away with it: choose another drive.`,
+      backupErrorMessages.onProtectedDrive(dir, options.protectedVolume),
     );
   }
 
@@ -183,10 +175,7 @@ export async function saveRecoveryFile(
     if ((await checkExisting(target, options.bytes, key)) === 'already-there') {
       return { path: target, outcome: 'already-there' };
     }
-    throw new BackupError(
-      'write-failed',
-      `${target} changed while it was being written. Try again.`,
-    );
+    throw new BackupError('write-failed', backupErrorMessages.changedWhileWriting(target));
   }
   return { path: target, outcome: 'written' };
 }

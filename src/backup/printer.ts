@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { BackupError } from './errors.js';
+import { asGiven, backupErrorMessages } from './messages.js';
 
 export interface PrintOptions {
   /** The CUPS destination, as `lpstat -p` lists it. */
@@ -21,7 +22,7 @@ function checkPrinterName(printer: string): void {
   if (printer === '' || printer.startsWith('-') || /[\s/#\p{Cc}]/u.test(printer)) {
     throw new BackupError(
       'invalid-input',
-      `${JSON.stringify(printer)} is not a printer name. Printer names have no spaces, slashes or '#'; \`lpstat -p\` lists the printers.`,
+      backupErrorMessages.notAPrinterName(JSON.stringify(printer)),
     );
   }
 }
@@ -55,12 +56,8 @@ export async function printPdf(pdf: Buffer, options: PrintOptions): Promise<Prin
       clearTimeout(timer);
       reject(
         error.code === 'ENOENT'
-          ? new BackupError(
-              'lp-missing',
-              'The lp command (CUPS) is not installed here, so the sheet cannot be sent to a printer. Install CUPS, or save the sheet as a PDF and print it from another program.',
-              { cause: error },
-            )
-          : new BackupError('print-failed', `Could not run lp: ${error.message}.`, {
+          ? new BackupError('lp-missing', backupErrorMessages.lpMissing, { cause: error })
+          : new BackupError('print-failed', backupErrorMessages.lpNotRun(error.message), {
               cause: error,
             }),
       );
@@ -72,13 +69,16 @@ export async function printPdf(pdf: Buffer, options: PrintOptions): Promise<Prin
         resolve({ printer: options.printer, ...(jobId === undefined ? {} : { jobId }) });
         return;
       }
+      const said = stderr.trim().split('\n')[0] ?? '';
       const reason = timedOut
-        ? `lp did not finish within ${lpTimeoutMs / 1000} seconds`
-        : (stderr.trim().split('\n')[0] ?? '') || `lp exited with status ${code ?? signal}`;
+        ? backupErrorMessages.lpTimedOut(lpTimeoutMs / 1000)
+        : said === ''
+          ? backupErrorMessages.lpExited(String(code ?? signal))
+          : asGiven(said);
       reject(
         new BackupError(
           'print-failed',
-          `The printer ${options.printer} did not take the sheet (${reason}). Check the name with \`lpstat -p\`, or save the sheet as a PDF instead.`,
+          backupErrorMessages.printerRefused(options.printer, reason),
         ),
       );
     });

@@ -4,6 +4,7 @@ import { parseProtectorId } from '../bitlocker/protector-id.js';
 import { RecoveryPasswordError, parseRecoveryPassword } from '../bitlocker/recovery-password.js';
 import { parseLuksRecoveryPassphrase } from '../luks/recovery-passphrase.js';
 import { BackupError } from './errors.js';
+import { backupErrorMessages } from './messages.js';
 import { drawName, fitName, mainFace, type NameStyle } from './sheet-text.js';
 
 export type SheetLanguage = 'en' | 'nb';
@@ -203,10 +204,7 @@ function normalizedPassword(recoveryPassword: string): string {
 function luksPassphrase(text: string): string {
   const passphrase = parseLuksRecoveryPassphrase(text);
   if (passphrase === undefined) {
-    throw new BackupError(
-      'invalid-input',
-      'This is not a LUKS recovery passphrase (8 groups of 5 digits).',
-    );
+    throw new BackupError('invalid-input', backupErrorMessages.notALuksPassphrase);
   }
   return passphrase;
 }
@@ -214,7 +212,7 @@ function luksPassphrase(text: string): string {
 function formatDate(value: Date | string, words: SheetWording, paper: SheetPaper): string {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new BackupError('invalid-input', `${JSON.stringify(value)} is not a date.`);
+    throw new BackupError('invalid-input', backupErrorMessages.notADate(JSON.stringify(value)));
   }
   return new Intl.DateTimeFormat(words.dateLocale[paper], { dateStyle: 'long' }).format(date);
 }

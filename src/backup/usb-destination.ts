@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { BitLockerFormatError } from '../bitlocker/errors.js';
 import { readRecoveryKeyFile } from '../bitlocker/recovery-file.js';
 import { BackupError } from './errors.js';
+import { backupErrorMessages } from './messages.js';
 import { syncDirectory } from '../files/atomic-file.js';
 import { isOnVolume, saveRecoveryFile } from './file-destination.js';
 
@@ -67,10 +68,7 @@ function holdsSameKey(written: Buffer, intended: Uint8Array): boolean {
 export async function saveToUsbDrive(options: UsbBackupOptions): Promise<UsbBackupResult> {
   const drive = await stat(options.mountPoint).catch(() => undefined);
   if (!drive?.isDirectory()) {
-    throw new BackupError(
-      'no-such-folder',
-      `No drive is mounted at ${options.mountPoint}. Plug the drive in (and mount it), or check the path.`,
-    );
+    throw new BackupError('no-such-folder', backupErrorMessages.noDriveMounted(options.mountPoint));
   }
   if (
     options.protectedVolume !== undefined &&
@@ -78,7 +76,7 @@ export async function saveToUsbDrive(options: UsbBackupOptions): Promise<UsbBack
   ) {
     throw new BackupError(
       'protected-volume',
-      `The drive at ${options.mountPoint} is the drive this key unlocks. A key kept on its own drive is locked away with it: use another USB drive.`,
+      backupErrorMessages.usbIsProtectedDrive(options.mountPoint),
     );
   }
 
@@ -95,7 +93,7 @@ export async function saveToUsbDrive(options: UsbBackupOptions): Promise<UsbBack
   } catch (error) {
     throw new BackupError(
       'verify-failed',
-      `Could not read ${saved.path} back from the drive: ${(error as Error).message}. The drive may have been unplugged or be failing.`,
+      backupErrorMessages.notReadBack(saved.path, (error as Error).message),
       { cause: error },
     );
   }
@@ -104,10 +102,7 @@ export async function saveToUsbDrive(options: UsbBackupOptions): Promise<UsbBack
       ? readBack.equals(options.bytes)
       : holdsSameKey(readBack, options.bytes);
   if (!matches) {
-    throw new BackupError(
-      'verify-failed',
-      `${saved.path} does not read back as written. The drive may be failing: use another drive.`,
-    );
+    throw new BackupError('verify-failed', backupErrorMessages.readsBackDifferently(saved.path));
   }
   return { ...saved, reminder: reminders[options.lang ?? 'en'] };
 }

@@ -1,5 +1,7 @@
+import type { Wording } from '../text/wording.js';
 import { BitLockerFormatError } from './errors.js';
 import { fveEntryHeaderSize, readFveEntries } from './fve-entries.js';
+import { bitLockerMessages } from './messages.js';
 import { protectorIdFromBytes, protectorIdToBytes } from './protector-id.js';
 import { dateToFiletime, filetimeToDate } from './volume/field-reader.js';
 
@@ -35,16 +37,13 @@ interface Entry {
 }
 
 /** The entries of a run as Buffers; damage is told as a startup key file's. */
-function readEntries(bytes: Buffer, start: number, end: number, where: string): Entry[] {
+function readEntries(bytes: Buffer, start: number, end: number, where: Wording): Entry[] {
   const entries = readFveEntries(
     bytes,
     start,
     end,
     (offset, size) =>
-      new BekFileError(
-        'bad-entry',
-        `The startup key file is damaged: an entry in ${where} at byte ${offset} claims ${size} bytes.`,
-      ),
+      new BekFileError('bad-entry', bitLockerMessages.bekEntryDamaged(where, offset, size)),
   );
   return entries.map(({ type, valueType, value }) => ({
     type,
@@ -72,31 +71,22 @@ export function looksLikeBekFile(bytes: Uint8Array): boolean {
 export function readBekFile(bytes: Uint8Array): BekFile {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (b.length < headerSize) {
-    throw new BekFileError(
-      'too-short',
-      `This is not a startup key file: it has ${b.length} bytes, fewer than the ${headerSize}-byte header.`,
-    );
+    throw new BekFileError('too-short', bitLockerMessages.bekTooShort(b.length, headerSize));
   }
   const total = b.readUInt32LE(0);
   if (b.readUInt32LE(8) !== headerSize || b.readUInt32LE(12) !== total) {
-    throw new BekFileError(
-      'bad-header',
-      'This is not a startup key file: its header does not have the BitLocker metadata layout.',
-    );
+    throw new BekFileError('bad-header', bitLockerMessages.bekBadHeader);
   }
   if (total < headerSize || total > b.length) {
-    throw new BekFileError(
-      'truncated',
-      `The startup key file is incomplete: its header says ${total} bytes, the file has ${b.length}.`,
-    );
+    throw new BekFileError('truncated', bitLockerMessages.bekTruncated(total, b.length));
   }
   const keyId = protectorIdFromBytes(b.subarray(16, 32));
-  const entry = readEntries(b, headerSize, total, 'the file').find(
+  const entry = readEntries(b, headerSize, total, bitLockerMessages.inTheFile).find(
     (candidate) =>
       candidate.type === entryTypeStartupKey && candidate.valueType === valueTypeExternalKey,
   );
   if (!entry || entry.value.length < externalKeyPrefix) {
-    throw new BekFileError('no-key', 'The startup key file holds no external key entry.');
+    throw new BekFileError('no-key', bitLockerMessages.bekNoExternalKeyEntry);
   }
   const result: Partial<BekFile> & { keyId: string } = { keyId };
   const created = filetimeToDate(entry.value.readBigUInt64LE(16));
@@ -105,7 +95,7 @@ export function readBekFile(bytes: Uint8Array): BekFile {
     entry.value,
     externalKeyPrefix,
     entry.value.length,
-    'the external key',
+    bitLockerMessages.inTheExternalKey,
   )) {
     if (nested.valueType === valueTypeKey && nested.value.length >= 4) {
       const method = nested.value.readUInt32LE(0);
@@ -113,7 +103,7 @@ export function readBekFile(bytes: Uint8Array): BekFile {
       if (method !== keyMethodExternal || key.length !== externalKeySize) {
         throw new BekFileError(
           'bad-key',
-          `The startup key file holds a key of an unexpected kind (method 0x${method.toString(16)}, ${key.length} bytes).`,
+          bitLockerMessages.bekUnexpectedKey(method.toString(16), key.length),
         );
       }
       result.key = Buffer.from(key);
@@ -124,7 +114,7 @@ export function readBekFile(bytes: Uint8Array): BekFile {
     }
   }
   if (!result.key) {
-    throw new BekFileError('no-key', 'The startup key file holds no key.');
+    throw new BekFileError('no-key', bitLockerMessages.bekNoKey);
   }
   return result as BekFile;
 }
@@ -151,7 +141,7 @@ export function writeBekFile(options: {
   if (options.key.length !== externalKeySize) {
     throw new BekFileError(
       'bad-key',
-      `A startup key is ${externalKeySize} bytes; got ${options.key.length}.`,
+      bitLockerMessages.startupKeySize(externalKeySize, options.key.length),
     );
   }
   const keyId = protectorIdToBytes(options.keyId);

@@ -1,3 +1,5 @@
+import type { Wording } from '../text/wording.js';
+import { bitLockerMessages } from './messages.js';
 import { protectorIdFromBytes } from './protector-id.js';
 import { decodeText } from './text-decoding.js';
 
@@ -39,8 +41,13 @@ export interface EscrowItem {
   disclosed: boolean;
 }
 
+/** An export Keyhold cannot read; `wording` says so in English and Bokmål, `message` in English. */
 export class EscrowExportError extends Error {
   override name = 'EscrowExportError';
+
+  constructor(readonly wording: Wording) {
+    super(wording.en);
+  }
 }
 
 function item(position: number, fields: Partial<EscrowItem>): EscrowItem {
@@ -340,9 +347,7 @@ function jsonFormat(value: unknown): { format: EscrowFormat; objects: Record<str
     return { format: 'keyhold-json', objects };
   }
   if ('key' in first && 'id' in first) return { format: 'graph-json', objects };
-  throw new EscrowExportError(
-    'This JSON is not a recovery key export Keyhold knows: expected the Graph bitlockerRecoveryKey list (with key selected), Get-ADObject output for msFVE-RecoveryInformation, or a Keyhold export.',
-  );
+  throw new EscrowExportError(bitLockerMessages.escrowUnknownJson);
 }
 
 function graphItems(objects: Record<string, unknown>[]): EscrowItem[] {
@@ -462,7 +467,7 @@ export function readEscrowExport(bytes: Uint8Array): { format: EscrowFormat; ite
     try {
       value = JSON.parse(trimmed);
     } catch {
-      throw new EscrowExportError('The file starts like JSON but is not valid JSON.');
+      throw new EscrowExportError(bitLockerMessages.escrowBadJson);
     }
     const { format, objects } = jsonFormat(value);
     const items =
@@ -486,7 +491,5 @@ export function readEscrowExport(bytes: Uint8Array): { format: EscrowFormat; ite
   ) {
     return { format: 'entra-csv', items: entraItems(records) };
   }
-  throw new EscrowExportError(
-    'This file is not a recovery key export Keyhold knows: send the Entra ID or Intune CSV, the Graph bitlockerRecoveryKey JSON, Active Directory LDIF or Get-ADObject JSON, the MBAM recovery database CSV, or a Keyhold export.',
-  );
+  throw new EscrowExportError(bitLockerMessages.escrowUnknownFile);
 }

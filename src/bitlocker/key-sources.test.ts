@@ -23,7 +23,7 @@ async function unreadable(bytes: Uint8Array): Promise<string> {
   try {
     await readKeySource(bufferSource('input.txt', bytes));
   } catch (error) {
-    if (error instanceof UnreadableKeySourceError) return error.looksLike;
+    if (error instanceof UnreadableKeySourceError) return error.looksLike.en;
     throw error;
   }
   assert.fail('expected the input to be unreadable');
@@ -83,7 +83,7 @@ describe('key sources: detection by content', () => {
       readAs('manage-bde-status-en.txt'),
       (error: unknown) =>
         error instanceof UnreadableKeySourceError &&
-        error.looksLike === 'manage-bde output' &&
+        error.looksLike.en === 'manage-bde output' &&
         error.message.includes('manage-bde -protectors -get C:'),
     );
   });

@@ -8,12 +8,14 @@
  */
 import { looksLikeBekFile, readBekFile } from './bek-file.js';
 import type { SizedByteSource } from './byte-source.js';
+import type { Wording } from '../text/wording.js';
 import { BitLockerFormatError } from './errors.js';
 import {
   manageBdeOutputKind,
   parseManageBdeProtectors,
   parseManageBdeStatus,
 } from './manage-bde.js';
+import { bitLockerMessages } from './messages.js';
 import { looksLikeBitLockerJson, parseBitLockerVolumeJson } from './powershell.js';
 import type { ProtectorType } from './protector-id.js';
 import { readRecoveryKeyText } from './recovery-file.js';
@@ -44,21 +46,24 @@ export interface KeySource {
   /** Stable name, used in `FoundKey.format` and `--json` output. */
   readonly format: string;
   /** How to name the format in a sentence: "a BitLocker startup key file (.BEK)". */
-  readonly description: string;
+  readonly description: Wording;
   /** A cheap check on the head alone. */
   matches(head: SourceHead): boolean;
   /** Reads the keys; throws BitLockerFormatError for a damaged or keyless file. */
   read(source: SizedByteSource, head: SourceHead): Promise<Omit<FoundKey, 'source' | 'format'>[]>;
 }
 
-/** Thrown when no source reads a file; the message says what the file looks like. */
+/**
+ * Thrown when no source reads a file; the wording says what the file looks like, as the end of a
+ * sentence that starts with the file's name ("photo.png looks like a PNG image, ...").
+ */
 export class UnreadableKeySourceError extends BitLockerFormatError {
   constructor(
-    readonly looksLike: string,
-    message: string,
+    readonly looksLike: Wording,
+    wording: Wording,
     options?: ErrorOptions,
   ) {
-    super('unreadable', message, options);
+    super('unreadable', wording, options);
   }
 }
 
@@ -71,7 +76,7 @@ async function readWholeText(source: SizedByteSource, head: SourceHead): Promise
   if (source.size > maxTextSize) {
     throw new BitLockerFormatError(
       'too-large',
-      `This text is ${Math.round(source.size / 1024 / 1024)} MB, far larger than any key file or tool output.`,
+      bitLockerMessages.textTooLarge(Math.round(source.size / 1024 / 1024)),
     );
   }
   return decodeText(await source.read(0, source.size)).text;
@@ -79,7 +84,7 @@ async function readWholeText(source: SizedByteSource, head: SourceHead): Promise
 
 export const bekFileSource: KeySource = {
   format: 'bek',
-  description: 'a BitLocker startup key file (.BEK)',
+  description: bitLockerMessages.bekSource,
   matches: (head) => looksLikeBekFile(head.bytes),
   read(source, head) {
     const bek = readBekFile(head.bytes.subarray(0, Math.min(source.size, head.bytes.length)));
@@ -108,7 +113,7 @@ function keysOfVolume(
 
 export const powerShellJsonSource: KeySource = {
   format: 'powershell-json',
-  description: 'Get-BitLockerVolume | ConvertTo-Json output',
+  description: bitLockerMessages.powerShellSource,
   matches: (head) => head.text !== undefined && looksLikeBitLockerJson(head.text),
   async read(source, head) {
     return parseBitLockerVolumeJson(await readWholeText(source, head)).flatMap((volume) =>
@@ -119,7 +124,7 @@ export const powerShellJsonSource: KeySource = {
 
 export const manageBdeSource: KeySource = {
   format: 'manage-bde',
-  description: 'manage-bde output',
+  description: bitLockerMessages.manageBdeSource,
   matches: (head) => head.text !== undefined && manageBdeOutputKind(head.text) !== undefined,
   async read(source, head) {
     const text = await readWholeText(source, head);
@@ -128,7 +133,7 @@ export const manageBdeSource: KeySource = {
       const names = volumes.map((volume) => volume.mountPoint).join(', ');
       throw new BitLockerFormatError(
         'status-only',
-        `This is manage-bde -status output (${names}): it shows protector types but no IDs or recovery passwords. Save the output of "manage-bde -protectors -get ${volumes[0]?.mountPoint ?? 'C:'}" instead.`,
+        bitLockerMessages.statusOnly(names, volumes[0]?.mountPoint ?? 'C:'),
       );
     }
     return parseManageBdeProtectors(text).flatMap((volume) =>
@@ -139,7 +144,7 @@ export const manageBdeSource: KeySource = {
 
 export const recoveryKeyTextSource: KeySource = {
   format: 'recovery-key-file',
-  description: 'a BitLocker recovery key text file',
+  description: bitLockerMessages.recoveryKeyTextSource,
   matches: (head) => head.text !== undefined,
   async read(source, head) {
     const text = await readWholeText(source, head);
@@ -160,39 +165,39 @@ export const keySources: KeySource[] = [
   recoveryKeyTextSource,
 ];
 
-const signatures: [offset: number, magic: string, looksLike: string][] = [
-  [0, '\x89PNG\r\n\x1a\n', 'a PNG image'],
-  [0, '\xff\xd8\xff', 'a JPEG image'],
-  [0, 'GIF8', 'a GIF image'],
-  [0, '%PDF-', 'a PDF document'],
-  [0, 'PK\x03\x04', 'a ZIP archive (or an Office document)'],
-  [0, '\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1', 'an old-style Office document'],
-  [0, '{\\rtf', 'an RTF document'],
-  [0, '\x1f\x8b', 'a gzip archive'],
-  [0, '\xfd7zXZ\x00', 'an xz archive'],
-  [0, '7z\xbc\xaf\x27\x1c', 'a 7-Zip archive'],
-  [0, 'MZ', 'a Windows program'],
-  [0, '\x7fELF', 'a Linux program'],
-  [0, 'conectix', 'a VHD disk image'],
-  [0, 'vhdxfile', 'a VHDX disk image'],
-  [0, 'KDMV', 'a VMware disk image'],
-  [3, '-FVE-FS-', 'a BitLocker volume'],
-  [3, 'NTFS    ', 'an NTFS volume that is not BitLocker-encrypted'],
-  [0, 'SQLite format 3\x00', 'an SQLite database'],
+const signatures: [offset: number, magic: string, looksLike: Wording][] = [
+  [0, '\x89PNG\r\n\x1a\n', bitLockerMessages.pngImage],
+  [0, '\xff\xd8\xff', bitLockerMessages.jpegImage],
+  [0, 'GIF8', bitLockerMessages.gifImage],
+  [0, '%PDF-', bitLockerMessages.pdfDocument],
+  [0, 'PK\x03\x04', bitLockerMessages.zipArchive],
+  [0, '\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1', bitLockerMessages.oldOfficeDocument],
+  [0, '{\\rtf', bitLockerMessages.rtfDocument],
+  [0, '\x1f\x8b', bitLockerMessages.gzipArchive],
+  [0, '\xfd7zXZ\x00', bitLockerMessages.xzArchive],
+  [0, '7z\xbc\xaf\x27\x1c', bitLockerMessages.sevenZipArchive],
+  [0, 'MZ', bitLockerMessages.windowsProgram],
+  [0, '\x7fELF', bitLockerMessages.linuxProgram],
+  [0, 'conectix', bitLockerMessages.vhdImage],
+  [0, 'vhdxfile', bitLockerMessages.vhdxImage],
+  [0, 'KDMV', bitLockerMessages.vmwareImage],
+  [3, '-FVE-FS-', bitLockerMessages.bitLockerVolume],
+  [3, 'NTFS    ', bitLockerMessages.plainNtfsVolume],
+  [0, 'SQLite format 3\x00', bitLockerMessages.sqliteDatabase],
 ];
 
 /** A short phrase for what some bytes look like, for "x looks like ..." messages. */
-export function describeContent(head: SourceHead, size: number): string {
-  if (size === 0) return 'an empty file';
+export function describeContent(head: SourceHead, size: number): Wording {
+  if (size === 0) return bitLockerMessages.emptyFile;
   const bytes = Buffer.from(head.bytes.buffer, head.bytes.byteOffset, head.bytes.length);
   for (const [offset, magic, looksLike] of signatures) {
     const expected = Buffer.from(magic, 'latin1');
     if (bytes.subarray(offset, offset + expected.length).equals(expected)) return looksLike;
   }
   if (head.text !== undefined) {
-    return head.text.trim() === '' ? 'an empty text' : 'text without a recovery key';
+    return head.text.trim() === '' ? bitLockerMessages.emptyText : bitLockerMessages.textWithoutKey;
   }
-  return 'binary data';
+  return bitLockerMessages.binaryData;
 }
 
 /** Decodes the head of a file for the text formats. */
@@ -213,10 +218,7 @@ export async function readKeySource(
   const match = sources.find((candidate) => candidate.matches(head));
   if (!match) {
     const looksLike = describeContent(head, source.size);
-    throw new UnreadableKeySourceError(
-      looksLike,
-      `looks like ${looksLike}, not a BitLocker key file or tool output`,
-    );
+    throw new UnreadableKeySourceError(looksLike, bitLockerMessages.notAKeySource(looksLike));
   }
   try {
     const keys = await match.read(source, head);
@@ -226,9 +228,11 @@ export async function readKeySource(
     // Plain text that is not a key file is just "text"; the other formats were recognised.
     const looksLike =
       match === recoveryKeyTextSource ? describeContent(head, source.size) : match.description;
-    throw new UnreadableKeySourceError(looksLike, `looks like ${looksLike}: ${error.message}`, {
-      cause: error,
-    });
+    throw new UnreadableKeySourceError(
+      looksLike,
+      bitLockerMessages.unreadableAs(looksLike, error.wording),
+      { cause: error },
+    );
   }
 }
 

@@ -25,15 +25,15 @@ describe('look-alike digits', () => {
     assert.deepEqual(recoveryPasswordLookalikes('Recovery Key ID: 64311DEA Volume 1'), []);
   });
 
-  it('says in one sentence which digit each letter should be', () => {
-    assert.equal(describeLookalikes([]), '');
-    assert.equal(
-      describeLookalikes(keyIdLookalikes('O')),
-      'The letter "O" should be the digit 0 (zero).',
-    );
-    assert.equal(
-      describeLookalikes(keyIdLookalikes('OolI')),
-      'The letters "O" and "o" should be the digit 0 (zero), and "l" and "I" should be the digit 1 (one).',
-    );
+  it('says in one sentence which digit each letter should be, in English and Bokmål', () => {
+    assert.equal(describeLookalikes([]), undefined);
+    assert.deepEqual(describeLookalikes(keyIdLookalikes('O')), {
+      en: 'The letter "O" should be the digit 0 (zero).',
+      nb: 'Bokstaven «O» skal være sifferet 0 (null).',
+    });
+    assert.deepEqual(describeLookalikes(keyIdLookalikes('OolI')), {
+      en: 'The letters "O" and "o" should be the digit 0 (zero), and "l" and "I" should be the digit 1 (one).',
+      nb: 'Bokstavene «O» og «o» skal være sifferet 0 (null), og «l» og «I» skal være sifferet 1 (en).',
+    });
   });
 });

@@ -1,3 +1,6 @@
+import type { Wording } from '../text/wording.js';
+import { bitLockerMessages } from './messages.js';
+
 /**
  * Letters people type in place of the digits they resemble. Recovery screens and printed keys
  * use fonts where O and 0, and I, l and 1, are hard to tell apart, and a Key ID (hex: 0-9, A-F)
@@ -63,25 +66,13 @@ function isWholeGroup(input: string, group: string): boolean {
   }
 }
 
-function quotedList(letters: readonly string[]): string {
-  const quoted = letters.map((letter) => `"${letter}"`);
-  return quoted.length <= 1
-    ? (quoted[0] ?? '')
-    : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1) ?? ''}`;
-}
-
 /**
- * One English sentence naming the digits the letters should be, or '' when there are none:
+ * One sentence naming the digits the letters should be, or undefined when there are none:
  * `The letter "O" should be the digit 0 (zero), and "l" the digit 1 (one).`
  */
-export function describeLookalikes(found: readonly Lookalike[]): string {
+export function describeLookalikes(found: readonly Lookalike[]): Wording | undefined {
   const zeros = found.filter((item) => item.digit === '0').map((item) => item.letter);
   const ones = found.filter((item) => item.digit === '1').map((item) => item.letter);
-  const parts = [
-    zeros.length > 0 ? `${quotedList(zeros)} should be the digit 0 (zero)` : '',
-    ones.length > 0 ? `${quotedList(ones)} should be the digit 1 (one)` : '',
-  ].filter(Boolean);
-  if (parts.length === 0) return '';
-  const letters = zeros.length + ones.length === 1 ? 'The letter' : 'The letters';
-  return `${letters} ${parts.join(', and ')}.`;
+  if (zeros.length + ones.length === 0) return undefined;
+  return bitLockerMessages.lookalikes(zeros, ones);
 }

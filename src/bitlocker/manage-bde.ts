@@ -1,4 +1,5 @@
 import { BitLockerFormatError } from './errors.js';
+import { bitLockerMessages } from './messages.js';
 import { parseProtectorId, type ProtectorType } from './protector-id.js';
 import { findRecoveryPasswords } from './recovery-password.js';
 
@@ -169,10 +170,7 @@ export function parseManageBdeProtectors(text: string): ManageBdeVolume[] {
   });
   const found = volumes.filter((volume) => volume.protectors.length > 0);
   if (found.length === 0) {
-    throw new ManageBdeError(
-      'no-protectors',
-      'The text lists no key protectors (no "ID: {GUID}" lines from manage-bde -protectors -get).',
-    );
+    throw new ManageBdeError('no-protectors', bitLockerMessages.mbNoProtectors);
   }
   return found;
 }
@@ -197,7 +195,7 @@ export function parseManageBdeAddedRecoveryPassword(text: string): {
   if (added.length !== 1 || !only) {
     throw new ManageBdeError(
       'no-added-recovery-password',
-      `The text names ${added.length} added numerical passwords; manage-bde -protectors -add -RecoveryPassword adds exactly one.`,
+      bitLockerMessages.mbAddedPasswordCount(added.length),
     );
   }
   return only;
@@ -246,10 +244,7 @@ export function parseManageBdeStatus(text: string): ManageBdeStatusVolume[] {
     }
   }
   if (volumes.length === 0) {
-    throw new ManageBdeError(
-      'no-volumes',
-      'The text has no volume headings (such as "Volume C: [Windows]") from manage-bde -status.',
-    );
+    throw new ManageBdeError('no-volumes', bitLockerMessages.mbNoVolumes);
   }
   for (const volume of volumes) {
     const list = volume.fields.find((field) => Array.isArray(field.value));

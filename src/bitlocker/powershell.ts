@@ -1,4 +1,6 @@
+import type { Wording } from '../text/wording.js';
 import { BitLockerFormatError } from './errors.js';
+import { bitLockerMessages } from './messages.js';
 import { parseProtectorId, type ProtectorType } from './protector-id.js';
 import { parseRecoveryPassword } from './recovery-password.js';
 
@@ -111,13 +113,13 @@ function asList(value: unknown): unknown[] {
   return [value];
 }
 
-function readProtector(value: unknown, where: string): PowerShellKeyProtector {
+function readProtector(value: unknown, where: Wording): PowerShellKeyProtector {
   if (!isObject(value)) {
-    throw new PowerShellJsonError('bad-protector', `${where} is not a key protector object.`);
+    throw new PowerShellJsonError('bad-protector', bitLockerMessages.psNotAProtector(where));
   }
   const rawId = property(value, 'KeyProtectorId');
   if (typeof rawId !== 'string') {
-    throw new PowerShellJsonError('bad-protector', `${where} has no KeyProtectorId.`);
+    throw new PowerShellJsonError('bad-protector', bitLockerMessages.psNoProtectorId(where));
   }
   let id: string;
   try {
@@ -125,7 +127,7 @@ function readProtector(value: unknown, where: string): PowerShellKeyProtector {
   } catch {
     throw new PowerShellJsonError(
       'bad-protector',
-      `${where} has a KeyProtectorId that is not a GUID: ${JSON.stringify(rawId.slice(0, 60))}.`,
+      bitLockerMessages.psIdNotAGuid(where, JSON.stringify(rawId.slice(0, 60))),
     );
   }
   const typeName =
@@ -142,7 +144,11 @@ function readProtector(value: unknown, where: string): PowerShellKeyProtector {
       const [first] = parsed.errors;
       throw new PowerShellJsonError(
         'bad-recovery-password',
-        `${where} (${id}) has an invalid RecoveryPassword${first && first.block > 0 ? `: block ${first.block} ${first.reason}` : ''}.`,
+        bitLockerMessages.psBadRecoveryPassword(
+          where,
+          id,
+          first && first.block > 0 ? { block: first.block, reason: first.wording } : undefined,
+        ),
       );
     }
     protector.recoveryPassword = parsed.normalized;
@@ -154,10 +160,10 @@ function readProtector(value: unknown, where: string): PowerShellKeyProtector {
 
 function readVolume(value: JsonObject, index: number): PowerShellVolume {
   const mountPoint = text(property(value, 'MountPoint'));
-  const where = `Volume ${mountPoint ?? `#${index + 1}`}`;
+  const volumeName = mountPoint ?? `#${index + 1}`;
   const volume: PowerShellVolume = {
     keyProtectors: asList(property(value, 'KeyProtector')).map((protector, position) =>
-      readProtector(protector, `${where}, key protector ${position + 1},`),
+      readProtector(protector, bitLockerMessages.psVolumeProtector(volumeName, position + 1)),
     ),
   };
   const optional: [keyof Omit<PowerShellVolume, 'keyProtectors'>, string | undefined][] = [
@@ -179,7 +185,7 @@ function parseJson(input: string): unknown {
   } catch (error) {
     throw new PowerShellJsonError(
       'not-json',
-      `The text is not valid JSON (${error instanceof Error ? error.message : 'parse error'}).`,
+      bitLockerMessages.psNotJson(error instanceof Error ? error.message : 'parse error'),
     );
   }
 }
@@ -197,29 +203,23 @@ export function looksLikeBitLockerJson(input: string): boolean {
 export function parseBitLockerVolumeJson(input: string): PowerShellVolume[] {
   const items = asList(parseJson(input));
   if (items.length === 0) {
-    throw new PowerShellJsonError('empty', 'The JSON holds no BitLocker volumes.');
+    throw new PowerShellJsonError('empty', bitLockerMessages.psNoVolumes);
   }
   const volumes: PowerShellVolume[] = [];
   const loose: PowerShellKeyProtector[] = [];
   items.forEach((item, index) => {
     if (!isObject(item)) {
-      throw new PowerShellJsonError(
-        'bad-volume',
-        `Item ${index + 1} of the JSON is not an object.`,
-      );
+      throw new PowerShellJsonError('bad-volume', bitLockerMessages.psItemNotAnObject(index + 1));
     }
     if (property(item, 'KeyProtectorId') !== undefined) {
-      loose.push(readProtector(item, `Key protector ${index + 1}`));
+      loose.push(readProtector(item, bitLockerMessages.psLooseProtector(index + 1)));
     } else if (
       property(item, 'KeyProtector') !== undefined ||
       property(item, 'MountPoint') !== undefined
     ) {
       volumes.push(readVolume(item, index));
     } else {
-      throw new PowerShellJsonError(
-        'bad-volume',
-        `Item ${index + 1} of the JSON has neither MountPoint/KeyProtector (a volume) nor KeyProtectorId (a key protector).`,
-      );
+      throw new PowerShellJsonError('bad-volume', bitLockerMessages.psItemUnknown(index + 1));
     }
   });
   if (loose.length > 0) volumes.push({ keyProtectors: loose });
@@ -249,7 +249,7 @@ export function addedRecoveryPasswordProtectorId(input: string, recoveryPassword
   if (found.length !== 1 || !only) {
     throw new PowerShellJsonError(
       'no-added-recovery-password',
-      `The volume lists ${found.length} recovery password protectors with the password just added; expected exactly one.`,
+      bitLockerMessages.psAddedProtectorCount(found.length),
     );
   }
   return only.id;

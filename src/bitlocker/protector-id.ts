@@ -1,10 +1,12 @@
+import { sentences, type Wording } from '../text/wording.js';
 import { BitLockerFormatError } from './errors.js';
 import { describeLookalikes, keyIdLookalikes } from './lookalike-digits.js';
+import { bitLockerMessages } from './messages.js';
 
 /** Thrown for text or bytes that are not a key protector ID. */
 export class ProtectorIdError extends BitLockerFormatError {
-  constructor(message: string) {
-    super('invalid-protector-id', message);
+  constructor(wording: Wording) {
+    super('invalid-protector-id', wording);
   }
 }
 
@@ -14,12 +16,6 @@ const dashedGuid = /^([0-9A-F]{8})-?([0-9A-F]{4})-?([0-9A-F]{4})-?([0-9A-F]{4})-
 function describe(input: string): string {
   const shown = input.length > 60 ? `${input.slice(0, 57)}...` : input;
   return JSON.stringify(shown);
-}
-
-/** " The letter "O" should be the digit 0 (zero)." when such letters were typed, else ''. */
-function lookalikeHint(input: string): string {
-  const hint = describeLookalikes(keyIdLookalikes(input));
-  return hint === '' ? '' : ` ${hint}`;
 }
 
 function formatHex(hex: string): string {
@@ -37,12 +33,16 @@ export function parseProtectorId(input: string): string {
   const match = dashedGuid.exec(text);
   if (!match) {
     const hexDigits = text.replace(/[^0-9A-F]/g, '').length;
-    const hint =
+    const advice =
       hexDigits > 0 && hexDigits < guidLength
-        ? ` It has ${hexDigits} hex digits; a full ID has 32. To look a key up by the 8 characters the recovery screen shows, search by prefix instead.`
-        : ' Expected 32 hex digits such as 64311DEA-4587-4029-924A-BA299647998E.';
+        ? bitLockerMessages.partialProtectorId(hexDigits)
+        : bitLockerMessages.protectorIdExample;
     throw new ProtectorIdError(
-      `${describe(input)} is not a key protector ID.${lookalikeHint(input)}${hint}`,
+      sentences(
+        bitLockerMessages.notAProtectorId(describe(input)),
+        describeLookalikes(keyIdLookalikes(input)),
+        advice,
+      ),
     );
   }
   return match.slice(1).join('-');
@@ -51,9 +51,7 @@ export function parseProtectorId(input: string): string {
 /** Reads the 16-byte on-disk form (Data1 u32 LE, Data2 u16 LE, Data3 u16 LE, 8 raw bytes). */
 export function protectorIdFromBytes(bytes: Uint8Array): string {
   if (bytes.length !== 16) {
-    throw new ProtectorIdError(
-      `A key protector ID is 16 bytes on disk; got ${bytes.length} bytes.`,
-    );
+    throw new ProtectorIdError(bitLockerMessages.protectorIdBytes(bytes.length));
   }
   const fields = new DataView(bytes.buffer, bytes.byteOffset, 16);
   const hex =
@@ -90,19 +88,18 @@ export function shortProtectorId(id: string): string {
 export function normalizeKeyIdPrefix(input: string): string {
   const hex = input.replace(/[{}\s-]/g, '').toUpperCase();
   if (hex.length === 0) {
-    throw new ProtectorIdError(
-      'The Key ID is empty. Type the 8 characters the recovery screen shows.',
-    );
+    throw new ProtectorIdError(bitLockerMessages.keyIdEmpty);
   }
   if (!/^[0-9A-F]+$/.test(hex)) {
     throw new ProtectorIdError(
-      `${describe(input)} is not a Key ID: only the digits 0-9 and letters A-F can appear in one.${lookalikeHint(input)}`,
+      sentences(
+        bitLockerMessages.notAKeyId(describe(input)),
+        describeLookalikes(keyIdLookalikes(input)),
+      ),
     );
   }
   if (hex.length > guidLength) {
-    throw new ProtectorIdError(
-      `${describe(input)} is too long for a Key ID: it has ${hex.length} hex digits, at most 32.`,
-    );
+    throw new ProtectorIdError(bitLockerMessages.keyIdTooLong(describe(input), hex.length));
   }
   return hex;
 }

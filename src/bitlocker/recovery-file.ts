@@ -1,4 +1,6 @@
+import { sentences } from '../text/wording.js';
 import { BitLockerFormatError } from './errors.js';
+import { bitLockerMessages } from './messages.js';
 import { parseProtectorId } from './protector-id.js';
 import {
   describeRecoveryPasswordErrors,
@@ -35,7 +37,7 @@ export function findProtectorIds(text: string): string[] {
 export function readRecoveryKeyFile(bytes: Uint8Array): RecoveryFileKey[] {
   const { text } = decodeText(bytes);
   if (!looksLikeText(text)) {
-    throw new RecoveryFileError('not-text', 'This is binary data, not a recovery key file.');
+    throw new RecoveryFileError('not-text', bitLockerMessages.binaryNotRecoveryFile);
   }
   return readRecoveryKeyText(text);
 }
@@ -46,25 +48,24 @@ export function readRecoveryKeyText(text: string): RecoveryFileKey[] {
   const ids = findProtectorIds(text);
   if (passwords.length === 0) {
     const attempt = parseRecoveryPassword(text);
-    const hint =
-      !attempt.valid && attempt.errors[0] && attempt.errors[0].block > 0
-        ? ` A recovery password in it has a typo: block ${attempt.errors[0].block} (${attempt.errors[0].value}) ${attempt.errors[0].reason}.`
-        : '';
+    const typo = attempt.valid ? undefined : attempt.errors[0];
     throw new RecoveryFileError(
       'no-recovery-password',
-      `The text has no valid 48-digit recovery password.${hint}`,
+      sentences(
+        bitLockerMessages.noValidRecoveryPassword,
+        typo && typo.block > 0
+          ? bitLockerMessages.recoveryPasswordTypo(typo.block, typo.value, typo.wording)
+          : undefined,
+      ),
     );
   }
   if (ids.length === 0) {
-    throw new RecoveryFileError(
-      'no-protector-id',
-      'The text has a recovery password but no full key protector ID (Identifier) to go with it.',
-    );
+    throw new RecoveryFileError('no-protector-id', bitLockerMessages.noProtectorIdForPassword);
   }
   if (ids.length !== passwords.length) {
     throw new RecoveryFileError(
       'ambiguous',
-      `The text has ${ids.length} key protector IDs and ${passwords.length} recovery passwords, so it is not clear which belongs to which.`,
+      bitLockerMessages.idsAndPasswordsDiffer(ids.length, passwords.length),
     );
   }
   return ids.map((protectorId, index) => ({
@@ -144,7 +145,10 @@ export function writeRecoveryKeyFile(options: {
   if (!parsed.valid) {
     throw new RecoveryFileError(
       'invalid-recovery-password',
-      `The recovery password is not valid. ${describeRecoveryPasswordErrors(parsed.errors)}`,
+      sentences(
+        bitLockerMessages.recoveryPasswordInvalid,
+        describeRecoveryPasswordErrors(parsed.errors),
+      ),
     );
   }
   const words = wording[options.language ?? 'en'];

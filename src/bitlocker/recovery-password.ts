@@ -1,12 +1,21 @@
+import { sentences, type Wording } from '../text/wording.js';
 import { BitLockerFormatError } from './errors.js';
 import { describeLookalikes, recoveryPasswordLookalikes } from './lookalike-digits.js';
+import { bitLockerMessages } from './messages.js';
 
 /** One block of a recovery password that cannot be right, by its 1-based position. */
 export interface BlockError {
   /** 1 to 8; 0 when the problem is the whole password (digit or block count). */
   block: number;
   value: string;
+  /** In English, for scripts (`--json`) and the API. */
   reason: string;
+  /** The reason in English and Bokmål: a sentence for block 0, else what is wrong with the block. */
+  wording: Wording;
+}
+
+function blockError(block: number, value: string, wording: Wording): BlockError {
+  return { block, value, reason: wording.en, wording };
 }
 
 export type RecoveryPasswordResult =
@@ -28,13 +37,15 @@ export const recoveryKeyBytes = 16;
 const largestBlock = 0xffff * 11;
 
 /** One person-readable line for a failed parse, naming every bad block. */
-export function describeRecoveryPasswordErrors(errors: readonly BlockError[]): string {
-  if (errors.length === 0) return 'The recovery password is not valid.';
-  return errors
-    .map((error) =>
-      error.block === 0 ? error.reason : `Block ${error.block} (${error.value}) ${error.reason}.`,
-    )
-    .join(' ');
+export function describeRecoveryPasswordErrors(errors: readonly BlockError[]): Wording {
+  if (errors.length === 0) return bitLockerMessages.recoveryPasswordInvalid;
+  return sentences(
+    ...errors.map((error) =>
+      error.block === 0
+        ? error.wording
+        : bitLockerMessages.badBlock(error.block, error.value, error.wording),
+    ),
+  );
 }
 
 /** Formats a 16-byte key as the 48-digit recovery password Windows shows. */
@@ -42,7 +53,7 @@ export function keyToRecoveryPassword(key: Uint8Array): string {
   if (key.length !== recoveryKeyBytes) {
     throw new BitLockerFormatError(
       'invalid-recovery-key-length',
-      `A recovery key is ${recoveryKeyBytes} bytes; got ${key.length}.`,
+      bitLockerMessages.recoveryKeyLength(recoveryKeyBytes, key.length),
     );
   }
   const bytes = new DataView(key.buffer, key.byteOffset, key.length);
@@ -62,20 +73,9 @@ export function recoveryPasswordToKey(normalized: string): Uint8Array {
 
 function checkBlock(value: string, block: number): BlockError | undefined {
   const n = Number(value);
-  if (n % 11 !== 0) {
-    return {
-      block,
-      value,
-      reason:
-        'is not a valid block (every block is a multiple of 11): check for a mistyped or swapped digit',
-    };
-  }
+  if (n % 11 !== 0) return blockError(block, value, bitLockerMessages.blockNotMultipleOf11);
   if (n > largestBlock) {
-    return {
-      block,
-      value,
-      reason: `is not a valid block: no block is larger than ${largestBlock}`,
-    };
+    return blockError(block, value, bitLockerMessages.blockTooLarge(largestBlock));
   }
   return undefined;
 }
@@ -84,11 +84,9 @@ function validateBlocks(blocks: readonly string[]): RecoveryPasswordResult {
   const errors: BlockError[] = [];
   blocks.forEach((value, index) => {
     if (value.length !== blockDigits) {
-      errors.push({
-        block: index + 1,
-        value,
-        reason: `has ${value.length} digit${value.length === 1 ? '' : 's'}; every block has ${blockDigits}`,
-      });
+      errors.push(
+        blockError(index + 1, value, bitLockerMessages.blockDigitCount(value.length, blockDigits)),
+      );
       return;
     }
     const error = checkBlock(value, index + 1);
@@ -196,25 +194,21 @@ function blockAlignedStretches(run: readonly string[]): string[][] {
 
 function diagnose(run: readonly string[] | undefined): RecoveryPasswordResult {
   if (!run) {
-    return {
-      valid: false,
-      errors: [
-        {
-          block: 0,
-          value: '',
-          reason: `No recovery password found: expected ${passwordDigits} digits in ${blockCount} blocks of ${blockDigits}.`,
-        },
-      ],
-    };
+    const reason = bitLockerMessages.noRecoveryPasswordFound(
+      passwordDigits,
+      blockCount,
+      blockDigits,
+    );
+    return { valid: false, errors: [blockError(0, '', reason)] };
   }
   const digits = run.join('');
   if (run.length === blockCount) return validateBlocks(run);
   if (digits.length === passwordDigits) return validateBlocks(chunk(digits));
   const reason =
     run.length === 1
-      ? `The recovery password has ${digits.length} digits; it needs ${passwordDigits} (${blockCount} blocks of ${blockDigits}).`
-      : `The recovery password has ${run.length} blocks (${digits.length} digits); it needs ${blockCount} blocks of ${blockDigits} digits.`;
-  return { valid: false, errors: [{ block: 0, value: run.join('-'), reason }] };
+      ? bitLockerMessages.passwordDigitCount(digits.length, passwordDigits, blockCount, blockDigits)
+      : bitLockerMessages.passwordBlockCount(run.length, digits.length, blockCount, blockDigits);
+  return { valid: false, errors: [blockError(0, run.join('-'), reason)] };
 }
 
 /**
@@ -227,8 +221,8 @@ export function parseRecoveryPassword(input: string): RecoveryPasswordResult {
   if (result.valid) return result;
   // Letters typed for look-alike digits ("O13365") split the blocks; say which digit they are.
   const hint = describeLookalikes(recoveryPasswordLookalikes(input));
-  if (hint === '') return result;
-  return { valid: false, errors: [...result.errors, { block: 0, value: '', reason: hint }] };
+  if (hint === undefined) return result;
+  return { valid: false, errors: [...result.errors, blockError(0, '', hint)] };
 }
 
 function parseDigits(input: string): RecoveryPasswordResult {

@@ -1,18 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { $ZodRawIssue } from 'zod/v4/core';
 import { locales } from 'zod';
+import type { Language, Wording } from '../text/wording.js';
 
 /**
- * The languages the server words its messages in. The web app sends its interface language as
+ * The languages the server words its messages in, and a message in each (src/text/wording.ts,
+ * shared with the pure modules and the CLI). The web app sends its interface language as
  * Accept-Language (web/src/api/client.ts); scripts that send none get English.
  */
-export type Language = 'en' | 'nb';
-
-/** A message in every language the server speaks; English is the one logs and scripts see. */
-export interface Wording {
-  en: string;
-  nb: string;
-}
+export type { Language, Wording };
 
 /**
  * The first language in Accept-Language that the server speaks, by the order of preference the

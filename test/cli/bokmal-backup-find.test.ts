@@ -59,6 +59,49 @@ describe('keyhold backup and find in Bokmål', () => {
     assert.equal(report.results[0]?.message, `${path} already holds this key; left as it was.`);
   });
 
+  it('backup says in Bokmål why a file destination cannot take the key', async () => {
+    const notes = join(dir, 'notes.txt');
+    await writeFile(notes, 'my notes');
+    const typed = ['backup', '--id', id, '--password', password, '--to', 'file'];
+    const occupied = await runKeyhold([...typed, '--file', notes, '--yes'], norsk);
+    assert.equal(occupied.code, 2);
+    assert.match(
+      occupied.stdout,
+      new RegExp(
+        `  MISLYKTES file: ${notes} finnes allerede og er ikke en gjenopprettingsnøkkelfil\\. Ingenting ble overskrevet; velg et annet filnavn\\.\n`,
+      ),
+    );
+    const json = await runKeyhold([...typed, '--file', notes, '--json'], norsk);
+    const report = JSON.parse(json.stdout) as { results: { error?: { message: string } }[] };
+    assert.equal(
+      report.results[0]?.error?.message,
+      `${notes} already exists and is not a recovery key file. Nothing was overwritten; choose another file name.`,
+    );
+
+    const nowhere = join(dir, 'nowhere');
+    const missing = await runKeyhold([...typed, '--file', `${nowhere}/`, '--yes'], norsk);
+    assert.equal(missing.code, 2);
+    assert.match(
+      missing.stdout,
+      new RegExp(
+        `  MISLYKTES file: Mappen ${nowhere} finnes ikke\\. Opprett den først, eller velg en annen mappe\\.\n`,
+      ),
+    );
+
+    const photo = join(dir, 'photo.png');
+    await writeFile(photo, Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    const notAKey = await runKeyhold(
+      ['backup', '--from', photo, '--to', 'file', '--file', dir, '--yes'],
+      norsk,
+    );
+    assert.equal(notAKey.code, 1);
+    assert.equal(
+      notAKey.stderr,
+      `feil: --from ${photo}: ser ut som et PNG-bilde, ikke en BitLocker-nøkkelfil eller utdata fra et verktøy\n`,
+    );
+    await Promise.all([notes, photo].map((file) => rm(file)));
+  });
+
   it('find lists matches and says what it searched in Bokmål', async () => {
     const { fileName, bytes } = writeRecoveryKeyFile({
       protectorId: id,

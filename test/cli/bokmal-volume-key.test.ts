@@ -139,6 +139,80 @@ describe('keyhold verify, unlock, key and read in Bokmål', () => {
     await rm(path);
   });
 
+  it('names the bad block of a recovery password in Bokmål; --json stays in English', async () => {
+    const typo = password.replace('591910', '591911');
+    const invalid = await runKeyhold(['key', 'check', typo], norsk);
+    assert.equal(invalid.code, 1);
+    assert.equal(
+      invalid.stderr,
+      'ugyldig: Blokk 8 (591911) er ikke en gyldig blokk (hver blokk går opp i 11-gangen): se etter et feilskrevet eller ombyttet siffer.\n',
+    );
+    const json = await runKeyhold(['key', 'check', typo, '--json'], norsk);
+    assert.deepEqual((JSON.parse(json.stdout) as { errors: unknown[] }).errors, [
+      {
+        block: 8,
+        value: '591911',
+        reason:
+          'is not a valid block (every block is a multiple of 11): check for a mistyped or swapped digit',
+      },
+    ]);
+    const letter = await runKeyhold(['key', 'check', password.replace('013365', 'O13365')], norsk);
+    assert.match(letter.stderr, / Bokstaven «O» skal være sifferet 0 \(null\)\.\n$/);
+    const english = await runKeyhold(['key', 'check', typo]);
+    assert.match(english.stderr, /^invalid: Block 8 \(591911\) is not a valid block \(every block/);
+  });
+
+  it('read, verify and --bek say in Bokmål what a file that holds no key is', async () => {
+    const photo = join(dir, 'photo.png');
+    await writeFile(photo, Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    const png = await runKeyhold(['read', photo], norsk);
+    assert.equal(png.code, 1);
+    assert.equal(
+      png.stderr,
+      `feil: ${photo}: ser ut som et PNG-bilde, ikke en BitLocker-nøkkelfil eller utdata fra et verktøy\n`,
+    );
+    const english = await runKeyhold(['read', photo]);
+    assert.match(
+      english.stderr,
+      /: looks like a PNG image, not a BitLocker key file or tool output\n$/,
+    );
+
+    const typo = join(dir, 'typo.txt');
+    await writeFile(
+      typo,
+      `Identifier: ${id}\nRecovery Key: ${password.replace('591910', '591911')}\n`,
+    );
+    const text = await runKeyhold(['read', typo], norsk);
+    assert.equal(
+      text.stderr,
+      `feil: ${typo}: ser ut som tekst uten gjenopprettingsnøkkel: Teksten har ingen gyldig gjenopprettingsnøkkel på 48 sifre. ` +
+        'En gjenopprettingsnøkkel i den har en skrivefeil: blokk 8 (591911) er ikke en gyldig blokk (hver blokk går opp i 11-gangen): se etter et feilskrevet eller ombyttet siffer.\n',
+    );
+    const status = await runKeyhold(['read', join(fixtures, 'manage-bde-status-en.txt')], norsk);
+    assert.match(
+      status.stderr,
+      /: ser ut som utdata fra manage-bde: Dette er utdata fra manage-bde -status \(C:, D:, E:\): .* Lagre utdata fra «manage-bde -protectors -get C:» i stedet\.\n$/,
+    );
+
+    const image = join(dir, 'disk.img');
+    await writeFile(image, Buffer.alloc(4096));
+    const notBitLocker = await runKeyhold(['verify', image, '--clear-key'], norsk);
+    assert.equal(notBitLocker.code, 2);
+    assert.equal(
+      notBitLocker.stderr,
+      `feil: ${image}: Dette er ikke et BitLocker-volum: den første sektoren har ingen BitLocker-signatur.\n`,
+    );
+    const notes = join(dir, 'notes.BEK');
+    await writeFile(notes, 'not a key');
+    const notBek = await runKeyhold(['verify', image, '--bek', notes], norsk);
+    assert.equal(notBek.code, 2);
+    assert.equal(
+      notBek.stderr,
+      `feil: ${notes}: Dette er ikke en oppstartsnøkkelfil: den har 9 byte, færre enn filhodet på 48 byte.\n`,
+    );
+    await Promise.all([photo, typo, image, notes].map((file) => rm(file)));
+  });
+
   it('read lists keys and names an unopenable file in Bokmål', async () => {
     const list = await runKeyhold(['read', join(fixtures, 'recovery-key-win7-utf16be.txt')], norsk);
     assert.equal(list.code, 0);

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { backupErrorMessages } from '../../src/backup/messages.js';
+import { bitLockerMessages } from '../../src/bitlocker/messages.js';
+import { conversionRefusal } from '../../src/bitlocker/volume/conversion-wording.js';
+import type { ConversionStatus, EncryptionMode } from '../../src/bitlocker/volume/metadata.js';
+import { volumeFormatMessages } from '../../src/bitlocker/volume/messages.js';
 import { backupMessages } from '../../src/cli/backup/messages.js';
 import { commandLineMessages } from '../../src/cli/command-line-messages.js';
 import { inputMessages } from '../../src/cli/input-messages.js';
@@ -10,12 +15,14 @@ import { operationMessages } from '../../src/operations/messages.js';
 
 /**
  * An argument that serves as any of the catalogues' parameter types (text, count, list,
- * Wording), so every message can be built without knowing its signature.
+ * Wording, a bad block), so every message can be built without knowing its signature.
  */
 function sampleArgument(): unknown {
   return Object.assign(['first', 'second'], {
     en: 'english part',
     nb: 'norsk del',
+    block: 2,
+    reason: { en: 'english reason', nb: 'norsk grunn' },
     toFixed: () => '2',
     toLocaleString: () => '2',
     toString: () => 'sample',
@@ -34,7 +41,15 @@ function wordings(catalogue: Record<string, unknown>): [string, { en: string; nb
   });
 }
 
+/**
+ * The CLI's own catalogues, and those of the pure modules whose errors reach people through it
+ * and the server: every BitLockerFormatError, EscrowExportError and BackupError takes its wording
+ * from these (their constructors accept nothing else).
+ */
 const catalogues = {
+  bitLockerMessages,
+  volumeFormatMessages,
+  backupErrorMessages,
   volumeMessages,
   keyMessages,
   backupMessages,
@@ -44,7 +59,7 @@ const catalogues = {
   operationMessages,
 };
 
-describe('the CLI message catalogues', () => {
+describe('the message catalogues', () => {
   for (const [catalogueName, catalogue] of Object.entries(catalogues)) {
     it(`${catalogueName} has every message in English and in a Bokmål of its own`, () => {
       for (const [name, wording] of wordings(catalogue)) {
@@ -54,4 +69,28 @@ describe('the CLI message catalogues', () => {
       }
     });
   }
+
+  it('words every refusal to decrypt a converting volume in a Bokmål of its own', () => {
+    const modes: EncryptionMode[] = ['full', 'used-space-only'];
+    const statuses: ConversionStatus[] = [
+      'fully-encrypted',
+      'encrypting',
+      'decrypting',
+      'paused',
+      'decrypted',
+      'unknown',
+    ];
+    for (const mode of modes) {
+      for (const status of statuses) {
+        const refused = {
+          conversion: { mode, status, pausedWhile: 'encrypting' as const, encryptedSize: 1 << 20 },
+          volumeSize: 2 << 20,
+          stateCodes: { current: 4, next: 4 },
+        };
+        const en = conversionRefusal(refused, 'en');
+        const nb = conversionRefusal(refused, 'nb');
+        assert.ok(nb.trim() !== '' && nb !== en, `${mode}, ${status} is not translated`);
+      }
+    }
+  });
 });

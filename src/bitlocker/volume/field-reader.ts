@@ -1,4 +1,6 @@
+import type { Wording } from '../../text/wording.js';
 import { VolumeFormatError } from './errors.js';
+import { volumeFormatMessages } from './messages.js';
 
 /**
  * Little-endian reads from untrusted bytes. Every read is checked against the bytes that are
@@ -9,8 +11,8 @@ export class FieldReader {
 
   constructor(
     readonly bytes: Uint8Array,
-    /** What the bytes are, for messages: "the FVE metadata block at byte 35213312". */
-    readonly what: string,
+    /** What the bytes are, for messages: "The FVE metadata block at byte 35213312". */
+    readonly what: Wording,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -23,7 +25,7 @@ export class FieldReader {
     if (!Number.isInteger(offset) || offset < 0 || offset + size > this.bytes.length) {
       throw new VolumeFormatError(
         'truncated-structure',
-        `${this.what} is damaged: a field at byte ${offset} runs past its end (${this.bytes.length} bytes).`,
+        volumeFormatMessages.fieldPastEnd(this.what, offset, this.bytes.length),
       );
     }
   }
@@ -45,7 +47,7 @@ export class FieldReader {
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new VolumeFormatError(
         'implausible-value',
-        `${this.what} is damaged: the 64-bit value at byte ${offset} is larger than any disk.`,
+        volumeFormatMessages.valueLargerThanAnyDisk(this.what, offset),
       );
     }
     return Number(value);

@@ -3,6 +3,7 @@ import { protectorIdFromBytes } from '../protector-id.js';
 import { crc32 } from './crc32.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
 import { FieldReader, filetimeToDate } from './field-reader.js';
+import { volumeFormatMessages } from './messages.js';
 
 /**
  * The BitLocker volume header (sector 0) and FVE metadata blocks, parsed from untrusted bytes.
@@ -141,39 +142,30 @@ export interface FveMetadata {
 }
 
 export function parseVolumeHeader(sector: Uint8Array): VolumeHeader {
-  const reader = new FieldReader(sector, 'The volume header');
+  const reader = new FieldReader(sector, volumeFormatMessages.volumeHeader);
   if (sector.length < volumeHeaderSize) {
     throw new VolumeFormatError(
       'not-bitlocker',
-      `This is not a BitLocker volume: it is only ${sector.length} bytes long.`,
+      volumeFormatMessages.notBitLockerTooShort(sector.length),
     );
   }
   const signature = reader.ascii(3, 8);
   const isToGo = signature === signatureToGo;
   if (signature !== signatureFixed && !isToGo) {
-    throw new VolumeFormatError(
-      'not-bitlocker',
-      'This is not a BitLocker volume: its first sector has no BitLocker signature.',
-    );
+    throw new VolumeFormatError('not-bitlocker', volumeFormatMessages.notBitLockerSignature);
   }
   const guid = protectorIdFromBytes(reader.bytesAt(isToGo ? 424 : 160, 16));
   if (isToGo && guid !== bitLockerGuid && guid !== encryptOnWriteGuid) {
-    throw new VolumeFormatError(
-      'not-bitlocker',
-      'This is not a BitLocker volume: it is a plain FAT volume without BitLocker To Go.',
-    );
+    throw new VolumeFormatError('not-bitlocker', volumeFormatMessages.plainFatVolume);
   }
   if (!isToGo && sector[0] === 0xeb && sector[1] === 0x52 && sector[2] === 0x90) {
-    throw new UnsupportedVolumeError(
-      'unsupported-vista',
-      'This volume was encrypted by Windows Vista, whose BitLocker format Keyhold does not read. Open it on Windows 7 or later, or with dislocker.',
-    );
+    throw new UnsupportedVolumeError('unsupported-vista', volumeFormatMessages.vistaVolume);
   }
   const bytesPerSector = reader.u16(11);
   if (![512, 1024, 2048, 4096].includes(bytesPerSector)) {
     throw new VolumeFormatError(
       'bad-sector-size',
-      `The volume header is damaged: it gives ${bytesPerSector} bytes per sector (expected 512 to 4096).`,
+      volumeFormatMessages.badSectorSize(bytesPerSector),
     );
   }
   const firstOffset = isToGo ? 440 : 176;
@@ -196,7 +188,7 @@ function readEntries(reader: FieldReader, start: number, end: number, depth: num
   if (depth > maxEntryDepth) {
     throw new VolumeFormatError(
       'bad-entry',
-      `${reader.what} is damaged: its entries nest more than ${maxEntryDepth} levels deep.`,
+      volumeFormatMessages.entriesNestTooDeep(reader.what, maxEntryDepth),
     );
   }
   const entries = readFveEntries(
@@ -206,13 +198,13 @@ function readEntries(reader: FieldReader, start: number, end: number, depth: num
     (offset, size, left) =>
       new VolumeFormatError(
         'bad-entry',
-        `${reader.what} is damaged: the entry at byte ${offset} claims ${size} bytes, ${left} are left.`,
+        volumeFormatMessages.entryTooLarge(reader.what, offset, size, left),
       ),
   );
   return entries.map(({ type, valueType, offset, value }) => ({
     type,
     valueType,
-    value: new FieldReader(value, `${reader.what} (entry at byte ${offset})`),
+    value: new FieldReader(value, volumeFormatMessages.entryIn(reader.what, offset)),
   }));
 }
 
@@ -224,7 +216,7 @@ function parseEncryptedBlob(value: FieldReader): EncryptedBlob {
   if (value.length < 12 + 16) {
     throw new VolumeFormatError(
       'bad-entry',
-      `${value.what} is damaged: an encrypted value of ${value.length} bytes cannot hold its nonce and tag.`,
+      volumeFormatMessages.encryptedValueTooShort(value.what, value.length),
     );
   }
   return {
@@ -275,26 +267,23 @@ function parseProtector(entry: Entry, depth: number): VolumeProtector {
  * {@link VolumeFormatError} when the copy is damaged, including a CRC mismatch.
  */
 export function parseMetadataBlock(bytes: Uint8Array, blockOffset: number): FveMetadata {
-  const block = new FieldReader(bytes, `The FVE metadata block at byte ${blockOffset}`);
+  const block = new FieldReader(bytes, volumeFormatMessages.metadataBlockAt(blockOffset));
   if (bytes.length < blockHeaderSize || block.ascii(0, 8) !== signatureFixed) {
     throw new VolumeFormatError(
       'bad-metadata-signature',
-      `${block.what} is damaged or missing: it does not start with the -FVE-FS- signature.`,
+      volumeFormatMessages.noMetadataSignature(block.what),
     );
   }
   const version = block.u16(10);
   if (version === 1) {
-    throw new UnsupportedVolumeError(
-      'unsupported-vista',
-      'This volume was encrypted by Windows Vista, whose BitLocker format Keyhold does not read. Open it on Windows 7 or later, or with dislocker.',
-    );
+    throw new UnsupportedVolumeError('unsupported-vista', volumeFormatMessages.vistaVolume);
   }
   const protectedSize = block.u16(8) * 16;
   const minimum = blockHeaderSize + metadataHeaderSize;
   if (protectedSize < minimum || protectedSize + validationHeaderSize > bytes.length) {
     throw new VolumeFormatError(
       'bad-metadata-size',
-      `${block.what} is damaged: it claims ${protectedSize} bytes of metadata.`,
+      volumeFormatMessages.metadataSizeClaim(block.what, protectedSize),
     );
   }
   const protectedBytes = block.bytesAt(0, protectedSize);
@@ -303,25 +292,25 @@ export function parseMetadataBlock(bytes: Uint8Array, blockOffset: number): FveM
   if (storedCrc !== actualCrc) {
     throw new VolumeFormatError(
       'metadata-crc-mismatch',
-      `${block.what} is damaged: its CRC-32 does not match (stored ${hex(storedCrc)}, computed ${hex(actualCrc)}).`,
+      volumeFormatMessages.crcMismatch(block.what, hex(storedCrc), hex(actualCrc)),
     );
   }
   if (version !== 2) {
     throw new UnsupportedVolumeError(
       'unsupported-metadata-version',
-      `${block.what} has version ${version}; Keyhold reads version 2 (Windows 7 and later).`,
+      volumeFormatMessages.metadataVersion(block.what, version),
     );
   }
 
   const header = new FieldReader(
     block.bytesAt(blockHeaderSize, protectedSize - blockHeaderSize),
-    `The metadata header at byte ${blockOffset + blockHeaderSize}`,
+    volumeFormatMessages.metadataHeaderAt(blockOffset + blockHeaderSize),
   );
   const totalSize = header.u32(0);
   if (totalSize < metadataHeaderSize || totalSize > header.length) {
     throw new VolumeFormatError(
       'bad-metadata-size',
-      `${block.what} is damaged: its metadata claims ${totalSize} bytes, ${header.length} are there.`,
+      volumeFormatMessages.metadataTotalSize(block.what, totalSize, header.length),
     );
   }
   const encryptionMethodCode = header.u16(36);
@@ -356,7 +345,7 @@ export function parseMetadataBlock(bytes: Uint8Array, blockOffset: number): FveM
 
   const validation = new FieldReader(
     block.bytesAt(protectedSize, bytes.length - protectedSize),
-    `The metadata validation area at byte ${blockOffset + protectedSize}`,
+    volumeFormatMessages.validationAreaAt(blockOffset + protectedSize),
   );
   const [hashEntry] = readEntries(validation, validationHeaderSize, validation.length, 0);
   if (hashEntry?.valueType === valueType.aesCcm) {

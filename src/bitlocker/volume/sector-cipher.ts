@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 import { UnsupportedVolumeError } from './errors.js';
+import { volumeFormatMessages } from './messages.js';
 import type { EncryptionMethod } from './metadata.js';
 import type { Segment } from './volume-layout.js';
 import { kernelBatchBytes, XtsKernel } from './xts-kernel.js';
@@ -306,7 +307,7 @@ export function createSectorDecryptor(
     default:
       throw new UnsupportedVolumeError(
         'unsupported-encryption-method',
-        `Keyhold does not decrypt ${String(method)} volumes.`,
+        volumeFormatMessages.methodNotDecrypted(String(method)),
       );
   }
 }

@@ -1,4 +1,5 @@
 import type { KeySource } from '../key-sources.js';
+import { bitLockerMessages } from '../messages.js';
 import type { ProtectorType } from '../protector-id.js';
 import { parseVolumeHeader, volumeHeaderSize, type VolumeProtectorType } from './metadata.js';
 import { readBitLockerVolume } from './volume.js';
@@ -30,7 +31,7 @@ function looksLikeBitLockerVolume(head: Uint8Array): boolean {
  */
 export const bitLockerVolumeSource: KeySource = {
   format: 'bitlocker-volume',
-  description: 'a BitLocker-encrypted volume',
+  description: bitLockerMessages.volumeSource,
   matches: (head) => looksLikeBitLockerVolume(head.bytes),
   async read(source) {
     const metadata = (await readBitLockerVolume(source)).metadata[0];

@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseProtectorId } from '../protector-id.js';
 import { recoveryPasswordToKey } from '../recovery-password.js';
 import { decryptAesCcm } from './aes-ccm.js';
+import type { Wording } from '../../text/wording.js';
 import { VolumeFormatError } from './errors.js';
+import { volumeFormatMessages } from './messages.js';
 import type {
   EncryptedBlob,
   FveMetadata,
@@ -91,12 +93,12 @@ export class ProtectorKeyDeriver {
 }
 
 /** A decrypted key datum: u16 size, u16 type, u16 value type, u16 version, u32 method, key. */
-function keyFromDatum(plaintext: Buffer, what: string, minimumKeySize: number): Buffer {
+function keyFromDatum(plaintext: Buffer, what: Wording, minimumKeySize: number): Buffer {
   const size = plaintext.length >= 2 ? plaintext.readUInt16LE(0) : 0;
   if (size > plaintext.length || size < keyDatumHeaderSize + minimumKeySize) {
     throw new VolumeFormatError(
       'bad-key-datum',
-      `The ${what} decrypted correctly but is malformed (${size} bytes declared, ${plaintext.length} present).`,
+      volumeFormatMessages.keyDatumMalformed(what, size, plaintext.length),
     );
   }
   return plaintext.subarray(keyDatumHeaderSize, size);
@@ -107,7 +109,10 @@ export function decryptVmk(protector: VolumeProtector, key: Uint8Array): Buffer 
   if (!protector.encryptedVmk || key.length !== 32) return undefined;
   const plaintext = decryptAesCcm(key, protector.encryptedVmk);
   if (!plaintext) return undefined;
-  return keyFromDatum(plaintext, 'volume master key', vmkSize).subarray(0, vmkSize);
+  return keyFromDatum(plaintext, volumeFormatMessages.volumeMasterKey, vmkSize).subarray(
+    0,
+    vmkSize,
+  );
 }
 
 const fvekSizes: Readonly<Record<number, number>> = {
@@ -119,26 +124,24 @@ const fvekSizes: Readonly<Record<number, number>> = {
   0x8005: 64,
 };
 
-function decryptWithVmk(vmk: Uint8Array, blob: EncryptedBlob, what: string): Buffer {
+function decryptWithVmk(vmk: Uint8Array, blob: EncryptedBlob, what: Wording): Buffer {
   const plaintext = decryptAesCcm(vmk, blob);
   if (!plaintext) {
-    throw new VolumeFormatError(
-      'metadata-tampered',
-      `The ${what} does not decrypt with the volume master key: the metadata is damaged or was altered.`,
-    );
+    throw new VolumeFormatError('metadata-tampered', volumeFormatMessages.notOpenedByVmk(what));
   }
   return plaintext;
 }
 
 export function decryptFvek(metadata: FveMetadata, vmk: Uint8Array): Buffer {
   if (!metadata.fvek) {
-    throw new VolumeFormatError(
-      'no-fvek',
-      'The volume metadata holds no encrypted volume key (FVEK entry); the volume cannot be decrypted.',
-    );
+    throw new VolumeFormatError('no-fvek', volumeFormatMessages.noFvek);
   }
   const size = fvekSizes[metadata.encryptionMethodCode] ?? 16;
-  return keyFromDatum(decryptWithVmk(vmk, metadata.fvek, 'volume encryption key'), 'FVEK', size);
+  return keyFromDatum(
+    decryptWithVmk(vmk, metadata.fvek, volumeFormatMessages.volumeEncryptionKey),
+    volumeFormatMessages.fvek,
+    size,
+  );
 }
 
 /**
@@ -148,8 +151,8 @@ export function decryptFvek(metadata: FveMetadata, vmk: Uint8Array): Buffer {
 export function metadataIntegrityMatches(metadata: FveMetadata, vmk: Uint8Array): boolean {
   if (!metadata.integrityHash) return false;
   const stored = keyFromDatum(
-    decryptWithVmk(vmk, metadata.integrityHash, 'metadata integrity hash'),
-    'metadata integrity hash',
+    decryptWithVmk(vmk, metadata.integrityHash, volumeFormatMessages.integrityHash),
+    volumeFormatMessages.integrityHash,
     hashSize,
   ).subarray(0, hashSize);
   return timingSafeEqual(stored, sha256(metadata.protectedBytes));

@@ -1,4 +1,6 @@
+import type { Wording } from '../../text/wording.js';
 import { VolumeFormatError } from './errors.js';
+import { volumeFormatMessages } from './messages.js';
 import { metadataAreaSize, type FveMetadata, type VolumeHeader } from './metadata.js';
 
 /**
@@ -43,10 +45,9 @@ export function truncationOf(
   sourceSize: number | undefined,
 ): VolumeFormatError | undefined {
   if (sourceSize === undefined || sourceSize >= metadata.encryptedVolumeSize) return undefined;
-  const bytes = (n: number) => n.toLocaleString('en-US');
   return new VolumeFormatError(
     'truncated-volume',
-    `The image is ${bytes(sourceSize)} bytes but the BitLocker metadata gives the volume as ${bytes(metadata.encryptedVolumeSize)} bytes: the image is incomplete. Copy the whole volume and try again.`,
+    volumeFormatMessages.imageShorterThanVolume(sourceSize, metadata.encryptedVolumeSize),
   );
 }
 
@@ -64,20 +65,20 @@ export function volumeLayout(
   if (truncation) throw truncation;
   const size = sourceSize ?? metadata.encryptedVolumeSize;
   const relocatedSize = metadata.relocatedSectorCount * sectorSize;
-  const problem = (what: string) =>
-    new VolumeFormatError('bad-layout', `The BitLocker metadata is inconsistent: ${what}.`);
+  const problem = (what: Wording) =>
+    new VolumeFormatError('bad-layout', volumeFormatMessages.layoutInconsistent(what));
   if (metadata.encryptedVolumeSize % sectorSize !== 0) {
-    throw problem(`the encrypted size ${metadata.encryptedVolumeSize} is not whole sectors`);
+    throw problem(volumeFormatMessages.sizeNotWholeSectors(metadata.encryptedVolumeSize));
   }
   if (metadata.relocatedHeaderOffset % sectorSize !== 0) {
-    throw problem('the moved boot sectors do not start on a sector boundary');
+    throw problem(volumeFormatMessages.movedBootSectorsOffBoundary);
   }
   if (relocatedSize > size || metadata.relocatedHeaderOffset + relocatedSize > size) {
-    throw problem(`the moved boot sectors (${relocatedSize} bytes) lie outside the volume`);
+    throw problem(volumeFormatMessages.movedBootSectorsOutside(relocatedSize));
   }
   for (const offset of metadata.metadataOffsets) {
     if (offset % sectorSize !== 0 || offset >= size) {
-      throw problem(`a metadata copy at byte ${offset} lies outside the volume or off a sector`);
+      throw problem(volumeFormatMessages.metadataCopyOutside(offset));
     }
   }
   const zeroRanges = mergeRanges([

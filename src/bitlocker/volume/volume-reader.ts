@@ -1,5 +1,6 @@
 import type { ByteSource } from '../byte-source.js';
 import { VolumeFormatError } from './errors.js';
+import { volumeFormatMessages } from './messages.js';
 import type { SectorDecryptor } from './sector-cipher.js';
 import { portableCrypto, type VolumeCrypto } from './volume-crypto.js';
 import { mapRange, volumeLayout, type VolumeLayout } from './volume-layout.js';
@@ -33,7 +34,10 @@ export class DecryptedVolumeReader {
       if (stored.length < segment.length) {
         throw new VolumeFormatError(
           'truncated-volume',
-          `The image ends at byte ${segment.physicalOffset + stored.length}, before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
+          volumeFormatMessages.imageEndsAt(
+            segment.physicalOffset + stored.length,
+            this.layout.size,
+          ),
         );
       }
       if (segment.kind !== 'encrypted') {
@@ -98,7 +102,7 @@ export class DecryptedVolumeReader {
       if ((error as { code?: unknown }).code !== 'KEYHOLD_SHORT_READ') throw error;
       throw new VolumeFormatError(
         'truncated-volume',
-        `The image ends before the end of the volume (${this.layout.size} bytes): it is incomplete.`,
+        volumeFormatMessages.imageEndsEarly(this.layout.size),
       );
     }
   }
@@ -120,7 +124,10 @@ export function createVolumeReader(
 ): DecryptedVolumeReader {
   const layout = volumeLayout(volume.header, metadata, source.size);
   if (!metadata.encryptionMethod) {
-    throw new VolumeFormatError('unknown-encryption-method', 'The encryption method is unknown.');
+    throw new VolumeFormatError(
+      'unknown-encryption-method',
+      volumeFormatMessages.unknownEncryptionMethod,
+    );
   }
   const decryptor = crypto.createSectorDecryptor(
     metadata.encryptionMethod,

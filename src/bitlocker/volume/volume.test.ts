@@ -113,7 +113,11 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
       (error: unknown) => {
         assert.ok(error instanceof UnsupportedVolumeError);
         assert.equal(error.code, 'used-space-only');
-        assert.match(error.message, /encryption mode used-space-only, conversion fully encrypted/);
+        assert.match(
+          error.message,
+          /encryption mode used space only \(encrypt on write\), conversion fully encrypted/,
+        );
+        assert.match(error.wording.nb, /krypteringsmodus bare brukt diskplass/);
         return true;
       },
     );
@@ -209,8 +213,11 @@ describe('BitLocker volume metadata (Windows-made corpus)', { skip }, () => {
       (error: unknown) => {
         assert.ok(error instanceof ConversionRefusedError);
         assert.equal(error.code, 'partially-encrypted');
-        assert.match(error.message, /encryption mode full, conversion paused while encrypting/);
-        assert.match(error.message, /41,943,040 of [\d,]+ bytes encrypted/);
+        assert.match(
+          error.message,
+          /encryption mode full \(whole drive\), conversion paused while encrypting/,
+        );
+        assert.match(error.message, /encrypted 41,943,040 of [\d,]+ bytes/);
         return true;
       },
     );

@@ -1,6 +1,9 @@
 import type { ByteSource } from '../byte-source.js';
 import { BitLockerFormatError } from '../errors.js';
+import type { Wording } from '../../text/wording.js';
+import { conversionRefusal, type RefusedConversion } from './conversion-wording.js';
 import { UnsupportedVolumeError, VolumeFormatError } from './errors.js';
+import { volumeFormatMessages } from './messages.js';
 import {
   conversionState,
   metadataAreaSize,
@@ -52,6 +55,7 @@ export async function readBitLockerVolume(source: ByteSource): Promise<BitLocker
   const copies: MetadataCopyStatus[] = [];
   const good: FveMetadata[] = [];
   let unsupported: UnsupportedVolumeError | undefined;
+  const problems: Wording[] = [];
   for (const offset of header.metadataOffsets) {
     try {
       good.push(parseMetadataBlock(await source.read(offset, metadataAreaSize), offset));
@@ -61,6 +65,7 @@ export async function readBitLockerVolume(source: ByteSource): Promise<BitLocker
       if (error instanceof UnsupportedVolumeError) unsupported ??= error;
       const status = error.code === 'metadata-crc-mismatch' ? 'bad-crc' : 'damaged';
       copies.push({ offset, status, problem: error.message });
+      problems.push(error.wording);
     }
   }
   const [first, ...rest] = good;
@@ -68,9 +73,7 @@ export async function readBitLockerVolume(source: ByteSource): Promise<BitLocker
     if (unsupported) throw unsupported;
     throw new VolumeFormatError(
       'metadata-damaged',
-      `All ${copies.length} copies of the BitLocker metadata are damaged, so the volume cannot be opened: ${copies
-        .map((copy, i) => `copy ${i + 1}: ${copy.problem ?? ''}`)
-        .join(' ')}`,
+      volumeFormatMessages.allCopiesDamaged(problems),
     );
   }
   const conversion = volumeConversion(header, first);
@@ -120,10 +123,7 @@ export function openVolume(
     }
   }
   if (tampered) {
-    throw new VolumeFormatError(
-      'metadata-tampered',
-      'The key opens the volume master key, but no metadata copy matches its integrity hash: the metadata was altered.',
-    );
+    throw new VolumeFormatError('metadata-tampered', volumeFormatMessages.metadataAltered);
   }
   return {
     opened: false,
@@ -184,53 +184,29 @@ export function assertComplete(volume: BitLockerVolume, sourceSize: number | und
   if (truncation) throw truncation;
 }
 
-const conversionWords: Record<VolumeConversion['status'], string> = {
-  'fully-encrypted': 'fully encrypted',
-  encrypting: 'encrypting, still in progress',
-  decrypting: 'decrypting, still in progress',
-  paused: 'paused',
-  decrypted: 'decrypted',
-  unknown: 'in a state Keyhold does not know',
-};
-
 /**
  * `unlock` refuses a volume whose mode or conversion it cannot decrypt exactly. The error
- * carries both, and the sizes, so a caller can word the refusal in the person's language.
+ * carries both, and the sizes, and words the refusal in each language with them.
  */
-export class ConversionRefusedError extends UnsupportedVolumeError {
+export class ConversionRefusedError extends UnsupportedVolumeError implements RefusedConversion {
   readonly conversion: VolumeConversion;
   readonly volumeSize: number | undefined;
   /** The raw current and next state fields, named when the pair is unknown. */
   readonly stateCodes: { current: number; next: number };
 
   constructor(volume: BitLockerVolume) {
-    const { conversion, volumeSize } = volume;
-    const stateCodes = volume.metadata[0].state;
-    const status =
-      conversion.status === 'paused'
-        ? `paused while ${conversion.pausedWhile ?? ''}`
-        : conversion.status === 'unknown'
-          ? `${conversionWords.unknown} (${stateCodes.current}/${stateCodes.next})`
-          : conversionWords[conversion.status];
-    const bytes = (size: number) => size.toLocaleString('en-US');
-    const progress =
-      volumeSize === undefined
-        ? `${bytes(conversion.encryptedSize)} bytes encrypted`
-        : `${bytes(conversion.encryptedSize)} of ${bytes(volumeSize)} bytes encrypted`;
-    const facts = `encryption mode ${conversion.mode}, conversion ${status} (${progress})`;
-    const usedSpaceOnly = conversion.mode === 'used-space-only';
-    const advice = usedSpaceOnly
-      ? 'With used-space-only encryption only the used space is encrypted and the rest must not be touched. Unlock it on Windows.'
-      : conversion.status === 'decrypted'
-        ? 'Its data is not encrypted: read the volume as it is.'
-        : 'Until the conversion has finished, Keyhold cannot tell encrypted sectors from plain ones. Let Windows finish it, then try again.';
+    const refused: RefusedConversion = {
+      conversion: volume.conversion,
+      volumeSize: volume.volumeSize,
+      stateCodes: { ...volume.metadata[0].state },
+    };
     super(
-      usedSpaceOnly ? 'used-space-only' : 'partially-encrypted',
-      `Keyhold does not decrypt this volume: ${facts}. ${advice}`,
+      volume.conversion.mode === 'used-space-only' ? 'used-space-only' : 'partially-encrypted',
+      { en: conversionRefusal(refused, 'en'), nb: conversionRefusal(refused, 'nb') },
     );
-    this.conversion = conversion;
-    this.volumeSize = volumeSize;
-    this.stateCodes = { ...stateCodes };
+    this.conversion = refused.conversion;
+    this.volumeSize = refused.volumeSize;
+    this.stateCodes = refused.stateCodes;
   }
 }
 
@@ -246,7 +222,7 @@ export function assertDecryptable(volume: BitLockerVolume): void {
   if (!metadata.encryptionMethod) {
     throw new UnsupportedVolumeError(
       'unsupported-encryption-method',
-      `This volume uses encryption method 0x${metadata.encryptionMethodCode.toString(16)}, which Keyhold does not know.`,
+      volumeFormatMessages.unknownMethodCode(metadata.encryptionMethodCode.toString(16)),
     );
   }
   const types = metadata.protectors.map((p) => p.type);
@@ -254,7 +230,7 @@ export function assertDecryptable(volume: BitLockerVolume): void {
     const names = [...new Set(types)].join(', ');
     throw new UnsupportedVolumeError(
       'no-usable-protector',
-      `This volume can only be opened by ${names} protectors, which need the original computer's TPM or a smart card; Keyhold cannot use them. Add a recovery password on Windows.`,
+      volumeFormatMessages.noUsableProtector(names),
     );
   }
 }

@@ -153,7 +153,7 @@ function failure(error: unknown): VolumeToolError {
         : `${error.command}: ${error.output.split('\n')[0] ?? ''}`,
     );
   }
-  if (error instanceof BitLockerFormatError) return new VolumeToolError(error.message);
+  if (error instanceof BitLockerFormatError) return new VolumeToolError(say(error.wording));
   return error instanceof Error
     ? new VolumeToolError(error.message)
     : new VolumeToolError(String(error));

@@ -79,7 +79,7 @@ export async function keysFromFile(path: string): Promise<BackupKey[]> {
           );
   } catch (error) {
     if (error instanceof BitLockerFormatError) {
-      throw new CliError(`--from ${path}: ${error.message}`, ExitCode.negative);
+      throw new CliError(`--from ${path}: ${say(error.wording)}`, ExitCode.negative);
     }
     throw error;
   }
@@ -120,7 +120,7 @@ export async function keyFromTyped(id: string, password: string): Promise<Backup
   try {
     protectorId = parseProtectorId(id);
   } catch (error) {
-    if (error instanceof ProtectorIdError) throw new CliError(`--id: ${error.message}`);
+    if (error instanceof ProtectorIdError) throw new CliError(`--id: ${say(error.wording)}`);
     throw error;
   }
   return {
@@ -144,7 +144,7 @@ export function filterKeys(keys: readonly BackupKey[], filter: KeyFilter): Backu
     try {
       prefix = normalizeKeyIdPrefix(filter.id);
     } catch (error) {
-      if (error instanceof ProtectorIdError) throw new CliError(`--id: ${error.message}`);
+      if (error instanceof ProtectorIdError) throw new CliError(`--id: ${say(error.wording)}`);
       throw error;
     }
   }

@@ -91,7 +91,7 @@ async function askToTypeKey(): Promise<BackupKey> {
           parseProtectorId(value ?? '');
           return undefined;
         } catch (error) {
-          if (error instanceof ProtectorIdError) return error.message;
+          if (error instanceof ProtectorIdError) return say(error.wording);
           throw error;
         }
       },
@@ -102,7 +102,7 @@ async function askToTypeKey(): Promise<BackupKey> {
       message: say(backupMessages.wizardRecoveryKey),
       validate: (value) => {
         const parsed = parseRecoveryPassword(value ?? '');
-        return parsed.valid ? undefined : describeRecoveryPasswordErrors(parsed.errors);
+        return parsed.valid ? undefined : say(describeRecoveryPasswordErrors(parsed.errors));
       },
     }),
   );

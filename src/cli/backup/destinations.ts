@@ -80,22 +80,12 @@ function asIs(text: string): Wording {
   return { en: text, nb: text };
 }
 
-/** A failure this module words itself, in both languages; its message is the English. */
-class WordedBackupError extends BackupError {
-  constructor(
-    code: BackupErrorCode,
-    readonly wording: Wording,
-  ) {
-    super(code, wording.en);
-  }
-}
-
 function failed(destination: DestinationName, error: unknown): DestinationResult {
   if (error instanceof BackupError) {
     return {
       destination,
       ok: false,
-      message: error instanceof WordedBackupError ? error.wording : asIs(error.message),
+      message: error.wording,
       error: { code: error.code, message: error.message },
       exitCode: inputErrors.has(error.code) ? ExitCode.unusable : ExitCode.environment,
     };
@@ -133,15 +123,12 @@ async function savePdf(path: string, pdf: Buffer): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new WordedBackupError(
-        'no-such-folder',
-        backupMessages.pdfFolderMissing(dirname(target)),
-      );
+      throw new BackupError('no-such-folder', backupMessages.pdfFolderMissing(dirname(target)));
     }
     if (code === 'EEXIST') {
-      throw new WordedBackupError('invalid-input', backupMessages.pdfExists(target));
+      throw new BackupError('invalid-input', backupMessages.pdfExists(target));
     }
-    throw new WordedBackupError(
+    throw new BackupError(
       'write-failed',
       backupMessages.pdfNotWritten(target, (error as Error).message),
     );

@@ -82,7 +82,7 @@ function keyIdPrefix(input: string): string {
   try {
     prefix = normalizeKeyIdPrefix(input);
   } catch (error) {
-    if (error instanceof ProtectorIdError) throw new CliError(error.message);
+    if (error instanceof ProtectorIdError) throw new CliError(say(error.wording));
     throw error;
   }
   if (prefix.length < minimumPrefix) {
@@ -154,7 +154,7 @@ async function driveSearchPlaces(problems: FindProblem[]): Promise<SearchPlace[]
     return drivePlaces(await listRemovableDrives());
   } catch (error) {
     if (!(error instanceof BackupError)) throw error;
-    problems.push({ place: 'removable drives', message: asIs(error.message) });
+    problems.push({ place: 'removable drives', message: error.wording });
     return [];
   }
 }

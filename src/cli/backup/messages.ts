@@ -28,9 +28,9 @@ export const backupMessages = {
     en: `--from ${path}: holds no recovery password (only ${kinds} protectors). A .BEK startup key cannot be backed up as a recovery key; use the recovery key file or manage-bde -protectors -get output.`,
     nb: `--from ${path}: inneholder ingen gjenopprettingsnøkkel (bare ${kinds}-beskyttere). En .BEK-oppstartsnøkkel kan ikke sikkerhetskopieres som en gjenopprettingsnøkkel; bruk gjenopprettingsnøkkelfilen eller utdata fra manage-bde -protectors -get.`,
   }),
-  badPassword: (reason: string): Wording => ({
-    en: `--password: ${reason} Check the digits against the key and try again.`,
-    nb: `--password: ${reason} Sammenlign sifrene med nøkkelen og prøv igjen.`,
+  badPassword: (reason: Wording): Wording => ({
+    en: `--password: ${reason.en} Check the digits against the key and try again.`,
+    nb: `--password: ${reason.nb} Sammenlign sifrene med nøkkelen og prøv igjen.`,
   }),
   volume: (volume: string): Wording => ({ en: `volume ${volume}`, nb: `volum ${volume}` }),
   volumeInParentheses: (volume: string): Wording => ({
@@ -397,8 +397,8 @@ export const backupMessages = {
     en: `Could not read this computer's BitLocker volumes (${command} said: ${output}). Give a saved key with --from instead.`,
     nb: `Kunne ikke lese BitLocker-volumene til denne datamaskinen (${command} sa: ${output}). Oppgi en lagret nøkkel med --from i stedet.`,
   }),
-  manageBdeUnreadable: (reason: string): Wording => ({
-    en: `manage-bde printed something Keyhold cannot read (${reason}). Save the output of "manage-bde -protectors -get C:" to a file and give it with --from.`,
-    nb: `manage-bde skrev ut noe Keyhold ikke kan lese (${reason}). Lagre utdataene fra "manage-bde -protectors -get C:" i en fil og oppgi den med --from.`,
+  manageBdeUnreadable: (reason: Wording): Wording => ({
+    en: `manage-bde printed something Keyhold cannot read (${reason.en}). Save the output of "manage-bde -protectors -get C:" to a file and give it with --from.`,
+    nb: `manage-bde skrev ut noe Keyhold ikke kan lese (${reason.nb}). Lagre utdataene fra "manage-bde -protectors -get C:" i en fil og oppgi den med --from.`,
   }),
 } satisfies Record<string, Wording | ((...args: never[]) => Wording)>;

@@ -28,7 +28,7 @@ export async function mountedDrives(): Promise<RemovableDrive[]> {
   try {
     return (await listRemovableDrives()).filter((drive) => drive.mountPoint !== null);
   } catch (error) {
-    if (error instanceof BackupError) throw new CliError(error.message, ExitCode.environment);
+    if (error instanceof BackupError) throw new CliError(say(error.wording), ExitCode.environment);
     throw error;
   }
 }

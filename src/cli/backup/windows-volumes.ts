@@ -197,7 +197,7 @@ export async function readLocalVolumeKeys(run: CommandRunner): Promise<BackupKey
     }
     if (error instanceof BitLockerFormatError) {
       throw new CliError(
-        say(backupMessages.manageBdeUnreadable(error.message)),
+        say(backupMessages.manageBdeUnreadable(error.wording)),
         ExitCode.environment,
       );
     }

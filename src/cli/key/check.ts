@@ -32,9 +32,15 @@ export async function runKeyCheck(words: string[], flags: KeyCheckFlags): Promis
     }
     return;
   }
-  if (flags.json) printJson({ valid: false, errors: result.errors });
+  if (flags.json) {
+    // --json stays English: each bad block with its reason, as scripts already read it.
+    printJson({
+      valid: false,
+      errors: result.errors.map(({ block, value, reason }) => ({ block, value, reason })),
+    });
+  }
   process.stderr.write(
-    `${style.red(say(keyMessages.invalidLabel), process.stderr)} ${escapeForTerminal(describeRecoveryPasswordErrors(result.errors))}\n`,
+    `${style.red(say(keyMessages.invalidLabel), process.stderr)} ${escapeForTerminal(say(describeRecoveryPasswordErrors(result.errors)))}\n`,
   );
   process.exitCode = ExitCode.negative;
 }

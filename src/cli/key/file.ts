@@ -83,7 +83,7 @@ export async function runKeyFile(flags: KeyFileFlags): Promise<void> {
   try {
     protectorId = parseProtectorId(flags.id);
   } catch (error) {
-    if (error instanceof ProtectorIdError) throw new CliError(`--id: ${error.message}`);
+    if (error instanceof ProtectorIdError) throw new CliError(`--id: ${say(error.wording)}`);
     throw error;
   }
   const password = parseRecoveryPassword(

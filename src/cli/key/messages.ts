@@ -30,9 +30,9 @@ export const keyMessages = {
     en: `--lang must be one of ${choices}; got "${given}".`,
     nb: `--lang må være en av ${choices}; fikk "${given}".`,
   }),
-  badPassword: (reason: string): Wording => ({
-    en: `--password is not a valid recovery password. ${reason}`,
-    nb: `--password er ikke en gyldig gjenopprettingsnøkkel. ${reason}`,
+  badPassword: (reason: Wording): Wording => ({
+    en: `--password is not a valid recovery password. ${reason.en}`,
+    nb: `--password er ikke en gyldig gjenopprettingsnøkkel. ${reason.nb}`,
   }),
   targetExists: (path: string, difference: Wording): Wording => ({
     en: `${path} already exists and holds ${difference.en}. Choose another --out, or add --force to replace it.`,

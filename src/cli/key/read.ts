@@ -26,7 +26,8 @@ async function readFileKeys(path: string): Promise<FoundKey[]> {
 }
 
 function formatDescription(format: string): string {
-  return keySources.find((source) => source.format === format)?.description ?? format;
+  const source = keySources.find((candidate) => candidate.format === format);
+  return source ? say(source.description) : format;
 }
 
 function printKeys(path: string, keys: FoundKey[]): void {
@@ -59,7 +60,7 @@ export async function runRead(paths: string[], flags: { json?: boolean }): Promi
         printError(error.message);
         exitCode = Math.max(exitCode, error.exitCode);
       } else if (error instanceof BitLockerFormatError) {
-        printError(`${path}: ${error.message}`);
+        printError(`${path}: ${say(error.wording)}`);
         exitCode = Math.max(exitCode, ExitCode.negative);
       } else {
         throw error;

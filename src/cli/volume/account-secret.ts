@@ -37,7 +37,9 @@ function keyIdPrefix(input: string): string {
   try {
     prefix = normalizeKeyIdPrefix(input);
   } catch (error) {
-    if (error instanceof ProtectorIdError) throw new CliError(`--from-account: ${error.message}`);
+    if (error instanceof ProtectorIdError) {
+      throw new CliError(`--from-account: ${say(error.wording)}`);
+    }
     throw error;
   }
   if (prefix.length < minimumPrefix) {

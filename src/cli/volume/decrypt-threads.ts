@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { VolumeFormatError } from '../../bitlocker/volume/errors.js';
+import type { Wording } from '../../text/wording.js';
 import type { ChunkReply, VolumeToDecrypt, WorkerRequest } from './unlock-worker.js';
 
 /** Turns a failure reported by a worker back into the kind of error the CLI explains. */
@@ -8,10 +9,10 @@ function errorFromWorker(error: {
   message: string;
   name: string;
   code: string | undefined;
+  wording: Wording | undefined;
 }): Error {
-  if (error.name.endsWith('VolumeError') || error.name === 'VolumeFormatError') {
-    return new VolumeFormatError(error.code ?? 'volume', error.message);
-  }
+  // Only the volume reader's errors carry a wording: the volume is damaged or incomplete.
+  if (error.wording) return new VolumeFormatError(error.code ?? 'volume', error.wording);
   return Object.assign(new Error(error.message), { code: error.code });
 }
 

@@ -1,8 +1,12 @@
+import {
+  conversionWords,
+  encryptedProgress,
+  modeWords,
+} from '../../bitlocker/volume/conversion-wording.js';
 import { inspectVolume, type VolumeInspection } from '../../bitlocker/volume/inspection.js';
 import { readBitLockerVolume } from '../../bitlocker/volume/volume.js';
 import { terminalLanguage, type CliLanguage } from '../../text/terminal-language.js';
 import { escapeForTerminal, printJson, printLine, style } from '../output.js';
-import { conversionWords, encryptedProgress, modeWords } from './conversion-wording.js';
 import { withImage } from './volume-errors.js';
 
 type Method = VolumeInspection['encryptionMethod'];

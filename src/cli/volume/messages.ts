@@ -49,9 +49,9 @@ export const volumeMessages = {
     en: `Give one key at a time, not ${given.join(' and ')}.`,
     nb: `Oppgi én nøkkel om gangen, ikke ${given.join(' og ')}.`,
   }),
-  recoveryPasswordInvalid: (reason: string): Wording => ({
-    en: `The recovery password is not valid: ${reason}`,
-    nb: `Gjenopprettingsnøkkelen er ikke gyldig: ${reason}`,
+  recoveryPasswordInvalid: (reason: Wording): Wording => ({
+    en: `The recovery password is not valid: ${reason.en}`,
+    nb: `Gjenopprettingsnøkkelen er ikke gyldig: ${reason.nb}`,
   }),
   passwordEmpty: { en: 'The password is empty.', nb: 'Passordet er tomt.' },
 

@@ -24,7 +24,7 @@ async function readBek(path: string): Promise<VolumeSecret> {
     const bek = readBekFile(bytes);
     return { kind: 'startup-key', keyId: bek.keyId, key: bek.key };
   } catch (error) {
-    if (error instanceof BekFileError) throw new CliError(`${path}: ${error.message}`);
+    if (error instanceof BekFileError) throw new CliError(`${path}: ${say(error.wording)}`);
     throw error;
   }
 }

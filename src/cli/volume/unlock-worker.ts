@@ -6,10 +6,12 @@
  * (moved, not copied). The main thread writes them in order.
  */
 import { parentPort } from 'node:worker_threads';
+import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import type { EncryptionMethod } from '../../bitlocker/volume/metadata.js';
 import { portableCrypto } from '../../bitlocker/volume/volume-crypto.js';
 import { DecryptedVolumeReader } from '../../bitlocker/volume/volume-reader.js';
 import type { VolumeLayout } from '../../bitlocker/volume/volume-layout.js';
+import type { Wording } from '../../text/wording.js';
 import { openImageSource, type ImageSource } from './image-source.js';
 import { compileWebAssemblyOptimized } from './secret-input.js';
 import { youngGarbageCollector } from './young-garbage.js';
@@ -36,7 +38,13 @@ export type ChunkReply =
   | {
       id: number;
       buffer: ArrayBuffer;
-      error: { message: string; name: string; code: string | undefined };
+      error: {
+        message: string;
+        name: string;
+        code: string | undefined;
+        /** A BitLockerFormatError's wording, so the main thread can show it in either language. */
+        wording: Wording | undefined;
+      };
     };
 
 if (!parentPort) throw new Error('unlock-worker runs only as a worker thread');
@@ -70,7 +78,12 @@ function replyWithError(id: number, buffer: ArrayBuffer, error: unknown): void {
     {
       id,
       buffer,
-      error: { message: failure.message, name: failure.name, code },
+      error: {
+        message: failure.message,
+        name: failure.name,
+        code,
+        wording: failure instanceof BitLockerFormatError ? failure.wording : undefined,
+      },
     } satisfies ChunkReply,
     [buffer],
   );

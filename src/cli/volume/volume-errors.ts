@@ -1,8 +1,6 @@
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
-import { ConversionRefusedError } from '../../bitlocker/volume/volume.js';
-import { say, terminalLanguage } from '../../text/terminal-language.js';
+import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode } from '../output.js';
-import { conversionRefusal } from './conversion-wording.js';
 import { openImageSource, type ImageSource } from './image-source.js';
 import { volumeMessages } from './messages.js';
 
@@ -13,14 +11,8 @@ function isErrno(error: unknown): error is NodeJS.ErrnoException {
 /** Turns what can go wrong with a volume into one line for the person, with the exit code. */
 export function volumeCliError(path: string, error: unknown): unknown {
   if (error instanceof CliError) return error;
-  if (error instanceof ConversionRefusedError) {
-    return new CliError(
-      `${path}: ${conversionRefusal(error, terminalLanguage())}`,
-      ExitCode.unusable,
-    );
-  }
   if (error instanceof BitLockerFormatError) {
-    return new CliError(`${path}: ${error.message}`, ExitCode.unusable);
+    return new CliError(`${path}: ${say(error.wording)}`, ExitCode.unusable);
   }
   if (isErrno(error)) {
     return new CliError(

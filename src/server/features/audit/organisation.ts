@@ -63,7 +63,7 @@ async function filterOf(
       prefix = normalizeKeyIdPrefix(query.keyId);
     } catch (error) {
       if (!(error instanceof ProtectorIdError)) throw error;
-      throw new ValidationError(error.message, [{ field: 'keyId', reason: 'not a Key ID' }]);
+      throw new ValidationError(error.wording, [{ field: 'keyId', reason: 'not a Key ID' }]);
     }
     if (prefix.length < minimumKeyIdPrefix) {
       throw new ValidationError(

@@ -105,7 +105,7 @@ function unsealedDrives(
         protectorId = parseProtectorId(key.keyId);
       } catch (error) {
         if (!(error instanceof ProtectorIdError)) throw error;
-        throw new ValidationError(error.message, [
+        throw new ValidationError(error.wording, [
           { field: `${field}.keyId`, reason: 'not a Key ID' },
         ]);
       }

@@ -32,13 +32,7 @@ function parsePrefix(keyId: string): string {
     prefix = normalizeKeyIdPrefix(keyId);
   } catch (error) {
     if (!(error instanceof ProtectorIdError)) throw error;
-    throw new ValidationError(
-      {
-        en: error.message,
-        nb: 'Dette er ikke en gyldig nøkkel-ID: skriv de 8 tegnene gjenopprettingsskjermen viser (bare sifrene 0-9 og bokstavene A-F, høyst 32 tegn).',
-      },
-      [{ field: 'keyId', reason: error.message }],
-    );
+    throw new ValidationError(error.wording, [{ field: 'keyId', reason: error.message }]);
   }
   if (prefix.length < minimumKeyIdPrefix) {
     const reason = `type at least ${minimumKeyIdPrefix} characters of the Key ID (the recovery screen shows 8)`;

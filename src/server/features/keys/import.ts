@@ -185,21 +185,13 @@ export function wordImportResult(result: ImportResult, language: Language): Impo
   };
 }
 
-/** Why a whole file cannot be read, for the person who uploaded it. */
+/**
+ * Why a whole file cannot be read, for the person who uploaded it: the reader's own wording
+ * ("looks like a PNG image, ...") after the file's name.
+ */
 function formatRefusal(fileName: string, error: BitLockerFormatError): Wording {
-  const nb: Partial<Record<string, string>> = {
-    'status-only': `${fileName} er utdata fra manage-bde -status: den viser hvilke beskyttelser stasjonen har, men ingen ID-er eller gjenopprettingspassord. Lagre utdata fra «manage-bde -protectors -get C:» i stedet.`,
-    'too-large': `${fileName} er mye større enn noen nøkkelfil eller utdata fra et verktøy.`,
-    'no-recovery-password': `${fileName} har ikke noe gyldig gjenopprettingspassord på 48 sifre.`,
-    'no-protector-id': `${fileName} har et gjenopprettingspassord, men ingen fullstendig nøkkel-ID (identifikator) som hører til det.`,
-    ambiguous: `${fileName} har ulikt antall nøkkel-ID-er og gjenopprettingspassord, så det er ikke klart hva som hører sammen.`,
-  };
-  return {
-    en: `${fileName} ${error.message}.`,
-    nb:
-      nb[error.code] ??
-      `${fileName} kan ikke leses: Keyhold kjenner den ikke igjen som en gjenopprettingsnøkkelfil, en .BEK-fil eller utdata fra manage-bde eller Get-BitLockerVolume.`,
-  };
+  const sentence = (text: string) => `${fileName} ${text}${text.endsWith('.') ? '' : '.'}`;
+  return { en: sentence(error.wording.en), nb: sentence(error.wording.nb) };
 }
 
 /** Uploads larger than this are read on a worker thread; smaller ones take a few milliseconds. */
@@ -232,7 +224,7 @@ function readKeysOffThread(fileName: string, bytes: Buffer): Promise<FoundKey[]>
     });
     worker.once('message', (answer: { keys?: FoundKey[]; formatError?: FormatErrorData }) => {
       if (answer.formatError) {
-        reject(new BitLockerFormatError(answer.formatError.code, answer.formatError.message));
+        reject(new BitLockerFormatError(answer.formatError.code, answer.formatError.wording));
       } else {
         resolve(answer.keys ?? []);
       }
@@ -246,7 +238,7 @@ function readKeysOffThread(fileName: string, bytes: Buffer): Promise<FoundKey[]>
 
 interface FormatErrorData {
   code: string;
-  message: string;
+  wording: Wording;
 }
 
 async function readUpload(upload: Upload): Promise<FoundKey[]> {

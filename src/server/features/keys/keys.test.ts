@@ -438,6 +438,33 @@ for (const kind of databaseKinds) {
       });
       assert.equal(refused.status, 400);
       assert.match(refused.body.error.message, /photo\.png looks like a PNG image/);
+
+      // In Bokmål, the reader's own wording, also from a large file read on a worker thread.
+      const norsk = { 'accept-language': 'nb-NO,nb;q=0.9' };
+      const refusedNb = await browser.request<ErrorReply>('POST', '/api/v1/keys/import', {
+        body: { filename: 'photo.png', contentBase64: png.toString('base64') },
+        headers: norsk,
+      });
+      assert.equal(refusedNb.status, 400);
+      assert.equal(
+        refusedNb.body.error.message,
+        'photo.png ser ut som et PNG-bilde, ikke en BitLocker-nøkkelfil eller utdata fra et verktøy.',
+      );
+      const status = await readFile(
+        join(repoRoot, 'test/fixtures/windows-output/manage-bde-status-en.txt'),
+        'utf8',
+      );
+      const large = Buffer.from(`${status}${'\r\n'.repeat(40 * 1024)}`);
+      assert.ok(large.length > 64 * 1024);
+      const statusNb = await browser.request<ErrorReply>('POST', '/api/v1/keys/import', {
+        body: { filename: 'status.txt', contentBase64: large.toString('base64') },
+        headers: norsk,
+      });
+      assert.equal(statusNb.status, 400);
+      assert.match(
+        statusNb.body.error.message,
+        /^status\.txt ser ut som utdata fra manage-bde: Dette er utdata fra manage-bde -status \(C:, D:, E:\): .* Lagre utdata fra «manage-bde -protectors -get C:» i stedet\.$/,
+      );
     });
 
     it('exports every key after the password is entered again, and audits it', async () => {

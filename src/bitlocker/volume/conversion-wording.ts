@@ -1,10 +1,5 @@
-import type {
-  ConversionStatus,
-  EncryptionMode,
-  VolumeConversion,
-} from '../../bitlocker/volume/metadata.js';
-import type { ConversionRefusedError } from '../../bitlocker/volume/volume.js';
-import type { CliLanguage } from '../../text/terminal-language.js';
+import type { Language } from '../../text/wording.js';
+import type { ConversionStatus, EncryptionMode, VolumeConversion } from './metadata.js';
 
 /** Mode and conversion words, in the terms Windows uses in each language. */
 const words = {
@@ -45,7 +40,7 @@ const words = {
     locale: 'nb-NO',
   },
 } satisfies Record<
-  CliLanguage,
+  Language,
   {
     mode: Record<EncryptionMode, string>;
     conversion: Record<ConversionStatus, string>;
@@ -56,14 +51,14 @@ const words = {
   }
 >;
 
-export function modeWords(mode: EncryptionMode, language: CliLanguage): string {
+export function modeWords(mode: EncryptionMode, language: Language): string {
   return words[language].mode[mode];
 }
 
 export function conversionWords(
   status: ConversionStatus,
   pausedWhile: VolumeConversion['pausedWhile'],
-  language: CliLanguage,
+  language: Language,
 ): string {
   const wording = words[language];
   return status === 'paused' && pausedWhile
@@ -75,7 +70,7 @@ export function conversionWords(
 export function encryptedProgress(
   encryptedSize: number,
   volumeSize: number | undefined,
-  language: CliLanguage,
+  language: Language,
 ): string {
   const wording = words[language];
   const bytes = (size: number) => size.toLocaleString(wording.locale);
@@ -89,9 +84,16 @@ export function encryptedProgress(
   return `${bytes(encryptedSize)} ${wording.of} ${bytes(volumeSize)} ${wording.bytes} (${share})`;
 }
 
+/** What `conversionRefusal` words: the volume's conversion, its size and its raw state fields. */
+export interface RefusedConversion {
+  conversion: VolumeConversion;
+  volumeSize: number | undefined;
+  stateCodes: { current: number; next: number };
+}
+
 /** Why `unlock` will not decrypt a volume, naming its mode and its conversion. */
-export function conversionRefusal(error: ConversionRefusedError, language: CliLanguage): string {
-  const { conversion, volumeSize, stateCodes } = error;
+export function conversionRefusal(refused: RefusedConversion, language: Language): string {
+  const { conversion, volumeSize, stateCodes } = refused;
   const status =
     conversion.status === 'unknown'
       ? `${words[language].conversion.unknown} (${stateCodes.current}/${stateCodes.next})`
