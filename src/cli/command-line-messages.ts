@@ -1,4 +1,4 @@
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 
 /**
  * The words of the command-line parser (commander) that every `--help` shows, and its answers to

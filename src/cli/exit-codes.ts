@@ -5,7 +5,7 @@
  * apart.
  */
 import type { Command } from 'commander';
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 import { say } from '../text/terminal-language.js';
 import { commandLineMessages } from './command-line-messages.js';
 import { ExitCode } from './output.js';

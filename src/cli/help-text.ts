@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 import { say } from '../text/terminal-language.js';
 import { commandLineMessages } from './command-line-messages.js';
 

@@ -5,7 +5,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { SizedByteSource } from '../bitlocker/byte-source.js';
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 import { say } from '../text/terminal-language.js';
 import { inputMessages } from './input-messages.js';
 import { CliError, ExitCode } from './output.js';

@@ -1,4 +1,4 @@
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 
 /**
  * What the CLI says about the files, standard input and standard output a person gives it, in

@@ -4,16 +4,16 @@
  * Each command's own texts are declared beside the command, in src/cli/commands.
  */
 import { Command, Help, type ErrorOptions, type Option } from 'commander';
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 import { say } from '../text/terminal-language.js';
-import { commandLineMessages as messages } from './command-line-messages.js';
+import { commandLineMessages } from './command-line-messages.js';
 
 /** Commander's headings, as it passes them to `styleTitle`. */
 const headings: Readonly<Record<string, Wording>> = {
-  'Usage:': messages.usageHeading,
-  'Arguments:': messages.argumentsHeading,
-  'Options:': messages.optionsHeading,
-  'Commands:': messages.commandsHeading,
+  'Usage:': commandLineMessages.usageHeading,
+  'Arguments:': commandLineMessages.argumentsHeading,
+  'Options:': commandLineMessages.optionsHeading,
+  'Commands:': commandLineMessages.commandsHeading,
 };
 
 /** Commander builds its help from fixed English headings; each passes through here on its way out. */
@@ -27,7 +27,10 @@ class KeyholdHelp extends Help {
   override optionDescription(option: Option): string {
     return super
       .optionDescription(option)
-      .replace(`(${messages.defaultLabel.en} `, `(${say(messages.defaultLabel)} `);
+      .replace(
+        `(${commandLineMessages.defaultLabel.en} `,
+        `(${say(commandLineMessages.defaultLabel)} `,
+      );
   }
 }
 
@@ -42,20 +45,20 @@ function parserErrorWording(code: string | undefined, line: string): Wording | u
   if (named === undefined) return undefined;
   switch (code) {
     case 'commander.unknownOption':
-      return messages.unknownOption(named);
+      return commandLineMessages.unknownOption(named);
     case 'commander.unknownCommand':
-      return messages.unknownCommand(named);
+      return commandLineMessages.unknownCommand(named);
     case 'commander.missingArgument':
-      return messages.missingArgument(named);
+      return commandLineMessages.missingArgument(named);
     case 'commander.optionMissingArgument':
-      return messages.optionMissingArgument(named);
+      return commandLineMessages.optionMissingArgument(named);
     case 'commander.missingMandatoryOptionValue':
-      return messages.missingMandatoryOption(named);
+      return commandLineMessages.missingMandatoryOption(named);
     case 'commander.excessArguments': {
       // Only a subcommand takes arguments, so commander names it ("for 'inspect'").
       const counts = /Expected (\d+) arguments? but got (\d+)/.exec(line);
       if (!counts) return undefined;
-      return messages.excessArguments(named, Number(counts[1]), Number(counts[2]));
+      return commandLineMessages.excessArguments(named, Number(counts[1]), Number(counts[2]));
     }
     default:
       return undefined;
@@ -66,7 +69,7 @@ function parserErrorWording(code: string | undefined, line: string): Wording | u
 function suggestionLine(line: string): string {
   const suggestion = /^\(Did you mean (one of )?(.*)\?\)$/.exec(line);
   if (!suggestion) return line;
-  return say(messages.didYouMean(suggestion[2] ?? '', suggestion[1] !== undefined));
+  return say(commandLineMessages.didYouMean(suggestion[2] ?? '', suggestion[1] !== undefined));
 }
 
 /**
@@ -124,10 +127,10 @@ export function createProgram(): Command {
         nb: 'Oppbevar BitLocker-gjenopprettingsnøkler trygt, lett å finne og med bevis på at de virker.',
       }),
     )
-    .version('0.1.0', '-V, --version', say(messages.outputVersion))
-    .helpOption('-h, --help', say(messages.displayHelp))
-    .helpCommand('help [command]', say(messages.displayHelp))
-    .showHelpAfterError(say(messages.runWithHelp))
+    .version('0.1.0', '-V, --version', say(commandLineMessages.outputVersion))
+    .helpOption('-h, --help', say(commandLineMessages.displayHelp))
+    .helpCommand('help [command]', say(commandLineMessages.displayHelp))
+    .showHelpAfterError(say(commandLineMessages.runWithHelp))
     .exitOverride()
     .addHelpText(
       'after',

@@ -1,4 +1,4 @@
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 
 /**
  * What stops a server or an admin command from reaching its data: the data folder, the master

@@ -1,4 +1,4 @@
-import type { Wording } from '../server/messages.js';
+import type { Wording } from '../text/wording.js';
 
 export type { Wording };
 

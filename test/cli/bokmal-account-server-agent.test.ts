@@ -1,51 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { accountMessages } from '../../src/cli/account/messages.js';
-import { organisationMessages } from '../../src/cli/account/organisation-library.js';
-import { agentMessages } from '../../src/cli/agent/messages.js';
-import { serverMessages } from '../../src/cli/server/messages.js';
-import type { Wording } from '../../src/server/messages.js';
 import { testServeEnv } from '../server/serve-process.js';
-import { repoRoot, runKeyhold } from '../support/cli.js';
-
-type Catalogue = Record<string, Wording | ((...args: never[]) => Wording)>;
-
-const catalogues: Record<string, Catalogue> = {
-  accountMessages,
-  organisationMessages,
-  agentMessages,
-  serverMessages,
-};
-
-/** Arguments for the messages that take more than text; every other one gets «0», «1», ... */
-const sampleArguments: Record<string, unknown[]> = {
-  'organisationMessages.unknown': ['«0»', '«1»', ['«2»']],
-  'organisationMessages.mayNotAdd': [{ id: 'x', name: '«0»', role: 'member' }],
-};
-
-function wordingsOf(name: string, catalogue: Catalogue): [string, Wording][] {
-  return Object.entries(catalogue).map(([key, entry]) => {
-    if (typeof entry !== 'function') return [key, entry];
-    const args =
-      sampleArguments[`${name}.${key}`] ??
-      Array.from({ length: entry.length }, (_, index) => `«${index}»`);
-    return [key, (entry as (...given: unknown[]) => Wording)(...args)];
-  });
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
-  });
-}
+import { runKeyhold } from '../support/cli.js';
 
 describe('the messages of login, serve, admin and the agent in both languages', () => {
   const roots: string[] = [];
@@ -57,32 +18,6 @@ describe('the messages of login, serve, admin and the agent in both languages', 
     roots.push(dir);
     return dir;
   }
-
-  it('has every message in English and Bokmål, worded apart, with the same values in each', () => {
-    for (const [name, catalogue] of Object.entries(catalogues)) {
-      for (const [key, wording] of wordingsOf(name, catalogue)) {
-        const where = `${name}.${key}`;
-        assert.ok(wording.en.trim() !== '', `${where} has no English`);
-        assert.ok(wording.nb.trim() !== '', `${where} has no Bokmål`);
-        assert.notEqual(wording.nb, wording.en, `${where} is English in the Bokmål text`);
-        const values = (text: string) =>
-          [...text.matchAll(/«\d+»/g)].map(([value]) => value).sort();
-        assert.deepEqual(values(wording.nb), values(wording.en), `${where} leaves out a value`);
-      }
-    }
-  });
-
-  it('has no message that no command prints', () => {
-    const source = sourceFiles(join(repoRoot, 'src', 'cli'))
-      .map((file) => readFileSync(file, 'utf8'))
-      .join('\n');
-    const unused = Object.entries(catalogues).flatMap(([name, catalogue]) =>
-      Object.keys(catalogue)
-        .filter((key) => !source.includes(`${name}.${key}`))
-        .map((key) => `${name}.${key}`),
-    );
-    assert.deepEqual(unused, []);
-  });
 
   it('refuses a bad server address and plain HTTP in Bokmål, and keeps the English', async () => {
     const env = { XDG_CONFIG_HOME: await freshDir(), KEYHOLD_LANG: 'nb' };

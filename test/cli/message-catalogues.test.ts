@@ -1,31 +1,42 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { backupErrorMessages } from '../../src/backup/messages.js';
 import { bitLockerMessages } from '../../src/bitlocker/messages.js';
 import { conversionRefusal } from '../../src/bitlocker/volume/conversion-wording.js';
 import type { ConversionStatus, EncryptionMode } from '../../src/bitlocker/volume/metadata.js';
 import { volumeFormatMessages } from '../../src/bitlocker/volume/messages.js';
+import { accountMessages } from '../../src/cli/account/messages.js';
+import { organisationMessages } from '../../src/cli/account/organisation-library.js';
+import { agentMessages } from '../../src/cli/agent/messages.js';
 import { backupMessages } from '../../src/cli/backup/messages.js';
 import { commandLineMessages } from '../../src/cli/command-line-messages.js';
 import { inputMessages } from '../../src/cli/input-messages.js';
 import { keyMessages } from '../../src/cli/key/messages.js';
+import { serverMessages } from '../../src/cli/server/messages.js';
 import { volumeMessages } from '../../src/cli/volume/messages.js';
 import { dataMessages } from '../../src/operations/data-messages.js';
 import { operationMessages } from '../../src/operations/messages.js';
+import { repoRoot } from '../support/cli.js';
 
 /**
  * An argument that serves as any of the catalogues' parameter types (text, count, list,
- * Wording, a bad block), so every message can be built without knowing its signature.
+ * Wording, a bad block, an organisation), so every message can be built without knowing its
+ * signature. Printed as text it shows «index», so a value left out of one language shows.
  */
-function sampleArgument(): unknown {
-  return Object.assign(['first', 'second'], {
-    en: 'english part',
-    nb: 'norsk del',
+function sampleArgument(index: number): unknown {
+  const value = `«${index}»`;
+  return Object.assign([value], {
+    en: `english part ${value}`,
+    nb: `norsk del ${value}`,
     block: 2,
     reason: { en: 'english reason', nb: 'norsk grunn' },
-    toFixed: () => '2',
-    toLocaleString: () => '2',
-    toString: () => 'sample',
+    name: value,
+    role: 'member',
+    toFixed: () => value,
+    toLocaleString: () => value,
+    toString: () => value,
   });
 }
 
@@ -34,10 +45,23 @@ function wordings(catalogue: Record<string, unknown>): [string, { en: string; nb
     const wording =
       typeof entry === 'function'
         ? (entry as (...args: unknown[]) => unknown)(
-            ...Array.from({ length: entry.length }, sampleArgument),
+            ...Array.from({ length: entry.length }, (_, index) => sampleArgument(index)),
           )
         : entry;
     return [name, wording as { en: string; nb: string }];
+  });
+}
+
+/** The values a text shows, in order of their index. */
+function valuesIn(text: string): string[] {
+  return [...text.matchAll(/«\d+»/g)].map(([value]) => value).sort();
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
   });
 }
 
@@ -47,6 +71,10 @@ function wordings(catalogue: Record<string, unknown>): [string, { en: string; nb
  * from these (their constructors accept nothing else).
  */
 const catalogues = {
+  accountMessages,
+  organisationMessages,
+  agentMessages,
+  serverMessages,
   bitLockerMessages,
   volumeFormatMessages,
   backupErrorMessages,
@@ -66,9 +94,26 @@ describe('the message catalogues', () => {
         assert.ok(wording.en.trim() !== '', `${catalogueName}.${name} has no English`);
         assert.ok(wording.nb.trim() !== '', `${catalogueName}.${name} has no Bokmål`);
         assert.notEqual(wording.nb, wording.en, `${catalogueName}.${name} is not translated`);
+        assert.deepEqual(
+          valuesIn(wording.nb),
+          valuesIn(wording.en),
+          `${catalogueName}.${name} leaves out a value in one language`,
+        );
       }
     });
   }
+
+  it('has no message that nothing prints', () => {
+    const source = sourceFiles(join(repoRoot, 'src'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
+    const unused = Object.entries(catalogues).flatMap(([catalogueName, catalogue]) =>
+      Object.keys(catalogue)
+        .filter((name) => !source.includes(`${catalogueName}.${name}`))
+        .map((name) => `${catalogueName}.${name}`),
+    );
+    assert.deepEqual(unused, []);
+  });
 
   it('words every refusal to decrypt a converting volume in a Bokmål of its own', () => {
     const modes: EncryptionMode[] = ['full', 'used-space-only'];

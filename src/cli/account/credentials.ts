@@ -5,7 +5,7 @@ import { writeFileAtomically } from '../../files/atomic-file.js';
 import { CliError, ExitCode, printWarning } from '../output.js';
 import { say } from '../../text/terminal-language.js';
 import { accountMessages } from './messages.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 
 /** One logged-in account on one server: what `keyhold login` stores. */
 export interface StoredCredential {

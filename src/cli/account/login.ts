@@ -37,7 +37,7 @@ import {
 } from './credentials.js';
 import { say } from '../../text/terminal-language.js';
 import { accountMessages } from './messages.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 
 export interface WhoamiFlags {
   account?: string;

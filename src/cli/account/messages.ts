@@ -1,4 +1,4 @@
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 
 /** What keyhold login, logout, whoami and the account's key library tell a person (printed with `say`). */
 export const accountMessages = {

@@ -1,5 +1,5 @@
 import type { MembershipRole, Organisation } from '../../api/orgs.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, escapeForTerminal } from '../output.js';
 import { ApiError, KeyholdApi, loginProblem } from './api-client.js';

@@ -1,4 +1,4 @@
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 
 /** Everything keyhold agent tells a person, in English and Bokmål (printed with `say`). */
 export const agentMessages = {

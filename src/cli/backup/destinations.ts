@@ -10,7 +10,7 @@ import { ApiError } from '../account/api-client.js';
 import type { StoredCredential } from '../account/credentials.js';
 import { AccountKeys, detailWords, type BackupDestination } from '../account/key-library.js';
 import type { OrganisationTarget } from '../account/organisation-library.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import { CliError, ExitCode } from '../output.js';
 import type { BackupKey } from './backup-key.js';
 import { backupMessages } from './messages.js';

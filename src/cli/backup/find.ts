@@ -19,7 +19,7 @@ import {
   printWarning,
   style,
 } from '../output.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import { say } from '../../text/terminal-language.js';
 import {
   defaultSearchLimits,

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import { BitLockerFormatError } from '../../bitlocker/errors.js';
 import { bufferSource, readKeySource } from '../../bitlocker/key-sources.js';
 import { looksLikeBekFile } from '../../bitlocker/bek-file.js';

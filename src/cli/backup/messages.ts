@@ -1,4 +1,4 @@
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 
 /**
  * Everything `keyhold backup` and `keyhold find` tell a person, in English and Bokmål (printed

@@ -1,5 +1,5 @@
 import type { RemovableDrive } from '../../backup/drives.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import type { SearchPlace } from './local-search.js';
 import { backupMessages } from './messages.js';
 

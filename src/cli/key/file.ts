@@ -13,7 +13,7 @@ import {
 } from '../../bitlocker/recovery-password.js';
 import { decodeText } from '../../bitlocker/text-decoding.js';
 import { writeFileAtomically } from '../../files/atomic-file.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, printJson, printLine } from '../output.js';
 import { readStdin, stdinLimits } from '../stdin.js';

@@ -1,4 +1,4 @@
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 
 /** What keyhold serve and keyhold admin tell the operator (printed with `say`). */
 export const serverMessages = {

@@ -1,4 +1,4 @@
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 
 /**
  * Everything `keyhold verify`, `unlock` and `inspect` tell a person about a volume and the key

@@ -6,7 +6,7 @@ import {
   type NativeBinding,
   type VolumeCrypto,
 } from '../../bitlocker/volume/volume-crypto.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import { say } from '../../text/terminal-language.js';
 import { volumeMessages } from './messages.js';
 

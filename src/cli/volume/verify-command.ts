@@ -1,6 +1,6 @@
 import type { KeyCheck } from '../../bitlocker/volume/volume.js';
 import { verifyVolumeKey } from '../../bitlocker/volume/volume.js';
-import type { Wording } from '../../server/messages.js';
+import type { Wording } from '../../text/wording.js';
 import { say } from '../../text/terminal-language.js';
 import { CliError, ExitCode, printJson, printLine, style } from '../output.js';
 import type { AccountSecret } from './account-secret.js';
