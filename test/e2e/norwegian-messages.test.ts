@@ -62,7 +62,7 @@ describe("the server's messages in the app's language", { skip: browserSkip }, (
     await page.getByLabel('Velg en fil').setInputFiles(picture);
     await page
       .getByRole('alert')
-      .filter({ hasText: /^bilde\.png kan ikke leses/ })
+      .filter({ hasText: /^bilde\.png ser ut som et PNG-bilde/ })
       .waitFor();
 
     await page.getByLabel('Velg en fil').setInputFiles(conflicting);
