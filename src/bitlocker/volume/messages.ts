@@ -1,7 +1,7 @@
-import type { Wording } from '../../text/wording.js';
+import { groupedDigits, type Wording } from '../../text/wording.js';
 
-const englishBytes = (size: number) => size.toLocaleString('en-US');
-const bokmalBytes = (size: number) => size.toLocaleString('nb-NO');
+const englishBytes = (size: number) => groupedDigits(size, 'en');
+const bokmalBytes = (size: number) => groupedDigits(size, 'nb');
 
 /**
  * Everything the volume reader tells a person about an image or device it cannot read or will

@@ -1,4 +1,4 @@
-import type { Wording } from '../../text/wording.js';
+import { groupedDigits, type Wording } from '../../text/wording.js';
 
 /**
  * Everything `keyhold verify`, `unlock` and `inspect` tell a person about a volume and the key
@@ -140,8 +140,8 @@ export const volumeMessages = {
   ): Wording => {
     const rate = (bytes / 1e6 / seconds).toFixed(0);
     return {
-      en: `Wrote ${bytes.toLocaleString('en-US')} bytes of decrypted volume to ${name} in ${seconds.toFixed(1)} s (${rate} MB/s), opened with ${type} protector ${protectorId}.`,
-      nb: `Skrev ${bytes.toLocaleString('nb-NO')} byte dekryptert volum til ${name} på ${seconds.toFixed(1).replace('.', ',')} s (${rate} MB/s), låst opp med ${type}-beskytter ${protectorId}.`,
+      en: `Wrote ${groupedDigits(bytes, 'en')} bytes of decrypted volume to ${name} in ${seconds.toFixed(1)} s (${rate} MB/s), opened with ${type} protector ${protectorId}.`,
+      nb: `Skrev ${groupedDigits(bytes, 'nb')} byte dekryptert volum til ${name} på ${seconds.toFixed(1).replace('.', ',')} s (${rate} MB/s), låst opp med ${type}-beskytter ${protectorId}.`,
     };
   },
 
