@@ -298,8 +298,9 @@ try {
   }
   const keyholdVerify = ['verify', keyImage, '--recovery-password', recoveryPassword];
   // With a certificate bundle in the environment, the native path is also timed without it (an
-  // empty NODE_EXTRA_CA_CERTS is as if unset), to show what Node's start costs with it.
-  const verifyPaths = [
+  // empty NODE_EXTRA_CA_CERTS is as if unset), to show what Node's start costs with it; verify
+  // and unlock both.
+  const timedPaths = [
     ...paths,
     ...(process.env.NODE_EXTRA_CA_CERTS && nativeChoice.crypto.name === 'native'
       ? [{ name: 'native, no NODE_EXTRA_CA_CERTS', env: { NODE_EXTRA_CA_CERTS: '' } }]
@@ -307,10 +308,10 @@ try {
   ];
   const cryptsetupArgs = ['open', '--type', 'bitlk', '--test-passphrase', '--key-file=-', keyImage];
   const hasCryptsetup = peerAvailable('cryptsetup');
-  const verifyTimes = new Map(verifyPaths.map((path) => [path.name, [] as Run[]]));
+  const verifyTimes = new Map(timedPaths.map((path) => [path.name, [] as Run[]]));
   const cryptsetupTimes: Run[] = [];
   for (let i = 0; i < runs; i++) {
-    for (const path of verifyPaths) {
+    for (const path of timedPaths) {
       const measured = await run(
         process.execPath,
         [keyhold, ...keyholdVerify],
@@ -327,7 +328,7 @@ try {
   if (cryptsetup) {
     console.log(`  cryptsetup open --type bitlk --test-passphrase       ${timeText(cryptsetup)}`);
   }
-  for (const path of verifyPaths) {
+  for (const path of timedPaths) {
     const verify = medians(verifyTimes.get(path.name) ?? []);
     console.log(
       `  keyhold verify --recovery-password, ${path.name.padEnd(11)}      ${timeText(verify)}`,
@@ -364,7 +365,7 @@ try {
   );
   const hasDislocker = peerAvailable('dislocker-file');
   const out = join(outputDir, 'out.img');
-  const unlockRuns = new Map(paths.map((path) => [path.name, [] as Run[]]));
+  const unlockRuns = new Map(timedPaths.map((path) => [path.name, [] as Run[]]));
   const dislockerTimes: Run[] = [];
   const copyTimes: Run[] = [];
   const parallelCopyTimes: Run[] = [];
@@ -377,7 +378,7 @@ try {
     'wait',
   ].join(' ');
   for (let i = 0; i < runs; i++) {
-    for (const path of paths) {
+    for (const path of timedPaths) {
       rmSync(out, { force: true });
       const args = [keyhold, 'unlock', large, '--clear-key', '--out', out];
       unlockRuns.get(path.name)?.push(await run(process.execPath, args, undefined, path.env));
@@ -432,7 +433,7 @@ try {
       );
     }
   }
-  for (const path of paths) {
+  for (const path of timedPaths) {
     const unlock = medians(unlockRuns.get(path.name) ?? []);
     const rate = largeMb / (unlock.ms / 1000);
     console.log(
