@@ -5,8 +5,6 @@ import { ExitCode } from '../output.js';
 import { say } from '../../text/terminal-language.js';
 import { serverMessages } from './messages.js';
 
-/** The last line after Ctrl-C (SIGINT) or SIGTERM, once every connection is closed. */
-
 /**
  * V8 lets each process's young generation grow to 32 MB under load, and several workers on one
  * machine would each hold that. Measured with bench/server.ts, 4 MB answers as many requests
