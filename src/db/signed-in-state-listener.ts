@@ -36,8 +36,13 @@ export class SignedInStateListener {
   readonly #changes = new Map<string, number>();
   #reconnect: NodeJS.Timeout | undefined;
   #closed = false;
-  /** Marks sent by `heardUpToNow` whose return has not been heard yet, by payload. */
-  readonly #awaitingMarks = new Map<string, () => void>();
+  /**
+   * The mark on its way round, if any: one at a time, so the listening connection never has
+   * two statements queued, and every caller that comes while it is out waits for the next.
+   */
+  #markOut: { payload: string; finish: () => void } | undefined;
+  /** Callers of `heardUpToNow` for the next mark. */
+  #awaitingNextMark: (() => void)[] = [];
   /** Names this process's marks apart from every other's, on any machine. */
   readonly #markPrefix = `${catchUpMark}${randomBytes(6).toString('hex')}:`;
   #marksSent = 0;
@@ -84,30 +89,53 @@ export class SignedInStateListener {
    * to every other process's listening connection at the same moment. A process that waits for
    * this after committing a sign-out answers only when the other processes have been told.
    * Gives up quietly after `catchUpLimitMs` or when not listening: the write has happened
-   * either way, and a process that cannot hear reads every request.
+   * either way, and a process that cannot hear reads every request. Callers that come while a
+   * mark is out share the next one: a burst of sign-ins sends two marks, not one each.
    */
   heardUpToNow(): Promise<void> {
-    const client = this.#client;
-    if (!this.#listening || !client) return Promise.resolve();
-    this.#marksSent += 1;
-    const mark = `${this.#markPrefix}${this.#marksSent}`;
+    if (!this.#listening || !this.#client) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(limit);
-        this.#awaitingMarks.delete(mark);
-        resolve();
-      };
-      const limit = setTimeout(done, catchUpLimitMs);
-      limit.unref();
-      this.#awaitingMarks.set(mark, done);
-      client.query('select pg_notify($1, $2)', [signedInStateChannel, mark]).catch(done);
+      this.#awaitingNextMark.push(resolve);
+      this.#sendNextMark();
     });
+  }
+
+  #sendNextMark(): void {
+    const client = this.#client;
+    if (this.#markOut || this.#awaitingNextMark.length === 0) return;
+    const callers = this.#awaitingNextMark;
+    this.#awaitingNextMark = [];
+    if (!this.#listening || !client) {
+      for (const resolve of callers) resolve();
+      return;
+    }
+    this.#marksSent += 1;
+    const payload = `${this.#markPrefix}${this.#marksSent}`;
+    const finish = () => {
+      if (this.#markOut?.payload !== payload) return;
+      clearTimeout(limit);
+      this.#markOut = undefined;
+      for (const resolve of callers) resolve();
+      this.#sendNextMark();
+    };
+    const limit = setTimeout(finish, catchUpLimitMs);
+    limit.unref();
+    this.#markOut = { payload, finish };
+    client.query('select pg_notify($1, $2)', [signedInStateChannel, payload]).catch(finish);
+  }
+
+  /** Lets every caller of `heardUpToNow` go: no mark can come back any more. */
+  #releaseMarkWaiters(): void {
+    this.#markOut?.finish();
+    const callers = this.#awaitingNextMark;
+    this.#awaitingNextMark = [];
+    for (const resolve of callers) resolve();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#listening = false;
-    for (const done of [...this.#awaitingMarks.values()]) done();
+    this.#releaseMarkWaiters();
     clearTimeout(this.#reconnect);
     this.#reconnect = undefined;
     const client = this.#client;
@@ -136,7 +164,7 @@ export class SignedInStateListener {
       if (this.#client !== client || message.channel !== signedInStateChannel) return;
       const payload = message.payload ?? '*';
       if (payload.startsWith(catchUpMark)) {
-        this.#awaitingMarks.get(payload)?.();
+        if (this.#markOut?.payload === payload) this.#markOut.finish();
         return;
       }
       const dot = payload.indexOf('.');
@@ -173,7 +201,7 @@ export class SignedInStateListener {
 
   #lose(): void {
     this.#listening = false;
-    for (const done of [...this.#awaitingMarks.values()]) done();
+    this.#releaseMarkWaiters();
     const client = this.#client;
     this.#client = undefined;
     client?.removeAllListeners('notification');

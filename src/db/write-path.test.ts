@@ -198,6 +198,43 @@ for (const kind of databaseKinds) {
         await listener.heardUpToNow();
       },
     );
+
+    it(
+      'has heard every write committed before each of a burst of callers asks, on one statement at a time',
+      { skip: kind.name === 'sqlite' && 'SQLite reads changes from its file: nothing to await' },
+      async () => {
+        const listener = new SignedInStateListener(testDb.databaseUrl ?? '');
+        const other = testDb.open();
+        const warnings: string[] = [];
+        const onWarning = (warning: Error) => warnings.push(warning.message);
+        process.on('warning', onWarning);
+        // The stamp is the generation and then the announcements heard for each table asked.
+        const heard = () => Number(listener.stamp(['organisations'])?.split(':')[1]);
+        try {
+          await waitUntil(() => listener.stamp(['organisations']) !== undefined, 'listening');
+          const start = heard();
+          let committed = 0;
+          await Promise.all(
+            Array.from({ length: 40 }, async (_, n) => {
+              await other.db
+                .insertInto('organisations')
+                .values(organisation(`heard-burst-${n}`))
+                .execute();
+              committed += 1;
+              const committedBefore = committed;
+              await listener.heardUpToNow();
+              assert.ok(heard() - start >= committedBefore, `caller ${n} heard too little`);
+            }),
+          );
+          await new Promise((resolve) => setImmediate(resolve));
+          assert.deepEqual(warnings, [], 'no statement queued behind another on the connection');
+        } finally {
+          process.off('warning', onWarning);
+          await other.close();
+          await listener.close();
+        }
+      },
+    );
   });
 }
 
