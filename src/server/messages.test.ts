@@ -100,7 +100,10 @@ for (const kind of databaseKinds) {
       });
       assert.equal(refused.status, 400);
       assert.equal(refused.body.error.code, 'invalid_request');
-      assert.match(refused.body.error.message, /^bilde\.png ser ut som et PNG-bilde, ikke en BitLocker-nøkkelfil/);
+      assert.match(
+        refused.body.error.message,
+        /^bilde\.png ser ut som et PNG-bilde, ikke en BitLocker-nøkkelfil/,
+      );
       const empty = await browser.request<ErrorReply>('POST', '/api/v1/keys/import', {
         body: { filename: 'tom.txt', contentBase64: '' },
         headers: norwegian,
