@@ -15,6 +15,7 @@ import { deviceCredentials, endedEnrollments, type ReadAccessToken } from './dev
 import { escrowPublicKeyOf } from './escrow-key.js';
 import * as repo from './repo.js';
 import type { AccessTokenAnswer, AgentState, DuplicateChoice, EnrolledDevice } from './schema.js';
+import { things } from '../../messages.js';
 
 /**
  * Who an enrolled device is: enrollment with a token (the device's public key, hostname, OS and
@@ -315,9 +316,10 @@ export async function deviceCallerFor(request: FastifyRequest): Promise<DeviceCa
       ? null
       : /^Bearer (kha_[A-Za-z0-9_-]{20,400}\.[A-Za-z0-9_-]{43})$/.exec(header);
   if (!match?.[1]) {
-    throw new UnauthenticatedError(
-      'Send an access token of an enrolled device (keyhold agent gets one by signing a challenge).',
-    );
+    throw new UnauthenticatedError({
+      en: 'Send an access token of an enrolled device (keyhold agent gets one by signing a challenge).',
+      nb: 'Send en tilgangsnøkkel for en innrullert enhet (keyhold agent får en ved å signere en utfordring).',
+    });
   }
   const token = (await deviceCredentials(ctx)).readAccessToken(match[1]);
   if (!token || token.expiresAtMs <= ctx.now().getTime()) throw new AccessTokenRefusedError();
@@ -369,7 +371,7 @@ function enrolledView(row: repo.EnrolledDeviceListRow, pendingRotations: number)
 }
 
 function reading(caller: Caller, organisationId: string) {
-  return authorize(caller, 'write', organisationLibrary(organisationId), 'The organisation');
+  return authorize(caller, 'write', organisationLibrary(organisationId), things.organisation);
 }
 
 /** The organisation's enrolled devices, retired ones included (helpdesk and up). */
@@ -394,11 +396,11 @@ export async function retireDevice(
   organisationId: string,
   enrolledDeviceId: string,
 ): Promise<EnrolledDevice> {
-  authorize(caller, 'manage', organisationLibrary(organisationId), 'The enrolled device');
+  authorize(caller, 'manage', organisationLibrary(organisationId), things.enrolledDevice);
   const row = idPattern.test(enrolledDeviceId)
     ? await repo.findEnrolled(ctx.db, organisationId, enrolledDeviceId)
     : undefined;
-  if (!row) throw new NotFoundError('The enrolled device');
+  if (!row) throw new NotFoundError(things.enrolledDevice);
   if (row.status === 'active') {
     await ctx.database.transaction(async (trx) => {
       await repo.endEnrollment(trx, row.id, 'retired', ctx.now().toISOString());
@@ -410,7 +412,7 @@ export async function retireDevice(
     });
   }
   const retired = await repo.findEnrolled(ctx.db, organisationId, enrolledDeviceId);
-  if (!retired) throw new NotFoundError('The enrolled device');
+  if (!retired) throw new NotFoundError(things.enrolledDevice);
   return enrolledView(
     retired,
     (await keysToRotate(ctx.db, organisationId, retired.device_id)).length,
