@@ -15,7 +15,7 @@ import { deviceCredentials, endedEnrollments, type ReadAccessToken } from './dev
 import { escrowPublicKeyOf } from './escrow-key.js';
 import * as repo from './repo.js';
 import type { AccessTokenAnswer, AgentState, DuplicateChoice, EnrolledDevice } from './schema.js';
-import { things } from '../../messages.js';
+import { things, type Wording } from '../../messages.js';
 
 /**
  * Who an enrolled device is: enrollment with a token (the device's public key, hostname, OS and
@@ -76,13 +76,37 @@ class AccessTokenRefusedError extends DomainError {
 }
 
 class AssertionRefusedError extends DomainError {
-  constructor(reason: string) {
+  constructor(reason: Wording) {
     super(401, 'invalid_client', {
-      en: `The device's signed assertion was refused (${reason}). Run the agent again; if it keeps failing, enroll the device again.`,
-      nb: `Enhetens signerte påstand ble avvist (${reason}). Kjør agenten på nytt; om det fortsatt feiler, rull inn enheten på nytt.`,
+      en: `The device's signed assertion was refused (${reason.en}). Run the agent again; if it keeps failing, enroll the device again.`,
+      nb: `Enhetens signerte påstand ble avvist (${reason.nb}). Kjør agenten på nytt; om det fortsatt feiler, rull inn enheten på nytt.`,
     });
   }
 }
+
+/** Why an assertion is refused, named in the refusal so a failing agent can be looked into. */
+const assertionProblems = {
+  malformed: { en: 'malformed assertion', nb: 'påstanden er feilformet' },
+  algorithm: { en: 'algorithm assertion', nb: 'påstanden bruker en algoritme som ikke godtas' },
+  notTheDevice: {
+    en: 'issuer and subject must both be the enrolled device',
+    nb: 'både utsteder og subjekt må være den innrullerte enheten',
+  },
+  wrongAudience: {
+    en: 'the audience is not this token endpoint',
+    nb: 'mottakeren er ikke dette tokenendepunktet',
+  },
+  lifetime: { en: 'expired or too long-lived', nb: 'utløpt eller gyldig for lenge' },
+  challenge: {
+    en: 'the challenge is unknown, expired or already used',
+    nb: 'utfordringen er ukjent, utløpt eller allerede brukt',
+  },
+  signature: { en: 'signature assertion', nb: 'påstandens signatur er ugyldig' },
+  keyMismatch: {
+    en: 'the signature does not match the enrolled key',
+    nb: 'signaturen stemmer ikke med den innrullerte nøkkelen',
+  },
+} satisfies Record<string, Wording>;
 
 export interface EnrollInput {
   token: string;
@@ -241,29 +265,29 @@ async function grantAccess(
   assertion: string,
 ): Promise<{ answer: AccessTokenAnswer; device: ReadAccessToken }> {
   const read = readAssertion(assertion);
-  if (!read.ok) throw new AssertionRefusedError(`${read.problem} assertion`);
+  if (!read.ok) throw new AssertionRefusedError(assertionProblems[read.problem]);
   const { claims } = read;
   const now = ctx.now().getTime();
   const nowSeconds = Math.floor(now / 1000);
   if (claims.iss !== claims.sub || !idPattern.test(claims.iss)) {
-    throw new AssertionRefusedError('issuer and subject must both be the enrolled device');
+    throw new AssertionRefusedError(assertionProblems.notTheDevice);
   }
   if (!claims.aud.endsWith(tokenEndpointPath) && !claims.aud.endsWith(checkInPath)) {
-    throw new AssertionRefusedError('the audience is not this token endpoint');
+    throw new AssertionRefusedError(assertionProblems.wrongAudience);
   }
   if (claims.exp <= nowSeconds || claims.exp - claims.iat > maximumAssertionLifetimeSeconds) {
-    throw new AssertionRefusedError('expired or too long-lived');
+    throw new AssertionRefusedError(assertionProblems.lifetime);
   }
   const signer = await deviceCredentials(ctx);
   const challenge = signer.readChallenge(claims.jti);
   if (challenge?.enrolledDeviceId !== claims.iss || challenge.expiresAtMs <= now) {
-    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
+    throw new AssertionRefusedError(assertionProblems.challenge);
   }
   if (await endedEnrollments(ctx).ended(claims.iss)) throw new DeviceNotEnrolledError();
   const device = await credentialOf(ctx, claims.iss);
   if (!device) throw new DeviceNotEnrolledError();
   if (!read.verifyWith(device.publicKey)) {
-    throw new AssertionRefusedError('the signature does not match the enrolled key');
+    throw new AssertionRefusedError(assertionProblems.keyMismatch);
   }
   const at = ctx.now().toISOString();
   // Through the shared commit: a fleet checking in at once pays one disk sync per batch.
@@ -271,7 +295,7 @@ async function grantAccess(
     repo.acceptChallenge(trx, claims.iss, challenge.issuedAtMs, at),
   );
   if (!accepted) {
-    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
+    throw new AssertionRefusedError(assertionProblems.challenge);
   }
   const content: ReadAccessToken = {
     enrolledDeviceId: claims.iss,
