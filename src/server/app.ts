@@ -34,6 +34,7 @@ import { installRouteAccess } from './route-access.js';
 import { securityHeaders } from './security-headers.js';
 import { registerWebApp } from './web.js';
 import './fastify-types.js';
+import { things } from './messages.js';
 
 export interface AppOptions {
   config: Config;
@@ -74,7 +75,7 @@ export async function buildApp({
   app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(() => {
-    throw new NotFoundError('The page');
+    throw new NotFoundError(things.page);
   });
   // Plain-text bodies are what cross-site forms can send without a preflight: JSON only.
   app.removeContentTypeParser('text/plain');

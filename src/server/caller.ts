@@ -5,6 +5,7 @@ import { accountHeader } from './browser-cookie.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
 import { liveAt, sessionTouchIntervalMs, touchSession } from './accounts/sessions-repo.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
+import { refusals } from './messages.js';
 
 /** What every caller has: the account a request acts as and the organisations it belongs to. */
 interface AccountCaller extends RequestInfo {
@@ -38,9 +39,10 @@ export type Caller = SessionCaller | TokenCaller;
 /** What a token hears where only a person signed in in a browser may act. */
 export class BrowserSessionRequiredError extends ForbiddenError {
   constructor() {
-    super(
-      'A token from keyhold login only works for key operations. Sign in in the browser to do this.',
-    );
+    super({
+      en: 'A token from keyhold login only works for key operations. Sign in in the browser to do this.',
+      nb: 'Et token fra keyhold login virker bare for nøkkeloperasjoner. Logg inn i nettleseren for å gjøre dette.',
+    });
   }
 }
 
@@ -59,9 +61,10 @@ export async function sessionCallerFor(request: FastifyRequest): Promise<Session
   if (typeof wanted === 'string' && wanted !== '') {
     session = idPattern.test(wanted) ? sessions.find((s) => s.user_id === wanted) : undefined;
     if (!session) {
-      throw new UnauthenticatedError(
-        'That account is not signed in in this browser. Sign in to it again.',
-      );
+      throw new UnauthenticatedError({
+        en: 'That account is not signed in in this browser. Sign in to it again.',
+        nb: 'Den kontoen er ikke logget inn i denne nettleseren. Logg inn på den igjen.',
+      });
     }
   } else {
     session = sessions[0];
@@ -102,6 +105,6 @@ export function sessionCallerOf(request: FastifyRequest): SessionCaller {
 /** The caller of a route about the token itself (keyhold whoami, keyhold logout). */
 export function tokenCallerOf(request: FastifyRequest): TokenCaller {
   const caller = callerOf(request);
-  if (caller.kind !== 'token') throw new UnauthenticatedError('Send the token from keyhold login.');
+  if (caller.kind !== 'token') throw new UnauthenticatedError(refusals.sendLoginToken);
   return caller;
 }

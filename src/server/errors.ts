@@ -4,6 +4,7 @@ import type { $ZodRawIssue } from 'zod/v4/core';
 import { invalidCharactersCode, type ErrorBody } from '../api/errors.js';
 import {
   issueMessage,
+  refusals,
   requestLanguage,
   requestMessages,
   type Language,
@@ -11,37 +12,34 @@ import {
 } from './messages.js';
 
 /**
- * Errors the domain raises on purpose; each maps to one HTTP status and a stable code. A message
- * given as a Wording reaches the person in the language the request asks for (messages.ts); a
- * plain string is English only, for messages the web app words itself by their code.
+ * Errors the domain raises on purpose; each maps to one HTTP status and a stable code. The
+ * message is a Wording, so it reaches every client (the web app, the command line, a script) in
+ * the language the request asks for (messages.ts); `message` is its English, for logs.
  */
 export class DomainError extends Error {
-  readonly wording: Wording | undefined;
-
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string | Wording,
+    readonly wording: Wording,
     readonly details?: unknown,
   ) {
-    super(typeof message === 'string' ? message : message.en);
-    this.wording = typeof message === 'string' ? undefined : message;
+    super(wording.en);
     this.name = new.target.name;
   }
 
   messageIn(language: Language): string {
-    return this.wording?.[language] ?? this.message;
+    return this.wording[language];
   }
 }
 
 export class ValidationError extends DomainError {
-  constructor(message: string | Wording, details?: unknown) {
+  constructor(message: Wording, details?: unknown) {
     super(400, 'invalid_request', message, details);
   }
 }
 
 export class UnauthenticatedError extends DomainError {
-  constructor(message = 'Sign in to continue.') {
+  constructor(message: Wording = refusals.signIn) {
     super(401, 'unauthenticated', message);
   }
 }
@@ -49,7 +47,7 @@ export class UnauthenticatedError extends DomainError {
 /** Wrong email, password or code: one message whatever was wrong, so nothing is given away. */
 export class InvalidCredentialsError extends DomainError {
   constructor(
-    message: string | Wording = {
+    message: Wording = {
       en: 'The email or password is not right.',
       nb: 'E-postadressen eller passordet er ikke riktig.',
     },
@@ -79,39 +77,49 @@ export class CsrfError extends DomainError {
 /** The Host names another server: a page from elsewhere whose name was pointed here. */
 export class HostNotAllowedError extends DomainError {
   constructor() {
-    super(
-      421,
-      'host_not_allowed',
-      'Keyhold does not answer to this host name. Open it at the address your administrator gave you.',
-    );
-  }
-}
-
-export class WeakPasswordError extends DomainError {
-  /** `codes` name each reason for clients that word it themselves (the web app, in Bokmål). */
-  constructor(reasons: string[], codes: string[] = []) {
-    super(400, 'weak_password', `Choose another password: ${reasons.join('; ')}.`, {
-      reasons,
-      codes,
+    super(421, 'host_not_allowed', {
+      en: 'Keyhold does not answer to this host name. Open it at the address your administrator gave you.',
+      nb: 'Keyhold svarer ikke på dette vertsnavnet. Åpne det på adressen administratoren din ga deg.',
     });
   }
 }
 
+export class WeakPasswordError extends DomainError {
+  /**
+   * `details.reasons` stay in English for scripts; `codes` name each reason for clients that word
+   * it themselves (the web app).
+   */
+  constructor(reasons: Wording[], codes: string[] = []) {
+    super(
+      400,
+      'weak_password',
+      {
+        en: `Choose another password: ${reasons.map((reason) => reason.en).join('; ')}.`,
+        nb: `Velg et annet passord: ${reasons.map((reason) => reason.nb).join('; ')}.`,
+      },
+      { reasons: reasons.map((reason) => reason.en), codes },
+    );
+  }
+}
+
 export class ForbiddenError extends DomainError {
-  constructor(message: string) {
+  constructor(message: Wording) {
     super(403, 'forbidden', message);
   }
 }
 
-/** Also used for "exists but is not yours", so the two cannot be told apart. */
+/**
+ * Also used for "exists but is not yours", so the two cannot be told apart. `what` names the
+ * thing in each language, from `things` in messages.ts.
+ */
 export class NotFoundError extends DomainError {
-  constructor(what = 'The item') {
-    super(404, 'not_found', `${what} was not found.`);
+  constructor(what: Wording) {
+    super(404, 'not_found', { en: `${what.en} was not found.`, nb: `${what.nb} ble ikke funnet.` });
   }
 }
 
 export class ConflictError extends DomainError {
-  constructor(message: string | Wording, details?: unknown) {
+  constructor(message: Wording, details?: unknown) {
     super(409, 'conflict', message, details);
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { writeRecoveryKeyFile } from '../bitlocker/recovery-file.js';
+import { newId } from '../db/ids.js';
 import { databaseKinds } from '../../test/server/databases.js';
 import { startTestApp, TestBrowser, type TestApp } from '../../test/server/harness.js';
 import {
@@ -10,8 +11,8 @@ import {
   uniqueEmail,
   type ErrorReply,
 } from '../../test/server/key-library.js';
-import { CsrfError, RateLimitedError } from './errors.js';
-import { languageOf } from './messages.js';
+import { CsrfError, NotFoundError, RateLimitedError } from './errors.js';
+import { languageOf, things } from './messages.js';
 import type { SessionList as SessionsReply } from '../api/auth.js';
 import type { ImportResult as ImportReply } from '../api/keys.js';
 
@@ -37,6 +38,13 @@ describe('the language of server messages', () => {
       'Too many attempts. Try again in 1 minute.',
     );
     assert.match(new CsrfError().messageIn('nb'), /Last inn siden på nytt/);
+  });
+
+  it('words what was not found in each language from its name', () => {
+    const missing = new NotFoundError(things.organisation);
+    assert.equal(missing.messageIn('en'), 'The organisation was not found.');
+    assert.equal(missing.messageIn('nb'), 'Organisasjonen ble ikke funnet.');
+    assert.equal(missing.message, 'The organisation was not found.');
   });
 });
 
@@ -168,6 +176,82 @@ for (const kind of databaseKinds) {
       assert.match(conflict.body.error.message, /finnes allerede i biblioteket ditt med et annet/);
       const english = await browser.request<ErrorReply>('POST', '/api/v1/keys', { body: again });
       assert.match(english.body.error.message, /already in your library with a different/);
+    });
+
+    /** The refusal in Bokmål and in English: the same status and code, each message exact. */
+    async function refusalInBothLanguages(
+      browser: TestBrowser,
+      method: 'GET' | 'POST',
+      url: string,
+      expected: { status: number; code: string; en: string; nb: string },
+      body?: unknown,
+    ): Promise<void> {
+      const inBokmal = await browser.request<ErrorReply>(method, url, { body, headers: norwegian });
+      const inEnglish = await browser.request<ErrorReply>(method, url, { body });
+      for (const [reply, message] of [
+        [inBokmal, expected.nb],
+        [inEnglish, expected.en],
+      ] as const) {
+        assert.equal(reply.status, expected.status, url);
+        assert.equal(reply.body.error.code, expected.code, url);
+        assert.equal(reply.body.error.message, message, url);
+      }
+    }
+
+    it('words a missing key or organisation in Bokmål, with the same code and status', async () => {
+      const browser = await signedInBrowser();
+      await refusalInBothLanguages(browser, 'GET', `/api/v1/keys/${newId()}`, {
+        status: 404,
+        code: 'not_found',
+        en: 'The key was not found.',
+        nb: 'Nøkkelen ble ikke funnet.',
+      });
+      await refusalInBothLanguages(browser, 'GET', `/api/v1/orgs/${newId()}`, {
+        status: 404,
+        code: 'not_found',
+        en: 'The organisation was not found.',
+        nb: 'Organisasjonen ble ikke funnet.',
+      });
+    });
+
+    it("refuses a member's managing of members in Bokmål, with the same code", async () => {
+      const owner = await signedInBrowser();
+      const memberEmail = uniqueEmail('mia');
+      const member = new TestBrowser(server.app);
+      await member.signup(memberEmail, testPassword);
+      const created = await owner.request<{ organisation: { id: string } }>(
+        'POST',
+        '/api/v1/orgs',
+        { body: { name: 'Fjordvik IT' } },
+      );
+      const members = `/api/v1/orgs/${created.body.organisation.id}/members`;
+      const added = await owner.request('POST', members, {
+        body: { email: memberEmail, role: 'member' },
+      });
+      assert.equal(added.status, 201);
+      await refusalInBothLanguages(
+        member,
+        'POST',
+        members,
+        {
+          status: 403,
+          code: 'forbidden',
+          en: 'Only owners and admins of the organisation can manage its members.',
+          nb: 'Bare eiere og administratorer i organisasjonen kan administrere medlemmene.',
+        },
+        { email: uniqueEmail('ola'), role: 'member' },
+      );
+    });
+
+    it('refuses a bad audit cursor in Bokmål, with the same code', async () => {
+      const browser = await signedInBrowser();
+      const notASequence = Buffer.from('x').toString('base64url');
+      await refusalInBothLanguages(browser, 'GET', `/api/v1/audit?before=${notASequence}`, {
+        status: 400,
+        code: 'invalid_request',
+        en: 'The cursor is not valid: use the nextCursor of the previous page.',
+        nb: 'Pekeren er ikke gyldig: bruk nextCursor fra forrige side.',
+      });
     });
 
     it("describes a session's device in Bokmål, headless Chrome included", async () => {

@@ -59,6 +59,47 @@ export const requestMessages = {
   },
 } satisfies Record<string, Wording | ((...args: string[]) => Wording)>;
 
+/**
+ * What a not-found answer names, each worded once: NotFoundError makes "The organisation was not
+ * found." of `things.organisation`, and the same words in Bokmål.
+ */
+export const things = {
+  account: { en: 'The account', nb: 'Kontoen' },
+  accountWithEmail: { en: 'An account with this email', nb: 'En konto med denne e-postadressen' },
+  approval: { en: 'The approval', nb: 'Godkjenningen' },
+  device: { en: 'The device', nb: 'Enheten' },
+  domain: { en: 'The domain', nb: 'Domenet' },
+  enrolledDevice: { en: 'The enrolled device', nb: 'Den innrullerte enheten' },
+  enrollmentToken: { en: 'The enrollment token', nb: 'Innrulleringsnøkkelen' },
+  file: { en: 'The file', nb: 'Filen' },
+  invitation: { en: 'The invitation', nb: 'Invitasjonen' },
+  key: { en: 'The key', nb: 'Nøkkelen' },
+  member: { en: 'The member', nb: 'Medlemmet' },
+  organisation: { en: 'The organisation', nb: 'Organisasjonen' },
+  page: { en: 'The page', nb: 'Siden' },
+  passkey: { en: 'The passkey', nb: 'Passnøkkelen' },
+  session: { en: 'The session', nb: 'Økten' },
+  token: { en: 'The token', nb: 'Tokenet' },
+  userCode: { en: 'That code', nb: 'Den koden' },
+} satisfies Record<string, Wording>;
+
+/** Refusals given in more than one place, worded once. */
+export const refusals = {
+  signIn: { en: 'Sign in to continue.', nb: 'Logg inn for å fortsette.' },
+  sendLoginToken: {
+    en: 'Send the token from keyhold login.',
+    nb: 'Send tokenet fra keyhold login.',
+  },
+  cursorFromFirstPage: {
+    en: 'The cursor is not valid: start again from the first page.',
+    nb: 'Pekeren er ikke gyldig: begynn på nytt fra første side.',
+  },
+  cursorFromPreviousPage: {
+    en: 'The cursor is not valid: use the nextCursor of the previous page.',
+    nb: 'Pekeren er ikke gyldig: bruk nextCursor fra forrige side.',
+  },
+} satisfies Record<string, Wording>;
+
 const norwegianIssues = locales.no().localeError;
 
 /**

@@ -1,6 +1,8 @@
 import { organisationOwner, userOwner, type Owner } from '../db/owners.js';
 import type { MembershipRole } from '../db/schema.js';
 import { ForbiddenError, NotFoundError } from './errors.js';
+import { things } from './messages.js';
+import type { Wording } from './messages.js';
 
 /**
  * Who may do what in a key library. A library is a person's own or an organisation's; every key,
@@ -107,15 +109,21 @@ export function authorize(
   principal: Principal,
   action: LibraryAction,
   library: Library,
-  missing = 'The key',
+  missing: Wording = things.key,
 ): LibraryAccess {
   const grants = grantsIn(principal, library);
   if (!grants.includes('read') && !grants.includes(action)) throw new NotFoundError(missing);
   if (!grants.includes(action)) {
     throw new ForbiddenError(
       action === 'reveal'
-        ? 'Your role in this organisation does not allow revealing keys.'
-        : 'Your role in this organisation does not allow this.',
+        ? {
+            en: 'Your role in this organisation does not allow revealing keys.',
+            nb: 'Rollen din i denne organisasjonen gir ikke lov til å vise nøkler.',
+          }
+        : {
+            en: 'Your role in this organisation does not allow this.',
+            nb: 'Rollen din i denne organisasjonen gir ikke lov til dette.',
+          },
     );
   }
   const role =

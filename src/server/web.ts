@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from './errors.js';
 import { declareAccessOfPluginRoutes } from './route-access.js';
 import { contentSecurityPolicy } from './security-headers.js';
+import { things } from './messages.js';
 
 /** Where `npm run build:web` writes the app: web/dist beside src/ and dist/ alike. */
 export const defaultWebRoot = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -65,7 +66,7 @@ export async function registerWebApp(
         return reply.sendFile(path.slice(1), root);
       }
       const isApi = path === '/api' || path.startsWith('/api/');
-      if (isApi || (!acceptsHtml(request) && path !== '/')) throw new NotFoundError('The page');
+      if (isApi || (!acceptsHtml(request) && path !== '/')) throw new NotFoundError(things.page);
       if (!built) {
         return reply
           .status(503)

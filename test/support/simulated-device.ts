@@ -80,9 +80,10 @@ export class SimulatedDevice {
     });
   }
 
-  exchange(assertion: string) {
+  exchange(assertion: string, headers: Record<string, string> = {}) {
     return this.send<AccessTokenAnswer>('POST', '/api/v1/agent/token', {
       body: { client_assertion_type: jwtBearerAssertionType, client_assertion: assertion },
+      headers,
     });
   }
 

@@ -12,6 +12,7 @@ import {
   type OrganisationAuditRow,
 } from './repo.js';
 import type { OrganisationAuditEvent, OrganisationAuditQuery } from './schema.js';
+import { refusals, things } from '../../messages.js';
 
 /**
  * An organisation's audit: every event recorded about its library, members and policies, for
@@ -29,7 +30,7 @@ export function decodeAuditCursor(cursor: string | undefined): number | undefine
   if (cursor === undefined) return undefined;
   const seq = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!Number.isSafeInteger(seq) || seq < 1) {
-    throw new ValidationError('The cursor is not valid: use the nextCursor of the previous page.', [
+    throw new ValidationError(refusals.cursorFromPreviousPage, [
       { field: 'before', reason: 'use the nextCursor of the previous page' },
     ]);
   }
@@ -115,7 +116,7 @@ export async function listOrganisationAudit(
   organisationId: string,
   query: OrganisationAuditQuery,
 ): Promise<{ events: OrganisationAuditEvent[]; nextCursor: string | null }> {
-  authorize(caller, 'audit', organisationLibrary(organisationId), 'The organisation');
+  authorize(caller, 'audit', organisationLibrary(organisationId), things.organisation);
   const filter = await filterOf(ctx, query);
   if (!filter) return { events: [], nextCursor: null };
   const rows = await eventsOfOrganisation(ctx.db, ctx.database.dialect, organisationId, filter, {
@@ -181,7 +182,7 @@ export async function organisationAuditCsv(
   organisationId: string,
   query: OrganisationAuditQuery,
 ): Promise<{ fileName: string; body: string }> {
-  authorize(caller, 'audit', organisationLibrary(organisationId), 'The organisation');
+  authorize(caller, 'audit', organisationLibrary(organisationId), things.organisation);
   const filter = await filterOf(ctx, query);
   const rows: CsvRow[] = [];
   let beforeSeq = decodeAuditCursor(query.before);

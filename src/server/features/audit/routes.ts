@@ -11,13 +11,14 @@ import {
   organisationAuditQuery,
   organisationAuditResponse,
 } from './schema.js';
+import { refusals } from '../../messages.js';
 
 /** Cursors are opaque to clients; inside they are the chain position to continue below. */
 function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   const seq = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!Number.isSafeInteger(seq) || seq < 1) {
-    throw new ValidationError('The cursor is not valid: use the nextCursor of the previous page.');
+    throw new ValidationError(refusals.cursorFromPreviousPage);
   }
   return seq;
 }

@@ -20,6 +20,7 @@ import { ConflictError, DomainError, NotFoundError, ValidationError } from '../.
 import { userOf } from './account-view.js';
 import { confirmPassword } from './credentials.js';
 import * as repo from './repo.js';
+import { things } from '../../messages.js';
 
 /** Where WebAuthn ceremonies happen: the web app's origin and its host name as the RP ID. */
 export interface RelyingParty {
@@ -192,7 +193,7 @@ export async function listPasskeys(
   return (await repo.listPasskeys(ctx.db, caller.accountId)).map(passkeyView);
 }
 
-const passkeyNotFound = () => new NotFoundError('The passkey');
+const passkeyNotFound = () => new NotFoundError(things.passkey);
 
 export async function renamePasskey(
   ctx: ServerContext,

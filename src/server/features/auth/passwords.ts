@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import type { Wording } from '../../messages.js';
 
 export interface Argon2Cost {
   memoryKib: number;
@@ -235,15 +236,36 @@ function personalParts(account: { email: string; displayName?: string | undefine
   return [...new Set(pieces.map(fold))].filter((part) => part.length >= 3);
 }
 
-/** Why a password may be refused; each has a stable code the web app words in its language. */
+/**
+ * Why a password may be refused; each has a stable code the web app words in its language, and
+ * the server's own message gives the reasons in the request's language.
+ */
 export const passwordWeaknessReasons = {
-  too_short: `use at least ${passwordLimits.minLength} characters`,
-  too_long: `use at most ${passwordLimits.maxLength} characters`,
-  common: 'it is one of the most common passwords',
-  pattern: 'it is a run or a repetition of characters',
-  personal: 'it is mostly your email or name',
-  guessable: 'it is easy to guess; add a few words that do not belong together',
-} as const;
+  too_short: {
+    en: `use at least ${passwordLimits.minLength} characters`,
+    nb: `bruk minst ${passwordLimits.minLength} tegn`,
+  },
+  too_long: {
+    en: `use at most ${passwordLimits.maxLength} characters`,
+    nb: `bruk høyst ${passwordLimits.maxLength} tegn`,
+  },
+  common: {
+    en: 'it is one of the most common passwords',
+    nb: 'det er et av de vanligste passordene',
+  },
+  pattern: {
+    en: 'it is a run or a repetition of characters',
+    nb: 'det er en rekke eller en gjentakelse av tegn',
+  },
+  personal: {
+    en: 'it is mostly your email or name',
+    nb: 'det er for det meste e-postadressen eller navnet ditt',
+  },
+  guessable: {
+    en: 'it is easy to guess; add a few words that do not belong together',
+    nb: 'det er lett å gjette; legg til noen ord som ikke hører sammen',
+  },
+} satisfies Record<string, Wording>;
 
 export type PasswordWeakness = keyof typeof passwordWeaknessReasons;
 

@@ -15,6 +15,7 @@ import type { Language } from '../../messages.js';
 import type { RequestInfo } from '../../request-info.js';
 import { revokeAllTokensOfUser } from '../device-auth/index.js';
 import { describeDevice, deviceParts } from './device.js';
+import { things } from '../../messages.js';
 
 export interface BrowserAccountView {
   id: string;
@@ -104,7 +105,7 @@ export async function forgetAccount(
   info: RequestInfo,
   userId: string,
 ): Promise<void> {
-  if (!browser) throw new NotFoundError('The account');
+  if (!browser) throw new NotFoundError(things.account);
   const now = ctx.now();
   await ctx.database.transaction(async (trx) => {
     const ended = await revokeSessionsOfBrowser(trx, browser.id, {
@@ -155,7 +156,7 @@ export async function getSession(
   language: Language = 'en',
 ) {
   const session = (await listSessions(ctx, caller, language)).find((s) => s.id === sessionId);
-  if (!session) throw new NotFoundError('The session');
+  if (!session) throw new NotFoundError(things.session);
   return session;
 }
 
@@ -170,7 +171,7 @@ export async function revokeSession(
       now: ctx.now(),
       only: sessionId,
     });
-    if (revoked === 0) throw new NotFoundError('The session');
+    if (revoked === 0) throw new NotFoundError(things.session);
     await ctx.audit.record(trx, caller, {
       action: 'session_revoked',
       details: { sessionId },

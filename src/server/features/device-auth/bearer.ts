@@ -4,6 +4,7 @@ import { requestInfo } from '../../request-info.js';
 import { UnauthenticatedError } from '../../errors.js';
 import { membershipsOfUser } from '../../accounts/users-repo.js';
 import { authenticateToken, type TokenHolder } from './service.js';
+import { refusals } from '../../messages.js';
 
 const holders = new WeakMap<FastifyRequest, TokenHolder>();
 
@@ -13,19 +14,23 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   if (header === undefined) return undefined;
   const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
   if (!match?.[1]) {
-    throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
+    throw new UnauthenticatedError({
+      en: 'The Authorization header must be "Bearer <token>".',
+      nb: 'Authorization-headeren må være "Bearer <token>".',
+    });
   }
   return match[1];
 }
 
 async function holderOf(request: FastifyRequest): Promise<TokenHolder> {
   const bearer = bearerOf(request);
-  if (bearer === undefined) throw new UnauthenticatedError('Send the token from keyhold login.');
+  if (bearer === undefined) throw new UnauthenticatedError(refusals.sendLoginToken);
   const holder = await authenticateToken(request.server.keyhold, bearer, requestInfo(request));
   if (!holder) {
-    throw new UnauthenticatedError(
-      'This token is not valid (revoked, expired or unknown). Run keyhold login again.',
-    );
+    throw new UnauthenticatedError({
+      en: 'This token is not valid (revoked, expired or unknown). Run keyhold login again.',
+      nb: 'Dette tokenet er ikke gyldig (tilbakekalt, utløpt eller ukjent). Kjør keyhold login på nytt.',
+    });
   }
   holders.set(request, holder);
   return holder;

@@ -10,6 +10,7 @@ import { lockedOutUntil, type LimitPolicy } from '../../credential-limits.js';
 import { NotFoundError } from '../../errors.js';
 import * as repo from './repo.js';
 import { deviceCodeGrantType, keysScope, knownClients } from './schema.js';
+import { things } from '../../messages.js';
 
 /** How long a person has to approve a request (RFC 8628 suggests minutes, not hours). */
 export const deviceCodeLifetimeSeconds = 600;
@@ -225,7 +226,7 @@ async function pendingRequest(ctx: ServerContext, caller: Caller, typed: string)
     if (reservation?.lockedUntil) {
       throw lockedOutUntil(reservation.lockedUntil, ctx.now());
     }
-    throw new NotFoundError('That code');
+    throw new NotFoundError(things.userCode);
   }
   if (reservation) await ctx.limiter.release(reservation);
   return row;
@@ -261,7 +262,7 @@ export async function decideRequest(
       userId: caller.accountId,
       at: ctx.now(),
     });
-    if (!decided) throw new NotFoundError('That code');
+    if (!decided) throw new NotFoundError(things.userCode);
     await ctx.audit.record(trx, caller, {
       action: input.approve ? 'device_approved' : 'device_denied',
       details: {
@@ -299,7 +300,7 @@ export async function revokeToken(
 ): Promise<void> {
   await ctx.database.transaction(async (trx) => {
     if (!(await repo.revokeToken(trx, actor.accountId, tokenId, ctx.now()))) {
-      throw new NotFoundError('The token');
+      throw new NotFoundError(things.token);
     }
     await ctx.audit.record(trx, actor, {
       action: 'api_token_revoked',

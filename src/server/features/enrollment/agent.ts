@@ -9,6 +9,7 @@ import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
 import * as repo from './repo.js';
 import type { AgentState, EscrowAnswer, EscrowBody } from './schema.js';
+import { things } from '../../messages.js';
 
 /**
  * What an enrolled device asks and tells: its state (the organisation's escrow key, its policy,
@@ -75,7 +76,7 @@ export async function agentState(
 ): Promise<AgentState> {
   const organisation = await organisationFacts(ctx, device.organisationId);
   const standing = await repo.deviceStanding(ctx.db, device.enrolledDeviceId);
-  if (!standing) throw new NotFoundError('The enrolled device');
+  if (!standing) throw new NotFoundError(things.enrolledDevice);
   return {
     enrolledDeviceId: device.enrolledDeviceId,
     deviceName: standing.deviceName,

@@ -174,6 +174,16 @@ for (const kind of databaseKinds) {
       );
       assert.equal(forged.status, 401);
       assert.match(JSON.stringify(forged.body), /signature does not match/);
+      const forgedInBokmal = await laptop.exchange(
+        laptop.assertion(await laptop.challenge(), stranger.privateKeyPem),
+        { 'accept-language': 'nb' },
+      );
+      assert.equal(forgedInBokmal.status, 401);
+      assert.equal(
+        (forgedInBokmal.body as unknown as ErrorBody).error.message,
+        'Enhetens signerte påstand ble avvist (signaturen stemmer ikke med den innrullerte ' +
+          'nøkkelen). Kjør agenten på nytt; om det fortsatt feiler, rull inn enheten på nytt.',
+      );
 
       // A burst of copies of one signed assertion gets one token.
       const burst = laptop.assertion(await laptop.challenge());

@@ -15,6 +15,7 @@ import { deviceCredentials, endedEnrollments, type ReadAccessToken } from './dev
 import { escrowPublicKeyOf } from './escrow-key.js';
 import * as repo from './repo.js';
 import type { AccessTokenAnswer, AgentState, DuplicateChoice, EnrolledDevice } from './schema.js';
+import { things, type Wording } from '../../messages.js';
 
 /**
  * Who an enrolled device is: enrollment with a token (the device's public key, hostname, OS and
@@ -75,13 +76,37 @@ class AccessTokenRefusedError extends DomainError {
 }
 
 class AssertionRefusedError extends DomainError {
-  constructor(reason: string) {
+  constructor(reason: Wording) {
     super(401, 'invalid_client', {
-      en: `The device's signed assertion was refused (${reason}). Run the agent again; if it keeps failing, enroll the device again.`,
-      nb: `Enhetens signerte påstand ble avvist (${reason}). Kjør agenten på nytt; om det fortsatt feiler, rull inn enheten på nytt.`,
+      en: `The device's signed assertion was refused (${reason.en}). Run the agent again; if it keeps failing, enroll the device again.`,
+      nb: `Enhetens signerte påstand ble avvist (${reason.nb}). Kjør agenten på nytt; om det fortsatt feiler, rull inn enheten på nytt.`,
     });
   }
 }
+
+/** Why an assertion is refused, named in the refusal so a failing agent can be looked into. */
+const assertionProblems = {
+  malformed: { en: 'malformed assertion', nb: 'påstanden er feilformet' },
+  algorithm: { en: 'algorithm assertion', nb: 'påstanden bruker en algoritme som ikke godtas' },
+  notTheDevice: {
+    en: 'issuer and subject must both be the enrolled device',
+    nb: 'både utsteder og subjekt må være den innrullerte enheten',
+  },
+  wrongAudience: {
+    en: 'the audience is not this token endpoint',
+    nb: 'mottakeren er ikke dette tokenendepunktet',
+  },
+  lifetime: { en: 'expired or too long-lived', nb: 'utløpt eller gyldig for lenge' },
+  challenge: {
+    en: 'the challenge is unknown, expired or already used',
+    nb: 'utfordringen er ukjent, utløpt eller allerede brukt',
+  },
+  signature: { en: 'signature assertion', nb: 'påstandens signatur er ugyldig' },
+  keyMismatch: {
+    en: 'the signature does not match the enrolled key',
+    nb: 'signaturen stemmer ikke med den innrullerte nøkkelen',
+  },
+} satisfies Record<string, Wording>;
 
 export interface EnrollInput {
   token: string;
@@ -240,29 +265,29 @@ async function grantAccess(
   assertion: string,
 ): Promise<{ answer: AccessTokenAnswer; device: ReadAccessToken }> {
   const read = readAssertion(assertion);
-  if (!read.ok) throw new AssertionRefusedError(`${read.problem} assertion`);
+  if (!read.ok) throw new AssertionRefusedError(assertionProblems[read.problem]);
   const { claims } = read;
   const now = ctx.now().getTime();
   const nowSeconds = Math.floor(now / 1000);
   if (claims.iss !== claims.sub || !idPattern.test(claims.iss)) {
-    throw new AssertionRefusedError('issuer and subject must both be the enrolled device');
+    throw new AssertionRefusedError(assertionProblems.notTheDevice);
   }
   if (!claims.aud.endsWith(tokenEndpointPath) && !claims.aud.endsWith(checkInPath)) {
-    throw new AssertionRefusedError('the audience is not this token endpoint');
+    throw new AssertionRefusedError(assertionProblems.wrongAudience);
   }
   if (claims.exp <= nowSeconds || claims.exp - claims.iat > maximumAssertionLifetimeSeconds) {
-    throw new AssertionRefusedError('expired or too long-lived');
+    throw new AssertionRefusedError(assertionProblems.lifetime);
   }
   const signer = await deviceCredentials(ctx);
   const challenge = signer.readChallenge(claims.jti);
   if (challenge?.enrolledDeviceId !== claims.iss || challenge.expiresAtMs <= now) {
-    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
+    throw new AssertionRefusedError(assertionProblems.challenge);
   }
   if (await endedEnrollments(ctx).ended(claims.iss)) throw new DeviceNotEnrolledError();
   const device = await credentialOf(ctx, claims.iss);
   if (!device) throw new DeviceNotEnrolledError();
   if (!read.verifyWith(device.publicKey)) {
-    throw new AssertionRefusedError('the signature does not match the enrolled key');
+    throw new AssertionRefusedError(assertionProblems.keyMismatch);
   }
   const at = ctx.now().toISOString();
   // Through the shared commit: a fleet checking in at once pays one disk sync per batch.
@@ -270,7 +295,7 @@ async function grantAccess(
     repo.acceptChallenge(trx, claims.iss, challenge.issuedAtMs, at),
   );
   if (!accepted) {
-    throw new AssertionRefusedError('the challenge is unknown, expired or already used');
+    throw new AssertionRefusedError(assertionProblems.challenge);
   }
   const content: ReadAccessToken = {
     enrolledDeviceId: claims.iss,
@@ -315,9 +340,10 @@ export async function deviceCallerFor(request: FastifyRequest): Promise<DeviceCa
       ? null
       : /^Bearer (kha_[A-Za-z0-9_-]{20,400}\.[A-Za-z0-9_-]{43})$/.exec(header);
   if (!match?.[1]) {
-    throw new UnauthenticatedError(
-      'Send an access token of an enrolled device (keyhold agent gets one by signing a challenge).',
-    );
+    throw new UnauthenticatedError({
+      en: 'Send an access token of an enrolled device (keyhold agent gets one by signing a challenge).',
+      nb: 'Send en tilgangsnøkkel for en innrullert enhet (keyhold agent får en ved å signere en utfordring).',
+    });
   }
   const token = (await deviceCredentials(ctx)).readAccessToken(match[1]);
   if (!token || token.expiresAtMs <= ctx.now().getTime()) throw new AccessTokenRefusedError();
@@ -369,7 +395,7 @@ function enrolledView(row: repo.EnrolledDeviceListRow, pendingRotations: number)
 }
 
 function reading(caller: Caller, organisationId: string) {
-  return authorize(caller, 'write', organisationLibrary(organisationId), 'The organisation');
+  return authorize(caller, 'write', organisationLibrary(organisationId), things.organisation);
 }
 
 /** The organisation's enrolled devices, retired ones included (helpdesk and up). */
@@ -394,11 +420,11 @@ export async function retireDevice(
   organisationId: string,
   enrolledDeviceId: string,
 ): Promise<EnrolledDevice> {
-  authorize(caller, 'manage', organisationLibrary(organisationId), 'The enrolled device');
+  authorize(caller, 'manage', organisationLibrary(organisationId), things.enrolledDevice);
   const row = idPattern.test(enrolledDeviceId)
     ? await repo.findEnrolled(ctx.db, organisationId, enrolledDeviceId)
     : undefined;
-  if (!row) throw new NotFoundError('The enrolled device');
+  if (!row) throw new NotFoundError(things.enrolledDevice);
   if (row.status === 'active') {
     await ctx.database.transaction(async (trx) => {
       await repo.endEnrollment(trx, row.id, 'retired', ctx.now().toISOString());
@@ -410,7 +436,7 @@ export async function retireDevice(
     });
   }
   const retired = await repo.findEnrolled(ctx.db, organisationId, enrolledDeviceId);
-  if (!retired) throw new NotFoundError('The enrolled device');
+  if (!retired) throw new NotFoundError(things.enrolledDevice);
   return enrolledView(
     retired,
     (await keysToRotate(ctx.db, organisationId, retired.device_id)).length,

@@ -8,6 +8,7 @@ import { authorize, organisationLibrary } from '../../policies.js';
 import { organisationMember } from '../keys/index.js';
 import * as repo from './repo.js';
 import type { EnrollmentToken } from './schema.js';
+import { things } from '../../messages.js';
 
 /**
  * Enrollment tokens: what an organisation's owners and admins hand to its computers (through a
@@ -18,7 +19,7 @@ import type { EnrollmentToken } from './schema.js';
 export const enrollmentTokenPrefix = 'khe_';
 
 function managing(caller: Caller, organisationId: string) {
-  return authorize(caller, 'manage', organisationLibrary(organisationId), 'The organisation');
+  return authorize(caller, 'manage', organisationLibrary(organisationId), things.organisation);
 }
 
 function statusOf(row: repo.EnrollmentTokenRow, now: Date): EnrollmentToken['status'] {
@@ -117,7 +118,7 @@ export async function revokeEnrollmentToken(
   const row = idPattern.test(tokenId)
     ? await repo.findToken(ctx.db, organisationId, tokenId)
     : undefined;
-  if (!row) throw new NotFoundError('The enrollment token');
+  if (!row) throw new NotFoundError(things.enrollmentToken);
   if (row.revoked_at === null) {
     await ctx.database.transaction(async (trx) => {
       await repo.revokeToken(trx, organisationId, tokenId, ctx.now().toISOString());
@@ -129,6 +130,6 @@ export async function revokeEnrollmentToken(
     });
   }
   const revoked = await repo.findToken(ctx.db, organisationId, tokenId);
-  if (!revoked) throw new NotFoundError('The enrollment token');
+  if (!revoked) throw new NotFoundError(things.enrollmentToken);
   return tokenView(revoked, ctx.now());
 }

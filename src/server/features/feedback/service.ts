@@ -51,9 +51,10 @@ async function requireServerAdmin(ctx: ServerContext, caller: Caller): Promise<v
   const user = await findUserById(ctx.db, caller.accountId);
   if (!user) throw new UnauthenticatedError();
   if (!ctx.config.serverAdmins.includes(user.email_normalized)) {
-    throw new ForbiddenError(
-      'Only server administrators can read feedback (the server names them with --server-admins).',
-    );
+    throw new ForbiddenError({
+      en: 'Only server administrators can read feedback (the server names them with --server-admins).',
+      nb: 'Bare serveradministratorer kan lese tilbakemeldinger (serveren oppgir dem med --server-admins).',
+    });
   }
 }
 

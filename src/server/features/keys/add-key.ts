@@ -133,12 +133,18 @@ export async function storeKey(
   }
   const { placement } = placementAfterSave(key.given, key.fallback, false);
   if (requireDeviceName && placement.deviceName === '') {
-    throw new ValidationError("The key was not saved: give the device's name.", [
+    throw new ValidationError(
       {
-        field: 'deviceName',
-        reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+        en: "The key was not saved: give the device's name.",
+        nb: 'Nøkkelen ble ikke lagret: oppgi navnet på enheten.',
       },
-    ]);
+      [
+        {
+          field: 'deviceName',
+          reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+        },
+      ],
+    );
   }
   const id = newId();
   const { volumeId, newVolume } = await placeKey(db, owner, placement, at, madeAt);

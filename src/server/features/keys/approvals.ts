@@ -18,6 +18,7 @@ import {
   queueApprovalRequest,
   queueRevealNotices,
 } from './reveal-notices.js';
+import { things } from '../../messages.js';
 
 /**
  * Approvals of helpdesk reveals. With the organisation's `requireApproval` policy on, a helpdesk
@@ -153,7 +154,7 @@ export async function revealWithApproval(
     : undefined;
   // Someone else's approval, or one for another key, is as good as none.
   if (found?.key_id !== row.id || found.requester_user_id !== caller.accountId) {
-    throw new NotFoundError('The approval');
+    throw new NotFoundError(things.approval);
   }
   const at = ctx.now().toISOString();
   const used = await ctx.database.transaction(async (trx) => {
@@ -229,14 +230,17 @@ function notUsable(state: ApprovalStateName): ApprovalNotUsableError {
 /** The caller's role; people outside the organisation get the answer for a missing one. */
 function roleIn(caller: Caller, organisationId: string): MembershipRole {
   const role = caller.memberships.get(organisationId);
-  if (role === undefined) throw new NotFoundError('The organisation');
+  if (role === undefined) throw new NotFoundError(things.organisation);
   return role;
 }
 
 /** Owners, admins and the helpdesk see and decide every request; other roles none. */
 function requireApprover(caller: Caller, organisationId: string): void {
   if (!approvingRoles.includes(roleIn(caller, organisationId))) {
-    throw new ForbiddenError('Your role in this organisation does not allow deciding on reveals.');
+    throw new ForbiddenError({
+      en: 'Your role in this organisation does not allow deciding on reveals.',
+      nb: 'Rollen din i denne organisasjonen gir ikke lov til å avgjøre visninger.',
+    });
   }
 }
 
@@ -270,7 +274,7 @@ export async function getApproval(
   const mayRead =
     row !== undefined &&
     (row.requester_user_id === caller.accountId || approvingRoles.includes(role));
-  if (!row || !mayRead) throw new NotFoundError('The approval');
+  if (!row || !mayRead) throw new NotFoundError(things.approval);
   return approvalView(row, ctx.now().toISOString());
 }
 
@@ -290,11 +294,12 @@ export async function decideApproval(
   const row = idPattern.test(approvalId)
     ? await repo.findApproval(ctx.db, organisationId, approvalId)
     : undefined;
-  if (!row) throw new NotFoundError('The approval');
+  if (!row) throw new NotFoundError(things.approval);
   if (row.requester_user_id === caller.accountId) {
-    throw new ForbiddenError(
-      'You cannot decide on your own request: another admin or helpdesk person has to.',
-    );
+    throw new ForbiddenError({
+      en: 'You cannot decide on your own request: another admin or helpdesk person has to.',
+      nb: 'Du kan ikke avgjøre din egen forespørsel: en annen administrator eller en annen på brukerstøtte må gjøre det.',
+    });
   }
   const policies = await libraryPolicies(ctx.db, organisationId);
   const now = ctx.now();
@@ -350,6 +355,6 @@ export async function decideApproval(
     });
   }
   const after = await repo.findApproval(ctx.db, organisationId, approvalId);
-  if (!after) throw new NotFoundError('The approval');
+  if (!after) throw new NotFoundError(things.approval);
   return approvalView(after, ctx.now().toISOString());
 }

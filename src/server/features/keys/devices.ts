@@ -8,6 +8,7 @@ import * as repo from './devices-repo.js';
 import { librarySubject, notFoundLibrary } from './key-access.js';
 import type { Db } from './owner-filter.js';
 import { keySummary, type KeySummary } from './summary.js';
+import { refusals, things } from '../../messages.js';
 
 /**
  * A library's devices: the computers its keys unlock, the person of the organisation each is
@@ -85,7 +86,7 @@ function decodeCursor(text: string): { name: string; id: string } {
   } catch {
     // Falls through to the one message for every malformed cursor.
   }
-  throw new ValidationError('The cursor is not valid: start again from the first page.', [
+  throw new ValidationError(refusals.cursorFromFirstPage, [
     { field: 'cursor', reason: 'use the nextCursor of a previous page as it was given' },
   ]);
 }
@@ -119,7 +120,7 @@ async function deviceInReach(
   const row = idPattern.test(id)
     ? await repo.findDevice(ctx.db, access.owner, access.assignee, id)
     : undefined;
-  if (!row) throw new NotFoundError('The device');
+  if (!row) throw new NotFoundError(things.device);
   return row;
 }
 
@@ -130,7 +131,7 @@ export async function getDevice(
   library: Library,
   id: string,
 ): Promise<DeviceDetail> {
-  const access = authorize(caller, 'read', library, 'The device');
+  const access = authorize(caller, 'read', library, things.device);
   const device = await deviceInReach(ctx, access, id);
   const [drives, keys] = await Promise.all([
     repo.drivesOf(ctx.db, access.owner, device.id),
@@ -186,7 +187,7 @@ export async function assignDevice(
   id: string,
   input: { assigneeEmail: string | null },
 ): Promise<DeviceDetail> {
-  const access = authorize(caller, 'write', library, 'The device');
+  const access = authorize(caller, 'write', library, things.device);
   const device = await deviceInReach(ctx, access, id);
   const assignee =
     input.assigneeEmail === null

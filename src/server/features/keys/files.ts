@@ -6,6 +6,7 @@ import { authorize, type Library, type LibraryAccess, type LibraryAction } from 
 import { requireOpenVault } from '../vault/index.js';
 import * as repo from './repo.js';
 import { downloadAction, librarySubject, notFoundLibrary } from './key-access.js';
+import { things } from '../../messages.js';
 
 /** Uploaded key files, kept encrypted as they were sent so the original can be downloaded. */
 export interface UploadedFileView {
@@ -55,12 +56,12 @@ async function fileInReach(
   action: LibraryAction,
   id: string,
 ): Promise<{ access: LibraryAccess; file: repo.FileRow }> {
-  const access = authorize(caller, action, library, 'The file');
+  const access = authorize(caller, action, library, things.file);
   const file =
     idPattern.test(id) && reachesFiles(access)
       ? await repo.findFile(ctx.db, access.owner, id)
       : undefined;
-  if (!file) throw new NotFoundError('The file');
+  if (!file) throw new NotFoundError(things.file);
   return { access, file };
 }
 

@@ -14,6 +14,8 @@ import {
 } from '../../policies.js';
 import * as repo from './keys-repo.js';
 import { keySummary, type KeySummary } from './summary.js';
+import { things } from '../../messages.js';
+import type { Wording } from '../../messages.js';
 
 /** How every key operation reaches a key through the library policies, and how it is audited. */
 
@@ -34,13 +36,13 @@ export function librarySubject(access: LibraryAccess, assignee: string | null = 
 }
 
 /** What a caller who cannot see a library is told: the same as for a missing organisation. */
-export function notFoundLibrary(library: Library): string {
-  return library.kind === 'personal' ? 'The key' : 'The organisation';
+export function notFoundLibrary(library: Library): Wording {
+  return library.kind === 'personal' ? things.key : things.organisation;
 }
 
 export async function summaryOrThrow(db: Db, owner: Owner, id: string): Promise<KeySummary> {
   const row = idPattern.test(id) ? await repo.findKeySummary(db, owner, id) : undefined;
-  if (!row) throw new NotFoundError('The key');
+  if (!row) throw new NotFoundError(things.key);
   return keySummary(row);
 }
 
@@ -57,7 +59,7 @@ export async function keyInReach(
 ): Promise<{ access: LibraryAccess; row: repo.KeySummaryRow }> {
   const access = authorize(caller, action, library);
   const row = idPattern.test(id) ? await repo.findKeySummary(ctx.db, access.owner, id) : undefined;
-  if (!row || !inReach(access, row.device_assignee_id)) throw new NotFoundError('The key');
+  if (!row || !inReach(access, row.device_assignee_id)) throw new NotFoundError(things.key);
   return { access, row };
 }
 
@@ -76,7 +78,7 @@ export async function keyWithPasswordInReach(
   const found = idPattern.test(id)
     ? await repo.findKeyWithSealedPassword(ctx.db, access.owner, id)
     : undefined;
-  if (!found || !inReach(access, found.device_assignee_id)) throw new NotFoundError('The key');
+  if (!found || !inReach(access, found.device_assignee_id)) throw new NotFoundError(things.key);
   const { password, ...row } = found;
   const openPassword = () => {
     if (password === undefined)

@@ -91,8 +91,14 @@ export function deleteKey(
     before: async (row) => {
       if (input.confirmSaved !== true) {
         throw new ValidationError(
-          'Confirm that this key is saved somewhere else (or that the drive no longer exists): ' +
-            'send {"confirmSaved": true}.',
+          {
+            en:
+              'Confirm that this key is saved somewhere else (or that the drive no longer exists): ' +
+              'send {"confirmSaved": true}.',
+            nb:
+              'Bekreft at denne nøkkelen er lagret et annet sted (eller at stasjonen ikke finnes lenger): ' +
+              'send {"confirmSaved": true}.',
+          },
           [{ field: 'confirmSaved', reason: 'must be true to delete a key' }],
         );
       }

@@ -22,14 +22,21 @@ export async function purgeKeyFromBin(
 ): Promise<void> {
   const { access, row } = await keyInReach(ctx, caller, library, 'delete', id);
   if (row.deleted_at === null) {
-    throw new ConflictError(
-      'Only a key in the bin can be deleted permanently. Delete it first, then empty it from the bin.',
-    );
+    throw new ConflictError({
+      en: 'Only a key in the bin can be deleted permanently. Delete it first, then empty it from the bin.',
+      nb: 'Bare en nøkkel i papirkurven kan slettes for godt. Slett den først, og tøm den så fra papirkurven.',
+    });
   }
   if (input.confirmPermanent !== true) {
     throw new ValidationError(
-      'Confirm that this key should be gone for good (it cannot be restored afterwards): ' +
-        'send {"confirmPermanent": true}.',
+      {
+        en:
+          'Confirm that this key should be gone for good (it cannot be restored afterwards): ' +
+          'send {"confirmPermanent": true}.',
+        nb:
+          'Bekreft at denne nøkkelen skal slettes for godt (den kan ikke gjenopprettes etterpå): ' +
+          'send {"confirmPermanent": true}.',
+      },
       [{ field: 'confirmPermanent', reason: 'must be true to delete a key permanently' }],
     );
   }
@@ -52,7 +59,10 @@ export async function purgeKeyFromBin(
     return true;
   });
   if (!purged) {
-    throw new ConflictError('The key is no longer in the bin, so it was not deleted.');
+    throw new ConflictError({
+      en: 'The key is no longer in the bin, so it was not deleted.',
+      nb: 'Nøkkelen er ikke lenger i papirkurven, så den ble ikke slettet.',
+    });
   }
   await ctx.database.eraseDeletedRows(['sealed_secrets']);
 }

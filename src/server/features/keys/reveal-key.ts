@@ -105,9 +105,10 @@ async function requireMayOpen(
   if (access.library.kind === 'organisation' && access.role === 'member') {
     const policies = await libraryPolicies(ctx.db, access.library.organisationId);
     if (!policies.selfServiceReveal) {
-      throw new ForbiddenError(
-        'Your organisation has turned off revealing your own keys: ask its helpdesk.',
-      );
+      throw new ForbiddenError({
+        en: 'Your organisation has turned off revealing your own keys: ask its helpdesk.',
+        nb: 'Organisasjonen din har slått av visning av egne nøkler: spør brukerstøtten der.',
+      });
     }
   }
   if (access.library.kind === 'organisation' && caller.kind === 'session') {

@@ -9,6 +9,7 @@ import { idPattern } from '../../../db/ids.js';
 import type { KeySummaryRow } from './keys-repo.js';
 import type { Db } from './owner-filter.js';
 import * as repo from './rotation-repo.js';
+import { things } from '../../messages.js';
 
 /**
  * Single-use keys: once an organisation's key has been read out, anyone who heard it can unlock
@@ -38,11 +39,11 @@ export async function rotateDevice(
   library: Library,
   deviceId: string,
 ): Promise<{ marked: number; device: DeviceDetail }> {
-  const access = authorize(caller, 'manage', library, 'The device');
+  const access = authorize(caller, 'manage', library, things.device);
   const device = idPattern.test(deviceId)
     ? await devicesRepo.findDevice(ctx.db, access.owner, undefined, deviceId)
     : undefined;
-  if (!device) throw new NotFoundError('The device');
+  if (!device) throw new NotFoundError(things.device);
   const marked = await ctx.database.transaction(async (trx) => {
     const count = await repo.markCurrentKeys(trx, access.owner, device.id, ctx.now().toISOString());
     await ctx.audit.record(trx, caller, {

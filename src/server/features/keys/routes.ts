@@ -86,8 +86,14 @@ async function readingForm<T>(reading: Promise<T>): Promise<T> {
   } catch (error) {
     if (!(error instanceof Error) || 'statusCode' in error) throw error;
     throw new ValidationError(
-      'The upload is not a complete multipart form: send multipart/form-data with its boundary ' +
-        'and the file in the field "file".',
+      {
+        en:
+          'The upload is not a complete multipart form: send multipart/form-data with its boundary ' +
+          'and the file in the field "file".',
+        nb:
+          'Opplastingen er ikke et fullstendig multipart-skjema: send multipart/form-data med ' +
+          'grensen (boundary) og filen i feltet «file».',
+      },
       [{ field: 'file', reason: 'malformed multipart form' }],
     );
   }

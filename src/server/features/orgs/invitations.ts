@@ -9,6 +9,7 @@ import { addedToOrganisation, invitation, recipientOf } from '../../mail/message
 import type { Language } from '../../messages.js';
 import type { AuditActor } from '../audit/index.js';
 import * as repo from './repo.js';
+import { things } from '../../messages.js';
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -103,7 +104,7 @@ export async function invite(
     await queueInvitationMail(ctx, trx, caller, row, input.language);
   });
   const recorded = await repo.findInvitation(ctx.db, organisationId, row.id);
-  if (!recorded) throw new NotFoundError('The invitation');
+  if (!recorded) throw new NotFoundError(things.invitation);
   return invitationView(recorded);
 }
 
@@ -122,7 +123,7 @@ export async function resendInvitation(
   const expiresAt = new Date(now.getTime() + invitationValidDays * dayMs).toISOString();
   await ctx.database.transaction(async (trx) => {
     const renewed = await repo.renewInvitation(trx, organisationId, invitationId, expiresAt);
-    if (!renewed) throw new NotFoundError('The invitation');
+    if (!renewed) throw new NotFoundError(things.invitation);
     await ctx.audit.record(trx, caller, {
       action: 'invitation_resent',
       subjectUserId: null,
@@ -132,7 +133,7 @@ export async function resendInvitation(
     await queueInvitationMail(ctx, trx, caller, renewed, language);
   });
   const resent = await repo.findInvitation(ctx.db, organisationId, invitationId);
-  if (!resent) throw new NotFoundError('The invitation');
+  if (!resent) throw new NotFoundError(things.invitation);
   return invitationView(resent);
 }
 
@@ -204,7 +205,7 @@ export async function withdrawInvitation(
 ): Promise<void> {
   await ctx.database.transaction(async (trx) => {
     const removed = await repo.deleteInvitation(trx, organisationId, invitationId);
-    if (!removed) throw new NotFoundError('The invitation');
+    if (!removed) throw new NotFoundError(things.invitation);
     await ctx.audit.record(trx, caller, {
       action: 'invitation_withdrawn',
       subjectUserId: null,

@@ -5,6 +5,7 @@ import type { ServerContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import { authorize, organisationLibrary } from '../../policies.js';
 import * as repo from './repo.js';
+import { things } from '../../messages.js';
 
 /**
  * What an organisation decides about its library: whether members reveal the keys of their own
@@ -27,7 +28,7 @@ export async function libraryPolicies(
   organisationId: string,
 ): Promise<LibraryPolicies> {
   const row = await repo.libraryPoliciesOf(db, organisationId);
-  if (!row) throw new NotFoundError('The organisation');
+  if (!row) throw new NotFoundError(things.organisation);
   return {
     selfServiceReveal: row.self_service_reveal === 1,
     requireApproval: row.require_approval === 1,
@@ -44,7 +45,7 @@ export function readLibraryPolicies(
   caller: Caller,
   organisationId: string,
 ): Promise<LibraryPolicies> {
-  if (!caller.memberships.has(organisationId)) throw new NotFoundError('The organisation');
+  if (!caller.memberships.has(organisationId)) throw new NotFoundError(things.organisation);
   return libraryPolicies(ctx.db, organisationId);
 }
 
@@ -55,7 +56,7 @@ export async function changeLibraryPolicies(
   organisationId: string,
   input: Partial<LibraryPolicies>,
 ): Promise<LibraryPolicies> {
-  authorize(caller, 'manage', organisationLibrary(organisationId), 'The organisation');
+  authorize(caller, 'manage', organisationLibrary(organisationId), things.organisation);
   const before = await libraryPolicies(ctx.db, organisationId);
   const changed = (Object.keys(input) as (keyof LibraryPolicies)[]).filter(
     (name) => input[name] !== undefined && input[name] !== before[name],

@@ -12,6 +12,7 @@ import * as invitations from './invitations.js';
 import { invite, queueAddedNotice, type InvitationView } from './invitations.js';
 import type { Language } from '../../messages.js';
 import * as repo from './repo.js';
+import { things } from '../../messages.js';
 
 export interface OrganisationView {
   id: string;
@@ -56,14 +57,17 @@ function organisationView(row: {
 /** The caller's role in the organisation; non-members get the same 404 as a missing one. */
 function roleIn(caller: Caller, organisationId: string): MembershipRole {
   const role = caller.memberships.get(organisationId);
-  if (!role) throw new NotFoundError('The organisation');
+  if (!role) throw new NotFoundError(things.organisation);
   return role;
 }
 
 function requireManager(caller: Caller, organisationId: string): MembershipRole {
   const role = roleIn(caller, organisationId);
   if (!managingRoles.includes(role)) {
-    throw new ForbiddenError('Only owners and admins of the organisation can manage its members.');
+    throw new ForbiddenError({
+      en: 'Only owners and admins of the organisation can manage its members.',
+      nb: 'Bare eiere og administratorer i organisasjonen kan administrere medlemmene.',
+    });
   }
   return role;
 }
@@ -76,7 +80,10 @@ function requireMayAssign(
 ) {
   if (actorRole === 'owner') return;
   if (targetRole === 'owner' || newRole === 'owner') {
-    throw new ForbiddenError('Only an owner of the organisation can add, change or remove owners.');
+    throw new ForbiddenError({
+      en: 'Only an owner of the organisation can add, change or remove owners.',
+      nb: 'Bare en eier av organisasjonen kan legge til, endre eller fjerne eiere.',
+    });
   }
 }
 
@@ -117,7 +124,7 @@ export async function listOrganisations(ctx: ServerContext, caller: Caller) {
 export async function getOrganisation(ctx: ServerContext, caller: Caller, organisationId: string) {
   roleIn(caller, organisationId);
   const row = await repo.organisationOfMember(ctx.db, organisationId, caller.accountId);
-  if (!row) throw new NotFoundError('The organisation');
+  if (!row) throw new NotFoundError(things.organisation);
   return organisationView(row);
 }
 
@@ -145,7 +152,7 @@ export async function addMember(
   const user = await findUserByEmail(ctx.db, emailNormalized);
   const confirmed = user?.email_unconfirmed_since === null;
   if (!user || (ctx.mail.enabled && !confirmed)) {
-    if (!ctx.mail.enabled) throw new NotFoundError('An account with this email');
+    if (!ctx.mail.enabled) throw new NotFoundError(things.accountWithEmail);
     return {
       invitation: await invite(ctx, caller, organisationId, {
         email: input.email,
@@ -174,7 +181,7 @@ export async function addMember(
     await queueAddedNotice(ctx, trx, caller, organisationId, user, input.role);
   });
   const added = await repo.memberOf(ctx.db, organisationId, user.id);
-  if (!added) throw new NotFoundError('The member');
+  if (!added) throw new NotFoundError(things.member);
   return { member: memberView(added) };
 }
 
@@ -218,7 +225,7 @@ export async function changeMemberRole(
   await ctx.database.transaction(async (trx) => {
     await repo.lockOrganisation(trx, organisationId, at);
     const target = await repo.memberOf(trx, organisationId, userId);
-    if (!target) throw new NotFoundError('The member');
+    if (!target) throw new NotFoundError(things.member);
     requireMayAssign(actorRole, target.role, input.role);
     if (target.role === input.role) return;
     if (target.role === 'owner' && (await repo.countOwners(trx, organisationId)) === 1) {
@@ -236,7 +243,7 @@ export async function changeMemberRole(
     });
   });
   const changed = await repo.memberOf(ctx.db, organisationId, userId);
-  if (!changed) throw new NotFoundError('The member');
+  if (!changed) throw new NotFoundError(things.member);
   return memberView(changed);
 }
 
@@ -255,7 +262,7 @@ export async function removeMember(
   await ctx.database.transaction(async (trx) => {
     await repo.lockOrganisation(trx, organisationId, at);
     const target = await repo.memberOf(trx, organisationId, userId);
-    if (!target) throw new NotFoundError('The member');
+    if (!target) throw new NotFoundError(things.member);
     if (!leaving) requireMayAssign(actorRole, target.role);
     if (target.role === 'owner' && (await repo.countOwners(trx, organisationId)) === 1) {
       throw new ConflictError({

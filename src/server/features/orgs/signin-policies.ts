@@ -7,6 +7,7 @@ import { DomainError, NotFoundError } from '../../errors.js';
 import { authorize, organisationLibrary } from '../../policies.js';
 import { hasSecondFactor } from '../auth/index.js';
 import * as repo from './repo.js';
+import { things } from '../../messages.js';
 
 /**
  * What an organisation asks of the people who sign in to use its library: a second factor for
@@ -25,7 +26,7 @@ export async function signinPolicies(
   organisationId: string,
 ): Promise<SigninPolicies> {
   const row = await repo.signinPoliciesOf(db, organisationId);
-  if (!row) throw new NotFoundError('The organisation');
+  if (!row) throw new NotFoundError(things.organisation);
   return {
     requireSecondFactorFor: secondFactorRoles.filter((role) =>
       row.second_factor_roles.split(',').includes(role),
@@ -92,7 +93,7 @@ export async function changeSigninPolicies(
   organisationId: string,
   input: Partial<SigninPolicies>,
 ): Promise<SigninPolicies> {
-  authorize(caller, 'manage', organisationLibrary(organisationId), 'The organisation');
+  authorize(caller, 'manage', organisationLibrary(organisationId), things.organisation);
   const before = await signinPolicies(ctx.db, organisationId);
   const changed = (Object.keys(input) as (keyof SigninPolicies)[]).filter(
     (name) =>

@@ -5,6 +5,7 @@ import type { ServerContext } from '../../context.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../errors.js';
 import { clientSecretRef, isLoopbackUrl } from './provider.js';
 import * as repo from './repo.js';
+import { things } from '../../messages.js';
 
 class OwnersOnlyError extends DomainError {
   constructor() {
@@ -18,7 +19,7 @@ class OwnersOnlyError extends DomainError {
 /** Sign-in settings are the owners' alone: they decide who can get into the whole library. */
 function requireOwner(caller: Caller, organisationId: string): void {
   const role = caller.memberships.get(organisationId);
-  if (role === undefined) throw new NotFoundError('The organisation');
+  if (role === undefined) throw new NotFoundError(things.organisation);
   if (role !== 'owner') throw new OwnersOnlyError();
 }
 
@@ -194,7 +195,7 @@ export async function verifyDomain(
       userId: caller.accountId,
       at: ctx.now().toISOString(),
     });
-    if (!marked) throw new NotFoundError('The domain');
+    if (!marked) throw new NotFoundError(things.domain);
     await ctx.audit.record(trx, caller, {
       action: 'sso_domain_verified',
       organisationId,
@@ -213,7 +214,7 @@ export async function removeDomain(
   requireOwner(caller, organisationId);
   await ctx.database.transaction(async (trx) => {
     if (!(await repo.deleteDomain(trx, domain, organisationId))) {
-      throw new NotFoundError('The domain');
+      throw new NotFoundError(things.domain);
     }
     await ctx.audit.record(trx, caller, {
       action: 'sso_domain_removed',

@@ -28,11 +28,10 @@ import { deleteUnlock, findUnlock, saveUnlock, touchUnlock } from './repo.js';
 
 export class VaultLockedError extends DomainError {
   constructor() {
-    super(
-      423,
-      'vault_locked',
-      'This item is in your vault, which is locked. Unlock the vault and try again.',
-    );
+    super(423, 'vault_locked', {
+      en: 'This item is in your vault, which is locked. Unlock the vault and try again.',
+      nb: 'Dette ligger i hvelvet ditt, som er låst. Lås opp hvelvet og prøv igjen.',
+    });
   }
 }
 
