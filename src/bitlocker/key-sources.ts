@@ -195,7 +195,7 @@ export function describeContent(head: SourceHead, size: number): Wording {
     if (bytes.subarray(offset, offset + expected.length).equals(expected)) return looksLike;
   }
   if (head.text !== undefined) {
-    return head.text.trim() === '' ? bitLockerMessages.emptyText : bitLockerMessages.textWithoutKey;
+    return head.text.trim() === '' ? bitLockerMessages.emptyText : bitLockerMessages.text;
   }
   return bitLockerMessages.binaryData;
 }

@@ -303,10 +303,8 @@ export const bitLockerMessages = {
   sqliteDatabase: { en: 'an SQLite database', nb: 'en SQLite-database' } satisfies Wording,
   emptyFile: { en: 'an empty file', nb: 'en tom fil' } satisfies Wording,
   emptyText: { en: 'an empty text', nb: 'en tom tekst' } satisfies Wording,
-  textWithoutKey: {
-    en: 'text without a recovery key',
-    nb: 'tekst uten gjenopprettingsnøkkel',
-  } satisfies Wording,
+  // Only what the text reader then says is wrong tells whether it holds keys at all.
+  text: { en: 'text', nb: 'tekst' } satisfies Wording,
   binaryData: { en: 'binary data', nb: 'binærdata' } satisfies Wording,
 
   // escrow-exports.ts

@@ -185,7 +185,7 @@ describe('keyhold verify, unlock, key and read in Bokmål', () => {
     const text = await runKeyhold(['read', typo], norsk);
     assert.equal(
       text.stderr,
-      `feil: ${typo}: ser ut som tekst uten gjenopprettingsnøkkel: Teksten har ingen gyldig gjenopprettingsnøkkel på 48 sifre. ` +
+      `feil: ${typo}: ser ut som tekst: Teksten har ingen gyldig gjenopprettingsnøkkel på 48 sifre. ` +
         'En gjenopprettingsnøkkel i den har en skrivefeil: blokk 8 (591911) er ikke en gyldig blokk (hver blokk går opp i 11-gangen): se etter et feilskrevet eller ombyttet siffer.\n',
     );
     const status = await runKeyhold(['read', join(fixtures, 'manage-bde-status-en.txt')], norsk);

@@ -102,7 +102,7 @@ describe('keyhold read', () => {
     assert.match(result.stderr, /manage-bde-status-en\.txt: .*manage-bde -protectors -get/);
     const text = await runKeyhold(['read', join(repoRoot, 'package.json')]);
     assert.equal(text.code, 1);
-    assert.match(text.stderr, /looks like text without a recovery key/);
+    assert.match(text.stderr, /looks like text: The text has no valid 48-digit recovery password/);
   });
 
   it('exits 2 for a file that cannot be opened', async () => {
