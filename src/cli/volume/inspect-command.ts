@@ -5,7 +5,8 @@ import {
 } from '../../bitlocker/volume/conversion-wording.js';
 import { inspectVolume, type VolumeInspection } from '../../bitlocker/volume/inspection.js';
 import { readBitLockerVolume } from '../../bitlocker/volume/volume.js';
-import { terminalLanguage, type CliLanguage } from '../../text/terminal-language.js';
+import { terminalLanguage } from '../../text/terminal-language.js';
+import type { Language } from '../../text/wording.js';
 import { escapeForTerminal, printJson, printLine, style } from '../output.js';
 import { withImage } from './volume-errors.js';
 
@@ -35,7 +36,7 @@ interface ReportWording {
   copyStates: Record<CopyStatus, string>;
 }
 
-const wordings: Record<CliLanguage, ReportWording> = {
+const wordings: Record<Language, ReportWording> = {
   en: {
     title: 'BitLocker volume',
     labels: {
@@ -113,7 +114,7 @@ function when(iso: string | undefined): string {
 export function inspectionLines(
   path: string,
   info: VolumeInspection,
-  language: CliLanguage = 'en',
+  language: Language = 'en',
 ): string[] {
   const wording = wordings[language];
   const { labels } = wording;
