@@ -1,4 +1,4 @@
-import type { Language } from '../../text/wording.js';
+import { groupedDigits, type Language } from '../../text/wording.js';
 import type { ConversionStatus, EncryptionMode, VolumeConversion } from './metadata.js';
 
 /** Mode and conversion words, in the terms Windows uses in each language. */
@@ -73,7 +73,7 @@ export function encryptedProgress(
   language: Language,
 ): string {
   const wording = words[language];
-  const bytes = (size: number) => size.toLocaleString(wording.locale);
+  const bytes = (size: number) => groupedDigits(size, language);
   if (volumeSize === undefined || volumeSize === 0) {
     return `${bytes(encryptedSize)} ${wording.bytes}`;
   }
