@@ -226,14 +226,14 @@ function openPostgres(databaseUrl: string): Database {
         writtenInTransaction.add(table);
       }
       if (/^\s*(begin|start\s+transaction)\b/i.test(text)) inTransaction = true;
-      const ending = /^\s*(commit|rollback)\b/i.test(text);
+      const ending = /^\s*(commit|rollback)\b/i.exec(text)?.[1]?.toLowerCase();
       const name = typeof query === 'string' ? statementName(text) : undefined;
       const sent = name === undefined ? send(...args) : send({ name, text, values });
       if (!(sent instanceof Promise) || (!ending && (inTransaction || tables.length === 0))) {
         return sent;
       }
       const announced =
-        !/^\s*rollback\b/i.test(text) &&
+        ending !== 'rollback' &&
         [...writtenInTransaction].some((table) => announcedTables.includes(table));
       const committed = () => {
         for (const written of writtenInTransaction) listener.noteOwnWrite(written);
