@@ -57,6 +57,25 @@ for (const kind of databaseKinds) {
       await testDb.cleanup();
     });
 
+    /**
+     * Runs `work` with a signed-in state listener of its own, once it listens, and another
+     * connection to write with; closes both after. Returns the closed listener.
+     */
+    async function withListening(
+      work: (listener: SignedInStateListener, other: Database) => Promise<void>,
+    ): Promise<SignedInStateListener> {
+      const listener = new SignedInStateListener(testDb.databaseUrl ?? '');
+      const other = testDb.open();
+      try {
+        await waitUntil(() => listener.stamp(['organisations']) !== undefined, 'listening');
+        await work(listener, other);
+      } finally {
+        await other.close();
+        await listener.close();
+      }
+      return listener;
+    }
+
     it('keeps every transaction of a burst, and only what a failing one wrote is undone', async () => {
       const outcomes = await Promise.allSettled(
         Array.from({ length: 40 }, (_, n) =>
@@ -177,10 +196,7 @@ for (const kind of databaseKinds) {
       'has heard every announcement committed before it asks whether it has caught up',
       { skip: kind.name === 'sqlite' && 'SQLite reads changes from its file: nothing to await' },
       async () => {
-        const listener = new SignedInStateListener(testDb.databaseUrl ?? '');
-        const other = testDb.open();
-        try {
-          await waitUntil(() => listener.stamp(['organisations']) !== undefined, 'listening');
+        const listener = await withListening(async (listener, other) => {
           for (let round = 0; round < 20; round++) {
             const before = listener.stamp(['organisations']);
             await other.db
@@ -190,10 +206,7 @@ for (const kind of databaseKinds) {
             await listener.heardUpToNow();
             assert.notEqual(listener.stamp(['organisations']), before, `round ${round}`);
           }
-        } finally {
-          await other.close();
-          await listener.close();
-        }
+        });
         // Closed, it answers at once rather than waiting for what can no longer come.
         await listener.heardUpToNow();
       },
@@ -203,35 +216,32 @@ for (const kind of databaseKinds) {
       'has heard every write committed before each of a burst of callers asks, on one statement at a time',
       { skip: kind.name === 'sqlite' && 'SQLite reads changes from its file: nothing to await' },
       async () => {
-        const listener = new SignedInStateListener(testDb.databaseUrl ?? '');
-        const other = testDb.open();
         const warnings: string[] = [];
         const onWarning = (warning: Error) => warnings.push(warning.message);
         process.on('warning', onWarning);
-        // The stamp is the generation and then the announcements heard for each table asked.
-        const heard = () => Number(listener.stamp(['organisations'])?.split(':')[1]);
         try {
-          await waitUntil(() => listener.stamp(['organisations']) !== undefined, 'listening');
-          const start = heard();
-          let committed = 0;
-          await Promise.all(
-            Array.from({ length: 40 }, async (_, n) => {
-              await other.db
-                .insertInto('organisations')
-                .values(organisation(`heard-burst-${n}`))
-                .execute();
-              committed += 1;
-              const committedBefore = committed;
-              await listener.heardUpToNow();
-              assert.ok(heard() - start >= committedBefore, `caller ${n} heard too little`);
-            }),
-          );
+          await withListening(async (listener, other) => {
+            // The stamp is the generation and then the announcements heard for each table asked.
+            const heard = () => Number(listener.stamp(['organisations'])?.split(':')[1]);
+            const start = heard();
+            let committed = 0;
+            await Promise.all(
+              Array.from({ length: 40 }, async (_, n) => {
+                await other.db
+                  .insertInto('organisations')
+                  .values(organisation(`heard-burst-${n}`))
+                  .execute();
+                committed += 1;
+                const committedBefore = committed;
+                await listener.heardUpToNow();
+                assert.ok(heard() - start >= committedBefore, `caller ${n} heard too little`);
+              }),
+            );
+          });
           await new Promise((resolve) => setImmediate(resolve));
           assert.deepEqual(warnings, [], 'no statement queued behind another on the connection');
         } finally {
           process.off('warning', onWarning);
-          await other.close();
-          await listener.close();
         }
       },
     );
