@@ -280,6 +280,38 @@ for (const kind of databaseKinds) {
       assert.equal(patient.body.error, 'authorization_pending');
     });
 
+    it('describes its refusals in the language the device asks for', async () => {
+      const client = device();
+      const norwegian = { headers: { 'accept-language': 'nb-NO,nb;q=0.9,en;q=0.5' } };
+      const codes = await authorize(client);
+      const body = { grant_type: grantType, device_code: codes.device_code, client_id: 'x' };
+      const describe = async (sent: object, options = {}) => {
+        const answer = await client.request<OAuthReply>('POST', '/api/v1/device/token', {
+          body: sent,
+          ...options,
+        });
+        return answer.body.error_description;
+      };
+      assert.equal(await describe(body), 'This device code is not known. Start again.');
+      assert.equal(await describe(body, norwegian), 'Denne enhetskoden er ukjent. Begynn på nytt.');
+      server.clock.advance(5_000);
+      const pending = { ...body, client_id: 'keyhold-cli' };
+      assert.equal(await describe(pending, norwegian), 'Venter på at personen godkjenner koden.');
+      assert.equal(await describe(pending, norwegian), 'Spør høyst hvert 10. sekund.');
+      assert.equal(await describe(pending), 'Poll at most every 15 seconds.');
+      // A body its schema refuses is worded too.
+      assert.match(
+        (await describe({ ...pending, device_code: 7 }, norwegian)) ?? '',
+        /^Forespørselen er ikke gyldig: sjekk device_code/,
+      );
+      const unknownClient = await client.request<OAuthReply>('POST', '/api/v1/device/authorize', {
+        body: { client_id: 'someone-else', scope: 'keys' },
+        ...norwegian,
+      });
+      assert.equal(unknownClient.status, 401);
+      assert.equal(unknownClient.body.error_description, 'Ukjent klient «someone-else».');
+    });
+
     it('tells a denied device so, and an expired code expired_token', async () => {
       const { browser } = await signedIn();
       const denied = device();

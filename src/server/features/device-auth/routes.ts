@@ -8,6 +8,7 @@ import { callerOf, tokenCallerOf } from '../../caller.js';
 import { requestInfo } from '../../request-info.js';
 import type { ServerContext } from '../../context.js';
 import { handleError, validationFailure } from '../../errors.js';
+import { requestLanguage } from '../../messages.js';
 import { tokenHolderOf } from './bearer.js';
 import {
   approveBody,
@@ -39,7 +40,7 @@ function verificationUri(ctx: ServerContext, request: FastifyRequest): string {
 }
 
 /** OAuth clients read `{"error","error_description"}`; everything else uses the usual body. */
-async function oauth<T>(reply: FastifyReply, work: () => Promise<T>) {
+async function oauth<T>(request: FastifyRequest, reply: FastifyReply, work: () => Promise<T>) {
   try {
     return await work();
   } catch (error) {
@@ -47,7 +48,7 @@ async function oauth<T>(reply: FastifyReply, work: () => Promise<T>) {
     return reply
       .status(error.status)
       .header('cache-control', 'no-store')
-      .send({ error: error.error, error_description: error.description });
+      .send({ error: error.error, error_description: error.description[requestLanguage(request)] });
   }
 }
 
@@ -62,7 +63,10 @@ function oauthEndpoints(app: FastifyInstance, ctx: ServerContext): void {
     return reply
       .status(400)
       .header('cache-control', 'no-store')
-      .send({ error: 'invalid_request', error_description: validationFailure(error).message });
+      .send({
+        error: 'invalid_request',
+        error_description: validationFailure(error, requestLanguage(request)).message,
+      });
   });
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -87,7 +91,7 @@ function oauthEndpoints(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     (request, reply) =>
-      oauth(reply, async () => {
+      oauth(request, reply, async () => {
         void reply.header('cache-control', 'no-store');
         return deviceAuth.authorize(
           ctx,
@@ -112,7 +116,7 @@ function oauthEndpoints(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     (request, reply) =>
-      oauth(reply, async () => {
+      oauth(request, reply, async () => {
         void reply.header('cache-control', 'no-store');
         return deviceAuth.pollForToken(ctx, requestInfo(request), request.body);
       }),

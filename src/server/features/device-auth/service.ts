@@ -11,6 +11,8 @@ import { NotFoundError } from '../../errors.js';
 import * as repo from './repo.js';
 import { deviceCodeGrantType, keysScope, knownClients } from './schema.js';
 import { things } from '../../messages.js';
+import type { Wording } from '../../../text/wording.js';
+import { deviceAuthRefusals } from './messages.js';
 
 /** How long a person has to approve a request (RFC 8628 suggests minutes, not hours). */
 export const deviceCodeLifetimeSeconds = 600;
@@ -39,10 +41,10 @@ const limits = {
 export class OAuthError extends Error {
   constructor(
     readonly error: string,
-    readonly description: string,
+    readonly description: Wording,
     readonly status = 400,
   ) {
-    super(description);
+    super(description.en);
     this.name = 'OAuthError';
   }
 }
@@ -81,11 +83,11 @@ export async function authorize(
   verificationUri: string,
 ) {
   if (!knownClients.has(input.client_id)) {
-    throw new OAuthError('invalid_client', `Unknown client "${input.client_id}".`, 401);
+    throw new OAuthError('invalid_client', deviceAuthRefusals.unknownClient(input.client_id), 401);
   }
   const scope = input.scope ?? keysScope;
   if (scope !== keysScope) {
-    throw new OAuthError('invalid_scope', `The only scope is "${keysScope}" (key operations).`);
+    throw new OAuthError('invalid_scope', deviceAuthRefusals.onlyScope(keysScope));
   }
   await ctx.limiter.count(`device-authorize-ip:${info.ipAddress}`, limits.authorize);
   const now = ctx.now();
@@ -142,38 +144,38 @@ export async function pollForToken(ctx: ServerContext, info: RequestInfo, input:
   if (input.grant_type !== deviceCodeGrantType) {
     throw new OAuthError(
       input.grant_type ? 'unsupported_grant_type' : 'invalid_request',
-      `grant_type must be ${deviceCodeGrantType}.`,
+      deviceAuthRefusals.grantTypeRequired(deviceCodeGrantType),
     );
   }
   if (!input.device_code || !input.client_id) {
-    throw new OAuthError('invalid_request', 'device_code and client_id are required.');
+    throw new OAuthError('invalid_request', deviceAuthRefusals.codeAndClientRequired);
   }
   const row = await repo.findByDeviceCodeHash(ctx.db, sha256Hex(input.device_code));
   if (row?.client_id !== input.client_id) {
-    throw new OAuthError('invalid_grant', 'This device code is not known. Start again.');
+    throw new OAuthError('invalid_grant', deviceAuthRefusals.unknownCode);
   }
   const now = ctx.now();
   if (row.expires_at <= now.toISOString() && row.status !== 'issued') {
-    throw new OAuthError('expired_token', 'The code expired before it was approved. Start again.');
+    throw new OAuthError('expired_token', deviceAuthRefusals.codeExpired);
   }
   const sincePoll = row.last_polled_at ? now.getTime() - Date.parse(row.last_polled_at) : Infinity;
   if (sincePoll < row.interval_seconds * 1000) {
     await repo.recordPoll(ctx.db, row.id, now, row.interval_seconds + 5);
-    throw new OAuthError('slow_down', `Poll at most every ${row.interval_seconds + 5} seconds.`);
+    throw new OAuthError('slow_down', deviceAuthRefusals.slowDown(row.interval_seconds + 5));
   }
   await repo.recordPoll(ctx.db, row.id, now, row.interval_seconds);
   switch (row.status) {
     case 'pending':
-      throw new OAuthError('authorization_pending', 'Waiting for the person to approve the code.');
+      throw new OAuthError('authorization_pending', deviceAuthRefusals.pending);
     case 'denied':
-      throw new OAuthError('access_denied', 'The request was denied.');
+      throw new OAuthError('access_denied', deviceAuthRefusals.denied);
     case 'issued':
-      throw new OAuthError('invalid_grant', 'This device code was already used. Start again.');
+      throw new OAuthError('invalid_grant', deviceAuthRefusals.codeUsed);
     case 'approved':
       break;
   }
   const userId = row.user_id;
-  if (userId === null) throw new OAuthError('invalid_grant', 'This device code is not known.');
+  if (userId === null) throw new OAuthError('invalid_grant', deviceAuthRefusals.unknownCode);
   const token = `kh_${randomToken()}`;
   const expiresAt = new Date(now.getTime() + tokenLifetimeMs);
   const issued = await ctx.database.transaction(async (trx) => {
@@ -203,7 +205,7 @@ export async function pollForToken(ctx: ServerContext, info: RequestInfo, input:
     );
     return true;
   });
-  if (!issued) throw new OAuthError('invalid_grant', 'This device code was already used.');
+  if (!issued) throw new OAuthError('invalid_grant', deviceAuthRefusals.codeUsed);
   return {
     access_token: token,
     token_type: 'Bearer' as const,
