@@ -57,8 +57,11 @@ export function signAssertion(privateKeyPem: string, claims: AssertionClaims): s
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 
-/** Why an assertion was not accepted; the server words each the same way to the client. */
-export type AssertionProblem = 'malformed' | 'algorithm' | 'signature';
+/**
+ * Why an assertion could not be read; the server words each the same way to the client. A bad
+ * signature is found later, by `verifyWith`, once the device is known.
+ */
+export type AssertionProblem = 'malformed' | 'algorithm';
 
 export type ReadAssertion =
   | { ok: true; claims: AssertionClaims; verifyWith: (key: KeyObject) => boolean }

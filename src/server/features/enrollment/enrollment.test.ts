@@ -191,7 +191,18 @@ for (const kind of databaseKinds) {
       assert.equal(answers.filter((answer) => answer.status === 200).length, 1);
 
       const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${assertion.split('.')[1]}.AAAA`;
-      assert.equal((await laptop.exchange(unsigned)).status, 401);
+      const refusedUnsigned = await laptop.exchange(unsigned);
+      assert.equal(refusedUnsigned.status, 401);
+      assert.match(
+        (refusedUnsigned.body as unknown as ErrorBody).error.message,
+        /\(the assertion uses an algorithm that is not accepted\)/,
+      );
+      const garbled = await laptop.exchange('not.an.assertion!', { 'accept-language': 'nb' });
+      assert.equal(garbled.status, 401);
+      assert.match(
+        (garbled.body as unknown as ErrorBody).error.message,
+        /\(påstanden er feilformet\)/,
+      );
     });
 
     it('checks a device in with one request while its access token lives, and refuses stale or forged credentials', async () => {

@@ -86,8 +86,11 @@ class AssertionRefusedError extends DomainError {
 
 /** Why an assertion is refused, named in the refusal so a failing agent can be looked into. */
 const assertionProblems = {
-  malformed: { en: 'malformed assertion', nb: 'påstanden er feilformet' },
-  algorithm: { en: 'algorithm assertion', nb: 'påstanden bruker en algoritme som ikke godtas' },
+  malformed: { en: 'the assertion is malformed', nb: 'påstanden er feilformet' },
+  algorithm: {
+    en: 'the assertion uses an algorithm that is not accepted',
+    nb: 'påstanden bruker en algoritme som ikke godtas',
+  },
   notTheDevice: {
     en: 'issuer and subject must both be the enrolled device',
     nb: 'både utsteder og subjekt må være den innrullerte enheten',
@@ -101,7 +104,6 @@ const assertionProblems = {
     en: 'the challenge is unknown, expired or already used',
     nb: 'utfordringen er ukjent, utløpt eller allerede brukt',
   },
-  signature: { en: 'signature assertion', nb: 'påstandens signatur er ugyldig' },
   keyMismatch: {
     en: 'the signature does not match the enrolled key',
     nb: 'signaturen stemmer ikke med den innrullerte nøkkelen',
