@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { addExitCodesToHelp } from './exit-codes.js';
 import { say } from '../text/terminal-language.js';
+import type { Wording } from '../text/wording.js';
 import { inputMessages } from './input-messages.js';
 import { CliError, ExitCode, printError } from './output.js';
 import { commandModules, createProgram } from './program.js';
@@ -67,7 +68,8 @@ try {
     printError(error.message);
     process.exitCode = error.exitCode;
   } else if (error instanceof Error && error.name === 'ConfigError') {
-    printError(error.message);
+    // Matched by name: importing the server's configuration here would load it for every command.
+    printError(say((error as Error & { wording: Wording }).wording));
     process.exitCode = ExitCode.unusable;
   } else {
     throw error;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { describe, it } from 'node:test';
-import { defaultDataDir, loadConfig } from './config.js';
+import { ConfigError, defaultDataDir, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('keeps data in one per-user place unless told otherwise', () => {
@@ -48,6 +48,60 @@ describe('configuration', () => {
     assert.equal(loadConfig({ workers: '2' }, { KEYHOLD_WORKERS: '4' }).workers, 2);
     for (const wrong of ['0', 'many', '1.5']) {
       assert.throws(() => loadConfig({ workers: wrong }, {}), /--workers \(KEYHOLD_WORKERS\)/);
+    }
+  });
+
+  /** The refusal of these settings, in English and in Bokmål. */
+  function refusal(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) {
+    try {
+      loadConfig(flags, env);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.equal(error.message, error.wording.en);
+      return error.wording;
+    }
+    assert.fail(`${JSON.stringify(flags)} was accepted`);
+  }
+
+  it('says what each setting needs in words of its own, in English and in Bokmål', () => {
+    assert.deepEqual(refusal({ port: 'eighty' }), {
+      en: 'Invalid configuration:\n  --port (KEYHOLD_PORT): must be a whole number',
+      nb: 'Ugyldige innstillinger:\n  --port (KEYHOLD_PORT): må være et heltall',
+    });
+    assert.match(refusal({ port: '70000' }).nb, /--port \(KEYHOLD_PORT\): kan være høyst 65535$/);
+    assert.match(refusal({}, { KEYHOLD_WORKERS: '0' }).en, /--workers .*: must be at least 1$/);
+    assert.match(refusal({ logLevel: 'loud' }).nb, /må være en av fatal, error, warn, info,/);
+    assert.match(refusal({ host: '' }).nb, /--host \(KEYHOLD_HOST\): kan ikke være tom$/);
+    assert.match(
+      refusal({ databaseUrl: 'mysql://db/keyhold' }).nb,
+      /--database-url \(KEYHOLD_DATABASE_URL\): må begynne med postgres:\/\//,
+    );
+    assert.match(
+      refusal({ host: '0.0.0.0' }).nb,
+      /serverer ikke gjenopprettingsnøkler over ukryptert HTTP på 0\.0\.0\.0/,
+    );
+    // Two problems, two lines, each in both languages.
+    const mail = refusal({ smtpUrl: 'smtp://mail.example.org' });
+    assert.equal(mail.nb.split('\n').length, 3);
+    assert.match(mail.nb, /--mail-from .*: e-post trenger en avsender/);
+    assert.match(mail.en, /--public-url .*: email links need the address people reach Keyhold at/);
+    // No zod wording reaches the operator in either language.
+    for (const flags of [{ port: 'x' }, { workers: '1.5' }, { publicUrl: 'nope' }]) {
+      const { en, nb } = refusal(flags);
+      assert.doesNotMatch(`${en}\n${nb}`, /Invalid input|expected|received|Too small|Too big/);
+    }
+  });
+
+  it('takes only an http or https address as the public URL', () => {
+    assert.equal(
+      loadConfig({ publicUrl: 'https://keys.example.org' }, {}).publicUrl,
+      'https://keys.example.org',
+    );
+    for (const publicUrl of ['ftp://keys.example.org', 'keys.example.org', 'javascript:alert(1)']) {
+      assert.match(
+        refusal({ publicUrl }).en,
+        /--public-url \(KEYHOLD_PUBLIC_URL\): must be the address people open Keyhold at, with http:\/\/ or https:\/\//,
+      );
     }
   });
 });

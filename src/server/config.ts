@@ -2,6 +2,14 @@ import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { $ZodIssue } from 'zod/v4/core';
+import type { Wording } from '../text/wording.js';
+import { configMessages } from './config-messages.js';
+
+/** A rule of the configuration broken at `path`, said in both languages. */
+function breaks(ctx: z.RefinementCtx, path: string, wording: Wording): void {
+  ctx.addIssue({ code: 'custom', path: [path], message: wording.en, params: { wording } });
+}
 
 /** Settings come from flags or KEYHOLD_* variables; flags win. */
 export const configSchema = z
@@ -11,10 +19,10 @@ export const configSchema = z
     /** Server processes sharing the port: one per CPU core uses them all. */
     workers: z.coerce.number().int().min(1).max(64).default(1),
     dataDir: z.string().min(1),
-    publicUrl: z.url().optional(),
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     databaseUrl: z
       .string()
-      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .regex(/^postgres(ql)?:\/\//)
       .optional(),
     masterKeyFile: z.string().min(1).optional(),
     /** The master key itself (only as KEYHOLD_MASTER_KEY, never a flag: flags show in `ps`). */
@@ -35,10 +43,8 @@ export const configSchema = z
           .filter((entry) => entry !== '');
         for (const entry of entries) {
           if (!isAddressOrRange(entry)) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `"${entry}" is not an IP address or a range such as 10.0.0.0/8`,
-            });
+            const wording = configMessages.notAnAddress(entry);
+            ctx.addIssue({ code: 'custom', message: wording.en, params: { wording } });
           }
         }
         return entries;
@@ -72,7 +78,7 @@ export const configSchema = z
      */
     metricsListen: z
       .string()
-      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/, 'must be host:port, such as 127.0.0.1:9464')
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/)
       .optional(),
     /**
      * The SMTP server Keyhold sends its email through (`smtp://` or `smtps://`, credentials in
@@ -80,16 +86,13 @@ export const configSchema = z
      */
     smtpUrl: z
       .string()
-      .regex(/^smtps?:\/\/[^\s]+$/, 'must start with smtp:// or smtps://')
+      .regex(/^smtps?:\/\/[^\s]+$/)
       .optional(),
     /** The sender of Keyhold's email: an address, or a name and an address in <>. */
     mailFrom: z
       .string()
       .trim()
-      .regex(
-        /^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
-        'must be an address such as keyhold@example.org or "Keyhold <keyhold@example.org>"',
-      )
+      .regex(/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/)
       .optional(),
     /** SQLite: take a backup into <data-dir>/backups before applying migrations. */
     backupBeforeMigrate: z.boolean().default(true),
@@ -106,66 +109,27 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [config.tlsCert ? 'tlsKey' : 'tlsCert'],
-        message: 'set both --tls-cert and --tls-key, or neither',
-      });
+      breaks(ctx, config.tlsCert ? 'tlsKey' : 'tlsCert', configMessages.tlsPair);
     }
     for (const key of ['trustedProxies', 'proxyHops'] as const) {
       if (config[key] !== undefined && !config.behindProxy) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: 'only applies behind a proxy: add --behind-proxy (KEYHOLD_BEHIND_PROXY)',
-        });
+        breaks(ctx, key, configMessages.onlyBehindProxy);
       }
     }
     if (config.trustedProxies && config.proxyHops !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['proxyHops'],
-        message: 'give either --trusted-proxies or --proxy-hops, not both',
-      });
+      breaks(ctx, 'proxyHops', configMessages.proxiesOrHops);
     }
-    if (config.smtpUrl && !config.mailFrom) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mailFrom'],
-        message: 'email needs a sender: give --mail-from with --smtp-url',
-      });
-    }
-    if (config.mailFrom && !config.smtpUrl) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['smtpUrl'],
-        message: 'email needs an SMTP server: give --smtp-url with --mail-from',
-      });
-    }
+    if (config.smtpUrl && !config.mailFrom) breaks(ctx, 'mailFrom', configMessages.mailNeedsSender);
+    if (config.mailFrom && !config.smtpUrl) breaks(ctx, 'smtpUrl', configMessages.mailNeedsServer);
     if (config.smtpUrl && !config.publicUrl) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['publicUrl'],
-        message:
-          'email links need the address people reach Keyhold at: give --public-url with --smtp-url',
-      });
+      breaks(ctx, 'publicUrl', configMessages.mailNeedsPublicUrl);
     }
     if (config.masterKey && config.masterKeyFile) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['masterKey'],
-        message: 'give the master key either in KEYHOLD_MASTER_KEY or as a file, not both',
-      });
+      breaks(ctx, 'masterKey', configMessages.masterKeyTwice);
     }
-    if (!isLoopback(config.host) && !config.tlsCert && !config.behindProxy) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['host'],
-        message:
-          `refusing to serve recovery keys over plain HTTP on ${config.host}. ` +
-          'Give --tls-cert and --tls-key, or --behind-proxy when a TLS-terminating proxy ' +
-          'sits in front, or listen on 127.0.0.1',
-      });
+    // An empty host is refused above already.
+    if (config.host && !isLoopback(config.host) && !config.tlsCert && !config.behindProxy) {
+      breaks(ctx, 'host', configMessages.plainHttp(config.host));
     }
   });
 
@@ -240,8 +204,47 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(homedir(), '.local', 'share', 'keyhold');
 }
 
+/** Settings that cannot be used; `wording` says which and why, in both languages. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(readonly wording: Wording) {
+    super(wording.en);
+  }
+}
+
+/** The settings whose text must have a certain form, and the form in words. */
+const formats: Partial<Record<keyof ConfigInput, Wording>> = {
+  publicUrl: configMessages.publicUrl,
+  databaseUrl: configMessages.databaseUrl,
+  metricsListen: configMessages.metricsListen,
+  smtpUrl: configMessages.smtpUrl,
+  mailFrom: configMessages.mailFrom,
+};
+
+/** What is wrong with a setting, in the operator's words rather than zod's. */
+function problemWith(key: keyof ConfigInput | undefined, issue: $ZodIssue): Wording {
+  switch (issue.code) {
+    case 'custom': {
+      const wording = (issue.params as { wording?: Wording } | undefined)?.wording;
+      return wording ?? configMessages.unusable;
+    }
+    case 'invalid_type':
+      return issue.expected === 'number' || issue.expected === 'int'
+        ? configMessages.wholeNumber
+        : configMessages.unusable;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? configMessages.notEmpty
+        : configMessages.atLeast(String(issue.minimum));
+    case 'too_big':
+      return configMessages.atMost(String(issue.maximum));
+    case 'invalid_value':
+      return configMessages.oneOf(issue.values.map(String).join(', '));
+    case 'invalid_format':
+      return (key && formats[key]) ?? configMessages.unusable;
+    default:
+      return configMessages.unusable;
+  }
 }
 
 /** Reads KEYHOLD_* variables for every setting not given as a flag, then validates. */
@@ -264,15 +267,18 @@ export function loadConfig(
   merged.dataDir ??= defaultDataDir(env);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+    // No line echoes a setting's value: KEYHOLD_MASTER_KEY is a secret.
+    const lines = parsed.error.issues.map((issue): Wording => {
       const key = issue.path[0] as keyof ConfigInput | undefined;
-      if (!key) return `settings: ${issue.message}`;
+      const problem = problemWith(key, issue);
+      if (!key) return problem;
       const name = settingNames[key];
-      // Never echo a setting's value: KEYHOLD_MASTER_KEY is a secret.
-      if (environmentOnly.has(key)) return `${variableName(name)}: ${issue.message}`;
-      return `--${name} (${variableName(name)}): ${issue.message}`;
+      const setting = environmentOnly.has(key)
+        ? variableName(name)
+        : `--${name} (${variableName(name)})`;
+      return { en: `${setting}: ${problem.en}`, nb: `${setting}: ${problem.nb}` };
     });
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+    throw new ConfigError(configMessages.invalidConfiguration(lines));
   }
   return parsed.data;
 }

@@ -136,6 +136,36 @@ describe('the messages of login, serve, admin and the agent in both languages', 
     }
   });
 
+  it('names settings serve and admin cannot use in Bokmål, each with what it needs', async () => {
+    const dataDir = await freshDir();
+    const serve = await runKeyhold(
+      ['serve', '--port', 'eighty', '--log-level', 'loud', '--data-dir', dataDir],
+      { env: { ...testServeEnv, KEYHOLD_LANG: 'nb' } },
+    );
+    assert.equal(serve.code, 2);
+    assert.equal(
+      serve.stderr,
+      'feil: Ugyldige innstillinger:\n' +
+        '  --port (KEYHOLD_PORT): må være et heltall\n' +
+        '  --log-level (KEYHOLD_LOG_LEVEL): må være en av fatal, error, warn, info, debug, trace, silent\n',
+    );
+    const admin = await runKeyhold(['admin', 'migrate', '--database-url', 'mysql://db/keyhold'], {
+      env: { ...testServeEnv, KEYHOLD_LANG: 'nb', KEYHOLD_DATA_DIR: dataDir },
+    });
+    assert.equal(admin.code, 2);
+    assert.match(
+      admin.stderr,
+      /--database-url \(KEYHOLD_DATABASE_URL\): må begynne med postgres:\/\//,
+    );
+    const english = await runKeyhold(['serve', '--port', 'eighty', '--data-dir', dataDir], {
+      env: { ...testServeEnv, KEYHOLD_LANG: 'en' },
+    });
+    assert.equal(
+      english.stderr,
+      'error: Invalid configuration:\n  --port (KEYHOLD_PORT): must be a whole number\n',
+    );
+  });
+
   it('refuses an organisation name in Bokmål before opening any database', async () => {
     const result = await runKeyhold(
       [

@@ -18,6 +18,7 @@ import { serverMessages } from '../../src/cli/server/messages.js';
 import { volumeMessages } from '../../src/cli/volume/messages.js';
 import { dataMessages } from '../../src/operations/data-messages.js';
 import { operationMessages } from '../../src/operations/messages.js';
+import { configMessages } from '../../src/server/config-messages.js';
 import { deviceAuthRefusals } from '../../src/server/features/device-auth/messages.js';
 import { refusals, requestMessages, things } from '../../src/server/messages.js';
 import { repoRoot } from '../support/cli.js';
@@ -93,6 +94,7 @@ const catalogues = {
   refusals,
   requestMessages,
   deviceAuthRefusals,
+  configMessages,
 };
 
 describe('the message catalogues', () => {
