@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { pruneChallenges } from './features/auth/index.js';
 import { purgeExpiredKeys } from './features/keys/index.js';
 import { pruneSsoSigninStates } from './features/sso/index.js';
+import { say } from '../text/terminal-language.js';
+import { operatorLogMessages } from './log-messages.js';
 
 const pruneIntervalMs = 60 * 60_000;
 const purgeIntervalMs = 60 * 60_000;
@@ -40,14 +42,14 @@ export function startJobs(app: FastifyInstance): void {
       pruneSsoSigninStates(ctx.db, ctx.now().toISOString()),
       ctx.mail.prune(),
     ]).catch((error: unknown) => {
-      app.log.warn({ err: error }, 'pruning old sign-in state failed');
+      app.log.warn({ err: error }, say(operatorLogMessages.pruneFailed));
     });
   });
 
   if (ctx.config.deletedKeyRetentionDays !== undefined) {
     const purge = () => {
       purgeExpiredKeys(ctx).catch((error: unknown) => {
-        app.log.warn({ err: error }, 'purging deleted keys failed');
+        app.log.warn({ err: error }, say(operatorLogMessages.purgeFailed));
       });
     };
     app.addHook('onReady', () => {

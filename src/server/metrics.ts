@@ -7,6 +7,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { sqliteFileName } from '../db/database.js';
 import { lastBackupAt } from '../operations/last-backup.js';
 import type { ServerContext } from './context.js';
+import { say } from '../text/terminal-language.js';
+import { operatorLogMessages } from './log-messages.js';
 
 /**
  * Prometheus metrics, served on a listen address of their own (`--metrics-listen`) so they never
@@ -142,7 +144,7 @@ export function registerMetrics(app: FastifyInstance, ctx: ServerContext, listen
           response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
         },
         (error: unknown) => {
-          app.log.warn({ err: error }, 'collecting metrics failed');
+          app.log.warn({ err: error }, say(operatorLogMessages.metricsFailed));
           response
             .writeHead(500, { 'content-type': 'text/plain' })
             .end('collecting metrics failed\n');
@@ -154,7 +156,7 @@ export function registerMetrics(app: FastifyInstance, ctx: ServerContext, listen
       server?.listen(address.port, address.host, () => {
         const bound = server?.address();
         const where = typeof bound === 'object' && bound ? `${address.host}:${bound.port}` : listen;
-        app.log.info(`metrics on http://${where}/metrics`);
+        app.log.info(say(operatorLogMessages.metricsServing(`http://${where}/metrics`)));
         resolve();
       });
     });

@@ -5,6 +5,8 @@ import {
   type FastifyServerOptions,
 } from 'fastify';
 import { loggerOptions, resolveLogFormat, type LogFormatSetting } from './logging.js';
+import { say } from '../text/terminal-language.js';
+import { operatorLogMessages } from './log-messages.js';
 
 /**
  * Which requests the log shows. At `info` a line per API request once answered (what people and
@@ -12,8 +14,15 @@ import { loggerOptions, resolveLogFormat, type LogFormatSetting } from './loggin
  * `debug` every request, when it arrives and when it is answered.
  */
 class RequestLogController extends LogController {
+  /** Worded once: the process's language does not change while it serves. */
+  private readonly said = {
+    incomingRequest: say(operatorLogMessages.incomingRequest),
+    requestCompleted: say(operatorLogMessages.requestCompleted),
+    requestErrored: say(operatorLogMessages.requestErrored),
+  };
+
   override incomingRequest(request: FastifyRequest): void {
-    request.log.debug({ req: request }, 'incoming request');
+    request.log.debug({ req: request }, this.said.incomingRequest);
   }
 
   override requestCompleted(
@@ -22,9 +31,9 @@ class RequestLogController extends LogController {
     reply: FastifyReply,
   ): void {
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime };
-    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
-    else if (isApiRequest(request)) reply.log.info(fields, 'request completed');
-    else reply.log.debug(fields, 'request completed');
+    if (error) reply.log.error({ ...fields, err: error }, this.said.requestErrored);
+    else if (isApiRequest(request)) reply.log.info(fields, this.said.requestCompleted);
+    else reply.log.debug(fields, this.said.requestCompleted);
   }
 }
 

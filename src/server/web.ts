@@ -6,6 +6,8 @@ import { NotFoundError } from './errors.js';
 import { declareAccessOfPluginRoutes } from './route-access.js';
 import { contentSecurityPolicy } from './security-headers.js';
 import { things } from './messages.js';
+import { say } from '../text/terminal-language.js';
+import { operatorLogMessages } from './log-messages.js';
 
 /** Where `npm run build:web` writes the app: web/dist beside src/ and dist/ alike. */
 export const defaultWebRoot = join(import.meta.dirname, '..', '..', 'web', 'dist');
@@ -43,7 +45,7 @@ export async function registerWebApp(
 ): Promise<void> {
   const built = existsSync(join(root, 'index.html'));
   if (!built) {
-    app.log.warn(`the web app is not built (no ${root}/index.html); run npm run build:web`);
+    app.log.warn(say(operatorLogMessages.webAppNotBuilt(root)));
   }
   await app.register(async (web) => {
     declareAccessOfPluginRoutes(web, 'public');

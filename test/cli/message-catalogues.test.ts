@@ -19,6 +19,7 @@ import { volumeMessages } from '../../src/cli/volume/messages.js';
 import { dataMessages } from '../../src/operations/data-messages.js';
 import { operationMessages } from '../../src/operations/messages.js';
 import { configMessages } from '../../src/server/config-messages.js';
+import { operatorLogMessages } from '../../src/server/log-messages.js';
 import { deviceAuthRefusals } from '../../src/server/features/device-auth/messages.js';
 import { refusals, requestMessages, things } from '../../src/server/messages.js';
 import { repoRoot } from '../support/cli.js';
@@ -95,6 +96,7 @@ const catalogues = {
   requestMessages,
   deviceAuthRefusals,
   configMessages,
+  operatorLogMessages,
 };
 
 describe('the message catalogues', () => {

@@ -110,6 +110,26 @@ describe('keyhold serve log output', () => {
       assert.match(output.replace(/[║\s]+/g, ' '), /sikkerhetskopier den nå, atskilt fra/);
       assert.match(output, /Keyhold kjører på http:\/\/127\.0\.0\.1:\d+ med 2 arbeidsprosesser/);
       assert.match(output, /Keyhold stoppet uten feil\.\n*$/);
+      // Each worker's own lines too, Fastify's "listening" line included.
+      assert.equal(output.match(/Tjeneren lytter på http:\/\/127\.0\.0\.1:\d+/g)?.length, 2);
+      assert.match(output, /data lagres i \S+keyhold\.db/);
+      assert.doesNotMatch(output, /Server listening|data: |web app is not built/);
+    } finally {
+      await norsk.cleanup();
+    }
+  });
+
+  it('words its line per request in Bokmål too, in JSON as on a terminal', async () => {
+    const norsk = await createTestDatabase('sqlite');
+    try {
+      const server = await startServe(['--data-dir', norsk.dataDir, '--log-format', 'json'], {
+        KEYHOLD_LANG: 'nb',
+      });
+      assert.equal(await get(server, '/api/v1/auth/me'), 401);
+      const output = await waitForOutput(server, /"url":"\/api\/v1\/auth\/me"/);
+      const answered = output.split('\n').find((line) => line.includes('"/api/v1/auth/me"'));
+      assert.equal(JSON.parse(answered ?? '{}').msg, 'forespørsel besvart');
+      await server.stop();
     } finally {
       await norsk.cleanup();
     }

@@ -28,6 +28,10 @@ export const serverMessages = {
     en: 'this computer has no such address. Check --host',
     nb: 'denne datamaskinen har ingen slik adresse. Sjekk --host',
   } satisfies Wording,
+  dataAt: (location: string): Wording => ({
+    en: `data: ${location}`,
+    nb: `data lagres i ${location}`,
+  }),
   serving: (address: string): Wording => ({
     en: `Keyhold is serving on ${address}`,
     nb: `Keyhold kjører på ${address}`,

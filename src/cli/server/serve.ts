@@ -8,6 +8,7 @@ import { asCliError, listenFailure } from '../server-errors.js';
 import { superviseWorkers } from './serve-workers.js';
 import { say } from '../../text/terminal-language.js';
 import { serverMessages } from './messages.js';
+import { operatorLogMessages } from '../../server/log-messages.js';
 
 export interface ServeFlags {
   host?: string;
@@ -79,7 +80,7 @@ async function serveHere(config: Config): Promise<void> {
       app.log.info(say(serverMessages.backedUpBeforeMigrating(context.upgradeBackup)));
     }
     if (!worker || worker.id === 1) {
-      app.log.info(`data: ${context.database.location}`);
+      app.log.info(say(serverMessages.dataAt(context.database.location)));
       const mode = await folderMode(config.dataDir);
       if (mode !== undefined && (mode & 0o077) !== 0) {
         app.log.warn(
@@ -103,7 +104,11 @@ async function serveHere(config: Config): Promise<void> {
   process.once('SIGTERM', shutdown);
   let address: string;
   try {
-    address = await app.listen({ host: config.host, port: config.port });
+    address = await app.listen({
+      host: config.host,
+      port: config.port,
+      listenTextResolver: (where) => say(operatorLogMessages.listening(where)),
+    });
   } catch (error) {
     const refusal = listenFailure(error);
     if (!refusal) throw error;
