@@ -18,7 +18,7 @@ import { serverMessages } from '../../src/cli/server/messages.js';
 import { volumeMessages } from '../../src/cli/volume/messages.js';
 import { dataMessages } from '../../src/operations/data-messages.js';
 import { operationMessages } from '../../src/operations/messages.js';
-import { refusals, requestMessages, things } from '../../src/server/messages.js';
+import { fieldReasons, refusals, requestMessages, things } from '../../src/server/messages.js';
 import { repoRoot } from '../support/cli.js';
 
 /**
@@ -70,8 +70,8 @@ function sourceFiles(dir: string): string[] {
  * The CLI's own catalogues, and those of the pure modules whose errors reach people through it
  * and the server: every BitLockerFormatError, EscrowExportError and BackupError takes its wording
  * from these (their constructors accept nothing else). The server's own (the things a not-found
- * answer names, shared refusals, whole-request messages) reach people through the CLI's account
- * commands and the web app.
+ * answer names, shared refusals, whole-request messages, the reasons of refused fields) reach
+ * people through the CLI's account commands and the web app.
  */
 const catalogues = {
   accountMessages,
@@ -91,6 +91,7 @@ const catalogues = {
   things,
   refusals,
   requestMessages,
+  fieldReasons,
 };
 
 describe('the message catalogues', () => {
