@@ -1,5 +1,10 @@
 import fastifyCookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { enforceCsrf, loadBrowser } from './browser-cookie.js';
@@ -69,6 +74,11 @@ export async function buildApp({
     ...serverLogging(config.logLevel, logStream, config.logFormat),
     trustProxy: proxyTrust(config),
     bodyLimit: bodyLimitBytes,
+    // A path Fastify cannot decode is refused before routing, in its own English and shape
+    // unless it is handed to the one error handler.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      handleError(error, request, reply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
   limitConnectionsPerAddress(app.server, config);
   app.setValidatorCompiler(validatorCompiler);

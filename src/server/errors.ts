@@ -12,6 +12,26 @@ import {
 } from './messages.js';
 
 /**
+ * One field a refusal names and what is wrong with it. `reason` is a Wording, worded in the
+ * request's language in the answer; a plain string does not type-check, so no reason can stay
+ * English by mistake.
+ */
+export interface FieldRefusal {
+  field: string;
+  reason: Wording;
+  /** For a recovery password: the block at fault (1 to 8) and what was typed there. */
+  block?: number;
+  value?: string;
+}
+
+/** What an error adds to its answer: the fields it refuses, or facts for scripts. */
+export type ErrorDetails = readonly FieldRefusal[] | Readonly<Record<string, unknown>>;
+
+function isFieldList(details: ErrorDetails): details is readonly FieldRefusal[] {
+  return Array.isArray(details);
+}
+
+/**
  * Errors the domain raises on purpose; each maps to one HTTP status and a stable code. The
  * message is a Wording, so it reaches every client (the web app, the command line, a script) in
  * the language the request asks for (messages.ts); `message` is its English, for logs.
@@ -21,7 +41,7 @@ export class DomainError extends Error {
     readonly status: number,
     readonly code: string,
     readonly wording: Wording,
-    readonly details?: unknown,
+    readonly details?: ErrorDetails,
   ) {
     super(wording.en);
     this.name = new.target.name;
@@ -30,11 +50,17 @@ export class DomainError extends Error {
   messageIn(language: Language): string {
     return this.wording[language];
   }
+
+  /** The details as the answer gives them: each field's reason in `language`, in its place. */
+  detailsIn(language: Language): unknown {
+    if (this.details === undefined || !isFieldList(this.details)) return this.details;
+    return this.details.map((refusal) => ({ ...refusal, reason: refusal.reason[language] }));
+  }
 }
 
 export class ValidationError extends DomainError {
-  constructor(message: Wording, details?: unknown) {
-    super(400, 'invalid_request', message, details);
+  constructor(message: Wording, fields?: readonly FieldRefusal[]) {
+    super(400, 'invalid_request', message, fields);
   }
 }
 
@@ -119,7 +145,7 @@ export class NotFoundError extends DomainError {
 }
 
 export class ConflictError extends DomainError {
-  constructor(message: Wording, details?: unknown) {
+  constructor(message: Wording, details?: ErrorDetails) {
     super(409, 'conflict', message, details);
   }
 }
@@ -159,15 +185,63 @@ export class InvalidCharactersError extends DomainError {
         en: requestMessages.invalidCharacters(what.en).en,
         nb: requestMessages.invalidCharacters(what.nb).nb,
       },
-      [{ field, reason: 'remove control characters and text-direction overrides' }],
+      [
+        {
+          field,
+          reason: {
+            en: 'remove control characters and text-direction overrides',
+            nb: 'fjern kontrolltegn og tegn som snur skriveretningen',
+          },
+        },
+      ],
     );
   }
 }
 
-const frameworkErrors: Partial<Record<number, { code: string; message: Wording }>> = {
+/** The codes and default messages of framework refusals whose status says what they are. */
+const frameworkStatuses: Partial<Record<number, { code: string; message: Wording }>> = {
   413: { code: 'body_too_large', message: requestMessages.bodyTooLarge },
   415: { code: 'unsupported_media_type', message: requestMessages.unsupportedMediaType },
 };
+
+/**
+ * Refusals Fastify and @fastify/multipart (the key import's uploads) raise before a route's
+ * handler runs, worded by their code: their own text is English only, and may name internals.
+ */
+const frameworkMessages: Partial<Record<string, Wording>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: requestMessages.invalidJson,
+  FST_ERR_CTP_EMPTY_JSON_BODY: requestMessages.emptyJson,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: requestMessages.contentLengthMismatch,
+  FST_ERR_BAD_URL: requestMessages.badUrl,
+  FST_REQ_FILE_TOO_LARGE: requestMessages.fileTooLarge,
+  FST_FIELDS_LIMIT: requestMessages.tooManyFormFields,
+  FST_PROTO_VIOLATION: requestMessages.formFieldNotAllowed,
+  FST_INVALID_JSON_FIELD_ERROR: requestMessages.formFieldNotJson,
+};
+
+/**
+ * A client error the framework raised. The code is the one these answers have always had; the
+ * message is worded by the error's code or status, and any other refusal gets a general one, so
+ * no framework English reaches a person who reads another language.
+ */
+function frameworkRefusal(
+  error: FastifyError | Error,
+  statusCode: number,
+  language: Language,
+): ErrorBody['error'] {
+  const frameworkCode = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  const byStatus = frameworkStatuses[statusCode];
+  const code =
+    byStatus?.code ??
+    (statusCode === 400 || frameworkCode === undefined
+      ? 'invalid_request'
+      : frameworkCode.toLowerCase());
+  const message =
+    (frameworkCode === undefined ? undefined : frameworkMessages[frameworkCode]) ??
+    byStatus?.message ??
+    requestMessages.unreadable;
+  return { code, message: message[language] };
+}
 
 /**
  * What a body, query or parameters refused by their schema is answered with. When every issue
@@ -224,7 +298,7 @@ export function handleError(
       void reply.header('retry-after', String(error.retryAfterSeconds));
     }
     const body: ErrorBody = { error: { code: error.code, message: error.messageIn(language) } };
-    if (error.details !== undefined) body.error.details = error.details;
+    if (error.details !== undefined) body.error.details = error.detailsIn(language);
     return reply.status(error.status).send(body);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
@@ -234,19 +308,9 @@ export function handleError(
   }
   const statusCode = 'statusCode' in error ? error.statusCode : undefined;
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-    // Framework-level client errors (body too large, bad JSON, wrong content type).
-    const known = frameworkErrors[statusCode];
-    return reply.status(statusCode).send({
-      error: known
-        ? { code: known.code, message: known.message[language] }
-        : {
-            code:
-              statusCode === 400 || !('code' in error)
-                ? 'invalid_request'
-                : error.code.toLowerCase(),
-            message: error.message,
-          },
-    } satisfies ErrorBody);
+    return reply
+      .status(statusCode)
+      .send({ error: frameworkRefusal(error, statusCode, language) } satisfies ErrorBody);
   }
   request.log.error({ err: error }, 'unhandled error');
   return reply.status(500).send({

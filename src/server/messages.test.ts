@@ -1,3 +1,4 @@
+import Fastify from 'fastify';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { writeRecoveryKeyFile } from '../bitlocker/recovery-file.js';
@@ -11,7 +12,7 @@ import {
   uniqueEmail,
   type ErrorReply,
 } from '../../test/server/key-library.js';
-import { CsrfError, NotFoundError, RateLimitedError } from './errors.js';
+import { CsrfError, handleError, NotFoundError, RateLimitedError } from './errors.js';
 import { languageOf, things } from './messages.js';
 import type { SessionList as SessionsReply } from '../api/auth.js';
 import type { ImportResult as ImportReply } from '../api/keys.js';
@@ -38,6 +39,23 @@ describe('the language of server messages', () => {
       'Too many attempts. Try again in 1 minute.',
     );
     assert.match(new CsrfError().messageIn('nb'), /Last inn siden på nytt/);
+  });
+
+  it('words any other refusal of the framework in Bokmål, keeping its code but not its English', async () => {
+    const app = Fastify();
+    app.setErrorHandler(handleError);
+    app.get('/teapot', () => {
+      throw Object.assign(new Error("I'm a teapot"), { statusCode: 418, code: 'FST_TEAPOT' });
+    });
+    const answer = await app.inject({ url: '/teapot', headers: { 'accept-language': 'nb' } });
+    await app.close();
+    assert.equal(answer.statusCode, 418);
+    assert.deepEqual(answer.json(), {
+      error: {
+        code: 'fst_teapot',
+        message: 'Forespørselen kunne ikke leses: sjekk adressen, hodefeltene og innholdet.',
+      },
+    });
   });
 
   it('words what was not found in each language from its name', () => {
@@ -252,6 +270,130 @@ for (const kind of databaseKinds) {
         en: 'The cursor is not valid: use the nextCursor of the previous page.',
         nb: 'Pekeren er ikke gyldig: bruk nextCursor fra forrige side.',
       });
+    });
+
+    it("words each refused field's reason in Bokmål, and in English exactly as before", async () => {
+      const browser = await signedInBrowser();
+      const blocks = randomKey().recoveryPassword.split('-');
+      blocks[1] = '000012';
+      const mistyped = randomKey({ recoveryPassword: blocks.join('-') });
+      const added = await browser.request<ErrorReply>('POST', '/api/v1/keys', {
+        body: mistyped,
+        headers: norwegian,
+      });
+      assert.equal(added.status, 400);
+      assert.equal(added.body.error.message, 'Nøkkelen ble ikke lagret: sjekk recoveryPassword.');
+      assert.equal(
+        JSON.stringify(added.body.error.details),
+        JSON.stringify([
+          {
+            field: 'recoveryPassword',
+            block: 2,
+            value: '000012',
+            reason:
+              'Blokk 2 er ikke en gyldig blokk (hver blokk går opp i 11-gangen): se etter et feilskrevet eller ombyttet siffer.',
+          },
+        ]),
+      );
+      const addedInEnglish = await browser.request<ErrorReply>('POST', '/api/v1/keys', {
+        body: mistyped,
+      });
+      assert.equal(
+        JSON.stringify(addedInEnglish.body.error.details),
+        JSON.stringify([
+          {
+            field: 'recoveryPassword',
+            block: 2,
+            value: '000012',
+            reason:
+              'Block 2 is not a valid block (every block is a multiple of 11): check for a mistyped or swapped digit.',
+          },
+        ]),
+      );
+
+      const cursor = '/api/v1/keys?cursor=not-a-cursor';
+      const page = await browser.request<ErrorReply>('GET', cursor, { headers: norwegian });
+      assert.equal(page.status, 400);
+      assert.deepEqual(page.body.error.details, [
+        { field: 'cursor', reason: 'bruk nextCursor fra en tidligere side slik den ble gitt' },
+      ]);
+      const pageInEnglish = await browser.request<ErrorReply>('GET', cursor);
+      assert.deepEqual(pageInEnglish.body.error.details, [
+        { field: 'cursor', reason: 'use the nextCursor of a previous page as it was given' },
+      ]);
+    });
+
+    it("words the missing reason for revealing an organisation's key in Bokmål", async () => {
+      const owner = await signedInBrowser();
+      const created = await owner.request<{ organisation: { id: string } }>(
+        'POST',
+        '/api/v1/orgs',
+        { body: { name: 'Fjellvik IT' } },
+      );
+      const orgId = created.body.organisation.id;
+      const added = await owner.request<{ key: { id: string } }>(
+        'POST',
+        `/api/v1/orgs/${orgId}/keys`,
+        { body: randomKey({ deviceName: 'FJELLVIK-PC-7' }) },
+      );
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      const reveal = `/api/v1/orgs/${orgId}/keys/${added.body.key.id}/reveal`;
+      const unexplained = { reason: 'other' };
+      const refused = await owner.request<ErrorReply>('POST', reveal, {
+        body: unexplained,
+        headers: norwegian,
+      });
+      assert.equal(refused.status, 400);
+      assert.equal(
+        refused.body.error.message,
+        'Skriv med noen få ord hvorfor nøkkelen trengs når grunnen er «annet».',
+      );
+      assert.deepEqual(refused.body.error.details, [
+        { field: 'reasonText', reason: 'kreves når grunnen er «annet» ("other")' },
+      ]);
+      const inEnglish = await owner.request<ErrorReply>('POST', reveal, { body: unexplained });
+      assert.deepEqual(inEnglish.body.error.details, [
+        { field: 'reasonText', reason: 'required with the reason "other"' },
+      ]);
+    });
+
+    it("answers a body or address Fastify cannot read in Bokmål, without Fastify's English", async () => {
+      const browser = await signedInBrowser();
+      const json = { 'content-type': 'application/json' };
+      const refusals = [
+        {
+          url: '/api/v1/keys',
+          body: '{"protectorId": "1B6E1FE3-',
+          nb: 'Innholdet i forespørselen er ikke gyldig JSON.',
+          en: 'The request body is not valid JSON.',
+        },
+        {
+          url: '/api/v1/keys',
+          body: '',
+          nb: 'Innholdet i forespørselen er tomt, men content-type sier JSON: send et JSON-dokument, eller ingen content-type.',
+          en: 'The request body is empty, but its content-type says JSON: send a JSON document, or no content-type.',
+        },
+        {
+          url: '/api/v1/keys/%E0%A4%A/reveal',
+          body: '{}',
+          nb: 'Adressen er ikke gyldig: en del av den er prosentkodet (%) på en måte som ikke gir tekst.',
+          en: 'The address is not valid: part of it is percent-encoded (%) in a way that does not decode to text.',
+        },
+      ];
+      for (const { url, body, nb, en } of refusals) {
+        const inBokmal = await browser.request<ErrorReply>('POST', url, {
+          body,
+          headers: { ...json, ...norwegian },
+        });
+        assert.equal(inBokmal.status, 400, url);
+        assert.deepEqual(inBokmal.body, { error: { code: 'invalid_request', message: nb } });
+        assert.doesNotMatch(
+          JSON.stringify(inBokmal.body),
+          /Body is not valid|Body cannot be empty|content-type is set|not a valid url component/,
+        );
+        const inEnglish = await browser.request<ErrorReply>('POST', url, { body, headers: json });
+        assert.deepEqual(inEnglish.body, { error: { code: 'invalid_request', message: en } });
+      }
     });
 
     it("describes a session's device in Bokmål, headless Chrome included", async () => {

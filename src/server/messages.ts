@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { $ZodRawIssue } from 'zod/v4/core';
+import type { $ZodIssue, $ZodRawIssue } from 'zod/v4/core';
 import { locales } from 'zod';
 import type { Language, Wording } from '../text/wording.js';
 
@@ -57,7 +57,67 @@ export const requestMessages = {
     en: 'Something went wrong on the server. Try again.',
     nb: 'Noe gikk galt på serveren. Prøv igjen.',
   },
+  invalidJson: {
+    en: 'The request body is not valid JSON.',
+    nb: 'Innholdet i forespørselen er ikke gyldig JSON.',
+  },
+  emptyJson: {
+    en: 'The request body is empty, but its content-type says JSON: send a JSON document, or no content-type.',
+    nb: 'Innholdet i forespørselen er tomt, men content-type sier JSON: send et JSON-dokument, eller ingen content-type.',
+  },
+  contentLengthMismatch: {
+    en: 'The request body is not as long as its Content-Length header says.',
+    nb: 'Innholdet i forespørselen er ikke så langt som Content-Length-hodet sier.',
+  },
+  badUrl: {
+    en: 'The address is not valid: part of it is percent-encoded (%) in a way that does not decode to text.',
+    nb: 'Adressen er ikke gyldig: en del av den er prosentkodet (%) på en måte som ikke gir tekst.',
+  },
+  fileTooLarge: {
+    en: 'The uploaded file is too large.',
+    nb: 'Den opplastede filen er for stor.',
+  },
+  tooManyFormFields: {
+    en: 'The form has more fields than an upload takes.',
+    nb: 'Skjemaet har flere felt enn en opplasting tar imot.',
+  },
+  formFieldNotAllowed: {
+    en: 'The form has a field name that is not allowed.',
+    nb: 'Skjemaet har et feltnavn som ikke er tillatt.',
+  },
+  formFieldNotJson: {
+    en: 'A form field sent as JSON is not valid JSON.',
+    nb: 'Et skjemafelt som er sendt som JSON, er ikke gyldig JSON.',
+  },
+  unreadable: {
+    en: 'The request could not be read: check its address, headers and body.',
+    nb: 'Forespørselen kunne ikke leses: sjekk adressen, hodefeltene og innholdet.',
+  },
 } satisfies Record<string, Wording | ((...args: string[]) => Wording)>;
+
+/**
+ * What is wrong with one field (`details[].reason` of a refusal), for the reasons given in more
+ * than one place; the others are worded where they are given.
+ */
+export const fieldReasons = {
+  confirmItIsYou: {
+    en: 'required to confirm it is you',
+    nb: 'kreves for å bekrefte at det er deg',
+  },
+  cursorAsGiven: {
+    en: 'use the nextCursor of a previous page as it was given',
+    nb: 'bruk nextCursor fra en tidligere side slik den ble gitt',
+  },
+  notAMember: {
+    en: 'not a member of this organisation',
+    nb: 'ikke medlem av denne organisasjonen',
+  },
+  notAKeyId: { en: 'not a Key ID', nb: 'ikke en nøkkel-ID' },
+  deviceName: (maximumLength: number): Wording => ({
+    en: `Give the device's name (1 to ${maximumLength} characters), e.g. the PC's name.`,
+    nb: `Oppgi navnet på enheten (1 til ${maximumLength} tegn), for eksempel navnet på PC-en.`,
+  }),
+} satisfies Record<string, Wording | ((...args: never[]) => Wording)>;
 
 /**
  * What a not-found answer names, each worded once: NotFoundError makes "The organisation was not
@@ -112,4 +172,12 @@ export function issueMessage(issue: $ZodRawIssue, english: string, language: Lan
   const worded = norwegianIssues(issue);
   if (typeof worded === 'string') return worded;
   return worded?.message ?? english;
+}
+
+/**
+ * A refused field's reason from an issue of a schema parsed in a route, in both languages. The
+ * parse must report the input (`reportInput`): zod's Norwegian names the type that was received.
+ */
+export function issueReason(issue: $ZodIssue): Wording {
+  return { en: issue.message, nb: issueMessage(issue as $ZodRawIssue, issue.message, 'nb') };
 }

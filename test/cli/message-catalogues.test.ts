@@ -21,7 +21,7 @@ import { operationMessages } from '../../src/operations/messages.js';
 import { configMessages } from '../../src/server/config-messages.js';
 import { operatorLogMessages } from '../../src/server/log-messages.js';
 import { deviceAuthRefusals } from '../../src/server/features/device-auth/messages.js';
-import { refusals, requestMessages, things } from '../../src/server/messages.js';
+import { fieldReasons, refusals, requestMessages, things } from '../../src/server/messages.js';
 import { repoRoot } from '../support/cli.js';
 
 /**
@@ -73,8 +73,8 @@ function sourceFiles(dir: string): string[] {
  * The CLI's own catalogues, and those of the pure modules whose errors reach people through it
  * and the server: every BitLockerFormatError, EscrowExportError and BackupError takes its wording
  * from these (their constructors accept nothing else). The server's own (the things a not-found
- * answer names, shared refusals, whole-request messages) reach people through the CLI's account
- * commands and the web app.
+ * answer names, shared refusals, whole-request messages, the reasons of refused fields) reach
+ * people through the CLI's account commands and the web app.
  */
 const catalogues = {
   accountMessages,
@@ -97,6 +97,7 @@ const catalogues = {
   deviceAuthRefusals,
   configMessages,
   operatorLogMessages,
+  fieldReasons,
 };
 
 describe('the message catalogues', () => {

@@ -128,7 +128,7 @@ describe('keyhold serve log output', () => {
       assert.equal(await get(server, '/api/v1/auth/me'), 401);
       const output = await waitForOutput(server, /"url":"\/api\/v1\/auth\/me"/);
       const answered = output.split('\n').find((line) => line.includes('"/api/v1/auth/me"'));
-      assert.equal(JSON.parse(answered ?? '{}').msg, 'forespørsel besvart');
+      assert.equal((JSON.parse(answered ?? '{}') as { msg?: string }).msg, 'forespørsel besvart');
       await server.stop();
     } finally {
       await norsk.cleanup();

@@ -12,7 +12,7 @@ import {
   type OrganisationAuditRow,
 } from './repo.js';
 import type { OrganisationAuditEvent, OrganisationAuditQuery } from './schema.js';
-import { refusals, things } from '../../messages.js';
+import { fieldReasons, refusals, things } from '../../messages.js';
 
 /**
  * An organisation's audit: every event recorded about its library, members and policies, for
@@ -31,7 +31,13 @@ export function decodeAuditCursor(cursor: string | undefined): number | undefine
   const seq = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!Number.isSafeInteger(seq) || seq < 1) {
     throw new ValidationError(refusals.cursorFromPreviousPage, [
-      { field: 'before', reason: 'use the nextCursor of the previous page' },
+      {
+        field: 'before',
+        reason: {
+          en: 'use the nextCursor of the previous page',
+          nb: 'bruk nextCursor fra forrige side',
+        },
+      },
     ]);
   }
   return seq;
@@ -64,7 +70,9 @@ async function filterOf(
       prefix = normalizeKeyIdPrefix(query.keyId);
     } catch (error) {
       if (!(error instanceof ProtectorIdError)) throw error;
-      throw new ValidationError(error.wording, [{ field: 'keyId', reason: 'not a Key ID' }]);
+      throw new ValidationError(error.wording, [
+        { field: 'keyId', reason: fieldReasons.notAKeyId },
+      ]);
     }
     if (prefix.length < minimumKeyIdPrefix) {
       throw new ValidationError(
@@ -72,7 +80,15 @@ async function filterOf(
           en: `Give at least ${minimumKeyIdPrefix} characters of the Key ID.`,
           nb: `Oppgi minst ${minimumKeyIdPrefix} tegn av nøkkel-ID-en.`,
         },
-        [{ field: 'keyId', reason: `at least ${minimumKeyIdPrefix} hex digits` }],
+        [
+          {
+            field: 'keyId',
+            reason: {
+              en: `at least ${minimumKeyIdPrefix} hex digits`,
+              nb: `minst ${minimumKeyIdPrefix} heksadesimale sifre`,
+            },
+          },
+        ],
       );
     }
     filter.keyIdPrefix = prefix;
@@ -85,7 +101,7 @@ async function filterOf(
         en: 'The time range is empty: "from" must be before "to".',
         nb: 'Tidsrommet er tomt: «from» må være før «to».',
       },
-      [{ field: 'to', reason: 'must be after from' }],
+      [{ field: 'to', reason: { en: 'must be after from', nb: 'må være etter from' } }],
     );
   }
   return filter;

@@ -9,6 +9,7 @@ import {
   WeakPasswordError,
 } from '../../errors.js';
 import { sessionSignedInAt } from '../../accounts/sessions-repo.js';
+import { fieldReasons } from '../../messages.js';
 import { hasOwnPassword } from './account-view.js';
 import { passwordWeaknessReasons, passwordWeaknesses } from './passwords.js';
 
@@ -108,7 +109,7 @@ export async function confirmPassword(
   }
   if (password === undefined) {
     throw new ValidationError({ en: 'Enter your password.', nb: 'Skriv inn passordet ditt.' }, [
-      { field: 'password', reason: 'required to confirm it is you' },
+      { field: 'password', reason: fieldReasons.confirmItIsYou },
     ]);
   }
   await checkCredential(

@@ -9,13 +9,19 @@ import { escrowOpener, escrowPublicKeyOf } from './escrow-key.js';
 import type { DeviceCaller } from './identity.js';
 import * as repo from './repo.js';
 import type { AgentState, EscrowAnswer, EscrowBody } from './schema.js';
-import { things } from '../../messages.js';
+import { fieldReasons, things } from '../../messages.js';
 
 /**
  * What an enrolled device asks and tells: its state (the organisation's escrow key, its policy,
  * the keys to rotate) and the escrow of the keys of its drives. Every write carries a sequence
  * number above the last one accepted, so a replayed request changes nothing.
  */
+
+/** Why a sealed secret is refused: it does not open with the organisation's escrow key. */
+const notSealedHere = {
+  en: 'not sealed to this organisation by this device',
+  nb: 'ikke forseglet til denne organisasjonen av denne enheten',
+};
 
 class ReplayedRequestError extends DomainError {
   constructor(lastSequence: number) {
@@ -107,7 +113,7 @@ function unsealedDrives(
       } catch (error) {
         if (!(error instanceof ProtectorIdError)) throw error;
         throw new ValidationError(error.wording, [
-          { field: `${field}.keyId`, reason: 'not a Key ID' },
+          { field: `${field}.keyId`, reason: fieldReasons.notAKeyId },
         ]);
       }
       const secret = open(key.sealedSecret);
@@ -121,12 +127,7 @@ function unsealedDrives(
             en: `The recovery password of ${protectorId} is not sealed to the organisation's escrow key by this device, or is not a recovery password: enroll the device again to get the current key.`,
             nb: `Gjenopprettingspassordet til ${protectorId} er ikke forseglet til organisasjonens depotnøkkel av denne enheten, eller er ikke et gjenopprettingspassord: rull inn enheten på nytt for å få gjeldende nøkkel.`,
           },
-          [
-            {
-              field: `${field}.sealedSecret`,
-              reason: 'not sealed to this organisation by this device',
-            },
-          ],
+          [{ field: `${field}.sealedSecret`, reason: notSealedHere }],
         );
       }
       return { protectorHex: protectorId.replaceAll('-', ''), recoveryPassword: parsed.normalized };
@@ -158,7 +159,12 @@ function luksKey(
         en: `The drive of LUKS key ${protectorId} names no LUKS UUID: send the volume's UUID (cryptsetup luksUUID) as its volumeGuid.`,
         nb: `Stasjonen til LUKS-nøkkelen ${protectorId} oppgir ingen LUKS-UUID: send volumets UUID (cryptsetup luksUUID) som volumeGuid.`,
       },
-      [{ field: `drives.${driveIndex}.volumeGuid`, reason: 'not a LUKS UUID' }],
+      [
+        {
+          field: `drives.${driveIndex}.volumeGuid`,
+          reason: { en: 'not a LUKS UUID', nb: 'ikke en LUKS-UUID' },
+        },
+      ],
     );
   }
   const passphrase = secret === undefined ? undefined : parseLuksRecoveryPassphrase(secret);
@@ -168,12 +174,7 @@ function luksKey(
         en: `The recovery passphrase of LUKS key ${protectorId} is not sealed to the organisation's escrow key by this device, or is not 8 groups of 5 digits: enroll the device again to get the current key.`,
         nb: `Gjenopprettingspassfrasen til LUKS-nøkkelen ${protectorId} er ikke forseglet til organisasjonens depotnøkkel av denne enheten, eller er ikke 8 grupper med 5 sifre: rull inn enheten på nytt for å få gjeldende nøkkel.`,
       },
-      [
-        {
-          field: `${field}.sealedSecret`,
-          reason: 'not sealed to this organisation by this device',
-        },
-      ],
+      [{ field: `${field}.sealedSecret`, reason: notSealedHere }],
     );
   }
   return {

@@ -8,7 +8,7 @@ import { authorize, organisationLibrary } from '../../policies.js';
 import { organisationMember } from '../keys/index.js';
 import * as repo from './repo.js';
 import type { EnrollmentToken } from './schema.js';
-import { things } from '../../messages.js';
+import { fieldReasons, things } from '../../messages.js';
 
 /**
  * Enrollment tokens: what an organisation's owners and admins hand to its computers (through a
@@ -69,7 +69,7 @@ export async function createEnrollmentToken(
         en: 'Enrolled devices can only be assigned to a member of the organisation: add the person first.',
         nb: 'Innrullerte enheter kan bare tildeles et medlem av organisasjonen: legg til personen først.',
       },
-      [{ field: 'assigneeEmail', reason: 'not a member of this organisation' }],
+      [{ field: 'assigneeEmail', reason: fieldReasons.notAMember }],
     );
   }
   const secret = `${enrollmentTokenPrefix}${randomToken(32)}`;

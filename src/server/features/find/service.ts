@@ -32,15 +32,15 @@ function parsePrefix(keyId: string): string {
     prefix = normalizeKeyIdPrefix(keyId);
   } catch (error) {
     if (!(error instanceof ProtectorIdError)) throw error;
-    throw new ValidationError(error.wording, [{ field: 'keyId', reason: error.message }]);
+    throw new ValidationError(error.wording, [{ field: 'keyId', reason: error.wording }]);
   }
   if (prefix.length < minimumKeyIdPrefix) {
-    const reason = `type at least ${minimumKeyIdPrefix} characters of the Key ID (the recovery screen shows 8)`;
+    const reason = {
+      en: `type at least ${minimumKeyIdPrefix} characters of the Key ID (the recovery screen shows 8)`,
+      nb: `skriv minst ${minimumKeyIdPrefix} tegn av nøkkel-ID-en (gjenopprettingsskjermen viser 8)`,
+    };
     throw new ValidationError(
-      {
-        en: `Too short to search: ${reason}.`,
-        nb: `For kort til å søke: skriv minst ${minimumKeyIdPrefix} tegn av nøkkel-ID-en (gjenopprettingsskjermen viser 8).`,
-      },
+      { en: `Too short to search: ${reason.en}.`, nb: `For kort til å søke: ${reason.nb}.` },
       [{ field: 'keyId', reason }],
     );
   }

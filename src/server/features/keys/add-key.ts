@@ -6,6 +6,7 @@ import { ownerColumns, type Owner } from '../../../db/owners.js';
 import type { Caller } from '../../caller.js';
 import type { ServerContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
+import { fieldReasons } from '../../messages.js';
 import { authorize, type Library, type LibraryAccess } from '../../policies.js';
 import type { AuditEvent } from '../audit/index.js';
 import { assignDevice } from './devices-repo.js';
@@ -141,7 +142,7 @@ export async function storeKey(
       [
         {
           field: 'deviceName',
-          reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+          reason: fieldReasons.deviceName(maximumNameLength),
         },
       ],
     );

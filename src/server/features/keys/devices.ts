@@ -8,7 +8,7 @@ import * as repo from './devices-repo.js';
 import { librarySubject, notFoundLibrary } from './key-access.js';
 import type { Db } from './owner-filter.js';
 import { keySummary, type KeySummary } from './summary.js';
-import { refusals, things } from '../../messages.js';
+import { fieldReasons, refusals, things } from '../../messages.js';
 
 /**
  * A library's devices: the computers its keys unlock, the person of the organisation each is
@@ -87,7 +87,7 @@ function decodeCursor(text: string): { name: string; id: string } {
     // Falls through to the one message for every malformed cursor.
   }
   throw new ValidationError(refusals.cursorFromFirstPage, [
-    { field: 'cursor', reason: 'use the nextCursor of a previous page as it was given' },
+    { field: 'cursor', reason: fieldReasons.cursorAsGiven },
   ]);
 }
 
@@ -173,7 +173,7 @@ export async function assigneeByEmail(
         en: 'A device can only be assigned to a member of the organisation: add the person first.',
         nb: 'En enhet kan bare tildeles et medlem av organisasjonen: legg til personen først.',
       },
-      [{ field: 'assigneeEmail', reason: 'not a member of this organisation' }],
+      [{ field: 'assigneeEmail', reason: fieldReasons.notAMember }],
     );
   }
   return found.id;

@@ -71,7 +71,9 @@ function readExport(bytes: Uint8Array): { format: EscrowFormat; items: EscrowIte
     return readEscrowExport(bytes);
   } catch (error) {
     if (!(error instanceof EscrowExportError)) throw error;
-    throw new ValidationError(error.wording, [{ field: 'file', reason: 'unknown format' }]);
+    throw new ValidationError(error.wording, [
+      { field: 'file', reason: { en: 'unknown format', nb: 'ukjent format' } },
+    ]);
   }
 }
 

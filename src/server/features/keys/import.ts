@@ -245,7 +245,7 @@ async function readUpload(upload: Upload): Promise<FoundKey[]> {
   if (upload.bytes.length === 0) {
     throw new ValidationError(
       { en: `${upload.fileName} is empty.`, nb: `${upload.fileName} er tom.` },
-      [{ field: 'file', reason: 'the file is empty' }],
+      [{ field: 'file', reason: { en: 'the file is empty', nb: 'filen er tom' } }],
     );
   }
   // Names that reach the library from an upload meet the rule typed names do (plain-text.ts).
@@ -270,7 +270,7 @@ async function readUpload(upload: Upload): Promise<FoundKey[]> {
   } catch (error) {
     if (!(error instanceof BitLockerFormatError)) throw error;
     throw new ValidationError(formatRefusal(upload.fileName, error), [
-      { field: 'file', reason: error.message },
+      { field: 'file', reason: error.wording },
     ]);
   }
 }

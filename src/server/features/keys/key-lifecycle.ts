@@ -99,7 +99,15 @@ export function deleteKey(
               'Bekreft at denne nøkkelen er lagret et annet sted (eller at stasjonen ikke finnes lenger): ' +
               'send {"confirmSaved": true}.',
           },
-          [{ field: 'confirmSaved', reason: 'must be true to delete a key' }],
+          [
+            {
+              field: 'confirmSaved',
+              reason: {
+                en: 'must be true to delete a key',
+                nb: 'må være true for å slette en nøkkel',
+              },
+            },
+          ],
         );
       }
       if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);

@@ -10,7 +10,7 @@ import type { KeySummaryRow } from './keys-repo.js';
 import { normalizeName, prefixSuccessor } from './normalize.js';
 import * as repo from './search-repo.js';
 import { keySummary, type KeySummary } from './summary.js';
-import { refusals } from '../../messages.js';
+import { fieldReasons, refusals } from '../../messages.js';
 
 /** A Key ID search needs this many hex digits; fewer would match too much to be useful. */
 export const minimumKeyIdPrefix = 4;
@@ -58,7 +58,7 @@ export function decodeCursor(text: string): repo.PageCursor {
     // Falls through to the one message for every malformed cursor.
   }
   throw new ValidationError(refusals.cursorFromFirstPage, [
-    { field: 'cursor', reason: 'use the nextCursor of a previous page as it was given' },
+    { field: 'cursor', reason: fieldReasons.cursorAsGiven },
   ]);
 }
 

@@ -1,7 +1,8 @@
 import { parseProtectorId, ProtectorIdError } from '../../../bitlocker/protector-id.js';
 import { parseRecoveryPassword } from '../../../bitlocker/recovery-password.js';
 import type { VolumeType } from '../../../db/schema.js';
-import { ConflictError, ValidationError } from '../../errors.js';
+import { ConflictError, ValidationError, type FieldRefusal } from '../../errors.js';
+import { fieldReasons } from '../../messages.js';
 import type { KeySummaryRow } from './keys-repo.js';
 
 /**
@@ -102,13 +103,6 @@ export function storedPlacement(row: KeySummaryRow): Placement {
   };
 }
 
-export interface FieldProblem {
-  field: string;
-  block?: number;
-  value?: string;
-  reason: string;
-}
-
 /** The same Key ID is stored with another password: one of the two copies is wrong. */
 export class KeyConflictError extends ConflictError {
   constructor(protectorId: string) {
@@ -134,25 +128,28 @@ function protectorHex(protectorId: string): string {
 
 /** Checks every field and reports every problem at once, naming the bad password blocks. */
 export function validateNewKey(input: NewKeyInput): ValidKey {
-  const problems: FieldProblem[] = [];
+  const problems: FieldRefusal[] = [];
   let hex = '';
   try {
     hex = protectorHex(input.protectorId);
   } catch (error) {
     if (!(error instanceof ProtectorIdError)) throw error;
-    problems.push({ field: 'protectorId', reason: error.message });
+    problems.push({ field: 'protectorId', reason: error.wording });
   }
   const parsed = parseRecoveryPassword(input.recoveryPassword);
   if (!parsed.valid) {
     for (const error of parsed.errors) {
       problems.push(
         error.block === 0
-          ? { field: 'recoveryPassword', reason: error.reason }
+          ? { field: 'recoveryPassword', reason: error.wording }
           : {
               field: 'recoveryPassword',
               block: error.block,
               value: error.value,
-              reason: `Block ${error.block} ${error.reason}.`,
+              reason: {
+                en: `Block ${error.block} ${error.wording.en}.`,
+                nb: `Blokk ${error.block} ${error.wording.nb}.`,
+              },
             },
       );
     }
@@ -169,7 +166,7 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
     if (name !== undefined && (name === '' || name.length > maximumNameLength)) {
       problems.push({
         field,
-        reason: `Give the device's name (1 to ${maximumNameLength} characters), e.g. the PC's name.`,
+        reason: fieldReasons.deviceName(maximumNameLength),
       });
     }
   }
@@ -179,7 +176,10 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
     if (label.length > maximumNameLength) {
       problems.push({
         field: 'volume.label',
-        reason: `A drive label has at most ${maximumNameLength} characters.`,
+        reason: {
+          en: `A drive label has at most ${maximumNameLength} characters.`,
+          nb: `Et stasjonsnavn har høyst ${maximumNameLength} tegn.`,
+        },
       });
     }
     given.volumeLabel = label;
@@ -192,7 +192,10 @@ export function validateNewKey(input: NewKeyInput): ValidKey {
     } catch {
       problems.push({
         field: 'volume.volumeGuid',
-        reason: 'A volume GUID has 32 hex digits, e.g. 1B6E1FE3-58C5-4C1C-B0E5-2B5A1C3D4E5F.',
+        reason: {
+          en: 'A volume GUID has 32 hex digits, e.g. 1B6E1FE3-58C5-4C1C-B0E5-2B5A1C3D4E5F.',
+          nb: 'En volum-GUID har 32 heksadesimale sifre, for eksempel 1B6E1FE3-58C5-4C1C-B0E5-2B5A1C3D4E5F.',
+        },
       });
     }
   }

@@ -37,7 +37,15 @@ export async function purgeKeyFromBin(
           'Bekreft at denne nøkkelen skal slettes for godt (den kan ikke gjenopprettes etterpå): ' +
           'send {"confirmPermanent": true}.',
       },
-      [{ field: 'confirmPermanent', reason: 'must be true to delete a key permanently' }],
+      [
+        {
+          field: 'confirmPermanent',
+          reason: {
+            en: 'must be true to delete a key permanently',
+            nb: 'må være true for å slette en nøkkel for godt',
+          },
+        },
+      ],
     );
   }
   if (row.in_vault_at !== null) await requireOpenVault(ctx, caller);

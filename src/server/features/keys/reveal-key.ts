@@ -52,7 +52,15 @@ function revealReasonFor(
         en: 'Say why the key is needed: choose a reason.',
         nb: 'Si hvorfor nøkkelen trengs: velg en grunn.',
       },
-      [{ field: 'reason', reason: 'required for a key of an organisation' }],
+      [
+        {
+          field: 'reason',
+          reason: {
+            en: 'required for a key of an organisation',
+            nb: 'kreves for en nøkkel som tilhører en organisasjon',
+          },
+        },
+      ],
     );
   }
   if (given.reason === 'other' && (given.reasonText ?? '') === '') {
@@ -61,7 +69,15 @@ function revealReasonFor(
         en: 'Say in a few words why the key is needed when the reason is "other".',
         nb: 'Skriv med noen få ord hvorfor nøkkelen trengs når grunnen er «annet».',
       },
-      [{ field: 'reasonText', reason: 'required with the reason "other"' }],
+      [
+        {
+          field: 'reasonText',
+          reason: {
+            en: 'required with the reason "other"',
+            nb: 'kreves når grunnen er «annet» ("other")',
+          },
+        },
+      ],
     );
   }
   return {

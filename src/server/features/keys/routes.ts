@@ -11,7 +11,7 @@ import { organisationLibrary, personalLibrary, type Library } from '../../polici
 import { exportKeys } from './export.js';
 import * as devices from './devices.js';
 import * as files from './files.js';
-import { requestLanguage } from '../../messages.js';
+import { issueReason, requestLanguage } from '../../messages.js';
 import { importKeyFile, maximumUploadBytes, wordImportResult, type Upload } from './import.js';
 import { purgeKeyFromBin } from './purge.js';
 import { importEscrowExport } from './escrow-import.js';
@@ -94,7 +94,12 @@ async function readingForm<T>(reading: Promise<T>): Promise<T> {
           'Opplastingen er ikke et fullstendig multipart-skjema: send multipart/form-data med ' +
           'grensen (boundary) og filen i feltet «file».',
       },
-      [{ field: 'file', reason: 'malformed multipart form' }],
+      [
+        {
+          field: 'file',
+          reason: { en: 'malformed multipart form', nb: 'ødelagt multipart-skjema' },
+        },
+      ],
     );
   }
 }
@@ -109,7 +114,7 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
           en: 'Attach the file as the form field "file".',
           nb: 'Legg ved filen i skjemafeltet «file».',
         },
-        [{ field: 'file', reason: 'missing' }],
+        [{ field: 'file', reason: { en: 'missing', nb: 'mangler' } }],
       );
     }
     const bytes = await readingForm(part.toBuffer());
@@ -133,11 +138,11 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
       volumeType: volumeType.success ? volumeType.data : undefined,
     };
   }
-  const parsed = importJsonBody.safeParse(request.body);
+  const parsed = importJsonBody.safeParse(request.body, { reportInput: true });
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => ({
       field: issue.path.join('.'),
-      reason: issue.message,
+      reason: issueReason(issue),
     }));
     throw new ValidationError(
       {
@@ -152,7 +157,12 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
     const limit = maximumUploadBytes / 1024;
     throw new ValidationError(
       { en: `The file is larger than ${limit} KiB.`, nb: `Filen er større enn ${limit} KiB.` },
-      [{ field: 'contentBase64', reason: 'too large for a key file' }],
+      [
+        {
+          field: 'contentBase64',
+          reason: { en: 'too large for a key file', nb: 'for stor for en nøkkelfil' },
+        },
+      ],
     );
   }
   return {

@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../../errors.js';
 import { findUserById } from '../../accounts/users-repo.js';
+import { fieldReasons } from '../../messages.js';
 import {
   checkCredential,
   checkTotpCode,
@@ -131,12 +132,20 @@ export async function confirmPresence(
         en: 'Enter the 6-digit code from your authenticator app.',
         nb: 'Skriv inn den sekssifrede koden fra autentiseringsappen.',
       },
-      [{ field: 'totpCode', reason: 'this account signs in with an authenticator app' }],
+      [
+        {
+          field: 'totpCode',
+          reason: {
+            en: 'this account signs in with an authenticator app',
+            nb: 'denne kontoen logger inn med en autentiseringsapp',
+          },
+        },
+      ],
     );
   }
   if (method === 'password' && !proof.password) {
     throw new ValidationError({ en: 'Enter your password.', nb: 'Skriv inn passordet ditt.' }, [
-      { field: 'password', reason: 'required to confirm it is you' },
+      { field: 'password', reason: fieldReasons.confirmItIsYou },
     ]);
   }
   let codeReused = false;
