@@ -66,6 +66,7 @@ export async function buildApp({
   webRoot,
 }: AppOptions): Promise<FastifyInstance> {
   const ctx = context ?? (await createServerContext(config));
+  const headers = securityHeaders(config);
   const timeouts = serverTimeouts(config);
   // The https variant only changes the server type, not anything the app registers.
   const app = (Fastify as (options: object) => FastifyInstance)({
@@ -75,8 +76,10 @@ export async function buildApp({
     trustProxy: proxyTrust(config),
     bodyLimit: bodyLimitBytes,
     // A path Fastify cannot decode is refused before routing, in its own English and shape
-    // unless it is handed to the one error handler.
+    // unless it is handed to the one error handler. No onRequest hook runs for it, so the
+    // answer gets the headers every other answer has here.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.headers(headers).header('cache-control', 'no-store');
       handleError(error, request, reply);
     },
   }).withTypeProvider<ZodTypeProvider>();
@@ -99,7 +102,6 @@ export async function buildApp({
   installRouteAccess(app);
 
   await app.register(fastifyCookie);
-  const headers = securityHeaders(config);
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(headers);
   });

@@ -10,6 +10,8 @@ import {
   type Language,
   type Wording,
 } from './messages.js';
+import { say } from '../text/terminal-language.js';
+import { operatorLogMessages } from './log-messages.js';
 
 /**
  * One field a refusal names and what is wrong with it. `reason` is a Wording, worded in the
@@ -312,7 +314,7 @@ export function handleError(
       .status(statusCode)
       .send({ error: frameworkRefusal(error, statusCode, language) } satisfies ErrorBody);
   }
-  request.log.error({ err: error }, 'unhandled error');
+  request.log.error({ err: error }, say(operatorLogMessages.unhandledError));
   return reply.status(500).send({
     error: { code: 'internal', message: requestMessages.internal[language] },
   } satisfies ErrorBody);

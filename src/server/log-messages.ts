@@ -13,6 +13,10 @@ export const operatorLogMessages = {
   incomingRequest: { en: 'incoming request', nb: 'forespørsel mottatt' },
   requestCompleted: { en: 'request completed', nb: 'forespørsel besvart' },
   requestErrored: { en: 'request errored', nb: 'forespørselen feilet' },
+  unhandledError: {
+    en: 'unhandled error',
+    nb: 'uhåndtert feil',
+  },
   webAppNotBuilt: (root: string): Wording => ({
     en: `the web app is not built (no ${root}/index.html); run npm run build:web`,
     nb: `nettappen er ikke bygget (ingen ${root}/index.html); kjør npm run build:web`,

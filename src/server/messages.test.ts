@@ -387,6 +387,10 @@ for (const kind of databaseKinds) {
         });
         assert.equal(inBokmal.status, 400, url);
         assert.deepEqual(inBokmal.body, { error: { code: 'invalid_request', message: nb } });
+        // Refused before routing or not, the answer has the headers every answer has.
+        assert.equal(inBokmal.headers['cache-control'], 'no-store', url);
+        assert.equal(inBokmal.headers['x-content-type-options'], 'nosniff', url);
+        assert.match(String(inBokmal.headers['content-security-policy']), /default-src/, url);
         assert.doesNotMatch(
           JSON.stringify(inBokmal.body),
           /Body is not valid|Body cannot be empty|content-type is set|not a valid url component/,
