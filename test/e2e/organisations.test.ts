@@ -521,6 +521,8 @@ describe('organisations in the web app', { skip: browserSkip }, () => {
     await screenshot(owner.page, 'organisation-invitations-375');
     await invited.getByRole('button', { name: /^Revoke / }).click();
     await owner.page.getByText(/^The invitation to nina\.newcomer.* was revoked\.$/).waitFor();
+    // The notice comes with the answer; the list is read again after it, so the table goes then.
+    await invitations.waitFor({ state: 'detached', timeout: 10_000 });
     assert.equal(await invitations.count(), 0, 'no invitation is left');
 
     // The enrollment tokens on a phone: each cell says which column it is in.
