@@ -67,8 +67,7 @@ if (files.length === 0) {
 
 /**
  * The PostgreSQL suites each work in a schema of their own (test/server/databases.ts), dropped
- * here before and after the run rather than while other suites run: Kysely's migrator reads the
- * catalog across every schema, and a schema dropped under it fails that read.
+ * here before and after the run, so a run leaves the database as it found it.
  */
 async function dropTestSchemas() {
   if (!env.KEYHOLD_TEST_DATABASE_URL) return;

@@ -1,7 +1,8 @@
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
+import { Kysely, sql, type CompiledQuery } from 'kysely';
+import { OwnSchemaPostgresDialect } from './own-schema-introspector.js';
 import pg from 'pg';
 import {
   BackgroundCheckpoints,
@@ -267,7 +268,7 @@ function openPostgres(databaseUrl: string): Database {
     watchClient,
   );
   const ordered = new OrderedConnection(databaseUrl, watchClient);
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
   // Only reads go down the pipelines: they never wait for a row lock, so none holds up the
   // statements behind it while a transaction finishes (which may itself be waiting for one).
   const writes = new Map<string, boolean>();

@@ -136,8 +136,9 @@ async function migrate(
   const migrator = new Migrator({
     db: database.db,
     provider: new InCodeMigrations(database.dialect),
-    // Kysely looks for its bookkeeping tables in every schema it can see; name the one in use
-    // (the search_path's first) so a database shared by several schemas keeps them apart.
+    // Kysely's bookkeeping tables live in the schema in use (the search_path's first), so a
+    // database shared by several schemas keeps them apart; the introspector it asks whether they
+    // exist looks nowhere else (own-schema-introspector.ts).
     ...(database.dialect === 'postgres'
       ? { migrationTableSchema: await currentSchema(database) }
       : {}),

@@ -59,8 +59,7 @@ export async function createTestDatabase(kind: DialectName): Promise<TestDatabas
     databaseUrl,
     schema,
     open: () => openDatabase({ dataDir, databaseUrl }),
-    // The schema stays until the run ends (scripts/run-tests.js drops them all): Kysely's
-    // migrator reads the catalog across every schema, and one dropped under it fails that read.
+    // The schema stays until the run ends: scripts/run-tests.js drops them all at once.
     cleanup: async () => {
       await rm(dataDir, { recursive: true, force: true });
     },
