@@ -6,9 +6,17 @@ import type { $ZodIssue } from 'zod/v4/core';
 import type { Wording } from '../text/wording.js';
 import { configMessages } from './config-messages.js';
 
-/** A rule of the configuration broken at `path`, said in both languages. */
-function breaks(ctx: z.RefinementCtx, path: string, wording: Wording): void {
-  ctx.addIssue({ code: 'custom', path: [path], message: wording.en, params: { wording } });
+/**
+ * A rule of the configuration broken, said in both languages: at the setting `path` names, or
+ * at the one being read when there is no path.
+ */
+function breaks(ctx: z.RefinementCtx, wording: Wording, path?: string): void {
+  ctx.addIssue({
+    code: 'custom',
+    ...(path === undefined ? {} : { path: [path] }),
+    message: wording.en,
+    params: { wording },
+  });
 }
 
 /** Settings come from flags or KEYHOLD_* variables; flags win. */
@@ -42,10 +50,7 @@ export const configSchema = z
           .map((entry) => entry.trim())
           .filter((entry) => entry !== '');
         for (const entry of entries) {
-          if (!isAddressOrRange(entry)) {
-            const wording = configMessages.notAnAddress(entry);
-            ctx.addIssue({ code: 'custom', message: wording.en, params: { wording } });
-          }
+          if (!isAddressOrRange(entry)) breaks(ctx, configMessages.notAnAddress(entry));
         }
         return entries;
       })
@@ -109,27 +114,27 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
-      breaks(ctx, config.tlsCert ? 'tlsKey' : 'tlsCert', configMessages.tlsPair);
+      breaks(ctx, configMessages.tlsPair, config.tlsCert ? 'tlsKey' : 'tlsCert');
     }
     for (const key of ['trustedProxies', 'proxyHops'] as const) {
       if (config[key] !== undefined && !config.behindProxy) {
-        breaks(ctx, key, configMessages.onlyBehindProxy);
+        breaks(ctx, configMessages.onlyBehindProxy, key);
       }
     }
     if (config.trustedProxies && config.proxyHops !== undefined) {
-      breaks(ctx, 'proxyHops', configMessages.proxiesOrHops);
+      breaks(ctx, configMessages.proxiesOrHops, 'proxyHops');
     }
-    if (config.smtpUrl && !config.mailFrom) breaks(ctx, 'mailFrom', configMessages.mailNeedsSender);
-    if (config.mailFrom && !config.smtpUrl) breaks(ctx, 'smtpUrl', configMessages.mailNeedsServer);
+    if (config.smtpUrl && !config.mailFrom) breaks(ctx, configMessages.mailNeedsSender, 'mailFrom');
+    if (config.mailFrom && !config.smtpUrl) breaks(ctx, configMessages.mailNeedsServer, 'smtpUrl');
     if (config.smtpUrl && !config.publicUrl) {
-      breaks(ctx, 'publicUrl', configMessages.mailNeedsPublicUrl);
+      breaks(ctx, configMessages.mailNeedsPublicUrl, 'publicUrl');
     }
     if (config.masterKey && config.masterKeyFile) {
-      breaks(ctx, 'masterKey', configMessages.masterKeyTwice);
+      breaks(ctx, configMessages.masterKeyTwice, 'masterKey');
     }
     // An empty host is refused above already.
     if (config.host && !isLoopback(config.host) && !config.tlsCert && !config.behindProxy) {
-      breaks(ctx, 'host', configMessages.plainHttp(config.host));
+      breaks(ctx, configMessages.plainHttp(config.host), 'host');
     }
   });
 
